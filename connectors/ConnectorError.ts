@@ -1,0 +1,50 @@
+/**
+ * The only error a connector raises or returns. Change with intention: the gateway maps these
+ * codes one to one onto its public error codes (src/errors/ErrorCode.ts).
+ */
+export type ConnectorErrorCode =
+  /** The upstream did not answer within the call's deadline. Retryable. */
+  | 'UPSTREAM_TIMEOUT'
+  /** The upstream refused the connection, reset it, or answered 5xx/429. Retryable. */
+  | 'UPSTREAM_UNAVAILABLE'
+  /** The upstream answered something the connector cannot read (garbage body, wrong shape). */
+  | 'UPSTREAM_BAD_RESPONSE'
+  /** The upstream rejected the gateway's credentials (bad key, token refused after one refetch). */
+  | 'UPSTREAM_AUTH_FAILED';
+
+const RETRYABLE: Record<ConnectorErrorCode, boolean> = {
+  UPSTREAM_TIMEOUT: true,
+  UPSTREAM_UNAVAILABLE: true,
+  UPSTREAM_BAD_RESPONSE: false,
+  UPSTREAM_AUTH_FAILED: false,
+};
+
+export interface ConnectorErrorOptions {
+  /** Whether the same call could succeed later. Default: by code (timeouts and 5xx are). */
+  retryable?: boolean;
+  /** HTTP status of the upstream answer, when there was one. */
+  httpStatus?: number;
+  cause?: unknown;
+}
+
+/**
+ * A failure of one upstream call or one item of it. Messages name what happened and never carry
+ * personal data or upstream bodies (they reach logs and API clients).
+ */
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  readonly code: ConnectorErrorCode;
+  readonly retryable: boolean;
+  readonly httpStatus: number | undefined;
+
+  constructor(code: ConnectorErrorCode, message: string, options: ConnectorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE[code];
+    this.httpStatus = options.httpStatus;
+  }
+}
+
+export function isConnectorError(value: unknown): value is ConnectorError {
+  return value instanceof ConnectorError;
+}

@@ -1,0 +1,77 @@
+/**
+ * The connector contract: every connector kind, built in or plugged in, implements these types,
+ * and the gateway depends on nothing else of a connector. Change with intention.
+ *
+ * A kind is a named factory with a config schema; a connector is what the factory returns for one
+ * registration. Methods are batch-shaped like a DataLoader batch function: results come back in
+ * the order and length of the keys, and a per-key failure is a value, never a thrown batch.
+ */
+import type { AxiosInstance } from 'axios';
+import type { z } from 'zod';
+import type { ConnectorError } from './ConnectorError';
+import type { NationalDossier } from './model';
+
+/** One dossier lookup result: the dossier, `null` when the upstream does not know the code, or an error. */
+export type DossierResult = NationalDossier | null | ConnectorError;
+
+export interface ConnectorCapabilities {
+  dossierLookup: {
+    /** Most codes the connector sends upstream in one call; the gateway splits larger batches. */
+    maxBatch: number;
+  };
+}
+
+/** Per-call context from the gateway. */
+export interface CallContext {
+  /** Aborted when the caller's deadline passes; pass it to every upstream request. */
+  signal: AbortSignal;
+  /** The gateway's request id, for correlation in upstream logs. */
+  requestId: string;
+}
+
+export interface Connector {
+  readonly capabilities: ConnectorCapabilities;
+  /**
+   * Looks up dossiers by code. Must return exactly one result per code, in order. Throwing is
+   * allowed only when the whole call failed (a `ConnectorError`); the gateway then answers that
+   * error for every code of the call.
+   */
+  getDossiers(codes: readonly string[], call: CallContext): Promise<DossierResult[]>;
+  /** Releases timers or sockets the connector holds. */
+  close?(): Promise<void>;
+}
+
+/** Structured logger handed to connectors. Never log personal data or upstream bodies. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** What the gateway hands a connector. A connector never builds its own HTTP client or reads the environment. */
+export interface ConnectorDeps {
+  /** The registration id, for messages. */
+  connectorId: string;
+  /**
+   * HTTP client bound to the registration's base URL: relative paths only, authentication applied,
+   * per-call timeout set, redirects not followed, responses never thrown on status and bodies
+   * delivered as text (`response.data` is a string). Network failures and timeouts are thrown as
+   * `ConnectorError`.
+   */
+  http: AxiosInstance;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface ConnectorKind<C> {
+  /** Name used in registration files (`kind: rest-json`). */
+  readonly kind: string;
+  /** Validates the registration's `config` section; its issues are reported with field paths. */
+  readonly configSchema: z.ZodType<C>;
+  create(config: C, deps: ConnectorDeps): Connector;
+}

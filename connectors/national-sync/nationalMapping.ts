@@ -1,0 +1,68 @@
+import type { DossierMappingSpec } from '../shared/dossierMapping';
+
+/**
+ * The national sync format (DongBoHoSoMC with its processing history CapNhatTienDoHoSoMC;
+ * DOMAIN.md §3) as a mapping. Top-level names are those of DOMAIN.md; names inside the lists of
+ * fees, results and supplements, and the applicant's address, are as seen in practice
+ * (unverified), so a registration may override any entry under `mapping`.
+ */
+export const NATIONAL_MAPPING: DossierMappingSpec = {
+  code: 'MaHoSo',
+  status: 'TrangThaiHoSo',
+  procedureCode: 'MaTTHC',
+  procedureName: 'TenTTHC',
+  fieldCode: 'MaLinhVuc',
+  fieldName: 'TenLinhVuc',
+  agencyName: 'DonViXuLy',
+  channel: 'KenhThucHien',
+  summary: 'TrichYeuHoSo',
+  receivedAt: 'NgayTiepNhan',
+  dueAt: 'NgayHenTra',
+  finishedAt: 'NgayKetThucXuLy',
+  returnedAt: 'NgayTra',
+  applicant: {
+    name: 'ChuHoSo',
+    type: 'LoaiDoiTuong',
+    phone: 'SoDienThoai',
+    email: 'Email',
+    address: 'DiaChiChuHoSo',
+    ids: {
+      // DinhDanhCHS when present, otherwise the single SoGiayToChuHoSo.
+      each: "DinhDanhCHS ? DinhDanhCHS : (SoGiayToChuHoSo ? {'SoDinhDanh': SoGiayToChuHoSo})",
+      fields: { type: 'LoaiDinhDanh', number: 'SoDinhDanh' },
+    },
+  },
+  files: { each: 'TaiLieuNop', fields: { name: 'TenTepDinhKem', url: 'DuongDanTaiTepTin' } },
+  history: {
+    each: 'QuaTrinhXuLy',
+    fields: {
+      at: 'ThoiDiemXuLy',
+      actor: 'NguoiXuLy',
+      actorTitle: 'ChucDanh',
+      department: 'PhongBanXuLy',
+      content: 'NoiDungXuLy',
+      status: 'TrangThai',
+      startedAt: 'NgayBatDau',
+      dueAt: 'NgayKetThucTheoQuyDinh',
+    },
+  },
+  fees: { each: 'DanhSachLePhi', fields: { name: 'TenPhiLePhi', amount: 'MucPhi' } },
+  results: {
+    each: 'DanhSachGiayToKetQua',
+    fields: {
+      name: 'TenGiayTo',
+      number: 'SoKyHieu',
+      issuedAt: 'NgayKy',
+      url: 'DuongDanTepTinKetQua',
+    },
+  },
+  supplements: {
+    each: 'DanhSachHoSoBoSung',
+    fields: {
+      requestedAt: 'NgayYeuCauBoSung',
+      dueBefore: 'NgayHenTraTruoc',
+      dueAfter: 'NgayHenTraMoi',
+      reason: 'NoiDungYeuCauBoSung',
+    },
+  },
+};

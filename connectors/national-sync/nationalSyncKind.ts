@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { ConnectorKind } from '../contract';
+import { restJsonConfigSchema, type RestJsonConfig } from '../rest-json/configSchema';
+import { restJsonKind } from '../rest-json/restJsonKind';
+import { NATIONAL_STATUS_CODES } from '../shared/statusTable';
+import { NATIONAL_MAPPING } from './nationalMapping';
+
+/**
+ * `national-sync`: a system that already speaks the portal's sync format — every value a string,
+ * dates `yyyyMMddHHmmss` in Vietnam time, national status codes. It is `rest-json` with national
+ * defaults, so a registration names only its endpoints and, where its system differs, overrides.
+ */
+export const nationalSyncKind: ConnectorKind<RestJsonConfig> = {
+  kind: 'national-sync',
+  configSchema: z.preprocess(withNationalDefaults, restJsonConfigSchema),
+  create: (config, deps) => restJsonKind.create(config, deps),
+};
+
+const NATIONAL_DEFAULTS = {
+  bulk: { method: 'POST', body: '{"DanhSachMaHoSo": $codes}', records: 'data' },
+  single: { method: 'GET', record: 'data' },
+};
+
+function withNationalDefaults(input: unknown): unknown {
+  if (!isObject(input)) return input;
+  const lookup = isObject(input.lookup) ? input.lookup : {};
+  const mapping = isObject(input.mapping) ? input.mapping : {};
+  const statuses = isObject(input.statuses) ? input.statuses : {};
+  return {
+    ...input,
+    lookup: {
+      ...lookup,
+      ...(isObject(lookup.bulk) ? { bulk: { ...NATIONAL_DEFAULTS.bulk, ...lookup.bulk } } : {}),
+      ...(isObject(lookup.single)
+        ? { single: { ...NATIONAL_DEFAULTS.single, ...lookup.single } }
+        : {}),
+    },
+    mapping: { ...NATIONAL_MAPPING, ...mapping },
+    statuses: {
+      map: Object.fromEntries(NATIONAL_STATUS_CODES.map((code) => [String(code), code])),
+      ...statuses,
+    },
+    dates: { formats: ['yyyyMMddHHmmss'], ...(isObject(input.dates) ? input.dates : {}) },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

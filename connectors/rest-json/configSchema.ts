@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
+import { tablesSchema } from '../shared/tablesSchema';
+
+const expression = z.string().superRefine((source, ctx) => {
+  const problem = jsonataSyntaxProblem(source);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const path = z
+  .string()
+  .regex(/^\/[^\s]*$/, 'a path relative to the base URL, starting with "/" (no scheme or host)')
+  .refine((value) => !value.startsWith('//'), 'a path, not a protocol-relative URL');
+
+/** One call that takes many codes and answers many records. */
+const bulkSchema = z.strictObject({
+  /** Default POST. */
+  method: z.enum(['GET', 'POST']).default('POST'),
+  path,
+  /** JSONata building the JSON request body from `$codes`. Default `{"codes": $codes}`. */
+  body: expression.default('{"codes": $codes}'),
+  /** Query parameters: name → JSONata over `$codes` (for GET bulk endpoints). */
+  query: z.record(z.string(), expression).default({}),
+  /** JSONata selecting the list of records from the response body. Default `$` (the body). */
+  records: expression.default('$'),
+  /** Most codes per call. Default 100. */
+  maxBatch: z.number().int().min(1).max(1000).default(100),
+});
+
+/** One call per code. */
+const singleSchema = z.strictObject({
+  /** Default GET. */
+  method: z.enum(['GET', 'POST']).default('GET'),
+  /** Path with `{code}` where the (URL-encoded) dossier code goes. */
+  path: path.refine((value) => value.includes('{code}'), 'the path must contain {code}'),
+  /** JSONata building a JSON body from `$code` (POST only). */
+  body: expression.optional(),
+  /** JSONata selecting the record from the response body. Default `$`. Empty means not found. */
+  record: expression.default('$'),
+  /** HTTP statuses meaning "no such dossier". Default [404]. */
+  notFoundStatuses: z.array(z.number().int().min(400).max(499)).default([404]),
+  /** JSONata over the body, true when the upstream says "no such dossier" in a 2xx answer. */
+  notFoundWhen: expression.optional(),
+});
+
+export const restJsonConfigSchema = z
+  .strictObject({
+    lookup: z
+      .strictObject({
+        bulk: bulkSchema.optional(),
+        single: singleSchema.optional(),
+        /** Single lookups in flight at once when there is no bulk endpoint. Default 8. */
+        concurrency: z.number().int().min(1).max(64).default(8),
+      })
+      .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
+        message: 'declare lookup.bulk, lookup.single, or both',
+      }),
+    mapping: dossierMappingSchema,
+    ...tablesSchema,
+    limits: z
+      .strictObject({
+        /** Wall time for mapping one record. Default 200 ms. */
+        mappingTimeoutMs: z.number().int().min(1).max(5000).default(200),
+      })
+      .default({ mappingTimeoutMs: 200 }),
+  });
+
+export type RestJsonConfig = z.output<typeof restJsonConfigSchema>;
+export type RestJsonConfigInput = z.input<typeof restJsonConfigSchema>;

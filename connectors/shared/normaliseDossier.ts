@@ -1,0 +1,219 @@
+import type {
+  ApplicantTypeCode,
+  ChannelCode,
+  ChannelValue,
+  MappingWarning,
+  NationalDossier,
+  StatusValue,
+} from '../model';
+import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
+import { mapStatus, type StatusTable } from './statusTable';
+import { normaliseText } from './text';
+
+/** The value tables a registration declares beside its mapping expressions. */
+export interface NormalisationTables {
+  statuses: StatusTable;
+  /** Upstream channel value → national channel. */
+  channels: ReadonlyMap<string, ChannelCode>;
+  /** Upstream applicant type → national type. */
+  applicantTypes: ReadonlyMap<string, ApplicantTypeCode>;
+  dates: DateParsing;
+}
+
+export const NATIONAL_CHANNELS: ReadonlyMap<string, ChannelCode> = new Map([
+  ['1', 1],
+  ['2', 2],
+  ['3', 3],
+]);
+
+export const NATIONAL_APPLICANT_TYPES: ReadonlyMap<string, ApplicantTypeCode> = new Map([
+  ['1', 1],
+  ['2', 2],
+  ['3', 3],
+  ['4', 4],
+]);
+
+/** Raised when a record cannot be a dossier at all (no code, no status). */
+export class UnreadableRecordError extends Error {
+  override readonly name = 'UnreadableRecordError';
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Turns the output of a mapping (raw values picked from the upstream record) into a national
+ * dossier: text to NFC, dates to ISO 8601 +07:00, statuses and channels through their tables.
+ * Values that cannot be read become null with a warning naming the field; identifiers are kept
+ * exactly as sent.
+ */
+export function normaliseDossier(mapped: unknown, tables: NormalisationTables): NationalDossier {
+  if (!isRecord(mapped)) throw new UnreadableRecordError('the mapping produced no object');
+  const warnings: MappingWarning[] = [];
+  const reader = new FieldReader(warnings, tables);
+
+  const code = reader.identifier(mapped, 'code');
+  if (code === null) throw new UnreadableRecordError('the record has no dossier code');
+  const rawStatus = reader.identifier(mapped, 'status');
+  if (rawStatus === null) throw new UnreadableRecordError(`the record for ${code} has no status`);
+
+  const applicant = isRecord(mapped.applicant) ? mapped.applicant : {};
+  return {
+    code,
+    procedureCode: reader.identifier(mapped, 'procedureCode'),
+    procedureName: reader.text(mapped, 'procedureName'),
+    fieldCode: reader.identifier(mapped, 'fieldCode'),
+    fieldName: reader.text(mapped, 'fieldName'),
+    agencyCode: reader.identifier(mapped, 'agencyCode'),
+    agencyName: reader.text(mapped, 'agencyName'),
+    channel: reader.channel(mapped, 'channel'),
+    applicant: {
+      name: reader.text(applicant, 'name', 'applicant.'),
+      type: reader.applicantType(applicant, 'type', 'applicant.'),
+      ids: reader.list(applicant, 'ids', 'applicant.').flatMap((item, index) => {
+        const number = reader.identifier(item, 'number', `applicant.ids[${index}].`);
+        return number === null
+          ? []
+          : [{ type: reader.identifier(item, 'type', `applicant.ids[${index}].`), number }];
+      }),
+      phone: reader.identifier(applicant, 'phone', 'applicant.'),
+      email: reader.identifier(applicant, 'email', 'applicant.'),
+      address: reader.text(applicant, 'address', 'applicant.'),
+    },
+    summary: reader.text(mapped, 'summary'),
+    files: reader.list(mapped, 'files').map((item, index) => {
+      const at = `files[${index}].`;
+      return { name: reader.text(item, 'name', at), url: reader.identifier(item, 'url', at) };
+    }),
+    receivedAt: reader.date(mapped, 'receivedAt'),
+    dueAt: reader.date(mapped, 'dueAt'),
+    finishedAt: reader.date(mapped, 'finishedAt'),
+    returnedAt: reader.date(mapped, 'returnedAt'),
+    status: reader.status(rawStatus, 'status'),
+    history: reader.list(mapped, 'history').map((item, index) => {
+      const at = `history[${index}].`;
+      const status = reader.identifier(item, 'status', at);
+      return {
+        at: reader.date(item, 'at', at),
+        actor: reader.text(item, 'actor', at),
+        actorTitle: reader.text(item, 'actorTitle', at),
+        department: reader.text(item, 'department', at),
+        content: reader.text(item, 'content', at),
+        status: status === null ? null : reader.status(status, `${at}status`),
+        startedAt: reader.date(item, 'startedAt', at),
+        dueAt: reader.date(item, 'dueAt', at),
+      };
+    }),
+    fees: reader.list(mapped, 'fees').map((item, index) => ({
+      name: reader.text(item, 'name', `fees[${index}].`),
+      amount: reader.amount(item, 'amount', `fees[${index}].`),
+    })),
+    results: reader.list(mapped, 'results').map((item, index) => {
+      const at = `results[${index}].`;
+      return {
+        name: reader.text(item, 'name', at),
+        number: reader.identifier(item, 'number', at),
+        issuedAt: reader.date(item, 'issuedAt', at),
+        url: reader.identifier(item, 'url', at),
+      };
+    }),
+    supplements: reader.list(mapped, 'supplements').map((item, index) => {
+      const at = `supplements[${index}].`;
+      return {
+        requestedAt: reader.date(item, 'requestedAt', at),
+        dueBefore: reader.date(item, 'dueBefore', at),
+        dueAfter: reader.date(item, 'dueAfter', at),
+        reason: reader.text(item, 'reason', at),
+      };
+    }),
+    warnings,
+  };
+}
+
+class FieldReader {
+  constructor(
+    private readonly warnings: MappingWarning[],
+    private readonly tables: NormalisationTables,
+  ) {}
+
+  /** A scalar as text, exactly as sent (codes, numbers, phone numbers, URLs). */
+  identifier(from: Raw, key: string, at = ''): string | null {
+    const value = from[key];
+    if (value === undefined || value === null) return null;
+    if (Array.isArray(value)) {
+      if (value.length === 0) return null;
+      this.warn(`${at}${key}`, `several values (${value.length}); the first is used`);
+      return this.identifier({ [key]: value[0] }, key, at);
+    }
+    if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    this.warn(`${at}${key}`, `an object where a value was expected; ignored`);
+    return null;
+  }
+
+  /** Free text: NFC, trimmed. */
+  text(from: Raw, key: string, at = ''): string | null {
+    return normaliseText(this.identifier(from, key, at));
+  }
+
+  date(from: Raw, key: string, at = ''): string | null {
+    const raw = this.identifier(from, key, at);
+    if (raw === null) return null;
+    const parsed = parseUpstreamDate(raw, this.tables.dates);
+    if (parsed.ok) return parsed.value;
+    this.warn(`${at}${key}`, parsed.problem);
+    return null;
+  }
+
+  status(raw: string, field: string): StatusValue {
+    const status = mapStatus(raw, this.tables.statuses);
+    if (status.code === null) {
+      this.warn(field, `status "${raw}" is not in the registration's status table`);
+    }
+    return status;
+  }
+
+  channel(from: Raw, key: string): ChannelValue | null {
+    const raw = this.identifier(from, key);
+    if (raw === null) return null;
+    const code = this.tables.channels.get(raw.toLowerCase()) ?? null;
+    if (code === null) this.warn(key, `channel "${raw}" is not in the registration's channel table`);
+    return { code, raw };
+  }
+
+  applicantType(from: Raw, key: string, at: string): ApplicantTypeCode | null {
+    const raw = this.identifier(from, key, at);
+    if (raw === null) return null;
+    const code = this.tables.applicantTypes.get(raw.toLowerCase()) ?? null;
+    if (code === null) this.warn(`${at}${key}`, `applicant type "${raw}" is not in the table`);
+    return code;
+  }
+
+  /** An amount in VND: digits with optional thousands separators ("50.000", "50,000", 50000). */
+  amount(from: Raw, key: string, at: string): number | null {
+    const raw = this.identifier(from, key, at);
+    if (raw === null) return null;
+    const digits = raw.replace(/[.,\s]/g, '').replace(/(đ|vnđ|vnd)$/i, '');
+    if (/^\d{1,15}$/.test(digits)) return Number(digits);
+    this.warn(`${at}${key}`, `amount "${raw}" is not a number`);
+    return null;
+  }
+
+  list(from: Raw, key: string, at = ''): Raw[] {
+    const value = from[key];
+    if (value === undefined || value === null) return [];
+    const items = Array.isArray(value) ? value : [value];
+    const records = items.filter(isRecord);
+    if (records.length !== items.length) {
+      this.warn(`${at}${key}`, `${items.length - records.length} entries are not objects; ignored`);
+    }
+    return records;
+  }
+
+  private warn(field: string, problem: string): void {
+    this.warnings.push({ field, problem });
+  }
+}
+
+function isRecord(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

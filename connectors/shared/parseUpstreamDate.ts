@@ -1,0 +1,74 @@
+import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
+
+/**
+ * Date formats seen upstream (DOMAIN.md §3). Patterns use Luxon tokens, which read like the
+ * documents: `dd/MM/yyyy HH:mm:ss`. `ISO` accepts ISO 8601 with or without a zone; `epochMillis`
+ * and `epochSeconds` accept Unix times.
+ */
+export const DEFAULT_DATE_FORMATS: readonly string[] = [
+  'ISO',
+  'yyyyMMddHHmmss',
+  'yyyy-MM-dd HH:mm:ss',
+  'dd/MM/yyyy HH:mm:ss',
+  'dd/MM/yyyy HH:mm',
+  'dd/MM/yyyy',
+];
+
+/** Vietnam has kept UTC+7 without daylight saving since 1975; times leave the gateway in it. */
+export const VIETNAM_ZONE: Zone = FixedOffsetZone.instance(7 * 60);
+
+export interface DateParsing {
+  /** Formats tried in order. Default `DEFAULT_DATE_FORMATS`. */
+  formats: readonly string[];
+  /** Zone of a time that carries none. Default Vietnam time (UTC+7). */
+  zone: Zone;
+}
+
+export type ParsedDate = { ok: true; value: string } | { ok: false; problem: string };
+
+/**
+ * Parses an upstream time into ISO 8601 with +07:00 (`2025-03-14T08:30:00+07:00`), trying each
+ * accepted format in order.
+ */
+export function parseUpstreamDate(raw: string, parsing: DateParsing): ParsedDate {
+  const text = raw.trim();
+  for (const format of parsing.formats) {
+    const parsed = parseWith(text, format, parsing.zone);
+    if (parsed?.isValid) {
+      const value = parsed.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true });
+      if (value !== null) return { ok: true, value };
+    }
+  }
+  return {
+    ok: false,
+    problem: `"${text}" matches none of the accepted date formats (${parsing.formats.join(', ')})`,
+  };
+}
+
+function parseWith(text: string, format: string, zone: Zone): DateTime | null {
+  switch (format) {
+    case 'ISO':
+      // A leading digit-run check keeps "20250314083000" from being read as an ISO basic date.
+      return /^\d{4}-\d{2}-\d{2}/.test(text) ? DateTime.fromISO(text, { zone }) : null;
+    case 'epochMillis':
+      return /^\d{10,14}$/.test(text) ? DateTime.fromMillis(Number(text), { zone }) : null;
+    case 'epochSeconds':
+      return /^\d{9,11}$/.test(text) ? DateTime.fromSeconds(Number(text), { zone }) : null;
+    default:
+      return DateTime.fromFormat(text, format, { zone });
+  }
+}
+
+/** Whether a format string is one `parseUpstreamDate` understands, for registration validation. */
+export function checkDateFormat(format: string): string | null {
+  if (format === 'ISO' || format === 'epochMillis' || format === 'epochSeconds') return null;
+  const sample = DateTime.fromObject(
+    { year: 2025, month: 3, day: 14, hour: 8, minute: 30, second: 5 },
+    { zone: VIETNAM_ZONE },
+  );
+  const text = sample.toFormat(format);
+  const back = DateTime.fromFormat(text, format, { zone: VIETNAM_ZONE });
+  return back.isValid && back.year === 2025 && back.month === 3 && back.day === 14
+    ? null
+    : `"${format}" is not a date format this gateway can read back (Luxon tokens, e.g. dd/MM/yyyy HH:mm:ss)`;
+}

@@ -1,0 +1,52 @@
+import type { NationalStatusCode, StatusValue } from '../model';
+
+/** How a registration maps its own status vocabulary to the ten national statuses. */
+export interface StatusTable {
+  /** Upstream value (compared as trimmed text, case-insensitively) → national code. */
+  map: ReadonlyMap<string, NationalStatusCode>;
+  /**
+   * National codes this system reports lossily, with what else each may stand for
+   * (ARCHITECTURE.md "Lossy is declared": "9 may stand for 5, 6 or 8").
+   */
+  lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]>;
+}
+
+export const NATIONAL_STATUS_CODES: readonly NationalStatusCode[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+/** The identity table for systems that already send national codes ("1" … "10"). */
+export function nationalStatusTable(
+  lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]> = new Map(),
+): StatusTable {
+  return { map: new Map(NATIONAL_STATUS_CODES.map((code) => [String(code), code])), lossy };
+}
+
+export function createStatusTable(
+  entries: Record<string, number>,
+  lossy: Record<string, readonly number[]>,
+): StatusTable {
+  return {
+    map: new Map(
+      Object.entries(entries).map(([raw, code]) => [keyOf(raw), code as NationalStatusCode]),
+    ),
+    lossy: new Map(
+      Object.entries(lossy).map(([code, mayBe]) => [
+        Number(code) as NationalStatusCode,
+        mayBe as NationalStatusCode[],
+      ]),
+    ),
+  };
+}
+
+/** Maps one upstream status; an unmapped value keeps its raw text and is marked lossy. */
+export function mapStatus(raw: string, table: StatusTable): StatusValue {
+  const code = table.map.get(keyOf(raw)) ?? null;
+  if (code === null) return { code: null, raw, lossy: true, mayBe: [] };
+  const others = table.lossy.get(code);
+  if (others === undefined) return { code, raw, lossy: false, mayBe: [] };
+  const mayBe = [...new Set([code, ...others])].sort((a, b) => a - b);
+  return { code, raw, lossy: true, mayBe };
+}
+
+function keyOf(raw: string): string {
+  return raw.trim().toLowerCase();
+}

@@ -1,0 +1,86 @@
+import { Info } from 'luxon';
+import { z } from 'zod';
+import type { ApplicantTypeCode, ChannelCode } from '../model';
+import {
+  NATIONAL_APPLICANT_TYPES,
+  NATIONAL_CHANNELS,
+  type NormalisationTables,
+} from './normaliseDossier';
+import {
+  DEFAULT_DATE_FORMATS,
+  VIETNAM_ZONE,
+  checkDateFormat,
+  type DateParsing,
+} from './parseUpstreamDate';
+import { createStatusTable } from './statusTable';
+
+/**
+ * Config schemas for the value tables every declarative kind shares: statuses, channels,
+ * applicant types and dates. Parsing yields ready-to-use tables.
+ */
+
+const statusCode = z.number().int().min(1).max(10);
+
+export const statusesSchema = z.strictObject({
+  /** Upstream value → national status code (1–10). */
+  map: z.record(z.string(), statusCode),
+  /** National code → the other national codes it may stand for. */
+  lossy: z
+    .record(
+      z.string().regex(/^(10|[1-9])$/, 'a national status code 1–10'),
+      z.array(statusCode).min(1),
+    )
+    .default({}),
+});
+
+const valueTable = <T extends number>(max: number) =>
+  z.record(z.string(), z.number().int().min(1).max(max)).transform(
+    (entries) => new Map(Object.entries(entries).map(([raw, code]) => [raw.toLowerCase(), code as T])),
+  );
+
+export const datesSchema = z
+  .strictObject({
+    /** Accepted formats, tried in order. Default: every format in DOMAIN.md §3. */
+    formats: z
+      .array(
+        z.string().superRefine((format, ctx) => {
+          const problem = checkDateFormat(format);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .min(1)
+      .optional(),
+    /** Zone of times sent without one. Default Vietnam time (UTC+7). */
+    zone: z
+      .string()
+      .refine((zone) => Info.normalizeZone(zone)?.isValid === true, 'an unknown time zone')
+      .optional(),
+  })
+  .default({})
+  .transform(
+    (dates): DateParsing => ({
+      formats: dates.formats ?? DEFAULT_DATE_FORMATS,
+      zone: dates.zone === undefined ? VIETNAM_ZONE : Info.normalizeZone(dates.zone),
+    }),
+  );
+
+export const tablesSchema = {
+  statuses: statusesSchema,
+  channels: valueTable<ChannelCode>(3).optional(),
+  applicantTypes: valueTable<ApplicantTypeCode>(4).optional(),
+  dates: datesSchema,
+};
+
+export function buildTables(config: {
+  statuses: z.output<typeof statusesSchema>;
+  channels?: ReadonlyMap<string, ChannelCode> | undefined;
+  applicantTypes?: ReadonlyMap<string, ApplicantTypeCode> | undefined;
+  dates: DateParsing;
+}): NormalisationTables {
+  return {
+    statuses: createStatusTable(config.statuses.map, config.statuses.lossy),
+    channels: config.channels ?? NATIONAL_CHANNELS,
+    applicantTypes: config.applicantTypes ?? NATIONAL_APPLICANT_TYPES,
+    dates: config.dates,
+  };
+}

@@ -1,0 +1,322 @@
+import { readFileSync } from 'node:fs';
+import { DateTime, FixedOffsetZone } from 'luxon';
+import { parse as parseYaml } from 'yaml';
+import { Random, hash32, unit } from './random';
+import {
+  COMPANY_WORDS,
+  FAMILY_NAMES,
+  GIVEN_NAMES,
+  MIDDLE_NAMES,
+  OFFICIALS,
+  STREETS,
+  TITLES,
+  type SampleProcedure,
+} from './vocabulary';
+
+export const VIETNAM = FixedOffsetZone.instance(7 * 60);
+/** Sample dossiers are received from this day… */
+export const DATASET_START = DateTime.fromISO('2024-01-01T00:00:00', { zone: VIETNAM });
+/** …to this day, which is also the dataset's "now" for statuses. */
+export const DATASET_END = DateTime.fromISO('2026-10-31T23:59:59', { zone: VIETNAM });
+
+export interface SampleAgency {
+  code: string;
+  name: string;
+  validFrom: string | null;
+  validTo: string | null;
+  /** Relative share of dossiers received. */
+  weight: number;
+}
+
+export interface SampleHistoryStep {
+  at: DateTime;
+  actor: string;
+  title: string;
+  department: string;
+  content: string;
+  status: number;
+  startedAt: DateTime;
+  dueAt: DateTime | null;
+}
+
+/** One generated dossier, before a sample system renders it in its own format. */
+export interface SampleDossier {
+  code: string;
+  agency: SampleAgency;
+  procedure: SampleProcedure;
+  /** 1 in person, 2 online, 3 postal. */
+  channel: 1 | 2 | 3;
+  applicant: {
+    name: string;
+    type: 1 | 2;
+    idType: '1' | '2';
+    idNumber: string;
+    phone: string;
+    email: string | null;
+    address: string;
+  };
+  summary: string;
+  files: Array<{ name: string; url: string }>;
+  receivedAt: DateTime;
+  dueAt: DateTime;
+  finishedAt: DateTime | null;
+  returnedAt: DateTime | null;
+  /** National status 1–10. */
+  status: number;
+  history: SampleHistoryStep[];
+  fees: Array<{ name: string; amount: number }>;
+  results: Array<{ name: string; number: string; issuedAt: DateTime; url: string }>;
+  supplements: Array<{ requestedAt: DateTime; dueBefore: DateTime; dueAfter: DateTime; reason: string }>;
+}
+
+export interface SampleDatasetOptions {
+  /** Level-1 code of the system's agencies in the directory (`H56`, `G09`); closed predecessors listed in `alsoCodes`. */
+  level1: readonly string[];
+  /** Agency directory file the units come from. */
+  directoryFile: string;
+  procedures: readonly SampleProcedure[];
+  /** About how many dossiers the system holds. */
+  size: number;
+  seed: number;
+  /** Wards or communes with their province, for applicants' addresses. */
+  places: readonly string[];
+  /** Base URL for file links. */
+  fileBaseUrl: string;
+}
+
+/**
+ * A sample system's dossiers, generated on demand: the number received by each agency on each day
+ * and every dossier's content derive from (seed, code), so lookups by code, listings and any size
+ * up to millions cost no memory.
+ */
+export class SampleDataset {
+  readonly agencies: readonly SampleAgency[];
+  private readonly byCode: ReadonlyMap<string, SampleAgency>;
+  private readonly perDay: number;
+
+  constructor(private readonly options: SampleDatasetOptions) {
+    const directory = parseYaml(readFileSync(options.directoryFile, 'utf8')) as {
+      agencies: Array<{ code: string; name: string; level: number; validFrom?: string; validTo?: string }>;
+    };
+    this.agencies = directory.agencies
+      .filter((agency) => options.level1.some((key) => agency.code.endsWith(`.${key}`)))
+      .map((agency) => ({
+        code: agency.code,
+        name: agency.name,
+        validFrom: agency.validFrom ?? null,
+        validTo: agency.validTo ?? null,
+        // Service centres receive most dossiers; the province or ministry itself few.
+        weight: /Trung tâm/.test(agency.name) ? 4 : agency.level === 1 ? 0.5 : 1,
+      }));
+    this.byCode = new Map(this.agencies.map((agency) => [agency.code, agency]));
+    let weightedDays = 0;
+    for (const agency of this.agencies) {
+      for (let day = DATASET_START; day <= DATASET_END; day = day.plus({ days: 1 })) {
+        if (this.isOpen(agency, day)) weightedDays += agency.weight * dayWeight(day);
+      }
+    }
+    this.perDay = weightedDays === 0 ? 0 : options.size / weightedDays;
+  }
+
+  /** How many dossiers `agency` received on `day`. */
+  countOn(agency: SampleAgency, day: DateTime): number {
+    if (!this.isOpen(agency, day)) return 0;
+    const expected = this.perDay * agency.weight * dayWeight(day);
+    const whole = Math.floor(expected);
+    const extra = unit(this.options.seed, `${agency.code}:${day.toISODate()}`) < expected - whole ? 1 : 0;
+    return Math.min(9999, whole + extra);
+  }
+
+  /** Every code of the dataset in order of agency, then day (a generator: no list in memory). */
+  *codes(): Generator<string> {
+    for (const agency of this.agencies) {
+      for (let day = DATASET_START; day <= DATASET_END; day = day.plus({ days: 1 })) {
+        const count = this.countOn(agency, day);
+        for (let n = 1; n <= count; n += 1) yield dossierCode(agency.code, day, n);
+      }
+    }
+  }
+
+  /** A spread of existing codes (every agency, old and recent), for examples and tests. */
+  exampleCodes(perAgency: number): string[] {
+    const codes: string[] = [];
+    for (const agency of this.agencies) {
+      let taken = 0;
+      for (let day = DATASET_END.startOf('day'); day >= DATASET_START && taken < perAgency; day = day.minus({ days: 37 })) {
+        if (this.countOn(agency, day) > 0) {
+          codes.push(dossierCode(agency.code, day, 1));
+          taken += 1;
+        }
+      }
+    }
+    return codes;
+  }
+
+  /** The dossier with this code, or undefined when the system has none. */
+  get(code: string): SampleDossier | undefined {
+    const match = /^(.+)-(\d{2})(\d{2})(\d{2})-(\d{4})$/.exec(code);
+    if (match === null) return undefined;
+    const [, agencyCode, yy, mm, dd, seq] = match as unknown as string[];
+    const agency = this.byCode.get(agencyCode as string);
+    if (agency === undefined) return undefined;
+    const day = DateTime.fromObject({ year: 2000 + Number(yy), month: Number(mm), day: Number(dd) }, { zone: VIETNAM });
+    if (!day.isValid || Number(seq) < 1 || Number(seq) > this.countOn(agency, day)) return undefined;
+    return this.generate(code, agency, day);
+  }
+
+  private isOpen(agency: SampleAgency, day: DateTime): boolean {
+    const date = day.toISODate() as string;
+    return (agency.validFrom === null || agency.validFrom <= date) && (agency.validTo === null || date <= agency.validTo);
+  }
+
+  private generate(code: string, agency: SampleAgency, day: DateTime): SampleDossier {
+    const random = new Random(hash32(`${this.options.seed}:${code}`));
+    const procedure = random.pick(this.options.procedures);
+    const enterprise = random.chance(procedure.enterpriseShare);
+    const name = `${random.pick(FAMILY_NAMES)} ${random.pick(MIDDLE_NAMES)} ${random.pick(GIVEN_NAMES)}`;
+    const company = `Công ty TNHH ${random.pick(COMPANY_WORDS)}`;
+    const address = `Số ${random.int(1, 250)}, đường ${random.pick(STREETS)}, ${random.pick(this.options.places)}`;
+    const applicantName = enterprise ? company.toUpperCase() : name;
+    const channel = random.weighted<1 | 2 | 3>([[1, 45], [2, 50], [3, 5]]);
+
+    // Received within office hours mostly; some after 17:00 (they count from the next morning).
+    const afterHours = random.chance(0.08);
+    const receivedAt = day.set({
+      hour: afterHours ? random.int(17, 19) : random.pick([7, 8, 9, 10, 13, 14, 15, 16]),
+      minute: random.int(0, 59),
+      second: random.int(0, 59),
+    });
+    const dueAt = addWorkingDays(receivedAt, procedure.days).set({ hour: 16, minute: 30, second: 0 });
+    const ageDays = DATASET_END.diff(receivedAt, 'days').days;
+    const status = pickStatus(random, ageDays, procedure.days);
+    const late = random.chance(0.14);
+    const supplementRounds = status === 5 ? 1 : random.weighted([[0, 86], [1, 11], [2, 3]]);
+
+    const department = random.pick(['Bộ phận Một cửa', 'Phòng chuyên môn', 'Lãnh đạo đơn vị']);
+    const step = (at: DateTime, stepStatus: number, content: string, dept = department): SampleHistoryStep => ({
+      at,
+      actor: random.pick(OFFICIALS),
+      title: random.pick(TITLES),
+      department: dept,
+      content,
+      status: stepStatus,
+      startedAt: at,
+      dueAt: stepStatus === 4 ? dueAt : null,
+    });
+
+    const history: SampleHistoryStep[] = [step(receivedAt, 2, 'Tiếp nhận hồ sơ', 'Bộ phận Một cửa')];
+    const supplements: SampleDossier['supplements'] = [];
+    let cursor = receivedAt.plus({ hours: random.int(2, 30) });
+    let due = dueAt;
+    if (status >= 4 || status === 3) {
+      if (status === 3) {
+        history.push(step(cursor, 3, 'Hồ sơ không đủ điều kiện tiếp nhận'));
+      } else {
+        history.push(step(cursor, 4, 'Chuyển xử lý chuyên môn'));
+      }
+    }
+    for (let round = 0; round < supplementRounds && status >= 4 && status !== 7; round += 1) {
+      const requestedAt = cursor.plus({ days: random.int(1, 3) });
+      const dueAfter = addWorkingDays(due, random.int(2, 5));
+      supplements.push({ requestedAt, dueBefore: due, dueAfter, reason: 'Bổ sung bản sao giấy tờ còn thiếu' });
+      history.push(step(requestedAt, 5, 'Yêu cầu bổ sung hồ sơ'));
+      due = dueAfter;
+      cursor = requestedAt.plus({ days: random.int(1, 4) });
+      if (status !== 5 || round < supplementRounds - 1) history.push(step(cursor, 4, 'Đã nhận hồ sơ bổ sung'));
+    }
+    if (status === 6) history.push(step(cursor.plus({ days: 1 }), 6, 'Yêu cầu thực hiện nghĩa vụ tài chính'));
+
+    let finishedAt: DateTime | null = null;
+    let returnedAt: DateTime | null = null;
+    if (status === 7 || status === 8 || status === 9 || status === 10) {
+      const span = Math.max(1, due.diff(receivedAt, 'days').days);
+      finishedAt = (
+        late
+          ? due.plus({ days: random.int(1, 12), hours: random.int(0, 6) })
+          : receivedAt.plus({ days: span * (0.3 + 0.6 * random.next()) })
+      ).startOf('second');
+      if (finishedAt < cursor) finishedAt = cursor.plus({ hours: 2 });
+      if (finishedAt > DATASET_END) finishedAt = DATASET_END.minus({ hours: 1 });
+      const content = status === 7 ? 'Công dân rút hồ sơ' : status === 8 ? 'Dừng xử lý hồ sơ' : 'Hoàn thành xử lý';
+      history.push(step(finishedAt, status === 10 ? 9 : status, content));
+      if (status === 10) {
+        returnedAt = finishedAt.plus({ hours: random.int(1, 48) });
+        if (returnedAt > DATASET_END) returnedAt = DATASET_END;
+        history.push(step(returnedAt, 10, 'Trả kết quả cho công dân', 'Bộ phận Một cửa'));
+      }
+    }
+
+    const results =
+      status === 9 || status === 10
+        ? [{
+            name: procedure.result,
+            number: `${random.int(1, 9999)}/${receivedAt.year}/${agency.code.slice(-3)}`,
+            issuedAt: finishedAt as DateTime,
+            url: `${this.options.fileBaseUrl}/ket-qua/${hash32(code).toString(16)}.pdf`,
+          }]
+        : [];
+    const fileCount = random.int(1, 3);
+    const files = Array.from({ length: fileCount }, (_, index) => ({
+      name: index === 0 ? 'Tờ khai.pdf' : `Giấy tờ kèm theo ${index}.pdf`,
+      url: `${this.options.fileBaseUrl}/tep/${hash32(`${code}:${index}`).toString(16)}.pdf`,
+    }));
+
+    return {
+      code,
+      agency,
+      procedure,
+      channel,
+      applicant: {
+        name: applicantName,
+        type: enterprise ? 2 : 1,
+        idType: random.chance(0.9) ? '1' : '2',
+        idNumber: `038${random.digits(9)}`,
+        phone: `${random.pick(['09', '03', '08'])}${random.digits(8)}`,
+        email: random.chance(0.4) ? `${foldName(name)}${random.int(1, 99)}@gmail.com` : null,
+        address,
+      },
+      summary: procedure.summary.replace('{name}', name).replace('{company}', company).replace('{address}', address),
+      files,
+      receivedAt,
+      dueAt: due,
+      finishedAt,
+      returnedAt,
+      status,
+      history,
+      fees: procedure.fee > 0 ? [{ name: procedure.feeName, amount: procedure.fee }] : [],
+      results,
+      supplements,
+    };
+  }
+}
+
+export function dossierCode(agencyCode: string, day: DateTime, n: number): string {
+  return `${agencyCode}-${day.toFormat('yyMMdd')}-${String(n).padStart(4, '0')}`;
+}
+
+/** Fewer dossiers at weekends (some centres open Saturday mornings). */
+function dayWeight(day: DateTime): number {
+  return day.weekday >= 6 ? 0.1 : 1;
+}
+
+function addWorkingDays(from: DateTime, days: number): DateTime {
+  let date = from;
+  let left = days;
+  while (left > 0) {
+    date = date.plus({ days: 1 });
+    if (date.weekday < 6) left -= 1;
+  }
+  return date;
+}
+
+/** Older dossiers are mostly done; recent ones are still moving. */
+function pickStatus(random: Random, ageDays: number, procedureDays: number): number {
+  if (ageDays > procedureDays * 2 + 20) {
+    return random.weighted([[10, 62], [9, 12], [3, 4], [7, 3], [8, 3], [4, 8], [5, 4], [6, 2], [2, 1], [1, 1]]);
+  }
+  return random.weighted([[1, 8], [2, 14], [4, 34], [5, 10], [6, 6], [9, 10], [10, 14], [3, 2], [7, 1], [8, 1]]);
+}
+
+function foldName(name: string): string {
+  return name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').replace(/\s+/g, '').toLowerCase();
+}

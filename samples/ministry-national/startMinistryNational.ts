@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { SampleDataset } from '../generator/SampleDataset';
+import { MINISTRY_PROCEDURES } from '../generator/vocabulary';
+import { applyFaults, emptyStats, listen, noFaults, parseJson, sendJson, type RunningSample } from '../sampleHttp';
+import { renderNational } from './renderNational';
+
+export interface MinistryNationalOptions {
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  size: number;
+  seed: number;
+  directoryFile: string;
+  /** Token lifetime. Default 300 s. */
+  tokenTtlSeconds: number;
+  /** Most codes per bulk call; more are refused. Default 100. */
+  maxBulk: number;
+}
+
+export interface RunningMinistryNational extends RunningSample {
+  dataset: SampleDataset;
+  /** Makes every issued token expire after this many more API calls (a token expiring mid-batch). */
+  expireTokensAfter(calls: number): void;
+}
+
+interface IssuedToken {
+  expiresAt: number;
+  usesLeft: number;
+}
+
+/**
+ * Sample system 2: a ministry's system (Bộ Nội vụ) that speaks the portal's sync format, behind
+ * OAuth 2.0 client credentials.
+ *
+ *   POST /oauth2/token               grant_type=client_credentials, client in HTTP basic auth
+ *   GET  /api/dvcqg/HoSo/{MaHoSo}    → {"error_code":"0","data":{...}} or 404
+ *   POST /api/dvcqg/TraCuuHoSo       {"DanhSachMaHoSo":[...]} → {"error_code":"0","data":[...]}
+ */
+export async function startMinistryNational(options: MinistryNationalOptions): Promise<RunningMinistryNational> {
+  const stats = emptyStats();
+  const faults = noFaults();
+  const tokens = new Map<string, IssuedToken>();
+  const dataset = new SampleDataset({
+    level1: ['G09', 'G07'],
+    directoryFile: options.directoryFile,
+    procedures: MINISTRY_PROCEDURES,
+    size: options.size,
+    seed: options.seed + 1,
+    places: ['phường Ba Đình, thành phố Hà Nội', 'phường Sài Gòn, Thành phố Hồ Chí Minh', 'phường Hải Châu, thành phố Đà Nẵng', 'phường Hạc Thành, tỉnh Thanh Hóa'],
+    fileBaseUrl: 'https://dichvucong.moha.example/files',
+  });
+  const record = (code: string) => {
+    const dossier = dataset.get(code);
+    return dossier === undefined ? undefined : renderNational(dossier, faults.brokenCodes.has(code));
+  };
+  const expectedClient = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
+
+  const authorised = (header: string | undefined): boolean => {
+    const value = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    const token = value === undefined ? undefined : tokens.get(value);
+    if (token === undefined || token.expiresAt < Date.now() || token.usesLeft <= 0) return false;
+    token.usesLeft -= 1;
+    return true;
+  };
+
+  const running = await listen(
+    async (req, res, body) => {
+      const url = new URL(req.url ?? '/', 'http://sample');
+      if (url.pathname === '/__sample/stats') return sendJson(res, 200, stats);
+      if (req.method === 'POST' && url.pathname === '/oauth2/token') {
+        stats.tokenRequests += 1;
+        const form = new URLSearchParams(body);
+        if (req.headers.authorization !== expectedClient) {
+          stats.rejectedAuth += 1;
+          return sendJson(res, 401, { error: 'invalid_client' });
+        }
+        if (form.get('grant_type') !== 'client_credentials') {
+          return sendJson(res, 400, { error: 'unsupported_grant_type' });
+        }
+        const token = randomBytes(24).toString('base64url');
+        tokens.set(token, { expiresAt: Date.now() + options.tokenTtlSeconds * 1000, usesLeft: Number.POSITIVE_INFINITY });
+        return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: options.tokenTtlSeconds });
+      }
+      if (!authorised(req.headers.authorization)) {
+        stats.rejectedAuth += 1;
+        return sendJson(res, 401, { error: 'invalid_token', error_description: 'Token hết hạn hoặc không hợp lệ' });
+      }
+      if (await applyFaults(res, faults)) return;
+      const single = /^\/api\/dvcqg\/HoSo\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && single !== null) {
+        stats.singleCalls += 1;
+        stats.codesRequested += 1;
+        const found = record(decodeURIComponent(single[1] as string));
+        return found === undefined
+          ? sendJson(res, 404, { error_code: '404', message: 'Không tìm thấy hồ sơ' })
+          : sendJson(res, 200, { error_code: '0', message: 'Thành công', data: found });
+      }
+      if (req.method === 'POST' && url.pathname === '/api/dvcqg/TraCuuHoSo') {
+        const request = parseJson(body) as { DanhSachMaHoSo?: unknown } | undefined;
+        const codes = request?.DanhSachMaHoSo;
+        if (!Array.isArray(codes) || !codes.every((code) => typeof code === 'string')) {
+          return sendJson(res, 400, { error_code: '400', message: 'DanhSachMaHoSo không hợp lệ' });
+        }
+        if (codes.length > options.maxBulk) {
+          return sendJson(res, 400, { error_code: '400', message: `Tối đa ${options.maxBulk} mã hồ sơ` });
+        }
+        stats.bulkCalls += 1;
+        stats.codesRequested += codes.length;
+        const data = codes.map(record).filter((item) => item !== undefined);
+        return sendJson(res, 200, { error_code: '0', message: 'Thành công', data });
+      }
+      return sendJson(res, 404, { error_code: '404', message: `Không có ${url.pathname}` });
+    },
+    options.port,
+    stats,
+    faults,
+  );
+  return {
+    ...running,
+    dataset,
+    expireTokensAfter: (calls) => {
+      for (const token of tokens.values()) token.usesLeft = calls;
+    },
+  };
+}

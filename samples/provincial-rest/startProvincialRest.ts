@@ -1,0 +1,85 @@
+import { SampleDataset } from '../generator/SampleDataset';
+import { PROVINCIAL_PROCEDURES } from '../generator/vocabulary';
+import { applyFaults, emptyStats, listen, noFaults, parseJson, sendJson, type RunningSample } from '../sampleHttp';
+import { renderProvincial } from './renderProvincial';
+
+export interface ProvincialRestOptions {
+  port: number;
+  apiKey: string;
+  size: number;
+  seed: number;
+  directoryFile: string;
+  /** Most codes per bulk call; more are refused with 400. Default 50. */
+  maxBulk: number;
+}
+
+export interface RunningProvincialRest extends RunningSample {
+  dataset: SampleDataset;
+}
+
+/**
+ * Sample system 1: Thanh Hóa's one-stop system as a REST/JSON service — OpenCPS-style status words,
+ * `dd/MM/yyyy HH:mm:ss` dates, an API key in `X-Api-Key`, a bulk search endpoint.
+ *
+ *   GET  /api/v1/dossiers/{dossierNo}   → the record, or 404
+ *   POST /api/v1/dossiers/_search       {"dossierNos": [...]} → {"total": n, "data": [...]}
+ */
+export async function startProvincialRest(options: ProvincialRestOptions): Promise<RunningProvincialRest> {
+  const stats = emptyStats();
+  const faults = noFaults();
+  const base = { url: '' };
+  const dataset = new SampleDataset({
+    level1: ['H56'],
+    directoryFile: options.directoryFile,
+    procedures: PROVINCIAL_PROCEDURES,
+    size: options.size,
+    seed: options.seed,
+    places: ['phường Hạc Thành, tỉnh Thanh Hóa', 'phường Đông Quang, tỉnh Thanh Hóa', 'xã Quảng Xương, tỉnh Thanh Hóa', 'phường Sầm Sơn, tỉnh Thanh Hóa'],
+    fileBaseUrl: 'https://motcua.thanhhoa.example/files',
+  });
+  const record = (code: string) => {
+    const dossier = dataset.get(code);
+    return dossier === undefined ? undefined : renderProvincial(dossier, faults.brokenCodes.has(code));
+  };
+
+  const running = await listen(
+    async (req, res, body) => {
+      const url = new URL(req.url ?? '/', base.url || 'http://sample');
+      if (url.pathname === '/__sample/stats') return sendJson(res, 200, stats);
+      if (req.headers['x-api-key'] !== options.apiKey) {
+        stats.rejectedAuth += 1;
+        return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'Sai hoặc thiếu X-Api-Key' });
+      }
+      if (await applyFaults(res, faults)) return;
+      const single = /^\/api\/v1\/dossiers\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && single !== null) {
+        stats.singleCalls += 1;
+        stats.codesRequested += 1;
+        const found = record(decodeURIComponent(single[1] as string));
+        return found === undefined
+          ? sendJson(res, 404, { error: 'NOT_FOUND', message: 'Không tìm thấy hồ sơ' })
+          : sendJson(res, 200, found);
+      }
+      if (req.method === 'POST' && url.pathname === '/api/v1/dossiers/_search') {
+        const request = parseJson(body) as { dossierNos?: unknown } | undefined;
+        const codes = request?.dossierNos;
+        if (!Array.isArray(codes) || !codes.every((code) => typeof code === 'string')) {
+          return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'dossierNos phải là mảng mã hồ sơ' });
+        }
+        if (codes.length > options.maxBulk) {
+          return sendJson(res, 400, { error: 'BAD_REQUEST', message: `Tối đa ${options.maxBulk} mã mỗi lần` });
+        }
+        stats.bulkCalls += 1;
+        stats.codesRequested += codes.length;
+        const data = codes.map(record).filter((item) => item !== undefined);
+        return sendJson(res, 200, { total: data.length, data });
+      }
+      return sendJson(res, 404, { error: 'NOT_FOUND', message: `Không có ${url.pathname}` });
+    },
+    options.port,
+    stats,
+    faults,
+  );
+  base.url = running.url;
+  return { ...running, dataset };
+}

@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Faults a test can switch on in a running sample system (real HTTP answers, not mocks). */
+export interface SampleFaults {
+  /** Delay every API answer by this long. */
+  delayMs: number;
+  /** Answer API calls with this HTTP status and an HTML error page (e.g. 503 from a proxy). */
+  htmlErrorStatus: number | null;
+  /** Answer 200 with an HTML page instead of JSON (a misconfigured portal page). */
+  htmlInsteadOfJson: boolean;
+  /** Codes whose records are sent broken (no status, no code). */
+  brokenCodes: Set<string>;
+}
+
+export function noFaults(): SampleFaults {
+  return { delayMs: 0, htmlErrorStatus: null, htmlInsteadOfJson: false, brokenCodes: new Set() };
+}
+
+/** Call counters, read by tests and benchmarks to count upstream calls. */
+export interface SampleStats {
+  bulkCalls: number;
+  singleCalls: number;
+  codesRequested: number;
+  tokenRequests: number;
+  rejectedAuth: number;
+}
+
+export function emptyStats(): SampleStats {
+  return { bulkCalls: 0, singleCalls: 0, codesRequested: 0, tokenRequests: 0, rejectedAuth: 0 };
+}
+
+export interface RunningSample {
+  url: string;
+  server: Server;
+  stats: SampleStats;
+  faults: SampleFaults;
+  close(): Promise<void>;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+
+/** Starts a node:http server on loopback; port 0 picks a free one. */
+export async function listen(handler: Handler, port: number, stats: SampleStats, faults: SampleFaults): Promise<RunningSample> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      Promise.resolve(handler(req, res, Buffer.concat(chunks).toString('utf8'))).catch((error: unknown) => {
+        sendJson(res, 500, { error: 'sample system failure', detail: String(error) });
+      });
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    server,
+    stats,
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendHtml(res: ServerResponse, status: number, title: string): void {
+  const text = `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' });
+  res.end(text);
+}
+
+/** Applies delay and HTML faults; returns true when the answer was already sent. */
+export async function applyFaults(res: ServerResponse, faults: SampleFaults): Promise<boolean> {
+  if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+  if (faults.htmlErrorStatus !== null) {
+    sendHtml(res, faults.htmlErrorStatus, `${faults.htmlErrorStatus} Service Unavailable`);
+    return true;
+  }
+  if (faults.htmlInsteadOfJson) {
+    sendHtml(res, 200, 'Cổng dịch vụ công - Trang chủ');
+    return true;
+  }
+  return false;
+}
+
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { startMinistryNational, type RunningMinistryNational } from './ministry-national/startMinistryNational';
+import { startProvincialRest, type RunningProvincialRest } from './provincial-rest/startProvincialRest';
+
+/** Credentials of the sample systems; the registration files read them from the environment. */
+export const SAMPLE_CREDENTIALS = {
+  SAMPLE_REST_API_KEY: 'thanhhoa-demo-key',
+  SAMPLE_MINISTRY_CLIENT_ID: 'dvc-gateway',
+  SAMPLE_MINISTRY_CLIENT_SECRET: 'bo-noi-vu-demo-secret',
+} as const;
+
+export interface SampleSystemsOptions {
+  /** About how many dossiers each system holds. Default 3000. */
+  size?: number;
+  seed?: number;
+  /** Ports; 0 (default) picks free ones. */
+  restPort?: number;
+  ministryPort?: number;
+  directoryFile?: string;
+  tokenTtlSeconds?: number;
+}
+
+export interface SampleSystems {
+  provincial: RunningProvincialRest;
+  ministry: RunningMinistryNational;
+  /** Variables the sample registration files refer to (`${SAMPLE_REST_URL}` …). */
+  variables: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DIRECTORY_FILE = join(__dirname, '..', 'data', 'agencies.sample.yaml');
+
+/** Starts both sample systems on loopback. */
+export async function startSampleSystems(options: SampleSystemsOptions = {}): Promise<SampleSystems> {
+  const size = options.size ?? 3000;
+  const seed = options.seed ?? 2025;
+  const directoryFile = options.directoryFile ?? DEFAULT_DIRECTORY_FILE;
+  const provincial = await startProvincialRest({
+    port: options.restPort ?? 0,
+    apiKey: SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY,
+    size,
+    seed,
+    directoryFile,
+    maxBulk: 50,
+  });
+  const ministry = await startMinistryNational({
+    port: options.ministryPort ?? 0,
+    clientId: SAMPLE_CREDENTIALS.SAMPLE_MINISTRY_CLIENT_ID,
+    clientSecret: SAMPLE_CREDENTIALS.SAMPLE_MINISTRY_CLIENT_SECRET,
+    size,
+    seed,
+    directoryFile,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
+    maxBulk: 100,
+  });
+  return {
+    provincial,
+    ministry,
+    variables: {
+      ...SAMPLE_CREDENTIALS,
+      SAMPLE_REST_URL: provincial.url,
+      SAMPLE_MINISTRY_URL: ministry.url,
+    },
+    close: async () => {
+      await Promise.all([provincial.close(), ministry.close()]);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationError';
+
+/**
+ * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
+ * object). Every variable and its default is listed in the README.
+ */
+const bool = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  GATEWAY_MODE: z.enum(['embedded', 'production']).default('embedded'),
+  PORT: int(0, 65535).default(4000),
+  HOST: z.string().min(1).optional(),
+  REGISTRATIONS_DIR: z.string().min(1).optional(),
+  AGENCY_DIRECTORY: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
+  CACHE: z.enum(['memory', 'redis', 'none']).optional(),
+  CACHE_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
+  REDIS_KEY_PREFIX: z.string().default('dvcgw:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
+  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  GRAPHIQL: bool.optional(),
+  SAMPLE_SIZE: int(10, 100_000_000).default(3000),
+  SAMPLE_SEED: int(0, 2 ** 31).default(2025),
+});
+
+export interface GatewayConfig {
+  mode: 'embedded' | 'production';
+  port: number;
+  host: string;
+  registrationsDir: string;
+  agencyDirectoryFile: string;
+  cache: { kind: 'memory'; maxEntries: number } | { kind: 'redis'; url: string; keyPrefix: string } | { kind: 'none' };
+  logLevel: string;
+  requestBudgetMs: number;
+  maxBodyBytes: number;
+  graphiql: boolean;
+  /** Embedded default only: start the bundled sample systems. */
+  samples: { size: number; seed: number } | null;
+}
+
+/** Reads and checks the settings; every problem is reported at once with the variable's name. */
+export function readConfig(env: Readonly<Record<string, string | undefined>>, projectRoot: string): GatewayConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigurationError(describeZodIssues('environment', parsed.error));
+  const e = parsed.data;
+  const embedded = e.GATEWAY_MODE === 'embedded';
+  const missing = [
+    ...(!embedded && e.REGISTRATIONS_DIR === undefined ? ['REGISTRATIONS_DIR'] : []),
+    ...(!embedded && e.AGENCY_DIRECTORY === undefined ? ['AGENCY_DIRECTORY'] : []),
+    ...(e.CACHE === 'redis' && e.REDIS_URL === undefined ? ['REDIS_URL'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      missing.map((name) => ({ file: 'environment', path: name, message: `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}` })),
+    );
+  }
+  const cacheKind = e.CACHE ?? (e.REDIS_URL === undefined ? 'memory' : 'redis');
+  return {
+    mode: e.GATEWAY_MODE,
+    port: e.PORT,
+    host: e.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0'),
+    registrationsDir: resolve(projectRoot, e.REGISTRATIONS_DIR ?? 'examples/registrations'),
+    agencyDirectoryFile: resolve(projectRoot, e.AGENCY_DIRECTORY ?? 'data/agencies.sample.yaml'),
+    cache:
+      cacheKind === 'redis'
+        ? { kind: 'redis', url: e.REDIS_URL as string, keyPrefix: e.REDIS_KEY_PREFIX }
+        : cacheKind === 'memory'
+          ? { kind: 'memory', maxEntries: e.CACHE_MAX_ENTRIES }
+          : { kind: 'none' },
+    logLevel: e.LOG_LEVEL,
+    requestBudgetMs: e.REQUEST_BUDGET_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    graphiql: e.GRAPHIQL ?? embedded,
+    samples: embedded ? { size: e.SAMPLE_SIZE, seed: e.SAMPLE_SEED } : null,
+  };
+}

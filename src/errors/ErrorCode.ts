@@ -1,0 +1,52 @@
+import type { ConnectorErrorCode } from '../../connectors/ConnectorError';
+
+/**
+ * The public error codes, surfaced in `extensions.code` and in per-item `error.code`. Change with
+ * intention: clients (the national portal first) branch on these.
+ */
+export const ErrorCode = {
+  /** The input is malformed (a dossier code that is not one, too many codes). */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The code names an agency the directory does not know. */
+  UNKNOWN_AGENCY: 'UNKNOWN_AGENCY',
+  /** The agency is known but no registered system covers it (nor any successor). */
+  NO_CONNECTOR: 'NO_CONNECTOR',
+  /** The owning system answered that it has no such dossier. */
+  DOSSIER_NOT_FOUND: 'DOSSIER_NOT_FOUND',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+  UPSTREAM_AUTH_FAILED: 'UPSTREAM_AUTH_FAILED',
+  /** The connector's circuit breaker is open; the system is not being called for now. */
+  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  /** Anything unexpected; details are logged, never sent. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const satisfies Record<string, string> & Record<ConnectorErrorCode, ConnectorErrorCode>;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Whether trying the same thing later could succeed, by code. */
+export function isRetryable(code: ErrorCode): boolean {
+  switch (code) {
+    case 'UPSTREAM_TIMEOUT':
+    case 'UPSTREAM_UNAVAILABLE':
+    case 'CIRCUIT_OPEN':
+    case 'INTERNAL_SERVER_ERROR':
+      return true;
+    case 'BAD_USER_INPUT':
+    case 'UNKNOWN_AGENCY':
+    case 'NO_CONNECTOR':
+    case 'DOSSIER_NOT_FOUND':
+    case 'UPSTREAM_BAD_RESPONSE':
+    case 'UPSTREAM_AUTH_FAILED':
+    case 'UNAUTHENTICATED':
+    case 'FORBIDDEN':
+      return false;
+    default: {
+      const unknown: never = code;
+      throw new TypeError(`Unknown error code ${String(unknown)}`);
+    }
+  }
+}

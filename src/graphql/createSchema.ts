@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { agencyResolvers } from './resolvers/agencyResolvers';
+import { dossierResolvers } from './resolvers/dossierResolvers';
+import { DateScalar, DateTimeScalar } from './scalars';
+
+/** The SDL files, in file-name order (`schema/*.graphql`). */
+export function readSchemaSdl(folder: string): string[] {
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.graphql'))
+    .sort()
+    .map((name) => readFileSync(join(folder, name), 'utf8'));
+}
+
+/** The executable schema: the SDL in `schema/` with the resolvers of this folder. */
+export function createSchema(schemaFolder: string): GraphQLSchema {
+  return makeExecutableSchema({
+    typeDefs: readSchemaSdl(schemaFolder),
+    resolvers: [
+      { DateTime: DateTimeScalar, Date: DateScalar },
+      dossierResolvers,
+      agencyResolvers,
+    ],
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  });
+}

@@ -1,0 +1,68 @@
+import type { ApplicantTypeCode, ChannelValue, StatusValue } from '../../connectors/model';
+import type { DossierAnswer } from '../services/dossiers/DossierService';
+import { nationalStatus } from '../services/dossiers/nationalStatuses';
+
+/** GraphQL shape of a status (schema/dossier.graphql `DossierStatus`). */
+export function statusView(status: StatusValue) {
+  const national = status.code === null ? null : nationalStatus(status.code);
+  return {
+    value: national?.name ?? null,
+    code: status.code,
+    label: national?.label ?? null,
+    raw: status.raw,
+    lossy: status.lossy,
+    mayBe: status.mayBe.map((code) => nationalStatus(code).name),
+  };
+}
+
+const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' } as const;
+const APPLICANT_TYPES = { 1: 'CITIZEN', 2: 'ENTERPRISE', 3: 'STATE_AGENCY', 4: 'OTHER_ORGANISATION' } as const;
+
+function channelView(channel: ChannelValue | null) {
+  if (channel === null) return null;
+  return { value: channel.code === null ? null : CHANNELS[channel.code], code: channel.code, raw: channel.raw };
+}
+
+function applicantType(type: ApplicantTypeCode | null) {
+  return type === null ? null : APPLICANT_TYPES[type];
+}
+
+/** The `Dossier` object for one answer; `agency` and `source.connectorName` resolve lazily. */
+export function dossierView(answer: DossierAnswer) {
+  const { dossier, source } = answer;
+  return {
+    code: dossier.code,
+    procedureCode: dossier.procedureCode,
+    procedureName: dossier.procedureName,
+    fieldCode: dossier.fieldCode,
+    fieldName: dossier.fieldName,
+    agencyCode: source.agencyCode ?? dossier.agencyCode,
+    handlingUnit: dossier.agencyName,
+    channel: channelView(dossier.channel),
+    applicant: { ...dossier.applicant, type: applicantType(dossier.applicant.type) },
+    summary: dossier.summary,
+    files: dossier.files,
+    receivedAt: dossier.receivedAt,
+    dueAt: dossier.dueAt,
+    finishedAt: dossier.finishedAt,
+    returnedAt: dossier.returnedAt,
+    status: statusView(dossier.status),
+    history: dossier.history.map((step) => ({
+      ...step,
+      status: step.status === null ? null : statusView(step.status),
+    })),
+    fees: dossier.fees,
+    results: dossier.results,
+    supplements: dossier.supplements,
+    personalDataMasked: answer.masked,
+    source: {
+      connector: source.connectorId,
+      fetchedAt: source.fetchedAt,
+      cached: source.cached,
+      routedVia: source.via,
+      warnings: dossier.warnings,
+    },
+  };
+}
+
+export type DossierView = ReturnType<typeof dossierView>;

@@ -1,0 +1,49 @@
+import type { Agency, Successor } from '../../services/agencies/AgencyDirectory';
+import { toGraphQLError } from '../../errors/GatewayError';
+import type { GatewayContext } from '../GatewayContext';
+
+interface AgenciesArgs {
+  search?: string | null;
+  level?: number | null;
+  parent?: string | null;
+  activeOn?: string | null;
+  first: number;
+  after?: string | null;
+}
+
+export const agencyResolvers = {
+  Query: {
+    agency: (_: unknown, args: { code: string }, ctx: GatewayContext) => ctx.agencies.get(args.code) ?? null,
+    agencies: (_: unknown, args: AgenciesArgs, ctx: GatewayContext) => {
+      const result = ctx.agencies.page(
+        {
+          search: args.search ?? undefined,
+          level: args.level ?? undefined,
+          parent: args.parent ?? undefined,
+          activeOn: args.activeOn ?? undefined,
+        },
+        args.first,
+        args.after ?? undefined,
+      );
+      if (!result.ok) throw toGraphQLError(result.error);
+      const { nodes, totalCount, hasNextPage, endCursor } = result.page;
+      return { nodes, totalCount, pageInfo: { hasNextPage, endCursor } };
+    },
+  },
+  Agency: {
+    parent: (agency: Agency, _: unknown, ctx: GatewayContext) =>
+      agency.parent === null ? null : (ctx.agencies.get(agency.parent) ?? null),
+    units: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.childrenOf(agency.code),
+    active: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.isActive(agency),
+    predecessors: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.predecessors(agency.code),
+    connector: (agency: Agency, _: unknown, ctx: GatewayContext) => {
+      const registration = ctx.agencies.connectorFor(agency);
+      return registration === undefined
+        ? null
+        : { id: registration.id, name: registration.name, kind: registration.kind };
+    },
+  },
+  AgencySuccessor: {
+    agency: (successor: Successor, _: unknown, ctx: GatewayContext) => ctx.agencies.get(successor.code),
+  },
+};

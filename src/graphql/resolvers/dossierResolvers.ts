@@ -1,0 +1,42 @@
+import { GraphQLError } from 'graphql';
+import { toGraphQLError } from '../../errors/GatewayError';
+import { dossierView, type DossierView } from '../dossierView';
+import type { GatewayContext } from '../GatewayContext';
+
+/** Most codes in one `dossiers` call (ARCHITECTURE.md "Per-item results"). */
+export const MAX_CODES_PER_REQUEST = 500;
+
+export const dossierResolvers = {
+  Query: {
+    // No `await` before `load`: every field resolved in this tick joins one batch per system.
+    dossier: (_: unknown, args: { code: string }, ctx: GatewayContext) =>
+      ctx.dossiers.load(args.code).then((result) => {
+        if (!result.ok) throw toGraphQLError(result.error);
+        return dossierView(result.answer);
+      }),
+
+    dossiers: (_: unknown, args: { codes: string[] }, ctx: GatewayContext) => {
+      if (args.codes.length > MAX_CODES_PER_REQUEST) {
+        throw new GraphQLError(
+          `dossiers accepts at most ${MAX_CODES_PER_REQUEST} codes per call, got ${args.codes.length}; split the list`,
+          { extensions: { code: 'BAD_USER_INPUT' } },
+        );
+      }
+      return ctx.dossiers.loadMany(args.codes).then((results) =>
+        results.map((result, index) =>
+          result.ok
+            ? { code: args.codes[index], dossier: dossierView(result.answer), error: null }
+            : { code: args.codes[index], dossier: null, error: result.error },
+        ),
+      );
+    },
+  },
+  Dossier: {
+    agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
+      dossier.agencyCode === null ? null : (ctx.agencies.get(dossier.agencyCode) ?? null),
+  },
+  DossierSource: {
+    connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>
+      ctx.connectorName(source.connector),
+  },
+};

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { BUILTIN_KINDS } from '../connectors/builtinKinds';
+import { startSampleSystems, type SampleSystems } from '../samples/startSampleSystems';
+import { readConfig } from './config/readConfig';
+import { ConfigurationError } from './errors/ConfigurationError';
+import { createLogger } from './logger';
+import { startGateway } from './startGateway';
+
+/**
+ * The one place that reads the environment and wires the gateway together. With no settings it
+ * runs the embedded default: in-process cache, both sample systems on loopback, GraphiQL on.
+ */
+async function main(): Promise<void> {
+  const config = readConfig(process.env, join(__dirname, '..'));
+  const logger = createLogger(config.logLevel);
+
+  let samples: SampleSystems | null = null;
+  if (config.samples !== null) {
+    samples = await startSampleSystems({ size: config.samples.size, seed: config.samples.seed, directoryFile: config.agencyDirectoryFile });
+  }
+  const exampleCodes = samples === null
+    ? []
+    : [...samples.provincial.dataset.exampleCodes(1).slice(0, 4), ...samples.ministry.dataset.exampleCodes(1).slice(0, 3)];
+  const gateway = await startGateway(config, {
+    logger,
+    kinds: BUILTIN_KINDS,
+    variables: { ...process.env, ...samples?.variables },
+    exampleCodes,
+  }).catch(async (error: unknown) => {
+    await samples?.close();
+    throw error;
+  });
+
+  // Process uptime: includes loading the code, which is most of a cold start.
+  const seconds = process.uptime().toFixed(2);
+  const lines = [
+    '',
+    `DVC gateway ready in ${seconds} s (${config.mode} mode, cache: ${gateway.cache.kind})`,
+    `  GraphQL   ${gateway.url}/graphql`,
+    ...(config.graphiql ? [`  GraphiQL  ${gateway.url}/graphiql`] : []),
+    `  Health    ${gateway.url}/healthz  ${gateway.url}/readyz`,
+  ];
+  if (samples !== null) {
+    lines.push(
+      `  Sample provincial REST system  ${samples.provincial.url}  (registration thanh-hoa-motcua)`,
+      `  Sample ministry system         ${samples.ministry.url}  (registration bo-noi-vu-dvc)`,
+      `  Try: ${exampleCodes.slice(0, 2).join('  ')}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    Promise.all([gateway.close(), samples?.close()])
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigurationError) {
+    process.stderr.write(`${error.message}\nThe gateway did not start; nothing was registered.\n`);
+  } else {
+    process.stderr.write(`The gateway did not start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

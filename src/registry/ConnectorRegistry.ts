@@ -1,0 +1,49 @@
+import type { ConnectorKind, Logger } from '../../connectors/contract';
+import { ConnectorRuntime } from '../runtime/ConnectorRuntime';
+import { CoverageIndex } from '../services/routing/CoverageIndex';
+import type { Registration } from './Registration';
+
+/**
+ * The registered connectors the gateway routes to: one runtime per registration and the coverage
+ * index over them, swapped as one snapshot so a request never sees half a change.
+ */
+export class ConnectorRegistry {
+  private snapshot: { runtimes: ReadonlyMap<string, ConnectorRuntime>; coverage: CoverageIndex };
+
+  constructor(
+    private readonly kinds: ReadonlyMap<string, ConnectorKind<unknown>>,
+    private readonly deps: { logger: Logger; now: () => Date },
+  ) {
+    this.snapshot = { runtimes: new Map(), coverage: new CoverageIndex([]) };
+  }
+
+  /** Replaces every registration at once. Registrations must already be validated. */
+  async replaceAll(registrations: readonly Registration[]): Promise<void> {
+    const runtimes = new Map(
+      registrations.map((registration) => {
+        const kind = this.kinds.get(registration.kind);
+        if (kind === undefined) throw new TypeError(`No connector kind "${registration.kind}" for ${registration.id}`);
+        return [registration.id, ConnectorRuntime.create(registration, kind, this.deps)] as const;
+      }),
+    );
+    const previous = this.snapshot.runtimes;
+    this.snapshot = { runtimes, coverage: new CoverageIndex(registrations) };
+    await Promise.all([...previous.values()].map((runtime) => runtime.close()));
+  }
+
+  get coverage(): CoverageIndex {
+    return this.snapshot.coverage;
+  }
+
+  runtime(id: string): ConnectorRuntime | undefined {
+    return this.snapshot.runtimes.get(id);
+  }
+
+  registrations(): Registration[] {
+    return [...this.snapshot.runtimes.values()].map((runtime) => runtime.registration);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.snapshot.runtimes.values()].map((runtime) => runtime.close()));
+  }
+}

@@ -1,0 +1,24 @@
+import type { UpstreamAuth } from '../runtime/upstreamAuth';
+import type { TtlTable } from '../services/dossiers/cachePolicy';
+import type { Coverage } from './registrationSchema';
+
+/** A validated connector registration: the gateway's envelope plus the kind's parsed config. */
+export interface Registration {
+  id: string;
+  kind: string;
+  name: string;
+  description: string | undefined;
+  coverage: Coverage;
+  upstream: {
+    baseUrl: string;
+    auth: UpstreamAuth;
+    timeoutMs: number;
+    maxResponseBytes: number;
+  };
+  /** Fresh lifetime per status, defaults filled in. */
+  ttl: TtlTable;
+  /** Output of the kind's config schema. */
+  config: unknown;
+  /** Where the registration came from; static files are read-only at runtime. */
+  origin: { type: 'file'; file: string };
+}

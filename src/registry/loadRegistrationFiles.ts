@@ -1,0 +1,145 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { ConnectorKind } from '../../connectors/contract';
+import {
+  ConfigurationError,
+  describeZodIssues,
+  formatPath,
+  type ConfigurationProblem,
+} from '../errors/ConfigurationError';
+import { DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
+import { CoverageIndex } from '../services/routing/CoverageIndex';
+import type { Registration } from './Registration';
+import { registrationSchema } from './registrationSchema';
+
+export interface LoadRegistrationOptions {
+  /** Connector kinds by name. */
+  kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
+  /** Values for `${NAME}` references in string fields (the environment, in main.ts). */
+  variables: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads every `*.yaml`, `*.yml` and `*.json` file of a folder as a static registration. All files
+ * are checked before any is returned — envelope, kind config, unique ids, non-overlapping coverage —
+ * and every problem is reported with its file and field path, so start-up either registers all of
+ * them or none.
+ */
+export async function loadRegistrationFiles(
+  folder: string,
+  options: LoadRegistrationOptions,
+): Promise<Registration[]> {
+  const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigurationError([
+      { file: folder, path: '', message: `cannot read the folder: ${error.code ?? error.message}` },
+    ]);
+  });
+  const files = names.filter((name) => /\.(ya?ml|json)$/i.test(name)).sort();
+  const problems: ConfigurationProblem[] = [];
+  const registrations: Registration[] = [];
+  for (const name of files) {
+    const file = join(folder, name);
+    const text = await readFile(file, 'utf8');
+    const result = parseRegistration(text, file, options);
+    if (result.ok) registrations.push(result.registration);
+    else problems.push(...result.problems);
+  }
+  problems.push(...crossCheck(registrations));
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return registrations;
+}
+
+type Parsed =
+  | { ok: true; registration: Registration }
+  | { ok: false; problems: ConfigurationProblem[] };
+
+/** Parses and validates one registration document (YAML or JSON text). */
+export function parseRegistration(text: string, file: string, options: LoadRegistrationOptions): Parsed {
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    return { ok: false, problems: [{ file, path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }] };
+  }
+  const substitution: ConfigurationProblem[] = [];
+  const resolved = substitute(document, [], (path, message) => substitution.push({ file, path: formatPath(path), message }), options.variables);
+  if (substitution.length > 0) return { ok: false, problems: substitution };
+
+  const envelope = registrationSchema.safeParse(resolved);
+  if (!envelope.success) return { ok: false, problems: describeZodIssues(file, envelope.error) };
+  const kind = options.kinds.get(envelope.data.kind);
+  if (kind === undefined) {
+    return {
+      ok: false,
+      problems: [{ file, path: 'kind', message: `unknown connector kind "${envelope.data.kind}"; known kinds: ${[...options.kinds.keys()].join(', ')}` }],
+    };
+  }
+  const config = kind.configSchema.safeParse(envelope.data.config ?? {});
+  if (!config.success) return { ok: false, problems: describeZodIssues(file, config.error, ['config']) };
+
+  const { id, name, description, coverage, upstream, cache } = envelope.data;
+  return {
+    ok: true,
+    registration: {
+      id,
+      kind: kind.kind,
+      name,
+      description,
+      coverage,
+      upstream,
+      ttl: { ...DEFAULT_TTL_SECONDS, ...stripUndefined(cache.ttlSeconds) },
+      config: config.data,
+      origin: { type: 'file', file },
+    },
+  };
+}
+
+function crossCheck(registrations: readonly Registration[]): ConfigurationProblem[] {
+  const problems: ConfigurationProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const registration of registrations) {
+    const first = seen.get(registration.id);
+    if (first !== undefined) {
+      problems.push({ file: registration.origin.file, path: 'id', message: `id "${registration.id}" is already used by ${first}` });
+    }
+    seen.set(registration.id, registration.origin.file);
+  }
+  for (const conflict of CoverageIndex.conflicts(registrations)) {
+    const file = registrations.find((r) => r.id === conflict.second)?.origin.file ?? '';
+    problems.push({ file, path: 'coverage', message: `${conflict.key} is already covered by registration "${conflict.first}"` });
+  }
+  return problems;
+}
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${NAME}` and `${NAME:-default}` inside string values (never in keys). */
+function substitute(
+  value: unknown,
+  path: PropertyKey[],
+  report: (path: PropertyKey[], message: string) => void,
+  variables: Readonly<Record<string, string | undefined>>,
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(REFERENCE, (_whole, name: string, fallback: string | undefined) => {
+      const found = variables[name] ?? fallback;
+      if (found === undefined) {
+        report(path, `refers to \${${name}}, which is not set`);
+        return '';
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => substitute(item, [...path, index], report, variables));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substitute(item, [...path, key], report, variables)]),
+    );
+  }
+  return value;
+}
+
+function stripUndefined<T extends object>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../services/agencies/agencyCode';
+import { DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
+import { upstreamAuthSchema } from '../runtime/upstreamAuth';
+
+const agencyCode = z
+  .string()
+  .refine(isAgencyCode, 'an agency code of digits, A–Z and dots, at most 35 characters')
+  .transform(canonicalAgencyCode);
+
+const pattern = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source, 'u');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(error as Error).message}` });
+  }
+});
+
+/** What a registration covers (ARCHITECTURE.md "Routing"). */
+export const coverageSchema = z
+  .strictObject({
+    /** Exact agency codes (`000.00.00.H56`); a closed code listed here is served here, not by its successors. */
+    agencies: z.array(agencyCode).default([]),
+    /** Hierarchy keys (`H56` every unit of Thanh Hóa, `H56.22` one branch), read as in agencyCode.ts. */
+    units: z
+      .array(z.string().refine(isHierarchyKey, 'a hierarchy key such as H56 or H56.22'))
+      .default([]),
+    /**
+     * For non-standard dossier codes (`03706/2026/07906`): a regular expression the whole code must
+     * match. A named group `agency` routes through the directory; without it, matches come here.
+     */
+    dossierCodePattern: pattern.optional(),
+  })
+  .refine(
+    (c) => c.agencies.length + c.units.length > 0 || c.dossierCodePattern !== undefined,
+    'declare at least one of agencies, units or dossierCodePattern',
+  );
+
+const ttlSeconds = z.number().int().min(0).max(30 * 86_400);
+
+/** The part of a registration the gateway reads; `config` belongs to the connector kind. */
+export const registrationSchema = z.strictObject({
+  /** Stable id: lower case letters, digits and dashes (`thanh-hoa-igate`). */
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lower-case letters, digits and dashes, 3–64 characters'),
+  kind: z.string().min(1),
+  name: z.string().min(1).transform((name) => name.normalize('NFC')),
+  description: z.string().optional(),
+  coverage: coverageSchema,
+  upstream: z.strictObject({
+    baseUrl: z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }),
+    auth: upstreamAuthSchema.default({ type: 'none' }),
+    /** Per-call timeout. Default 3000 ms. */
+    timeoutMs: z.number().int().min(50).max(60_000).default(3000),
+    /** Largest answer accepted. Default 10 MiB. */
+    maxResponseBytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(10 * 1024 * 1024),
+  }),
+  cache: z
+    .strictObject({
+      /** Fresh lifetime by national status name; defaults in src/services/dossiers/cachePolicy.ts. */
+      ttlSeconds: z
+        .strictObject(
+          Object.fromEntries(
+            Object.keys(DEFAULT_TTL_SECONDS).map((name) => [name, ttlSeconds.optional()]),
+          ) as Record<keyof typeof DEFAULT_TTL_SECONDS, z.ZodOptional<typeof ttlSeconds>>,
+        )
+        .default({}),
+    })
+    .default({ ttlSeconds: {} }),
+  /** The connector kind's own settings, validated by its schema. */
+  config: z.unknown(),
+});
+
+export type RegistrationInput = z.input<typeof registrationSchema>;
+export type Coverage = z.output<typeof coverageSchema>;

@@ -1,0 +1,121 @@
+import type { CallContext, Connector, ConnectorKind, Logger } from '../../connectors/contract';
+import { isConnectorError } from '../../connectors/ConnectorError';
+import type { NationalDossier } from '../../connectors/model';
+import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
+import type { Registration } from '../registry/Registration';
+import { createUpstreamHttp } from './createUpstreamHttp';
+
+/** One code's answer from a connector, in the gateway's terms. */
+export type UpstreamOutcome =
+  | { kind: 'found'; dossier: NationalDossier }
+  | { kind: 'notFound' }
+  | { kind: 'error'; error: ErrorDetail };
+
+export interface RuntimeDeps {
+  logger: Logger;
+  now: () => Date;
+}
+
+/**
+ * The guarded runtime of one registered connector (ARCHITECTURE.md `src/runtime`): builds the
+ * connector with its HTTP client, splits batches to the connector's maximum, and holds the
+ * connector to its contract — one result per code, in order, failures as values. Retries, circuit
+ * breaking and concurrency limits belong here too (issue 4).
+ */
+export class ConnectorRuntime {
+  readonly id: string;
+
+  private constructor(
+    readonly registration: Registration,
+    private readonly connector: Connector,
+    private readonly logger: Logger,
+  ) {
+    this.id = registration.id;
+  }
+
+  static create(
+    registration: Registration,
+    kind: ConnectorKind<unknown>,
+    deps: RuntimeDeps,
+  ): ConnectorRuntime {
+    const logger = deps.logger;
+    const http = createUpstreamHttp({
+      connectorId: registration.id,
+      baseUrl: registration.upstream.baseUrl,
+      timeoutMs: registration.upstream.timeoutMs,
+      auth: registration.upstream.auth,
+      maxResponseBytes: registration.upstream.maxResponseBytes,
+      now: () => deps.now().getTime(),
+    });
+    const connector = kind.create(registration.config, {
+      connectorId: registration.id,
+      http,
+      logger,
+      clock: { now: deps.now },
+    });
+    return new ConnectorRuntime(registration, connector, logger);
+  }
+
+  /** Most codes per upstream call. */
+  get maxBatch(): number {
+    return this.connector.capabilities.dossierLookup.maxBatch;
+  }
+
+  /** Looks codes up, one upstream call per `maxBatch` codes, calls in parallel. */
+  async getDossiers(codes: readonly string[], call: CallContext): Promise<UpstreamOutcome[]> {
+    const size = this.maxBatch;
+    const chunks: (readonly string[])[] = [];
+    for (let i = 0; i < codes.length; i += size) chunks.push(codes.slice(i, i + size));
+    const answers = await Promise.all(chunks.map((chunk) => this.call(chunk, call)));
+    return answers.flat();
+  }
+
+  async close(): Promise<void> {
+    await this.connector.close?.();
+  }
+
+  private async call(codes: readonly string[], call: CallContext): Promise<UpstreamOutcome[]> {
+    let results: unknown[];
+    try {
+      results = await this.connector.getDossiers(codes, call);
+    } catch (error) {
+      const outcome = this.failure(error);
+      return codes.map(() => outcome);
+    }
+    if (!Array.isArray(results) || results.length !== codes.length) {
+      this.logger.error(
+        { connector: this.id, asked: codes.length, answered: Array.isArray(results) ? results.length : typeof results },
+        'connector broke its contract: one result per code, in order',
+      );
+      const outcome = this.error('UPSTREAM_BAD_RESPONSE', 'the connector answered a different number of results than codes asked');
+      return codes.map(() => outcome);
+    }
+    return results.map((result, index): UpstreamOutcome => {
+      if (result === null) return { kind: 'notFound' };
+      if (isConnectorError(result) || result instanceof Error) return this.failure(result);
+      const dossier = result as NationalDossier;
+      if (dossier.code !== codes[index]) {
+        return this.error('UPSTREAM_BAD_RESPONSE', `the connector answered dossier ${String(dossier.code)} in the place of ${codes[index]}`);
+      }
+      return { kind: 'found', dossier };
+    });
+  }
+
+  private failure(error: unknown): UpstreamOutcome {
+    if (isConnectorError(error)) {
+      return { kind: 'error', error: errorDetail(error.code, error.message, this.id, error.retryable) };
+    }
+    this.logger.error({ connector: this.id, err: describe(error) }, 'connector failed unexpectedly');
+    return this.error('INTERNAL_SERVER_ERROR', 'the connector failed unexpectedly; the failure is logged');
+  }
+
+  private error(code: ErrorDetail['code'], message: string): UpstreamOutcome {
+    return { kind: 'error', error: errorDetail(code, `${this.id}: ${message}`, this.id) };
+  }
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  return error instanceof Error
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { type: typeof error };
+}

@@ -1,0 +1,137 @@
+import axios, {
+  AxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type CreateAxiosDefaults,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import { ConnectorError } from '../../connectors/ConnectorError';
+import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
+
+export interface UpstreamHttpOptions {
+  connectorId: string;
+  /** Every request stays under this URL (same origin, path below it). */
+  baseUrl: string;
+  /** Per-call timeout. */
+  timeoutMs: number;
+  auth: UpstreamAuth;
+  /** Largest response body accepted. */
+  maxResponseBytes: number;
+  now: () => number;
+}
+
+interface GuardedConfig extends InternalAxiosRequestConfig {
+  authHeaders?: Record<string, string>;
+  authRetried?: boolean;
+}
+
+/**
+ * The HTTP client a connector receives (connectors/contract.ts `ConnectorDeps.http`): bound to the
+ * registration's base URL, authenticated, with a timeout, no redirects, no proxy, bodies as text,
+ * and transport failures turned into `ConnectorError`s. A 401 on a token is retried once with a
+ * fresh token.
+ */
+export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance {
+  const defaults: CreateAxiosDefaults = {
+    timeout: options.timeoutMs,
+    maxRedirects: 0,
+    proxy: false,
+    validateStatus: () => true,
+    responseType: 'text',
+    // Keep bodies as the upstream sent them; connectors parse and report garbage themselves.
+    transformResponse: [(data: unknown) => data],
+    transitional: { silentJSONParsing: false, forcedJSONParsing: false, clarifyTimeoutError: true },
+    maxContentLength: options.maxResponseBytes,
+    maxBodyLength: options.maxResponseBytes,
+    headers: { Accept: 'application/json, application/xml;q=0.9, */*;q=0.1' },
+  };
+  const what = `${options.connectorId} upstream`;
+  const tokenHttp = axios.create(defaults);
+  tokenHttp.interceptors.response.use(undefined, (error: unknown) =>
+    Promise.reject(transportError(error, `${options.connectorId} token endpoint`)),
+  );
+  const authenticator = createAuthenticator(options.auth, tokenHttp, options.now);
+
+  const base = new URL(options.baseUrl);
+  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  const http = axios.create({
+    ...defaults,
+    baseURL: options.baseUrl.replace(/\/+$/, ''),
+    allowAbsoluteUrls: false,
+  });
+
+  http.interceptors.request.use(async (config: GuardedConfig) => {
+    const target = new URL(http.getUri(config));
+    if (
+      typeof config.url !== 'string' ||
+      !config.url.startsWith('/') ||
+      target.origin !== base.origin ||
+      !`${target.pathname}/`.startsWith(basePath)
+    ) {
+      throw new TypeError(
+        `${options.connectorId}: request path ${JSON.stringify(config.url)} leaves the base URL ${options.baseUrl}`,
+      );
+    }
+    const { headers, params } = await authenticator.credentials(config.signal as AbortSignal);
+    config.headers.set(headers);
+    config.params = { ...(config.params as Record<string, string> | undefined), ...params };
+    config.authHeaders = headers;
+    return config;
+  });
+
+  http.interceptors.response.use(
+    async (response: AxiosResponse) => {
+      const config = response.config as GuardedConfig;
+      if (
+        response.status === 401 &&
+        config.authRetried !== true &&
+        authenticator.refused(config.authHeaders ?? {})
+      ) {
+        return http.request({ ...config, authRetried: true } as GuardedConfig);
+      }
+      return response;
+    },
+    (error: unknown) => Promise.reject(transportError(error, what)),
+  );
+  return http;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_BAD_RESPONSE',
+]);
+
+/** A transport failure as the typed error of connectors/ConnectorError.ts. */
+export function transportError(error: unknown, what: string): unknown {
+  if (error instanceof ConnectorError || !(error instanceof AxiosError)) return error;
+  const code = error.code ?? '';
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+    return new ConnectorError('UPSTREAM_TIMEOUT', `${what}: no answer within the call's timeout`, {
+      cause: error,
+    });
+  }
+  if (code === 'ERR_CANCELED') {
+    return new ConnectorError('UPSTREAM_TIMEOUT', `${what}: the request's time budget ran out`, {
+      cause: error,
+    });
+  }
+  if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || /maxContentLength/.test(error.message)) {
+    return new ConnectorError('UPSTREAM_BAD_RESPONSE', `${what}: the answer is larger than allowed`, {
+      cause: error,
+    });
+  }
+  if (UNAVAILABLE_CODES.has(code) || /socket hang up|aborted|premature/i.test(error.message)) {
+    return new ConnectorError('UPSTREAM_UNAVAILABLE', `${what}: ${code || error.message}`, {
+      cause: error,
+    });
+  }
+  return new ConnectorError('UPSTREAM_UNAVAILABLE', `${what}: ${code || 'transport failure'}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,163 @@
+import type { AxiosInstance } from 'axios';
+import { z } from 'zod';
+import { ConnectorError } from '../../connectors/ConnectorError';
+import { errorForStatus, parseJsonBody } from '../../connectors/shared/http';
+
+/** How the gateway authenticates to one upstream system (registration `upstream.auth`). */
+export const upstreamAuthSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('apiKey'),
+    /** Header carrying the key. Default `X-API-Key`. Ignored when `queryParam` is set. */
+    header: z.string().min(1).default('X-API-Key'),
+    /** Send the key as this query parameter instead of a header. */
+    queryParam: z.string().min(1).optional(),
+    value: z.string().min(1),
+  }),
+  z.strictObject({
+    type: z.literal('basic'),
+    username: z.string().min(1),
+    password: z.string().min(1),
+  }),
+  z.strictObject({
+    type: z.literal('oauth2ClientCredentials'),
+    /** Absolute token endpoint (often the provincial integration platform, LGSP). */
+    tokenUrl: z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    scope: z.string().optional(),
+    /** How the client authenticates to the token endpoint. Default `basic` (RFC 6749 §2.3.1). */
+    clientAuthentication: z.enum(['basic', 'body']).default('basic'),
+    /** A token is renewed this long before it expires. Default 30 s. */
+    renewBeforeExpirySeconds: z.number().int().min(0).max(3600).default(30),
+  }),
+]);
+
+export type UpstreamAuth = z.output<typeof upstreamAuthSchema>;
+type OAuth2 = Extract<UpstreamAuth, { type: 'oauth2ClientCredentials' }>;
+
+/** Applies credentials to outgoing requests and, for tokens, renews them. */
+export interface Authenticator {
+  /** Headers and query parameters to add to one request. */
+  credentials(signal?: AbortSignal): Promise<{ headers: Record<string, string>; params: Record<string, string> }>;
+  /**
+   * Called when the upstream answered 401 to credentials obtained from `credentials()`. Returns
+   * true when fresh credentials exist and the request is worth one more try.
+   */
+  refused(headers: Record<string, string>): boolean;
+}
+
+export function createAuthenticator(
+  auth: UpstreamAuth,
+  tokenHttp: AxiosInstance,
+  now: () => number,
+): Authenticator {
+  switch (auth.type) {
+    case 'none':
+      return staticCredentials({}, {});
+    case 'apiKey':
+      return auth.queryParam === undefined
+        ? staticCredentials({ [auth.header]: auth.value }, {})
+        : staticCredentials({}, { [auth.queryParam]: auth.value });
+    case 'basic': {
+      const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
+      return staticCredentials({ Authorization: `Basic ${token}` }, {});
+    }
+    case 'oauth2ClientCredentials':
+      return new ClientCredentials(auth, tokenHttp, now);
+    default: {
+      const unknown: never = auth;
+      throw new TypeError(`Unknown auth type ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function staticCredentials(
+  headers: Record<string, string>,
+  params: Record<string, string>,
+): Authenticator {
+  return { credentials: async () => ({ headers, params }), refused: () => false };
+}
+
+interface Token {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * OAuth 2.0 client credentials (RFC 6749 §4.4) against the registration's token endpoint, through
+ * the gateway's guarded HTTP settings. One token fetch at a time; a token refused with 401 is
+ * dropped once, so a batch whose token expired mid-way fetches one new token, not one per request.
+ */
+class ClientCredentials implements Authenticator {
+  private token: Token | undefined;
+  private pending: Promise<Token> | undefined;
+
+  constructor(
+    private readonly auth: OAuth2,
+    private readonly http: AxiosInstance,
+    private readonly now: () => number,
+  ) {}
+
+  async credentials(signal?: AbortSignal) {
+    const token = await this.current(signal);
+    return { headers: { Authorization: `Bearer ${token.value}` }, params: {} };
+  }
+
+  refused(headers: Record<string, string>): boolean {
+    const refusedValue = headers.Authorization?.replace(/^Bearer /, '');
+    // Only the first 401 for a token drops it; later ones find a newer token already in place.
+    if (this.token !== undefined && this.token.value === refusedValue) this.token = undefined;
+    return true;
+  }
+
+  private current(signal?: AbortSignal): Promise<Token> {
+    const renewAt = (token: Token) => token.expiresAt - this.auth.renewBeforeExpirySeconds * 1000;
+    if (this.token !== undefined && this.now() < renewAt(this.token)) {
+      return Promise.resolve(this.token);
+    }
+    this.pending ??= this.fetch(signal).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async fetch(signal?: AbortSignal): Promise<Token> {
+    const what = 'token request';
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.auth.scope !== undefined) form.set('scope', this.auth.scope);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+    };
+    if (this.auth.clientAuthentication === 'basic') {
+      const pair = `${encodeURIComponent(this.auth.clientId)}:${encodeURIComponent(this.auth.clientSecret)}`;
+      headers.Authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    } else {
+      form.set('client_id', this.auth.clientId);
+      form.set('client_secret', this.auth.clientSecret);
+    }
+    const response = await this.http.post<string>(this.auth.tokenUrl, form.toString(), {
+      headers,
+      signal,
+    });
+    const failed = errorForStatus(response, what);
+    if (failed !== null) {
+      // RFC 6749 §5.2: a refused client is 400 invalid_client or 401.
+      throw response.status === 400
+        ? new ConnectorError('UPSTREAM_AUTH_FAILED', `${what}: token endpoint answered HTTP 400`)
+        : failed;
+    }
+    const body = parseJsonBody(response, what) as { access_token?: unknown; expires_in?: unknown };
+    if (typeof body.access_token !== 'string' || body.access_token === '') {
+      throw new ConnectorError('UPSTREAM_BAD_RESPONSE', `${what}: the answer has no access_token`);
+    }
+    const lifetime = Number(body.expires_in ?? 300);
+    const token = {
+      value: body.access_token,
+      expiresAt: this.now() + (Number.isFinite(lifetime) ? lifetime : 300) * 1000,
+    };
+    this.token = token;
+    return token;
+  }
+}

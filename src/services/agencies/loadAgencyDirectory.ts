@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
+import { AgencyDirectory, type Agency } from './AgencyDirectory';
+import { canonicalAgencyCode, isAgencyCode } from './agencyCode';
+
+const date = z.iso.date({ error: 'a date written yyyy-MM-dd' });
+const code = z
+  .string()
+  .refine(isAgencyCode, 'an agency code of digits, A–Z and dots, at most 35 characters')
+  .transform(canonicalAgencyCode);
+
+const agencySchema = z.strictObject({
+  code,
+  name: z.string().min(1).transform((name) => name.normalize('NFC')),
+  level: z.number().int().min(1).max(4),
+  parent: code.nullable().default(null),
+  validFrom: date.nullable().default(null),
+  validTo: date.nullable().default(null),
+  successors: z
+    .array(z.strictObject({ code, from: date, scope: z.string().nullable().default(null) }))
+    .default([]),
+});
+
+const directorySchema = z.strictObject({ agencies: z.array(agencySchema) });
+
+/**
+ * Reads the agency directory from a YAML or JSON file and checks it whole: unique codes, parents
+ * and successors that exist, successors only on closed codes, no successor cycles.
+ */
+export async function loadAgencyDirectory(file: string): Promise<AgencyDirectory> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigurationError([{ file, path: '', message: `cannot read: ${error.code ?? error.message}` }]);
+  });
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new ConfigurationError([{ file, path: '', message: `not YAML: ${(error as Error).message}` }]);
+  }
+  const parsed = directorySchema.safeParse(data);
+  if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
+  return createAgencyDirectory(parsed.data.agencies, file);
+}
+
+export function createAgencyDirectory(agencies: Agency[], file = 'agency directory'): AgencyDirectory {
+  const problems: { file: string; path: string; message: string }[] = [];
+  const known = new Map<string, number>();
+  agencies.forEach((agency, index) => {
+    if (known.has(agency.code)) {
+      problems.push({ file, path: `agencies[${index}].code`, message: `${agency.code} is listed twice` });
+    }
+    known.set(agency.code, index);
+  });
+  agencies.forEach((agency, index) => {
+    const at = `agencies[${index}]`;
+    if (agency.parent !== null && !known.has(agency.parent)) {
+      problems.push({ file, path: `${at}.parent`, message: `unknown agency ${agency.parent}` });
+    }
+    if (agency.successors.length > 0 && agency.validTo === null) {
+      problems.push({ file, path: `${at}.successors`, message: 'only a closed agency (validTo set) has successors' });
+    }
+    agency.successors.forEach((successor, s) => {
+      if (!known.has(successor.code)) {
+        problems.push({ file, path: `${at}.successors[${s}].code`, message: `unknown agency ${successor.code}` });
+      }
+    });
+  });
+  const byCode = new Map(agencies.map((agency) => [agency.code, agency]));
+  for (const agency of agencies) {
+    const cycle = findSuccessorCycle(agency.code, byCode);
+    if (cycle !== null) {
+      problems.push({ file, path: `agencies[${known.get(agency.code)}].successors`, message: `successor cycle ${cycle.join(' → ')}` });
+      break;
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return new AgencyDirectory(agencies);
+}
+
+function findSuccessorCycle(start: string, byCode: ReadonlyMap<string, Agency>): string[] | null {
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (code: string): string[] | null => {
+    if (onPath.has(code)) return [...path.slice(path.indexOf(code)), code];
+    onPath.add(code);
+    path.push(code);
+    for (const successor of byCode.get(code)?.successors ?? []) {
+      const cycle = visit(successor.code);
+      if (cycle !== null) return cycle;
+    }
+    path.pop();
+    onPath.delete(code);
+    return null;
+  };
+  return visit(start);
+}

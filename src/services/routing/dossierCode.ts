@@ -1,0 +1,38 @@
+import { DateTime } from 'luxon';
+import { canonicalAgencyCode, isAgencyCode } from '../agencies/agencyCode';
+
+/**
+ * Dossier codes (mã hồ sơ; DOMAIN.md §2): `{agency code}-{yyMMdd}-{NNNN}`, e.g.
+ * `000.00.06.H56-231027-0361`. The code is an opaque key: it is parsed to route it, never
+ * rewritten.
+ */
+const STANDARD = /^([0-9A-Z.]+)-(\d{6})-(\d{4})$/;
+
+/** Longest input accepted as a code at all; longer strings are refused without being echoed. */
+export const MAX_DOSSIER_CODE_LENGTH = 100;
+
+export const DOSSIER_CODE_FORMAT =
+  '{agency code}-{yyMMdd}-{NNNN}, e.g. 000.00.06.H56-231027-0361';
+
+export interface StandardDossierCode {
+  /** Agency part in standard form (short forms expanded). */
+  agencyCode: string;
+  /** Date of receipt from the code, yyyy-MM-dd. */
+  date: string;
+}
+
+/** Parses a standard dossier code, or returns null when the code is not in the standard form. */
+export function parseStandardDossierCode(code: string): StandardDossierCode | null {
+  const match = STANDARD.exec(code);
+  if (match === null) return null;
+  const [, agency, yyMMdd] = match as unknown as [string, string, string];
+  if (!isAgencyCode(agency)) return null;
+  const date = DateTime.fromFormat(`20${yyMMdd}`, 'yyyyMMdd');
+  if (!date.isValid) return null;
+  return { agencyCode: canonicalAgencyCode(agency), date: date.toISODate() as string };
+}
+
+/** Quotes an input for an error message, shortened so a flood of bytes is not echoed back. */
+export function quoteInput(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+}

@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import type { ConnectorKind, Logger } from '../connectors/contract';
+import type { DossierCache } from './cache/DossierCache';
+import { MemoryDossierCache, NoDossierCache } from './cache/MemoryDossierCache';
+import { RedisDossierCache } from './cache/RedisDossierCache';
+import type { GatewayConfig } from './config/readConfig';
+import { createSchema } from './graphql/createSchema';
+import { ConnectorRegistry } from './registry/ConnectorRegistry';
+import { loadRegistrationFiles } from './registry/loadRegistrationFiles';
+import { createGatewayServer, type GatewayServer } from './server/createGatewayServer';
+import { AgencyService } from './services/agencies/AgencyService';
+import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
+import { DossierService } from './services/dossiers/DossierService';
+
+export interface GatewayDeps {
+  logger: Logger;
+  kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
+  /** Values for `${NAME}` in registration files. */
+  variables: Readonly<Record<string, string | undefined>>;
+  now?: () => Date;
+  /** Dossier codes pre-filled in GraphiQL. */
+  exampleCodes?: readonly string[];
+  /** Folder of the SDL files. Default `schema/` of the project. */
+  schemaDir?: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  server: GatewayServer;
+  registry: ConnectorRegistry;
+  cache: DossierCache;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts a gateway from its configuration: directory, registrations, cache, services,
+ * schema and HTTP server. Everything is checked before the port opens, so a bad registration file
+ * stops start-up with its file and field named.
+ */
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
+  const now = deps.now ?? (() => new Date());
+  const { logger } = deps;
+  const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  const registrations = await loadRegistrationFiles(config.registrationsDir, { kinds: deps.kinds, variables: deps.variables });
+  const registry = new ConnectorRegistry(deps.kinds, { logger, now });
+  await registry.replaceAll(registrations);
+
+  const cache = await createCache(config, logger);
+  const dossiers = new DossierService({ directory, registry, cache, logger, now });
+  const agencies = new AgencyService(directory, registry, now);
+  const schema = createSchema(deps.schemaDir ?? join(__dirname, '..', 'schema'));
+
+  const server = await createGatewayServer({
+    schema,
+    logger,
+    graphiql: config.graphiql,
+    exampleCodes: deps.exampleCodes ?? [],
+    maxBodyBytes: config.maxBodyBytes,
+    requestBudgetMs: config.requestBudgetMs,
+    createContext: ({ requestId, signal }) => ({
+      requestId,
+      dossiers: dossiers.createLookup({ requestId, signal }),
+      agencies,
+      connectorName: (id) => registry.runtime(id)?.registration.name ?? null,
+    }),
+    readiness: () => ({
+      ready: true,
+      degraded: false,
+      details: {
+        cache: cache.kind,
+        agencies: directory.size,
+        connectors: registry.registrations().map((r) => ({ id: r.id, kind: r.kind, name: r.name })),
+      },
+    }),
+  });
+  let url: string;
+  try {
+    url = await server.listen(config.port, config.host);
+  } catch (error) {
+    await Promise.all([server.close(), registry.close(), cache.close()]);
+    throw error;
+  }
+  logger.info({ url, connectors: registrations.length, agencies: directory.size, cache: cache.kind }, 'gateway listening');
+  return {
+    url,
+    server,
+    registry,
+    cache,
+    close: async () => {
+      await server.close();
+      await Promise.all([registry.close(), cache.close()]);
+    },
+  };
+}
+
+async function createCache(config: GatewayConfig, logger: Logger): Promise<DossierCache> {
+  switch (config.cache.kind) {
+    case 'memory':
+      return new MemoryDossierCache({ maxEntries: config.cache.maxEntries });
+    case 'none':
+      return new NoDossierCache();
+    case 'redis': {
+      const cache = new RedisDossierCache({ url: config.cache.url, keyPrefix: config.cache.keyPrefix, commandTimeoutMs: 250, logger });
+      try {
+        await cache.ready();
+      } catch (error) {
+        // Redis trouble never stops the gateway: it serves from upstreams and reconnects by itself.
+        logger.warn({ err: (error as Error).message }, 'Redis not reachable at start-up; continuing, it reconnects by itself');
+      }
+      return cache;
+    }
+    default: {
+      const unknown: never = config.cache;
+      throw new TypeError(`Unknown cache ${JSON.stringify(unknown)}`);
+    }
+  }
+}
