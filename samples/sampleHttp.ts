@@ -38,17 +38,28 @@ export interface RunningSample {
   close(): Promise<void>;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void> | void;
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+) => Promise<void> | void;
 
 /** Starts a node:http server on loopback; port 0 picks a free one. */
-export async function listen(handler: Handler, port: number, stats: SampleStats, faults: SampleFaults): Promise<RunningSample> {
+export async function listen(
+  handler: Handler,
+  port: number,
+  stats: SampleStats,
+  faults: SampleFaults,
+): Promise<RunningSample> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      Promise.resolve(handler(req, res, Buffer.concat(chunks).toString('utf8'))).catch((error: unknown) => {
-        sendJson(res, 500, { error: 'sample system failure', detail: String(error) });
-      });
+      Promise.resolve(handler(req, res, Buffer.concat(chunks).toString('utf8'))).catch(
+        (error: unknown) => {
+          sendJson(res, 500, { error: 'sample system failure', detail: String(error) });
+        },
+      );
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -69,7 +80,10 @@ export async function listen(handler: Handler, port: number, stats: SampleStats,
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

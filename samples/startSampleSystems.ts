@@ -1,6 +1,12 @@
 import { join } from 'node:path';
-import { startMinistryNational, type RunningMinistryNational } from './ministry-national/startMinistryNational';
-import { startProvincialRest, type RunningProvincialRest } from './provincial-rest/startProvincialRest';
+import {
+  startMinistryNational,
+  type RunningMinistryNational,
+} from './ministry-national/startMinistryNational';
+import {
+  startProvincialRest,
+  type RunningProvincialRest,
+} from './provincial-rest/startProvincialRest';
 
 /** Credentials of the sample systems; the registration files read them from the environment. */
 export const SAMPLE_CREDENTIALS = {
@@ -31,7 +37,9 @@ export interface SampleSystems {
 export const DEFAULT_DIRECTORY_FILE = join(__dirname, '..', 'data', 'agencies.sample.yaml');
 
 /** Starts both sample systems on loopback. */
-export async function startSampleSystems(options: SampleSystemsOptions = {}): Promise<SampleSystems> {
+export async function startSampleSystems(
+  options: SampleSystemsOptions = {},
+): Promise<SampleSystems> {
   const size = options.size ?? 3000;
   const seed = options.seed ?? 2025;
   const directoryFile = options.directoryFile ?? DEFAULT_DIRECTORY_FILE;

@@ -9,7 +9,10 @@ export function createLogger(level: string): Logger {
   const log = pino({
     level,
     base: { service: 'dvc-gateway' },
-    redact: { paths: ['headers.authorization', 'headers["x-api-key"]', '*.clientSecret', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: ['headers.authorization', 'headers["x-api-key"]', '*.clientSecret', '*.password'],
+      censor: '[redacted]',
+    },
   });
   return {
     debug: (fields, message) => log.debug(fields, message),

@@ -16,11 +16,19 @@ async function main(): Promise<void> {
 
   let samples: SampleSystems | null = null;
   if (config.samples !== null) {
-    samples = await startSampleSystems({ size: config.samples.size, seed: config.samples.seed, directoryFile: config.agencyDirectoryFile });
+    samples = await startSampleSystems({
+      size: config.samples.size,
+      seed: config.samples.seed,
+      directoryFile: config.agencyDirectoryFile,
+    });
   }
-  const exampleCodes = samples === null
-    ? []
-    : [...samples.provincial.dataset.exampleCodes(1).slice(0, 4), ...samples.ministry.dataset.exampleCodes(1).slice(0, 3)];
+  const exampleCodes =
+    samples === null
+      ? []
+      : [
+          ...samples.provincial.dataset.exampleCodes(1).slice(0, 4),
+          ...samples.ministry.dataset.exampleCodes(1).slice(0, 3),
+        ];
   const gateway = await startGateway(config, {
     logger,
     kinds: BUILTIN_KINDS,

@@ -37,11 +37,17 @@ export interface RunningGateway {
  * schema and HTTP server. Everything is checked before the port opens, so a bad registration file
  * stops start-up with its file and field named.
  */
-export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  deps: GatewayDeps,
+): Promise<RunningGateway> {
   const now = deps.now ?? (() => new Date());
   const { logger } = deps;
   const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
-  const registrations = await loadRegistrationFiles(config.registrationsDir, { kinds: deps.kinds, variables: deps.variables });
+  const registrations = await loadRegistrationFiles(config.registrationsDir, {
+    kinds: deps.kinds,
+    variables: deps.variables,
+  });
   const registry = new ConnectorRegistry(deps.kinds, { logger, now });
   await registry.replaceAll(registrations);
 
@@ -80,7 +86,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     await Promise.all([server.close(), registry.close(), cache.close()]);
     throw error;
   }
-  logger.info({ url, connectors: registrations.length, agencies: directory.size, cache: cache.kind }, 'gateway listening');
+  logger.info(
+    { url, connectors: registrations.length, agencies: directory.size, cache: cache.kind },
+    'gateway listening',
+  );
   return {
     url,
     server,
@@ -100,12 +109,20 @@ async function createCache(config: GatewayConfig, logger: Logger): Promise<Dossi
     case 'none':
       return new NoDossierCache();
     case 'redis': {
-      const cache = new RedisDossierCache({ url: config.cache.url, keyPrefix: config.cache.keyPrefix, commandTimeoutMs: 250, logger });
+      const cache = new RedisDossierCache({
+        url: config.cache.url,
+        keyPrefix: config.cache.keyPrefix,
+        commandTimeoutMs: 250,
+        logger,
+      });
       try {
         await cache.ready();
       } catch (error) {
         // Redis trouble never stops the gateway: it serves from upstreams and reconnects by itself.
-        logger.warn({ err: (error as Error).message }, 'Redis not reachable at start-up; continuing, it reconnects by itself');
+        logger.warn(
+          { err: (error as Error).message },
+          'Redis not reachable at start-up; continuing, it reconnects by itself',
+        );
       }
       return cache;
     }

@@ -43,27 +43,26 @@ const singleSchema = z.strictObject({
   notFoundWhen: expression.optional(),
 });
 
-export const restJsonConfigSchema = z
-  .strictObject({
-    lookup: z
-      .strictObject({
-        bulk: bulkSchema.optional(),
-        single: singleSchema.optional(),
-        /** Single lookups in flight at once when there is no bulk endpoint. Default 8. */
-        concurrency: z.number().int().min(1).max(64).default(8),
-      })
-      .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
-        message: 'declare lookup.bulk, lookup.single, or both',
-      }),
-    mapping: dossierMappingSchema,
-    ...tablesSchema,
-    limits: z
-      .strictObject({
-        /** Wall time for mapping one record. Default 200 ms. */
-        mappingTimeoutMs: z.number().int().min(1).max(5000).default(200),
-      })
-      .default({ mappingTimeoutMs: 200 }),
-  });
+export const restJsonConfigSchema = z.strictObject({
+  lookup: z
+    .strictObject({
+      bulk: bulkSchema.optional(),
+      single: singleSchema.optional(),
+      /** Single lookups in flight at once when there is no bulk endpoint. Default 8. */
+      concurrency: z.number().int().min(1).max(64).default(8),
+    })
+    .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
+      message: 'declare lookup.bulk, lookup.single, or both',
+    }),
+  mapping: dossierMappingSchema,
+  ...tablesSchema,
+  limits: z
+    .strictObject({
+      /** Wall time for mapping one record. Default 200 ms. */
+      mappingTimeoutMs: z.number().int().min(1).max(5000).default(200),
+    })
+    .default({ mappingTimeoutMs: 200 }),
+});
 
 export type RestJsonConfig = z.output<typeof restJsonConfigSchema>;
 export type RestJsonConfigInput = z.input<typeof restJsonConfigSchema>;

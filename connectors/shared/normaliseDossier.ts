@@ -176,7 +176,8 @@ class FieldReader {
     const raw = this.identifier(from, key);
     if (raw === null) return null;
     const code = this.tables.channels.get(raw.toLowerCase()) ?? null;
-    if (code === null) this.warn(key, `channel "${raw}" is not in the registration's channel table`);
+    if (code === null)
+      this.warn(key, `channel "${raw}" is not in the registration's channel table`);
     return { code, raw };
   }
 

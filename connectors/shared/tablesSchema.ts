@@ -34,9 +34,12 @@ export const statusesSchema = z.strictObject({
 });
 
 const valueTable = <T extends number>(max: number) =>
-  z.record(z.string(), z.number().int().min(1).max(max)).transform(
-    (entries) => new Map(Object.entries(entries).map(([raw, code]) => [raw.toLowerCase(), code as T])),
-  );
+  z
+    .record(z.string(), z.number().int().min(1).max(max))
+    .transform(
+      (entries) =>
+        new Map(Object.entries(entries).map(([raw, code]) => [raw.toLowerCase(), code as T])),
+    );
 
 export const datesSchema = z
   .strictObject({
@@ -57,12 +60,10 @@ export const datesSchema = z
       .optional(),
   })
   .default({})
-  .transform(
-    (dates): DateParsing => ({
-      formats: dates.formats ?? DEFAULT_DATE_FORMATS,
-      zone: dates.zone === undefined ? VIETNAM_ZONE : Info.normalizeZone(dates.zone),
-    }),
-  );
+  .transform((dates): DateParsing => ({
+    formats: dates.formats ?? DEFAULT_DATE_FORMATS,
+    zone: dates.zone === undefined ? VIETNAM_ZONE : Info.normalizeZone(dates.zone),
+  }));
 
 export const tablesSchema = {
   statuses: statusesSchema,

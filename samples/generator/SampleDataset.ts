@@ -66,7 +66,12 @@ export interface SampleDossier {
   history: SampleHistoryStep[];
   fees: Array<{ name: string; amount: number }>;
   results: Array<{ name: string; number: string; issuedAt: DateTime; url: string }>;
-  supplements: Array<{ requestedAt: DateTime; dueBefore: DateTime; dueAfter: DateTime; reason: string }>;
+  supplements: Array<{
+    requestedAt: DateTime;
+    dueBefore: DateTime;
+    dueAfter: DateTime;
+    reason: string;
+  }>;
 }
 
 export interface SampleDatasetOptions {
@@ -96,7 +101,13 @@ export class SampleDataset {
 
   constructor(private readonly options: SampleDatasetOptions) {
     const directory = parseYaml(readFileSync(options.directoryFile, 'utf8')) as {
-      agencies: Array<{ code: string; name: string; level: number; validFrom?: string; validTo?: string }>;
+      agencies: Array<{
+        code: string;
+        name: string;
+        level: number;
+        validFrom?: string;
+        validTo?: string;
+      }>;
     };
     this.agencies = directory.agencies
       .filter((agency) => options.level1.some((key) => agency.code.endsWith(`.${key}`)))
@@ -123,7 +134,8 @@ export class SampleDataset {
     if (!this.isOpen(agency, day)) return 0;
     const expected = this.perDay * agency.weight * dayWeight(day);
     const whole = Math.floor(expected);
-    const extra = unit(this.options.seed, `${agency.code}:${day.toISODate()}`) < expected - whole ? 1 : 0;
+    const extra =
+      unit(this.options.seed, `${agency.code}:${day.toISODate()}`) < expected - whole ? 1 : 0;
     return Math.min(9999, whole + extra);
   }
 
@@ -142,7 +154,11 @@ export class SampleDataset {
     const codes: string[] = [];
     for (const agency of this.agencies) {
       let taken = 0;
-      for (let day = DATASET_END.startOf('day'); day >= DATASET_START && taken < perAgency; day = day.minus({ days: 37 })) {
+      for (
+        let day = DATASET_END.startOf('day');
+        day >= DATASET_START && taken < perAgency;
+        day = day.minus({ days: 37 })
+      ) {
         if (this.countOn(agency, day) > 0) {
           codes.push(dossierCode(agency.code, day, 1));
           taken += 1;
@@ -159,14 +175,21 @@ export class SampleDataset {
     const [, agencyCode, yy, mm, dd, seq] = match as unknown as string[];
     const agency = this.byCode.get(agencyCode as string);
     if (agency === undefined) return undefined;
-    const day = DateTime.fromObject({ year: 2000 + Number(yy), month: Number(mm), day: Number(dd) }, { zone: VIETNAM });
-    if (!day.isValid || Number(seq) < 1 || Number(seq) > this.countOn(agency, day)) return undefined;
+    const day = DateTime.fromObject(
+      { year: 2000 + Number(yy), month: Number(mm), day: Number(dd) },
+      { zone: VIETNAM },
+    );
+    if (!day.isValid || Number(seq) < 1 || Number(seq) > this.countOn(agency, day))
+      return undefined;
     return this.generate(code, agency, day);
   }
 
   private isOpen(agency: SampleAgency, day: DateTime): boolean {
     const date = day.toISODate() as string;
-    return (agency.validFrom === null || agency.validFrom <= date) && (agency.validTo === null || date <= agency.validTo);
+    return (
+      (agency.validFrom === null || agency.validFrom <= date) &&
+      (agency.validTo === null || date <= agency.validTo)
+    );
   }
 
   private generate(code: string, agency: SampleAgency, day: DateTime): SampleDossier {
@@ -177,7 +200,11 @@ export class SampleDataset {
     const company = `Công ty TNHH ${random.pick(COMPANY_WORDS)}`;
     const address = `Số ${random.int(1, 250)}, đường ${random.pick(STREETS)}, ${random.pick(this.options.places)}`;
     const applicantName = enterprise ? company.toUpperCase() : name;
-    const channel = random.weighted<1 | 2 | 3>([[1, 45], [2, 50], [3, 5]]);
+    const channel = random.weighted<1 | 2 | 3>([
+      [1, 45],
+      [2, 50],
+      [3, 5],
+    ]);
 
     // Received within office hours mostly; some after 17:00 (they count from the next morning).
     const afterHours = random.chance(0.08);
@@ -186,14 +213,30 @@ export class SampleDataset {
       minute: random.int(0, 59),
       second: random.int(0, 59),
     });
-    const dueAt = addWorkingDays(receivedAt, procedure.days).set({ hour: 16, minute: 30, second: 0 });
+    const dueAt = addWorkingDays(receivedAt, procedure.days).set({
+      hour: 16,
+      minute: 30,
+      second: 0,
+    });
     const ageDays = DATASET_END.diff(receivedAt, 'days').days;
     const status = pickStatus(random, ageDays, procedure.days);
     const late = random.chance(0.14);
-    const supplementRounds = status === 5 ? 1 : random.weighted([[0, 86], [1, 11], [2, 3]]);
+    const supplementRounds =
+      status === 5
+        ? 1
+        : random.weighted([
+            [0, 86],
+            [1, 11],
+            [2, 3],
+          ]);
 
     const department = random.pick(['Bộ phận Một cửa', 'Phòng chuyên môn', 'Lãnh đạo đơn vị']);
-    const step = (at: DateTime, stepStatus: number, content: string, dept = department): SampleHistoryStep => ({
+    const step = (
+      at: DateTime,
+      stepStatus: number,
+      content: string,
+      dept = department,
+    ): SampleHistoryStep => ({
       at,
       actor: random.pick(OFFICIALS),
       title: random.pick(TITLES),
@@ -204,7 +247,9 @@ export class SampleDataset {
       dueAt: stepStatus === 4 ? dueAt : null,
     });
 
-    const history: SampleHistoryStep[] = [step(receivedAt, 2, 'Tiếp nhận hồ sơ', 'Bộ phận Một cửa')];
+    const history: SampleHistoryStep[] = [
+      step(receivedAt, 2, 'Tiếp nhận hồ sơ', 'Bộ phận Một cửa'),
+    ];
     const supplements: SampleDossier['supplements'] = [];
     let cursor = receivedAt.plus({ hours: random.int(2, 30) });
     let due = dueAt;
@@ -218,13 +263,20 @@ export class SampleDataset {
     for (let round = 0; round < supplementRounds && status >= 4 && status !== 7; round += 1) {
       const requestedAt = cursor.plus({ days: random.int(1, 3) });
       const dueAfter = addWorkingDays(due, random.int(2, 5));
-      supplements.push({ requestedAt, dueBefore: due, dueAfter, reason: 'Bổ sung bản sao giấy tờ còn thiếu' });
+      supplements.push({
+        requestedAt,
+        dueBefore: due,
+        dueAfter,
+        reason: 'Bổ sung bản sao giấy tờ còn thiếu',
+      });
       history.push(step(requestedAt, 5, 'Yêu cầu bổ sung hồ sơ'));
       due = dueAfter;
       cursor = requestedAt.plus({ days: random.int(1, 4) });
-      if (status !== 5 || round < supplementRounds - 1) history.push(step(cursor, 4, 'Đã nhận hồ sơ bổ sung'));
+      if (status !== 5 || round < supplementRounds - 1)
+        history.push(step(cursor, 4, 'Đã nhận hồ sơ bổ sung'));
     }
-    if (status === 6) history.push(step(cursor.plus({ days: 1 }), 6, 'Yêu cầu thực hiện nghĩa vụ tài chính'));
+    if (status === 6)
+      history.push(step(cursor.plus({ days: 1 }), 6, 'Yêu cầu thực hiện nghĩa vụ tài chính'));
 
     let finishedAt: DateTime | null = null;
     let returnedAt: DateTime | null = null;
@@ -237,7 +289,12 @@ export class SampleDataset {
       ).startOf('second');
       if (finishedAt < cursor) finishedAt = cursor.plus({ hours: 2 });
       if (finishedAt > DATASET_END) finishedAt = DATASET_END.minus({ hours: 1 });
-      const content = status === 7 ? 'Công dân rút hồ sơ' : status === 8 ? 'Dừng xử lý hồ sơ' : 'Hoàn thành xử lý';
+      const content =
+        status === 7
+          ? 'Công dân rút hồ sơ'
+          : status === 8
+            ? 'Dừng xử lý hồ sơ'
+            : 'Hoàn thành xử lý';
       history.push(step(finishedAt, status === 10 ? 9 : status, content));
       if (status === 10) {
         returnedAt = finishedAt.plus({ hours: random.int(1, 48) });
@@ -248,12 +305,14 @@ export class SampleDataset {
 
     const results =
       status === 9 || status === 10
-        ? [{
-            name: procedure.result,
-            number: `${random.int(1, 9999)}/${receivedAt.year}/${agency.code.slice(-3)}`,
-            issuedAt: finishedAt as DateTime,
-            url: `${this.options.fileBaseUrl}/ket-qua/${hash32(code).toString(16)}.pdf`,
-          }]
+        ? [
+            {
+              name: procedure.result,
+              number: `${random.int(1, 9999)}/${receivedAt.year}/${agency.code.slice(-3)}`,
+              issuedAt: finishedAt as DateTime,
+              url: `${this.options.fileBaseUrl}/ket-qua/${hash32(code).toString(16)}.pdf`,
+            },
+          ]
         : [];
     const fileCount = random.int(1, 3);
     const files = Array.from({ length: fileCount }, (_, index) => ({
@@ -275,7 +334,10 @@ export class SampleDataset {
         email: random.chance(0.4) ? `${foldName(name)}${random.int(1, 99)}@gmail.com` : null,
         address,
       },
-      summary: procedure.summary.replace('{name}', name).replace('{company}', company).replace('{address}', address),
+      summary: procedure.summary
+        .replace('{name}', name)
+        .replace('{company}', company)
+        .replace('{address}', address),
       files,
       receivedAt,
       dueAt: due,
@@ -312,11 +374,38 @@ function addWorkingDays(from: DateTime, days: number): DateTime {
 /** Older dossiers are mostly done; recent ones are still moving. */
 function pickStatus(random: Random, ageDays: number, procedureDays: number): number {
   if (ageDays > procedureDays * 2 + 20) {
-    return random.weighted([[10, 62], [9, 12], [3, 4], [7, 3], [8, 3], [4, 8], [5, 4], [6, 2], [2, 1], [1, 1]]);
+    return random.weighted([
+      [10, 62],
+      [9, 12],
+      [3, 4],
+      [7, 3],
+      [8, 3],
+      [4, 8],
+      [5, 4],
+      [6, 2],
+      [2, 1],
+      [1, 1],
+    ]);
   }
-  return random.weighted([[1, 8], [2, 14], [4, 34], [5, 10], [6, 6], [9, 10], [10, 14], [3, 2], [7, 1], [8, 1]]);
+  return random.weighted([
+    [1, 8],
+    [2, 14],
+    [4, 34],
+    [5, 10],
+    [6, 6],
+    [9, 10],
+    [10, 14],
+    [3, 2],
+    [7, 1],
+    [8, 1],
+  ]);
 }
 
 function foldName(name: string): string {
-  return name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').replace(/\s+/g, '').toLowerCase();
+  return name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .replace(/\s+/g, '')
+    .toLowerCase();
 }

@@ -16,7 +16,9 @@ export function renderNational(dossier: SampleDossier, broken: boolean): Record<
     ChuHoSo: dossier.applicant.name,
     LoaiDoiTuong: String(dossier.applicant.type),
     SoGiayToChuHoSo: dossier.applicant.idNumber,
-    DinhDanhCHS: [{ LoaiDinhDanh: dossier.applicant.idType, SoDinhDanh: dossier.applicant.idNumber }],
+    DinhDanhCHS: [
+      { LoaiDinhDanh: dossier.applicant.idType, SoDinhDanh: dossier.applicant.idNumber },
+    ],
     SoDienThoai: dossier.applicant.phone,
     Email: dossier.applicant.email ?? '',
     DiaChiChuHoSo: dossier.applicant.address,
@@ -28,8 +30,14 @@ export function renderNational(dossier: SampleDossier, broken: boolean): Record<
     TrangThaiHoSo: String(dossier.status),
     DonViXuLy: dossier.agency.name,
     HinhThuc: dossier.channel === 3 ? '1' : '0',
-    TaiLieuNop: dossier.files.map((file) => ({ TenTepDinhKem: file.name, DuongDanTaiTepTin: file.url })),
-    DanhSachLePhi: dossier.fees.map((fee) => ({ TenPhiLePhi: fee.name, MucPhi: String(fee.amount) })),
+    TaiLieuNop: dossier.files.map((file) => ({
+      TenTepDinhKem: file.name,
+      DuongDanTaiTepTin: file.url,
+    })),
+    DanhSachLePhi: dossier.fees.map((fee) => ({
+      TenPhiLePhi: fee.name,
+      MucPhi: String(fee.amount),
+    })),
     DanhSachHoSoBoSung: dossier.supplements.map((round) => ({
       NgayYeuCauBoSung: time(round.requestedAt),
       NgayHenTraTruoc: time(round.dueBefore),

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { SampleDataset } from '../generator/SampleDataset';
 import { MINISTRY_PROCEDURES } from '../generator/vocabulary';
-import { applyFaults, emptyStats, listen, noFaults, parseJson, sendJson, type RunningSample } from '../sampleHttp';
+import {
+  applyFaults,
+  emptyStats,
+  listen,
+  noFaults,
+  parseJson,
+  sendJson,
+  type RunningSample,
+} from '../sampleHttp';
 import { renderNational } from './renderNational';
 
 export interface MinistryNationalOptions {
@@ -36,7 +44,9 @@ interface IssuedToken {
  *   GET  /api/dvcqg/HoSo/{MaHoSo}    → {"error_code":"0","data":{...}} or 404
  *   POST /api/dvcqg/TraCuuHoSo       {"DanhSachMaHoSo":[...]} → {"error_code":"0","data":[...]}
  */
-export async function startMinistryNational(options: MinistryNationalOptions): Promise<RunningMinistryNational> {
+export async function startMinistryNational(
+  options: MinistryNationalOptions,
+): Promise<RunningMinistryNational> {
   const stats = emptyStats();
   const faults = noFaults();
   const tokens = new Map<string, IssuedToken>();
@@ -46,12 +56,19 @@ export async function startMinistryNational(options: MinistryNationalOptions): P
     procedures: MINISTRY_PROCEDURES,
     size: options.size,
     seed: options.seed + 1,
-    places: ['phường Ba Đình, thành phố Hà Nội', 'phường Sài Gòn, Thành phố Hồ Chí Minh', 'phường Hải Châu, thành phố Đà Nẵng', 'phường Hạc Thành, tỉnh Thanh Hóa'],
+    places: [
+      'phường Ba Đình, thành phố Hà Nội',
+      'phường Sài Gòn, Thành phố Hồ Chí Minh',
+      'phường Hải Châu, thành phố Đà Nẵng',
+      'phường Hạc Thành, tỉnh Thanh Hóa',
+    ],
     fileBaseUrl: 'https://dichvucong.moha.example/files',
   });
   const record = (code: string) => {
     const dossier = dataset.get(code);
-    return dossier === undefined ? undefined : renderNational(dossier, faults.brokenCodes.has(code));
+    return dossier === undefined
+      ? undefined
+      : renderNational(dossier, faults.brokenCodes.has(code));
   };
   const expectedClient = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
 
@@ -78,12 +95,22 @@ export async function startMinistryNational(options: MinistryNationalOptions): P
           return sendJson(res, 400, { error: 'unsupported_grant_type' });
         }
         const token = randomBytes(24).toString('base64url');
-        tokens.set(token, { expiresAt: Date.now() + options.tokenTtlSeconds * 1000, usesLeft: Number.POSITIVE_INFINITY });
-        return sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: options.tokenTtlSeconds });
+        tokens.set(token, {
+          expiresAt: Date.now() + options.tokenTtlSeconds * 1000,
+          usesLeft: Number.POSITIVE_INFINITY,
+        });
+        return sendJson(res, 200, {
+          access_token: token,
+          token_type: 'Bearer',
+          expires_in: options.tokenTtlSeconds,
+        });
       }
       if (!authorised(req.headers.authorization)) {
         stats.rejectedAuth += 1;
-        return sendJson(res, 401, { error: 'invalid_token', error_description: 'Token hết hạn hoặc không hợp lệ' });
+        return sendJson(res, 401, {
+          error: 'invalid_token',
+          error_description: 'Token hết hạn hoặc không hợp lệ',
+        });
       }
       if (await applyFaults(res, faults)) return;
       const single = /^\/api\/dvcqg\/HoSo\/([^/]+)$/.exec(url.pathname);
@@ -102,7 +129,10 @@ export async function startMinistryNational(options: MinistryNationalOptions): P
           return sendJson(res, 400, { error_code: '400', message: 'DanhSachMaHoSo không hợp lệ' });
         }
         if (codes.length > options.maxBulk) {
-          return sendJson(res, 400, { error_code: '400', message: `Tối đa ${options.maxBulk} mã hồ sơ` });
+          return sendJson(res, 400, {
+            error_code: '400',
+            message: `Tối đa ${options.maxBulk} mã hồ sơ`,
+          });
         }
         stats.bulkCalls += 1;
         stats.codesRequested += codes.length;

@@ -3,13 +3,22 @@ import type { SampleDossier } from '../generator/SampleDataset';
 
 /** OpenCPS-style status words (DOMAIN.md §3). */
 const WORDS: Record<number, string> = {
-  1: 'receiving', 2: 'new', 3: 'denied', 4: 'processing', 5: 'waiting',
-  6: 'paying', 7: 'cancelled', 8: 'unresolved', 9: 'releasing', 10: 'done',
+  1: 'receiving',
+  2: 'new',
+  3: 'denied',
+  4: 'processing',
+  5: 'waiting',
+  6: 'paying',
+  7: 'cancelled',
+  8: 'unresolved',
+  9: 'releasing',
+  10: 'done',
 };
 
 const CHANNELS = { 1: 'DIRECT', 2: 'ONLINE', 3: 'POSTAL' } as const;
 
-const date = (value: DateTime | null) => (value === null ? '' : value.toFormat('dd/MM/yyyy HH:mm:ss'));
+const date = (value: DateTime | null) =>
+  value === null ? '' : value.toFormat('dd/MM/yyyy HH:mm:ss');
 
 /**
  * The provincial system's own word for a status. Its former district desks (units under
@@ -18,8 +27,10 @@ const date = (value: DateTime | null) => (value === null ? '' : value.toFormat('
  * which have no national equivalent.
  */
 export function provincialStatus(dossier: SampleDossier, status: number): string {
-  if ((status === 5 || status === 6) && dossier.agency.code.includes('.22.H56')) return 'processing';
-  if (status === 4 && dossier.procedure.fieldCode === 'G14-DD' && dossier.code.endsWith('3')) return 'interoperating';
+  if ((status === 5 || status === 6) && dossier.agency.code.includes('.22.H56'))
+    return 'processing';
+  if (status === 4 && dossier.procedure.fieldCode === 'G14-DD' && dossier.code.endsWith('3'))
+    return 'interoperating';
   if (status === 10 && dossier.channel === 3) return 'posting';
   return WORDS[status] as string;
 }

@@ -1,6 +1,14 @@
 import { SampleDataset } from '../generator/SampleDataset';
 import { PROVINCIAL_PROCEDURES } from '../generator/vocabulary';
-import { applyFaults, emptyStats, listen, noFaults, parseJson, sendJson, type RunningSample } from '../sampleHttp';
+import {
+  applyFaults,
+  emptyStats,
+  listen,
+  noFaults,
+  parseJson,
+  sendJson,
+  type RunningSample,
+} from '../sampleHttp';
 import { renderProvincial } from './renderProvincial';
 
 export interface ProvincialRestOptions {
@@ -24,7 +32,9 @@ export interface RunningProvincialRest extends RunningSample {
  *   GET  /api/v1/dossiers/{dossierNo}   → the record, or 404
  *   POST /api/v1/dossiers/_search       {"dossierNos": [...]} → {"total": n, "data": [...]}
  */
-export async function startProvincialRest(options: ProvincialRestOptions): Promise<RunningProvincialRest> {
+export async function startProvincialRest(
+  options: ProvincialRestOptions,
+): Promise<RunningProvincialRest> {
   const stats = emptyStats();
   const faults = noFaults();
   const base = { url: '' };
@@ -34,12 +44,19 @@ export async function startProvincialRest(options: ProvincialRestOptions): Promi
     procedures: PROVINCIAL_PROCEDURES,
     size: options.size,
     seed: options.seed,
-    places: ['phường Hạc Thành, tỉnh Thanh Hóa', 'phường Đông Quang, tỉnh Thanh Hóa', 'xã Quảng Xương, tỉnh Thanh Hóa', 'phường Sầm Sơn, tỉnh Thanh Hóa'],
+    places: [
+      'phường Hạc Thành, tỉnh Thanh Hóa',
+      'phường Đông Quang, tỉnh Thanh Hóa',
+      'xã Quảng Xương, tỉnh Thanh Hóa',
+      'phường Sầm Sơn, tỉnh Thanh Hóa',
+    ],
     fileBaseUrl: 'https://motcua.thanhhoa.example/files',
   });
   const record = (code: string) => {
     const dossier = dataset.get(code);
-    return dossier === undefined ? undefined : renderProvincial(dossier, faults.brokenCodes.has(code));
+    return dossier === undefined
+      ? undefined
+      : renderProvincial(dossier, faults.brokenCodes.has(code));
   };
 
   const running = await listen(
@@ -64,10 +81,16 @@ export async function startProvincialRest(options: ProvincialRestOptions): Promi
         const request = parseJson(body) as { dossierNos?: unknown } | undefined;
         const codes = request?.dossierNos;
         if (!Array.isArray(codes) || !codes.every((code) => typeof code === 'string')) {
-          return sendJson(res, 400, { error: 'BAD_REQUEST', message: 'dossierNos phải là mảng mã hồ sơ' });
+          return sendJson(res, 400, {
+            error: 'BAD_REQUEST',
+            message: 'dossierNos phải là mảng mã hồ sơ',
+          });
         }
         if (codes.length > options.maxBulk) {
-          return sendJson(res, 400, { error: 'BAD_REQUEST', message: `Tối đa ${options.maxBulk} mã mỗi lần` });
+          return sendJson(res, 400, {
+            error: 'BAD_REQUEST',
+            message: `Tối đa ${options.maxBulk} mã mỗi lần`,
+          });
         }
         stats.bulkCalls += 1;
         stats.codesRequested += codes.length;

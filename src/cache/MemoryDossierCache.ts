@@ -19,7 +19,9 @@ export class MemoryDossierCache implements DossierCache {
     return codes.map((code) => this.lru.get(code));
   }
 
-  async setMany(entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>): Promise<void> {
+  async setMany(
+    entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>,
+  ): Promise<void> {
     for (const { value, ttlSeconds } of entries) {
       if (ttlSeconds > 0) this.lru.set(value.dossier.code, value, { ttl: ttlSeconds * 1000 });
     }

@@ -40,7 +40,11 @@ export class RedisDossierCache implements DossierCache {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.redis.off('ready', onReady);
-        reject(new Error(`Redis at ${redactUrl(this.options.url)} did not answer within ${timeoutMs} ms`));
+        reject(
+          new Error(
+            `Redis at ${redactUrl(this.options.url)} did not answer within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
@@ -63,7 +67,9 @@ export class RedisDossierCache implements DossierCache {
     }
   }
 
-  async setMany(entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>): Promise<void> {
+  async setMany(
+    entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>,
+  ): Promise<void> {
     const pipeline = this.redis.pipeline();
     let queued = 0;
     for (const { value, ttlSeconds } of entries) {
@@ -109,7 +115,10 @@ export class RedisDossierCache implements DossierCache {
     const now = Date.now();
     if (now - this.lastFailureLog < 1000) return;
     this.lastFailureLog = now;
-    this.options.logger.warn({ cache: 'redis', operation, err: error.message }, 'Redis cache unavailable; answering as a miss');
+    this.options.logger.warn(
+      { cache: 'redis', operation, err: error.message },
+      'Redis cache unavailable; answering as a miss',
+    );
   }
 }
 

@@ -6,7 +6,9 @@ import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationEr
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
  * object). Every variable and its default is listed in the README.
  */
-const bool = z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1');
+const bool = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const envSchema = z.object({
@@ -33,7 +35,10 @@ export interface GatewayConfig {
   host: string;
   registrationsDir: string;
   agencyDirectoryFile: string;
-  cache: { kind: 'memory'; maxEntries: number } | { kind: 'redis'; url: string; keyPrefix: string } | { kind: 'none' };
+  cache:
+    | { kind: 'memory'; maxEntries: number }
+    | { kind: 'redis'; url: string; keyPrefix: string }
+    | { kind: 'none' };
   logLevel: string;
   requestBudgetMs: number;
   maxBodyBytes: number;
@@ -43,8 +48,13 @@ export interface GatewayConfig {
 }
 
 /** Reads and checks the settings; every problem is reported at once with the variable's name. */
-export function readConfig(env: Readonly<Record<string, string | undefined>>, projectRoot: string): GatewayConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+export function readConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  projectRoot: string,
+): GatewayConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) throw new ConfigurationError(describeZodIssues('environment', parsed.error));
   const e = parsed.data;
@@ -56,7 +66,11 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>, pr
   ];
   if (missing.length > 0) {
     throw new ConfigurationError(
-      missing.map((name) => ({ file: 'environment', path: name, message: `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}` })),
+      missing.map((name) => ({
+        file: 'environment',
+        path: name,
+        message: `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
+      })),
     );
   }
   const cacheKind = e.CACHE ?? (e.REDIS_URL === undefined ? 'memory' : 'redis');

@@ -18,11 +18,7 @@ export function readSchemaSdl(folder: string): string[] {
 export function createSchema(schemaFolder: string): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: readSchemaSdl(schemaFolder),
-    resolvers: [
-      { DateTime: DateTimeScalar, Date: DateScalar },
-      dossierResolvers,
-      agencyResolvers,
-    ],
+    resolvers: [{ DateTime: DateTimeScalar, Date: DateScalar }, dossierResolvers, agencyResolvers],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
 }

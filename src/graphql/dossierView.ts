@@ -16,11 +16,20 @@ export function statusView(status: StatusValue) {
 }
 
 const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' } as const;
-const APPLICANT_TYPES = { 1: 'CITIZEN', 2: 'ENTERPRISE', 3: 'STATE_AGENCY', 4: 'OTHER_ORGANISATION' } as const;
+const APPLICANT_TYPES = {
+  1: 'CITIZEN',
+  2: 'ENTERPRISE',
+  3: 'STATE_AGENCY',
+  4: 'OTHER_ORGANISATION',
+} as const;
 
 function channelView(channel: ChannelValue | null) {
   if (channel === null) return null;
-  return { value: channel.code === null ? null : CHANNELS[channel.code], code: channel.code, raw: channel.raw };
+  return {
+    value: channel.code === null ? null : CHANNELS[channel.code],
+    code: channel.code,
+    raw: channel.raw,
+  };
 }
 
 function applicantType(type: ApplicantTypeCode | null) {

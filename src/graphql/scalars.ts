@@ -9,21 +9,30 @@ export const DateTimeScalar = new GraphQLScalarType({
   serialize: (value) => value,
   parseValue: (value) => checked(value, DATE_TIME, 'DateTime', '2025-03-14T08:30:00+07:00'),
   parseLiteral: (ast) =>
-    checked(ast.kind === Kind.STRING ? ast.value : null, DATE_TIME, 'DateTime', '2025-03-14T08:30:00+07:00'),
+    checked(
+      ast.kind === Kind.STRING ? ast.value : null,
+      DATE_TIME,
+      'DateTime',
+      '2025-03-14T08:30:00+07:00',
+    ),
 });
 
 export const DateScalar = new GraphQLScalarType({
   name: 'Date',
   serialize: (value) => value,
   parseValue: (value) => checked(value, DATE, 'Date', '2025-07-01'),
-  parseLiteral: (ast) => checked(ast.kind === Kind.STRING ? ast.value : null, DATE, 'Date', '2025-07-01'),
+  parseLiteral: (ast) =>
+    checked(ast.kind === Kind.STRING ? ast.value : null, DATE, 'Date', '2025-07-01'),
 });
 
 function checked(value: unknown, pattern: RegExp, name: string, example: string): string {
   if (typeof value !== 'string' || !pattern.test(value)) {
-    throw new GraphQLError(`${name} must be a string like ${example}, got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `${name} must be a string like ${example}, got ${JSON.stringify(value)}`,
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   }
   return value;
 }

@@ -22,7 +22,8 @@ export class ConnectorRegistry {
     const runtimes = new Map(
       registrations.map((registration) => {
         const kind = this.kinds.get(registration.kind);
-        if (kind === undefined) throw new TypeError(`No connector kind "${registration.kind}" for ${registration.id}`);
+        if (kind === undefined)
+          throw new TypeError(`No connector kind "${registration.kind}" for ${registration.id}`);
         return [registration.id, ConnectorRuntime.create(registration, kind, this.deps)] as const;
       }),
     );

@@ -51,19 +51,32 @@ export async function loadRegistrationFiles(
 }
 
 type Parsed =
-  | { ok: true; registration: Registration }
-  | { ok: false; problems: ConfigurationProblem[] };
+  { ok: true; registration: Registration } | { ok: false; problems: ConfigurationProblem[] };
 
 /** Parses and validates one registration document (YAML or JSON text). */
-export function parseRegistration(text: string, file: string, options: LoadRegistrationOptions): Parsed {
+export function parseRegistration(
+  text: string,
+  file: string,
+  options: LoadRegistrationOptions,
+): Parsed {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true });
   } catch (error) {
-    return { ok: false, problems: [{ file, path: '', message: `not valid YAML or JSON: ${(error as Error).message}` }] };
+    return {
+      ok: false,
+      problems: [
+        { file, path: '', message: `not valid YAML or JSON: ${(error as Error).message}` },
+      ],
+    };
   }
   const substitution: ConfigurationProblem[] = [];
-  const resolved = substitute(document, [], (path, message) => substitution.push({ file, path: formatPath(path), message }), options.variables);
+  const resolved = substitute(
+    document,
+    [],
+    (path, message) => substitution.push({ file, path: formatPath(path), message }),
+    options.variables,
+  );
   if (substitution.length > 0) return { ok: false, problems: substitution };
 
   const envelope = registrationSchema.safeParse(resolved);
@@ -72,11 +85,18 @@ export function parseRegistration(text: string, file: string, options: LoadRegis
   if (kind === undefined) {
     return {
       ok: false,
-      problems: [{ file, path: 'kind', message: `unknown connector kind "${envelope.data.kind}"; known kinds: ${[...options.kinds.keys()].join(', ')}` }],
+      problems: [
+        {
+          file,
+          path: 'kind',
+          message: `unknown connector kind "${envelope.data.kind}"; known kinds: ${[...options.kinds.keys()].join(', ')}`,
+        },
+      ],
     };
   }
   const config = kind.configSchema.safeParse(envelope.data.config ?? {});
-  if (!config.success) return { ok: false, problems: describeZodIssues(file, config.error, ['config']) };
+  if (!config.success)
+    return { ok: false, problems: describeZodIssues(file, config.error, ['config']) };
 
   const { id, name, description, coverage, upstream, cache } = envelope.data;
   return {
@@ -101,13 +121,21 @@ function crossCheck(registrations: readonly Registration[]): ConfigurationProble
   for (const registration of registrations) {
     const first = seen.get(registration.id);
     if (first !== undefined) {
-      problems.push({ file: registration.origin.file, path: 'id', message: `id "${registration.id}" is already used by ${first}` });
+      problems.push({
+        file: registration.origin.file,
+        path: 'id',
+        message: `id "${registration.id}" is already used by ${first}`,
+      });
     }
     seen.set(registration.id, registration.origin.file);
   }
   for (const conflict of CoverageIndex.conflicts(registrations)) {
     const file = registrations.find((r) => r.id === conflict.second)?.origin.file ?? '';
-    problems.push({ file, path: 'coverage', message: `${conflict.key} is already covered by registration "${conflict.first}"` });
+    problems.push({
+      file,
+      path: 'coverage',
+      message: `${conflict.key} is already covered by registration "${conflict.first}"`,
+    });
   }
   return problems;
 }
@@ -131,15 +159,21 @@ function substitute(
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => substitute(item, [...path, index], report, variables));
+  if (Array.isArray(value))
+    return value.map((item, index) => substitute(item, [...path, index], report, variables));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substitute(item, [...path, key], report, variables)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        substitute(item, [...path, key], report, variables),
+      ]),
     );
   }
   return value;
 }
 
 function stripUndefined<T extends object>(record: T): Partial<T> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(record).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
 }

@@ -12,7 +12,10 @@ const pattern = z.string().superRefine((source, ctx) => {
   try {
     new RegExp(source, 'u');
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(error as Error).message}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a regular expression: ${(error as Error).message}`,
+    });
   }
 });
 
@@ -36,16 +39,26 @@ export const coverageSchema = z
     'declare at least one of agencies, units or dossierCodePattern',
   );
 
-const ttlSeconds = z.number().int().min(0).max(30 * 86_400);
+const ttlSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(30 * 86_400);
 
 /** The part of a registration the gateway reads; `config` belongs to the connector kind. */
 export const registrationSchema = z.strictObject({
   /** Stable id: lower case letters, digits and dashes (`thanh-hoa-igate`). */
   id: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, 'lower-case letters, digits and dashes, 3–64 characters'),
+    .regex(
+      /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/,
+      'lower-case letters, digits and dashes, 3–64 characters',
+    ),
   kind: z.string().min(1),
-  name: z.string().min(1).transform((name) => name.normalize('NFC')),
+  name: z
+    .string()
+    .min(1)
+    .transform((name) => name.normalize('NFC')),
   description: z.string().optional(),
   coverage: coverageSchema,
   upstream: z.strictObject({
@@ -54,7 +67,12 @@ export const registrationSchema = z.strictObject({
     /** Per-call timeout. Default 3000 ms. */
     timeoutMs: z.number().int().min(50).max(60_000).default(3000),
     /** Largest answer accepted. Default 10 MiB. */
-    maxResponseBytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(10 * 1024 * 1024),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(512 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
   }),
   cache: z
     .strictObject({

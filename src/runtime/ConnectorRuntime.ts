@@ -84,10 +84,17 @@ export class ConnectorRuntime {
     }
     if (!Array.isArray(results) || results.length !== codes.length) {
       this.logger.error(
-        { connector: this.id, asked: codes.length, answered: Array.isArray(results) ? results.length : typeof results },
+        {
+          connector: this.id,
+          asked: codes.length,
+          answered: Array.isArray(results) ? results.length : typeof results,
+        },
         'connector broke its contract: one result per code, in order',
       );
-      const outcome = this.error('UPSTREAM_BAD_RESPONSE', 'the connector answered a different number of results than codes asked');
+      const outcome = this.error(
+        'UPSTREAM_BAD_RESPONSE',
+        'the connector answered a different number of results than codes asked',
+      );
       return codes.map(() => outcome);
     }
     return results.map((result, index): UpstreamOutcome => {
@@ -95,7 +102,10 @@ export class ConnectorRuntime {
       if (isConnectorError(result) || result instanceof Error) return this.failure(result);
       const dossier = result as NationalDossier;
       if (dossier.code !== codes[index]) {
-        return this.error('UPSTREAM_BAD_RESPONSE', `the connector answered dossier ${String(dossier.code)} in the place of ${codes[index]}`);
+        return this.error(
+          'UPSTREAM_BAD_RESPONSE',
+          `the connector answered dossier ${String(dossier.code)} in the place of ${codes[index]}`,
+        );
       }
       return { kind: 'found', dossier };
     });
@@ -103,10 +113,19 @@ export class ConnectorRuntime {
 
   private failure(error: unknown): UpstreamOutcome {
     if (isConnectorError(error)) {
-      return { kind: 'error', error: errorDetail(error.code, error.message, this.id, error.retryable) };
+      return {
+        kind: 'error',
+        error: errorDetail(error.code, error.message, this.id, error.retryable),
+      };
     }
-    this.logger.error({ connector: this.id, err: describe(error) }, 'connector failed unexpectedly');
-    return this.error('INTERNAL_SERVER_ERROR', 'the connector failed unexpectedly; the failure is logged');
+    this.logger.error(
+      { connector: this.id, err: describe(error) },
+      'connector failed unexpectedly',
+    );
+    return this.error(
+      'INTERNAL_SERVER_ERROR',
+      'the connector failed unexpectedly; the failure is logged',
+    );
   }
 
   private error(code: ErrorDetail['code'], message: string): UpstreamOutcome {

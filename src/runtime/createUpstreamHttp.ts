@@ -122,9 +122,13 @@ export function transportError(error: unknown, what: string): unknown {
     });
   }
   if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || /maxContentLength/.test(error.message)) {
-    return new ConnectorError('UPSTREAM_BAD_RESPONSE', `${what}: the answer is larger than allowed`, {
-      cause: error,
-    });
+    return new ConnectorError(
+      'UPSTREAM_BAD_RESPONSE',
+      `${what}: the answer is larger than allowed`,
+      {
+        cause: error,
+      },
+    );
   }
   if (UNAVAILABLE_CODES.has(code) || /socket hang up|aborted|premature/i.test(error.message)) {
     return new ConnectorError('UPSTREAM_UNAVAILABLE', `${what}: ${code || error.message}`, {

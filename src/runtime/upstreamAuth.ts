@@ -39,7 +39,9 @@ type OAuth2 = Extract<UpstreamAuth, { type: 'oauth2ClientCredentials' }>;
 /** Applies credentials to outgoing requests and, for tokens, renews them. */
 export interface Authenticator {
   /** Headers and query parameters to add to one request. */
-  credentials(signal?: AbortSignal): Promise<{ headers: Record<string, string>; params: Record<string, string> }>;
+  credentials(
+    signal?: AbortSignal,
+  ): Promise<{ headers: Record<string, string>; params: Record<string, string> }>;
   /**
    * Called when the upstream answered 401 to credentials obtained from `credentials()`. Returns
    * true when fresh credentials exist and the request is worth one more try.

@@ -46,7 +46,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(options.logger),
     logger: apolloLogger(options.logger),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginDrainHttpServer({ httpServer: http })],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+    ],
   });
   await apollo.start();
   const assets = options.graphiql ? loadGraphiqlAssets() : new Map();
@@ -66,7 +69,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
 
   async function route(path: string, req: IncomingMessage, res: ServerResponse, requestId: string) {
     if (path === '/graphql') return graphql(req, res, requestId);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' });
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const readiness = options.readiness();
@@ -80,7 +84,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       res.setHeader('Content-Security-Policy', GRAPHIQL_CSP);
       return send(res, 200, 'text/html; charset=utf-8', page);
     }
-    const asset = path.startsWith('/graphiql/') ? assets.get(path.slice('/graphiql/'.length)) : undefined;
+    const asset = path.startsWith('/graphiql/')
+      ? assets.get(path.slice('/graphiql/'.length))
+      : undefined;
     if (asset !== undefined) {
       res.setHeader('Cache-Control', 'public, max-age=3600');
       return send(res, 200, asset.type, asset.body);
@@ -91,7 +97,14 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
-      return sendJson(res, 413, { errors: [{ message: `request body larger than ${options.maxBodyBytes} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
+      return sendJson(res, 413, {
+        errors: [
+          {
+            message: `request body larger than ${options.maxBodyBytes} bytes`,
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ],
+      });
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -103,12 +116,23 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       if (/^application\/(graphql-response\+)?json\b/i.test(type)) {
         const charset = /charset=([^;\s]+)/i.exec(type)?.[1];
         if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-          return sendJson(res, 415, { errors: [{ message: `unsupported charset ${charset}; send UTF-8`, extensions: { code: 'BAD_REQUEST' } }] });
+          return sendJson(res, 415, {
+            errors: [
+              {
+                message: `unsupported charset ${charset}; send UTF-8`,
+                extensions: { code: 'BAD_REQUEST' },
+              },
+            ],
+          });
         }
         try {
           parsedBody = JSON.parse(body.text);
         } catch {
-          return sendJson(res, 400, { errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+          return sendJson(res, 400, {
+            errors: [
+              { message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } },
+            ],
+          });
         }
       } else {
         parsedBody = body.text;

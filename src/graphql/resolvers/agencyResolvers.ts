@@ -13,7 +13,8 @@ interface AgenciesArgs {
 
 export const agencyResolvers = {
   Query: {
-    agency: (_: unknown, args: { code: string }, ctx: GatewayContext) => ctx.agencies.get(args.code) ?? null,
+    agency: (_: unknown, args: { code: string }, ctx: GatewayContext) =>
+      ctx.agencies.get(args.code) ?? null,
     agencies: (_: unknown, args: AgenciesArgs, ctx: GatewayContext) => {
       const result = ctx.agencies.page(
         {
@@ -33,9 +34,11 @@ export const agencyResolvers = {
   Agency: {
     parent: (agency: Agency, _: unknown, ctx: GatewayContext) =>
       agency.parent === null ? null : (ctx.agencies.get(agency.parent) ?? null),
-    units: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.childrenOf(agency.code),
+    units: (agency: Agency, _: unknown, ctx: GatewayContext) =>
+      ctx.agencies.childrenOf(agency.code),
     active: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.isActive(agency),
-    predecessors: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.predecessors(agency.code),
+    predecessors: (agency: Agency, _: unknown, ctx: GatewayContext) =>
+      ctx.agencies.predecessors(agency.code),
     connector: (agency: Agency, _: unknown, ctx: GatewayContext) => {
       const registration = ctx.agencies.connectorFor(agency);
       return registration === undefined
@@ -44,6 +47,7 @@ export const agencyResolvers = {
     },
   },
   AgencySuccessor: {
-    agency: (successor: Successor, _: unknown, ctx: GatewayContext) => ctx.agencies.get(successor.code),
+    agency: (successor: Successor, _: unknown, ctx: GatewayContext) =>
+      ctx.agencies.get(successor.code),
   },
 };

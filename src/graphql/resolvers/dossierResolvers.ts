@@ -22,13 +22,15 @@ export const dossierResolvers = {
           { extensions: { code: 'BAD_USER_INPUT' } },
         );
       }
-      return ctx.dossiers.loadMany(args.codes).then((results) =>
-        results.map((result, index) =>
-          result.ok
-            ? { code: args.codes[index], dossier: dossierView(result.answer), error: null }
-            : { code: args.codes[index], dossier: null, error: result.error },
-        ),
-      );
+      return ctx.dossiers
+        .loadMany(args.codes)
+        .then((results) =>
+          results.map((result, index) =>
+            result.ok
+              ? { code: args.codes[index], dossier: dossierView(result.answer), error: null }
+              : { code: args.codes[index], dossier: null, error: result.error },
+          ),
+        );
     },
   },
   Dossier: {

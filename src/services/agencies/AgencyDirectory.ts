@@ -49,7 +49,10 @@ export class AgencyDirectory {
     this.byCode = new Map(agencies.map((agency) => [agency.code, agency]));
     this.sorted = [...agencies].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
     this.folded = new Map(
-      agencies.map((agency) => [agency.code, `${foldText(agency.name)} ${agency.code.toLowerCase()}`]),
+      agencies.map((agency) => [
+        agency.code,
+        `${foldText(agency.name)} ${agency.code.toLowerCase()}`,
+      ]),
     );
     this.children = groupBy(agencies, (agency) => (agency.parent === null ? [] : [agency.parent]));
     this.predecessorsOf = groupBy(agencies, (agency) => agency.successors.map((s) => s.code));
@@ -73,10 +76,12 @@ export class AgencyDirectory {
 
   /** Agencies matching the filter, ordered by code. */
   *list(filter: AgencyFilter): Generator<Agency> {
-    const words = filter.search === undefined ? [] : foldText(filter.search).split(' ').filter(Boolean);
+    const words =
+      filter.search === undefined ? [] : foldText(filter.search).split(' ').filter(Boolean);
     for (const agency of this.sorted) {
       if (filter.level !== undefined && agency.level !== filter.level) continue;
-      if (filter.parent !== undefined && agency.parent !== canonicalAgencyCode(filter.parent)) continue;
+      if (filter.parent !== undefined && agency.parent !== canonicalAgencyCode(filter.parent))
+        continue;
       if (filter.activeOn !== undefined && !isValidOn(agency, filter.activeOn)) continue;
       if (words.length > 0) {
         const haystack = this.folded.get(agency.code) as string;
@@ -89,11 +94,16 @@ export class AgencyDirectory {
 
 /** Whether the agency's code is valid on a date (yyyy-MM-dd); ISO dates compare as text. */
 export function isValidOn(agency: Agency, date: string): boolean {
-  return (agency.validFrom === null || agency.validFrom <= date) &&
-    (agency.validTo === null || date <= agency.validTo);
+  return (
+    (agency.validFrom === null || agency.validFrom <= date) &&
+    (agency.validTo === null || date <= agency.validTo)
+  );
 }
 
-function groupBy(agencies: readonly Agency[], keys: (agency: Agency) => string[]): Map<string, Agency[]> {
+function groupBy(
+  agencies: readonly Agency[],
+  keys: (agency: Agency) => string[],
+): Map<string, Agency[]> {
   const groups = new Map<string, Agency[]>();
   for (const agency of agencies) {
     for (const key of keys(agency)) {

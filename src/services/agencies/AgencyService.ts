@@ -52,13 +52,22 @@ export class AgencyService {
     after: string | undefined,
   ): { ok: true; page: AgencyPage } | { ok: false; error: ErrorDetail } {
     if (!Number.isInteger(first) || first < 1 || first > MAX_AGENCY_PAGE) {
-      return { ok: false, error: errorDetail('BAD_USER_INPUT', `first must be 1–${MAX_AGENCY_PAGE}, got ${first}`) };
+      return {
+        ok: false,
+        error: errorDetail('BAD_USER_INPUT', `first must be 1–${MAX_AGENCY_PAGE}, got ${first}`),
+      };
     }
     let afterCode: string | undefined;
     if (after !== undefined) {
       afterCode = Buffer.from(after, 'base64url').toString('utf8');
       if (!afterCode.startsWith('agency:')) {
-        return { ok: false, error: errorDetail('BAD_USER_INPUT', `after ${JSON.stringify(after.slice(0, 40))} is not a cursor from this API`) };
+        return {
+          ok: false,
+          error: errorDetail(
+            'BAD_USER_INPUT',
+            `after ${JSON.stringify(after.slice(0, 40))} is not a cursor from this API`,
+          ),
+        };
       }
       afterCode = afterCode.slice('agency:'.length);
     }
@@ -78,7 +87,8 @@ export class AgencyService {
         nodes,
         totalCount,
         hasNextPage,
-        endCursor: last === undefined ? null : Buffer.from(`agency:${last.code}`).toString('base64url'),
+        endCursor:
+          last === undefined ? null : Buffer.from(`agency:${last.code}`).toString('base64url'),
       },
     };
   }

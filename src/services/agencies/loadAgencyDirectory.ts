@@ -13,7 +13,10 @@ const code = z
 
 const agencySchema = z.strictObject({
   code,
-  name: z.string().min(1).transform((name) => name.normalize('NFC')),
+  name: z
+    .string()
+    .min(1)
+    .transform((name) => name.normalize('NFC')),
   level: z.number().int().min(1).max(4),
   parent: code.nullable().default(null),
   validFrom: date.nullable().default(null),
@@ -31,25 +34,36 @@ const directorySchema = z.strictObject({ agencies: z.array(agencySchema) });
  */
 export async function loadAgencyDirectory(file: string): Promise<AgencyDirectory> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigurationError([{ file, path: '', message: `cannot read: ${error.code ?? error.message}` }]);
+    throw new ConfigurationError([
+      { file, path: '', message: `cannot read: ${error.code ?? error.message}` },
+    ]);
   });
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (error) {
-    throw new ConfigurationError([{ file, path: '', message: `not YAML: ${(error as Error).message}` }]);
+    throw new ConfigurationError([
+      { file, path: '', message: `not YAML: ${(error as Error).message}` },
+    ]);
   }
   const parsed = directorySchema.safeParse(data);
   if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
   return createAgencyDirectory(parsed.data.agencies, file);
 }
 
-export function createAgencyDirectory(agencies: Agency[], file = 'agency directory'): AgencyDirectory {
+export function createAgencyDirectory(
+  agencies: Agency[],
+  file = 'agency directory',
+): AgencyDirectory {
   const problems: { file: string; path: string; message: string }[] = [];
   const known = new Map<string, number>();
   agencies.forEach((agency, index) => {
     if (known.has(agency.code)) {
-      problems.push({ file, path: `agencies[${index}].code`, message: `${agency.code} is listed twice` });
+      problems.push({
+        file,
+        path: `agencies[${index}].code`,
+        message: `${agency.code} is listed twice`,
+      });
     }
     known.set(agency.code, index);
   });
@@ -59,11 +73,19 @@ export function createAgencyDirectory(agencies: Agency[], file = 'agency directo
       problems.push({ file, path: `${at}.parent`, message: `unknown agency ${agency.parent}` });
     }
     if (agency.successors.length > 0 && agency.validTo === null) {
-      problems.push({ file, path: `${at}.successors`, message: 'only a closed agency (validTo set) has successors' });
+      problems.push({
+        file,
+        path: `${at}.successors`,
+        message: 'only a closed agency (validTo set) has successors',
+      });
     }
     agency.successors.forEach((successor, s) => {
       if (!known.has(successor.code)) {
-        problems.push({ file, path: `${at}.successors[${s}].code`, message: `unknown agency ${successor.code}` });
+        problems.push({
+          file,
+          path: `${at}.successors[${s}].code`,
+          message: `unknown agency ${successor.code}`,
+        });
       }
     });
   });
@@ -71,7 +93,11 @@ export function createAgencyDirectory(agencies: Agency[], file = 'agency directo
   for (const agency of agencies) {
     const cycle = findSuccessorCycle(agency.code, byCode);
     if (cycle !== null) {
-      problems.push({ file, path: `agencies[${known.get(agency.code)}].successors`, message: `successor cycle ${cycle.join(' → ')}` });
+      problems.push({
+        file,
+        path: `agencies[${known.get(agency.code)}].successors`,
+        message: `successor cycle ${cycle.join(' → ')}`,
+      });
       break;
     }
   }

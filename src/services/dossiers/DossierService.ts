@@ -31,7 +31,8 @@ export interface DossierAnswer {
   masked: boolean;
 }
 
-export type DossierLookupResult = { ok: true; answer: DossierAnswer } | { ok: false; error: ErrorDetail };
+export type DossierLookupResult =
+  { ok: true; answer: DossierAnswer } | { ok: false; error: ErrorDetail };
 
 /** What one caller may see. */
 export interface ViewPolicy {
@@ -47,7 +48,8 @@ export interface DossierServiceDeps {
   now: () => Date;
 }
 
-type UpstreamResult = { ok: true; entry: CachedDossier; cached: boolean } | { ok: false; error: ErrorDetail };
+type UpstreamResult =
+  { ok: true; entry: CachedDossier; cached: boolean } | { ok: false; error: ErrorDetail };
 
 /**
  * Dossier lookups: route each code, batch per connector, read through the cache, mask. One
@@ -77,7 +79,12 @@ export class DossierLookup {
 
   /** Looks one code up. Synchronous up to `DataLoader.load`, so calls in one tick share a batch. */
   load(code: string): Promise<DossierLookupResult> {
-    const routed = routeDossierCode(code, this.deps.directory, this.deps.registry.coverage, this.today);
+    const routed = routeDossierCode(
+      code,
+      this.deps.directory,
+      this.deps.registry.coverage,
+      this.today,
+    );
     if (!routed.ok) return Promise.resolve(routed);
     const route = routed.route;
     return this.loaderFor(route.connectorId)
@@ -107,7 +114,9 @@ export class DossierLookup {
   private loaderFor(connectorId: string): DataLoader<string, UpstreamResult> {
     let loader = this.loaders.get(connectorId);
     if (loader === undefined) {
-      loader = new DataLoader((codes) => this.fetch(connectorId, codes), { maxBatchSize: Infinity });
+      loader = new DataLoader((codes) => this.fetch(connectorId, codes), {
+        maxBatchSize: Infinity,
+      });
       this.loaders.set(connectorId, loader);
     }
     return loader;
@@ -117,12 +126,18 @@ export class DossierLookup {
   private async fetch(connectorId: string, codes: readonly string[]): Promise<UpstreamResult[]> {
     const runtime = this.deps.registry.runtime(connectorId);
     if (runtime === undefined) {
-      const error = errorDetail('NO_CONNECTOR', `Connector ${connectorId} is no longer registered`, connectorId);
+      const error = errorDetail(
+        'NO_CONNECTOR',
+        `Connector ${connectorId} is no longer registered`,
+        connectorId,
+      );
       return codes.map(() => ({ ok: false, error }));
     }
     const hits = await this.deps.cache.getMany(codes);
     const results: Array<UpstreamResult | undefined> = hits.map((hit) =>
-      hit !== undefined && hit.connectorId === connectorId ? { ok: true, entry: hit, cached: true } : undefined,
+      hit !== undefined && hit.connectorId === connectorId
+        ? { ok: true, entry: hit, cached: true }
+        : undefined,
     );
     const missing = codes.filter((_, index) => results[index] === undefined);
     if (missing.length === 0) return results as UpstreamResult[];
@@ -136,21 +151,31 @@ export class DossierLookup {
       switch (outcome?.kind) {
         case 'found': {
           const entry = { dossier: outcome.dossier, connectorId, fetchedAt };
-          toCache.push({ value: entry, ttlSeconds: ttlFor(outcome.dossier.status.code, runtime.registration.ttl) });
+          toCache.push({
+            value: entry,
+            ttlSeconds: ttlFor(outcome.dossier.status.code, runtime.registration.ttl),
+          });
           byCode.set(code, { ok: true, entry, cached: false });
           break;
         }
         case 'notFound':
           byCode.set(code, {
             ok: false,
-            error: errorDetail('DOSSIER_NOT_FOUND', `${runtime.registration.name} has no dossier ${code}`, connectorId),
+            error: errorDetail(
+              'DOSSIER_NOT_FOUND',
+              `${runtime.registration.name} has no dossier ${code}`,
+              connectorId,
+            ),
           });
           break;
         case 'error':
           byCode.set(code, { ok: false, error: outcome.error });
           break;
         case undefined:
-          byCode.set(code, { ok: false, error: errorDetail('INTERNAL_SERVER_ERROR', 'no answer for this code', connectorId) });
+          byCode.set(code, {
+            ok: false,
+            error: errorDetail('INTERNAL_SERVER_ERROR', 'no answer for this code', connectorId),
+          });
           break;
         default: {
           const unknown: never = outcome;

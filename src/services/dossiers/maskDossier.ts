@@ -17,7 +17,12 @@ export function maskDossier(dossier: NationalDossier): NationalDossier {
 
 function maskApplicant(applicant: Applicant): Applicant {
   return {
-    name: applicant.name === null ? null : maskName(applicant.name),
+    // An enterprise's or organisation's name is registry data, not personal data; a citizen's
+    // (type 1) or an unknown applicant's name is masked.
+    name:
+      applicant.name === null || (applicant.type !== null && applicant.type !== 1)
+        ? applicant.name
+        : maskName(applicant.name),
     type: applicant.type,
     ids: applicant.ids.map((id) => ({ type: id.type, number: keepDigits(id.number, 0, 3) })),
     phone: applicant.phone === null ? null : keepDigits(applicant.phone, 2, 2),
@@ -60,7 +65,10 @@ export function maskEmail(email: string): string {
 
 /** Only the last two comma-separated parts (commune or ward, province) are kept: `***, phường X, tỉnh Y`. */
 export function maskAddress(address: string): string {
-  const parts = address.split(',').map((part) => part.trim()).filter(Boolean);
+  const parts = address
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (parts.length <= 2) return '***';
   return ['***', ...parts.slice(-2)].join(', ');
 }

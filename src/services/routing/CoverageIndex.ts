@@ -30,7 +30,8 @@ export class CoverageIndex {
 
   constructor(registrations: readonly Covering[]) {
     for (const { id, coverage } of registrations) {
-      for (const code of coverage.agencies) if (!this.exactCodes.has(code)) this.exactCodes.set(code, id);
+      for (const code of coverage.agencies)
+        if (!this.exactCodes.has(code)) this.exactCodes.set(code, id);
       for (const key of coverage.units) if (!this.units.has(key)) this.units.set(key, id);
       if (coverage.dossierCodePattern !== undefined) {
         this.patterns.push({ id, regex: new RegExp(`^(?:${coverage.dossierCodePattern})$`, 'u') });

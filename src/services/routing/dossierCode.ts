@@ -11,8 +11,7 @@ const STANDARD = /^([0-9A-Z.]+)-(\d{6})-(\d{4})$/;
 /** Longest input accepted as a code at all; longer strings are refused without being echoed. */
 export const MAX_DOSSIER_CODE_LENGTH = 100;
 
-export const DOSSIER_CODE_FORMAT =
-  '{agency code}-{yyMMdd}-{NNNN}, e.g. 000.00.06.H56-231027-0361';
+export const DOSSIER_CODE_FORMAT = '{agency code}-{yyMMdd}-{NNNN}, e.g. 000.00.06.H56-231027-0361';
 
 export interface StandardDossierCode {
   /** Agency part in standard form (short forms expanded). */

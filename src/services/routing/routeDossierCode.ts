@@ -35,15 +35,24 @@ export function routeDossierCode(
   today: string,
 ): RouteResult {
   if (code.length === 0 || code.length > MAX_DOSSIER_CODE_LENGTH) {
-    return fail('BAD_USER_INPUT', `${quoteInput(code)} is not a dossier code: expected ${DOSSIER_CODE_FORMAT}`);
+    return fail(
+      'BAD_USER_INPUT',
+      `${quoteInput(code)} is not a dossier code: expected ${DOSSIER_CODE_FORMAT}`,
+    );
   }
   const standard = parseStandardDossierCode(code);
   if (standard === null) {
     const matched = coverage.matchPattern(code);
     if (matched === undefined) {
-      return fail('BAD_USER_INPUT', `${quoteInput(code)} is not a dossier code: expected ${DOSSIER_CODE_FORMAT}`);
+      return fail(
+        'BAD_USER_INPUT',
+        `${quoteInput(code)} is not a dossier code: expected ${DOSSIER_CODE_FORMAT}`,
+      );
     }
-    return { ok: true, route: { connectorId: matched.id, agencyCode: matched.agencyCode ?? null, via: [] } };
+    return {
+      ok: true,
+      route: { connectorId: matched.id, agencyCode: matched.agencyCode ?? null, via: [] },
+    };
   }
   const agency = directory.get(standard.agencyCode);
   if (agency === undefined) {

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { readConfig } from '../../src/config/readConfig';
+import { startGateway, type RunningGateway } from '../../src/startGateway';
+import { createTestLogger } from './testLogger';
+
+export const PROJECT_ROOT = join(__dirname, '..', '..');
+export const SAMPLE_REGISTRATIONS = join(PROJECT_ROOT, 'examples', 'registrations');
+
+export interface TestGatewayOptions {
+  /** Environment variables for readConfig (CACHE, REDIS_URL, …). */
+  env?: Record<string, string>;
+  /** Running sample systems to use; started (and stopped) here when absent. */
+  samples?: SampleSystems;
+  /** Extra `${NAME}` values for registration files. */
+  variables?: Record<string, string>;
+  now?: () => Date;
+}
+
+export interface TestGateway {
+  gateway: RunningGateway;
+  samples: SampleSystems;
+  logger: ReturnType<typeof createTestLogger>;
+  url: string;
+  /** POSTs a GraphQL operation and returns the parsed JSON answer. */
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  close(): Promise<void>;
+}
+
+/** A real gateway on a free loopback port in front of real sample systems. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const ownSamples = options.samples === undefined;
+  const samples = options.samples ?? (await startSampleSystems({ size: 3000, seed: 2025 }));
+  const logger = createTestLogger();
+  const config = readConfig({ PORT: '0', LOG_LEVEL: 'silent', ...options.env }, PROJECT_ROOT);
+  const gateway = await startGateway(config, {
+    logger,
+    kinds: BUILTIN_KINDS,
+    variables: { ...samples.variables, ...options.variables },
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  return {
+    gateway,
+    samples,
+    logger,
+    url: gateway.url,
+    query: async (query, variables) => {
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as never;
+    },
+    close: async () => {
+      await gateway.close();
+      if (ownSamples) await samples.close();
+    },
+  };
+}
+
+/** Reads a sample system's call counters and resets them. */
+export function takeStats(system: { stats: Record<string, number> }): Record<string, number> {
+  const copy = { ...system.stats };
+  for (const key of Object.keys(system.stats)) system.stats[key] = 0;
+  return copy;
+}

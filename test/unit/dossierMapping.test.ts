@@ -1,0 +1,82 @@
+import { compileMapping, dossierMappingSchema } from '../../connectors/shared/dossierMapping';
+import { normaliseDossier, NATIONAL_APPLICANT_TYPES, NATIONAL_CHANNELS } from '../../connectors/shared/normaliseDossier';
+import { VIETNAM_ZONE } from '../../connectors/shared/parseUpstreamDate';
+import { createStatusTable } from '../../connectors/shared/statusTable';
+
+const tables = {
+  statuses: createStatusTable({ dang_xu_ly: 4, da_tra: 10 }, {}),
+  channels: NATIONAL_CHANNELS,
+  applicantTypes: NATIONAL_APPLICANT_TYPES,
+  dates: { formats: ['dd/MM/yyyy HH:mm:ss'], zone: VIETNAM_ZONE },
+};
+
+describe('Mapping: JSONata picks values out, tables normalise them', () => {
+  const spec = dossierMappingSchema.parse({
+    code: 'ma',
+    status: 'trangThai',
+    procedureName: 'thuTuc.ten',
+    receivedAt: 'ngayNhan',
+    dueAt: 'ngayHen',
+    applicant: { name: 'chuHoSo.hoTen', ids: { each: 'chuHoSo.giayTo', fields: { type: 'loai', number: 'so' } } },
+    history: { each: 'buoc', fields: { at: 'luc', status: 'tt', content: 'noiDung' } },
+    fees: { each: 'phi', fields: { name: 'ten', amount: 'tien' } },
+  });
+
+  it('maps a record, with decomposed text brought to NFC and identifiers untouched', async () => {
+    const record = {
+      ma: '000.00.06.H56-231027-0361',
+      trangThai: 'dang_xu_ly',
+      thuTuc: { ten: 'Đăng ký kinh doanh'.normalize('NFD') },
+      ngayNhan: '27/10/2023 08:15:00',
+      ngayHen: '30/10/2023 16:30:00',
+      chuHoSo: { hoTen: 'Nguyễn Việt Anh', giayTo: [{ loai: '1', so: '038012345678' }] },
+      buoc: [{ luc: '27/10/2023 08:15:00', tt: 'dang_xu_ly', noiDung: 'Tiếp nhận' }],
+      phi: { ten: 'Lệ phí', tien: '50.000' },
+    };
+    const dossier = normaliseDossier(await compileMapping(spec).evaluate(record), tables);
+    expect(dossier.code).toBe('000.00.06.H56-231027-0361');
+    expect(dossier.procedureName).toBe('Đăng ký kinh doanh'.normalize('NFC'));
+    expect(dossier.procedureName).not.toBe('Đăng ký kinh doanh'.normalize('NFD'));
+    expect(dossier.receivedAt).toBe('2023-10-27T08:15:00+07:00');
+    expect(dossier.applicant.ids).toEqual([{ type: '1', number: '038012345678' }]);
+    expect(dossier.history).toHaveLength(1);
+    expect(dossier.history[0]?.status?.code).toBe(4);
+    expect(dossier.fees).toEqual([{ name: 'Lệ phí', amount: 50000 }]);
+    expect(dossier.warnings).toEqual([]);
+  });
+
+  it('reports a date it cannot read as a warning on that field, and keeps the rest', async () => {
+    const record = { ma: 'X-1', trangThai: 'da_tra', ngayNhan: '2023-10-27', ngayHen: '30/10/2023 16:30:00' };
+    const dossier = normaliseDossier(await compileMapping(spec).evaluate(record), tables);
+    expect(dossier.receivedAt).toBeNull();
+    expect(dossier.dueAt).toBe('2023-10-30T16:30:00+07:00');
+    expect(dossier.warnings).toEqual([
+      { field: 'receivedAt', problem: '"2023-10-27" matches none of the accepted date formats (dd/MM/yyyy HH:mm:ss)' },
+    ]);
+  });
+
+  it('refuses a record without a status', async () => {
+    const mapped = await compileMapping(spec).evaluate({ ma: 'X-1' });
+    expect(() => normaliseDossier(mapped, tables)).toThrow('the record for X-1 has no status');
+  });
+
+  it('rejects a JSONata syntax error with the field path', () => {
+    const parsed = dossierMappingSchema.safeParse({ code: 'ma', status: 'trangThai', applicant: { name: 'chuHoSo.(' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['applicant', 'name']);
+    expect(parsed.error?.issues[0]?.message).toMatch(/JSONata syntax error/);
+  });
+
+  it('rejects an unknown mapping field', () => {
+    const parsed = dossierMappingSchema.safeParse({ code: 'ma', status: 's', recievedAt: 'x' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(/recievedAt/);
+  });
+
+  it('stops an expression that runs too long', async () => {
+    const slow = dossierMappingSchema.parse({ code: 'ma', status: '($f := function($n){ $n = 0 ? 0 : $f($n - 1) }; $f(100000))' });
+    await expect(compileMapping(slow, { timeoutMs: 50, maxDepth: 10000 }).evaluate({ ma: 'x' })).rejects.toMatchObject({
+      code: expect.stringMatching(/^D101[12]$/),
+    });
+  });
+});
