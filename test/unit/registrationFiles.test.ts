@@ -1,0 +1,105 @@
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
+import { ConfigurationError } from '../../src/errors/ConfigurationError';
+import { loadRegistrationFiles } from '../../src/registry/loadRegistrationFiles';
+import { SAMPLE_REGISTRATIONS } from '../support/testGateway';
+
+const variables = {
+  SAMPLE_REST_URL: 'http://127.0.0.1:1',
+  SAMPLE_REST_API_KEY: 'k',
+  SAMPLE_MINISTRY_URL: 'http://127.0.0.1:2',
+  SAMPLE_MINISTRY_CLIENT_ID: 'c',
+  SAMPLE_MINISTRY_CLIENT_SECRET: 's',
+};
+
+const minimal = (id: string, units: string) => `
+id: ${id}
+kind: rest-json
+name: Hệ thống ${id}
+coverage: { units: [${units}] }
+upstream: { baseUrl: 'http://127.0.0.1:9/api' }
+config:
+  lookup: { single: { path: '/hoso/{code}' } }
+  mapping: { code: ma, status: trangThai }
+  statuses: { map: { moi: 2 } }
+`;
+
+describe('Registration files: all valid or nothing registered', () => {
+  let folder: string;
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'registrations-'));
+  });
+  afterEach(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const problemsOf = async (): Promise<string[]> => {
+    try {
+      await loadRegistrationFiles(folder, { kinds: BUILTIN_KINDS, variables: {} });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      return (error as ConfigurationError).problems.map((p) => `${p.file.slice(folder.length + 1)} ${p.path}: ${p.message}`);
+    }
+    throw new Error('expected the files to be refused');
+  };
+
+  it('loads the bundled sample registrations', async () => {
+    const registrations = await loadRegistrationFiles(SAMPLE_REGISTRATIONS, { kinds: BUILTIN_KINDS, variables });
+    expect(registrations.map((r) => [r.id, r.kind])).toEqual([
+      ['bo-noi-vu-dvc', 'national-sync'],
+      ['thanh-hoa-motcua', 'rest-json'],
+    ]);
+    expect(registrations[0]?.upstream.baseUrl).toBe('http://127.0.0.1:2/api/dvcqg');
+    expect(registrations[1]?.upstream.timeoutMs).toBe(3000);
+    expect(registrations[1]?.ttl.PROCESSING).toBe(30);
+    expect(registrations[1]?.ttl.RETURNED).toBe(86400);
+  });
+
+  it('names the file, the field path and the problem', async () => {
+    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01'));
+    await writeFile(
+      join(folder, 'b.yaml'),
+      minimal('tinh-b', 'H02').replace("path: '/hoso/{code}'", "path: 'hoso'").replace('moi: 2', 'moi: 12'),
+    );
+    expect(await problemsOf()).toEqual([
+      'b.yaml config.lookup.single.path: a path relative to the base URL, starting with "/" (no scheme or host)',
+      'b.yaml config.lookup.single.path: the path must contain {code}',
+      'b.yaml config.statuses.map.moi: Too big: expected number to be <=10',
+    ]);
+  });
+
+  it('refuses an unknown kind, listing the known ones', async () => {
+    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01').replace('kind: rest-json', 'kind: soap'));
+    expect(await problemsOf()).toEqual(['a.yaml kind: unknown connector kind "soap"; known kinds: rest-json, national-sync']);
+  });
+
+  it('refuses a reference to an unset variable', async () => {
+    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01').replace('http://127.0.0.1:9/api', '${NOT_SET_ANYWHERE}'));
+    expect(await problemsOf()).toEqual(['a.yaml upstream.baseUrl: refers to ${NOT_SET_ANYWHERE}, which is not set']);
+  });
+
+  it('refuses a duplicate id and overlapping coverage', async () => {
+    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01'));
+    await writeFile(join(folder, 'b.yaml'), minimal('tinh-a', 'H02'));
+    await writeFile(join(folder, 'c.yaml'), minimal('tinh-c', 'H01'));
+    expect(await problemsOf()).toEqual([
+      expect.stringMatching(/^b\.yaml id: id "tinh-a" is already used by .*a\.yaml$/),
+      'c.yaml coverage: unit H01 is already covered by registration "tinh-a"',
+    ]);
+  });
+
+  it('refuses a file that is not YAML, and a base URL that is not http(s)', async () => {
+    await writeFile(join(folder, 'a.yaml'), 'id: [unclosed');
+    await writeFile(join(folder, 'b.json'), minimal('tinh-b', 'H02').replace('http://127.0.0.1:9/api', 'file:///etc/passwd'));
+    const problems = await problemsOf();
+    expect(problems[0]).toMatch(/^a\.yaml : not valid YAML or JSON/);
+    expect(problems[1]).toBe('b.json upstream.baseUrl: an absolute http(s) URL');
+  });
+
+  it('refuses a mapping expression that does not compile, with its path', async () => {
+    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01').replace('status: trangThai', 'status: "trangThai["'));
+    expect((await problemsOf())[0]).toMatch(/^a\.yaml config\.mapping\.status: JSONata syntax error/);
+  });
+});
