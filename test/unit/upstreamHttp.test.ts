@@ -1,0 +1,141 @@
+import { createServer, type AddressInfo } from 'node:net';
+import nock from 'nock';
+import { ConnectorError } from '../../connectors/ConnectorError';
+import { createUpstreamHttp } from '../../src/runtime/createUpstreamHttp';
+import { upstreamAuthSchema, type UpstreamAuth } from '../../src/runtime/upstreamAuth';
+
+const BASE = 'http://lgsp.upstream.test/api/hoso';
+
+function client(auth: UpstreamAuth, timeoutMs = 1000) {
+  return createUpstreamHttp({ connectorId: 'tinh-x', baseUrl: BASE, timeoutMs, auth, maxResponseBytes: 4096, now: Date.now });
+}
+
+describe('Upstream HTTP: the client a connector receives', () => {
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  afterEach(() => {
+    expect(nock.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+  });
+
+  it('sends an API key in the declared header and keeps bodies as text', async () => {
+    nock('http://lgsp.upstream.test', { reqheaders: { 'x-api-key': 'bi-mat' } }).get('/api/hoso/1').reply(200, '{"a":1}', { 'Content-Type': 'application/json' });
+    const response = await client(upstreamAuthSchema.parse({ type: 'apiKey', value: 'bi-mat', header: 'X-Api-Key' })).get('/1');
+    expect(response.data).toBe('{"a":1}');
+  });
+
+  it('sends an API key as a query parameter when declared so', async () => {
+    nock('http://lgsp.upstream.test').get('/api/hoso/1').query({ apikey: 'bi-mat' }).reply(200, '{}');
+    await client(upstreamAuthSchema.parse({ type: 'apiKey', value: 'bi-mat', queryParam: 'apikey' })).get('/1');
+  });
+
+  it('sends HTTP basic credentials', async () => {
+    nock('http://lgsp.upstream.test', { reqheaders: { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` } }).get('/api/hoso/1').reply(200, '{}');
+    await client({ type: 'basic', username: 'u', password: 'p' }).get('/1');
+  });
+
+  it('refuses a path that leaves the base URL, before any request', async () => {
+    const http = client({ type: 'none' });
+    await expect(http.get('/../admin')).rejects.toThrow(/leaves the base URL/);
+    await expect(http.get('http://elsewhere.test/x')).rejects.toThrow(/leaves the base URL/);
+  });
+
+  it('does not follow a redirect to another host', async () => {
+    nock('http://lgsp.upstream.test').get('/api/hoso/1').reply(302, '', { Location: 'http://169.254.169.254/latest/meta-data' });
+    const response = await client({ type: 'none' }).get('/1');
+    expect(response.status).toBe(302);
+  });
+
+  it('turns a connection reset by a real server into UPSTREAM_UNAVAILABLE', async () => {
+    const resetting = createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const { port } = resetting.address() as AddressInfo;
+      const http = createUpstreamHttp({ connectorId: 'tinh-x', baseUrl: `http://127.0.0.1:${port}/api`, timeoutMs: 2000, auth: { type: 'none' }, maxResponseBytes: 4096, now: Date.now });
+      await expect(http.get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    } finally {
+      nock.disableNetConnect();
+      await new Promise((resolve) => resetting.close(resolve));
+    }
+  });
+
+  it('turns a refused connection into UPSTREAM_UNAVAILABLE', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const http = createUpstreamHttp({ connectorId: 'tinh-x', baseUrl: 'http://127.0.0.1:9/api', timeoutMs: 2000, auth: { type: 'none' }, maxResponseBytes: 4096, now: Date.now });
+      await expect(http.get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
+    } finally {
+      nock.disableNetConnect();
+    }
+  });
+
+  it('turns an answer larger than allowed into UPSTREAM_BAD_RESPONSE', async () => {
+    nock('http://lgsp.upstream.test').get('/api/hoso/1').reply(200, 'x'.repeat(10_000));
+    const failure = await client({ type: 'none' }).get('/1').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConnectorError);
+    expect(failure).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+  });
+
+  describe('OAuth 2.0 client credentials', () => {
+    const auth = upstreamAuthSchema.parse({
+      type: 'oauth2ClientCredentials',
+      tokenUrl: 'http://lgsp.upstream.test/oauth2/token',
+      clientId: 'gateway',
+      clientSecret: 'bi-mat',
+      scope: 'hoso.read',
+    });
+    const token = (value: string, expiresIn = 3600) =>
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: `Basic ${Buffer.from('gateway:bi-mat').toString('base64')}` } })
+        .post('/oauth2/token', 'grant_type=client_credentials&scope=hoso.read')
+        .reply(200, { access_token: value, token_type: 'Bearer', expires_in: expiresIn });
+
+    it('fetches one token for concurrent calls and reuses it', async () => {
+      token('t1');
+      const api = nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t1' } }).get('/api/hoso/1').times(3).reply(200, '{}');
+      const http = client(auth);
+      await Promise.all([http.get('/1'), http.get('/1'), http.get('/1')]);
+      expect(api.isDone()).toBe(true);
+    });
+
+    it('fetches a new token once when calls of a batch are refused with 401, then retries them', async () => {
+      token('t1');
+      token('t2');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t1' } }).get('/api/hoso/1').times(2).reply(401, '{"error":"invalid_token"}');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t2' } }).get('/api/hoso/1').times(2).reply(200, '{}');
+      const http = client(auth);
+      const responses = await Promise.all([http.get('/1'), http.get('/1')]);
+      expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    });
+
+    it('gives up after one refetch: a second 401 is answered as is', async () => {
+      token('t1');
+      token('t2');
+      nock('http://lgsp.upstream.test').get('/api/hoso/1').times(2).reply(401, '{}');
+      const response = await client(auth).get('/1');
+      expect(response.status).toBe(401);
+    });
+
+    it('renews a token before it expires', async () => {
+      token('short', 10);
+      token('next');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer short' } }).get('/api/hoso/1').reply(200, '{}');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer next' } }).get('/api/hoso/1').reply(200, '{}');
+      const http = client(auth);
+      await http.get('/1');
+      // Within 30 s of expiry (the default renewal margin) the token is replaced.
+      await http.get('/1');
+    });
+
+    it('reports refused client credentials as UPSTREAM_AUTH_FAILED', async () => {
+      nock('http://lgsp.upstream.test').post('/oauth2/token').reply(401, { error: 'invalid_client' });
+      await expect(client(auth).get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', retryable: false });
+    });
+
+    it('reports a token answer without access_token as UPSTREAM_BAD_RESPONSE', async () => {
+      nock('http://lgsp.upstream.test').post('/oauth2/token').reply(200, { token: 'x' });
+      await expect(client(auth).get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+    });
+  });
+});
