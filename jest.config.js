@@ -6,4 +6,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 20000,
+  // nock 14 keeps its interceptor on the global scope between files; Jest's soft cleanup warns about it.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
 };

@@ -33,7 +33,12 @@ export interface ConformanceOptions {
   createDeps(baseUrl: string, timeoutMs: number): ConnectorDeps;
 }
 
-const CODES = ['000.00.01.H99-250101-0001', '000.00.01.H99-250101-0002', '000.00.01.H99-250101-0003', '000.00.01.H99-250101-0004'];
+const CODES = [
+  '000.00.01.H99-250101-0001',
+  '000.00.01.H99-250101-0002',
+  '000.00.01.H99-250101-0003',
+  '000.00.01.H99-250101-0004',
+];
 const UNKNOWN = '000.00.01.H99-250101-0099';
 
 /**
@@ -41,7 +46,10 @@ const UNKNOWN = '000.00.01.H99-250101-0099';
  * order and length kept, unknown code is null, timeouts, 5xx and garbage become typed errors for
  * the items of that call only, and nothing is called outside the configured base URL.
  */
-export function defineConnectorConformanceSuite(subject: ConformanceSubject, options: ConformanceOptions): void {
+export function defineConnectorConformanceSuite(
+  subject: ConformanceSubject,
+  options: ConformanceOptions,
+): void {
   describe(`Connector conformance: ${subject.name}`, () => {
     const base = new URL(subject.baseUrl);
     let scope: nock.Scope;
@@ -53,7 +61,9 @@ export function defineConnectorConformanceSuite(subject: ConformanceSubject, opt
       nock.cleanAll();
       seen = [];
       scope = nock(base.origin);
-      scope.on('request', (request: { path: string }) => seen.push(new URL(request.path, base.origin)));
+      scope.on('request', (request: { path: string }) =>
+        seen.push(new URL(request.path, base.origin)),
+      );
     });
     afterEach(() => {
       expect(scope.isDone()).toBe(true);
@@ -71,7 +81,9 @@ export function defineConnectorConformanceSuite(subject: ConformanceSubject, opt
       records: codes.filter((code) => CODES.includes(code)).map((code) => subject.record(code)),
     });
     const codeOf = (result: DossierResult | undefined) =>
-      result === null || result === undefined || result instanceof ConnectorError ? result : result.code;
+      result === null || result === undefined || result instanceof ConnectorError
+        ? result
+        : result.code;
 
     it('keeps the order and length of the codes, and answers null for an unknown code', async () => {
       subject.intercept(scope, known, 0);
@@ -82,7 +94,10 @@ export function defineConnectorConformanceSuite(subject: ConformanceSubject, opt
 
     it('answers the same code twice when asked twice', async () => {
       subject.intercept(scope, known, 0);
-      const results = await connector().getDossiers([CODES[1] as string, CODES[1] as string], call());
+      const results = await connector().getDossiers(
+        [CODES[1] as string, CODES[1] as string],
+        call(),
+      );
       expect(results.map(codeOf)).toEqual([CODES[1], CODES[1]]);
     });
 
@@ -94,29 +109,73 @@ export function defineConnectorConformanceSuite(subject: ConformanceSubject, opt
     });
 
     it('turns a 5xx into UPSTREAM_UNAVAILABLE, retryable, for every code of the call', async () => {
-      subject.intercept(scope, () => ({ kind: 'raw', status: 503, body: '<html><body>503 Service Unavailable</body></html>', contentType: 'text/html' }), 0);
-      const results = await connector().getDossiers([CODES[0] as string, CODES[1] as string], call());
-      for (const result of results) expect(result).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, httpStatus: 503 });
+      subject.intercept(
+        scope,
+        () => ({
+          kind: 'raw',
+          status: 503,
+          body: '<html><body>503 Service Unavailable</body></html>',
+          contentType: 'text/html',
+        }),
+        0,
+      );
+      const results = await connector().getDossiers(
+        [CODES[0] as string, CODES[1] as string],
+        call(),
+      );
+      for (const result of results)
+        expect(result).toMatchObject({
+          code: 'UPSTREAM_UNAVAILABLE',
+          retryable: true,
+          httpStatus: 503,
+        });
     });
 
     it('turns an HTML page where JSON was expected into UPSTREAM_BAD_RESPONSE', async () => {
-      subject.intercept(scope, () => ({ kind: 'raw', status: 200, body: '<!DOCTYPE html><html><title>Cổng dịch vụ công</title></html>', contentType: 'text/html' }), 0);
+      subject.intercept(
+        scope,
+        () => ({
+          kind: 'raw',
+          status: 200,
+          body: '<!DOCTYPE html><html><title>Cổng dịch vụ công</title></html>',
+          contentType: 'text/html',
+        }),
+        0,
+      );
       const results = await connector().getDossiers([CODES[0] as string], call());
       expect(results[0]).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', retryable: false });
     });
 
     it('turns a truncated JSON body into UPSTREAM_BAD_RESPONSE', async () => {
-      subject.intercept(scope, () => ({ kind: 'raw', status: 200, body: '{"data": [{"MaHoSo": "000.00', contentType: 'application/json' }), 0);
+      subject.intercept(
+        scope,
+        () => ({
+          kind: 'raw',
+          status: 200,
+          body: '{"data": [{"MaHoSo": "000.00',
+          contentType: 'application/json',
+        }),
+        0,
+      );
       const results = await connector().getDossiers([CODES[0] as string], call());
       expect(results[0]).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
     });
 
     it('fails only the unreadable record, answering the others', async () => {
-      subject.intercept(scope, (codes) => ({
-        kind: 'records',
-        records: codes.map((code) => (code === CODES[1] ? subject.brokenRecord(code) : subject.record(code))),
-      }), 0);
-      const results = await connector().getDossiers([CODES[0] as string, CODES[1] as string, CODES[2] as string], call());
+      subject.intercept(
+        scope,
+        (codes) => ({
+          kind: 'records',
+          records: codes.map((code) =>
+            code === CODES[1] ? subject.brokenRecord(code) : subject.record(code),
+          ),
+        }),
+        0,
+      );
+      const results = await connector().getDossiers(
+        [CODES[0] as string, CODES[1] as string, CODES[2] as string],
+        call(),
+      );
       expect(codeOf(results[0])).toBe(CODES[0]);
       expect(results[1]).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
       expect(codeOf(results[2])).toBe(CODES[2]);

@@ -15,7 +15,11 @@ const DOSSIER_FIELDS = `
   source { connector connectorName fetchedAt cached routedVia warnings { field problem } }
 `;
 
-type Item = { code: string; dossier: Record<string, any> | null; error: { code: string; message: string; connector: string | null; retryable: boolean } | null };
+type Item = {
+  code: string;
+  dossier: Record<string, any> | null;
+  error: { code: string; message: string; connector: string | null; retryable: boolean } | null;
+};
 
 describe('Dossier lookup: two different systems through one endpoint', () => {
   let t: TestGateway;
@@ -31,13 +35,21 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
   });
 
   const lookup = async (codes: string[]) => {
-    const answer = await t.query<{ dossiers: Item[] }>(`query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${DOSSIER_FIELDS} } error { code message connector retryable } } }`, { codes });
+    const answer = await t.query<{ dossiers: Item[] }>(
+      `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${DOSSIER_FIELDS} } error { code message connector retryable } } }`,
+      { codes },
+    );
     expect(answer.errors).toBeUndefined();
     return answer.data?.dossiers as Item[];
   };
 
   it('answers a provincial REST dossier in the national model, personal data masked', async () => {
-    const [code] = findCodes(t.samples.provincial.dataset, 1, (d) => d.status === 10 && d.applicant.type === 1 && d.applicant.email !== null && d.channel !== 3);
+    const [code] = findCodes(
+      t.samples.provincial.dataset,
+      1,
+      (d) =>
+        d.status === 10 && d.applicant.type === 1 && d.applicant.email !== null && d.channel !== 3,
+    );
     const sample = t.samples.provincial.dataset.get(code as string)!;
     const [item] = await lookup([code as string]);
     const dossier = item?.dossier as Record<string, any>;
@@ -45,38 +57,79 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
     expect(dossier.code).toBe(code);
     expect(dossier.procedureCode).toBe(`${sample.procedure.code}.000.00.00.H56`);
     expect(dossier.procedureName).toBe(sample.procedure.name);
-    expect(dossier.status).toEqual({ value: 'RETURNED', code: 10, label: 'Đã trả kết quả', raw: 'done', lossy: false, mayBe: [] });
+    expect(dossier.status).toEqual({
+      value: 'RETURNED',
+      code: 10,
+      label: 'Đã trả kết quả',
+      raw: 'done',
+      lossy: false,
+      mayBe: [],
+    });
     expect(dossier.receivedAt).toBe(sample.receivedAt.toISO({ suppressMilliseconds: true }));
     expect(dossier.receivedAt).toMatch(/\+07:00$/);
     expect(dossier.returnedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$/);
-    expect(dossier.agency).toEqual({ code: sample.agency.code, name: sample.agency.name, validTo: sample.agency.validTo });
+    expect(dossier.agency).toEqual({
+      code: sample.agency.code,
+      name: sample.agency.name,
+      validTo: sample.agency.validTo,
+    });
     // Masked: the family name and initials, two and two digits of the phone, no summary or links.
     const [family, ...rest] = sample.applicant.name.split(' ');
-    expect(dossier.applicant.name).toBe([family, ...rest.map((w) => w[0] + '*'.repeat([...w].length - 1))].join(' '));
-    expect(dossier.applicant.phone).toBe(`${sample.applicant.phone.slice(0, 2)}******${sample.applicant.phone.slice(-2)}`);
-    expect(dossier.applicant.ids).toEqual([{ type: '1', number: `*********${sample.applicant.idNumber.slice(-3)}` }]);
+    expect(dossier.applicant.name).toBe(
+      [family, ...rest.map((w) => w[0] + '*'.repeat([...w].length - 1))].join(' '),
+    );
+    expect(dossier.applicant.phone).toBe(
+      `${sample.applicant.phone.slice(0, 2)}******${sample.applicant.phone.slice(-2)}`,
+    );
+    expect(dossier.applicant.ids).toEqual([
+      { type: '1', number: `*********${sample.applicant.idNumber.slice(-3)}` },
+    ]);
     expect(dossier.applicant.email).toMatch(/^.\*\*\*@gmail\.com$/);
     expect(dossier.summary).toBeNull();
-    expect(dossier.files.every((file: { url: unknown; name: unknown }) => file.url === null && file.name === null)).toBe(true);
+    expect(
+      dossier.files.every(
+        (file: { url: unknown; name: unknown }) => file.url === null && file.name === null,
+      ),
+    ).toBe(true);
     expect(dossier.results[0].url).toBeNull();
     expect(dossier.personalDataMasked).toBe(true);
     expect(JSON.stringify(dossier)).not.toContain(sample.applicant.phone);
-    expect(dossier.source).toMatchObject({ connector: 'thanh-hoa-motcua', connectorName: 'Hệ thống giải quyết TTHC tỉnh Thanh Hóa (mẫu)', cached: false, routedVia: [], warnings: [] });
+    expect(dossier.source).toMatchObject({
+      connector: 'thanh-hoa-motcua',
+      connectorName: 'Hệ thống giải quyết TTHC tỉnh Thanh Hóa (mẫu)',
+      cached: false,
+      routedVia: [],
+      warnings: [],
+    });
     expect(dossier.source.fetchedAt).toMatch(/\+07:00$/);
   });
 
   it('answers a ministry dossier sent in the national sync format', async () => {
-    const [code] = findCodes(t.samples.ministry.dataset, 1, (d) => d.fees.length > 0 && d.history.length >= 3, '000.00.20.G09');
+    const [code] = findCodes(
+      t.samples.ministry.dataset,
+      1,
+      (d) => d.fees.length > 0 && d.history.length >= 3,
+      '000.00.20.G09',
+    );
     const sample = t.samples.ministry.dataset.get(code as string)!;
     const [item] = await lookup([code as string]);
     const dossier = item?.dossier as Record<string, any>;
     expect(dossier.source.connector).toBe('bo-noi-vu-dvc');
     expect(dossier.status.code).toBe(sample.status);
     expect(dossier.status.raw).toBe(String(sample.status));
-    expect(dossier.channel).toEqual({ value: ['IN_PERSON', 'ONLINE', 'POSTAL'][sample.channel - 1], code: sample.channel, raw: String(sample.channel) });
-    expect(dossier.fees).toEqual([{ name: sample.procedure.feeName, amount: sample.procedure.fee }]);
+    expect(dossier.channel).toEqual({
+      value: ['IN_PERSON', 'ONLINE', 'POSTAL'][sample.channel - 1],
+      code: sample.channel,
+      raw: String(sample.channel),
+    });
+    expect(dossier.fees).toEqual([
+      { name: sample.procedure.feeName, amount: sample.procedure.fee },
+    ]);
     expect(dossier.history).toHaveLength(sample.history.length);
-    expect(dossier.history[0]).toMatchObject({ at: sample.history[0]?.at.toISO({ suppressMilliseconds: true }), status: { value: 'RECEIVED', raw: '2' } });
+    expect(dossier.history[0]).toMatchObject({
+      at: sample.history[0]?.at.toISO({ suppressMilliseconds: true }),
+      status: { value: 'RECEIVED', raw: '2' },
+    });
     expect(dossier.handlingUnit).toBe('Cục Việc làm');
   });
 
@@ -95,27 +148,86 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
     const [district] = findCodes(t.samples.provincial.dataset, 1, () => true, '000.00.22.H56');
     const [ministry] = findCodes(t.samples.ministry.dataset, 1, () => true, '000.00.00.G07');
     const items = await lookup([district as string, ministry as string]);
-    expect(items[0]?.dossier?.agency).toMatchObject({ code: '000.00.22.H56', name: 'UBND huyện Quảng Xương', validTo: '2025-06-30' });
-    expect(items[0]?.dossier?.source).toMatchObject({ connector: 'thanh-hoa-motcua', routedVia: ['000.01.70.H56'] });
-    expect(items[1]?.dossier?.source).toMatchObject({ connector: 'bo-noi-vu-dvc', routedVia: ['000.00.00.G09'] });
+    expect(items[0]?.dossier?.agency).toMatchObject({
+      code: '000.00.22.H56',
+      name: 'UBND huyện Quảng Xương',
+      validTo: '2025-06-30',
+    });
+    expect(items[0]?.dossier?.source).toMatchObject({
+      connector: 'thanh-hoa-motcua',
+      routedVia: ['000.01.70.H56'],
+    });
+    expect(items[1]?.dossier?.source).toMatchObject({
+      connector: 'bo-noi-vu-dvc',
+      routedVia: ['000.00.00.G09'],
+    });
   });
 
   it('marks declared lossy and unmapped statuses, keeping the raw value', async () => {
-    const [collapsed] = findCodes(t.samples.provincial.dataset, 1, (d) => d.status === 6, '000.00.22.H56');
-    const [unmapped] = findCodes(t.samples.provincial.dataset, 1, (d) => d.status === 10 && d.channel === 3);
+    const [collapsed] = findCodes(
+      t.samples.provincial.dataset,
+      1,
+      (d) => d.status === 6,
+      '000.00.22.H56',
+    );
+    const [unmapped] = findCodes(
+      t.samples.provincial.dataset,
+      1,
+      (d) => d.status === 10 && d.channel === 3,
+    );
     const items = await lookup([collapsed as string, unmapped as string]);
-    expect(items[0]?.dossier?.status).toEqual({ value: 'PROCESSING', code: 4, label: 'Đang xử lý', raw: 'processing', lossy: true, mayBe: ['PROCESSING', 'SUPPLEMENT_REQUESTED', 'PAYMENT_REQUESTED'] });
-    expect(items[1]?.dossier?.status).toEqual({ value: null, code: null, label: null, raw: 'posting', lossy: true, mayBe: [] });
-    expect(items[1]?.dossier?.source.warnings).toContainEqual({ field: 'status', problem: `status "posting" is not in the registration's status table` });
+    expect(items[0]?.dossier?.status).toEqual({
+      value: 'PROCESSING',
+      code: 4,
+      label: 'Đang xử lý',
+      raw: 'processing',
+      lossy: true,
+      mayBe: ['PROCESSING', 'SUPPLEMENT_REQUESTED', 'PAYMENT_REQUESTED'],
+    });
+    expect(items[1]?.dossier?.status).toEqual({
+      value: null,
+      code: null,
+      label: null,
+      raw: 'posting',
+      lossy: true,
+      mayBe: [],
+    });
+    expect(items[1]?.dossier?.source.warnings).toContainEqual({
+      field: 'status',
+      problem: `status "posting" is not in the registration's status table`,
+    });
   });
 
   it('answers every kind of bad input as an item error, in order, beside good answers', async () => {
     const [good] = findCodes(t.samples.provincial.dataset, 1);
-    const items = await lookup(['not a code', '000.00.99.H56-240101-0001', '000.00.00.G22-240101-0001', '000.00.01.H56-240101-9999', good as string]);
-    expect(items.map((item) => item.error?.code ?? 'OK')).toEqual(['BAD_USER_INPUT', 'UNKNOWN_AGENCY', 'NO_CONNECTOR', 'DOSSIER_NOT_FOUND', 'OK']);
-    expect(items[0]?.error).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringContaining('"not a code" is not a dossier code'), connector: null, retryable: false });
+    const items = await lookup([
+      'not a code',
+      '000.00.99.H56-240101-0001',
+      '000.00.00.G22-240101-0001',
+      '000.00.01.H56-240101-9999',
+      good as string,
+    ]);
+    expect(items.map((item) => item.error?.code ?? 'OK')).toEqual([
+      'BAD_USER_INPUT',
+      'UNKNOWN_AGENCY',
+      'NO_CONNECTOR',
+      'DOSSIER_NOT_FOUND',
+      'OK',
+    ]);
+    expect(items[0]?.error).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('"not a code" is not a dossier code'),
+      connector: null,
+      retryable: false,
+    });
     expect(items[3]?.error).toMatchObject({ connector: 'thanh-hoa-motcua', retryable: false });
-    expect(items.map((item) => item.code)).toEqual(['not a code', '000.00.99.H56-240101-0001', '000.00.00.G22-240101-0001', '000.00.01.H56-240101-9999', good]);
+    expect(items.map((item) => item.code)).toEqual([
+      'not a code',
+      '000.00.99.H56-240101-0001',
+      '000.00.00.G22-240101-0001',
+      '000.00.01.H56-240101-9999',
+      good,
+    ]);
   });
 
   it('reports a single lookup failure in extensions.code', async () => {
@@ -128,17 +240,36 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
   });
 
   it('refuses more than 500 codes in one list', async () => {
-    const answer = await t.query(`query ($codes: [String!]!) { dossiers(codes: $codes) { code } }`, { codes: Array.from({ length: 501 }, (_, i) => `x${i}`) });
-    expect(answer.errors?.[0]).toMatchObject({ message: expect.stringContaining('at most 500 codes'), extensions: { code: 'BAD_USER_INPUT' } });
+    const answer = await t.query(
+      `query ($codes: [String!]!) { dossiers(codes: $codes) { code } }`,
+      { codes: Array.from({ length: 501 }, (_, i) => `x${i}`) },
+    );
+    expect(answer.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('at most 500 codes'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('fails only the unreadable record of a bulk answer', async () => {
-    const codes = findCodes(t.samples.provincial.dataset, 3, (d) => d.status === 4, '000.00.10.H56');
+    const codes = findCodes(
+      t.samples.provincial.dataset,
+      3,
+      (d) => d.status === 4,
+      '000.00.10.H56',
+    );
     t.samples.provincial.faults.brokenCodes.add(codes[1] as string);
     try {
       const items = await lookup(codes);
-      expect(items.map((item) => item.error?.code ?? 'OK')).toEqual(['OK', 'UPSTREAM_BAD_RESPONSE', 'OK']);
-      expect(items[1]?.error).toMatchObject({ connector: 'thanh-hoa-motcua', retryable: false, message: expect.stringContaining('has no status') });
+      expect(items.map((item) => item.error?.code ?? 'OK')).toEqual([
+        'OK',
+        'UPSTREAM_BAD_RESPONSE',
+        'OK',
+      ]);
+      expect(items[1]?.error).toMatchObject({
+        connector: 'thanh-hoa-motcua',
+        retryable: false,
+        message: expect.stringContaining('has no status'),
+      });
     } finally {
       t.samples.provincial.faults.brokenCodes.clear();
     }
@@ -150,7 +281,11 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
     t.samples.provincial.faults.htmlErrorStatus = 503;
     try {
       const items = await lookup([provincial as string, ministry as string]);
-      expect(items[0]?.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', connector: 'thanh-hoa-motcua', retryable: true });
+      expect(items[0]?.error).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        connector: 'thanh-hoa-motcua',
+        retryable: true,
+      });
       expect(items[1]?.dossier?.code).toBe(ministry);
     } finally {
       t.samples.provincial.faults.htmlErrorStatus = null;
@@ -173,26 +308,66 @@ describe('Agencies: the temporal directory', () => {
       commune: agency(code: "000.01.70.H56") { predecessors { code } active units { code } }
     }`);
     expect(answer.data?.agency).toEqual({
-      code: '000.00.22.H56', name: 'UBND huyện Quảng Xương', level: 2, active: false, validTo: '2025-06-30', parent: { code: '000.00.00.H56' },
+      code: '000.00.22.H56',
+      name: 'UBND huyện Quảng Xương',
+      level: 2,
+      active: false,
+      validTo: '2025-06-30',
+      parent: { code: '000.00.00.H56' },
       successors: [
-        { agency: { code: '000.01.70.H56', name: 'UBND xã Quảng Hòa Ninh' }, from: '2025-07-01', scope: 'địa bàn các xã Quảng Hòa, Quảng Ninh cũ' },
-        { agency: { code: '000.02.70.H56', name: 'UBND xã Quảng Xương' }, from: '2025-07-01', scope: 'địa bàn còn lại của huyện' },
+        {
+          agency: { code: '000.01.70.H56', name: 'UBND xã Quảng Hòa Ninh' },
+          from: '2025-07-01',
+          scope: 'địa bàn các xã Quảng Hòa, Quảng Ninh cũ',
+        },
+        {
+          agency: { code: '000.02.70.H56', name: 'UBND xã Quảng Xương' },
+          from: '2025-07-01',
+          scope: 'địa bàn còn lại của huyện',
+        },
       ],
       connector: { id: 'thanh-hoa-motcua', kind: 'rest-json' },
     });
-    expect(answer.data?.commune).toEqual({ predecessors: [{ code: '000.00.22.H56' }, { code: '000.17.22.H56' }, { code: '000.18.22.H56' }], active: true, units: [] });
+    expect(answer.data?.commune).toEqual({
+      predecessors: [
+        { code: '000.00.22.H56' },
+        { code: '000.17.22.H56' },
+        { code: '000.18.22.H56' },
+      ],
+      active: true,
+      units: [],
+    });
   });
 
   it('searches names without regard to diacritics, and pages with a stable cursor', async () => {
-    const search = await t.query<{ agencies: any }>(`{ agencies(search: "quang xuong", first: 1) { totalCount nodes { code } pageInfo { hasNextPage endCursor } } }`);
-    expect(search.data?.agencies).toMatchObject({ totalCount: 2, nodes: [{ code: '000.00.22.H56' }], pageInfo: { hasNextPage: true } });
-    const next = await t.query<{ agencies: any }>(`query ($after: String) { agencies(search: "QUẢNG XƯƠNG", first: 1, after: $after) { nodes { code } pageInfo { hasNextPage } } }`, { after: search.data?.agencies.pageInfo.endCursor });
-    expect(next.data?.agencies).toEqual({ nodes: [{ code: '000.02.70.H56' }], pageInfo: { hasNextPage: false } });
+    const search = await t.query<{ agencies: any }>(
+      `{ agencies(search: "quang xuong", first: 1) { totalCount nodes { code } pageInfo { hasNextPage endCursor } } }`,
+    );
+    expect(search.data?.agencies).toMatchObject({
+      totalCount: 2,
+      nodes: [{ code: '000.00.22.H56' }],
+      pageInfo: { hasNextPage: true },
+    });
+    const next = await t.query<{ agencies: any }>(
+      `query ($after: String) { agencies(search: "QUẢNG XƯƠNG", first: 1, after: $after) { nodes { code } pageInfo { hasNextPage } } }`,
+      { after: search.data?.agencies.pageInfo.endCursor },
+    );
+    expect(next.data?.agencies).toEqual({
+      nodes: [{ code: '000.02.70.H56' }],
+      pageInfo: { hasNextPage: false },
+    });
   });
 
   it('filters by date of validity and level, and refuses a bad cursor', async () => {
-    const active = await t.query<{ agencies: any }>(`{ agencies(activeOn: "2026-01-01", level: 1) { nodes { code } } }`);
-    expect(active.data?.agencies.nodes.map((n: { code: string }) => n.code)).toEqual(['000.00.00.G09', '000.00.00.G18', '000.00.00.G22', '000.00.00.H56']);
+    const active = await t.query<{ agencies: any }>(
+      `{ agencies(activeOn: "2026-01-01", level: 1) { nodes { code } } }`,
+    );
+    expect(active.data?.agencies.nodes.map((n: { code: string }) => n.code)).toEqual([
+      '000.00.00.G09',
+      '000.00.00.G18',
+      '000.00.00.G22',
+      '000.00.00.H56',
+    ]);
     const bad = await t.query(`{ agencies(after: "bm9wZQ") { totalCount } }`);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

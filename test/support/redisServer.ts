@@ -26,11 +26,22 @@ export function freePort(): Promise<number> {
 
 /** Starts a throwaway redis-server on a free loopback port (no persistence) and waits for PONG. */
 export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
-  if (spawnSync('redis-server', ['--version']).error !== undefined) throw new Error(REDIS_INSTALL_HINT);
+  if (spawnSync('redis-server', ['--version']).error !== undefined)
+    throw new Error(REDIS_INSTALL_HINT);
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      ...extraArgs,
+    ],
     { stdio: 'ignore' },
   );
   await waitForPong(port, 5000);

@@ -14,5 +14,7 @@ export function findCodes(
     if (dossier !== undefined && accept(dossier)) found.push(code);
     if (found.length === count) return found;
   }
-  throw new Error(`the sample dataset has fewer than ${count} matching dossiers (found ${found.length})`);
+  throw new Error(
+    `the sample dataset has fewer than ${count} matching dossiers (found ${found.length})`,
+  );
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
+import type { SampleStats } from '../../samples/sampleHttp';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { readConfig } from '../../src/config/readConfig';
 import { startGateway, type RunningGateway } from '../../src/startGateway';
@@ -27,7 +28,10 @@ export interface TestGateway {
   query<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
-  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  ): Promise<{
+    data?: T;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  }>;
   close(): Promise<void>;
 }
 
@@ -64,8 +68,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 }
 
 /** Reads a sample system's call counters and resets them. */
-export function takeStats(system: { stats: Record<string, number> }): Record<string, number> {
+export function takeStats(system: { stats: SampleStats }): SampleStats {
   const copy = { ...system.stats };
-  for (const key of Object.keys(system.stats)) system.stats[key] = 0;
+  for (const key of Object.keys(system.stats) as Array<keyof SampleStats>) system.stats[key] = 0;
   return copy;
 }

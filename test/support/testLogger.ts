@@ -20,6 +20,7 @@ export function createTestLogger(): Logger & { entries: LogEntry[]; text(): stri
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    text: () => entries.map((entry) => `${entry.message} ${JSON.stringify(entry.fields)}`).join('\n'),
+    text: () =>
+      entries.map((entry) => `${entry.message} ${JSON.stringify(entry.fields)}`).join('\n'),
   };
 }

@@ -1,5 +1,9 @@
 import { compileMapping, dossierMappingSchema } from '../../connectors/shared/dossierMapping';
-import { normaliseDossier, NATIONAL_APPLICANT_TYPES, NATIONAL_CHANNELS } from '../../connectors/shared/normaliseDossier';
+import {
+  normaliseDossier,
+  NATIONAL_APPLICANT_TYPES,
+  NATIONAL_CHANNELS,
+} from '../../connectors/shared/normaliseDossier';
 import { VIETNAM_ZONE } from '../../connectors/shared/parseUpstreamDate';
 import { createStatusTable } from '../../connectors/shared/statusTable';
 
@@ -17,7 +21,10 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
     procedureName: 'thuTuc.ten',
     receivedAt: 'ngayNhan',
     dueAt: 'ngayHen',
-    applicant: { name: 'chuHoSo.hoTen', ids: { each: 'chuHoSo.giayTo', fields: { type: 'loai', number: 'so' } } },
+    applicant: {
+      name: 'chuHoSo.hoTen',
+      ids: { each: 'chuHoSo.giayTo', fields: { type: 'loai', number: 'so' } },
+    },
     history: { each: 'buoc', fields: { at: 'luc', status: 'tt', content: 'noiDung' } },
     fees: { each: 'phi', fields: { name: 'ten', amount: 'tien' } },
   });
@@ -46,12 +53,20 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
   });
 
   it('reports a date it cannot read as a warning on that field, and keeps the rest', async () => {
-    const record = { ma: 'X-1', trangThai: 'da_tra', ngayNhan: '2023-10-27', ngayHen: '30/10/2023 16:30:00' };
+    const record = {
+      ma: 'X-1',
+      trangThai: 'da_tra',
+      ngayNhan: '2023-10-27',
+      ngayHen: '30/10/2023 16:30:00',
+    };
     const dossier = normaliseDossier(await compileMapping(spec).evaluate(record), tables);
     expect(dossier.receivedAt).toBeNull();
     expect(dossier.dueAt).toBe('2023-10-30T16:30:00+07:00');
     expect(dossier.warnings).toEqual([
-      { field: 'receivedAt', problem: '"2023-10-27" matches none of the accepted date formats (dd/MM/yyyy HH:mm:ss)' },
+      {
+        field: 'receivedAt',
+        problem: '"2023-10-27" matches none of the accepted date formats (dd/MM/yyyy HH:mm:ss)',
+      },
     ]);
   });
 
@@ -61,7 +76,11 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
   });
 
   it('rejects a JSONata syntax error with the field path', () => {
-    const parsed = dossierMappingSchema.safeParse({ code: 'ma', status: 'trangThai', applicant: { name: 'chuHoSo.(' } });
+    const parsed = dossierMappingSchema.safeParse({
+      code: 'ma',
+      status: 'trangThai',
+      applicant: { name: 'chuHoSo.(' },
+    });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.path).toEqual(['applicant', 'name']);
     expect(parsed.error?.issues[0]?.message).toMatch(/JSONata syntax error/);
@@ -74,8 +93,13 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
   });
 
   it('stops an expression that runs too long', async () => {
-    const slow = dossierMappingSchema.parse({ code: 'ma', status: '($f := function($n){ $n = 0 ? 0 : $f($n - 1) }; $f(100000))' });
-    await expect(compileMapping(slow, { timeoutMs: 50, maxDepth: 10000 }).evaluate({ ma: 'x' })).rejects.toMatchObject({
+    const slow = dossierMappingSchema.parse({
+      code: 'ma',
+      status: '($f := function($n){ $n = 0 ? 0 : $f($n - 1) }; $f(100000))',
+    });
+    await expect(
+      compileMapping(slow, { timeoutMs: 50, maxDepth: 10000 }).evaluate({ ma: 'x' }),
+    ).rejects.toMatchObject({
       code: expect.stringMatching(/^D101[12]$/),
     });
   });

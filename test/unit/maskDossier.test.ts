@@ -1,4 +1,9 @@
-import { keepDigits, maskAddress, maskEmail, maskName } from '../../src/services/dossiers/maskDossier';
+import {
+  keepDigits,
+  maskAddress,
+  maskEmail,
+  maskName,
+} from '../../src/services/dossiers/maskDossier';
 
 describe('Masking: personal data is masked by default (docs/MASKING.md)', () => {
   it('keeps the family name and initials, one star per letter', () => {
@@ -26,7 +31,9 @@ describe('Masking: personal data is masked by default (docs/MASKING.md)', () => 
   });
 
   it('keeps only the commune or ward and the province of an address', () => {
-    expect(maskAddress('Số 12, đường Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa')).toBe('***, phường Hạc Thành, tỉnh Thanh Hóa');
+    expect(maskAddress('Số 12, đường Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa')).toBe(
+      '***, phường Hạc Thành, tỉnh Thanh Hóa',
+    );
     expect(maskAddress('thôn 3, xã Quảng Hòa')).toBe('***');
   });
 });

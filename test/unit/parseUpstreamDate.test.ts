@@ -27,10 +27,14 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
   });
 
   it('refuses impossible dates and names the formats it tried', () => {
-    const parsed = parseUpstreamDate('31/02/2025 25:61:00', { formats: ['dd/MM/yyyy HH:mm:ss'], zone: VIETNAM_ZONE });
+    const parsed = parseUpstreamDate('31/02/2025 25:61:00', {
+      formats: ['dd/MM/yyyy HH:mm:ss'],
+      zone: VIETNAM_ZONE,
+    });
     expect(parsed).toEqual({
       ok: false,
-      problem: '"31/02/2025 25:61:00" matches none of the accepted date formats (dd/MM/yyyy HH:mm:ss)',
+      problem:
+        '"31/02/2025 25:61:00" matches none of the accepted date formats (dd/MM/yyyy HH:mm:ss)',
     });
   });
 
@@ -40,7 +44,9 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
 
   it('reads epoch milliseconds only when the format is declared', () => {
     expect(parseUpstreamDate('1741915805000', parsing).ok).toBe(false);
-    expect(parseUpstreamDate('1741915805000', { formats: ['epochMillis'], zone: VIETNAM_ZONE })).toEqual({
+    expect(
+      parseUpstreamDate('1741915805000', { formats: ['epochMillis'], zone: VIETNAM_ZONE }),
+    ).toEqual({
       ok: true,
       value: '2025-03-14T08:30:05+07:00',
     });

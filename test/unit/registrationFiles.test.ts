@@ -40,13 +40,18 @@ describe('Registration files: all valid or nothing registered', () => {
       await loadRegistrationFiles(folder, { kinds: BUILTIN_KINDS, variables: {} });
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigurationError);
-      return (error as ConfigurationError).problems.map((p) => `${p.file.slice(folder.length + 1)} ${p.path}: ${p.message}`);
+      return (error as ConfigurationError).problems.map(
+        (p) => `${p.file.slice(folder.length + 1)} ${p.path}: ${p.message}`,
+      );
     }
     throw new Error('expected the files to be refused');
   };
 
   it('loads the bundled sample registrations', async () => {
-    const registrations = await loadRegistrationFiles(SAMPLE_REGISTRATIONS, { kinds: BUILTIN_KINDS, variables });
+    const registrations = await loadRegistrationFiles(SAMPLE_REGISTRATIONS, {
+      kinds: BUILTIN_KINDS,
+      variables,
+    });
     expect(registrations.map((r) => [r.id, r.kind])).toEqual([
       ['bo-noi-vu-dvc', 'national-sync'],
       ['thanh-hoa-motcua', 'rest-json'],
@@ -61,7 +66,9 @@ describe('Registration files: all valid or nothing registered', () => {
     await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01'));
     await writeFile(
       join(folder, 'b.yaml'),
-      minimal('tinh-b', 'H02').replace("path: '/hoso/{code}'", "path: 'hoso'").replace('moi: 2', 'moi: 12'),
+      minimal('tinh-b', 'H02')
+        .replace("path: '/hoso/{code}'", "path: 'hoso'")
+        .replace('moi: 2', 'moi: 12'),
     );
     expect(await problemsOf()).toEqual([
       'b.yaml config.lookup.single.path: a path relative to the base URL, starting with "/" (no scheme or host)',
@@ -71,13 +78,23 @@ describe('Registration files: all valid or nothing registered', () => {
   });
 
   it('refuses an unknown kind, listing the known ones', async () => {
-    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01').replace('kind: rest-json', 'kind: soap'));
-    expect(await problemsOf()).toEqual(['a.yaml kind: unknown connector kind "soap"; known kinds: rest-json, national-sync']);
+    await writeFile(
+      join(folder, 'a.yaml'),
+      minimal('tinh-a', 'H01').replace('kind: rest-json', 'kind: soap'),
+    );
+    expect(await problemsOf()).toEqual([
+      'a.yaml kind: unknown connector kind "soap"; known kinds: rest-json, national-sync',
+    ]);
   });
 
   it('refuses a reference to an unset variable', async () => {
-    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01').replace('http://127.0.0.1:9/api', '${NOT_SET_ANYWHERE}'));
-    expect(await problemsOf()).toEqual(['a.yaml upstream.baseUrl: refers to ${NOT_SET_ANYWHERE}, which is not set']);
+    await writeFile(
+      join(folder, 'a.yaml'),
+      minimal('tinh-a', 'H01').replace('http://127.0.0.1:9/api', '${NOT_SET_ANYWHERE}'),
+    );
+    expect(await problemsOf()).toEqual([
+      'a.yaml upstream.baseUrl: refers to ${NOT_SET_ANYWHERE}, which is not set',
+    ]);
   });
 
   it('refuses a duplicate id and overlapping coverage', async () => {
@@ -92,14 +109,22 @@ describe('Registration files: all valid or nothing registered', () => {
 
   it('refuses a file that is not YAML, and a base URL that is not http(s)', async () => {
     await writeFile(join(folder, 'a.yaml'), 'id: [unclosed');
-    await writeFile(join(folder, 'b.json'), minimal('tinh-b', 'H02').replace('http://127.0.0.1:9/api', 'file:///etc/passwd'));
+    await writeFile(
+      join(folder, 'b.json'),
+      minimal('tinh-b', 'H02').replace('http://127.0.0.1:9/api', 'file:///etc/passwd'),
+    );
     const problems = await problemsOf();
     expect(problems[0]).toMatch(/^a\.yaml : not valid YAML or JSON/);
     expect(problems[1]).toBe('b.json upstream.baseUrl: an absolute http(s) URL');
   });
 
   it('refuses a mapping expression that does not compile, with its path', async () => {
-    await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01').replace('status: trangThai', 'status: "trangThai["'));
-    expect((await problemsOf())[0]).toMatch(/^a\.yaml config\.mapping\.status: JSONata syntax error/);
+    await writeFile(
+      join(folder, 'a.yaml'),
+      minimal('tinh-a', 'H01').replace('status: trangThai', 'status: "trangThai["'),
+    );
+    expect((await problemsOf())[0]).toMatch(
+      /^a\.yaml config\.mapping\.status: JSONata syntax error/,
+    );
   });
 });

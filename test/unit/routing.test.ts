@@ -7,7 +7,14 @@ import { routeDossierCode } from '../../src/services/routing/routeDossierCode';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 
 const agency = (code: string, extra: Partial<Agency> = {}): Agency => ({
-  code, name: `Đơn vị ${code}`, level: 2, parent: null, validFrom: null, validTo: null, successors: [], ...extra,
+  code,
+  name: `Đơn vị ${code}`,
+  level: 2,
+  parent: null,
+  validFrom: null,
+  validTo: null,
+  successors: [],
+  ...extra,
 });
 
 describe('Agency codes: read right to left, short forms expanded', () => {
@@ -28,22 +35,44 @@ describe('Agency codes: read right to left, short forms expanded', () => {
 
 describe('Dossier codes: the standard form is parsed, never rewritten', () => {
   it('parses agency and date', () => {
-    expect(parseStandardDossierCode('000.00.06.H56-231027-0361')).toEqual({ agencyCode: '000.00.06.H56', date: '2023-10-27' });
-    expect(parseStandardDossierCode('H56.14-240229-0001')).toEqual({ agencyCode: '000.00.14.H56', date: '2024-02-29' });
+    expect(parseStandardDossierCode('000.00.06.H56-231027-0361')).toEqual({
+      agencyCode: '000.00.06.H56',
+      date: '2023-10-27',
+    });
+    expect(parseStandardDossierCode('H56.14-240229-0001')).toEqual({
+      agencyCode: '000.00.14.H56',
+      date: '2024-02-29',
+    });
   });
 
-  it.each(['000.00.06.H56-231327-0361', '000.00.06.H56-230229-0001', '000.00.06.h56-231027-0361', '000.00.06.H56-231027-361', 'G09.20-20260609-0092637', '03706/2026/07906'])(
-    'does not take %s as a standard code',
-    (code) => expect(parseStandardDossierCode(code)).toBeNull(),
+  it.each([
+    '000.00.06.H56-231327-0361',
+    '000.00.06.H56-230229-0001',
+    '000.00.06.h56-231027-0361',
+    '000.00.06.H56-231027-361',
+    'G09.20-20260609-0092637',
+    '03706/2026/07906',
+  ])('does not take %s as a standard code', (code) =>
+    expect(parseStandardDossierCode(code)).toBeNull(),
   );
 });
 
 describe('Routing: codes go to the system that holds the dossier', () => {
   const directory = createAgencyDirectory([
     agency('000.00.00.H56', { level: 1 }),
-    agency('000.00.22.H56', { validTo: '2025-06-30', successors: [{ code: '000.01.70.H56', from: '2025-07-01', scope: null }] }),
+    agency('000.00.22.H56', {
+      validTo: '2025-06-30',
+      successors: [{ code: '000.01.70.H56', from: '2025-07-01', scope: null }],
+    }),
     agency('000.01.70.H56', { level: 3, validFrom: '2025-07-01' }),
-    agency('000.00.00.G07', { level: 1, validTo: '2025-02-28', successors: [{ code: '000.00.00.G18', from: '2025-03-01', scope: 'y tế' }, { code: '000.00.00.G09', from: '2025-03-01', scope: 'lao động' }] }),
+    agency('000.00.00.G07', {
+      level: 1,
+      validTo: '2025-02-28',
+      successors: [
+        { code: '000.00.00.G18', from: '2025-03-01', scope: 'y tế' },
+        { code: '000.00.00.G09', from: '2025-03-01', scope: 'lao động' },
+      ],
+    }),
     agency('000.00.00.G09', { level: 1 }),
     agency('000.00.00.G18', { level: 1 }),
     agency('000.00.30.G09'),
@@ -58,9 +87,18 @@ describe('Routing: codes go to the system that holds the dossier', () => {
   const route = (code: string) => routeDossierCode(code, directory, coverage, '2026-11-26');
 
   it('routes by the most specific coverage, exact codes first', () => {
-    expect(route('000.00.00.H56-240101-0001')).toMatchObject({ ok: true, route: { connectorId: 'province', via: [] } });
-    expect(route('000.00.30.G09-240101-0001')).toMatchObject({ ok: true, route: { connectorId: 'archive' } });
-    expect(route('G09.30-240101-0001')).toMatchObject({ ok: true, route: { connectorId: 'archive', agencyCode: '000.00.30.G09' } });
+    expect(route('000.00.00.H56-240101-0001')).toMatchObject({
+      ok: true,
+      route: { connectorId: 'province', via: [] },
+    });
+    expect(route('000.00.30.G09-240101-0001')).toMatchObject({
+      ok: true,
+      route: { connectorId: 'archive' },
+    });
+    expect(route('G09.30-240101-0001')).toMatchObject({
+      ok: true,
+      route: { connectorId: 'archive', agencyCode: '000.00.30.G09' },
+    });
   });
 
   it('follows a closed district to its successor commune', () => {
@@ -78,14 +116,29 @@ describe('Routing: codes go to the system that holds the dossier', () => {
   });
 
   it('routes non-standard codes by a registration pattern', () => {
-    expect(route('03706/2026/07906')).toEqual({ ok: true, route: { connectorId: 'odd', agencyCode: null, via: [] } });
+    expect(route('03706/2026/07906')).toEqual({
+      ok: true,
+      route: { connectorId: 'odd', agencyCode: null, via: [] },
+    });
   });
 
   it('answers BAD_USER_INPUT, UNKNOWN_AGENCY and NO_CONNECTOR with the offending value', () => {
-    expect(route('not-a-code')).toMatchObject({ ok: false, error: { code: 'BAD_USER_INPUT', message: expect.stringContaining('"not-a-code"') } });
-    expect(route('x'.repeat(5000))).toMatchObject({ ok: false, error: { code: 'BAD_USER_INPUT', message: expect.stringMatching(/^"x{57}\.\.\."/) } });
-    expect(route('000.00.99.H56-240101-0001')).toMatchObject({ ok: false, error: { code: 'UNKNOWN_AGENCY', message: expect.stringContaining('000.00.99.H56') } });
-    expect(route('000.00.00.G22-240101-0001')).toMatchObject({ ok: false, error: { code: 'NO_CONNECTOR', message: expect.stringContaining('000.00.00.G22') } });
+    expect(route('not-a-code')).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_USER_INPUT', message: expect.stringContaining('"not-a-code"') },
+    });
+    expect(route('x'.repeat(5000))).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_USER_INPUT', message: expect.stringMatching(/^"x{57}\.\.\."/) },
+    });
+    expect(route('000.00.99.H56-240101-0001')).toMatchObject({
+      ok: false,
+      error: { code: 'UNKNOWN_AGENCY', message: expect.stringContaining('000.00.99.H56') },
+    });
+    expect(route('000.00.00.G22-240101-0001')).toMatchObject({
+      ok: false,
+      error: { code: 'NO_CONNECTOR', message: expect.stringContaining('000.00.00.G22') },
+    });
   });
 
   it('refuses two registrations claiming the same coverage', () => {
@@ -99,7 +152,11 @@ describe('Routing: codes go to the system that holds the dossier', () => {
   it('costs the same with 100 000 registered agency codes', () => {
     const many = Array.from({ length: 100_000 }, (_, i) => ({
       id: `c${i}`,
-      coverage: coverageSchema.parse({ agencies: [`${String(i % 1000).padStart(3, '0')}.${String(Math.floor(i / 1000) % 100).padStart(2, '0')}.01.H99`] }),
+      coverage: coverageSchema.parse({
+        agencies: [
+          `${String(i % 1000).padStart(3, '0')}.${String(Math.floor(i / 1000) % 100).padStart(2, '0')}.01.H99`,
+        ],
+      }),
     }));
     const index = new CoverageIndex(many);
     expect(index.exact('005.07.01.H99')).toBe('c7005');
@@ -110,12 +167,22 @@ describe('Agency directory: checked whole', () => {
   it('refuses successor cycles, unknown successors and successors on open codes', () => {
     expect(() =>
       createAgencyDirectory([
-        agency('000.00.01.H01', { validTo: '2025-01-01', successors: [{ code: '000.00.02.H01', from: '2025-01-02', scope: null }] }),
-        agency('000.00.02.H01', { validTo: '2025-01-01', successors: [{ code: '000.00.01.H01', from: '2025-01-02', scope: null }] }),
+        agency('000.00.01.H01', {
+          validTo: '2025-01-01',
+          successors: [{ code: '000.00.02.H01', from: '2025-01-02', scope: null }],
+        }),
+        agency('000.00.02.H01', {
+          validTo: '2025-01-01',
+          successors: [{ code: '000.00.01.H01', from: '2025-01-02', scope: null }],
+        }),
       ]),
     ).toThrow(/successor cycle 000.00.01.H01 → 000.00.02.H01 → 000.00.01.H01/);
-    expect(() => createAgencyDirectory([agency('000.00.01.H01', { successors: [{ code: '000.00.09.H01', from: '2025-01-02', scope: null }] })])).toThrow(
-      /only a closed agency[\s\S]*unknown agency 000.00.09.H01/,
-    );
+    expect(() =>
+      createAgencyDirectory([
+        agency('000.00.01.H01', {
+          successors: [{ code: '000.00.09.H01', from: '2025-01-02', scope: null }],
+        }),
+      ]),
+    ).toThrow(/only a closed agency[\s\S]*unknown agency 000.00.09.H01/);
   });
 });

@@ -1,18 +1,37 @@
-import { createStatusTable, mapStatus, nationalStatusTable } from '../../connectors/shared/statusTable';
+import {
+  createStatusTable,
+  mapStatus,
+  nationalStatusTable,
+} from '../../connectors/shared/statusTable';
 
 describe('Statuses: a registration maps its vocabulary, declares what is lossy, never guesses', () => {
   const table = createStatusTable({ processing: 4, releasing: 9, done: 10 }, { 9: [5, 6, 8] });
 
   it('maps a word to its national code, ignoring case and spaces', () => {
-    expect(mapStatus(' Done ', table)).toEqual({ code: 10, raw: ' Done ', lossy: false, mayBe: [] });
+    expect(mapStatus(' Done ', table)).toEqual({
+      code: 10,
+      raw: ' Done ',
+      lossy: false,
+      mayBe: [],
+    });
   });
 
   it('marks a declared lossy value with everything it may stand for', () => {
-    expect(mapStatus('releasing', table)).toEqual({ code: 9, raw: 'releasing', lossy: true, mayBe: [5, 6, 8, 9] });
+    expect(mapStatus('releasing', table)).toEqual({
+      code: 9,
+      raw: 'releasing',
+      lossy: true,
+      mayBe: [5, 6, 8, 9],
+    });
   });
 
   it('keeps an unmapped value raw, without a national code, marked lossy', () => {
-    expect(mapStatus('interoperating', table)).toEqual({ code: null, raw: 'interoperating', lossy: true, mayBe: [] });
+    expect(mapStatus('interoperating', table)).toEqual({
+      code: null,
+      raw: 'interoperating',
+      lossy: true,
+      mayBe: [],
+    });
   });
 
   it('reads national codes as themselves', () => {

@@ -7,7 +7,14 @@ import { upstreamAuthSchema, type UpstreamAuth } from '../../src/runtime/upstrea
 const BASE = 'http://lgsp.upstream.test/api/hoso';
 
 function client(auth: UpstreamAuth, timeoutMs = 1000) {
-  return createUpstreamHttp({ connectorId: 'tinh-x', baseUrl: BASE, timeoutMs, auth, maxResponseBytes: 4096, now: Date.now });
+  return createUpstreamHttp({
+    connectorId: 'tinh-x',
+    baseUrl: BASE,
+    timeoutMs,
+    auth,
+    maxResponseBytes: 4096,
+    now: Date.now,
+  });
 }
 
 describe('Upstream HTTP: the client a connector receives', () => {
@@ -20,18 +27,31 @@ describe('Upstream HTTP: the client a connector receives', () => {
   });
 
   it('sends an API key in the declared header and keeps bodies as text', async () => {
-    nock('http://lgsp.upstream.test', { reqheaders: { 'x-api-key': 'bi-mat' } }).get('/api/hoso/1').reply(200, '{"a":1}', { 'Content-Type': 'application/json' });
-    const response = await client(upstreamAuthSchema.parse({ type: 'apiKey', value: 'bi-mat', header: 'X-Api-Key' })).get('/1');
+    nock('http://lgsp.upstream.test', { reqheaders: { 'x-api-key': 'bi-mat' } })
+      .get('/api/hoso/1')
+      .reply(200, '{"a":1}', { 'Content-Type': 'application/json' });
+    const response = await client(
+      upstreamAuthSchema.parse({ type: 'apiKey', value: 'bi-mat', header: 'X-Api-Key' }),
+    ).get('/1');
     expect(response.data).toBe('{"a":1}');
   });
 
   it('sends an API key as a query parameter when declared so', async () => {
-    nock('http://lgsp.upstream.test').get('/api/hoso/1').query({ apikey: 'bi-mat' }).reply(200, '{}');
-    await client(upstreamAuthSchema.parse({ type: 'apiKey', value: 'bi-mat', queryParam: 'apikey' })).get('/1');
+    nock('http://lgsp.upstream.test')
+      .get('/api/hoso/1')
+      .query({ apikey: 'bi-mat' })
+      .reply(200, '{}');
+    await client(
+      upstreamAuthSchema.parse({ type: 'apiKey', value: 'bi-mat', queryParam: 'apikey' }),
+    ).get('/1');
   });
 
   it('sends HTTP basic credentials', async () => {
-    nock('http://lgsp.upstream.test', { reqheaders: { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` } }).get('/api/hoso/1').reply(200, '{}');
+    nock('http://lgsp.upstream.test', {
+      reqheaders: { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` },
+    })
+      .get('/api/hoso/1')
+      .reply(200, '{}');
     await client({ type: 'basic', username: 'u', password: 'p' }).get('/1');
   });
 
@@ -42,7 +62,9 @@ describe('Upstream HTTP: the client a connector receives', () => {
   });
 
   it('does not follow a redirect to another host', async () => {
-    nock('http://lgsp.upstream.test').get('/api/hoso/1').reply(302, '', { Location: 'http://169.254.169.254/latest/meta-data' });
+    nock('http://lgsp.upstream.test')
+      .get('/api/hoso/1')
+      .reply(302, '', { Location: 'http://169.254.169.254/latest/meta-data' });
     const response = await client({ type: 'none' }).get('/1');
     expect(response.status).toBe(302);
   });
@@ -53,8 +75,18 @@ describe('Upstream HTTP: the client a connector receives', () => {
     nock.enableNetConnect('127.0.0.1');
     try {
       const { port } = resetting.address() as AddressInfo;
-      const http = createUpstreamHttp({ connectorId: 'tinh-x', baseUrl: `http://127.0.0.1:${port}/api`, timeoutMs: 2000, auth: { type: 'none' }, maxResponseBytes: 4096, now: Date.now });
-      await expect(http.get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+      const http = createUpstreamHttp({
+        connectorId: 'tinh-x',
+        baseUrl: `http://127.0.0.1:${port}/api`,
+        timeoutMs: 2000,
+        auth: { type: 'none' },
+        maxResponseBytes: 4096,
+        now: Date.now,
+      });
+      await expect(http.get('/1')).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        retryable: true,
+      });
     } finally {
       nock.disableNetConnect();
       await new Promise((resolve) => resetting.close(resolve));
@@ -64,8 +96,18 @@ describe('Upstream HTTP: the client a connector receives', () => {
   it('turns a refused connection into UPSTREAM_UNAVAILABLE', async () => {
     nock.enableNetConnect('127.0.0.1');
     try {
-      const http = createUpstreamHttp({ connectorId: 'tinh-x', baseUrl: 'http://127.0.0.1:9/api', timeoutMs: 2000, auth: { type: 'none' }, maxResponseBytes: 4096, now: Date.now });
-      await expect(http.get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
+      const http = createUpstreamHttp({
+        connectorId: 'tinh-x',
+        baseUrl: 'http://127.0.0.1:9/api',
+        timeoutMs: 2000,
+        auth: { type: 'none' },
+        maxResponseBytes: 4096,
+        now: Date.now,
+      });
+      await expect(http.get('/1')).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringContaining('ECONNREFUSED'),
+      });
     } finally {
       nock.disableNetConnect();
     }
@@ -73,7 +115,9 @@ describe('Upstream HTTP: the client a connector receives', () => {
 
   it('turns an answer larger than allowed into UPSTREAM_BAD_RESPONSE', async () => {
     nock('http://lgsp.upstream.test').get('/api/hoso/1').reply(200, 'x'.repeat(10_000));
-    const failure = await client({ type: 'none' }).get('/1').catch((error: unknown) => error);
+    const failure = await client({ type: 'none' })
+      .get('/1')
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConnectorError);
     expect(failure).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
   });
@@ -87,13 +131,18 @@ describe('Upstream HTTP: the client a connector receives', () => {
       scope: 'hoso.read',
     });
     const token = (value: string, expiresIn = 3600) =>
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: `Basic ${Buffer.from('gateway:bi-mat').toString('base64')}` } })
+      nock('http://lgsp.upstream.test', {
+        reqheaders: { authorization: `Basic ${Buffer.from('gateway:bi-mat').toString('base64')}` },
+      })
         .post('/oauth2/token', 'grant_type=client_credentials&scope=hoso.read')
         .reply(200, { access_token: value, token_type: 'Bearer', expires_in: expiresIn });
 
     it('fetches one token for concurrent calls and reuses it', async () => {
       token('t1');
-      const api = nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t1' } }).get('/api/hoso/1').times(3).reply(200, '{}');
+      const api = nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t1' } })
+        .get('/api/hoso/1')
+        .times(3)
+        .reply(200, '{}');
       const http = client(auth);
       await Promise.all([http.get('/1'), http.get('/1'), http.get('/1')]);
       expect(api.isDone()).toBe(true);
@@ -102,8 +151,14 @@ describe('Upstream HTTP: the client a connector receives', () => {
     it('fetches a new token once when calls of a batch are refused with 401, then retries them', async () => {
       token('t1');
       token('t2');
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t1' } }).get('/api/hoso/1').times(2).reply(401, '{"error":"invalid_token"}');
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t2' } }).get('/api/hoso/1').times(2).reply(200, '{}');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t1' } })
+        .get('/api/hoso/1')
+        .times(2)
+        .reply(401, '{"error":"invalid_token"}');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer t2' } })
+        .get('/api/hoso/1')
+        .times(2)
+        .reply(200, '{}');
       const http = client(auth);
       const responses = await Promise.all([http.get('/1'), http.get('/1')]);
       expect(responses.map((r) => r.status)).toEqual([200, 200]);
@@ -120,8 +175,12 @@ describe('Upstream HTTP: the client a connector receives', () => {
     it('renews a token before it expires', async () => {
       token('short', 10);
       token('next');
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer short' } }).get('/api/hoso/1').reply(200, '{}');
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer next' } }).get('/api/hoso/1').reply(200, '{}');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer short' } })
+        .get('/api/hoso/1')
+        .reply(200, '{}');
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer next' } })
+        .get('/api/hoso/1')
+        .reply(200, '{}');
       const http = client(auth);
       await http.get('/1');
       // Within 30 s of expiry (the default renewal margin) the token is replaced.
@@ -129,8 +188,13 @@ describe('Upstream HTTP: the client a connector receives', () => {
     });
 
     it('reports refused client credentials as UPSTREAM_AUTH_FAILED', async () => {
-      nock('http://lgsp.upstream.test').post('/oauth2/token').reply(401, { error: 'invalid_client' });
-      await expect(client(auth).get('/1')).rejects.toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', retryable: false });
+      nock('http://lgsp.upstream.test')
+        .post('/oauth2/token')
+        .reply(401, { error: 'invalid_client' });
+      await expect(client(auth).get('/1')).rejects.toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        retryable: false,
+      });
     });
 
     it('reports a token answer without access_token as UPSTREAM_BAD_RESPONSE', async () => {
