@@ -95,7 +95,9 @@ export class RedisDossierCache implements DossierCache {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // quit() waits for replies; while Redis is away there are none to wait for.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   private key(code: string): string {

@@ -79,24 +79,25 @@ export function parseRegistration(
   );
   if (substitution.length > 0) return { ok: false, problems: substitution };
 
+  // The envelope and the kind's config are checked independently, so one run reports both.
   const envelope = registrationSchema.safeParse(resolved);
-  if (!envelope.success) return { ok: false, problems: describeZodIssues(file, envelope.error) };
-  const kind = options.kinds.get(envelope.data.kind);
-  if (kind === undefined) {
-    return {
-      ok: false,
-      problems: [
-        {
-          file,
-          path: 'kind',
-          message: `unknown connector kind "${envelope.data.kind}"; known kinds: ${[...options.kinds.keys()].join(', ')}`,
-        },
-      ],
-    };
+  const kindName = (resolved as { kind?: unknown } | null)?.kind;
+  const kind = typeof kindName === 'string' ? options.kinds.get(kindName) : undefined;
+  const problems = envelope.success ? [] : describeZodIssues(file, envelope.error);
+  if (kind === undefined && typeof kindName === 'string') {
+    problems.push({
+      file,
+      path: 'kind',
+      message: `unknown connector kind "${kindName}"; known kinds: ${[...options.kinds.keys()].join(', ')}`,
+    });
   }
-  const config = kind.configSchema.safeParse(envelope.data.config ?? {});
-  if (!config.success)
-    return { ok: false, problems: describeZodIssues(file, config.error, ['config']) };
+  const config = kind?.configSchema.safeParse((resolved as { config?: unknown }).config ?? {});
+  if (config !== undefined && !config.success) {
+    problems.push(...describeZodIssues(file, config.error, ['config']));
+  }
+  if (!envelope.success || kind === undefined || config === undefined || !config.success) {
+    return { ok: false, problems };
+  }
 
   const { id, name, description, coverage, upstream, cache } = envelope.data;
   return {

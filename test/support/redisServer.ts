@@ -25,10 +25,14 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts a throwaway redis-server on a free loopback port (no persistence) and waits for PONG. */
-export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
-  if (spawnSync('redis-server', ['--version']).error !== undefined)
+export async function startRedisServer(
+  extraArgs: readonly string[] = [],
+  fixedPort?: number,
+): Promise<RedisServer> {
+  if (spawnSync('redis-server', ['--version']).error !== undefined) {
     throw new Error(REDIS_INSTALL_HINT);
-  const port = await freePort();
+  }
+  const port = fixedPort ?? (await freePort());
   const child = spawn(
     'redis-server',
     [
