@@ -22,12 +22,13 @@ async function main(): Promise<void> {
       directoryFile: config.agencyDirectoryFile,
     });
   }
+  // One current and one closed-district code per system, so the first query shows routing too.
   const exampleCodes =
     samples === null
       ? []
       : [
-          ...samples.provincial.dataset.exampleCodes(1).slice(0, 4),
-          ...samples.ministry.dataset.exampleCodes(1).slice(0, 3),
+          ...pickExamples(samples.provincial.dataset.exampleCodes(1), ['.01.H56-', '.22.H56-']),
+          ...pickExamples(samples.ministry.dataset.exampleCodes(1), ['.20.G09-', '.G07-']),
         ];
   const gateway = await startGateway(config, {
     logger,
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     lines.push(
       `  Sample provincial REST system  ${samples.provincial.url}  (registration thanh-hoa-motcua)`,
       `  Sample ministry system         ${samples.ministry.url}  (registration bo-noi-vu-dvc)`,
-      `  Try: ${exampleCodes.slice(0, 2).join('  ')}`,
+      `  Try: ${[exampleCodes[0], exampleCodes[2]].join('  ')}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The first code containing each marker, in the markers' order. */
+function pickExamples(codes: readonly string[], markers: readonly string[]): string[] {
+  return markers.flatMap((marker) => codes.find((code) => code.includes(marker)) ?? []);
 }
 
 main().catch((error: unknown) => {

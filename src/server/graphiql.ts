@@ -46,8 +46,8 @@ export const GRAPHIQL_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-const DEFAULT_QUERY = `# Tra cứu hồ sơ — look up dossiers from the sample systems.
-# Codes from both bundled systems: run the query as it is, or change the codes.
+const DEFAULT_QUERY = `# Look up dossiers from both bundled sample systems: press Run, or change the codes
+# in Variables below. The closed district and ministry codes show routing by successor.
 query LookUp($codes: [String!]!) {
   dossiers(codes: $codes) {
     code
@@ -96,7 +96,9 @@ const INIT_SCRIPT = `(function () {
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
     defaultQuery: config.query,
-    defaultTabs: [{ query: config.query, variables: config.variables }],
+    // GraphiQL 3 takes initial variables from this prop only, not from defaultTabs.
+    variables: config.variables,
+    defaultEditorToolsVisibility: 'variables',
     shouldPersistHeaders: false,
   }));
 })();

@@ -24,15 +24,32 @@ describe('Cache: Redis shared by replicas, no personal data in keys', () => {
     const first = await startTestGateway({ samples, env });
     const second = await startTestGateway({ samples, env });
     try {
-      const codes = [...findCodes(samples.provincial.dataset, 2, (d) => d.status === 10), ...findCodes(samples.ministry.dataset, 2, (d) => d.status === 10)];
+      const codes = [
+        ...findCodes(samples.provincial.dataset, 2, (d) => d.status === 10),
+        ...findCodes(samples.ministry.dataset, 2, (d) => d.status === 10),
+      ];
       takeStats(samples.provincial);
       takeStats(samples.ministry);
       const fetched = await first.query<{ dossiers: any[] }>(QUERY, { codes });
-      expect(fetched.data?.dossiers.map((item) => item.dossier.source.cached)).toEqual([false, false, false, false]);
+      expect(fetched.data?.dossiers.map((item) => item.dossier.source.cached)).toEqual([
+        false,
+        false,
+        false,
+        false,
+      ]);
       const served = await second.query<{ dossiers: any[] }>(QUERY, { codes });
-      expect(served.data?.dossiers.map((item) => item.dossier.source.cached)).toEqual([true, true, true, true]);
-      expect(served.data?.dossiers.map((item) => item.dossier.source.fetchedAt)).toEqual(fetched.data?.dossiers.map((item) => item.dossier.source.fetchedAt));
-      expect(takeStats(samples.provincial).bulkCalls + takeStats(samples.ministry).bulkCalls).toBe(2);
+      expect(served.data?.dossiers.map((item) => item.dossier.source.cached)).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(served.data?.dossiers.map((item) => item.dossier.source.fetchedAt)).toEqual(
+        fetched.data?.dossiers.map((item) => item.dossier.source.fetchedAt),
+      );
+      expect(takeStats(samples.provincial).bulkCalls + takeStats(samples.ministry).bulkCalls).toBe(
+        2,
+      );
 
       const keys = (await redis.keys(`${prefix}*`)).sort();
       expect(keys).toEqual([...codes].sort().map((code) => `${prefix}dossier:v1:${code}`));
@@ -48,15 +65,25 @@ describe('Cache: Redis shared by replicas, no personal data in keys', () => {
 
   it('keeps answering from the systems when Redis is gone, and uses it again when it is back', async () => {
     const own = await startRedisServer();
-    const t = await startTestGateway({ samples, env: { REDIS_URL: own.url, REDIS_KEY_PREFIX: prefix } });
+    const t = await startTestGateway({
+      samples,
+      env: { REDIS_URL: own.url, REDIS_KEY_PREFIX: prefix },
+    });
     try {
       const [code] = findCodes(samples.ministry.dataset, 1, (d) => d.status === 9);
       await own.stop();
       const started = Date.now();
       const answer = await t.query<{ dossiers: any[] }>(QUERY, { codes: [code] });
-      expect(answer.data?.dossiers[0].dossier.source).toMatchObject({ connector: 'bo-noi-vu-dvc', cached: false });
+      expect(answer.data?.dossiers[0].dossier.source).toMatchObject({
+        connector: 'bo-noi-vu-dvc',
+        cached: false,
+      });
       expect(Date.now() - started).toBeLessThan(2000);
-      expect(t.logger.entries.some((entry) => entry.level === 'warn' && /Redis cache unavailable/.test(entry.message))).toBe(true);
+      expect(
+        t.logger.entries.some(
+          (entry) => entry.level === 'warn' && /Redis cache unavailable/.test(entry.message),
+        ),
+      ).toBe(true);
 
       // Redis comes back on the same address: the client reconnects by itself (within 2 s).
       const back = await startRedisServer([], own.port);

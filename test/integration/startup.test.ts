@@ -19,8 +19,14 @@ describe('Start-up: an invalid registration file stops it, nothing half register
   });
 
   it('refuses to start, naming the file, field and problem, and never opens its port', async () => {
-    await copyFile(join(SAMPLE_REGISTRATIONS, 'thanh-hoa-motcua.yaml'), join(folder, 'thanh-hoa-motcua.yaml'));
-    await writeFile(join(folder, 'broken.yaml'), 'id: Broken Id\nkind: rest-json\nname: x\ncoverage: { units: [H01] }\nupstream: { baseUrl: "http://127.0.0.1:1", timeoutMs: 10 }\nconfig: {}\n');
+    await copyFile(
+      join(SAMPLE_REGISTRATIONS, 'thanh-hoa-motcua.yaml'),
+      join(folder, 'thanh-hoa-motcua.yaml'),
+    );
+    await writeFile(
+      join(folder, 'broken.yaml'),
+      'id: Broken Id\nkind: rest-json\nname: x\ncoverage: { units: [H01] }\nupstream: { baseUrl: "http://127.0.0.1:1", timeoutMs: 10 }\nconfig: {}\n',
+    );
     const port = await freePort();
     const config = readConfig({ PORT: String(port), REGISTRATIONS_DIR: folder }, PROJECT_ROOT);
     const failure = await startGateway(config, {
@@ -30,16 +36,20 @@ describe('Start-up: an invalid registration file stops it, nothing half register
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigurationError);
     const message = (failure as Error).message;
-    expect(message).toContain(`${join(folder, 'broken.yaml')} → id: lower-case letters, digits and dashes`);
+    expect(message).toContain(
+      `${join(folder, 'broken.yaml')} → id: lower-case letters, digits and dashes`,
+    );
     expect(message).toContain('→ upstream.timeoutMs: Too small: expected number to be >=50');
     expect(message).toContain('→ config.lookup:');
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 
   it('reports every bad environment variable at once', () => {
-    expect(() => readConfig({ PORT: 'eighty', CACHE: 'disk', GATEWAY_MODE: 'production' }, PROJECT_ROOT)).toThrow(
-      /environment → PORT: .*\n.*environment → CACHE: .*/,
+    expect(() =>
+      readConfig({ PORT: 'eighty', CACHE: 'disk', GATEWAY_MODE: 'production' }, PROJECT_ROOT),
+    ).toThrow(/environment → PORT: .*\n.*environment → CACHE: .*/);
+    expect(() => readConfig({ GATEWAY_MODE: 'production' }, PROJECT_ROOT)).toThrow(
+      /REGISTRATIONS_DIR: required in production mode[\s\S]*AGENCY_DIRECTORY: required/,
     );
-    expect(() => readConfig({ GATEWAY_MODE: 'production' }, PROJECT_ROOT)).toThrow(/REGISTRATIONS_DIR: required in production mode[\s\S]*AGENCY_DIRECTORY: required/);
   });
 });

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './testGateway';
+
+export interface MainProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** The gateway's base URL, from the printed "GraphQL" line. */
+  url: string;
+  /** Codes printed after "Try:". */
+  exampleCodes: string[];
+  stop(): Promise<number | null>;
+}
+
+/** Runs `src/main.ts` as `npm start` does, in its own process, and waits for its URLs. */
+export async function runMain(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<MainProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'main.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const started = Date.now();
+  while (!/GraphQL\s+http:\/\/\S+\/graphql/.test(out)) {
+    if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`the gateway did not start:\n${out}\n${err}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const url = (/GraphQL\s+(http:\/\/\S+)\/graphql/.exec(out) as RegExpExecArray)[1] as string;
+  const exampleCodes = (/Try: (.*)/.exec(out)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    url,
+    exampleCodes,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
