@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../connectors/builtinKinds';
 import { startSampleSystems, type SampleSystems } from '../samples/startSampleSystems';
 import { readConfig } from './config/readConfig';
 import { ConfigurationError } from './errors/ConfigurationError';
 import { createLogger } from './logger';
+import { projectRoot } from './projectRoot';
 import { startGateway } from './startGateway';
 
 /**
@@ -11,7 +11,7 @@ import { startGateway } from './startGateway';
  * runs the embedded default: in-process cache, both sample systems on loopback, GraphiQL on.
  */
 async function main(): Promise<void> {
-  const config = readConfig(process.env, join(__dirname, '..'));
+  const config = readConfig(process.env, projectRoot());
   const logger = createLogger(config.logLevel);
 
   let samples: SampleSystems | null = null;

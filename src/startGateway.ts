@@ -6,6 +6,7 @@ import { RedisDossierCache } from './cache/RedisDossierCache';
 import type { GatewayConfig } from './config/readConfig';
 import { createSchema } from './graphql/createSchema';
 import { ConnectorRegistry } from './registry/ConnectorRegistry';
+import { projectRoot } from './projectRoot';
 import { loadRegistrationFiles } from './registry/loadRegistrationFiles';
 import { createGatewayServer, type GatewayServer } from './server/createGatewayServer';
 import { AgencyService } from './services/agencies/AgencyService';
@@ -54,7 +55,7 @@ export async function startGateway(
   const cache = await createCache(config, logger);
   const dossiers = new DossierService({ directory, registry, cache, logger, now });
   const agencies = new AgencyService(directory, registry, now);
-  const schema = createSchema(deps.schemaDir ?? join(__dirname, '..', 'schema'));
+  const schema = createSchema(deps.schemaDir ?? join(projectRoot(), 'schema'));
 
   const server = await createGatewayServer({
     schema,

@@ -50,20 +50,7 @@ export async function startMinistryNational(
   const stats = emptyStats();
   const faults = noFaults();
   const tokens = new Map<string, IssuedToken>();
-  const dataset = new SampleDataset({
-    level1: ['G09', 'G07'],
-    directoryFile: options.directoryFile,
-    procedures: MINISTRY_PROCEDURES,
-    size: options.size,
-    seed: options.seed + 1,
-    places: [
-      'phường Ba Đình, thành phố Hà Nội',
-      'phường Sài Gòn, Thành phố Hồ Chí Minh',
-      'phường Hải Châu, thành phố Đà Nẵng',
-      'phường Hạc Thành, tỉnh Thanh Hóa',
-    ],
-    fileBaseUrl: 'https://dichvucong.moha.example/files',
-  });
+  const dataset = ministryDataset(options);
   const record = (code: string) => {
     const dossier = dataset.get(code);
     return dossier === undefined
@@ -152,4 +139,26 @@ export async function startMinistryNational(
       for (const token of tokens.values()) token.usesLeft = calls;
     },
   };
+}
+
+/** The system's dossiers, without its server (benchmarks and tests find codes in it). */
+export function ministryDataset(options: {
+  size: number;
+  seed: number;
+  directoryFile: string;
+}): SampleDataset {
+  return new SampleDataset({
+    level1: ['G09', 'G07'],
+    directoryFile: options.directoryFile,
+    procedures: MINISTRY_PROCEDURES,
+    size: options.size,
+    seed: options.seed + 1,
+    places: [
+      'phường Ba Đình, thành phố Hà Nội',
+      'phường Sài Gòn, Thành phố Hồ Chí Minh',
+      'phường Hải Châu, thành phố Đà Nẵng',
+      'phường Hạc Thành, tỉnh Thanh Hóa',
+    ],
+    fileBaseUrl: 'https://dichvucong.moha.example/files',
+  });
 }

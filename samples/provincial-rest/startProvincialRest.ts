@@ -38,20 +38,7 @@ export async function startProvincialRest(
   const stats = emptyStats();
   const faults = noFaults();
   const base = { url: '' };
-  const dataset = new SampleDataset({
-    level1: ['H56'],
-    directoryFile: options.directoryFile,
-    procedures: PROVINCIAL_PROCEDURES,
-    size: options.size,
-    seed: options.seed,
-    places: [
-      'phường Hạc Thành, tỉnh Thanh Hóa',
-      'phường Đông Quang, tỉnh Thanh Hóa',
-      'xã Quảng Xương, tỉnh Thanh Hóa',
-      'phường Sầm Sơn, tỉnh Thanh Hóa',
-    ],
-    fileBaseUrl: 'https://motcua.thanhhoa.example/files',
-  });
+  const dataset = provincialDataset(options);
   const record = (code: string) => {
     const dossier = dataset.get(code);
     return dossier === undefined
@@ -105,4 +92,26 @@ export async function startProvincialRest(
   );
   base.url = running.url;
   return { ...running, dataset };
+}
+
+/** The system's dossiers, without its server (benchmarks and tests find codes in it). */
+export function provincialDataset(options: {
+  size: number;
+  seed: number;
+  directoryFile: string;
+}): SampleDataset {
+  return new SampleDataset({
+    level1: ['H56'],
+    directoryFile: options.directoryFile,
+    procedures: PROVINCIAL_PROCEDURES,
+    size: options.size,
+    seed: options.seed,
+    places: [
+      'phường Hạc Thành, tỉnh Thanh Hóa',
+      'phường Đông Quang, tỉnh Thanh Hóa',
+      'xã Quảng Xương, tỉnh Thanh Hóa',
+      'phường Sầm Sơn, tỉnh Thanh Hóa',
+    ],
+    fileBaseUrl: 'https://motcua.thanhhoa.example/files',
+  });
 }

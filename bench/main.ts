@@ -1,0 +1,293 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ministryDataset } from '../samples/ministry-national/startMinistryNational';
+import { provincialDataset } from '../samples/provincial-rest/startProvincialRest';
+import { DEFAULT_DIRECTORY_FILE } from '../samples/startSampleSystems';
+import type { SampleDataset } from '../samples/generator/SampleDataset';
+
+/**
+ * `npm run bench`: every server under test and the load generator (autocannon) run as separate
+ * processes on loopback; runs of the compared servers are interleaved (A B C D, A B C D, …) so that
+ * machine noise hits all of them; every answer is checked (a fast wrong answer fails the run).
+ *
+ * Settings: BENCH_SECONDS per run (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (50).
+ */
+const ROOT = join(__dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SIZE = 3000;
+const SEED = 2025;
+
+const children: ChildProcess[] = [];
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+}
+
+interface Scenario {
+  name: string;
+  url: string;
+  body: string;
+  expectBody?: string;
+  verify?: string;
+  results: LoadResult[];
+}
+
+function start(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(' ')} did not start:\n${output}`)),
+      30_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output, match });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult> {
+  const job = JSON.stringify({
+    url: scenario.url,
+    body: scenario.body,
+    connections: CONNECTIONS,
+    durationSeconds: seconds,
+    expectBody: scenario.expectBody,
+    verify: scenario.verify,
+  });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'load.ts'), job], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as LoadResult)
+        : reject(new Error(`load generator exited with ${code}`)),
+    );
+  });
+}
+
+async function post(url: string, body: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.text();
+}
+
+async function stats(
+  url: string,
+): Promise<{ bulkCalls: number; singleCalls: number; tokenRequests: number }> {
+  return (await fetch(`${url}/__sample/stats`)).json() as never;
+}
+
+function codesWith(dataset: SampleDataset, count: number, status: number): string[] {
+  const found: string[] = [];
+  for (const code of dataset.codes()) {
+    if (dataset.get(code)?.status === status) found.push(code);
+    if (found.length === count) break;
+  }
+  return found;
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+const LOOKUP_FIELDS =
+  'code procedureName agency { code name } status { value code label raw lossy } receivedAt dueAt finishedAt returnedAt applicant { name phone } source { connector fetchedAt cached routedVia }';
+
+async function main(): Promise<void> {
+  const samples = await start(
+    ['samples/main.ts'],
+    { SAMPLE_SIZE: String(SIZE), SAMPLE_SEED: String(SEED) },
+    /Example codes: .*\n/,
+  );
+  const variables = Object.fromEntries(
+    [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
+      m[1] as string,
+      m[2] as string,
+    ]),
+  );
+  const gatewayEnv = {
+    ...variables,
+    GATEWAY_MODE: 'production',
+    REGISTRATIONS_DIR: 'examples/registrations',
+    AGENCY_DIRECTORY: 'data/agencies.sample.yaml',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
+  const ready = /GraphQL\s+(http:\/\/\S+)\/graphql/;
+  const cachedGateway = (await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'memory' }, ready))
+    .match[1] as string;
+  const uncachedGateway = (await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'none' }, ready))
+    .match[1] as string;
+
+  const provincial = provincialDataset({
+    size: SIZE,
+    seed: SEED,
+    directoryFile: DEFAULT_DIRECTORY_FILE,
+  });
+  const ministry = ministryDataset({
+    size: SIZE,
+    seed: SEED,
+    directoryFile: DEFAULT_DIRECTORY_FILE,
+  });
+  const [lookupCode] = codesWith(provincial, 1, 10);
+  const batchCodes = [...codesWith(provincial, 25, 10), ...codesWith(ministry, 25, 10)];
+  const lookupBody = JSON.stringify({
+    query: `{ dossier(code: "${lookupCode}") { ${LOOKUP_FIELDS} } }`,
+  });
+  const batchBody = JSON.stringify({
+    query: `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${LOOKUP_FIELDS} } error { code } } }`,
+    variables: { codes: batchCodes },
+  });
+
+  // A cold 50-code batch: wall time and the upstream calls it made (one per system here).
+  const before = [
+    await stats(variables.SAMPLE_REST_URL as string),
+    await stats(variables.SAMPLE_MINISTRY_URL as string),
+  ];
+  const coldStarted = performance.now();
+  const cold = JSON.parse(await post(`${cachedGateway}/graphql`, batchBody)) as {
+    data: { dossiers: Array<{ error: unknown }> };
+  };
+  const coldMs = performance.now() - coldStarted;
+  const after = [
+    await stats(variables.SAMPLE_REST_URL as string),
+    await stats(variables.SAMPLE_MINISTRY_URL as string),
+  ];
+  const coldCalls = after.reduce(
+    (sum, s, i) => sum + s.bulkCalls - (before[i] as typeof s).bulkCalls,
+    0,
+  );
+  if (cold.data.dossiers.some((item) => item.error !== null))
+    throw new Error('the cold batch answered errors');
+
+  // Warm the cache, then take the exact bytes of the cached answers.
+  await post(`${cachedGateway}/graphql`, lookupBody);
+  const lookupBytes = await post(`${cachedGateway}/graphql`, lookupBody);
+  const batchBytes = await post(`${cachedGateway}/graphql`, batchBody);
+  if (!lookupBytes.includes('"cached":true') || !lookupBytes.includes(lookupCode as string))
+    throw new Error(`unexpected cached answer: ${lookupBytes}`);
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const bytesFile = join(ROOT, 'bench', 'results', 'cached-lookup.json');
+  writeFileSync(bytesFile, lookupBytes);
+  const reference = (
+    await start(['bench/referenceServer.ts', bytesFile], {}, /REFERENCE (http:\/\/\S+)\n/)
+  ).match[1] as string;
+  if ((await post(reference, lookupBody)) !== lookupBytes)
+    throw new Error('the reference does not answer the same bytes');
+
+  const scenarios: Scenario[] = [
+    {
+      name: 'reference: bare node:http, same bytes',
+      url: reference,
+      body: lookupBody,
+      expectBody: lookupBytes,
+      results: [],
+    },
+    {
+      name: 'cached lookup (embedded LRU)',
+      url: `${cachedGateway}/graphql`,
+      body: lookupBody,
+      expectBody: lookupBytes,
+      results: [],
+    },
+    {
+      name: 'uncached lookup (through to the REST system)',
+      url: `${uncachedGateway}/graphql`,
+      body: lookupBody,
+      verify: `lookup:${lookupCode}`,
+      results: [],
+    },
+    {
+      name: '50-code batch over two systems (cached)',
+      url: `${cachedGateway}/graphql`,
+      body: batchBody,
+      expectBody: batchBytes,
+      results: [],
+    },
+  ];
+
+  process.stdout.write(`Warm-up (${Math.min(2, SECONDS)} s each)…\n`);
+  for (const scenario of scenarios) await runLoad(scenario, Math.min(2, SECONDS));
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    for (const scenario of scenarios) {
+      const result = await runLoad(scenario, SECONDS);
+      scenario.results.push(result);
+      process.stdout.write(
+        `round ${round}  ${scenario.name.padEnd(48)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${result.p99} ms\n`,
+      );
+    }
+  }
+
+  const referenceRps = median(scenarios[0]?.results.map((r) => r.requestsPerSecond) ?? []);
+  const failures = scenarios.flatMap((s) =>
+    s.results
+      .filter((r) => r.errors + r.timeouts + r.non2xx + r.mismatches > 0)
+      .map((r) => `${s.name}: ${JSON.stringify(r)}`),
+  );
+  const rows = scenarios.map((s) => {
+    const rps = median(s.results.map((r) => r.requestsPerSecond));
+    const checked = s.results.reduce((sum, r) => sum + r.total, 0);
+    return `| ${s.name} | ${rps.toFixed(0)} | ${median(s.results.map((r) => r.p50))} | ${median(s.results.map((r) => r.p99))} | ${((rps / referenceRps) * 100).toFixed(1)} % | ${checked} |`;
+  });
+  const report = [
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${CONNECTIONS} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s; medians.`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | of reference | answers checked |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `Cold 50-code batch (25 + 25 codes, empty cache): ${coldMs.toFixed(0)} ms, ${coldCalls} upstream calls (one per system: bulk maxima 50 and 100).`,
+  ].join('\n');
+  writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), `${report}\n`);
+  process.stdout.write(`\n${report}\n`);
+  if (failures.length > 0) throw new Error(`wrong or failed answers:\n${failures.join('\n')}`);
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill('SIGTERM');
+  });

@@ -1,0 +1,44 @@
+import { startSampleSystems } from './startSampleSystems';
+
+/**
+ * `npm run samples`: both sample systems as their own process, for benchmarks or for a gateway
+ * started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT (default 0: free ports),
+ * SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default 2025).
+ */
+async function main(): Promise<void> {
+  const number = (name: string, fallback: number): number => {
+    const value = Number(process.env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`${name} must be a whole number, got ${process.env[name]}`);
+    return value;
+  };
+  const systems = await startSampleSystems({
+    restPort: number('SAMPLE_REST_PORT', 0),
+    ministryPort: number('SAMPLE_MINISTRY_PORT', 0),
+    size: number('SAMPLE_SIZE', 3000),
+    seed: number('SAMPLE_SEED', 2025),
+  });
+  const lines = [
+    `Sample provincial REST system  ${systems.provincial.url}`,
+    `Sample ministry system         ${systems.ministry.url}`,
+    '',
+    'Variables for the registration files in examples/registrations:',
+    ...Object.entries(systems.variables).map(([name, value]) => `  export ${name}=${value}`),
+    '',
+    `Example codes: ${[...systems.provincial.dataset.exampleCodes(1).slice(0, 2), ...systems.ministry.dataset.exampleCodes(1).slice(0, 2)].join('  ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const stop = () => {
+    systems.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+});
