@@ -1,9 +1,8 @@
-import { DateTime } from 'luxon';
-import { VIETNAM_ZONE } from '../../../connectors/shared/parseUpstreamDate';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
+import { vietnamDate } from '../vietnamTime';
 import { isValidOn, type Agency, type AgencyDirectory, type AgencyFilter } from './AgencyDirectory';
 
 export interface AgencyPage {
@@ -94,6 +93,6 @@ export class AgencyService {
   }
 
   private today(): string {
-    return DateTime.fromJSDate(this.now()).setZone(VIETNAM_ZONE).toISODate() as string;
+    return vietnamDate(this.now());
   }
 }

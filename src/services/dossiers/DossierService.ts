@@ -1,8 +1,6 @@
 import DataLoader from 'dataloader';
-import { DateTime } from 'luxon';
 import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
-import { VIETNAM_ZONE } from '../../../connectors/shared/parseUpstreamDate';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
@@ -10,6 +8,7 @@ import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import { routeDossierCode, type Route } from '../routing/routeDossierCode';
 import { ttlFor } from './cachePolicy';
 import { maskDossier } from './maskDossier';
+import { vietnamDate, vietnamIso } from '../vietnamTime';
 
 /** Where an answer came from (ARCHITECTURE.md "Freshness": absolute times, never an age). */
 export interface DossierSource {
@@ -74,7 +73,7 @@ export class DossierLookup {
     private readonly call: CallContext,
     private readonly policy: ViewPolicy,
   ) {
-    this.today = DateTime.fromJSDate(deps.now()).setZone(VIETNAM_ZONE).toISODate() as string;
+    this.today = vietnamDate(deps.now());
   }
 
   /** Looks one code up. Synchronous up to `DataLoader.load`, so calls in one tick share a batch. */
@@ -143,7 +142,7 @@ export class DossierLookup {
     if (missing.length === 0) return results as UpstreamResult[];
 
     const outcomes = await runtime.getDossiers(missing, this.call);
-    const fetchedAt = DateTime.fromJSDate(this.deps.now()).setZone(VIETNAM_ZONE).toISO() as string;
+    const fetchedAt = vietnamIso(this.deps.now());
     const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
     const byCode = new Map<string, UpstreamResult>();
     missing.forEach((code, index) => {

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { canonicalAgencyCode, isAgencyCode } from '../agencies/agencyCode';
 
 /**
@@ -26,9 +25,15 @@ export function parseStandardDossierCode(code: string): StandardDossierCode | nu
   if (match === null) return null;
   const [, agency, yyMMdd] = match as unknown as [string, string, string];
   if (!isAgencyCode(agency)) return null;
-  const date = DateTime.fromFormat(`20${yyMMdd}`, 'yyyyMMdd');
-  if (!date.isValid) return null;
-  return { agencyCode: canonicalAgencyCode(agency), date: date.toISODate() as string };
+  const year = 2000 + Number(yyMMdd.slice(0, 2));
+  const month = Number(yyMMdd.slice(2, 4));
+  const day = Number(yyMMdd.slice(4, 6));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  return { agencyCode: canonicalAgencyCode(agency), date: `${year}-${yyMMdd.slice(2, 4)}-${yyMMdd.slice(4, 6)}` };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** Quotes an input for an error message, shortened so a flood of bytes is not echoed back. */
