@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
 import { ConfigurationError } from '../../src/errors/ConfigurationError';
-import { loadRegistrationFiles } from '../../src/registry/loadRegistrationFiles';
-import { SAMPLE_REGISTRATIONS } from '../support/testGateway';
+import { loadRegistrationFiles, parseRegistration } from '../../src/registry/loadRegistrationFiles';
+import { PROJECT_ROOT, SAMPLE_REGISTRATIONS } from '../support/testGateway';
 
 const variables = {
   SAMPLE_REST_URL: 'http://127.0.0.1:1',
@@ -127,4 +128,24 @@ describe('Registration files: all valid or nothing registered', () => {
       /^a\.yaml config\.mapping\.status: JSONata syntax error/,
     );
   });
+});
+
+describe('Registration docs: every example in the README and the Vietnamese guide is valid', () => {
+  const documents = ['README.md', join('docs', 'huong-dan-dang-ky-ket-noi.md')];
+  for (const document of documents) {
+    it(`${document}: its registration examples load`, () => {
+      const text = readFileSync(join(PROJECT_ROOT, document), 'utf8');
+      const examples = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)]
+        .map((m) => m[1] as string)
+        .filter((block) => /^kind:/m.test(block));
+      expect(examples.length).toBeGreaterThan(0);
+      for (const example of examples) {
+        const result = parseRegistration(example, document, {
+          kinds: BUILTIN_KINDS,
+          variables: { ...variables, TINH_X_API_KEY: 'k' },
+        });
+        expect(result.ok ? [] : result.problems).toEqual([]);
+      }
+    });
+  }
 });

@@ -29,7 +29,10 @@ export function parseStandardDossierCode(code: string): StandardDossierCode | nu
   const month = Number(yyMMdd.slice(2, 4));
   const day = Number(yyMMdd.slice(4, 6));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  return { agencyCode: canonicalAgencyCode(agency), date: `${year}-${yyMMdd.slice(2, 4)}-${yyMMdd.slice(4, 6)}` };
+  return {
+    agencyCode: canonicalAgencyCode(agency),
+    date: `${year}-${yyMMdd.slice(2, 4)}-${yyMMdd.slice(4, 6)}`,
+  };
 }
 
 function daysInMonth(year: number, month: number): number {
