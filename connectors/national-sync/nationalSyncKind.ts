@@ -35,13 +35,26 @@ function withNationalDefaults(input: unknown): unknown {
         ? { single: { ...NATIONAL_DEFAULTS.single, ...lookup.single } }
         : {}),
     },
-    mapping: { ...NATIONAL_MAPPING, ...mapping },
+    // Deep: overriding `applicant.address` keeps the preset applicant name, phone and ids.
+    mapping: mergeDeep(NATIONAL_MAPPING as unknown as Record<string, unknown>, mapping),
     statuses: {
       map: Object.fromEntries(NATIONAL_STATUS_CODES.map((code) => [String(code), code])),
       ...statuses,
     },
     dates: { formats: ['yyyyMMddHHmmss'], ...(isObject(input.dates) ? input.dates : {}) },
   };
+}
+
+function mergeDeep(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const preset = merged[key];
+    merged[key] = isObject(preset) && isObject(value) ? mergeDeep(preset, value) : value;
+  }
+  return merged;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

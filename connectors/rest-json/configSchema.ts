@@ -10,7 +10,11 @@ const expression = z.string().superRefine((source, ctx) => {
 const path = z
   .string()
   .regex(/^\/[^\s]*$/, 'a path relative to the base URL, starting with "/" (no scheme or host)')
-  .refine((value) => !value.startsWith('//'), 'a path, not a protocol-relative URL');
+  .refine((value) => !value.startsWith('//'), 'a path, not a protocol-relative URL')
+  .refine(
+    (value) => !value.split(/[/?#]/).some((segment) => segment === '..' || segment === '.'),
+    'a path without "." or ".." segments',
+  );
 
 /** One call that takes many codes and answers many records. */
 const bulkSchema = z.strictObject({

@@ -10,7 +10,7 @@ import type {
 import { ConnectorError, isConnectorError } from '../ConnectorError';
 import type { NationalDossier } from '../model';
 import { compileMapping, type CompiledMapping } from '../shared/dossierMapping';
-import { errorForStatus, mapWithConcurrency, parseJsonBody } from '../shared/http';
+import { createLimiter, errorForStatus, parseJsonBody } from '../shared/http';
 import {
   normaliseDossier,
   UnreadableRecordError,
@@ -37,9 +37,11 @@ class RestJsonConnector implements Connector {
   private readonly tables: NormalisationTables;
   private readonly bulk: BulkCall | undefined;
   private readonly single: SingleCall | undefined;
+  /** Single lookups in flight for this connector, across all gateway requests. */
+  private readonly limit: ReturnType<typeof createLimiter>;
 
   constructor(
-    private readonly config: RestJsonConfig,
+    config: RestJsonConfig,
     private readonly deps: ConnectorDeps,
   ) {
     const limits = { timeoutMs: config.limits.mappingTimeoutMs, maxDepth: 200 };
@@ -62,6 +64,7 @@ class RestJsonConnector implements Connector {
       record: compile(single.record),
       notFoundWhen: single.notFoundWhen === undefined ? undefined : compile(single.notFoundWhen),
     };
+    this.limit = createLimiter(config.lookup.concurrency);
     this.capabilities = {
       dossierLookup: { maxBatch: bulk?.maxBatch ?? config.lookup.concurrency * 4 },
     };
@@ -78,8 +81,8 @@ class RestJsonConnector implements Connector {
       return answers.flat();
     }
     const single = this.single as SingleCall;
-    return mapWithConcurrency(codes, this.config.lookup.concurrency, (code) =>
-      this.singleLookup(single, code, call),
+    return Promise.all(
+      codes.map((code) => this.limit(() => this.singleLookup(single, code, call))),
     );
   }
 
@@ -104,9 +107,18 @@ class RestJsonConnector implements Connector {
       if (single.notFoundWhen !== undefined && (await single.notFoundWhen(body)) === true) {
         return null;
       }
-      const record = await single.record(body);
-      if (record === undefined || record === null) return null;
-      const dossier = await this.toDossier(record);
+      const selected = await single.record(body);
+      if (selected === undefined || selected === null) return null;
+      // Several records where one was asked for: mapping them together would mix dossiers.
+      if (Array.isArray(selected) && selected.length !== 1) {
+        return selected.length === 0
+          ? null
+          : new ConnectorError(
+              'UPSTREAM_BAD_RESPONSE',
+              `${what}: upstream answered ${selected.length} records for one code`,
+            );
+      }
+      const dossier = await this.toDossier(Array.isArray(selected) ? selected[0] : selected);
       if (dossier.code !== code) {
         return new ConnectorError(
           'UPSTREAM_BAD_RESPONSE',
@@ -142,7 +154,16 @@ class RestJsonConnector implements Connector {
       const failed = errorForStatus(response, what);
       if (failed !== null) return codes.map(() => failed);
       const selected = await bulk.records(parseJsonBody(response, what));
-      records = selected === undefined || selected === null ? [] : [selected].flat();
+      // No list at all (an error-shaped answer such as {"error_code":"-1"}) is not "none found".
+      if (selected === undefined || selected === null) {
+        const failed = new ConnectorError(
+          'UPSTREAM_BAD_RESPONSE',
+          `${what}: the answer has no list of records where config.lookup.bulk.records points`,
+          { httpStatus: response.status },
+        );
+        return codes.map(() => failed);
+      }
+      records = [selected].flat();
     } catch (error) {
       const failed = this.asConnectorError(error, what);
       return codes.map(() => failed);
@@ -157,8 +178,15 @@ class RestJsonConnector implements Connector {
       const result = await this.tryDossier(record, what);
       if (result.code === null) {
         unattributed += 1;
-      } else if (wanted.has(result.code) && !found.has(result.code)) {
-        found.set(result.code, result.value);
+      } else if (wanted.has(result.code)) {
+        // The first readable record for a code wins over an unreadable one.
+        const earlier = found.get(result.code);
+        if (
+          earlier === undefined ||
+          (earlier instanceof ConnectorError && !(result.value instanceof ConnectorError))
+        ) {
+          found.set(result.code, result.value);
+        }
       }
     }
     if (unattributed > 0) {

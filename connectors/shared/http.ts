@@ -41,20 +41,24 @@ export function parseJsonBody(response: AxiosResponse, what: string): unknown {
   }
 }
 
-/** Runs `task` over `items` with at most `limit` in flight, keeping order. */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T, index);
+/**
+ * A limit on tasks in flight, shared by every call that holds it: one per connector keeps a
+ * fragile upstream at `limit` concurrent requests however many gateway requests arrive.
+ */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    active -= 1;
+    waiting.shift()?.();
+  };
+  return async (task) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      release();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

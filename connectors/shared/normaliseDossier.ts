@@ -7,7 +7,7 @@ import type {
   StatusValue,
 } from '../model';
 import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
-import { mapStatus, type StatusTable } from './statusTable';
+import { mapStatus, tableKey, type StatusTable } from './statusTable';
 import { normaliseText } from './text';
 
 /** The value tables a registration declares beside its mapping expressions. */
@@ -175,7 +175,7 @@ class FieldReader {
   channel(from: Raw, key: string): ChannelValue | null {
     const raw = this.identifier(from, key);
     if (raw === null) return null;
-    const code = this.tables.channels.get(raw.toLowerCase()) ?? null;
+    const code = this.tables.channels.get(tableKey(raw)) ?? null;
     if (code === null)
       this.warn(key, `channel "${raw}" is not in the registration's channel table`);
     return { code, raw };
@@ -184,7 +184,7 @@ class FieldReader {
   applicantType(from: Raw, key: string, at: string): ApplicantTypeCode | null {
     const raw = this.identifier(from, key, at);
     if (raw === null) return null;
-    const code = this.tables.applicantTypes.get(raw.toLowerCase()) ?? null;
+    const code = this.tables.applicantTypes.get(tableKey(raw)) ?? null;
     if (code === null) this.warn(`${at}${key}`, `applicant type "${raw}" is not in the table`);
     return code;
   }

@@ -115,8 +115,9 @@ function parseFast(text: string, format: FastFormat, zone: Zone): DateTime | nul
   format.fields.forEach((field, index) => {
     fields[field] = Number(match[index + 1]);
   });
+  if (fields.hour > 23 || fields.minute > 59 || fields.second > 59) return null;
   const parsed = DateTime.fromObject(fields, { zone });
-  // fromObject rolls nothing over but accepts only real dates: 31/02 or 25:61 are invalid.
+  // fromObject refuses 31/02; hours are checked above because it would roll 24:00 over.
   return parsed.isValid ? parsed : null;
 }
 

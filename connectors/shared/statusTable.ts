@@ -26,7 +26,7 @@ export function createStatusTable(
 ): StatusTable {
   return {
     map: new Map(
-      Object.entries(entries).map(([raw, code]) => [keyOf(raw), code as NationalStatusCode]),
+      Object.entries(entries).map(([raw, code]) => [tableKey(raw), code as NationalStatusCode]),
     ),
     lossy: new Map(
       Object.entries(lossy).map(([code, mayBe]) => [
@@ -39,7 +39,7 @@ export function createStatusTable(
 
 /** Maps one upstream status; an unmapped value keeps its raw text and is marked lossy. */
 export function mapStatus(raw: string, table: StatusTable): StatusValue {
-  const code = table.map.get(keyOf(raw)) ?? null;
+  const code = table.map.get(tableKey(raw)) ?? null;
   if (code === null) return { code: null, raw, lossy: true, mayBe: [] };
   const others = table.lossy.get(code);
   if (others === undefined) return { code, raw, lossy: false, mayBe: [] };
@@ -47,6 +47,7 @@ export function mapStatus(raw: string, table: StatusTable): StatusValue {
   return { code, raw, lossy: true, mayBe };
 }
 
-function keyOf(raw: string): string {
-  return raw.trim().toLowerCase();
+/** Values compare as NFC, trimmed, lower case: "Đang xử lý" sent decomposed still matches. */
+export function tableKey(raw: string): string {
+  return raw.normalize('NFC').trim().toLowerCase();
 }

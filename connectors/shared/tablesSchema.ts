@@ -12,7 +12,7 @@ import {
   checkDateFormat,
   type DateParsing,
 } from './parseUpstreamDate';
-import { createStatusTable } from './statusTable';
+import { createStatusTable, tableKey } from './statusTable';
 
 /**
  * Config schemas for the value tables every declarative kind shares: statuses, channels,
@@ -38,7 +38,7 @@ const valueTable = <T extends number>(max: number) =>
     .record(z.string(), z.number().int().min(1).max(max))
     .transform(
       (entries) =>
-        new Map(Object.entries(entries).map(([raw, code]) => [raw.toLowerCase(), code as T])),
+        new Map(Object.entries(entries).map(([raw, code]) => [tableKey(raw), code as T])),
     );
 
 export const datesSchema = z

@@ -183,7 +183,18 @@ export function defineConnectorConformanceSuite(
 
     it('calls nothing outside the configured base URL', async () => {
       subject.intercept(scope, known, 0);
-      await connector().getDossiers([...CODES, UNKNOWN], call());
+      const unmatched: string[] = [];
+      const onNoMatch = (request: { href?: string; path?: string }) =>
+        unmatched.push(request.href ?? request.path ?? '?');
+      nock.emitter.on('no match', onNoMatch);
+      try {
+        const results = await connector().getDossiers([...CODES, UNKNOWN], call());
+        // Every call went through the interceptors under the base URL: no error, nothing unmatched.
+        expect(results.map(codeOf)).toEqual([...CODES, null]);
+        expect(unmatched).toEqual([]);
+      } finally {
+        nock.emitter.removeListener('no match', onNoMatch);
+      }
       expect(seen.length).toBeGreaterThan(0);
       const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
       for (const url of seen) {

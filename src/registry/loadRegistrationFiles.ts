@@ -40,7 +40,17 @@ export async function loadRegistrationFiles(
   const registrations: Registration[] = [];
   for (const name of files) {
     const file = join(folder, name);
-    const text = await readFile(file, 'utf8');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      problems.push({
+        file,
+        path: '',
+        message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      });
+      continue;
+    }
     const result = parseRegistration(text, file, options);
     if (result.ok) registrations.push(result.registration);
     else problems.push(...result.problems);
@@ -61,14 +71,16 @@ export function parseRegistration(
 ): Parsed {
   let document: unknown;
   try {
-    document = parseYaml(text, { prettyErrors: true });
+    document = parseYaml(text, { prettyErrors: false });
   } catch (error) {
-    return {
-      ok: false,
-      problems: [
-        { file, path: '', message: `not valid YAML or JSON: ${(error as Error).message}` },
-      ],
-    };
+    // Position only: the parser's text quotes the offending line, and a line may hold a secret.
+    const offset = (error as { pos?: [number, number] }).pos?.[0];
+    const before = offset === undefined ? undefined : text.slice(0, offset).split('\n');
+    const where =
+      before === undefined
+        ? ''
+        : ` at line ${before.length}, column ${(before.at(-1) as string).length + 1}`;
+    return { ok: false, problems: [{ file, path: '', message: `not valid YAML or JSON${where}` }] };
   }
   const substitution: ConfigurationProblem[] = [];
   const resolved = substitute(
@@ -152,7 +164,9 @@ function substitute(
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(REFERENCE, (_whole, name: string, fallback: string | undefined) => {
-      const found = variables[name] ?? fallback;
+      // As in the shell, an empty variable counts as unset.
+      const value = variables[name];
+      const found = value === undefined || value === '' ? fallback : value;
       if (found === undefined) {
         report(path, `refers to \${${name}}, which is not set`);
         return '';

@@ -62,7 +62,12 @@ export const registrationSchema = z.strictObject({
   description: z.string().optional(),
   coverage: coverageSchema,
   upstream: z.strictObject({
-    baseUrl: z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: 'an absolute http(s) URL' })
+      .refine(
+        (url) => new URL(url).username === '' && new URL(url).password === '',
+        'no user or password in the URL; put credentials in upstream.auth',
+      ),
     auth: upstreamAuthSchema.default({ type: 'none' }),
     /** Per-call timeout. Default 3000 ms. */
     timeoutMs: z.number().int().min(50).max(60_000).default(3000),

@@ -23,6 +23,10 @@ export interface UpstreamHttpOptions {
 interface GuardedConfig extends InternalAxiosRequestConfig {
   authHeaders?: Record<string, string>;
   authRetried?: boolean;
+  /** The caller's signal (the request budget), kept apart from this call's own deadline. */
+  callerSignal?: AbortSignal;
+  /** This call's deadline: `timeoutMs` from sending, however slowly the answer trickles in. */
+  deadline?: AbortSignal;
 }
 
 /**
@@ -60,19 +64,31 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     allowAbsoluteUrls: false,
   });
 
+  const shownBase = withoutCredentials(options.baseUrl);
   http.interceptors.request.use(async (config: GuardedConfig) => {
     const target = new URL(http.getUri(config));
+    // Decoded, so that an encoded `..%2F` cannot climb out on an upstream that decodes it.
+    const segments = target.pathname.split('/').flatMap((part) => safeDecode(part).split(/[\\/]/));
     if (
       typeof config.url !== 'string' ||
       !config.url.startsWith('/') ||
       target.origin !== base.origin ||
-      !`${target.pathname}/`.startsWith(basePath)
+      !`${target.pathname}/`.startsWith(basePath) ||
+      segments.some((segment) => segment === '..' || segment === '.')
     ) {
       throw new TypeError(
-        `${options.connectorId}: request path ${JSON.stringify(config.url)} leaves the base URL ${options.baseUrl}`,
+        `${options.connectorId}: request path ${JSON.stringify(config.url)} leaves the base URL ${shownBase}`,
       );
     }
-    const { headers, params } = await authenticator.credentials(config.signal as AbortSignal);
+    // axios' own timeout only fires while the socket is idle; an upstream dripping one byte at a
+    // time would hold the call for ever. The deadline below bounds the whole call.
+    config.callerSignal ??= (config.signal as AbortSignal | undefined) ?? undefined;
+    config.deadline = AbortSignal.timeout(options.timeoutMs);
+    config.signal =
+      config.callerSignal === undefined
+        ? config.deadline
+        : AbortSignal.any([config.callerSignal, config.deadline]);
+    const { headers, params } = await authenticator.credentials(config.callerSignal);
     config.headers.set(headers);
     config.params = { ...(config.params as Record<string, string> | undefined), ...params };
     config.authHeaders = headers;
@@ -96,6 +112,19 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
   return http;
 }
 
+/** A URL as it may appear in messages and logs: user and password removed. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -117,9 +146,14 @@ export function transportError(error: unknown, what: string): unknown {
     });
   }
   if (code === 'ERR_CANCELED') {
-    return new ConnectorError('UPSTREAM_TIMEOUT', `${what}: the request's time budget ran out`, {
-      cause: error,
-    });
+    const ownDeadline = (error.config as GuardedConfig | undefined)?.deadline?.aborted === true;
+    return new ConnectorError(
+      'UPSTREAM_TIMEOUT',
+      ownDeadline
+        ? `${what}: no complete answer within the call's timeout`
+        : `${what}: the request's time budget ran out`,
+      { cause: error },
+    );
   }
   if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || /maxContentLength/.test(error.message)) {
     return new ConnectorError(

@@ -83,6 +83,7 @@ function staticCredentials(
 
 interface Token {
   value: string;
+  issuedAt: number;
   expiresAt: number;
 }
 
@@ -102,7 +103,9 @@ class ClientCredentials implements Authenticator {
   ) {}
 
   async credentials(signal?: AbortSignal) {
-    const token = await this.current(signal);
+    // The token fetch is shared by every waiting call, so it never runs on one caller's signal:
+    // each caller stops waiting when its own budget ends, the fetch goes on for the others.
+    const token = await untilAborted(this.current(), signal);
     return { headers: { Authorization: `Bearer ${token.value}` }, params: {} };
   }
 
@@ -113,18 +116,22 @@ class ClientCredentials implements Authenticator {
     return true;
   }
 
-  private current(signal?: AbortSignal): Promise<Token> {
-    const renewAt = (token: Token) => token.expiresAt - this.auth.renewBeforeExpirySeconds * 1000;
+  private current(): Promise<Token> {
+    // Renew ahead of expiry, but never more than half a lifetime ahead: a token that lives less
+    // than the margin would otherwise be renewed on every call.
+    const renewAt = (token: Token) =>
+      token.expiresAt -
+      Math.min(this.auth.renewBeforeExpirySeconds * 1000, (token.expiresAt - token.issuedAt) / 2);
     if (this.token !== undefined && this.now() < renewAt(this.token)) {
       return Promise.resolve(this.token);
     }
-    this.pending ??= this.fetch(signal).finally(() => {
+    this.pending ??= this.fetch().finally(() => {
       this.pending = undefined;
     });
     return this.pending;
   }
 
-  private async fetch(signal?: AbortSignal): Promise<Token> {
+  private async fetch(): Promise<Token> {
     const what = 'token request';
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (this.auth.scope !== undefined) form.set('scope', this.auth.scope);
@@ -141,7 +148,7 @@ class ClientCredentials implements Authenticator {
     }
     const response = await this.http.post<string>(this.auth.tokenUrl, form.toString(), {
       headers,
-      signal,
+      signal: AbortSignal.timeout(this.http.defaults.timeout ?? 3000),
     });
     const failed = errorForStatus(response, what);
     if (failed !== null) {
@@ -155,11 +162,40 @@ class ClientCredentials implements Authenticator {
       throw new ConnectorError('UPSTREAM_BAD_RESPONSE', `${what}: the answer has no access_token`);
     }
     const lifetime = Number(body.expires_in ?? 300);
+    const issuedAt = this.now();
     const token = {
       value: body.access_token,
-      expiresAt: this.now() + (Number.isFinite(lifetime) ? lifetime : 300) * 1000,
+      issuedAt,
+      expiresAt: issuedAt + (Number.isFinite(lifetime) && lifetime > 0 ? lifetime : 300) * 1000,
     };
     this.token = token;
     return token;
   }
+}
+
+/** Waits for `promise` unless `signal` aborts first, then rejects as a timeout. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(budgetSpent());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(budgetSpent());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function budgetSpent(): ConnectorError {
+  return new ConnectorError(
+    'UPSTREAM_TIMEOUT',
+    "token request: the request's time budget ran out while waiting for a token",
+  );
 }

@@ -7,6 +7,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../../connectors/contract';
 import type { GatewayContext } from '../graphql/GatewayContext';
+import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
+import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
 import { createErrorFormatter } from './formatError';
 import { GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql';
 
@@ -49,6 +51,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      dossierCodeLimitPlugin({ maxCodes: MAX_CODES_PER_OPERATION }),
     ],
   });
   await apollo.start();

@@ -239,15 +239,26 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
     });
   });
 
-  it('refuses more than 500 codes in one list', async () => {
-    const answer = await t.query(
-      `query ($codes: [String!]!) { dossiers(codes: $codes) { code } }`,
-      { codes: Array.from({ length: 501 }, (_, i) => `x${i}`) },
-    );
-    expect(answer.errors?.[0]).toMatchObject({
-      message: expect.stringContaining('at most 500 codes'),
+  it('refuses more than 500 codes in one operation, counting lists and aliased fields together, before calling anyone', async () => {
+    const list = await t.query(`query ($codes: [String!]!) { dossiers(codes: $codes) { code } }`, {
+      codes: Array.from({ length: 501 }, (_, i) => `x${i}`),
+    });
+    expect(list.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('asks for 501 dossier codes; at most 500 per operation'),
       extensions: { code: 'BAD_USER_INPUT' },
     });
+    const codes = findCodes(t.samples.provincial.dataset, 201, (d) => d.status === 4);
+    const aliases = Array.from(
+      { length: 300 },
+      (_, i) => `a${i}: dossier(code: "${codes[i % codes.length]}") { code }`,
+    ).join(' ');
+    const mixed = await t.query(
+      `query ($codes: [String!]!) { dossiers(codes: $codes) { code } ...more } fragment more on Query { ${aliases} }`,
+      { codes },
+    );
+    expect(mixed.errors?.[0]?.message).toContain('asks for 501 dossier codes');
+    expect(mixed.data).toBeUndefined();
+    expect(takeStats(t.samples.provincial).codesRequested).toBe(0);
   });
 
   it('fails only the unreadable record of a bulk answer', async () => {

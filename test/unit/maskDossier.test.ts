@@ -1,6 +1,8 @@
+import type { NationalDossier } from '../../connectors/model';
 import {
   keepDigits,
   maskAddress,
+  maskDossier,
   maskEmail,
   maskName,
 } from '../../src/services/dossiers/maskDossier';
@@ -12,8 +14,11 @@ describe('Masking: personal data is masked by default (docs/MASKING.md)', () => 
     expect(maskName('Đạt')).toBe('Đ**');
   });
 
-  it('counts letters, not UTF-16 units, in decomposed names', () => {
-    expect(maskName('Trần Thị Hương'.normalize('NFD'))).toMatch(/^Tr/);
+  it('masks every code point of a decomposed name, leaking no letter', () => {
+    // NFD "Thị" is T, h, i, combining dot below: four code points, three stars after the T.
+    expect(maskName('Trần Thị Hương'.normalize('NFD'))).toBe(
+      `${'Trần'.normalize('NFD')} T*** H${'*'.repeat([...'ương'.normalize('NFD')].length)}`,
+    );
   });
 
   it('keeps the first two and last two digits of a phone number', () => {
@@ -35,5 +40,77 @@ describe('Masking: personal data is masked by default (docs/MASKING.md)', () => 
       '***, phường Hạc Thành, tỉnh Thanh Hóa',
     );
     expect(maskAddress('thôn 3, xã Quảng Hòa')).toBe('***');
+  });
+});
+
+describe('Masking: a whole dossier', () => {
+  const dossier = (type: 1 | 2 | null): NationalDossier => ({
+    code: 'X-1',
+    procedureCode: '1.000894',
+    procedureName: 'Đăng ký khai sinh',
+    fieldCode: null,
+    fieldName: null,
+    agencyCode: null,
+    agencyName: null,
+    channel: null,
+    applicant: {
+      name: type === 2 ? 'CÔNG TY TNHH SÔNG MÃ' : 'Nguyễn Việt Anh',
+      type,
+      ids: [{ type: '1', number: '038012345678' }],
+      phone: '0912345612',
+      email: 'anh@gmail.com',
+      address: 'Số 1, phố Lê Lợi, phường Hạc Thành, tỉnh Thanh Hóa',
+    },
+    summary: 'Đăng ký khai sinh cho cháu Nguyễn Việt Bình',
+    files: [{ name: 'CCCD_NguyenVietAnh.pdf', url: 'https://x/tep/1.pdf' }],
+    receivedAt: '2025-03-14T08:30:00+07:00',
+    dueAt: null,
+    finishedAt: null,
+    returnedAt: null,
+    status: { code: 10, raw: '10', lossy: false, mayBe: [] },
+    history: [
+      {
+        at: null,
+        actor: 'Lê Thị Hồng',
+        actorTitle: null,
+        department: null,
+        content: 'Tiếp nhận',
+        status: null,
+        startedAt: null,
+        dueAt: null,
+      },
+    ],
+    fees: [],
+    results: [
+      { name: 'Giấy khai sinh', number: '12/2025', issuedAt: null, url: 'https://x/kq/1.pdf' },
+    ],
+    supplements: [],
+    warnings: [],
+  });
+
+  it("masks a citizen's data, drops the summary and links, keeps the rest", () => {
+    const masked = maskDossier(dossier(1));
+    expect(masked.applicant).toEqual({
+      name: 'Nguyễn V*** A**',
+      type: 1,
+      ids: [{ type: '1', number: '*********678' }],
+      phone: '09******12',
+      email: 'a***@gmail.com',
+      address: '***, phường Hạc Thành, tỉnh Thanh Hóa',
+    });
+    expect(masked.summary).toBeNull();
+    expect(masked.files).toEqual([{ name: null, url: null }]);
+    expect(masked.results).toEqual([
+      { name: 'Giấy khai sinh', number: '12/2025', issuedAt: null, url: null },
+    ]);
+    expect(masked.history[0]?.actor).toBe('Lê Thị Hồng');
+    expect(JSON.stringify(masked)).not.toMatch(
+      /Việt Anh|Việt Bình|0912345612|038012345678|anh@|Số 1|NguyenVietAnh/,
+    );
+  });
+
+  it("shows an enterprise's name, masks a name of unknown type", () => {
+    expect(maskDossier(dossier(2)).applicant.name).toBe('CÔNG TY TNHH SÔNG MÃ');
+    expect(maskDossier(dossier(null)).applicant.name).toBe('Nguyễn V*** A**');
   });
 });

@@ -38,6 +38,15 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
     });
   });
 
+  it('refuses 24:00:00 rather than rolling it over to the next day', () => {
+    expect(
+      parseUpstreamDate('14/03/2025 24:00:00', {
+        formats: ['dd/MM/yyyy HH:mm:ss'],
+        zone: VIETNAM_ZONE,
+      }).ok,
+    ).toBe(false);
+  });
+
   it('does not read a day-first date as month-first', () => {
     expect(parseUpstreamDate('03/14/2025', parsing).ok).toBe(false);
   });

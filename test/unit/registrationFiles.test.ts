@@ -98,6 +98,34 @@ describe('Registration files: all valid or nothing registered', () => {
     ]);
   });
 
+  it('takes an empty variable as unset, as the shell does', async () => {
+    await writeFile(
+      join(folder, 'a.yaml'),
+      minimal('tinh-a', 'H01').replace(
+        'http://127.0.0.1:9/api',
+        '${EMPTY:-http://127.0.0.1:8/api}',
+      ),
+    );
+    const [registration] = await loadRegistrationFiles(folder, {
+      kinds: BUILTIN_KINDS,
+      variables: { EMPTY: '' },
+    });
+    expect(registration?.upstream.baseUrl).toBe('http://127.0.0.1:8/api');
+  });
+
+  it('refuses credentials inside a base URL, and paths that climb', async () => {
+    await writeFile(
+      join(folder, 'a.yaml'),
+      minimal('tinh-a', 'H01')
+        .replace('http://127.0.0.1:9/api', 'http://u:secret@127.0.0.1:9/api')
+        .replace("path: '/hoso/{code}'", "path: '/hoso/../admin/{code}'"),
+    );
+    expect(await problemsOf()).toEqual([
+      'a.yaml upstream.baseUrl: no user or password in the URL; put credentials in upstream.auth',
+      'a.yaml config.lookup.single.path: a path without "." or ".." segments',
+    ]);
+  });
+
   it('refuses a duplicate id and overlapping coverage', async () => {
     await writeFile(join(folder, 'a.yaml'), minimal('tinh-a', 'H01'));
     await writeFile(join(folder, 'b.yaml'), minimal('tinh-a', 'H02'));
@@ -115,7 +143,7 @@ describe('Registration files: all valid or nothing registered', () => {
       minimal('tinh-b', 'H02').replace('http://127.0.0.1:9/api', 'file:///etc/passwd'),
     );
     const problems = await problemsOf();
-    expect(problems[0]).toMatch(/^a\.yaml : not valid YAML or JSON/);
+    expect(problems[0]).toBe('a.yaml : not valid YAML or JSON at line 1, column 14');
     expect(problems[1]).toBe('b.json upstream.baseUrl: an absolute http(s) URL');
   });
 

@@ -38,4 +38,9 @@ describe('Statuses: a registration maps its vocabulary, declares what is lossy, 
     expect(mapStatus('7', nationalStatusTable()).code).toBe(7);
     expect(mapStatus('11', nationalStatusTable()).code).toBeNull();
   });
+
+  it('matches a word sent in decomposed Unicode', () => {
+    const vietnamese = createStatusTable({ 'Đang xử lý': 4 }, {});
+    expect(mapStatus('Đang xử lý'.normalize('NFD'), vietnamese).code).toBe(4);
+  });
 });

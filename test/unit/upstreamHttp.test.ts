@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import nock from 'nock';
 import { ConnectorError } from '../../connectors/ConnectorError';
@@ -59,6 +60,22 @@ describe('Upstream HTTP: the client a connector receives', () => {
     const http = client({ type: 'none' });
     await expect(http.get('/../admin')).rejects.toThrow(/leaves the base URL/);
     await expect(http.get('http://elsewhere.test/x')).rejects.toThrow(/leaves the base URL/);
+    await expect(http.get('/..%2Fadmin')).rejects.toThrow(/leaves the base URL/);
+    await expect(http.get('/%2E%2E/admin')).rejects.toThrow(/leaves the base URL/);
+  });
+
+  it("never shows a base URL's user or password in its messages", async () => {
+    const http = createUpstreamHttp({
+      connectorId: 'tinh-x',
+      baseUrl: 'http://gateway:hunter2@lgsp.upstream.test/api',
+      timeoutMs: 1000,
+      auth: { type: 'none' },
+      maxResponseBytes: 4096,
+      now: Date.now,
+    });
+    const failure = (await http.get('/../x').catch((error: unknown) => error)) as Error;
+    expect(failure.message).toContain('http://lgsp.upstream.test/api');
+    expect(failure.message).not.toContain('hunter2');
   });
 
   it('does not follow a redirect to another host', async () => {
@@ -90,6 +107,37 @@ describe('Upstream HTTP: the client a connector receives', () => {
     } finally {
       nock.disableNetConnect();
       await new Promise((resolve) => resetting.close(resolve));
+    }
+  });
+
+  it('bounds the whole call by its timeout, even when the answer trickles in', async () => {
+    const dripping = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => dripping.listen(0, '127.0.0.1', resolve));
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const { port } = dripping.address() as AddressInfo;
+      const http = createUpstreamHttp({
+        connectorId: 'tinh-x',
+        baseUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 300,
+        auth: { type: 'none' },
+        maxResponseBytes: 1 << 20,
+        now: Date.now,
+      });
+      const started = Date.now();
+      await expect(http.get('/1')).rejects.toMatchObject({
+        code: 'UPSTREAM_TIMEOUT',
+        message: expect.stringContaining("within the call's timeout"),
+      });
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      nock.disableNetConnect();
+      dripping.closeAllConnections();
+      await new Promise((resolve) => dripping.close(resolve));
     }
   });
 
@@ -172,19 +220,69 @@ describe('Upstream HTTP: the client a connector receives', () => {
       expect(response.status).toBe(401);
     });
 
-    it('renews a token before it expires', async () => {
-      token('short', 10);
-      token('next');
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer short' } })
+    it('renews a token 30 s before it expires, not earlier', async () => {
+      let clock = 1_000_000;
+      const http = createUpstreamHttp({
+        connectorId: 'tinh-x',
+        baseUrl: BASE,
+        timeoutMs: 1000,
+        auth,
+        maxResponseBytes: 4096,
+        now: () => clock,
+      });
+      token('first', 3600);
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer first' } })
+        .get('/api/hoso/1')
+        .times(2)
+        .reply(200, '{}');
+      await http.get('/1');
+      clock += (3600 - 31) * 1000;
+      await http.get('/1'); // 31 s left: still the first token
+      token('second', 3600);
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer second' } })
         .get('/api/hoso/1')
         .reply(200, '{}');
-      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer next' } })
+      clock += 2000;
+      await http.get('/1'); // 29 s left: renewed
+    });
+
+    it('does not fetch a token per call when tokens live shorter than the renewal margin', async () => {
+      let clock = 1_000_000;
+      const http = createUpstreamHttp({
+        connectorId: 'tinh-x',
+        baseUrl: BASE,
+        timeoutMs: 1000,
+        auth,
+        maxResponseBytes: 4096,
+        now: () => clock,
+      });
+      token('short', 20); // renewed at half its life (10 s), not 30 s before expiry (never usable)
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer short' } })
+        .get('/api/hoso/1')
+        .times(3)
+        .reply(200, '{}');
+      await http.get('/1');
+      clock += 9000;
+      await Promise.all([http.get('/1'), http.get('/1')]);
+    });
+
+    it('lets one caller give up waiting for a token without failing the others', async () => {
+      nock('http://lgsp.upstream.test')
+        .post('/oauth2/token')
+        .delay(200)
+        .reply(200, { access_token: 'slow', expires_in: 3600 });
+      nock('http://lgsp.upstream.test', { reqheaders: { authorization: 'Bearer slow' } })
         .get('/api/hoso/1')
         .reply(200, '{}');
       const http = client(auth);
-      await http.get('/1');
-      // Within 30 s of expiry (the default renewal margin) the token is replaced.
-      await http.get('/1');
+      const impatient = new AbortController();
+      setTimeout(() => impatient.abort(), 50);
+      const [first, second] = await Promise.allSettled([
+        http.get('/1', { signal: impatient.signal }),
+        http.get('/1'),
+      ]);
+      expect(first).toMatchObject({ status: 'rejected', reason: { code: 'UPSTREAM_TIMEOUT' } });
+      expect(second).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
     });
 
     it('reports refused client credentials as UPSTREAM_AUTH_FAILED', async () => {

@@ -1,10 +1,12 @@
-import { GraphQLError } from 'graphql';
 import { toGraphQLError } from '../../errors/GatewayError';
 import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
 
-/** Most codes in one `dossiers` call (ARCHITECTURE.md "Per-item results"). */
-export const MAX_CODES_PER_REQUEST = 500;
+/**
+ * Most dossier codes in one operation, lists and fields together (ARCHITECTURE.md "Per-item
+ * results"); enforced before execution by src/server/dossierCodeLimitPlugin.ts.
+ */
+export const MAX_CODES_PER_OPERATION = 500;
 
 export const dossierResolvers = {
   Query: {
@@ -15,14 +17,8 @@ export const dossierResolvers = {
         return dossierView(result.answer);
       }),
 
-    dossiers: (_: unknown, args: { codes: string[] }, ctx: GatewayContext) => {
-      if (args.codes.length > MAX_CODES_PER_REQUEST) {
-        throw new GraphQLError(
-          `dossiers accepts at most ${MAX_CODES_PER_REQUEST} codes per call, got ${args.codes.length}; split the list`,
-          { extensions: { code: 'BAD_USER_INPUT' } },
-        );
-      }
-      return ctx.dossiers
+    dossiers: (_: unknown, args: { codes: string[] }, ctx: GatewayContext) =>
+      ctx.dossiers
         .loadMany(args.codes)
         .then((results) =>
           results.map((result, index) =>
@@ -30,8 +26,7 @@ export const dossierResolvers = {
               ? { code: args.codes[index], dossier: dossierView(result.answer), error: null }
               : { code: args.codes[index], dossier: null, error: result.error },
           ),
-        );
-    },
+        ),
   },
   Dossier: {
     agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>

@@ -1,0 +1,82 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+/**
+ * Caps the dossier codes one operation may ask for, counted across the whole operation: every
+ * `dossiers(codes)` list, every (aliased) `dossier` field, through fragments. Checked before
+ * anything runs, so a flood of aliases never reaches an upstream. The portal's real shapes — 500
+ * codes in one list, a few hundred aliased lookups — fit (ARCHITECTURE.md "Per-item results").
+ */
+export function dossierCodeLimitPlugin(options: { maxCodes: number }): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request }) {
+          if (operation === undefined || operation.operation !== 'query') return;
+          const fragments = new Map(
+            document.definitions
+              .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+              .map((d) => [d.name.value, d]),
+          );
+          const count = countCodes(operation.selectionSet, fragments, request.variables ?? {}, 0);
+          if (count > options.maxCodes) {
+            throw new GraphQLError(
+              `This operation asks for ${count} dossier codes; at most ${options.maxCodes} per operation (in dossiers lists and dossier fields together). Split it into several requests.`,
+              { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+            );
+          }
+        },
+      };
+    },
+  };
+}
+
+function countCodes(
+  selectionSet: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Readonly<Record<string, unknown>>,
+  depth: number,
+): number {
+  if (depth > 20) return 0;
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    switch (selection.kind) {
+      case Kind.FIELD:
+        if (selection.name.value === 'dossier') count += 1;
+        if (selection.name.value === 'dossiers') {
+          const codes = selection.arguments?.find((a) => a.name.value === 'codes')?.value;
+          count += listLength(codes, variables);
+        }
+        break;
+      case Kind.INLINE_FRAGMENT:
+        count += countCodes(selection.selectionSet, fragments, variables, depth + 1);
+        break;
+      case Kind.FRAGMENT_SPREAD: {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment !== undefined)
+          count += countCodes(fragment.selectionSet, fragments, variables, depth + 1);
+        break;
+      }
+    }
+  }
+  return count;
+}
+
+function listLength(
+  value: ValueNode | undefined,
+  variables: Readonly<Record<string, unknown>>,
+): number {
+  if (value === undefined) return 0;
+  if (value.kind === Kind.LIST) return value.values.length;
+  if (value.kind === Kind.VARIABLE) {
+    const bound = variables[value.name.value];
+    return Array.isArray(bound) ? bound.length : 1;
+  }
+  return 1;
+}
