@@ -79,6 +79,12 @@ function pickExamples(codes: readonly string[], markers: readonly string[]): str
 main().catch((error: unknown) => {
   if (error instanceof ConfigurationError) {
     process.stderr.write(`${error.message}\nThe gateway did not start; nothing was registered.\n`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    process.stderr.write(
+      `The gateway did not start: ${address ?? ''}:${port ?? ''} is already in use. ` +
+        'Stop what holds it, or choose another port: PORT=4001 npm start (PORT=0 picks a free one).\n',
+    );
   } else {
     process.stderr.write(`The gateway did not start: ${(error as Error).stack ?? String(error)}\n`);
   }

@@ -49,7 +49,7 @@ export interface SampleDossier {
   applicant: {
     name: string;
     type: 1 | 2;
-    idType: '1' | '2';
+    idType: '1' | '2' | null;
     idNumber: string;
     phone: string;
     email: string | null;
@@ -200,6 +200,7 @@ export class SampleDataset {
     const company = `Công ty TNHH ${random.pick(COMPANY_WORDS)}`;
     const address = `Số ${random.int(1, 250)}, đường ${random.pick(STREETS)}, ${random.pick(this.options.places)}`;
     const applicantName = enterprise ? company.toUpperCase() : name;
+    const idType = enterprise ? null : random.chance(0.9) ? ('1' as const) : ('2' as const);
     const channel = random.weighted<1 | 2 | 3>([
       [1, 45],
       [2, 50],
@@ -230,22 +231,25 @@ export class SampleDataset {
             [2, 3],
           ]);
 
-    const department = random.pick(['Bộ phận Một cửa', 'Phòng chuyên môn', 'Lãnh đạo đơn vị']);
+    const department = random.pick(['Phòng chuyên môn', 'Lãnh đạo đơn vị']);
     const step = (
-      at: DateTime,
+      when: DateTime,
       stepStatus: number,
       content: string,
       dept = department,
-    ): SampleHistoryStep => ({
-      at,
-      actor: random.pick(OFFICIALS),
-      title: random.pick(TITLES),
-      department: dept,
-      content,
-      status: stepStatus,
-      startedAt: at,
-      dueAt: stepStatus === 4 ? dueAt : null,
-    });
+    ): SampleHistoryStep => {
+      const at = withinOfficeHours(when);
+      return {
+        at,
+        actor: random.pick(OFFICIALS),
+        title: random.pick(TITLES[dept] ?? ['Chuyên viên']),
+        department: dept,
+        content,
+        status: stepStatus,
+        startedAt: at,
+        dueAt: stepStatus === 4 ? dueAt : null,
+      };
+    };
 
     const history: SampleHistoryStep[] = [
       step(receivedAt, 2, 'Tiếp nhận hồ sơ', 'Bộ phận Một cửa'),
@@ -299,7 +303,7 @@ export class SampleDataset {
       if (status === 10) {
         returnedAt = finishedAt.plus({ hours: random.int(1, 48) });
         if (returnedAt > DATASET_END) returnedAt = DATASET_END;
-        history.push(step(returnedAt, 10, 'Trả kết quả cho công dân', 'Bộ phận Một cửa'));
+        history.push(step(returnedAt, 10, 'Trả kết quả', 'Bộ phận Một cửa'));
       }
     }
 
@@ -328,8 +332,14 @@ export class SampleDataset {
       applicant: {
         name: applicantName,
         type: enterprise ? 2 : 1,
-        idType: random.chance(0.9) ? '1' : '2',
-        idNumber: `038${random.digits(9)}`,
+        // Citizens: a 12-digit citizen ID (or a 9-digit old card); enterprises: a 10-digit tax code.
+        idType,
+        idNumber:
+          idType === null
+            ? `28${random.digits(8)}`
+            : idType === '1'
+              ? `038${random.digits(9)}`
+              : random.digits(9),
         phone: `${random.pick(['09', '03', '08'])}${random.digits(8)}`,
         email: random.chance(0.4) ? `${foldName(name)}${random.int(1, 99)}@gmail.com` : null,
         address,
@@ -345,7 +355,11 @@ export class SampleDataset {
       returnedAt,
       status,
       history,
-      fees: procedure.fee > 0 ? [{ name: procedure.feeName, amount: procedure.fee }] : [],
+      // A dossier refused at intake is charged nothing.
+      fees:
+        procedure.fee > 0 && status !== 3
+          ? [{ name: procedure.feeName, amount: procedure.fee }]
+          : [],
       results,
       supplements,
     };
@@ -354,6 +368,14 @@ export class SampleDataset {
 
 export function dossierCode(agencyCode: string, day: DateTime, n: number): string {
   return `${agencyCode}-${day.toFormat('yyMMdd')}-${String(n).padStart(4, '0')}`;
+}
+
+/** Officials act in office hours: a time outside 07:00–17:00 moves to 08:00 of the next weekday. */
+function withinOfficeHours(time: DateTime): DateTime {
+  if (time.hour >= 7 && time.hour < 17 && time.weekday < 6) return time;
+  let next = time.hour >= 17 ? time.plus({ days: 1 }) : time;
+  while (next.weekday >= 6) next = next.plus({ days: 1 });
+  return next.set({ hour: 8, minute: time.minute, second: time.second });
 }
 
 /** Fewer dossiers at weekends (some centres open Saturday mornings). */

@@ -105,7 +105,12 @@ export const OFFICIALS = [
   'Hoàng Văn Long',
   'Đỗ Ngọc Ánh',
 ];
-export const TITLES = ['Chuyên viên', 'Trưởng phòng', 'Phó Giám đốc', 'Cán bộ một cửa', 'Văn thư'];
+/** Titles by department, so that a desk clerk is not listed as unit leadership. */
+export const TITLES: Readonly<Record<string, readonly string[]>> = {
+  'Bộ phận Một cửa': ['Cán bộ một cửa', 'Chuyên viên'],
+  'Phòng chuyên môn': ['Chuyên viên', 'Trưởng phòng', 'Phó Trưởng phòng'],
+  'Lãnh đạo đơn vị': ['Giám đốc', 'Phó Giám đốc', 'Chủ tịch', 'Phó Chủ tịch'],
+};
 
 export interface SampleProcedure {
   code: string;
@@ -133,8 +138,8 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fee: 100000,
     feeName: 'Lệ phí đăng ký hộ kinh doanh',
     result: 'Giấy chứng nhận đăng ký hộ kinh doanh',
-    enterpriseShare: 0.3,
-    summary: 'Đăng ký thành lập hộ kinh doanh {company}',
+    enterpriseShare: 0,
+    summary: 'Đăng ký thành lập hộ kinh doanh do ông/bà {name} làm chủ',
   },
   {
     code: '1.000894',

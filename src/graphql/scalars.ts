@@ -26,7 +26,7 @@ export const DateScalar = new GraphQLScalarType({
 });
 
 function checked(value: unknown, pattern: RegExp, name: string, example: string): string {
-  if (typeof value !== 'string' || !pattern.test(value)) {
+  if (typeof value !== 'string' || !pattern.test(value) || !isCalendarDate(value.slice(0, 10))) {
     throw new GraphQLError(
       `${name} must be a string like ${example}, got ${JSON.stringify(value)}`,
       {
@@ -35,4 +35,10 @@ function checked(value: unknown, pattern: RegExp, name: string, example: string)
     );
   }
   return value;
+}
+
+/** `2025-06-31` matches the pattern but is no day: Date would roll it over to 1 July. */
+function isCalendarDate(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }

@@ -83,7 +83,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         ...readiness.details,
       });
     }
-    if (options.graphiql && (path === '/' || path === '/graphiql')) {
+    if (options.graphiql && (path === '/' || path === '/graphiql' || path === '/graphiql/')) {
       res.setHeader('Content-Security-Policy', GRAPHIQL_CSP);
       return send(res, 200, 'text/html; charset=utf-8', page);
     }

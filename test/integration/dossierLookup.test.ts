@@ -369,6 +369,23 @@ describe('Agencies: the temporal directory', () => {
     });
   });
 
+  it('refuses a malformed agency code and an impossible date, and finds agencies by short code', async () => {
+    const bad = await t.query(`{ agency(code: "h56.22") { code } }`);
+    expect(bad.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('"h56.22" is not an agency code'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect((await t.query(`{ agency(code: "H56.99") { code } }`)).data).toEqual({ agency: null });
+    const impossible = await t.query(`{ agencies(activeOn: "2025-06-31") { totalCount } }`);
+    expect(impossible.errors?.[0]?.message).toContain(
+      'Date must be a string like 2025-07-01, got "2025-06-31"',
+    );
+    const short = await t.query<{ agencies: any }>(
+      `{ agencies(search: "H56.22") { nodes { code } } }`,
+    );
+    expect(short.data?.agencies.nodes[0]).toEqual({ code: '000.00.22.H56' });
+  });
+
   it('filters by date of validity and level, and refuses a bad cursor', async () => {
     const active = await t.query<{ agencies: any }>(
       `{ agencies(activeOn: "2026-01-01", level: 1) { nodes { code } } }`,

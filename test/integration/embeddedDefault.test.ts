@@ -104,6 +104,19 @@ describe('Embedded default: one command, two sample systems, GraphiQL offline', 
     }
   });
 
+  it('serves GraphiQL at /graphiql/ too', async () => {
+    expect((await fetch(`${main.url}/graphiql/`)).status).toBe(200);
+  });
+
+  it('explains a port in use instead of printing a stack', async () => {
+    const port = new URL(main.url).port;
+    await expect(runMain({ PORT: port, SAMPLE_SIZE: '100' }, 10_000)).rejects.toThrow(
+      new RegExp(
+        `127\\.0\\.0\\.1:${port} is already in use\\. Stop what holds it, or choose another port: PORT=4001 npm start`,
+      ),
+    );
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     expect(await main.stop()).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,22 @@ describe('Registration docs: every example in the README and the Vietnamese guid
           variables: { ...variables, TINH_X_API_KEY: 'k' },
         });
         expect(result.ok ? [] : result.problems).toEqual([]);
+        // A "full example" of a bundled system says exactly what its file says.
+        const file = result.ok ? join(SAMPLE_REGISTRATIONS, `${result.registration.id}.yaml`) : '';
+        if (result.ok && existsSync(file)) {
+          const bundled = parseRegistration(readFileSync(file, 'utf8'), file, {
+            kinds: BUILTIN_KINDS,
+            variables,
+          });
+          const comparable = (r: typeof result.registration) => ({
+            ...r,
+            description: undefined,
+            origin: undefined,
+          });
+          expect(bundled.ok && comparable(bundled.registration)).toEqual(
+            comparable(result.registration),
+          );
+        }
       }
     });
   }

@@ -186,3 +186,19 @@ describe('Agency directory: checked whole', () => {
     ).toThrow(/only a closed agency[\s\S]*unknown agency 000.00.09.H01/);
   });
 });
+
+describe('Dossier codes: errors say what is wrong', () => {
+  const directory = createAgencyDirectory([agency('000.00.01.H56', { level: 2 })]);
+  const route = (code: string) =>
+    routeDossierCode(code, directory, new CoverageIndex([]), '2026-11-26');
+  it.each([
+    [' 000.00.01.H56-240101-0001', 'it has spaces before or after it'],
+    ['000.00.01.h56-240101-0001', 'agency codes are upper case (H56, not h56)'],
+    ['000.00.01.H56-241301-0001', '"241301" is not a yyMMdd date'],
+  ])('%j: %s', (code, problem) => {
+    expect(route(code)).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_USER_INPUT', message: expect.stringContaining(`(${problem})`) },
+    });
+  });
+});

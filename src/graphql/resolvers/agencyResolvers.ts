@@ -13,8 +13,11 @@ interface AgenciesArgs {
 
 export const agencyResolvers = {
   Query: {
-    agency: (_: unknown, args: { code: string }, ctx: GatewayContext) =>
-      ctx.agencies.get(args.code) ?? null,
+    agency: (_: unknown, args: { code: string }, ctx: GatewayContext) => {
+      const found = ctx.agencies.find(args.code);
+      if (!found.ok) throw toGraphQLError(found.error);
+      return found.agency;
+    },
     agencies: (_: unknown, args: AgenciesArgs, ctx: GatewayContext) => {
       const result = ctx.agencies.page(
         {

@@ -1,5 +1,5 @@
 import { foldText } from '../text/foldText';
-import { canonicalAgencyCode } from './agencyCode';
+import { canonicalAgencyCode, shortForm } from './agencyCode';
 
 /** Đơn vị kế thừa — where a closed agency's work went, from a date, optionally for part of it. */
 export interface Successor {
@@ -48,10 +48,11 @@ export class AgencyDirectory {
   constructor(agencies: readonly Agency[]) {
     this.byCode = new Map(agencies.map((agency) => [agency.code, agency]));
     this.sorted = [...agencies].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    // Name, code and short form (`H56.22`) are all searchable.
     this.folded = new Map(
       agencies.map((agency) => [
         agency.code,
-        `${foldText(agency.name)} ${agency.code.toLowerCase()}`,
+        `${foldText(agency.name)} ${agency.code.toLowerCase()} ${shortForm(agency.code).toLowerCase()}`,
       ]),
     );
     this.children = groupBy(agencies, (agency) => (agency.parent === null ? [] : [agency.parent]));

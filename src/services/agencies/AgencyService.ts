@@ -4,6 +4,7 @@ import type { Registration } from '../../registry/Registration';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
 import { vietnamDate } from '../vietnamTime';
 import { isValidOn, type Agency, type AgencyDirectory, type AgencyFilter } from './AgencyDirectory';
+import { isAgencyCode } from './agencyCode';
 
 export interface AgencyPage {
   nodes: Agency[];
@@ -24,6 +25,20 @@ export class AgencyService {
 
   get(code: string): Agency | undefined {
     return this.directory.get(code);
+  }
+
+  /** An agency asked for by a caller: a malformed code is an error, an unknown one is null. */
+  find(code: string): { ok: true; agency: Agency | null } | { ok: false; error: ErrorDetail } {
+    if (!isAgencyCode(code)) {
+      return {
+        ok: false,
+        error: errorDetail(
+          'BAD_USER_INPUT',
+          `${JSON.stringify(code.slice(0, 60))} is not an agency code: digits, A–Z and dots, e.g. 000.00.01.H56 or H56.01`,
+        ),
+      };
+    }
+    return { ok: true, agency: this.directory.get(code) ?? null };
   }
 
   childrenOf(code: string): readonly Agency[] {

@@ -52,3 +52,8 @@ export function hierarchyKeys(code: string): string[] {
 export function isHierarchyKey(key: string): boolean {
   return SHORT.test(key);
 }
+
+/** The short form of a standard code (`000.00.14.H56` → `H56.14`); other codes unchanged. */
+export function shortForm(code: string): string {
+  return hierarchyKeys(code)[0] ?? code;
+}

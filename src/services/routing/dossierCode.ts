@@ -39,6 +39,20 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+/**
+ * Why a string is not a standard dossier code, in words a caller can act on; null when it is one.
+ */
+export function describeCodeProblem(code: string): string | null {
+  if (code !== code.trim()) return 'it has spaces before or after it';
+  if (/[a-z]/.test(code)) return 'agency codes are upper case (H56, not h56)';
+  const match = /^([0-9A-Z.]+)-(\d{6})-(\d{4})$/.exec(code);
+  if (match === null) return null;
+  const [, agency] = match as unknown as [string, string];
+  if (!isAgencyCode(agency)) return `"${agency}" is not an agency code`;
+  if (parseStandardDossierCode(code) === null) return `"${match[2]}" is not a yyMMdd date`;
+  return null;
+}
+
 /** Quotes an input for an error message, shortened so a flood of bytes is not echoed back. */
 export function quoteInput(value: string): string {
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);

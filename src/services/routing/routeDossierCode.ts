@@ -2,6 +2,7 @@ import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { Agency, AgencyDirectory } from '../agencies/AgencyDirectory';
 import type { CoverageIndex } from './CoverageIndex';
 import {
+  describeCodeProblem,
   DOSSIER_CODE_FORMAT,
   MAX_DOSSIER_CODE_LENGTH,
   parseStandardDossierCode,
@@ -44,9 +45,10 @@ export function routeDossierCode(
   if (standard === null) {
     const matched = coverage.matchPattern(code);
     if (matched === undefined) {
+      const problem = describeCodeProblem(code);
       return fail(
         'BAD_USER_INPUT',
-        `${quoteInput(code)} is not a dossier code: expected ${DOSSIER_CODE_FORMAT}`,
+        `${quoteInput(code)} is not a dossier code${problem === null ? '' : ` (${problem})`}: expected ${DOSSIER_CODE_FORMAT}`,
       );
     }
     return {
