@@ -6,6 +6,7 @@ import type {
   NationalDossier,
   StatusValue,
 } from '../model';
+import { decodeLegacy, looksLegacy, type LegacyEncoding } from './legacyText';
 import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
 import { mapStatus, tableKey, type StatusTable } from './statusTable';
 import { normaliseText } from './text';
@@ -18,6 +19,16 @@ export interface NormalisationTables {
   /** Upstream applicant type → national type. */
   applicantTypes: ReadonlyMap<string, ApplicantTypeCode>;
   dates: DateParsing;
+  /** Free-text fields sent in a pre-Unicode encoding, and how to recognise them. */
+  legacyText: LegacyText | null;
+}
+
+export interface LegacyText {
+  encoding: LegacyEncoding;
+  /** National-model paths, lists written with `[]`: `summary`, `applicant.name`, `history[].content`. */
+  fields: ReadonlySet<string>;
+  /** `detect`: decode only text that looks legacy (see legacyText.ts); `always`: decode every value. */
+  mode: 'detect' | 'always';
 }
 
 export const NATIONAL_CHANNELS: ReadonlyMap<string, ChannelCode> = new Map([
@@ -152,7 +163,17 @@ class FieldReader {
 
   /** Free text: NFC, trimmed. */
   text(from: Raw, key: string, at = ''): string | null {
-    return normaliseText(this.identifier(from, key, at));
+    const value = this.identifier(from, key, at);
+    const legacy = this.tables.legacyText;
+    if (value !== null && legacy !== null) {
+      const field = `${at}${key}`;
+      const declared = legacy.fields.has(field.replace(/\[\d+\]/g, '[]'));
+      if (declared && (legacy.mode === 'always' || looksLegacy(value))) {
+        this.warn(field, `decoded from ${legacy.encoding.toUpperCase()}`);
+        return normaliseText(decodeLegacy(value, legacy.encoding));
+      }
+    }
+    return normaliseText(value);
   }
 
   date(from: Raw, key: string, at = ''): string | null {

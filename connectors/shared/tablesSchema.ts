@@ -4,6 +4,7 @@ import type { ApplicantTypeCode, ChannelCode } from '../model';
 import {
   NATIONAL_APPLICANT_TYPES,
   NATIONAL_CHANNELS,
+  type LegacyText,
   type NormalisationTables,
 } from './normaliseDossier';
 import {
@@ -65,11 +66,32 @@ export const datesSchema = z
     zone: dates.zone === undefined ? VIETNAM_ZONE : Info.normalizeZone(dates.zone),
   }));
 
+/** Text fields an old system sends in TCVN3 or VNI bytes (read as Latin-1). */
+export const legacyTextSchema = z
+  .strictObject({
+    encoding: z.enum(['tcvn3', 'vni']),
+    /** National-model paths (`summary`, `applicant.name`, `history[].content`). */
+    fields: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-zA-Z]+(\[\])?(\.[a-zA-Z]+)?$/,
+            'a field path such as summary or history[].content',
+          ),
+      )
+      .min(1),
+    /** Default `detect`: decode only values that look legacy; `always`: every value. */
+    mode: z.enum(['detect', 'always']).default('detect'),
+  })
+  .transform((legacy): LegacyText => ({ ...legacy, fields: new Set(legacy.fields) }));
+
 export const tablesSchema = {
   statuses: statusesSchema,
   channels: valueTable<ChannelCode>(3).optional(),
   applicantTypes: valueTable<ApplicantTypeCode>(4).optional(),
   dates: datesSchema,
+  legacyText: legacyTextSchema.optional(),
 };
 
 export function buildTables(config: {
@@ -77,11 +99,13 @@ export function buildTables(config: {
   channels?: ReadonlyMap<string, ChannelCode> | undefined;
   applicantTypes?: ReadonlyMap<string, ApplicantTypeCode> | undefined;
   dates: DateParsing;
+  legacyText?: LegacyText | undefined;
 }): NormalisationTables {
   return {
     statuses: createStatusTable(config.statuses.map, config.statuses.lossy),
     channels: config.channels ?? NATIONAL_CHANNELS,
     applicantTypes: config.applicantTypes ?? NATIONAL_APPLICANT_TYPES,
     dates: config.dates,
+    legacyText: config.legacyText ?? null,
   };
 }

@@ -12,6 +12,7 @@ const tables = {
   channels: NATIONAL_CHANNELS,
   applicantTypes: NATIONAL_APPLICANT_TYPES,
   dates: { formats: ['dd/MM/yyyy HH:mm:ss'], zone: VIETNAM_ZONE },
+  legacyText: null,
 };
 
 describe('Mapping: JSONata picks values out, tables normalise them', () => {
@@ -97,5 +98,38 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
     await expect(
       compileMapping(slow, { timeoutMs: 50, maxDepth: 100_000 }).evaluate({ ma: 'x' }),
     ).rejects.toMatchObject({ code: 'D1012' });
+  });
+
+  it('decodes declared legacy fields that look legacy, with a warning, and leaves Unicode alone', async () => {
+    const legacy = {
+      ...tables,
+      legacyText: {
+        encoding: 'tcvn3' as const,
+        fields: new Set(['summary', 'history[].content']),
+        mode: 'detect' as const,
+      },
+    };
+    const spec2 = dossierMappingSchema.parse({
+      code: 'ma',
+      status: 'trangThai',
+      summary: 'tomTat',
+      procedureName: 'ten',
+      history: { each: 'buoc', fields: { content: 'noiDung' } },
+    });
+    const record = {
+      ma: 'X-1',
+      trangThai: 'da_tra',
+      tomTat: 'CÊp giÊy phÐp x©y dùng',
+      ten: 'CÊp giÊy phÐp',
+      buoc: [{ noiDung: 'TiÕp nhËn' }, { noiDung: 'Trả kết quả' }],
+    };
+    const dossier = normaliseDossier(await compileMapping(spec2).evaluate(record), legacy);
+    expect(dossier.summary).toBe('Cấp giấy phép xây dựng');
+    expect(dossier.procedureName).toBe('CÊp giÊy phÐp'); // not declared: left as sent
+    expect(dossier.history.map((step) => step.content)).toEqual(['Tiếp nhận', 'Trả kết quả']);
+    expect(dossier.warnings).toEqual([
+      { field: 'summary', problem: 'decoded from TCVN3' },
+      { field: 'history[0].content', problem: 'decoded from TCVN3' },
+    ]);
   });
 });
