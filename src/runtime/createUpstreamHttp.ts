@@ -71,7 +71,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     const segments = target.pathname.split('/').flatMap((part) => safeDecode(part).split(/[\\/]/));
     if (
       typeof config.url !== 'string' ||
-      !config.url.startsWith('/') ||
+      (config.url !== '' && !config.url.startsWith('/')) ||
       target.origin !== base.origin ||
       !`${target.pathname}/`.startsWith(basePath) ||
       segments.some((segment) => segment === '..' || segment === '.')

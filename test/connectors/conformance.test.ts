@@ -1,6 +1,8 @@
+import { XMLParser } from 'fast-xml-parser';
 import type nock from 'nock';
 import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
 import { restJsonKind } from '../../connectors/rest-json/restJsonKind';
+import { soapKind } from '../../connectors/soap/soapKind';
 import {
   defineConnectorConformanceSuite,
   type ConformanceSubject,
@@ -148,6 +150,101 @@ const nationalSingle: ConformanceSubject = {
   },
 };
 
-for (const subject of [restBulk, restSingle, nationalBulk, nationalSingle]) {
+// A provincial system behind SOAP: request envelopes from templates, records parsed from XML.
+const soapParser = new XMLParser({ removeNSPrefix: true, parseTagValue: false });
+const xmlRecord = (record: unknown) => {
+  const r = record as Record<string, string | undefined>;
+  return `<HoSo>${r.MaHoSo === undefined ? '' : `<MaHoSo>${r.MaHoSo}</MaHoSo>`}${r.TrangThai === undefined ? '' : `<TrangThai>${r.TrangThai}</TrangThai>`}<NgayNhan>${r.NgayNhan}</NgayNhan></HoSo>`;
+};
+const soapEnvelope = (version: '1.1' | '1.2', body: string) =>
+  `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${version === '1.1' ? 'http://schemas.xmlsoap.org/soap/envelope/' : 'http://www.w3.org/2003/05/soap-envelope'}"><s:Body>${body}</s:Body></s:Envelope>`;
+const notFoundFault = (version: '1.1' | '1.2') =>
+  version === '1.1'
+    ? '<s:Fault><faultcode>s:Client</faultcode><faultstring>Không tìm thấy hồ sơ</faultstring><detail><MaLoi>HOSO_KHONG_TON_TAI</MaLoi></detail></s:Fault>'
+    : '<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>t:HoSoKhongTonTai</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="vi">Không tìm thấy hồ sơ</s:Text></s:Reason></s:Fault>';
+
+function soapSubject(version: '1.1' | '1.2', mode: 'bulk' | 'single'): ConformanceSubject {
+  const lookup =
+    mode === 'bulk'
+      ? {
+          bulk: {
+            path: '/MotCua.asmx',
+            action: 'http://motcua.tinh.test/TraCuuHoSo',
+            body: '<TraCuuHoSo xmlns="http://motcua.tinh.test/">{{#codes}}<MaHoSo>{{.}}</MaHoSo>{{/codes}}</TraCuuHoSo>',
+            records: 'TraCuuHoSoResponse.KetQua.HoSo',
+            maxBatch: 20,
+          },
+        }
+      : {
+          single: {
+            path: '/MotCua.asmx',
+            action: 'http://motcua.tinh.test/LayHoSo',
+            body: '<LayHoSo xmlns="http://motcua.tinh.test/"><MaHoSo>{{code}}</MaHoSo></LayHoSo>',
+            record: 'LayHoSoResponse.HoSo',
+          },
+          concurrency: 2,
+        };
+  return {
+    name: `soap ${version} (${mode})`,
+    kind: soapKind as never,
+    baseUrl: 'http://lgsp.tinh.test/ws',
+    config: {
+      soapVersion: version,
+      lookup,
+      faults: {
+        notFoundCodes: ['HoSoKhongTonTai'],
+        notFoundWhen: 'detail.MaLoi = "HOSO_KHONG_TON_TAI"',
+      },
+      mapping: { code: 'MaHoSo', status: 'TrangThai', receivedAt: 'NgayNhan' },
+      statuses: { map: { '4': 4 } },
+      dates: { formats: ['dd/MM/yyyy HH:mm:ss'] },
+    },
+    record: (code) => ({ MaHoSo: code, TrangThai: '4', NgayNhan: '01/01/2025 08:00:00' }),
+    brokenRecord: (code) => ({ MaHoSo: code, NgayNhan: '01/01/2025 08:00:00' }),
+    intercept(scope, reply, delayMs) {
+      scope
+        .persist()
+        .post('/ws/MotCua.asmx')
+        .delay(delayMs)
+        .reply((_uri, body) => {
+          const parsed = soapParser.parse(String(body)) as any;
+          const request = parsed.Envelope.Body;
+          const codes: string[] =
+            mode === 'bulk' ? [request.TraCuuHoSo.MaHoSo].flat() : [request.LayHoSo.MaHoSo];
+          const answer = reply(codes);
+          if (answer.kind === 'raw')
+            return [answer.status, answer.body, { 'Content-Type': answer.contentType }];
+          const contentType = {
+            'Content-Type':
+              version === '1.1' ? 'text/xml; charset=utf-8' : 'application/soap+xml; charset=utf-8',
+          };
+          if (mode === 'single' && answer.records.length === 0)
+            return [500, soapEnvelope(version, notFoundFault(version)), contentType];
+          const xml = answer.records.map(xmlRecord).join('');
+          return [
+            200,
+            soapEnvelope(
+              version,
+              mode === 'bulk'
+                ? `<TraCuuHoSoResponse><KetQua>${xml}</KetQua></TraCuuHoSoResponse>`
+                : `<LayHoSoResponse>${xml}</LayHoSoResponse>`,
+            ),
+            contentType,
+          ];
+        });
+    },
+  };
+}
+
+for (const subject of [
+  restBulk,
+  restSingle,
+  nationalBulk,
+  nationalSingle,
+  soapSubject('1.1', 'bulk'),
+  soapSubject('1.1', 'single'),
+  soapSubject('1.2', 'bulk'),
+  soapSubject('1.2', 'single'),
+]) {
   defineConnectorConformanceSuite(subject, options);
 }

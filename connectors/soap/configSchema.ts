@@ -1,0 +1,95 @@
+import Mustache from 'mustache';
+import { z } from 'zod';
+import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
+import { tablesSchema } from '../shared/tablesSchema';
+
+const expression = z.string().superRefine((source, ctx) => {
+  const problem = jsonataSyntaxProblem(source);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A request body template: Mustache, values XML-escaped (`{{code}}`, `{{#codes}}…{{.}}…{{/codes}}`). */
+const template = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    try {
+      Mustache.parse(source);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid template: ${(error as Error).message}`,
+      });
+    }
+  });
+
+const path = z
+  .string()
+  .regex(/^(\/[^\s]*)?$/, 'a path relative to the base URL, starting with "/" (or empty)')
+  .refine(
+    (value) => !value.split(/[/?#]/).some((s) => s === '..' || s === '.'),
+    'a path without "." or ".." segments',
+  )
+  .default('');
+
+const operation = {
+  /** Path of the endpoint below the base URL. Default: the base URL itself. */
+  path,
+  /** SOAPAction of the operation (SOAP 1.1 header; SOAP 1.2 `action` parameter). */
+  action: z.string().min(1),
+  /** The Body's content, as a template. */
+  body: template,
+};
+
+export const soapConfigSchema = z.strictObject({
+  /** Default 1.1. */
+  soapVersion: z.enum(['1.1', '1.2']).default('1.1'),
+  /** WS-Security UsernameToken in the Header (OASIS WSS 1.0 Username Token Profile). */
+  wsSecurity: z
+    .strictObject({
+      username: z.string().min(1),
+      password: z.string().min(1),
+      /** Default PasswordText; PasswordDigest sends Base64(SHA-1(nonce + created + password)). */
+      passwordType: z.enum(['PasswordText', 'PasswordDigest']).default('PasswordText'),
+    })
+    .optional(),
+  lookup: z
+    .strictObject({
+      bulk: z
+        .strictObject({
+          ...operation,
+          /** JSONata over the parsed Body selecting the records. */
+          records: expression,
+          /** Most codes per call. Default 20. */
+          maxBatch: z.number().int().min(1).max(1000).default(20),
+        })
+        .optional(),
+      single: z
+        .strictObject({
+          ...operation,
+          /** JSONata over the parsed Body selecting the record; empty means not found. */
+          record: expression,
+        })
+        .optional(),
+      /** Single lookups in flight to this system. Default 4. */
+      concurrency: z.number().int().min(1).max(64).default(4),
+    })
+    .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
+      message: 'declare lookup.bulk, lookup.single, or both',
+    }),
+  faults: z
+    .strictObject({
+      /** Faults meaning "no such dossier", by fault code or subcode (local names, without prefix). */
+      notFoundCodes: z.array(z.string().min(1)).default([]),
+      /** Or by a JSONata predicate over the fault `{code, subcode, reason, detail}`. */
+      notFoundWhen: expression.optional(),
+    })
+    .default({ notFoundCodes: [] }),
+  mapping: dossierMappingSchema,
+  ...tablesSchema,
+  limits: z
+    .strictObject({ mappingTimeoutMs: z.number().int().min(1).max(5000).default(200) })
+    .default({ mappingTimeoutMs: 200 }),
+});
+
+export type SoapConfig = z.output<typeof soapConfigSchema>;

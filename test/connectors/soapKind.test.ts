@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
+import nock from 'nock';
+import { soapKind } from '../../connectors/soap/soapKind';
+import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
+import { createUpstreamHttp } from '../../src/runtime/createUpstreamHttp';
+import { createTestLogger } from '../support/testLogger';
+
+const CODE = '000.17.22.H56-240105-0007';
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  parseTagValue: false,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+});
+
+function connector(config: Record<string, unknown>) {
+  const parsed = soapKind.configSchema.parse({
+    lookup: {
+      single: {
+        action: 'http://motcua.test/LayHoSo',
+        body: '<LayHoSo xmlns="http://motcua.test/"><MaHoSo>{{code}}</MaHoSo></LayHoSo>',
+        record: 'LayHoSoResponse.HoSo',
+      },
+    },
+    mapping: {
+      code: 'MaHoSo',
+      status: 'TrangThai',
+      procedureCode: 'MaTTHC',
+      summary: 'TrichYeu',
+      dueAt: 'NgayHen',
+    },
+    statuses: { map: { '9': 9 }, lossy: { 9: [5, 6, 8] } },
+    ...config,
+  });
+  return soapKind.create(parsed, {
+    connectorId: 'tinh-soap',
+    http: createUpstreamHttp({
+      connectorId: 'tinh-soap',
+      baseUrl: 'http://lgsp.test/ws/MotCua.asmx',
+      timeoutMs: 2000,
+      auth: { type: 'basic', username: 'gw', password: 'pw' },
+      maxResponseBytes: 1 << 20,
+      now: Date.now,
+    }),
+    logger: createTestLogger(),
+    clock: { now: () => new Date('2026-11-26T01:00:00Z') },
+  });
+}
+const call = () => ({ signal: new AbortController().signal, requestId: 'req-1' });
+const envelope11 = (body: string) =>
+  `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`;
+
+describe('SOAP kind: what goes out and what comes back', () => {
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(() => nock.cleanAll());
+  afterEach(() => {
+    expect(nock.pendingMocks()).toEqual([]);
+    nock.cleanAll();
+  });
+
+  it('SOAP 1.1: POSTs to the base URL itself with SOAPAction, basic auth and an escaped body; keeps codes as strings', async () => {
+    let sent = '';
+    nock('http://lgsp.test', {
+      reqheaders: {
+        soapaction: '"http://motcua.test/LayHoSo"',
+        'content-type': 'text/xml; charset=utf-8',
+        authorization: `Basic ${Buffer.from('gw:pw').toString('base64')}`,
+      },
+    })
+      .post('/ws/MotCua.asmx', (body: string) => ((sent = body), true))
+      .reply(
+        200,
+        envelope11(
+          `<LayHoSoResponse xmlns="http://motcua.test/"><HoSo><MaHoSo>${CODE}</MaHoSo><TrangThai>9</TrangThai><MaTTHC>2.001610</MaTTHC><TrichYeu>Cấp phép &amp; xây dựng</TrichYeu><NgayHen xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></HoSo></LayHoSoResponse>`,
+        ),
+      );
+    const [dossier] = await connector({}).getDossiers([CODE], call());
+    expect(parser.parse(sent).Envelope.Body.LayHoSo.MaHoSo).toBe(CODE);
+    expect(dossier).toMatchObject({
+      code: CODE,
+      procedureCode: '2.001610',
+      summary: 'Cấp phép & xây dựng',
+      dueAt: null,
+      status: { code: 9, lossy: true, mayBe: [5, 6, 8, 9] },
+    });
+  });
+
+  it('escapes a hostile value in the template', async () => {
+    let sent = '';
+    nock('http://lgsp.test')
+      .post('/ws/MotCua.asmx', (body: string) => ((sent = body), true))
+      .reply(200, envelope11('<LayHoSoResponse/>'));
+    await connector({
+      lookup: {
+        single: { action: 'a', body: '<X><C>{{code}}</C></X>', record: 'LayHoSoResponse.HoSo' },
+      },
+    }).getDossiers(['</C><Inject/>'], call());
+    expect(sent).toContain('<C>&lt;/C&gt;&lt;Inject/&gt;</C>');
+  });
+
+  it('SOAP 1.2: the action in the content type, and a WS-Security UsernameToken digest that checks', async () => {
+    let sent = '';
+    nock('http://lgsp.test', {
+      reqheaders: {
+        'content-type': 'application/soap+xml; charset=utf-8; action="http://motcua.test/LayHoSo"',
+      },
+    })
+      .post('/ws/MotCua.asmx', (body: string) => ((sent = body), true))
+      .reply(
+        200,
+        `<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><LayHoSoResponse/></env:Body></env:Envelope>`,
+      );
+    await connector({
+      soapVersion: '1.2',
+      wsSecurity: { username: 'canbo', password: 'mat-khau', passwordType: 'PasswordDigest' },
+    }).getDossiers([CODE], call());
+    const token = parser.parse(sent).Envelope.Header.Security.UsernameToken;
+    expect(token.Username).toBe('canbo');
+    expect(token.Created).toBe('2026-11-26T01:00:00.000Z');
+    const expected = createHash('sha1')
+      .update(
+        Buffer.concat([
+          Buffer.from(token.Nonce['#text'], 'base64'),
+          Buffer.from(`${token.Created}mat-khau`),
+        ]),
+      )
+      .digest('base64');
+    expect(token.Password['#text']).toBe(expected);
+    expect(token.Password['@_Type']).toMatch(/#PasswordDigest$/);
+    expect(sent).not.toContain('mat-khau');
+  });
+
+  it('maps a Server fault to a retryable UPSTREAM_UNAVAILABLE without copying its text', async () => {
+    nock('http://lgsp.test')
+      .post('/ws/MotCua.asmx')
+      .reply(
+        500,
+        envelope11(
+          '<soap:Fault><faultcode>soap:Server</faultcode><faultstring>Lỗi khi đọc hồ sơ của Nguyễn Văn A</faultstring></soap:Fault>',
+        ),
+      );
+    const [result] = await connector({}).getDossiers([CODE], call());
+    expect(result).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      message: 'tinh-soap lookup: SOAP fault Server',
+    });
+  });
+
+  it('maps a declared not-found fault to "no such dossier"', async () => {
+    nock('http://lgsp.test')
+      .post('/ws/MotCua.asmx')
+      .reply(
+        500,
+        envelope11(
+          '<soap:Fault><faultcode>soap:Client.HoSoKhongTonTai</faultcode><faultstring>x</faultstring></soap:Fault>',
+        ),
+      );
+    expect(
+      await connector({ faults: { notFoundCodes: ['Client.HoSoKhongTonTai'] } }).getDossiers(
+        [CODE],
+        call(),
+      ),
+    ).toEqual([null]);
+  });
+
+  it('refuses a DTD (no entity expansion) and answers it as UPSTREAM_BAD_RESPONSE', () => {
+    expect(
+      parseSoapResponse('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'),
+    ).toEqual({ ok: false, unreadable: 'the answer carries a DTD, which SOAP forbids' });
+  });
+});
