@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { startLandSoap, type RunningLandSoap } from './land-soap/startLandSoap';
 import {
   startMinistryNational,
   type RunningMinistryNational,
@@ -13,6 +14,8 @@ export const SAMPLE_CREDENTIALS = {
   SAMPLE_REST_API_KEY: 'thanhhoa-demo-key',
   SAMPLE_MINISTRY_CLIENT_ID: 'dvc-gateway',
   SAMPLE_MINISTRY_CLIENT_SECRET: 'bo-noi-vu-demo-secret',
+  SAMPLE_LAND_USER: 'lgsp-gateway',
+  SAMPLE_LAND_PASSWORD: 'datdai-demo-password',
 } as const;
 
 export interface SampleSystemsOptions {
@@ -22,6 +25,7 @@ export interface SampleSystemsOptions {
   /** Ports; 0 (default) picks free ones. */
   restPort?: number;
   ministryPort?: number;
+  landPort?: number;
   directoryFile?: string;
   tokenTtlSeconds?: number;
 }
@@ -29,6 +33,7 @@ export interface SampleSystemsOptions {
 export interface SampleSystems {
   provincial: RunningProvincialRest;
   ministry: RunningMinistryNational;
+  land: RunningLandSoap;
   /** Variables the sample registration files refer to (`${SAMPLE_REST_URL}` …). */
   variables: Record<string, string>;
   close(): Promise<void>;
@@ -36,7 +41,7 @@ export interface SampleSystems {
 
 export const DEFAULT_DIRECTORY_FILE = join(__dirname, '..', 'data', 'agencies.sample.yaml');
 
-/** Starts both sample systems on loopback. */
+/** Starts the three sample systems on loopback. */
 export async function startSampleSystems(
   options: SampleSystemsOptions = {},
 ): Promise<SampleSystems> {
@@ -61,16 +66,27 @@ export async function startSampleSystems(
     tokenTtlSeconds: options.tokenTtlSeconds ?? 300,
     maxBulk: 100,
   });
+  const land = await startLandSoap({
+    port: options.landPort ?? 0,
+    username: SAMPLE_CREDENTIALS.SAMPLE_LAND_USER,
+    password: SAMPLE_CREDENTIALS.SAMPLE_LAND_PASSWORD,
+    size,
+    seed,
+    directoryFile,
+    maxBulk: 20,
+  });
   return {
     provincial,
     ministry,
+    land,
     variables: {
       ...SAMPLE_CREDENTIALS,
       SAMPLE_REST_URL: provincial.url,
       SAMPLE_MINISTRY_URL: ministry.url,
+      SAMPLE_LAND_URL: land.url,
     },
     close: async () => {
-      await Promise.all([provincial.close(), ministry.close()]);
+      await Promise.all([provincial.close(), ministry.close(), land.close()]);
     },
   };
 }

@@ -22,13 +22,14 @@ async function main(): Promise<void> {
       directoryFile: config.agencyDirectoryFile,
     });
   }
-  // One current and one closed-district code per system, so the first query shows routing too.
+  // One current and one closed code per system, so the first query shows routing too.
   const exampleCodes =
     samples === null
       ? []
       : [
           ...pickExamples(samples.provincial.dataset.exampleCodes(1), ['.01.H56-', '.22.H56-']),
           ...pickExamples(samples.ministry.dataset.exampleCodes(1), ['.20.G09-', '.G07-']),
+          ...pickExamples(samples.land.dataset.exampleCodes(1), ['.01.12.H56-', '.21.12.H56-']),
         ];
   const gateway = await startGateway(config, {
     logger,
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
     lines.push(
       `  Sample provincial REST system  ${samples.provincial.url}  (registration thanh-hoa-motcua)`,
       `  Sample ministry system         ${samples.ministry.url}  (registration bo-noi-vu-dvc)`,
-      `  Try: ${[exampleCodes[0], exampleCodes[2]].join('  ')}`,
+      `  Sample land registration SOAP ${samples.land.url}  (registration thanh-hoa-datdai)`,
+      `  Try: ${[exampleCodes[0], exampleCodes[2], exampleCodes[4]].join('  ')}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -75,8 +75,8 @@ export interface SampleDossier {
 }
 
 export interface SampleDatasetOptions {
-  /** Level-1 code of the system's agencies in the directory (`H56`, `G09`); closed predecessors listed in `alsoCodes`. */
-  level1: readonly string[];
+  /** Which agencies of the directory receive this system's dossiers. */
+  holds: (agencyCode: string) => boolean;
   /** Agency directory file the units come from. */
   directoryFile: string;
   procedures: readonly SampleProcedure[];
@@ -110,7 +110,7 @@ export class SampleDataset {
       }>;
     };
     this.agencies = directory.agencies
-      .filter((agency) => options.level1.some((key) => agency.code.endsWith(`.${key}`)))
+      .filter((agency) => options.holds(agency.code))
       .map((agency) => ({
         code: agency.code,
         name: agency.name,

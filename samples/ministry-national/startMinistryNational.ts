@@ -148,7 +148,7 @@ export function ministryDataset(options: {
   directoryFile: string;
 }): SampleDataset {
   return new SampleDataset({
-    level1: ['G09', 'G07'],
+    holds: (code) => code.endsWith('.G09') || code.endsWith('.G07'),
     directoryFile: options.directoryFile,
     procedures: MINISTRY_PROCEDURES,
     size: options.size,

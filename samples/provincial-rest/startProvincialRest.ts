@@ -101,7 +101,9 @@ export function provincialDataset(options: {
   directoryFile: string;
 }): SampleDataset {
   return new SampleDataset({
-    level1: ['H56'],
+    // Thanh Hóa's units, but for the land registration branch (H56.11, H56.12), which runs the
+    // SOAP system of samples/land-soap.
+    holds: (code) => code.endsWith('.H56') && !/\.1[12]\.H56$/.test(code),
     directoryFile: options.directoryFile,
     procedures: PROVINCIAL_PROCEDURES,
     size: options.size,

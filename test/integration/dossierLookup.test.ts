@@ -304,6 +304,91 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
   });
 });
 
+describe('Dossier lookup: the SOAP land registration system', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const lookup = async (codes: string[]) => {
+    const answer = await t.query<{ dossiers: Item[] }>(
+      `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${DOSSIER_FIELDS} } error { code message connector retryable } } }`,
+      { codes },
+    );
+    expect(answer.errors).toBeUndefined();
+    return answer.data?.dossiers as Item[];
+  };
+
+  it('routes its units past the province-wide system, and closed branches and departments to their successors', async () => {
+    const land = t.samples.land.dataset;
+    const [office] = findCodes(land, 1, () => true, '000.01.12.H56');
+    const [branch] = findCodes(land, 1, () => true, '000.21.12.H56');
+    const [department] = findCodes(land, 1, () => true, '000.00.11.H56');
+    const items = await lookup([office as string, branch as string, department as string]);
+    expect(items.map((item) => item.dossier?.source.connector)).toEqual([
+      'thanh-hoa-datdai',
+      'thanh-hoa-datdai',
+      'thanh-hoa-datdai',
+    ]);
+    expect(items.map((item) => item.dossier?.source.routedVia)).toEqual([
+      [],
+      ['000.30.12.H56'],
+      ['000.00.12.H56'],
+    ]);
+  });
+
+  it('marks the 9 its district branches report as lossy, and brings decomposed names to NFC', async () => {
+    const land = t.samples.land.dataset;
+    const [collapsed] = findCodes(land, 1, (d) => d.status === 6, '000.21.12.H56');
+    const [decomposed] = findCodes(land, 1, (d) => d.code.endsWith('2'), '000.01.12.H56');
+    const items = await lookup([collapsed as string, decomposed as string]);
+    expect(items[0]?.dossier?.status).toEqual({
+      value: 'FINISHED',
+      code: 9,
+      label: 'Đã xử lý xong',
+      raw: '9',
+      lossy: true,
+      mayBe: ['SUPPLEMENT_REQUESTED', 'PAYMENT_REQUESTED', 'STOPPED', 'FINISHED'],
+    });
+    const name = items[1]?.dossier?.procedureName as string;
+    expect(name).toBe(land.get(decomposed as string)?.procedure.name);
+    expect(name).toBe(name.normalize('NFC'));
+  });
+
+  it('decodes old TCVN3 summaries (seen unmasked through the connector) and says so', async () => {
+    const land = t.samples.land.dataset;
+    const [old] = findCodes(
+      land,
+      1,
+      (d) => d.receivedAt.year === 2024 && d.code.endsWith('1') && /[^ -~]/.test(d.summary),
+      '000.01.12.H56',
+    );
+    const runtime = t.gateway.registry.runtime('thanh-hoa-datdai');
+    const [outcome] = await runtime!.getDossiers([old as string], {
+      signal: new AbortController().signal,
+      requestId: 'test',
+    });
+    expect(outcome?.kind).toBe('found');
+    const dossier = (outcome as { dossier: { summary: string; warnings: unknown[] } }).dossier;
+    // TCVN3 has no toned capitals: the first letter may come back in lower case.
+    expect(dossier.summary.toLowerCase()).toBe(land.get(old as string)?.summary.toLowerCase());
+    expect(dossier.warnings).toContainEqual({ field: 'summary', problem: 'decoded from TCVN3' });
+  });
+
+  it('answers a not-found fault as DOSSIER_NOT_FOUND and counts one bulk call per 20 codes', async () => {
+    const codes = findCodes(t.samples.land.dataset, 45, () => true, '000.30.12.H56'); // none cached yet
+    takeStats(t.samples.land);
+    const items = await lookup([...codes, '000.01.12.H56-240101-9999']);
+    expect(items.filter((item) => item.error !== null).map((item) => item.error?.code)).toEqual([
+      'DOSSIER_NOT_FOUND',
+    ]);
+    expect(takeStats(t.samples.land)).toMatchObject({ bulkCalls: 3, codesRequested: 46 });
+  });
+});
+
 describe('Agencies: the temporal directory', () => {
   let t: TestGateway;
   beforeAll(async () => {
@@ -352,7 +437,7 @@ describe('Agencies: the temporal directory', () => {
 
   it('searches names without regard to diacritics, and pages with a stable cursor', async () => {
     const search = await t.query<{ agencies: any }>(
-      `{ agencies(search: "quang xuong", first: 1) { totalCount nodes { code } pageInfo { hasNextPage endCursor } } }`,
+      `{ agencies(search: "huyen quang xuong", first: 1) { totalCount nodes { code } pageInfo { hasNextPage endCursor } } }`,
     );
     expect(search.data?.agencies).toMatchObject({
       totalCount: 2,
@@ -360,11 +445,11 @@ describe('Agencies: the temporal directory', () => {
       pageInfo: { hasNextPage: true },
     });
     const next = await t.query<{ agencies: any }>(
-      `query ($after: String) { agencies(search: "QUẢNG XƯƠNG", first: 1, after: $after) { nodes { code } pageInfo { hasNextPage } } }`,
+      `query ($after: String) { agencies(search: "HUYỆN QUẢNG XƯƠNG", first: 1, after: $after) { nodes { code } pageInfo { hasNextPage } } }`,
       { after: search.data?.agencies.pageInfo.endCursor },
     );
     expect(next.data?.agencies).toEqual({
-      nodes: [{ code: '000.02.70.H56' }],
+      nodes: [{ code: '000.21.12.H56' }],
       pageInfo: { hasNextPage: false },
     });
   });

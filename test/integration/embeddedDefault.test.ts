@@ -9,7 +9,7 @@ const CHROMIUM_INSTALL_HINT =
   'Chromium is not installed. Install it with: apt-get update && apt-get install -y chromium';
 
 /** The README's first command, as a newcomer runs it: no Redis, sample systems answering. */
-describe('Embedded default: one command, two sample systems, GraphiQL offline', () => {
+describe('Embedded default: one command, three sample systems, GraphiQL offline', () => {
   let main: MainProcess;
   beforeAll(async () => {
     main = await runMain({ SAMPLE_SIZE: '800' });
@@ -18,13 +18,14 @@ describe('Embedded default: one command, two sample systems, GraphiQL offline', 
     await main?.stop();
   });
 
-  it('prints its URLs and example codes from both systems', () => {
+  it('prints its URLs and example codes from every system', () => {
     expect(main.stdout()).toMatch(/GraphiQL\s+http:\/\/127\.0\.0\.1:\d+\/graphiql/);
     expect(main.exampleCodes.some((code) => code.includes('.H56-'))).toBe(true);
     expect(main.exampleCodes.some((code) => code.includes('.G09-'))).toBe(true);
+    expect(main.exampleCodes.some((code) => code.includes('.12.H56-'))).toBe(true);
   });
 
-  it('answers the printed codes from both systems, and reports readiness', async () => {
+  it('answers the printed codes from every system, and reports readiness', async () => {
     const response = await fetch(`${main.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -40,6 +41,7 @@ describe('Embedded default: one command, two sample systems, GraphiQL offline', 
     expect(body.data.dossiers.map((item) => item.dossier?.source.connector)).toEqual([
       'thanh-hoa-motcua',
       'bo-noi-vu-dvc',
+      'thanh-hoa-datdai',
     ]);
     const ready = await fetch(`${main.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -47,7 +49,7 @@ describe('Embedded default: one command, two sample systems, GraphiQL offline', 
       status: 'ready',
       degraded: false,
       cache: 'memory',
-      connectors: [{ id: 'bo-noi-vu-dvc' }, { id: 'thanh-hoa-motcua' }],
+      connectors: [{ id: 'bo-noi-vu-dvc' }, { id: 'thanh-hoa-datdai' }, { id: 'thanh-hoa-motcua' }],
     });
     expect((await fetch(`${main.url}/healthz`)).status).toBe(200);
   });
@@ -87,12 +89,14 @@ describe('Embedded default: one command, two sample systems, GraphiQL offline', 
       const body = (await (await answered).json()) as {
         data: { dossiers: Array<{ dossier: { source: { connector: string } } | null }> };
       };
-      // The pre-filled codes come from both systems (one of each a closed code routed by successor).
+      // The pre-filled codes come from every system (one of each a closed code routed by successor).
       expect(body.data.dossiers.map((item) => item.dossier?.source.connector)).toEqual([
         'thanh-hoa-motcua',
         'thanh-hoa-motcua',
         'bo-noi-vu-dvc',
         'bo-noi-vu-dvc',
+        'thanh-hoa-datdai',
+        'thanh-hoa-datdai',
       ]);
       await page.locator('.result-window').getByText('"thanh-hoa-motcua"').first().waitFor();
       mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });

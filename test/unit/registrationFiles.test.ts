@@ -8,6 +8,9 @@ import { loadRegistrationFiles, parseRegistration } from '../../src/registry/loa
 import { PROJECT_ROOT, SAMPLE_REGISTRATIONS } from '../support/testGateway';
 
 const variables = {
+  SAMPLE_LAND_URL: 'http://127.0.0.1:3',
+  SAMPLE_LAND_USER: 'u',
+  SAMPLE_LAND_PASSWORD: 'p',
   SAMPLE_REST_URL: 'http://127.0.0.1:1',
   SAMPLE_REST_API_KEY: 'k',
   SAMPLE_MINISTRY_URL: 'http://127.0.0.1:2',
@@ -55,12 +58,13 @@ describe('Registration files: all valid or nothing registered', () => {
     });
     expect(registrations.map((r) => [r.id, r.kind])).toEqual([
       ['bo-noi-vu-dvc', 'national-sync'],
+      ['thanh-hoa-datdai', 'soap'],
       ['thanh-hoa-motcua', 'rest-json'],
     ]);
     expect(registrations[0]?.upstream.baseUrl).toBe('http://127.0.0.1:2/api/dvcqg');
-    expect(registrations[1]?.upstream.timeoutMs).toBe(3000);
-    expect(registrations[1]?.ttl.PROCESSING).toBe(30);
-    expect(registrations[1]?.ttl.RETURNED).toBe(86400);
+    expect(registrations[2]?.upstream.timeoutMs).toBe(3000);
+    expect(registrations[2]?.ttl.PROCESSING).toBe(30);
+    expect(registrations[2]?.ttl.RETURNED).toBe(86400);
   });
 
   it('names the file, the field path and the problem', async () => {
@@ -81,10 +85,10 @@ describe('Registration files: all valid or nothing registered', () => {
   it('refuses an unknown kind, listing the known ones', async () => {
     await writeFile(
       join(folder, 'a.yaml'),
-      minimal('tinh-a', 'H01').replace('kind: rest-json', 'kind: soap'),
+      minimal('tinh-a', 'H01').replace('kind: rest-json', 'kind: odata'),
     );
     expect(await problemsOf()).toEqual([
-      'a.yaml kind: unknown connector kind "soap"; known kinds: rest-json, national-sync',
+      'a.yaml kind: unknown connector kind "odata"; known kinds: rest-json, national-sync, soap',
     ]);
   });
 

@@ -1,0 +1,163 @@
+import { XMLParser } from 'fast-xml-parser';
+import { SampleDataset } from '../generator/SampleDataset';
+import { LAND_PROCEDURES } from '../generator/vocabulary';
+import {
+  applyFaults,
+  emptyStats,
+  listen,
+  noFaults,
+  sendJson,
+  type RunningSample,
+} from '../sampleHttp';
+import { renderLand } from './renderLand';
+
+export interface LandSoapOptions {
+  port: number;
+  username: string;
+  password: string;
+  size: number;
+  seed: number;
+  directoryFile: string;
+  /** Most codes per TraCuuHoSo call; more get a Client fault. Default 20. */
+  maxBulk: number;
+}
+
+export interface RunningLandSoap extends RunningSample {
+  dataset: SampleDataset;
+}
+
+const NS = 'http://motcua.thanhhoa.gov.vn/datdai';
+const parser = new XMLParser({ removeNSPrefix: true, parseTagValue: false });
+
+const envelope = (body: string) =>
+  `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soap:Body>${body}</soap:Body></soap:Envelope>`;
+
+const fault = (code: 'Client' | 'Server', text: string, error: string) =>
+  envelope(
+    `<soap:Fault><faultcode>soap:${code}</faultcode><faultstring>${text}</faultstring><detail><Loi xmlns="${NS}"><MaLoi>${error}</MaLoi></Loi></detail></soap:Fault>`,
+  );
+
+/**
+ * Sample system 3: Thanh Hóa's land registration system behind a SOAP 1.1 endpoint, as an
+ * ASP.NET web service on the provincial integration platform would be. HTTP basic auth, checked.
+ *
+ *   POST /ws/DatDai.asmx  SOAPAction "http://motcua.thanhhoa.gov.vn/datdai/LayHoSo"     one dossier or a Client fault HOSO_KHONG_TON_TAI
+ *   POST /ws/DatDai.asmx  SOAPAction "http://motcua.thanhhoa.gov.vn/datdai/TraCuuHoSo"  up to 20 dossiers
+ */
+export async function startLandSoap(options: LandSoapOptions): Promise<RunningLandSoap> {
+  const stats = emptyStats();
+  const faults = noFaults();
+  const dataset = landDataset(options);
+  const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+  const send = (res: import('node:http').ServerResponse, status: number, xml: string) => {
+    res.writeHead(status, {
+      'Content-Type': 'text/xml; charset=utf-8',
+      'Content-Length': Buffer.byteLength(xml),
+    });
+    res.end(xml);
+  };
+  const record = (code: string) => {
+    const dossier = dataset.get(code);
+    return dossier === undefined ? undefined : renderLand(dossier, faults.brokenCodes.has(code));
+  };
+
+  const running = await listen(
+    async (req, res, body) => {
+      const url = new URL(req.url ?? '/', 'http://sample');
+      if (url.pathname === '/__sample/stats') {
+        return sendJson(res, 200, stats);
+      }
+      if (req.headers.authorization !== expected) {
+        stats.rejectedAuth += 1;
+        res.writeHead(401, {
+          'WWW-Authenticate': 'Basic realm="LGSP"',
+          'Content-Type': 'text/plain',
+        });
+        res.end('401 Unauthorized');
+        return;
+      }
+      if (req.method !== 'POST' || url.pathname !== '/ws/DatDai.asmx')
+        return send(res, 404, '<html><body>404</body></html>');
+      if (await applyFaults(res, faults)) return;
+      const action = String(req.headers.soapaction ?? '').replace(/"/g, '');
+      let request: LandRequest | undefined;
+      try {
+        request = (parser.parse(body) as { Envelope?: { Body?: LandRequest } }).Envelope?.Body;
+      } catch {
+        return send(res, 500, fault('Client', 'Yêu cầu không hợp lệ', 'YEU_CAU_KHONG_HOP_LE'));
+      }
+      if (action === `${NS}/LayHoSo`) {
+        stats.singleCalls += 1;
+        stats.codesRequested += 1;
+        const found = record(String(request?.LayHoSo?.MaHoSo ?? ''));
+        return found === undefined
+          ? send(res, 500, fault('Client', 'Không tìm thấy hồ sơ', 'HOSO_KHONG_TON_TAI'))
+          : send(
+              res,
+              200,
+              envelope(
+                `<LayHoSoResponse xmlns="${NS}"><LayHoSoResult>${found}</LayHoSoResult></LayHoSoResponse>`,
+              ),
+            );
+      }
+      if (action === `${NS}/TraCuuHoSo`) {
+        const list = request?.TraCuuHoSo?.DanhSachMaHoSo?.string;
+        const codes: string[] = list === undefined ? [] : [list].flat().map(String);
+        if (codes.length > options.maxBulk)
+          return send(
+            res,
+            500,
+            fault('Client', `Tối đa ${options.maxBulk} mã hồ sơ`, 'QUA_SO_LUONG'),
+          );
+        stats.bulkCalls += 1;
+        stats.codesRequested += codes.length;
+        const found = codes
+          .map(record)
+          .filter((item) => item !== undefined)
+          .join('');
+        return send(
+          res,
+          200,
+          envelope(
+            `<TraCuuHoSoResponse xmlns="${NS}"><TraCuuHoSoResult>${found}</TraCuuHoSoResult></TraCuuHoSoResponse>`,
+          ),
+        );
+      }
+      return send(
+        res,
+        500,
+        fault('Client', `Không có thao tác ${action}`, 'THAO_TAC_KHONG_TON_TAI'),
+      );
+    },
+    options.port,
+    stats,
+    faults,
+  );
+  return { ...running, dataset };
+}
+
+interface LandRequest {
+  LayHoSo?: { MaHoSo?: unknown };
+  TraCuuHoSo?: { DanhSachMaHoSo?: { string?: unknown } };
+}
+
+/** The system's dossiers, without its server. */
+export function landDataset(options: {
+  size: number;
+  seed: number;
+  directoryFile: string;
+}): SampleDataset {
+  return new SampleDataset({
+    holds: (code) => /\.1[12]\.H56$/.test(code),
+    directoryFile: options.directoryFile,
+    procedures: LAND_PROCEDURES,
+    size: options.size,
+    seed: options.seed + 2,
+    places: [
+      'thôn Trung Thành, xã Quảng Xương, tỉnh Thanh Hóa',
+      'phường Hạc Thành, tỉnh Thanh Hóa',
+      'xã Quảng Hòa Ninh, tỉnh Thanh Hóa',
+    ],
+    fileBaseUrl: 'https://datdai.thanhhoa.example/files',
+  });
+}
