@@ -9,7 +9,7 @@
 import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { ConnectorError } from './ConnectorError';
-import type { NationalDossier } from './model';
+import type { NationalDossier, Procedure } from './model';
 
 /** One dossier lookup result: the dossier, `null` when the upstream does not know the code, or an error. */
 export type DossierResult = NationalDossier | null | ConnectorError;
@@ -19,6 +19,17 @@ export interface ConnectorCapabilities {
     /** Most codes the connector sends upstream in one call; the gateway splits larger batches. */
     maxBatch: number;
   };
+  /** Whether `listProcedures` serves the system's procedure catalogue. */
+  procedures: boolean;
+}
+
+/** One page of a catalogue. Records that could not be read are counted, not returned. */
+export interface ProcedurePage {
+  procedures: Procedure[];
+  /** Pass to the next call; null on the last page. Opaque to the gateway. */
+  next: string | null;
+  /** Records on this page that could not be read as procedures. */
+  unreadable: number;
 }
 
 /** Per-call context from the gateway. */
@@ -37,6 +48,11 @@ export interface Connector {
    * error for every code of the call.
    */
   getDossiers(codes: readonly string[], call: CallContext): Promise<DossierResult[]>;
+  /**
+   * Reads one page of the procedure catalogue, from the start when `cursor` is null. Throws a
+   * `ConnectorError` when the page cannot be read. Present when `capabilities.procedures`.
+   */
+  listProcedures?(cursor: string | null, call: CallContext): Promise<ProcedurePage>;
   /** Releases timers or sockets the connector holds. */
   close?(): Promise<void>;
 }

@@ -148,3 +148,59 @@ export interface NationalDossier {
   supplements: SupplementRound[];
   warnings: MappingWarning[];
 }
+
+/** Mức độ dịch vụ công trực tuyến — online level since Decree 42/2022 ("toàn trình", "một phần"). */
+export type OnlineLevel = 'FULL' | 'PARTIAL' | 'NONE';
+
+/** Trạng thái công khai — publication state of a procedure. */
+export type PublicationState = 'PUBLISHED' | 'ABOLISHED' | 'SUSPENDED';
+
+/** A value read through a table, with the upstream's raw text (null when unmapped). */
+export interface TableValue<T> {
+  value: T | null;
+  raw: string;
+}
+
+/** Cách thức thực hiện — one channel of a procedure with its time limit and fees. */
+export interface ProcedureChannel {
+  channel: ChannelValue | null;
+  /** Thời hạn giải quyết as published ("3 ngày làm việc"). */
+  processingTime: string | null;
+  /** The time limit in days, when the upstream gives a number. */
+  processingDays: number | null;
+  fees: Fee[];
+}
+
+/** Thành phần hồ sơ — a required document, with its form (mẫu đơn, tờ khai) if any. */
+export interface RequiredDocument {
+  name: string | null;
+  formName: string | null;
+  formUrl: string | null;
+}
+
+/** Căn cứ pháp lý — a legal basis (SOVANBAN, TENVANBAN). */
+export interface LegalBasis {
+  number: string | null;
+  title: string | null;
+}
+
+export interface ImplementingAgency {
+  code: string | null;
+  name: string | null;
+}
+
+/** One procedure (thủ tục hành chính) of a system's catalogue, in the national model (DOMAIN.md §4). */
+export interface Procedure {
+  /** Mã TTHC as the system lists it: national (`1.003560`) or a local variant (`1.003560.000.00.00.H56`). */
+  code: string;
+  name: string;
+  fieldCode: string | null;
+  fieldName: string | null;
+  onlineLevel: TableValue<OnlineLevel> | null;
+  implementingAgencies: ImplementingAgency[];
+  channels: ProcedureChannel[];
+  documents: RequiredDocument[];
+  legalBases: LegalBasis[];
+  state: TableValue<PublicationState> | null;
+  warnings: MappingWarning[];
+}

@@ -1,4 +1,5 @@
 import type { DossierMappingSpec } from '../shared/dossierMapping';
+import type { ProcedureMappingSpec } from '../shared/procedureMapping';
 
 /**
  * The national sync format (DongBoHoSoMC with its processing history CapNhatTienDoHoSoMC;
@@ -65,4 +66,33 @@ export const NATIONAL_MAPPING: DossierMappingSpec = {
       reason: 'NoiDungYeuCauBoSung',
     },
   },
+};
+
+/**
+ * The national procedure catalogue's record (DOMAIN.md §4). `MALINHVUC`/`TENLINHVUC` and
+ * `SOVANBAN`/`TENVANBAN` are as DOMAIN.md gives them; the other names follow the same upper-case
+ * style as seen in practice (unverified) and may be overridden under `catalogue.mapping`.
+ */
+export const NATIONAL_PROCEDURE_MAPPING: ProcedureMappingSpec = {
+  code: 'MATTHC',
+  name: 'TENTTHC',
+  fieldCode: 'MALINHVUC',
+  fieldName: 'TENLINHVUC',
+  onlineLevel: 'MUCDO',
+  state: 'TRANGTHAI',
+  implementingAgencies: { each: 'COQUANTHUCHIEN', fields: { code: 'MACOQUAN', name: 'TENCOQUAN' } },
+  channels: {
+    each: 'CACHTHUCTHUCHIEN',
+    fields: {
+      channel: 'KENH',
+      processingTime: 'THOIGIAN',
+      processingDays: 'SONGAY',
+      fees: { each: 'PHILEPHI', fields: { name: 'TENPHILEPHI', amount: 'MUCPHI' } },
+    },
+  },
+  documents: {
+    each: 'THANHPHANHOSO',
+    fields: { name: 'TENGIAYTO', formName: 'TENMAUDON', formUrl: 'URLMAUDON' },
+  },
+  legalBases: { each: 'CANCUPHAPLY', fields: { number: 'SOVANBAN', title: 'TENVANBAN' } },
 };

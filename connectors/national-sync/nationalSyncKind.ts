@@ -3,7 +3,7 @@ import type { ConnectorKind } from '../contract';
 import { restJsonConfigSchema, type RestJsonConfig } from '../rest-json/configSchema';
 import { restJsonKind } from '../rest-json/restJsonKind';
 import { NATIONAL_STATUS_CODES } from '../shared/statusTable';
-import { NATIONAL_MAPPING } from './nationalMapping';
+import { NATIONAL_MAPPING, NATIONAL_PROCEDURE_MAPPING } from './nationalMapping';
 
 /**
  * `national-sync`: a system that already speaks the portal's sync format — every value a string,
@@ -19,6 +19,14 @@ export const nationalSyncKind: ConnectorKind<RestJsonConfig> = {
 const NATIONAL_DEFAULTS = {
   bulk: { method: 'POST', body: '{"DanhSachMaHoSo": $codes}', records: 'data' },
   single: { method: 'GET', record: 'data' },
+};
+
+const NATIONAL_CATALOGUE: Record<string, unknown> = {
+  method: 'GET',
+  query: { cursor: '$cursor', limit: '$size' },
+  records: 'data',
+  pagination: { type: 'cursor', next: 'next_cursor' },
+  mapping: NATIONAL_PROCEDURE_MAPPING,
 };
 
 function withNationalDefaults(input: unknown): unknown {
@@ -42,6 +50,16 @@ function withNationalDefaults(input: unknown): unknown {
       ...statuses,
     },
     dates: { formats: ['yyyyMMddHHmmss'], ...(isObject(input.dates) ? input.dates : {}) },
+    // A catalogue in the national format, paged by cursor, unless the registration says otherwise.
+    ...(isObject(input.catalogue)
+      ? {
+          catalogue: {
+            ...mergeDeep(NATIONAL_CATALOGUE, input.catalogue),
+            // A pagination given is taken whole: its type decides which fields it has.
+            pagination: input.catalogue.pagination ?? NATIONAL_CATALOGUE.pagination,
+          },
+        }
+      : {}),
   };
 }
 

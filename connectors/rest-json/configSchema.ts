@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
+import { catalogueCommon } from '../shared/catalogueSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 const expression = z.string().superRefine((source, ctx) => {
@@ -59,6 +60,19 @@ export const restJsonConfigSchema = z.strictObject({
       message: 'declare lookup.bulk, lookup.single, or both',
     }),
   mapping: dossierMappingSchema,
+  /** The procedure catalogue, when the system serves one. */
+  catalogue: z
+    .strictObject({
+      /** Default GET. */
+      method: z.enum(['GET', 'POST']).default('GET'),
+      path,
+      /** Query parameters: name → JSONata over `$page`, `$size`, `$cursor` (absent values are left out). */
+      query: z.record(z.string(), expression).default({}),
+      /** JSONata building a JSON body from `$page`, `$size`, `$cursor` (POST only). */
+      body: expression.optional(),
+      ...catalogueCommon,
+    })
+    .optional(),
   ...tablesSchema,
   limits: z
     .strictObject({

@@ -1,9 +1,17 @@
 import jsonata from 'jsonata';
-import type { CallContext, Connector, ConnectorDeps, DossierResult } from '../contract';
+import type {
+  CallContext,
+  Connector,
+  ConnectorDeps,
+  DossierResult,
+  ProcedurePage,
+} from '../contract';
 import { ConnectorError, isConnectorError } from '../ConnectorError';
 import type { NationalDossier } from '../model';
 import { compileMapping, type CompiledMapping, type DossierMappingSpec } from './dossierMapping';
+import type { CatalogueCommon } from './catalogueSchema';
 import { createLimiter } from './http';
+import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
   normaliseDossier,
   UnreadableRecordError,
@@ -31,6 +39,19 @@ export interface LookupTransport {
 
 export type Evaluate = (input: unknown, bindings?: Record<string, unknown>) => Promise<unknown>;
 
+/** Where one catalogue page is asked from: page number or cursor, and the page size. */
+export interface CataloguePosition {
+  page: number | null;
+  cursor: string | null;
+  size: number;
+}
+
+/** How a kind asks for one catalogue page: the parsed answer, or why it failed. */
+export interface CatalogueTransport {
+  settings: CatalogueCommon;
+  fetch(position: CataloguePosition, call: CallContext): Promise<unknown>;
+}
+
 /** Compiles a JSONata expression from a registration, bounded in time and depth. */
 export function compileExpression(source: string, timeoutMs: number): Evaluate {
   const expression = jsonata(source, { timeout: timeoutMs, stack: 200 });
@@ -42,6 +63,16 @@ export class DeclarativeConnector implements Connector {
   private readonly mapping: CompiledMapping;
   /** Single lookups in flight for this connector, across all gateway requests. */
   private readonly limit: ReturnType<typeof createLimiter>;
+  private readonly catalogue:
+    | {
+        transport: CatalogueTransport;
+        mapping: CompiledMapping;
+        records: Evaluate;
+        total: Evaluate | undefined;
+        next: Evaluate | undefined;
+        tables: ProcedureTables;
+      }
+    | undefined;
 
   constructor(
     private readonly transport: LookupTransport,
@@ -49,6 +80,7 @@ export class DeclarativeConnector implements Connector {
     private readonly tables: NormalisationTables,
     private readonly deps: ConnectorDeps,
     mappingTimeoutMs: number,
+    catalogue?: CatalogueTransport,
   ) {
     if (transport.bulk === undefined && transport.single === undefined) {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
@@ -56,9 +88,88 @@ export class DeclarativeConnector implements Connector {
     this.mapping = compileMapping(mapping, { timeoutMs: mappingTimeoutMs, maxDepth: 200 });
     const concurrency = transport.single?.concurrency ?? 1;
     this.limit = createLimiter(concurrency);
+    if (catalogue !== undefined) {
+      const { settings } = catalogue;
+      const compile = (source: string) => compileExpression(source, mappingTimeoutMs);
+      this.catalogue = {
+        transport: catalogue,
+        mapping: compileMapping(settings.mapping, { timeoutMs: mappingTimeoutMs, maxDepth: 200 }),
+        records: compile(settings.records),
+        total:
+          settings.pagination.type === 'page' && settings.pagination.total !== undefined
+            ? compile(settings.pagination.total)
+            : undefined,
+        next: settings.pagination.type === 'cursor' ? compile(settings.pagination.next) : undefined,
+        tables: procedureTables(settings.onlineLevels, settings.states, tables.channels),
+      };
+    }
     this.capabilities = {
       dossierLookup: { maxBatch: transport.bulk?.maxBatch ?? concurrency * 4 },
+      procedures: catalogue !== undefined,
     };
+  }
+
+  /** One catalogue page. The cursor is `p:<page>` or `c:<upstream cursor>`, opaque to the gateway. */
+  async listProcedures(cursor: string | null, call: CallContext): Promise<ProcedurePage> {
+    const catalogue = this.catalogue;
+    const what = `${this.deps.connectorId} catalogue`;
+    if (catalogue === undefined)
+      throw new TypeError(`${this.deps.connectorId} declares no catalogue`);
+    const pagination = catalogue.transport.settings.pagination;
+    const page =
+      pagination.type === 'page'
+        ? cursor === null
+          ? pagination.firstPage
+          : Number(cursor.slice(2))
+        : null;
+    const upstreamCursor = pagination.type === 'cursor' && cursor !== null ? cursor.slice(2) : null;
+    let body: unknown;
+    let selected: unknown;
+    try {
+      body = await catalogue.transport.fetch(
+        { page, cursor: upstreamCursor, size: pagination.size },
+        call,
+      );
+      if (isConnectorError(body)) throw body;
+      selected = await catalogue.records(body);
+    } catch (error) {
+      throw this.asConnectorError(error, what);
+    }
+    if (selected === undefined || selected === null) {
+      throw new ConnectorError(
+        'UPSTREAM_BAD_RESPONSE',
+        `${what}: the answer has no list of procedures where catalogue.records points`,
+      );
+    }
+    const records = [selected].flat();
+    const procedures: ProcedurePage['procedures'] = [];
+    let unreadable = 0;
+    for (const record of records) {
+      const procedure = await catalogue.mapping
+        .evaluate(record)
+        .then((mapped) => normaliseProcedure(mapped, catalogue.tables))
+        .catch(() => null);
+      if (procedure === null) unreadable += 1;
+      else procedures.push(procedure);
+    }
+    let next: string | null = null;
+    if (pagination.type === 'page' && page !== null) {
+      const total =
+        catalogue.total === undefined
+          ? undefined
+          : Number(await catalogue.total(body).catch(() => undefined));
+      const seen = (page - pagination.firstPage + 1) * pagination.size;
+      const more =
+        records.length >= pagination.size &&
+        (total === undefined || Number.isNaN(total) || seen < total);
+      next = more ? `p:${page + 1}` : null;
+    } else if (catalogue.next !== undefined) {
+      const value = await catalogue.next(body).catch(() => undefined);
+      const text =
+        typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+      next = text === '' || text === upstreamCursor || records.length === 0 ? null : `c:${text}`;
+    }
+    return { procedures, next, unreadable };
   }
 
   async getDossiers(codes: readonly string[], call: CallContext): Promise<DossierResult[]> {

@@ -47,7 +47,7 @@ export interface ListSpec<K extends string> {
   fields: Partial<Record<K, string>>;
 }
 
-const expression = z
+export const expression = z
   .string()
   .min(1, 'an empty JSONata expression')
   .superRefine((source, ctx) => {
@@ -55,7 +55,7 @@ const expression = z
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-function listSpec<const K extends string>(keys: readonly K[]) {
+export function listSpec<const K extends string>(keys: readonly K[]) {
   const fields = Object.fromEntries(keys.map((key) => [key, expression.optional()])) as Record<
     K,
     z.ZodOptional<typeof expression>
@@ -135,7 +135,7 @@ export interface CompiledMapping {
  * Each expression was already checked on its own by the schema, where errors carry field paths.
  */
 export function compileMapping(
-  spec: DossierMappingSpec,
+  spec: DossierMappingSpec | object,
   limits: EvaluationLimits = DEFAULT_EVALUATION_LIMITS,
 ): CompiledMapping {
   const source = objectSource(spec as unknown as SpecNode);

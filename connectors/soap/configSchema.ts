@@ -1,6 +1,7 @@
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
+import { catalogueCommon } from '../shared/catalogueSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 const expression = z.string().superRefine((source, ctx) => {
@@ -86,6 +87,8 @@ export const soapConfigSchema = z.strictObject({
     })
     .default({ notFoundCodes: [] }),
   mapping: dossierMappingSchema,
+  /** The procedure catalogue: an operation whose Body template reads `{{page}}`, `{{size}}`, `{{cursor}}`. */
+  catalogue: z.strictObject({ ...operation, ...catalogueCommon }).optional(),
   ...tablesSchema,
   limits: z
     .strictObject({ mappingTimeoutMs: z.number().int().min(1).max(5000).default(200) })

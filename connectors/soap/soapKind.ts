@@ -3,6 +3,7 @@ import { ConnectorError } from '../ConnectorError';
 import {
   compileExpression,
   DeclarativeConnector,
+  type CatalogueTransport,
   type Evaluate,
   type LookupTransport,
 } from '../shared/declarativeConnector';
@@ -20,19 +21,25 @@ import { buildEnvelope, renderBody, soapHeaders } from './soapEnvelope';
 export const soapKind: ConnectorKind<SoapConfig> = {
   kind: 'soap',
   configSchema: soapConfigSchema,
-  create: (config, deps) =>
-    new DeclarativeConnector(
-      soapTransport(config, deps),
+  create: (config, deps) => {
+    const { lookup, catalogue } = soapTransport(config, deps);
+    return new DeclarativeConnector(
+      lookup,
       config.mapping,
       buildTables(config),
       deps,
       config.limits.mappingTimeoutMs,
-    ),
+      catalogue,
+    );
+  },
 };
 
 type Operation = { path: string; action: string; body: string };
 
-function soapTransport(config: SoapConfig, deps: ConnectorDeps): LookupTransport {
+function soapTransport(
+  config: SoapConfig,
+  deps: ConnectorDeps,
+): { lookup: LookupTransport; catalogue: CatalogueTransport | undefined } {
   const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
   const notFoundWhen =
     config.faults.notFoundWhen === undefined ? undefined : compile(config.faults.notFoundWhen);
@@ -108,7 +115,26 @@ function soapTransport(config: SoapConfig, deps: ConnectorDeps): LookupTransport
       },
     };
   }
-  return transport;
+  const catalogue = config.catalogue;
+  return {
+    lookup: transport,
+    catalogue:
+      catalogue === undefined
+        ? undefined
+        : {
+            settings: catalogue,
+            fetch: async (position, call) => {
+              const what = `${deps.connectorId} catalogue`;
+              const body = await invoke(catalogue, { ...position }, call, what);
+              return body === null
+                ? new ConnectorError(
+                    'UPSTREAM_BAD_RESPONSE',
+                    `${what}: the catalogue operation answered a not-found fault`,
+                  )
+                : body;
+            },
+          },
+  };
 }
 
 async function isNotFound(

@@ -1,4 +1,4 @@
-import { foldText } from '../text/foldText';
+import { foldText } from '../../../connectors/shared/text';
 import { canonicalAgencyCode, shortForm } from './agencyCode';
 
 /** Đơn vị kế thừa — where a closed agency's work went, from a date, optionally for part of it. */

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type {
+  ChannelValue,
+  Fee,
+  MappingWarning,
+  OnlineLevel,
+  Procedure,
+  PublicationState,
+  TableValue,
+} from '../model';
+import { expression, listSpec } from './dossierMapping';
+import type { NormalisationTables } from './normaliseDossier';
+import { foldText, normaliseText } from './text';
+
+/**
+ * Declarative mapping from one upstream catalogue record to the national procedure model
+ * (DOMAIN.md §4), in the same JSONata form as the dossier mapping.
+ */
+export const procedureMappingSchema = z.strictObject({
+  code: expression,
+  name: expression,
+  fieldCode: expression.optional(),
+  fieldName: expression.optional(),
+  onlineLevel: expression.optional(),
+  state: expression.optional(),
+  implementingAgencies: listSpec(['code', 'name']).optional(),
+  channels: z
+    .strictObject({
+      each: expression,
+      fields: z.strictObject({
+        channel: expression.optional(),
+        processingTime: expression.optional(),
+        processingDays: expression.optional(),
+        fees: listSpec(['name', 'amount']).optional(),
+      }),
+    })
+    .optional(),
+  documents: listSpec(['name', 'formName', 'formUrl']).optional(),
+  legalBases: listSpec(['number', 'title']).optional(),
+});
+
+export type ProcedureMappingSpec = z.output<typeof procedureMappingSchema>;
+
+/** Words seen for the online level: Decree 42/2022's terms and the older levels 1–4. */
+export const DEFAULT_ONLINE_LEVELS: Readonly<Record<string, OnlineLevel>> = {
+  'toan trinh': 'FULL',
+  'mot phan': 'PARTIAL',
+  'muc do 4': 'FULL',
+  'muc do 3': 'PARTIAL',
+  'muc do 2': 'NONE',
+  'muc do 1': 'NONE',
+  '4': 'FULL',
+  '3': 'PARTIAL',
+  '2': 'NONE',
+  '1': 'NONE',
+};
+
+export const DEFAULT_PUBLICATION_STATES: Readonly<Record<string, PublicationState>> = {
+  'dang cong khai': 'PUBLISHED',
+  'cong khai': 'PUBLISHED',
+  'bai bo': 'ABOLISHED',
+  'da bai bo': 'ABOLISHED',
+  'tam dung': 'SUSPENDED',
+  'tam ngung': 'SUSPENDED',
+};
+
+export interface ProcedureTables {
+  /** Keys compared folded (no diacritics, lower case): "Toàn trình" = "toan trinh". */
+  onlineLevels: ReadonlyMap<string, OnlineLevel>;
+  states: ReadonlyMap<string, PublicationState>;
+  channels: NormalisationTables['channels'];
+}
+
+export function procedureTables(
+  onlineLevels: Record<string, OnlineLevel> | undefined,
+  states: Record<string, PublicationState> | undefined,
+  channels: NormalisationTables['channels'],
+): ProcedureTables {
+  const folded = <T>(entries: Record<string, T>) =>
+    new Map(Object.entries(entries).map(([raw, value]) => [foldText(raw), value]));
+  return {
+    onlineLevels: folded({ ...DEFAULT_ONLINE_LEVELS, ...onlineLevels }),
+    states: folded({ ...DEFAULT_PUBLICATION_STATES, ...states }),
+    channels,
+  };
+}
+
+type Raw = Record<string, unknown>;
+
+/** The output of a procedure mapping as a national procedure; a record without code or name is unreadable. */
+export function normaliseProcedure(mapped: unknown, tables: ProcedureTables): Procedure | null {
+  if (!isRecord(mapped)) return null;
+  const warnings: MappingWarning[] = [];
+  const code = scalar(mapped.code);
+  const name = normaliseText(scalar(mapped.name));
+  if (code === null || name === null) return null;
+  const lookup = <T>(
+    field: string,
+    raw: string | null,
+    table: ReadonlyMap<string, T>,
+  ): TableValue<T> | null => {
+    if (raw === null) return null;
+    const value = table.get(foldText(raw)) ?? null;
+    if (value === null)
+      warnings.push({ field, problem: `"${raw}" is not in the registration's table` });
+    return { value, raw };
+  };
+  return {
+    code,
+    name,
+    fieldCode: scalar(mapped.fieldCode),
+    fieldName: normaliseText(scalar(mapped.fieldName)),
+    onlineLevel: lookup('onlineLevel', scalar(mapped.onlineLevel), tables.onlineLevels),
+    state: lookup('state', scalar(mapped.state), tables.states),
+    implementingAgencies: list(mapped.implementingAgencies).map((agency) => ({
+      code: scalar(agency.code),
+      name: normaliseText(scalar(agency.name)),
+    })),
+    channels: list(mapped.channels).map((channel, index) => {
+      const raw = scalar(channel.channel);
+      const code =
+        raw === null
+          ? null
+          : (tables.channels.get(raw.normalize('NFC').trim().toLowerCase()) ?? null);
+      if (raw !== null && code === null)
+        warnings.push({
+          field: `channels[${index}].channel`,
+          problem: `channel "${raw}" is not in the registration's channel table`,
+        });
+      const days = scalar(channel.processingDays);
+      return {
+        channel: raw === null ? null : ({ code, raw } satisfies ChannelValue),
+        processingTime: normaliseText(scalar(channel.processingTime)),
+        processingDays: days !== null && /^\d+(\.\d+)?$/.test(days) ? Number(days) : null,
+        fees: list(channel.fees).map((fee): Fee => {
+          const amount =
+            scalar(fee.amount)
+              ?.replace(/[.,\s]/g, '')
+              .replace(/(đ|vnđ|vnd)$/i, '') ?? null;
+          return {
+            name: normaliseText(scalar(fee.name)),
+            amount: amount !== null && /^\d{1,15}$/.test(amount) ? Number(amount) : null,
+          };
+        }),
+      };
+    }),
+    documents: list(mapped.documents).map((document) => ({
+      name: normaliseText(scalar(document.name)),
+      formName: normaliseText(scalar(document.formName)),
+      formUrl: scalar(document.formUrl),
+    })),
+    legalBases: list(mapped.legalBases).map((basis) => ({
+      number: scalar(basis.number),
+      title: normaliseText(scalar(basis.title)),
+    })),
+    warnings,
+  };
+}
+
+function scalar(value: unknown): string | null {
+  if (Array.isArray(value)) return value.length === 0 ? null : scalar(value[0]);
+  if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
+}
+
+function list(value: unknown): Raw[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).filter(isRecord);
+}
+
+function isRecord(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
