@@ -11,6 +11,8 @@ import { loadRegistrationFiles } from './registry/loadRegistrationFiles';
 import { createGatewayServer, type GatewayServer } from './server/createGatewayServer';
 import { AgencyService } from './services/agencies/AgencyService';
 import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
+import { CatalogueIndex } from './services/catalogue/CatalogueIndex';
+import { CatalogueService, DEFAULT_CATALOGUE_OPTIONS } from './services/catalogue/CatalogueService';
 import { DossierService } from './services/dossiers/DossierService';
 
 export interface GatewayDeps {
@@ -30,6 +32,7 @@ export interface RunningGateway {
   server: GatewayServer;
   registry: ConnectorRegistry;
   cache: DossierCache;
+  catalogue: CatalogueService;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,21 @@ export async function startGateway(
   const cache = await createCache(config, logger);
   const dossiers = new DossierService({ directory, registry, cache, logger, now });
   const agencies = new AgencyService(directory, registry, now);
+  const catalogue = new CatalogueService(
+    registry,
+    new CatalogueIndex(),
+    { logger, now },
+    {
+      ...DEFAULT_CATALOGUE_OPTIONS,
+      intervalMs: config.catalogue.intervalMs,
+    },
+  );
+  // The first sync runs while the server starts; it is awaited at most this long, then goes on.
+  const firstSync = catalogue.start();
+  await Promise.race([
+    firstSync,
+    new Promise((resolve) => setTimeout(resolve, config.catalogue.startupWaitMs).unref()),
+  ]);
   const schema = createSchema(deps.schemaDir ?? join(projectRoot(), 'schema'));
 
   const server = await createGatewayServer({
@@ -68,6 +86,7 @@ export async function startGateway(
       requestId,
       dossiers: dossiers.createLookup({ requestId, signal }),
       agencies,
+      catalogue,
       connectorName: (id) => registry.runtime(id)?.registration.name ?? null,
     }),
     readiness: () => ({
@@ -84,6 +103,7 @@ export async function startGateway(
   try {
     url = await server.listen(config.port, config.host);
   } catch (error) {
+    catalogue.stop();
     await Promise.all([server.close(), registry.close(), cache.close()]);
     throw error;
   }
@@ -96,7 +116,9 @@ export async function startGateway(
     server,
     registry,
     cache,
+    catalogue,
     close: async () => {
+      catalogue.stop();
       await server.close();
       await Promise.all([registry.close(), cache.close()]);
     },

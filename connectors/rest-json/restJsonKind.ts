@@ -3,6 +3,7 @@ import { ConnectorError } from '../ConnectorError';
 import {
   compileExpression,
   DeclarativeConnector,
+  type CatalogueTransport,
   type LookupTransport,
 } from '../shared/declarativeConnector';
 import { errorForStatus, parseJsonBody } from '../shared/http';
@@ -23,8 +24,46 @@ export const restJsonKind: ConnectorKind<RestJsonConfig> = {
       buildTables(config),
       deps,
       config.limits.mappingTimeoutMs,
+      restJsonCatalogue(config, deps),
     ),
 };
+
+/** How rest-json asks for a catalogue page: query parameters or a body built from the position. */
+function restJsonCatalogue(
+  config: RestJsonConfig,
+  deps: ConnectorDeps,
+): CatalogueTransport | undefined {
+  const catalogue = config.catalogue;
+  if (catalogue === undefined) return undefined;
+  const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
+  const query = Object.entries(catalogue.query).map(
+    ([name, source]) => [name, compile(source)] as const,
+  );
+  const body = catalogue.body === undefined ? undefined : compile(catalogue.body);
+  return {
+    settings: catalogue,
+    fetch: async (position, call) => {
+      const what = `${deps.connectorId} catalogue`;
+      const params: Record<string, string> = {};
+      for (const [name, evaluate] of query) {
+        const value = await evaluate({}, { ...position });
+        if (value !== undefined && value !== null) params[name] = String(value);
+      }
+      const response = await deps.http.request<string>({
+        method: catalogue.method,
+        url: catalogue.path,
+        params,
+        data:
+          catalogue.method === 'POST' && body !== undefined
+            ? await body({}, { ...position })
+            : undefined,
+        signal: call.signal,
+        headers: { 'X-Request-Id': call.requestId },
+      });
+      return errorForStatus(response, what) ?? parseJsonBody(response, what);
+    },
+  };
+}
 
 /** How rest-json asks: JSON requests built by JSONata, records selected by JSONata. */
 function restJsonTransport(config: RestJsonConfig, deps: ConnectorDeps): LookupTransport {

@@ -268,6 +268,18 @@ export const MINISTRY_PROCEDURES: readonly SampleProcedure[] = [
 
 export const LAND_PROCEDURES: readonly SampleProcedure[] = [
   {
+    code: '1.001234',
+    name: 'Hòa giải tranh chấp đất đai',
+    fieldCode: 'G14-DD',
+    fieldName: 'Đất đai',
+    days: 45,
+    fee: 0,
+    feeName: 'Phí',
+    result: 'Biên bản hòa giải thành',
+    enterpriseShare: 0.05,
+    summary: 'Hòa giải tranh chấp ranh giới thửa đất tại {address}',
+  },
+  {
     code: '1.004227',
     name: 'Đăng ký đất đai, tài sản gắn liền với đất lần đầu',
     fieldCode: 'G14-DD',

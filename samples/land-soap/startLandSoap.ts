@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { SampleDataset } from '../generator/SampleDataset';
+import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
 import { LAND_PROCEDURES } from '../generator/vocabulary';
 import {
   applyFaults,
@@ -48,6 +49,17 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
   const stats = emptyStats();
   const faults = noFaults();
   const dataset = landDataset(options);
+  // Local variants of the land procedures, and the national record of the first-registration
+  // procedure, which the provincial system also publishes (the gateway merges the two).
+  const office = { code: '000.01.12.H56', name: 'Văn phòng Đăng ký đất đai tỉnh Thanh Hóa' };
+  const catalogue = [
+    ...catalogueEntries(LAND_PROCEDURES, '.000.00.12.H56', office),
+    ...catalogueEntries(
+      LAND_PROCEDURES.filter((p) => p.code === '1.004227'),
+      '',
+      office,
+    ),
+  ];
   const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
   const send = (res: import('node:http').ServerResponse, status: number, xml: string) => {
     res.writeHead(status, {
@@ -123,6 +135,21 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
           ),
         );
       }
+      if (action === `${NS}/LayDanhMucThuTuc`) {
+        const page = Math.max(1, Number(request?.LayDanhMucThuTuc?.TrangSo ?? 1));
+        const size = Math.min(100, Math.max(1, Number(request?.LayDanhMucThuTuc?.SoBanGhi ?? 20)));
+        const items = catalogue
+          .slice((page - 1) * size, page * size)
+          .map(renderLandProcedure)
+          .join('');
+        return send(
+          res,
+          200,
+          envelope(
+            `<LayDanhMucThuTucResponse xmlns="${NS}"><LayDanhMucThuTucResult><TongSo>${catalogue.length}</TongSo>${items}</LayDanhMucThuTucResult></LayDanhMucThuTucResponse>`,
+          ),
+        );
+      }
       return send(
         res,
         500,
@@ -137,6 +164,7 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
 }
 
 interface LandRequest {
+  LayDanhMucThuTuc?: { TrangSo?: unknown; SoBanGhi?: unknown };
   LayHoSo?: { MaHoSo?: unknown };
   TraCuuHoSo?: { DanhSachMaHoSo?: { string?: unknown } };
 }
@@ -160,4 +188,35 @@ export function landDataset(options: {
     ],
     fileBaseUrl: 'https://datdai.thanhhoa.example/files',
   });
+}
+
+const xml = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A catalogue entry as the SOAP system writes it; some names decomposed (NFD), as its old data is. */
+function renderLandProcedure(entry: SampleCatalogueEntry, index: number): string {
+  const text = (value: string) => xml(index % 2 === 0 ? value.normalize('NFD') : value);
+  return (
+    `<ThuTuc><MaThuTuc>${entry.code}</MaThuTuc><TenThuTuc>${text(entry.name)}</TenThuTuc>` +
+    `<MaLinhVuc>${entry.fieldCode}</MaLinhVuc><TenLinhVuc>${text(entry.fieldName)}</TenLinhVuc><MucDo>${text(entry.onlineLevel)}</MucDo>` +
+    entry.agencies
+      .map((a) => `<CoQuan><Ma>${a.code}</Ma><Ten>${text(a.name)}</Ten></CoQuan>`)
+      .join('') +
+    entry.channels
+      .map(
+        (c) =>
+          `<CachThuc><Kenh>${c.channel}</Kenh><ThoiHan>${xml(c.time)}</ThoiHan><SoNgay>${c.days}</SoNgay>${c.fees.map((f) => `<Phi><Ten>${xml(f.name)}</Ten><MucThu>${f.amount}</MucThu></Phi>`).join('')}</CachThuc>`,
+      )
+      .join('') +
+    entry.documents
+      .map(
+        (d) =>
+          `<GiayTo><Ten>${xml(d.name)}</Ten>${d.formName === null ? '' : `<MauDon>${xml(d.formName)}</MauDon>`}${d.formUrl === null ? '' : `<DuongDan>${xml(d.formUrl)}</DuongDan>`}</GiayTo>`,
+      )
+      .join('') +
+    entry.legalBases
+      .map((l) => `<CanCu><So>${xml(l.number)}</So><Ten>${xml(l.title)}</Ten></CanCu>`)
+      .join('') +
+    `<TrangThai>${xml(entry.state)}</TrangThai></ThuTuc>`
+  );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SampleDataset } from '../generator/SampleDataset';
+import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
 import { MINISTRY_PROCEDURES } from '../generator/vocabulary';
 import {
   applyFaults,
@@ -57,6 +58,10 @@ export async function startMinistryNational(
       ? undefined
       : renderNational(dossier, faults.brokenCodes.has(code));
   };
+  const catalogue = catalogueEntries(MINISTRY_PROCEDURES, '', {
+    code: '000.00.00.G09',
+    name: 'Bộ Nội vụ',
+  });
   const expectedClient = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
 
   const authorised = (header: string | undefined): boolean => {
@@ -100,6 +105,21 @@ export async function startMinistryNational(
         });
       }
       if (await applyFaults(res, faults)) return;
+      if (req.method === 'GET' && url.pathname === '/api/dvcqg/DanhMucTTHC') {
+        // An opaque cursor (the offset, base64) and a limit, as the national portal's APIs page.
+        const cursor = url.searchParams.get('cursor');
+        const offset =
+          cursor === null ? 0 : Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+        const limit = Math.min(100, Math.max(1, Number(url.searchParams.get('limit') ?? 20)));
+        if (!Number.isInteger(offset) || offset < 0)
+          return sendJson(res, 400, { error_code: '400', message: 'cursor không hợp lệ' });
+        const data = catalogue.slice(offset, offset + limit).map(renderNationalProcedure);
+        const next =
+          offset + limit < catalogue.length
+            ? Buffer.from(String(offset + limit)).toString('base64url')
+            : null;
+        return sendJson(res, 200, { error_code: '0', data, next_cursor: next });
+      }
       const single = /^\/api\/dvcqg\/HoSo\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && single !== null) {
         stats.singleCalls += 1;
@@ -161,4 +181,29 @@ export function ministryDataset(options: {
     ],
     fileBaseUrl: 'https://dichvucong.moha.example/files',
   });
+}
+
+/** A catalogue record in the national format (upper-case names; values as strings). */
+function renderNationalProcedure(entry: SampleCatalogueEntry): Record<string, unknown> {
+  return {
+    MATTHC: entry.code,
+    TENTTHC: entry.name,
+    MALINHVUC: entry.fieldCode,
+    TENLINHVUC: entry.fieldName,
+    MUCDO: entry.onlineLevel,
+    COQUANTHUCHIEN: entry.agencies.map((a) => ({ MACOQUAN: a.code, TENCOQUAN: a.name })),
+    CACHTHUCTHUCHIEN: entry.channels.map((c) => ({
+      KENH: String(c.channel),
+      THOIGIAN: c.time,
+      SONGAY: String(c.days),
+      PHILEPHI: c.fees.map((f) => ({ TENPHILEPHI: f.name, MUCPHI: String(f.amount) })),
+    })),
+    THANHPHANHOSO: entry.documents.map((d) => ({
+      TENGIAYTO: d.name,
+      TENMAUDON: d.formName ?? '',
+      URLMAUDON: d.formUrl ?? '',
+    })),
+    CANCUPHAPLY: entry.legalBases.map((l) => ({ SOVANBAN: l.number, TENVANBAN: l.title })),
+    TRANGTHAI: entry.state,
+  };
 }

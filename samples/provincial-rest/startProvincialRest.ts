@@ -1,4 +1,5 @@
 import { SampleDataset } from '../generator/SampleDataset';
+import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
 import { PROVINCIAL_PROCEDURES } from '../generator/vocabulary';
 import {
   applyFaults,
@@ -39,6 +40,7 @@ export async function startProvincialRest(
   const faults = noFaults();
   const base = { url: '' };
   const dataset = provincialDataset(options);
+  const catalogue = provincialCatalogue();
   const record = (code: string) => {
     const dossier = dataset.get(code);
     return dossier === undefined
@@ -55,6 +57,12 @@ export async function startProvincialRest(
         return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'Sai hoặc thiếu X-Api-Key' });
       }
       if (await applyFaults(res, faults)) return;
+      if (req.method === 'GET' && url.pathname === '/api/v1/services') {
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+        const size = Math.min(100, Math.max(1, Number(url.searchParams.get('size') ?? 20)));
+        const data = catalogue.slice((page - 1) * size, page * size).map(renderService);
+        return sendJson(res, 200, { total: catalogue.length, page, size, data });
+      }
       const single = /^\/api\/v1\/dossiers\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && single !== null) {
         stats.singleCalls += 1;
@@ -116,4 +124,52 @@ export function provincialDataset(options: {
     ],
     fileBaseUrl: 'https://motcua.thanhhoa.example/files',
   });
+}
+
+/**
+ * The province publishes local variants of its procedures (`….000.00.00.H56`), the national
+ * records of three of them (one, 1.004227, also listed by the land system), and one abolished
+ * procedure.
+ */
+export function provincialCatalogue(): SampleCatalogueEntry[] {
+  const province = { code: '000.00.00.H56', name: 'UBND tỉnh Thanh Hóa' };
+  const local = catalogueEntries(PROVINCIAL_PROCEDURES, '.000.00.00.H56', province);
+  const national = catalogueEntries(
+    PROVINCIAL_PROCEDURES.filter((p) => ['1.001612', '1.000894', '1.004227'].includes(p.code)),
+    '',
+    province,
+  );
+  const abolished: SampleCatalogueEntry = {
+    ...(local[1] as SampleCatalogueEntry),
+    code: '2.000998.000.00.00.H56',
+    name: 'Cấp bản sao trích lục hộ tịch (thủ tục cũ)',
+    state: 'Bãi bỏ',
+  };
+  return [...local, ...national, abolished].sort((a, b) => (a.code < b.code ? -1 : 1));
+}
+
+const CHANNEL_WORDS = { 1: 'DIRECT', 2: 'ONLINE', 3: 'POSTAL' } as const;
+
+function renderService(entry: SampleCatalogueEntry): Record<string, unknown> {
+  return {
+    serviceCode: entry.code,
+    serviceName: entry.name,
+    domainCode: entry.fieldCode,
+    domainName: entry.fieldName,
+    serviceLevel: entry.onlineLevel,
+    govAgencies: entry.agencies.map((a) => ({ govAgencyCode: a.code, govAgencyName: a.name })),
+    processes: entry.channels.map((c) => ({
+      channel: CHANNEL_WORDS[c.channel],
+      durationText: c.time,
+      durationDays: c.days,
+      fees: c.fees.map((f) => ({ feeName: f.name, feeAmount: f.amount })),
+    })),
+    templates: entry.documents.map((d) => ({
+      fileName: d.name,
+      formName: d.formName,
+      formUrl: d.formUrl,
+    })),
+    legalDocs: entry.legalBases.map((l) => ({ docNo: l.number, docTitle: l.title })),
+    publishStatus: entry.state,
+  };
 }

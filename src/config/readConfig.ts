@@ -25,6 +25,8 @@ const envSchema = z.object({
   REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
+  CATALOGUE_SYNC_INTERVAL_MS: int(0, 7 * 86_400_000).default(6 * 3_600_000),
+  CATALOGUE_STARTUP_WAIT_MS: int(0, 600_000).default(5000),
   SAMPLE_SIZE: int(10, 100_000_000).default(3000),
   SAMPLE_SEED: int(0, 2 ** 31).default(2025),
 });
@@ -43,6 +45,7 @@ export interface GatewayConfig {
   requestBudgetMs: number;
   maxBodyBytes: number;
   graphiql: boolean;
+  catalogue: { intervalMs: number; startupWaitMs: number };
   /** Embedded default only: start the bundled sample systems. */
   samples: { size: number; seed: number } | null;
 }
@@ -90,6 +93,10 @@ export function readConfig(
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     graphiql: e.GRAPHIQL ?? embedded,
+    catalogue: {
+      intervalMs: e.CATALOGUE_SYNC_INTERVAL_MS,
+      startupWaitMs: e.CATALOGUE_STARTUP_WAIT_MS,
+    },
     samples: embedded ? { size: e.SAMPLE_SIZE, seed: e.SAMPLE_SEED } : null,
   };
 }

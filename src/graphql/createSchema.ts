@@ -4,6 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { agencyResolvers } from './resolvers/agencyResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
+import { procedureResolvers } from './resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
 
 /** The SDL files, in file-name order (`schema/*.graphql`). */
@@ -18,7 +19,12 @@ export function readSchemaSdl(folder: string): string[] {
 export function createSchema(schemaFolder: string): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: readSchemaSdl(schemaFolder),
-    resolvers: [{ DateTime: DateTimeScalar, Date: DateScalar }, dossierResolvers, agencyResolvers],
+    resolvers: [
+      { DateTime: DateTimeScalar, Date: DateScalar },
+      dossierResolvers,
+      agencyResolvers,
+      procedureResolvers,
+    ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
 }

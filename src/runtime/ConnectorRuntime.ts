@@ -1,4 +1,10 @@
-import type { CallContext, Connector, ConnectorKind, Logger } from '../../connectors/contract';
+import type {
+  CallContext,
+  Connector,
+  ConnectorKind,
+  Logger,
+  ProcedurePage,
+} from '../../connectors/contract';
 import { isConnectorError } from '../../connectors/ConnectorError';
 import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
@@ -68,6 +74,51 @@ export class ConnectorRuntime {
     for (let i = 0; i < codes.length; i += size) chunks.push(codes.slice(i, i + size));
     const answers = await Promise.all(chunks.map((chunk) => this.call(chunk, call)));
     return answers.flat();
+  }
+
+  /** Whether the system serves a procedure catalogue. */
+  get servesProcedures(): boolean {
+    return this.connector.capabilities.procedures && this.connector.listProcedures !== undefined;
+  }
+
+  /** One catalogue page, or the typed error for why it could not be read. */
+  async listProcedures(
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<ProcedurePage | { error: ErrorDetail }> {
+    if (!this.servesProcedures) {
+      return {
+        error: errorDetail(
+          'BAD_USER_INPUT',
+          `${this.id} serves no procedure catalogue`,
+          this.id,
+          false,
+        ),
+      };
+    }
+    try {
+      const page = await (
+        this.connector.listProcedures as NonNullable<Connector['listProcedures']>
+      ).call(this.connector, cursor, call);
+      if (!Array.isArray(page?.procedures)) {
+        return {
+          error: errorDetail(
+            'UPSTREAM_BAD_RESPONSE',
+            `${this.id}: the connector answered no list of procedures`,
+            this.id,
+          ),
+        };
+      }
+      return page;
+    } catch (error) {
+      const outcome = this.failure(error);
+      return {
+        error:
+          outcome.kind === 'error'
+            ? outcome.error
+            : errorDetail('INTERNAL_SERVER_ERROR', 'catalogue failed', this.id),
+      };
+    }
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,9 @@ export const dossierResolvers = {
   Dossier: {
     agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
       dossier.agencyCode === null ? null : (ctx.agencies.get(dossier.agencyCode) ?? null),
+    /** Through the catalogue index; a local code the index lacks falls back to its national code. */
+    procedure: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
+      dossier.procedureCode === null ? null : (ctx.catalogue.find(dossier.procedureCode) ?? null),
   },
   DossierSource: {
     connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>
