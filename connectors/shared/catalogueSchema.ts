@@ -36,5 +36,5 @@ export const catalogueCommon = {
   states: z.record(z.string(), z.enum(['PUBLISHED', 'ABOLISHED', 'SUSPENDED'])).optional(),
 };
 
-const commonObject = z.object(catalogueCommon);
-export type CatalogueCommon = z.output<typeof commonObject>;
+export const catalogueCommonSchema = z.object(catalogueCommon);
+export type CatalogueCommon = z.output<typeof catalogueCommonSchema>;

@@ -101,6 +101,9 @@ describe('Upstream credentials: a system that refuses the gateway', () => {
         ...findCodes(samples.provincial.dataset, 1),
         ...findCodes(samples.ministry.dataset, 1),
       ];
+      // The catalogue sync at start-up was refused too; count from here.
+      takeStats(samples.provincial);
+      takeStats(samples.ministry);
       const answer = await t.query<{
         dossiers: Array<{ error: { code: string; connector: string; retryable: boolean } }>;
       }>(
