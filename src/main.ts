@@ -3,6 +3,7 @@ import { startSampleSystems, type SampleSystems } from '../samples/startSampleSy
 import { readConfig } from './config/readConfig';
 import { ConfigurationError } from './errors/ConfigurationError';
 import { createLogger } from './logger';
+import { loadKindModules } from './registry/loadKindModules';
 import { projectRoot } from './projectRoot';
 import { startGateway } from './startGateway';
 
@@ -11,7 +12,9 @@ import { startGateway } from './startGateway';
  * runs the embedded default: in-process cache, both sample systems on loopback, GraphiQL on.
  */
 async function main(): Promise<void> {
-  const config = readConfig(process.env, projectRoot());
+  const root = projectRoot();
+  const config = readConfig(process.env, root);
+  const kinds = loadKindModules(config.kindModules, BUILTIN_KINDS, root);
   const logger = createLogger(config.logLevel);
 
   let samples: SampleSystems | null = null;
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
         ];
   const gateway = await startGateway(config, {
     logger,
-    kinds: BUILTIN_KINDS,
+    kinds,
     variables: { ...process.env, ...samples?.variables },
     exampleCodes,
   }).catch(async (error: unknown) => {

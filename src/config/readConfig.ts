@@ -25,6 +25,7 @@ const envSchema = z.object({
   REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
+  CONNECTOR_KIND_MODULES: z.string().optional(),
   CATALOGUE_SYNC_INTERVAL_MS: int(0, 7 * 86_400_000).default(6 * 3_600_000),
   CATALOGUE_STARTUP_WAIT_MS: int(0, 600_000).default(5000),
   SAMPLE_SIZE: int(10, 100_000_000).default(3000),
@@ -46,6 +47,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   graphiql: boolean;
   catalogue: { intervalMs: number; startupWaitMs: number };
+  /** Modules of connector kinds written as code, relative to the project root. */
+  kindModules: string[];
   /** Embedded default only: start the bundled sample systems. */
   samples: { size: number; seed: number } | null;
 }
@@ -93,6 +96,10 @@ export function readConfig(
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     graphiql: e.GRAPHIQL ?? embedded,
+    kindModules: (e.CONNECTOR_KIND_MODULES ?? '')
+      .split(',')
+      .map((module) => module.trim())
+      .filter(Boolean),
     catalogue: {
       intervalMs: e.CATALOGUE_SYNC_INTERVAL_MS,
       startupWaitMs: e.CATALOGUE_STARTUP_WAIT_MS,

@@ -3,6 +3,7 @@ import type nock from 'nock';
 import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
 import { restJsonKind } from '../../connectors/rest-json/restJsonKind';
 import { soapKind } from '../../connectors/soap/soapKind';
+import { connectorKind as twoStepRestKind } from '../../examples/kinds/two-step-rest/twoStepRestKind';
 import {
   defineConnectorConformanceSuite,
   type ConformanceSubject,
@@ -236,7 +237,52 @@ function soapSubject(version: '1.1' | '1.2', mode: 'bulk' | 'single'): Conforman
   };
 }
 
+// A kind written as code (examples/kinds/two-step-rest): search by code for an id, then the record.
+const twoStep: ConformanceSubject = {
+  name: 'two-step-rest (example kind as code)',
+  kind: twoStepRestKind as never,
+  baseUrl: 'http://motcua.tinh.test/api',
+  config: {
+    searchPath: '/tim-kiem',
+    searchParam: 'maHoSo',
+    recordPath: '/ho-so/{id}',
+    mapping: { code: 'so', status: 'tinhTrang', receivedAt: 'nhan' },
+    statuses: { map: { 'dang-xu-ly': 4 } },
+    dates: { formats: ['dd/MM/yyyy HH:mm:ss'] },
+  },
+  record: restRecord,
+  brokenRecord: (code) => ({ so: code }),
+  intercept(scope, reply, delayMs) {
+    scope
+      .persist()
+      .get('/api/tim-kiem')
+      .query(true)
+      .delay(delayMs)
+      .reply((uri) => {
+        const code = new URL(uri, 'http://x').searchParams.get('maHoSo') as string;
+        const answer = reply([code]);
+        if (answer.kind === 'raw')
+          return [answer.status, answer.body, { 'Content-Type': answer.contentType }];
+        return answer.records.length === 0
+          ? [404, { error: 'not found' }]
+          : [200, { id: `id-${code}` }];
+      });
+    scope
+      .persist()
+      .get(/^\/api\/ho-so\/id-.+$/)
+      .optionally() // not reached when the search call already failed
+      .reply((uri) => {
+        const code = decodeURIComponent(uri.split('/').pop() as string).slice(3);
+        const answer = reply([code]);
+        if (answer.kind === 'raw')
+          return [answer.status, answer.body, { 'Content-Type': answer.contentType }];
+        return [200, answer.records[0] as Record<string, unknown>];
+      });
+  },
+};
+
 for (const subject of [
+  twoStep,
   restBulk,
   restSingle,
   nationalBulk,
