@@ -206,17 +206,81 @@ function letterOf(lower: string, upper: boolean): string {
 
 /** Letters only Unicode Vietnamese has (ă, đ, ơ, ư, ĩ, ũ and U+1EA0–U+1EF9). */
 const UNICODE_VIETNAMESE = /[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]/u;
-/** Latin-1 characters Vietnamese never uses, but legacy bytes produce. */
-const LEGACY_ONLY =
-  /[\u00a1-\u00bf\u00c4-\u00c7\u00cb\u00ce\u00cf\u00d0\u00d1\u00d6-\u00d8\u00db\u00dc\u00de\u00df\u00e4-\u00e7\u00eb\u00ee\u00ef\u00f0\u00f1\u00f6-\u00f8\u00fb\u00fc\u00fe\u00ff]/u;
+/** Latin-1 letters Unicode Vietnamese also uses: seeing them proves nothing. */
+const SHARED = new Set([...'àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ']);
+/** Signs that stand next to digits in ordinary text (5×20, 25°C, 1½); there they are not letters. */
+const SIGNS = new Set([...'×÷°±²³¼½¾µ·']);
+const VOWELS = new Set([...'aeiouyAEIOUY']);
 
 /**
- * Whether text looks like legacy bytes rather than Unicode Vietnamese: it holds none of the
- * letters only Unicode has, and at least one character Vietnamese never uses. Short Unicode
- * strings made of shared letters ("Tô", "Hà") are left alone.
+ * Evidence that text is TCVN3 bytes read as Latin-1: an accented capital right after a lower-case
+ * letter inside a word ("TiÕng", "thÕ" — Unicode Vietnamese never writes that), and Latin-1 letters
+ * Vietnamese never uses ("B¶o Th¾ng"). One capital inside a word is enough; other letters must
+ * be at least two, so that a lone "Müller" stays as it is.
  */
-export function looksLegacy(text: string): boolean {
-  return !UNICODE_VIETNAMESE.test(text) && LEGACY_ONLY.test(text);
+function tcvn3Evidence(chars: readonly string[]): boolean {
+  let inside = 0;
+  let foreign = 0;
+  chars.forEach((char, index) => {
+    const code = char.codePointAt(0) as number;
+    if (code < 0xa1 || code > 0xff || SHARED.has(char)) {
+      if (code >= 0xc0 && code <= 0xdd && /\p{Ll}/u.test(chars[index - 1] ?? '')) inside += 1;
+      return;
+    }
+    if (SIGNS.has(char) && (/\d/.test(chars[index - 1] ?? '') || /\d/.test(chars[index + 1] ?? '')))
+      return;
+    if (code >= 0xc0 && code <= 0xdd && /\p{Ll}/u.test(chars[index - 1] ?? '')) inside += 1;
+    else foreign += 1;
+  });
+  return inside >= 1 || foreign >= 2;
+}
+
+/** VNI mark bytes that are no Vietnamese letter at all. */
+const VNI_ONLY = new Set([...'øûïåäëüñöæîØÛÏÅÄËÜÑÖÆÎ']);
+/** Accented vowels Unicode Vietnamese puts after o (hoà, hoá, hoãn, khoẻ) or u (quà, xuân, thuê). */
+const AFTER_O = new Set([...'àáãèéÀÁÃÈÉ']);
+const AFTER_U = new Set([...'àáâãêôÀÁÂÃÊÔýÝ']);
+
+/**
+ * Evidence that text is VNI bytes read as Latin-1: mark bytes that are no Vietnamese letter
+ * ("Ñöùc"), and a vowel followed by an accented vowel no Vietnamese word has ("Vaên", "Taùm",
+ * "Nguyeãn"). Two pieces of evidence are needed, or one in a text of at most two words.
+ */
+function vniEvidence(chars: readonly string[]): boolean {
+  let evidence = 0;
+  chars.forEach((char, index) => {
+    if (VNI_ONLY.has(char)) {
+      evidence += 1;
+      return;
+    }
+    const previous = chars[index - 1] ?? '';
+    if (!SHARED.has(char) || !VOWELS.has(previous)) return;
+    const lower = previous.toLowerCase();
+    const expected =
+      lower === 'o'
+        ? AFTER_O.has(char)
+        : lower === 'u'
+          ? AFTER_U.has(char)
+          : lower === 'i' || lower === 'y'
+            ? 'êÊ'.includes(char)
+            : false;
+    if (!expected) evidence += 1;
+  });
+  const words = chars.join('').trim().split(/\s+/).length;
+  return evidence >= 2 || (evidence === 1 && words <= 2);
+}
+
+/**
+ * Whether a value looks like legacy bytes of the given encoding rather than Unicode Vietnamese.
+ * Text with a letter only Unicode has, or with any character beyond Latin-1 (such as "–"), is
+ * Unicode; otherwise the encoding's own evidence decides (see above). Registrations can say
+ * `mode: always` for fields that are legacy throughout.
+ */
+export function looksLegacy(text: string, encoding: LegacyEncoding): boolean {
+  if (UNICODE_VIETNAMESE.test(text)) return false;
+  const chars = [...text];
+  if (chars.some((char) => (char.codePointAt(0) as number) > 0xff)) return false;
+  return encoding === 'tcvn3' ? tcvn3Evidence(chars) : vniEvidence(chars);
 }
 
 export function decodeLegacy(text: string, encoding: LegacyEncoding): string {

@@ -168,7 +168,7 @@ class FieldReader {
     if (value !== null && legacy !== null) {
       const field = `${at}${key}`;
       const declared = legacy.fields.has(field.replace(/\[\d+\]/g, '[]'));
-      if (declared && (legacy.mode === 'always' || looksLegacy(value))) {
+      if (declared && (legacy.mode === 'always' || looksLegacy(value, legacy.encoding))) {
         this.warn(field, `decoded from ${legacy.encoding.toUpperCase()}`);
         return normaliseText(decodeLegacy(value, legacy.encoding));
       }

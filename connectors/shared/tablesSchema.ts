@@ -66,6 +66,24 @@ export const datesSchema = z
     zone: dates.zone === undefined ? VIETNAM_ZONE : Info.normalizeZone(dates.zone),
   }));
 
+/** The free-text fields of the national model, where legacy bytes can be decoded. */
+export const LEGACY_TEXT_FIELDS = [
+  'procedureName',
+  'fieldName',
+  'agencyName',
+  'summary',
+  'applicant.name',
+  'applicant.address',
+  'files[].name',
+  'history[].actor',
+  'history[].actorTitle',
+  'history[].department',
+  'history[].content',
+  'fees[].name',
+  'results[].name',
+  'supplements[].reason',
+] as const;
+
 /** Text fields an old system sends in TCVN3 or VNI bytes (read as Latin-1). */
 export const legacyTextSchema = z
   .strictObject({
@@ -73,12 +91,9 @@ export const legacyTextSchema = z
     /** National-model paths (`summary`, `applicant.name`, `history[].content`). */
     fields: z
       .array(
-        z
-          .string()
-          .regex(
-            /^[a-zA-Z]+(\[\])?(\.[a-zA-Z]+)?$/,
-            'a field path such as summary or history[].content',
-          ),
+        z.enum(LEGACY_TEXT_FIELDS, {
+          error: `one of the free-text fields: ${LEGACY_TEXT_FIELDS.join(', ')}`,
+        }),
       )
       .min(1),
     /** Default `detect`: decode only values that look legacy; `always`: every value. */

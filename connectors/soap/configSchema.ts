@@ -22,6 +22,13 @@ const template = z
         message: `not a valid template: ${(error as Error).message}`,
       });
     }
+    // {{{x}}} and {{& x}} skip escaping: a code could then inject markup into the envelope.
+    if (/\{\{\{|\{\{\s*&/.test(source)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'unescaped values ({{{…}}} or {{& …}}) are not allowed; use {{…}}',
+      });
+    }
   });
 
 const path = z

@@ -27,14 +27,20 @@ const parser = new XMLParser({
   attributeNamePrefix: '@_',
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  // Numeric character references (`Ti&#7871;ng`), which Java and ASCII-only stacks send for
+  // Vietnamese; `&amp;#7871;` stays text.
+  htmlEntities: true,
 });
 
 /** Parses a SOAP response body into its Body (as JSON) or its Fault. Never throws. */
 export function parseSoapResponse(text: string): SoapAnswer {
-  // SOAP messages carry no DTD (SOAP 1.1 §3, 1.2 Part 1 §5); refusing one also refuses entity bombs.
-  if (/<!DOCTYPE/i.test(text))
+  // SOAP messages carry no DTD (SOAP 1.1 §3, 1.2 Part 1 §5); refusing one also refuses entity
+  // bombs. A DTD can only stand before the root element; the same words later (in CDATA) are text.
+  const doctype = text.search(/<!DOCTYPE/i);
+  const root = text.search(/<[A-Za-z_]/);
+  if (doctype !== -1 && (root === -1 || doctype < root)) {
     return { ok: false, unreadable: 'the answer carries a DTD, which SOAP forbids' };
+  }
   const valid = XMLValidator.validate(text);
   if (valid !== true)
     return { ok: false, unreadable: `the answer is not well-formed XML (line ${valid.err.line})` };
@@ -96,7 +102,9 @@ function simplify(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(simplify);
   if (typeof node !== 'object' || node === null) return node === '' ? null : node;
   const entries = Object.entries(node as Record<string, unknown>);
-  if (entries.some(([key, value]) => key === '@_nil' && value === 'true')) return null;
+  // xsi:nil is an xsd:boolean: "true" or "1".
+  if (entries.some(([key, value]) => key === '@_nil' && (value === 'true' || value === '1')))
+    return null;
   const textValue = (node as Record<string, unknown>)['#text'];
   if (textValue !== undefined && entries.every(([key]) => key === '#text' || key.startsWith('@_')))
     return textValue;

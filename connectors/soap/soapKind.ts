@@ -88,6 +88,16 @@ function soapTransport(
 
   const transport: LookupTransport = {};
   const { bulk, single } = config.lookup;
+  const singleRecord = single === undefined ? undefined : compile(single.record);
+  /** One code through the single operation: its record, null, or an error. */
+  const askOne =
+    single === undefined || singleRecord === undefined
+      ? undefined
+      : async (code: string, call: CallContext): Promise<unknown> => {
+          const body = await invoke(single, { code }, call, `${deps.connectorId} lookup`);
+          if (body === null || body instanceof ConnectorError) return body;
+          return (await singleRecord(body)) ?? null;
+        };
   if (bulk !== undefined) {
     const records = compile(bulk.records);
     transport.bulk = {
@@ -95,7 +105,26 @@ function soapTransport(
       fetch: async (codes, call) => {
         const what = `${deps.connectorId} bulk lookup`;
         const body = await invoke(bulk, { codes }, call, what);
-        if (body === null) return [];
+        if (body === null) {
+          // Some services fault "not found" for the whole call when one code is unknown: that says
+          // nothing of the others, so they are asked one by one, or the call is unreadable.
+          if (askOne === undefined) {
+            return new ConnectorError(
+              'UPSTREAM_BAD_RESPONSE',
+              `${what}: the bulk operation answered a not-found fault for the whole call; declare lookup.single so codes can be asked one by one`,
+            );
+          }
+          const answers = await Promise.all(codes.map((code) => askOne(code, call)));
+          const failed = answers.find(
+            (answer): answer is ConnectorError => answer instanceof ConnectorError,
+          );
+          return (
+            failed ??
+            answers.flatMap((answer) =>
+              answer === null || answer === undefined ? [] : [answer].flat(),
+            )
+          );
+        }
         if (body instanceof ConnectorError) return body;
         const selected = await records(body);
         // An operation that answers "none of these" returns an empty result element, which the
@@ -104,16 +133,8 @@ function soapTransport(
       },
     };
   }
-  if (single !== undefined) {
-    const record = compile(single.record);
-    transport.single = {
-      concurrency: config.lookup.concurrency,
-      fetch: async (code, call) => {
-        const body = await invoke(single, { code }, call, `${deps.connectorId} lookup`);
-        if (body === null || body instanceof ConnectorError) return body;
-        return (await record(body)) ?? null;
-      },
-    };
+  if (askOne !== undefined) {
+    transport.single = { concurrency: config.lookup.concurrency, fetch: askOne };
   }
   const catalogue = config.catalogue;
   return {
@@ -152,7 +173,9 @@ async function isNotFound(
  * copied: systems put applicant names in it.
  */
 function faultError(fault: SoapFault, what: string, httpStatus: number): ConnectorError {
-  const retryable = fault.code === 'Server' || fault.code === 'Receiver';
+  // SOAP 1.1 codes may be dotted (`Server.Busy`): the first part is the class.
+  const kind = fault.code.split('.')[0];
+  const retryable = kind === 'Server' || kind === 'Receiver';
   return new ConnectorError(
     retryable ? 'UPSTREAM_UNAVAILABLE' : 'UPSTREAM_BAD_RESPONSE',
     `${what}: SOAP fault ${fault.code}${fault.subcode === null ? '' : `/${fault.subcode}`}`,

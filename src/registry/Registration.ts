@@ -14,6 +14,7 @@ export interface Registration {
     auth: UpstreamAuth;
     timeoutMs: number;
     maxResponseBytes: number;
+    charset?: string | undefined;
   };
   /** Fresh lifetime per status, defaults filled in. */
   ttl: TtlTable;

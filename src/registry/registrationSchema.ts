@@ -71,6 +71,21 @@ export const registrationSchema = z.strictObject({
     auth: upstreamAuthSchema.default({ type: 'none' }),
     /** Per-call timeout. Default 3000 ms. */
     timeoutMs: z.number().int().min(50).max(60_000).default(3000),
+    /**
+     * Read answers in this charset whatever they declare (`windows-1252` for a system that sends
+     * Latin-1 bytes labelled UTF-8). Default: the charset the answer declares, else UTF-8.
+     */
+    charset: z
+      .string()
+      .refine((label) => {
+        try {
+          new TextDecoder(label);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'a charset label such as utf-8 or windows-1252')
+      .optional(),
     /** Largest answer accepted. Default 10 MiB. */
     maxResponseBytes: z
       .number()

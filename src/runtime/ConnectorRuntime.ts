@@ -51,6 +51,7 @@ export class ConnectorRuntime {
       timeoutMs: registration.upstream.timeoutMs,
       auth: registration.upstream.auth,
       maxResponseBytes: registration.upstream.maxResponseBytes,
+      charset: registration.upstream.charset,
       now: () => deps.now().getTime(),
     });
     const connector = kind.create(registration.config, {

@@ -17,6 +17,8 @@ export interface UpstreamHttpOptions {
   auth: UpstreamAuth;
   /** Largest response body accepted. */
   maxResponseBytes: number;
+  /** Charset to read answers in, whatever they declare (for systems that declare it wrongly). */
+  charset?: string | undefined;
   now: () => number;
 }
 
@@ -41,9 +43,13 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     maxRedirects: 0,
     proxy: false,
     validateStatus: () => true,
-    responseType: 'text',
-    // Keep bodies as the upstream sent them; connectors parse and report garbage themselves.
-    transformResponse: [(data: unknown) => data],
+    // Bytes, decoded here by the charset the answer declares: an old system's Latin-1 body (which
+    // may carry TCVN3 or VNI bytes) must not be read as UTF-8, which would lose those bytes.
+    responseType: 'arraybuffer',
+    transformResponse: [
+      (data: unknown, headers?: Record<string, unknown>) =>
+        decodeBody(data, String(headers?.['content-type'] ?? ''), options.charset),
+    ],
     transitional: { silentJSONParsing: false, forcedJSONParsing: false, clarifyTimeoutError: true },
     maxContentLength: options.maxResponseBytes,
     maxBodyLength: options.maxResponseBytes,
@@ -110,6 +116,27 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     (error: unknown) => Promise.reject(transportError(error, what)),
   );
   return http;
+}
+
+/**
+ * An answer's bytes as text, by the charset it declares in Content-Type or, for XML, in its
+ * declaration; UTF-8 when it declares none. `iso-8859-1` is read as windows-1252, as browsers do.
+ */
+export function decodeBody(data: unknown, contentType: string, override?: string): unknown {
+  if (!Buffer.isBuffer(data) && !(data instanceof ArrayBuffer)) return data;
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  const declared =
+    override ??
+    /charset="?([\w.:-]+)"?/i.exec(contentType)?.[1] ??
+    /^\s*<\?xml[^>]*encoding=["']([\w.:-]+)["']/i.exec(
+      bytes.subarray(0, 200).toString('latin1'),
+    )?.[1] ??
+    'utf-8';
+  try {
+    return new TextDecoder(declared).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
 }
 
 /** A URL as it may appear in messages and logs: user and password removed. */

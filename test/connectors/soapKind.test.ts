@@ -171,4 +171,95 @@ describe('SOAP kind: what goes out and what comes back', () => {
       parseSoapResponse('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'),
     ).toEqual({ ok: false, unreadable: 'the answer carries a DTD, which SOAP forbids' });
   });
+
+  it('decodes numeric character references, reads xsi:nil="1" as null, and takes DOCTYPE words in CDATA as text', async () => {
+    nock('http://lgsp.test')
+      .post('/ws/MotCua.asmx')
+      .reply(
+        200,
+        envelope11(
+          `<LayHoSoResponse><HoSo><MaHoSo>${CODE}</MaHoSo><TrangThai>9</TrangThai><MaTTHC>1.001</MaTTHC><TrichYeu><![CDATA[Ti&#7871;ng <!DOCTYPE>]]></TrichYeu><NgayHen xsi:nil="1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></HoSo></LayHoSoResponse>`,
+        ).replace('<MaTTHC>1.001</MaTTHC>', '<MaTTHC>Ti&#7871;ng Vi&#x1EC7;t</MaTTHC>'),
+      );
+    const [dossier] = await connector({}).getDossiers([CODE], call());
+    expect(dossier).toMatchObject({
+      procedureCode: 'Tiếng Việt',
+      summary: 'Ti&#7871;ng <!DOCTYPE>',
+      dueAt: null,
+    });
+  });
+
+  it('treats a dotted Server fault as retryable', async () => {
+    nock('http://lgsp.test')
+      .post('/ws/MotCua.asmx')
+      .reply(
+        500,
+        envelope11(
+          '<soap:Fault><faultcode>soap:Server.Busy</faultcode><faultstring>busy</faultstring></soap:Fault>',
+        ),
+      );
+    const [result] = await connector({}).getDossiers([CODE], call());
+    expect(result).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+  });
+
+  it('asks one by one when a bulk call faults "not found" for the whole batch', async () => {
+    const other = '000.17.22.H56-240105-0008';
+    const notFound = envelope11(
+      '<soap:Fault><faultcode>soap:Client</faultcode><faultstring>x</faultstring><detail><MaLoi>HOSO_KHONG_TON_TAI</MaLoi></detail></soap:Fault>',
+    );
+    nock('http://lgsp.test')
+      .post('/ws/MotCua.asmx', (body: string) => body.includes('<TraCuu>'))
+      .reply(500, notFound)
+      .post('/ws/MotCua.asmx', (body: string) =>
+        body.includes(`<LayHoSo xmlns="http://motcua.test/"><MaHoSo>${CODE}</MaHoSo>`),
+      )
+      .reply(
+        200,
+        envelope11(
+          `<LayHoSoResponse><HoSo><MaHoSo>${CODE}</MaHoSo><TrangThai>9</TrangThai></HoSo></LayHoSoResponse>`,
+        ),
+      )
+      .post(
+        '/ws/MotCua.asmx',
+        (body: string) => body.includes(`<MaHoSo>${other}</MaHoSo>`) && !body.includes('<TraCuu>'),
+      )
+      .reply(500, notFound);
+    const both = connector({
+      lookup: {
+        bulk: {
+          action: 'b',
+          body: '<TraCuu>{{#codes}}<Ma>{{.}}</Ma>{{/codes}}</TraCuu>',
+          records: 'TraCuuResponse.HoSo',
+        },
+        single: {
+          action: 'http://motcua.test/LayHoSo',
+          body: '<LayHoSo xmlns="http://motcua.test/"><MaHoSo>{{code}}</MaHoSo></LayHoSo>',
+          record: 'LayHoSoResponse.HoSo',
+        },
+      },
+      faults: { notFoundWhen: 'detail.MaLoi = "HOSO_KHONG_TON_TAI"' },
+    });
+    const results = await both.getDossiers([CODE, other], call());
+    expect(results.map((r) => (r === null ? null : (r as { code: string }).code))).toEqual([
+      CODE,
+      null,
+    ]);
+  });
+
+  it('refuses templates that skip escaping, and legacy-text fields that do not exist', () => {
+    const parsed = soapKind.configSchema.safeParse({
+      lookup: { single: { action: 'a', body: '<X>{{{code}}}</X>', record: 'r' } },
+      mapping: { code: 'a', status: 'b' },
+      statuses: { map: {} },
+      legacyText: { encoding: 'tcvn3', fields: ['sumary'] },
+    });
+    expect(parsed.success).toBe(false);
+    const messages = parsed.error?.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    expect(messages).toEqual([
+      'lookup.single.body: unescaped values ({{{…}}} or {{& …}}) are not allowed; use {{…}}',
+      expect.stringMatching(/^legacyText\.fields\.0: one of the free-text fields: procedureName, /),
+    ]);
+  });
 });

@@ -40,11 +40,50 @@ describe('Legacy text: TCVN3 and VNI bytes decode to NFC Unicode', () => {
     expect(decodeVni(vni)).toBe(unicode);
   });
 
-  it('recognises legacy text, and leaves Unicode text and short ambiguous strings alone', () => {
-    expect(looksLegacy('TiÕng ViÖt')).toBe(true);
-    expect(looksLegacy('Tieáng Vieät')).toBe(true);
-    expect(looksLegacy('Tiếng Việt')).toBe(false);
-    expect(looksLegacy('Tô Hà')).toBe(false);
-    expect(looksLegacy('Tiếng Việt'.normalize('NFD'))).toBe(false);
+  it.each([
+    'Nguyễn Thế Tú',
+    'Võ Thế Vũ',
+    'cấp giấy phép',
+    'tiếng việt rất hay',
+    'bảo thắng',
+    'đăng ký khai sinh',
+    'xã quảng hòa',
+  ])('recognises TCVN3 bytes of %j, as iconv writes them', (unicode) => {
+    const legacy = tcvn3AsLatin1(unicode.toLowerCase());
+    expect(looksLegacy(legacy, 'tcvn3')).toBe(true);
+    expect(decodeTcvn3(legacy)).toBe(unicode.toLowerCase());
+  });
+
+  it('recognises TCVN3 with plain capitals, as old forms wrote names', () => {
+    expect(looksLegacy('TiÕng ViÖt', 'tcvn3')).toBe(true);
+    expect(looksLegacy('NguyÔn ThÕ Tó', 'tcvn3')).toBe(true);
+  });
+
+  it.each([
+    'Nguyeãn Vaên Taùm',
+    'Leâ Vaên Taùm',
+    'Thanh Hoùa',
+    'Tieáng Vieät',
+    'Ñaêng kyù khai sinh',
+    'Ngöôøi daân',
+  ])('recognises VNI text %j', (text) => {
+    expect(looksLegacy(text, 'vni')).toBe(true);
+  });
+
+  it.each([
+    ['Tiếng Việt', 'tcvn3'],
+    ['Tô Hà', 'tcvn3'],
+    ['Lô 5×20, nhiệt độ 25°C', 'tcvn3'],
+    ['Lô 5×20', 'tcvn3'],
+    ['ÐINH CÔNG TÔ', 'tcvn3'],
+    ['Müller – Tô', 'tcvn3'],
+    ['Müller Tô', 'tcvn3'],
+    ['Hoà Bình, thuê nhà, mùa xuân, quà tặng', 'vni'],
+    ['Hoà Bình', 'vni'],
+    ['Thúy Kiều', 'vni'],
+    ['Tiếng Việt'.normalize('NFD'), 'tcvn3'],
+    ['Tiếng Việt'.normalize('NFD'), 'vni'],
+  ] as const)('leaves Unicode %j alone (%s)', (text, encoding) => {
+    expect(looksLegacy(text, encoding)).toBe(false);
   });
 });

@@ -37,6 +37,45 @@ describe('Upstream HTTP: the client a connector receives', () => {
     expect(response.data).toBe('{"a":1}');
   });
 
+  it('reads an answer in the charset it declares, so Latin-1 legacy bytes survive', async () => {
+    const tcvn3Bytes = Buffer.from([0x54, 0x69, 0xd5, 0x6e, 0x67]); // "TiÕng" = TCVN3 "Tiếng"
+    nock('http://lgsp.upstream.test')
+      .get('/api/hoso/1')
+      .reply(200, tcvn3Bytes, { 'Content-Type': 'application/json; charset=iso-8859-1' })
+      .get('/api/hoso/2')
+      .reply(
+        200,
+        Buffer.concat([
+          Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>'),
+          tcvn3Bytes,
+          Buffer.from('</a>'),
+        ]),
+        { 'Content-Type': 'text/xml' },
+      )
+      .get('/api/hoso/3')
+      .reply(200, tcvn3Bytes, { 'Content-Type': 'application/json; charset=utf-8' });
+    const http = client({ type: 'none' });
+    expect((await http.get('/1')).data).toBe('TiÕng');
+    expect((await http.get('/2')).data).toBe(
+      '<?xml version="1.0" encoding="ISO-8859-1"?><a>TiÕng</a>',
+    );
+    // Declared UTF-8 but sent Latin-1: the bytes cannot be UTF-8, so upstream.charset is needed.
+    expect((await http.get('/3')).data).toBe('Ti\ufffdng');
+    nock('http://lgsp.upstream.test')
+      .get('/api/hoso/3')
+      .reply(200, tcvn3Bytes, { 'Content-Type': 'application/json; charset=utf-8' });
+    const overridden = createUpstreamHttp({
+      connectorId: 'tinh-x',
+      baseUrl: BASE,
+      timeoutMs: 1000,
+      auth: { type: 'none' },
+      maxResponseBytes: 4096,
+      now: Date.now,
+      charset: 'windows-1252',
+    });
+    expect((await overridden.get('/3')).data).toBe('TiÕng');
+  });
+
   it('sends an API key as a query parameter when declared so', async () => {
     nock('http://lgsp.upstream.test')
       .get('/api/hoso/1')
