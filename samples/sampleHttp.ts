@@ -24,10 +24,19 @@ export interface SampleStats {
   codesRequested: number;
   tokenRequests: number;
   rejectedAuth: number;
+  /** Catalogue pages served. */
+  cataloguePages: number;
 }
 
 export function emptyStats(): SampleStats {
-  return { bulkCalls: 0, singleCalls: 0, codesRequested: 0, tokenRequests: 0, rejectedAuth: 0 };
+  return {
+    bulkCalls: 0,
+    singleCalls: 0,
+    codesRequested: 0,
+    tokenRequests: 0,
+    rejectedAuth: 0,
+    cataloguePages: 0,
+  };
 }
 
 export interface RunningSample {

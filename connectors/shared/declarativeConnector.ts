@@ -116,12 +116,16 @@ export class DeclarativeConnector implements Connector {
     if (catalogue === undefined)
       throw new TypeError(`${this.deps.connectorId} declares no catalogue`);
     const pagination = catalogue.transport.settings.pagination;
+    // Page cursors carry the page number and the records seen so far: `p:<page>:<seen>`.
+    const [pageText, seenText] =
+      cursor?.startsWith('p:') === true ? cursor.slice(2).split(':') : [];
     const page =
       pagination.type === 'page'
-        ? cursor === null
+        ? pageText === undefined
           ? pagination.firstPage
-          : Number(cursor.slice(2))
+          : Number(pageText)
         : null;
+    const seenBefore = Number(seenText ?? 0);
     const upstreamCursor = pagination.type === 'cursor' && cursor !== null ? cursor.slice(2) : null;
     let body: unknown;
     let selected: unknown;
@@ -135,13 +139,15 @@ export class DeclarativeConnector implements Connector {
     } catch (error) {
       throw this.asConnectorError(error, what);
     }
-    if (selected === undefined || selected === null) {
+    const first = cursor === null;
+    if ((selected === undefined || selected === null) && first) {
       throw new ConnectorError(
         'UPSTREAM_BAD_RESPONSE',
         `${what}: the answer has no list of procedures where catalogue.records points`,
       );
     }
-    const records = [selected].flat();
+    // After the first page, no list is an empty last page (a SOAP result element with no items).
+    const records = selected === undefined || selected === null ? [] : [selected].flat();
     const procedures: ProcedurePage['procedures'] = [];
     let unreadable = 0;
     for (const record of records) {
@@ -153,21 +159,28 @@ export class DeclarativeConnector implements Connector {
       else procedures.push(procedure);
     }
     let next: string | null = null;
-    if (pagination.type === 'page' && page !== null) {
-      const total =
+    if (records.length === 0) {
+      next = null;
+    } else if (pagination.type === 'page' && page !== null) {
+      const seen = seenBefore + records.length;
+      const totalValue =
         catalogue.total === undefined
           ? undefined
-          : Number(await catalogue.total(body).catch(() => undefined));
-      const seen = (page - pagination.firstPage + 1) * pagination.size;
-      const more =
-        records.length >= pagination.size &&
-        (total === undefined || Number.isNaN(total) || seen < total);
-      next = more ? `p:${page + 1}` : null;
+          : await catalogue.total(body).catch(() => undefined);
+      const total =
+        totalValue === undefined || totalValue === null || totalValue === ''
+          ? Number.NaN
+          : Number(totalValue);
+      // With a total, go on until it is reached (a system may cap pages below the size asked);
+      // without one, a short page is the last.
+      const more = Number.isNaN(total) ? records.length >= pagination.size : seen < total;
+      next = more ? `p:${page + 1}:${seen}` : null;
     } else if (catalogue.next !== undefined) {
       const value = await catalogue.next(body).catch(() => undefined);
       const text =
         typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
-      next = text === '' || text === upstreamCursor || records.length === 0 ? null : `c:${text}`;
+      // A cursor that repeats is passed on: the sync refuses it as a loop rather than ending early.
+      next = text === '' ? null : `c:${text}`;
     }
     return { procedures, next, unreadable };
   }

@@ -136,6 +136,7 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
         );
       }
       if (action === `${NS}/LayDanhMucThuTuc`) {
+        stats.cataloguePages += 1;
         const page = Math.max(1, Number(request?.LayDanhMucThuTuc?.TrangSo ?? 1));
         const size = Math.min(100, Math.max(1, Number(request?.LayDanhMucThuTuc?.SoBanGhi ?? 20)));
         const items = catalogue

@@ -106,6 +106,7 @@ export async function startMinistryNational(
       }
       if (await applyFaults(res, faults)) return;
       if (req.method === 'GET' && url.pathname === '/api/dvcqg/DanhMucTTHC') {
+        stats.cataloguePages += 1;
         // An opaque cursor (the offset, base64) and a limit, as the national portal's APIs page.
         const cursor = url.searchParams.get('cursor');
         const offset =

@@ -58,6 +58,7 @@ export async function startProvincialRest(
       }
       if (await applyFaults(res, faults)) return;
       if (req.method === 'GET' && url.pathname === '/api/v1/services') {
+        stats.cataloguePages += 1;
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
         const size = Math.min(100, Math.max(1, Number(url.searchParams.get('size') ?? 20)));
         const data = catalogue.slice((page - 1) * size, page * size).map(renderService);

@@ -88,6 +88,8 @@ export class CatalogueIndex {
       lastError: error,
       unreadable: previous?.unreadable ?? 0,
     });
+    // A stale system now yields to fresh ones where both list a code.
+    this.rebuild();
   }
 
   /** Forgets a system that is no longer registered. */
@@ -152,7 +154,16 @@ export class CatalogueIndex {
 
   private rebuild(): void {
     const providers = new Map<string, Array<{ id: string; procedure: Procedure }>>();
-    for (const id of [...this.bySource.keys()].sort()) {
+    // Fresh systems first, then the most recently synced, then by id: the first listing wins a
+    // merged field, so a stale system never overrides a fresh one.
+    const order = [...this.bySource.keys()].sort((a, b) => {
+      const sa = this.statuses.get(a);
+      const sb = this.statuses.get(b);
+      if ((sa?.stale ?? false) !== (sb?.stale ?? false)) return sa?.stale === true ? 1 : -1;
+      const byTime = (sb?.lastSyncedAt ?? '').localeCompare(sa?.lastSyncedAt ?? '');
+      return byTime !== 0 ? byTime : a < b ? -1 : 1;
+    });
+    for (const id of order) {
       for (const procedure of (this.bySource.get(id) as ReadonlyMap<string, Procedure>).values()) {
         const list = providers.get(procedure.code);
         if (list === undefined) providers.set(procedure.code, [{ id, procedure }]);
@@ -165,7 +176,12 @@ export class CatalogueIndex {
     for (const [code, listing] of providers) {
       const procedure = mergeListings(listing.map((l) => l.procedure));
       const nationalCode = LOCAL_VARIANT.exec(code)?.[1] ?? null;
-      merged.set(code, { code, nationalCode, procedure, providers: listing.map((l) => l.id) });
+      merged.set(code, {
+        code,
+        nationalCode,
+        procedure,
+        providers: listing.map((l) => l.id).sort(),
+      });
       folded.set(code, foldText(`${code} ${procedure.name} ${procedure.fieldName ?? ''}`));
       if (nationalCode !== null) {
         const variants = variantsOf.get(nationalCode);

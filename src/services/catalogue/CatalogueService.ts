@@ -145,8 +145,9 @@ export class CatalogueService {
     const running = this.running.get(connectorId);
     if (running !== undefined) return running;
     const status = this.index.status(connectorId);
-    if (onDemand && status?.lastSyncedAt != null && !status.stale) {
-      const age = this.deps.now().getTime() - Date.parse(status.lastSyncedAt);
+    // Throttled on the last attempt, failed or not: a failing system is not asked back to back.
+    if (onDemand && status?.lastAttemptAt != null) {
+      const age = this.deps.now().getTime() - Date.parse(status.lastAttemptAt);
       if (age < this.options.minOnDemandIntervalMs) return Promise.resolve(status);
     }
     const sync = this.read(connectorId).finally(() => this.running.delete(connectorId));
@@ -171,12 +172,37 @@ export class CatalogueService {
     const procedures: Procedure[] = [];
     let unreadable = 0;
     let cursor: string | null = null;
+    const cursorsSeen = new Set<string>();
+    let previousPage = '';
     for (let page = 0; page < this.options.maxPages; page += 1) {
       const answer = await runtime.listProcedures(cursor, {
         signal,
         requestId: `catalogue-sync-${connectorId}`,
       });
       if ('error' in answer) return fail(answer.error);
+      // A system that ignores the page asked for, or hands back a cursor already followed, would
+      // loop: the sync fails (the last entries stay) instead of ending with a partial catalogue.
+      const pageCodes = answer.procedures.map((p) => p.code).join('\n');
+      if (pageCodes !== '' && pageCodes === previousPage) {
+        return fail(
+          errorDetail(
+            'UPSTREAM_BAD_RESPONSE',
+            `${connectorId}: the catalogue answered the same page twice; does it ignore the page asked for?`,
+            connectorId,
+          ),
+        );
+      }
+      if (answer.next !== null && cursorsSeen.has(answer.next)) {
+        return fail(
+          errorDetail(
+            'UPSTREAM_BAD_RESPONSE',
+            `${connectorId}: the catalogue's paging loops back to a cursor already followed`,
+            connectorId,
+          ),
+        );
+      }
+      previousPage = pageCodes;
+      if (answer.next !== null) cursorsSeen.add(answer.next);
       procedures.push(...answer.procedures);
       unreadable += answer.unreadable;
       if (answer.next === null) {
