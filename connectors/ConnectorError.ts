@@ -24,6 +24,8 @@ export interface ConnectorErrorOptions {
   retryable?: boolean;
   /** HTTP status of the upstream answer, when there was one. */
   httpStatus?: number;
+  /** How long the upstream asked to wait before trying again (its Retry-After). */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -36,12 +38,14 @@ export class ConnectorError extends Error {
   readonly code: ConnectorErrorCode;
   readonly retryable: boolean;
   readonly httpStatus: number | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ConnectorErrorCode, message: string, options: ConnectorErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE[code];
     this.httpStatus = options.httpStatus;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -38,6 +38,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** The gateway's request id, for correlation in upstream logs. */
   requestId: string;
+  /** When the caller's time budget ends (ms since the epoch), if it has one. */
+  deadline?: number;
 }
 
 export interface Connector {

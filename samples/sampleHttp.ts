@@ -11,10 +11,26 @@ export interface SampleFaults {
   htmlInsteadOfJson: boolean;
   /** Codes whose records are sent broken (no status, no code). */
   brokenCodes: Set<string>;
+  /** The next this-many API calls answer 503 (a burst), with `retryAfterSeconds` if set. */
+  failNext: number;
+  retryAfterSeconds: number | null;
+  /** Hold every API call without answering (a hung system), until turned off or closed. */
+  hang: boolean;
+  /** Reset the connection of the next this-many API calls. */
+  resetNext: number;
 }
 
 export function noFaults(): SampleFaults {
-  return { delayMs: 0, htmlErrorStatus: null, htmlInsteadOfJson: false, brokenCodes: new Set() };
+  return {
+    delayMs: 0,
+    htmlErrorStatus: null,
+    htmlInsteadOfJson: false,
+    brokenCodes: new Set(),
+    failNext: 0,
+    retryAfterSeconds: null,
+    hang: false,
+    resetNext: 0,
+  };
 }
 
 /** Call counters, read by tests and benchmarks to count upstream calls. */
@@ -26,6 +42,8 @@ export interface SampleStats {
   rejectedAuth: number;
   /** Catalogue pages served. */
   cataloguePages: number;
+  /** Every API call received, answered or failed by a fault (retries show here). */
+  attempts: number;
 }
 
 export function emptyStats(): SampleStats {
@@ -36,6 +54,7 @@ export function emptyStats(): SampleStats {
     tokenRequests: 0,
     rejectedAuth: 0,
     cataloguePages: 0,
+    attempts: 0,
   };
 }
 
@@ -103,7 +122,29 @@ export function sendHtml(res: ServerResponse, status: number, title: string): vo
 }
 
 /** Applies delay and HTML faults; returns true when the answer was already sent. */
-export async function applyFaults(res: ServerResponse, faults: SampleFaults): Promise<boolean> {
+export async function applyFaults(
+  res: ServerResponse,
+  faults: SampleFaults,
+  stats: SampleStats,
+): Promise<boolean> {
+  stats.attempts += 1;
+  if (faults.hang) {
+    // Never answers: the connection stays open until the caller gives up or the server closes.
+    await new Promise<void>((resolve) => res.once('close', () => resolve()));
+    return true;
+  }
+  if (faults.resetNext > 0) {
+    faults.resetNext -= 1;
+    res.socket?.resetAndDestroy();
+    return true;
+  }
+  if (faults.failNext > 0) {
+    faults.failNext -= 1;
+    if (faults.retryAfterSeconds !== null)
+      res.setHeader('Retry-After', String(faults.retryAfterSeconds));
+    sendHtml(res, 503, '503 Service Temporarily Unavailable');
+    return true;
+  }
   if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
   if (faults.htmlErrorStatus !== null) {
     sendHtml(res, faults.htmlErrorStatus, `${faults.htmlErrorStatus} Service Unavailable`);

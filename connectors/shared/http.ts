@@ -11,6 +11,7 @@ export function errorForStatus(response: AxiosResponse, what: string): Connector
   if (status >= 500 || status === 429) {
     return new ConnectorError('UPSTREAM_UNAVAILABLE', `${what}: upstream answered HTTP ${status}`, {
       httpStatus: status,
+      retryAfterMs: retryAfter(response.headers['retry-after']),
     });
   }
   if (status === 401 || status === 403) {
@@ -23,6 +24,14 @@ export function errorForStatus(response: AxiosResponse, what: string): Connector
   return new ConnectorError('UPSTREAM_BAD_RESPONSE', `${what}: upstream answered HTTP ${status}`, {
     httpStatus: status,
   });
+}
+
+/** Retry-After (RFC 9110 §10.2.3): seconds, or an HTTP date. */
+export function retryAfter(header: unknown, now: number = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Parses a JSON body delivered as text; anything else is `UPSTREAM_BAD_RESPONSE`. */

@@ -90,7 +90,7 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
       }
       if (req.method !== 'POST' || url.pathname !== '/ws/DatDai.asmx')
         return send(res, 404, '<html><body>404</body></html>');
-      if (await applyFaults(res, faults)) return;
+      if (await applyFaults(res, faults, stats)) return;
       const action = String(req.headers.soapaction ?? '').replace(/"/g, '');
       let request: LandRequest | undefined;
       try {

@@ -104,7 +104,7 @@ export async function startMinistryNational(
           error_description: 'Token hết hạn hoặc không hợp lệ',
         });
       }
-      if (await applyFaults(res, faults)) return;
+      if (await applyFaults(res, faults, stats)) return;
       if (req.method === 'GET' && url.pathname === '/api/dvcqg/DanhMucTTHC') {
         stats.cataloguePages += 1;
         // An opaque cursor (the offset, base64) and a limit, as the national portal's APIs page.

@@ -56,7 +56,7 @@ export async function startProvincialRest(
         stats.rejectedAuth += 1;
         return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'Sai hoặc thiếu X-Api-Key' });
       }
-      if (await applyFaults(res, faults)) return;
+      if (await applyFaults(res, faults, stats)) return;
       if (req.method === 'GET' && url.pathname === '/api/v1/services') {
         stats.cataloguePages += 1;
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));

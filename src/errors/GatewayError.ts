@@ -8,6 +8,8 @@ export interface ErrorDetail {
   /** Registration id of the system involved, when one was. */
   connector: string | null;
   retryable: boolean;
+  /** For the runtime's retries only (never sent): how long the upstream asked to wait. */
+  retryAfterMs?: number;
 }
 
 /** Builds an error detail; `retryable` defaults to what the code implies. */

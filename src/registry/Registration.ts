@@ -1,3 +1,4 @@
+import type { Resilience } from '../runtime/resilience';
 import type { UpstreamAuth } from '../runtime/upstreamAuth';
 import type { TtlTable } from '../services/dossiers/cachePolicy';
 import type { Coverage } from './registrationSchema';
@@ -15,6 +16,7 @@ export interface Registration {
     timeoutMs: number;
     maxResponseBytes: number;
     charset?: string | undefined;
+    resilience: Resilience;
   };
   /** Fresh lifetime per status, defaults filled in. */
   ttl: TtlTable;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../services/agencies/agencyCode';
 import { DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
+import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';
 
 const agencyCode = z
@@ -86,6 +87,8 @@ export const registrationSchema = z.strictObject({
         }
       }, 'a charset label such as utf-8 or windows-1252')
       .optional(),
+    /** Retries, circuit breaker, concurrency and rate limits; defaults in src/runtime/resilience.ts. */
+    resilience: resilienceSchema,
     /** Largest answer accepted. Default 10 MiB. */
     maxResponseBytes: z
       .number()

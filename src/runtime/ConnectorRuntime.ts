@@ -9,6 +9,7 @@ import { isConnectorError } from '../../connectors/ConnectorError';
 import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import type { Registration } from '../registry/Registration';
+import { CallGuard, type CircuitStatus } from './CallGuard';
 import { createUpstreamHttp } from './createUpstreamHttp';
 
 /** One code's answer from a connector, in the gateway's terms. */
@@ -35,8 +36,14 @@ export class ConnectorRuntime {
     readonly registration: Registration,
     private readonly connector: Connector,
     private readonly logger: Logger,
+    private readonly guard: CallGuard,
   ) {
     this.id = registration.id;
+  }
+
+  /** The circuit's state, for readiness and the console. */
+  get circuit(): CircuitStatus {
+    return this.guard.circuit;
   }
 
   static create(
@@ -52,6 +59,7 @@ export class ConnectorRuntime {
       auth: registration.upstream.auth,
       maxResponseBytes: registration.upstream.maxResponseBytes,
       charset: registration.upstream.charset,
+      limits: registration.upstream.resilience,
       now: () => deps.now().getTime(),
     });
     const connector = kind.create(registration.config, {
@@ -60,7 +68,10 @@ export class ConnectorRuntime {
       logger,
       clock: { now: deps.now },
     });
-    return new ConnectorRuntime(registration, connector, logger);
+    const guard = new CallGuard(registration.id, registration.upstream.resilience, () =>
+      deps.now().getTime(),
+    );
+    return new ConnectorRuntime(registration, connector, logger, guard);
   }
 
   /** Most codes per upstream call. */
@@ -68,12 +79,25 @@ export class ConnectorRuntime {
     return this.connector.capabilities.dossierLookup.maxBatch;
   }
 
-  /** Looks codes up, one upstream call per `maxBatch` codes, calls in parallel. */
+  /**
+   * Looks codes up, one upstream call per `maxBatch` codes, calls in parallel, each through the
+   * guard (circuit breaker; retries of the codes that failed retryably, within the budget).
+   */
   async getDossiers(codes: readonly string[], call: CallContext): Promise<UpstreamOutcome[]> {
     const size = this.maxBatch;
     const chunks: (readonly string[])[] = [];
     for (let i = 0; i < codes.length; i += size) chunks.push(codes.slice(i, i + size));
-    const answers = await Promise.all(chunks.map((chunk) => this.call(chunk, call)));
+    const answers = await Promise.all(
+      chunks.map((chunk) =>
+        this.guard.run<UpstreamOutcome>(
+          chunk,
+          call,
+          (pending) => this.call(pending, call),
+          (outcome) => (outcome.kind === 'error' ? outcome.error : null),
+          (error) => ({ kind: 'error', error }),
+        ),
+      ),
+    );
     return answers.flat();
   }
 
@@ -97,6 +121,20 @@ export class ConnectorRuntime {
         ),
       };
     }
+    const [answer] = await this.guard.run<ProcedurePage | { error: ErrorDetail }>(
+      ['page'],
+      call,
+      async () => [await this.page(cursor, call)],
+      (result) => ('error' in result ? result.error : null),
+      (error) => ({ error }),
+    );
+    return answer as ProcedurePage | { error: ErrorDetail };
+  }
+
+  private async page(
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<ProcedurePage | { error: ErrorDetail }> {
     try {
       const page = await (
         this.connector.listProcedures as NonNullable<Connector['listProcedures']>
@@ -165,10 +203,9 @@ export class ConnectorRuntime {
 
   private failure(error: unknown): UpstreamOutcome {
     if (isConnectorError(error)) {
-      return {
-        kind: 'error',
-        error: errorDetail(error.code, error.message, this.id, error.retryable),
-      };
+      const detail = errorDetail(error.code, error.message, this.id, error.retryable);
+      if (error.retryAfterMs !== undefined) detail.retryAfterMs = error.retryAfterMs;
+      return { kind: 'error', error: detail };
     }
     this.logger.error(
       { connector: this.id, err: describe(error) },

@@ -1,11 +1,14 @@
+import { bulkhead, isBulkheadRejectedError, isTaskCancelledError } from 'cockatiel';
 import axios, {
   AxiosError,
+  type AxiosAdapter,
   type AxiosInstance,
   type AxiosResponse,
   type CreateAxiosDefaults,
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { ConnectorError } from '../../connectors/ConnectorError';
+import { RateLimiter } from './RateLimiter';
 import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
 
 export interface UpstreamHttpOptions {
@@ -19,6 +22,8 @@ export interface UpstreamHttpOptions {
   maxResponseBytes: number;
   /** Charset to read answers in, whatever they declare (for systems that declare it wrongly). */
   charset?: string | undefined;
+  /** Requests in flight, queued, and started per second (registration `upstream.resilience`). */
+  limits?: { concurrency: number; queue: number; ratePerSecond?: number | undefined };
   now: () => number;
 }
 
@@ -68,6 +73,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     ...defaults,
     baseURL: options.baseUrl.replace(/\/+$/, ''),
     allowAbsoluteUrls: false,
+    adapter: limitedAdapter(options.limits),
   });
 
   const shownBase = withoutCredentials(options.baseUrl);
@@ -163,8 +169,45 @@ const UNAVAILABLE_CODES = new Set([
   'ERR_BAD_RESPONSE',
 ]);
 
+/**
+ * Axios' own HTTP adapter behind the system's limits: at most `concurrency` requests in flight
+ * (cockatiel's bulkhead, with a bounded queue) and, when set, at most `ratePerSecond` started —
+ * protecting a fragile provincial server from the gateway's own traffic.
+ */
+function limitedAdapter(limits: UpstreamHttpOptions['limits']): AxiosAdapter | undefined {
+  if (limits === undefined) return undefined;
+  const send = axios.getAdapter('http');
+  const slots = bulkhead(limits.concurrency, limits.queue);
+  const rate =
+    limits.ratePerSecond === undefined ? undefined : new RateLimiter(limits.ratePerSecond);
+  return (config) =>
+    slots.execute(
+      async () => {
+        await rate?.wait(config.signal as AbortSignal | undefined);
+        return send(config);
+      },
+      config.signal as AbortSignal | undefined,
+    );
+}
+
 /** A transport failure as the typed error of connectors/ConnectorError.ts. */
 export function transportError(error: unknown, what: string): unknown {
+  if (isBulkheadRejectedError(error)) {
+    return new ConnectorError(
+      'UPSTREAM_UNAVAILABLE',
+      `${what}: too many requests already waiting for this system`,
+      { cause: error },
+    );
+  }
+  // The budget ran out while the request waited for a slot (bulkhead queue or rate limit).
+  const name = (error as { name?: unknown } | null)?.name;
+  if (isTaskCancelledError(error) || name === 'AbortError' || name === 'TimeoutError') {
+    return new ConnectorError(
+      'UPSTREAM_TIMEOUT',
+      `${what}: the request's time budget ran out while waiting for a slot`,
+      { cause: error },
+    );
+  }
   if (error instanceof ConnectorError || !(error instanceof AxiosError)) return error;
   const code = error.code ?? '';
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {

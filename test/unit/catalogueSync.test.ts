@@ -7,6 +7,7 @@ import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
 import type { Registration } from '../../src/registry/Registration';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 import { createUpstreamHttp } from '../../src/runtime/createUpstreamHttp';
+import { DEFAULT_RESILIENCE } from '../../src/runtime/resilience';
 import { DEFAULT_TTL_SECONDS } from '../../src/services/dossiers/cachePolicy';
 import { CatalogueIndex } from '../../src/services/catalogue/CatalogueIndex';
 import {
@@ -54,6 +55,7 @@ function registration(id: string, script: string): Registration {
       auth: { type: 'none' },
       timeoutMs: 1000,
       maxResponseBytes: 1024,
+      resilience: { ...DEFAULT_RESILIENCE, retries: 0 },
     },
     ttl: DEFAULT_TTL_SECONDS,
     config: { script },

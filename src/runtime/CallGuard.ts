@@ -1,0 +1,176 @@
+import {
+  CircuitState,
+  ExponentialBackoff,
+  SamplingBreaker,
+  circuitBreaker,
+  handleType,
+  isBrokenCircuitError,
+  isIsolatedCircuitError,
+  type CircuitBreakerPolicy,
+  type IBackoff,
+} from 'cockatiel';
+import type { CallContext } from '../../connectors/contract';
+import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
+import type { Resilience } from './resilience';
+
+/** An attempt whose every item failed in a way that says the system is down (counts for the breaker). */
+class SystemDown extends Error {
+  constructor(readonly outcomes: readonly unknown[]) {
+    super('every item of the call failed with a retryable error');
+  }
+}
+
+export type CircuitStatus = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** Below this much budget left, a retry is not started: it could not finish. */
+const MIN_BUDGET_FOR_RETRY_MS = 150;
+
+/**
+ * The guard around one connector's calls (ARCHITECTURE.md `src/runtime`): a circuit breaker
+ * (cockatiel, error ratio over a rolling window, one probe after `breakerHalfOpenAfterMs`) and
+ * retries of the items that failed retryably, with exponential backoff and jitter, honouring
+ * Retry-After, never past the caller's budget. Reads are idempotent, so any lookup may be retried.
+ */
+export class CallGuard {
+  private readonly breaker: CircuitBreakerPolicy;
+  private openedAt: number | null = null;
+
+  constructor(
+    private readonly connectorId: string,
+    private readonly settings: Resilience,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.breaker = circuitBreaker(handleType(SystemDown), {
+      halfOpenAfter: settings.breakerHalfOpenAfterMs,
+      breaker: new SamplingBreaker({
+        threshold: settings.breakerFailureRatio,
+        duration: settings.breakerWindowMs,
+        // cockatiel takes 0 as "use my default"; a tiny rate means "no minimum".
+        minimumRps: settings.breakerMinimumRps > 0 ? settings.breakerMinimumRps : 1e-9,
+      }),
+    });
+    this.breaker.onBreak(() => {
+      this.openedAt = this.now();
+    });
+    this.breaker.onReset(() => {
+      this.openedAt = null;
+    });
+  }
+
+  get circuit(): CircuitStatus {
+    switch (this.breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.Open:
+        return 'open';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      case CircuitState.Isolated:
+        return 'isolated';
+      default:
+        return 'closed';
+    }
+  }
+
+  /**
+   * Runs `attempt` over `items`, then again over those whose result is a retryable error, until
+   * none is, the retries are spent, or the budget would run out. `errorOf` reads a result's error.
+   */
+  async run<T>(
+    items: readonly string[],
+    call: CallContext,
+    attempt: (items: readonly string[]) => Promise<T[]>,
+    errorOf: (result: T) => ErrorDetail | null,
+    circuitOpen: (detail: ErrorDetail) => T,
+  ): Promise<T[]> {
+    const results = new Array<T>(items.length);
+    let pending = items.map((_, index) => index);
+    let backoff: IBackoff<unknown> | undefined;
+    for (let round = 0; ; round += 1) {
+      const outcomes = await this.once(
+        pending.map((index) => items[index] as string),
+        attempt,
+        errorOf,
+        circuitOpen,
+      );
+      pending.forEach((index, position) => {
+        results[index] = outcomes[position] as T;
+      });
+      const failed = pending.filter((index) => {
+        const error = errorOf(results[index] as T);
+        return error !== null && error.retryable && error.code !== 'CIRCUIT_OPEN';
+      });
+      if (failed.length === 0 || round >= this.settings.retries || call.signal.aborted) break;
+      backoff =
+        backoff === undefined
+          ? new ExponentialBackoff({
+              initialDelay: this.settings.retryInitialDelayMs,
+              maxDelay: this.settings.retryMaxDelayMs,
+            }).next()
+          : backoff.next(undefined);
+      const asked = Math.max(
+        ...failed.map((index) => errorOf(results[index] as T)?.retryAfterMs ?? 0),
+      );
+      const delay = Math.max(backoff.duration, asked);
+      if (
+        call.deadline !== undefined &&
+        this.now() + delay + MIN_BUDGET_FOR_RETRY_MS > call.deadline
+      )
+        break;
+      if (!(await sleep(delay, call.signal))) break;
+      pending = failed;
+    }
+    return results;
+  }
+
+  /** One attempt through the breaker: an open circuit answers CIRCUIT_OPEN without calling. */
+  private async once<T>(
+    items: readonly string[],
+    attempt: (items: readonly string[]) => Promise<T[]>,
+    errorOf: (result: T) => ErrorDetail | null,
+    circuitOpen: (detail: ErrorDetail) => T,
+  ): Promise<T[]> {
+    try {
+      return await this.breaker.execute(async () => {
+        const outcomes = await attempt(items);
+        const errors = outcomes.map(errorOf);
+        if (outcomes.length > 0 && errors.every((e) => e !== null && e.retryable))
+          throw new SystemDown(outcomes);
+        return outcomes;
+      });
+    } catch (error) {
+      // The breaker counted the failure; the items keep their own errors.
+      if (error instanceof SystemDown) return error.outcomes as T[];
+      if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+        const until =
+          this.openedAt === null
+            ? ''
+            : `; next probe after ${new Date(this.openedAt + this.settings.breakerHalfOpenAfterMs).toISOString()}`;
+        const detail = errorDetail(
+          'CIRCUIT_OPEN',
+          `${this.connectorId}: not called after repeated failures (circuit open${until})`,
+          this.connectorId,
+          true,
+        );
+        return items.map(() => circuitOpen(detail));
+      }
+      throw error;
+    }
+  }
+}
+
+/** Waits, or returns false at once when the signal ends. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
