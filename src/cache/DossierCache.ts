@@ -1,12 +1,24 @@
 import type { NationalDossier } from '../../connectors/model';
 
-/** A dossier as cached: unmasked (masking is per caller), with where and when it was fetched. */
-export interface CachedDossier {
-  dossier: NationalDossier;
-  connectorId: string;
-  /** ISO 8601 with +07:00. */
-  fetchedAt: string;
-}
+/**
+ * What the cache holds for a code: the dossier (unmasked — masking is per caller) with where and
+ * when it was fetched and how long it counts as fresh, or the upstream's "no such dossier",
+ * remembered briefly.
+ */
+export type CachedDossier =
+  | {
+      kind: 'found';
+      code: string;
+      dossier: NationalDossier;
+      connectorId: string;
+      /** ISO 8601 with +07:00. */
+      fetchedAt: string;
+      /** Served as is until then (ms since the epoch); after, served while refreshed in the background. */
+      freshUntil: number;
+      /** Refetched before serving after then; kept as a fallback when the upstream fails. */
+      hardUntil: number;
+    }
+  | { kind: 'notFound'; code: string; connectorId: string; fetchedAt: string; freshUntil: number };
 
 /**
  * The dossier cache (ARCHITECTURE.md "cache"): an in-process LRU on one machine, Redis for many

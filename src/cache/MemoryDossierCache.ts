@@ -23,7 +23,7 @@ export class MemoryDossierCache implements DossierCache {
     entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>,
   ): Promise<void> {
     for (const { value, ttlSeconds } of entries) {
-      if (ttlSeconds > 0) this.lru.set(value.dossier.code, value, { ttl: ttlSeconds * 1000 });
+      if (ttlSeconds > 0) this.lru.set(value.code, value, { ttl: ttlSeconds * 1000 });
     }
   }
 

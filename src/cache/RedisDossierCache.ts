@@ -12,7 +12,7 @@ export interface RedisCacheOptions {
 }
 
 /** Cached value format; bump when CachedDossier changes shape, so old entries read as misses. */
-const VERSION = 'v1';
+const VERSION = 'v2';
 
 /**
  * The shared cache for many replicas. Commands fail fast while Redis is away (no offline queue,
@@ -74,7 +74,7 @@ export class RedisDossierCache implements DossierCache {
     let queued = 0;
     for (const { value, ttlSeconds } of entries) {
       if (ttlSeconds <= 0) continue;
-      pipeline.set(this.key(value.dossier.code), JSON.stringify(value), 'EX', ttlSeconds);
+      pipeline.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds);
       queued += 1;
     }
     if (queued === 0) return;

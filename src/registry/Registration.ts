@@ -1,6 +1,6 @@
 import type { Resilience } from '../runtime/resilience';
 import type { UpstreamAuth } from '../runtime/upstreamAuth';
-import type { TtlTable } from '../services/dossiers/cachePolicy';
+import type { FreshnessPolicy, TtlTable } from '../services/dossiers/cachePolicy';
 import type { Coverage } from './registrationSchema';
 
 /** A validated connector registration: the gateway's envelope plus the kind's parsed config. */
@@ -20,6 +20,8 @@ export interface Registration {
   };
   /** Fresh lifetime per status, defaults filled in. */
   ttl: TtlTable;
+  /** Lifetimes beyond freshness: revalidation, fallback on failure, "not found". */
+  freshness: Omit<FreshnessPolicy, 'ttl'>;
   /** Output of the kind's config schema. */
   config: unknown;
   /** Where the registration came from; static files are read-only at runtime. */

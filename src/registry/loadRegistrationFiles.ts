@@ -122,6 +122,11 @@ export function parseRegistration(
       coverage,
       upstream,
       ttl: { ...DEFAULT_TTL_SECONDS, ...stripUndefined(cache.ttlSeconds) },
+      freshness: {
+        hardLifetimeFactor: cache.hardLifetimeFactor,
+        maxStaleSeconds: cache.maxStaleSeconds,
+        notFoundTtlSeconds: cache.notFoundTtlSeconds,
+      },
       config: config.data,
       origin: { type: 'file', file },
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../services/agencies/agencyCode';
-import { DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
+import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
 import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';
 
@@ -107,8 +107,24 @@ export const registrationSchema = z.strictObject({
           ) as Record<keyof typeof DEFAULT_TTL_SECONDS, z.ZodOptional<typeof ttlSeconds>>,
         )
         .default({}),
+      /** Past its fresh lifetime × this, a value is refetched before it is served. Default 5. */
+      hardLifetimeFactor: z.number().min(1).max(100).default(DEFAULT_FRESHNESS.hardLifetimeFactor),
+      /** Oldest value (since fetched) served when the system fails. Default 86 400 s (1 day). */
+      maxStaleSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(90 * 86_400)
+        .default(DEFAULT_FRESHNESS.maxStaleSeconds),
+      /** How long "no such dossier" is remembered. Default 30 s; 0 turns it off. */
+      notFoundTtlSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(86_400)
+        .default(DEFAULT_FRESHNESS.notFoundTtlSeconds),
     })
-    .default({ ttlSeconds: {} }),
+    .default({ ttlSeconds: {}, ...DEFAULT_FRESHNESS }),
   /** The connector kind's own settings, validated by its schema. */
   config: z.unknown(),
 });

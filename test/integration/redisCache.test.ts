@@ -52,11 +52,11 @@ describe('Cache: Redis shared by replicas, no personal data in keys', () => {
       );
 
       const keys = (await redis.keys(`${prefix}*`)).sort();
-      expect(keys).toEqual([...codes].sort().map((code) => `${prefix}dossier:v1:${code}`));
-      // Returned dossiers (status 10) live for a day by default.
+      expect(keys).toEqual([...codes].sort().map((code) => `${prefix}dossier:v2:${code}`));
+      // Returned dossiers (status 10) are fresh a day and kept five (the hard lifetime) as a fallback.
       const ttl = await redis.ttl(keys[0] as string);
-      expect(ttl).toBeGreaterThan(86_000);
-      expect(ttl).toBeLessThanOrEqual(86_400);
+      expect(ttl).toBeGreaterThan(5 * 86_400 - 100);
+      expect(ttl).toBeLessThanOrEqual(5 * 86_400);
     } finally {
       await first.close();
       await second.close();

@@ -8,7 +8,7 @@ import type { Registration } from '../../src/registry/Registration';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 import { createUpstreamHttp } from '../../src/runtime/createUpstreamHttp';
 import { DEFAULT_RESILIENCE } from '../../src/runtime/resilience';
-import { DEFAULT_TTL_SECONDS } from '../../src/services/dossiers/cachePolicy';
+import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../../src/services/dossiers/cachePolicy';
 import { CatalogueIndex } from '../../src/services/catalogue/CatalogueIndex';
 import {
   CatalogueService,
@@ -58,6 +58,7 @@ function registration(id: string, script: string): Registration {
       resilience: { ...DEFAULT_RESILIENCE, retries: 0 },
     },
     ttl: DEFAULT_TTL_SECONDS,
+    freshness: DEFAULT_FRESHNESS,
     config: { script },
     origin: { type: 'file', file: `${id}.yaml` },
   };

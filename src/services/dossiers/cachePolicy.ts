@@ -25,3 +25,21 @@ export function ttlFor(status: NationalStatusCode | null, table: TtlTable): numb
   if (status === null) return table.UNMAPPED;
   return table[(NATIONAL_STATUSES[status - 1] as { name: NationalStatusName }).name];
 }
+
+/** How long answers live in the cache beyond their fresh lifetime (registration `cache`). */
+export interface FreshnessPolicy {
+  /** Fresh lifetime by status. */
+  ttl: TtlTable;
+  /** Past `ttl × hardLifetimeFactor` a value is refetched before it is served. Default 5. */
+  hardLifetimeFactor: number;
+  /** A value this old (since fetched) is no longer served when the upstream fails. Default 1 day. */
+  maxStaleSeconds: number;
+  /** How long "no such dossier" is remembered. Default 30 s. */
+  notFoundTtlSeconds: number;
+}
+
+export const DEFAULT_FRESHNESS = {
+  hardLifetimeFactor: 5,
+  maxStaleSeconds: 86_400,
+  notFoundTtlSeconds: 30,
+};

@@ -1,0 +1,251 @@
+import type { CallContext, Logger } from '../../../connectors/contract';
+import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
+import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
+import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import type { Registration } from '../../registry/Registration';
+import { vietnamIso } from '../vietnamTime';
+import { ttlFor } from './cachePolicy';
+
+export type FoundEntry = Extract<CachedDossier, { kind: 'found' }>;
+
+/** Why an answer is not the upstream's current word: the failure that made the gateway fall back. */
+export interface Staleness {
+  reason: string;
+  /** When the value needed a refetch it could not get (its hard lifetime's end), ISO 8601 +07:00. */
+  since: string;
+}
+
+export type FetchResult =
+  | { ok: true; entry: FoundEntry; cached: boolean; stale: Staleness | null }
+  | { ok: false; error: ErrorDetail };
+
+export interface DossierFetcherDeps {
+  registry: ConnectorRegistry;
+  cache: DossierCache;
+  logger: Logger;
+  now: () => Date;
+  /** Time budget of a background refresh. */
+  refreshBudgetMs: number;
+}
+
+/**
+ * Reads dossiers through the cache with the registration's freshness policy (ARCHITECTURE.md
+ * "Freshness"), shared by every request:
+ * - fresh → served from the cache;
+ * - past the fresh lifetime but within the hard one → served, and refreshed in the background;
+ * - past the hard lifetime, or missing → fetched; when the fetch fails, the last value is served
+ *   (up to `maxStaleSeconds` old) marked stale with the reason;
+ * - "no such dossier" is remembered for `notFoundTtlSeconds`, so a flood of bad codes stays here;
+ * - concurrent fetches of one code — from any requests — make one upstream call.
+ */
+export class DossierFetcher {
+  private readonly inflight = new Map<string, Promise<FetchResult>>();
+
+  constructor(private readonly deps: DossierFetcherDeps) {}
+
+  async fetch(
+    connectorId: string,
+    codes: readonly string[],
+    call: CallContext,
+  ): Promise<FetchResult[]> {
+    const runtime = this.deps.registry.runtime(connectorId);
+    if (runtime === undefined) {
+      const error = errorDetail(
+        'NO_CONNECTOR',
+        `Connector ${connectorId} is no longer registered`,
+        connectorId,
+      );
+      return codes.map(() => ({ ok: false, error }));
+    }
+    const registration = runtime.registration;
+    const now = this.deps.now().getTime();
+    const entries = await this.deps.cache.getMany(codes);
+    const results = new Array<FetchResult | undefined>(codes.length);
+    const fallbacks = new Map<string, FoundEntry>();
+    const needed: string[] = [];
+    codes.forEach((code, index) => {
+      const entry = entries[index];
+      if (entry === undefined || entry.connectorId !== connectorId) {
+        needed.push(code);
+      } else if (entry.kind === 'notFound') {
+        if (now < entry.freshUntil)
+          results[index] = { ok: false, error: notFound(registration, code) };
+        else needed.push(code);
+      } else if (now < entry.freshUntil) {
+        results[index] = { ok: true, entry, cached: true, stale: null };
+      } else if (now < entry.hardUntil) {
+        results[index] = { ok: true, entry, cached: true, stale: null };
+        this.refreshInBackground(connectorId, code);
+      } else {
+        fallbacks.set(code, entry);
+        needed.push(code);
+      }
+    });
+    if (needed.length > 0) {
+      const fetched = await this.upstream(connectorId, needed, call);
+      const byCode = new Map(needed.map((code, index) => [code, fetched[index] as FetchResult]));
+      codes.forEach((code, index) => {
+        if (results[index] !== undefined) return;
+        const result = byCode.get(code) as FetchResult;
+        const fallback = fallbacks.get(code);
+        results[index] =
+          result.ok || fallback === undefined
+            ? result
+            : this.fallBack(result.error, fallback, registration, now);
+      });
+    }
+    return results as FetchResult[];
+  }
+
+  /** Drops cached answers (a status push said they changed). */
+  async forget(codes: readonly string[]): Promise<void> {
+    await this.deps.cache.deleteMany(codes);
+  }
+
+  /**
+   * The last known value when the upstream failed: served while younger than `maxStaleSeconds`
+   * and the failure is not the system saying the dossier is gone.
+   */
+  private fallBack(
+    error: ErrorDetail,
+    entry: FoundEntry,
+    registration: Registration,
+    now: number,
+  ): FetchResult {
+    const age = now - Date.parse(entry.fetchedAt);
+    if (error.code === 'DOSSIER_NOT_FOUND' || age > registration.freshness.maxStaleSeconds * 1000)
+      return { ok: false, error };
+    return {
+      ok: true,
+      entry,
+      cached: true,
+      stale: {
+        reason: `${error.code}: ${error.message}`,
+        since: vietnamIso(new Date(entry.hardUntil)),
+      },
+    };
+  }
+
+  private refreshInBackground(connectorId: string, code: string): void {
+    if (this.inflight.has(key(connectorId, code))) return;
+    const call = {
+      signal: AbortSignal.timeout(this.deps.refreshBudgetMs),
+      requestId: `revalidate-${connectorId}`,
+      deadline: Date.now() + this.deps.refreshBudgetMs,
+    };
+    this.upstream(connectorId, [code], call).catch((error: unknown) =>
+      this.deps.logger.warn(
+        { connector: connectorId, err: (error as Error).message },
+        'background refresh failed',
+      ),
+    );
+  }
+
+  /** One upstream call for the codes not already being fetched; the others wait for theirs. */
+  private async upstream(
+    connectorId: string,
+    codes: readonly string[],
+    call: CallContext,
+  ): Promise<FetchResult[]> {
+    const waiting = new Map<string, Promise<FetchResult>>();
+    const own: string[] = [];
+    for (const code of new Set(codes)) {
+      const pending = this.inflight.get(key(connectorId, code));
+      if (pending !== undefined) waiting.set(code, pending);
+      else own.push(code);
+    }
+    if (own.length > 0) {
+      const batch = this.call(connectorId, own, call);
+      own.forEach((code, index) => {
+        const promise = batch.then((results) => results[index] as FetchResult);
+        this.inflight.set(key(connectorId, code), promise);
+        waiting.set(code, promise);
+        void promise.finally(() => this.inflight.delete(key(connectorId, code)));
+      });
+    }
+    return Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
+  }
+
+  private async call(
+    connectorId: string,
+    codes: readonly string[],
+    call: CallContext,
+  ): Promise<FetchResult[]> {
+    const runtime = this.deps.registry.runtime(connectorId);
+    if (runtime === undefined) {
+      const error = errorDetail(
+        'NO_CONNECTOR',
+        `Connector ${connectorId} is no longer registered`,
+        connectorId,
+      );
+      return codes.map(() => ({ ok: false, error }));
+    }
+    const registration = runtime.registration;
+    const outcomes = await runtime.getDossiers(codes, call);
+    const now = this.deps.now();
+    const fetchedAt = vietnamIso(now);
+    const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
+    const results = codes.map((code, index): FetchResult => {
+      const outcome = outcomes[index];
+      switch (outcome?.kind) {
+        case 'found': {
+          const soft = ttlFor(outcome.dossier.status.code, registration.ttl);
+          const hard = soft * registration.freshness.hardLifetimeFactor;
+          const entry: FoundEntry = {
+            kind: 'found',
+            code,
+            dossier: outcome.dossier,
+            connectorId,
+            fetchedAt,
+            freshUntil: now.getTime() + soft * 1000,
+            hardUntil: now.getTime() + hard * 1000,
+          };
+          toCache.push({
+            value: entry,
+            ttlSeconds: Math.ceil(Math.max(hard, registration.freshness.maxStaleSeconds)),
+          });
+          return { ok: true, entry, cached: false, stale: null };
+        }
+        case 'notFound': {
+          const ttl = registration.freshness.notFoundTtlSeconds;
+          toCache.push({
+            value: {
+              kind: 'notFound',
+              code,
+              connectorId,
+              fetchedAt,
+              freshUntil: now.getTime() + ttl * 1000,
+            },
+            ttlSeconds: ttl,
+          });
+          return { ok: false, error: notFound(registration, code) };
+        }
+        case 'error':
+          return { ok: false, error: outcome.error };
+        case undefined:
+          return {
+            ok: false,
+            error: errorDetail('INTERNAL_SERVER_ERROR', 'no answer for this code', connectorId),
+          };
+        default: {
+          const unknown: never = outcome;
+          throw new TypeError(`Unknown outcome ${JSON.stringify(unknown)}`);
+        }
+      }
+    });
+    await this.deps.cache.setMany(toCache);
+    return results;
+  }
+}
+
+function notFound(registration: Registration, code: string): ErrorDetail {
+  return errorDetail(
+    'DOSSIER_NOT_FOUND',
+    `${registration.name} has no dossier ${code}`,
+    registration.id,
+  );
+}
+
+function key(connectorId: string, code: string): string {
+  return `${connectorId}\\u0000${code}`;
+}
