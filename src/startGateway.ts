@@ -3,6 +3,7 @@ import type { ConnectorKind, Logger } from '../connectors/contract';
 import type { DossierCache } from './cache/DossierCache';
 import { MemoryDossierCache, NoDossierCache } from './cache/MemoryDossierCache';
 import { RedisDossierCache } from './cache/RedisDossierCache';
+import { TieredDossierCache } from './cache/TieredDossierCache';
 import type { GatewayConfig } from './config/readConfig';
 import { createSchema } from './graphql/createSchema';
 import { ConnectorRegistry } from './registry/ConnectorRegistry';
@@ -91,11 +92,22 @@ export async function startGateway(
     }),
     readiness: () => ({
       ready: true,
-      degraded: false,
+      // Degraded, not down: Redis away or a system's circuit open, the gateway still answers.
+      degraded:
+        !cache.healthy ||
+        registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed'),
       details: {
         cache: cache.kind,
         agencies: directory.size,
-        connectors: registry.registrations().map((r) => ({ id: r.id, kind: r.kind, name: r.name })),
+        cacheHealthy: cache.healthy,
+        connectors: registry
+          .registrations()
+          .map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            circuit: registry.runtime(r.id)?.circuit ?? 'closed',
+          })),
       },
     }),
   });
@@ -132,22 +144,23 @@ async function createCache(config: GatewayConfig, logger: Logger): Promise<Dossi
     case 'none':
       return new NoDossierCache();
     case 'redis': {
-      const cache = new RedisDossierCache({
+      const shared = new RedisDossierCache({
         url: config.cache.url,
         keyPrefix: config.cache.keyPrefix,
         commandTimeoutMs: 250,
         logger,
       });
       try {
-        await cache.ready();
+        await shared.ready();
       } catch (error) {
-        // Redis trouble never stops the gateway: it serves from upstreams and reconnects by itself.
+        // Redis trouble never stops the gateway: it serves from its LRU and the upstreams, and
+        // the client reconnects by itself.
         logger.warn(
           { err: (error as Error).message },
           'Redis not reachable at start-up; continuing, it reconnects by itself',
         );
       }
-      return cache;
+      return new TieredDossierCache(shared, config.cache.localEntries);
     }
     default: {
       const unknown: never = config.cache;

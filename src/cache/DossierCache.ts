@@ -28,6 +28,8 @@ export type CachedDossier =
 export interface DossierCache {
   /** Which backend, for logs and readiness (`memory`, `redis`, `none`). */
   readonly kind: string;
+  /** False while a shared store is unreachable (the gateway answers on, degraded). */
+  readonly healthy: boolean;
   getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>>;
   setMany(entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>): Promise<void>;
   deleteMany(codes: readonly string[]): Promise<void>;

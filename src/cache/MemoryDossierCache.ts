@@ -9,6 +9,7 @@ export interface MemoryCacheOptions {
 /** The embedded cache: a bounded in-process LRU with a lifetime per entry. */
 export class MemoryDossierCache implements DossierCache {
   readonly kind = 'memory';
+  readonly healthy = true;
   private readonly lru: LRUCache<string, CachedDossier>;
 
   constructor(options: MemoryCacheOptions = { maxEntries: 50_000 }) {
@@ -39,6 +40,7 @@ export class MemoryDossierCache implements DossierCache {
 /** No caching at all (benchmarks of the uncached path, `CACHE=none`). */
 export class NoDossierCache implements DossierCache {
   readonly kind = 'none';
+  readonly healthy = true;
   async getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>> {
     return codes.map(() => undefined);
   }

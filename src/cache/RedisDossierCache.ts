@@ -34,6 +34,11 @@ export class RedisDossierCache implements DossierCache {
     this.redis.on('error', (error: Error) => this.logFailure('connection', error));
   }
 
+  /** Whether Redis answers now. */
+  get healthy(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Resolves once connected, or rejects after `timeoutMs`; start-up uses it to fail loudly on a wrong URL. */
   async ready(timeoutMs = 3000): Promise<void> {
     if (this.redis.status === 'ready') return;

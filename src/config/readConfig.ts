@@ -40,7 +40,7 @@ export interface GatewayConfig {
   agencyDirectoryFile: string;
   cache:
     | { kind: 'memory'; maxEntries: number }
-    | { kind: 'redis'; url: string; keyPrefix: string }
+    | { kind: 'redis'; url: string; keyPrefix: string; localEntries: number }
     | { kind: 'none' };
   logLevel: string;
   requestBudgetMs: number;
@@ -88,7 +88,12 @@ export function readConfig(
     agencyDirectoryFile: resolve(projectRoot, e.AGENCY_DIRECTORY ?? 'data/agencies.sample.yaml'),
     cache:
       cacheKind === 'redis'
-        ? { kind: 'redis', url: e.REDIS_URL as string, keyPrefix: e.REDIS_KEY_PREFIX }
+        ? {
+            kind: 'redis',
+            url: e.REDIS_URL as string,
+            keyPrefix: e.REDIS_KEY_PREFIX,
+            localEntries: e.CACHE_MAX_ENTRIES,
+          }
         : cacheKind === 'memory'
           ? { kind: 'memory', maxEntries: e.CACHE_MAX_ENTRIES }
           : { kind: 'none' },

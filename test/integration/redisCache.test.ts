@@ -63,22 +63,39 @@ describe('Cache: Redis shared by replicas, no personal data in keys', () => {
     }
   });
 
-  it('keeps answering from the systems when Redis is gone, and uses it again when it is back', async () => {
+  it('keeps answering from its own cache and the systems when Redis is gone, degraded, and uses Redis again when it is back', async () => {
     const own = await startRedisServer();
     const t = await startTestGateway({
       samples,
       env: { REDIS_URL: own.url, REDIS_KEY_PREFIX: prefix },
     });
+    const readiness = async () => {
+      const response = await fetch(`${t.url}/readyz`);
+      return {
+        status: response.status,
+        body: (await response.json()) as { degraded: boolean; cacheHealthy: boolean },
+      };
+    };
     try {
-      const [code] = findCodes(samples.ministry.dataset, 1, (d) => d.status === 9);
+      expect(await readiness()).toMatchObject({
+        status: 200,
+        body: { degraded: false, cacheHealthy: true },
+      });
+      const [first, second] = findCodes(samples.ministry.dataset, 2, (d) => d.status === 9);
       await own.stop();
       const started = Date.now();
-      const answer = await t.query<{ dossiers: any[] }>(QUERY, { codes: [code] });
+      const answer = await t.query<{ dossiers: any[] }>(QUERY, { codes: [first] });
       expect(answer.data?.dossiers[0].dossier.source).toMatchObject({
         connector: 'bo-noi-vu-dvc',
         cached: false,
       });
       expect(Date.now() - started).toBeLessThan(2000);
+      const again = await t.query<{ dossiers: any[] }>(QUERY, { codes: [first] });
+      expect(again.data?.dossiers[0].dossier.source.cached).toBe(true); // from the in-process cache
+      expect(await readiness()).toMatchObject({
+        status: 200,
+        body: { degraded: true, cacheHealthy: false },
+      });
       expect(
         t.logger.entries.some(
           (entry) => entry.level === 'warn' && /Redis cache unavailable/.test(entry.message),
@@ -87,16 +104,16 @@ describe('Cache: Redis shared by replicas, no personal data in keys', () => {
 
       // Redis comes back on the same address: the client reconnects by itself (within 2 s).
       const back = await startRedisServer([], own.port);
+      const direct = new Redis(back.url);
       try {
         const deadline = Date.now() + 5000;
-        let cached = false;
-        while (!cached && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          const again = await t.query<{ dossiers: any[] }>(QUERY, { codes: [code] });
-          cached = again.data?.dossiers[0].dossier.source.cached === true;
-        }
-        expect(cached).toBe(true);
+        while ((await readiness()).body.degraded && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        expect((await readiness()).body).toMatchObject({ degraded: false, cacheHealthy: true });
+        await t.query(QUERY, { codes: [second] });
+        expect(await direct.exists(`${prefix}dossier:v2:${second}`)).toBe(1);
       } finally {
+        await direct.quit();
         await back.stop();
       }
     } finally {
