@@ -100,14 +100,12 @@ export async function startGateway(
         cache: cache.kind,
         agencies: directory.size,
         cacheHealthy: cache.healthy,
-        connectors: registry
-          .registrations()
-          .map((r) => ({
-            id: r.id,
-            kind: r.kind,
-            name: r.name,
-            circuit: registry.runtime(r.id)?.circuit ?? 'closed',
-          })),
+        connectors: registry.registrations().map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          name: r.name,
+          circuit: registry.runtime(r.id)?.circuit ?? 'closed',
+        })),
       },
     }),
   });
