@@ -55,6 +55,11 @@ export interface Connector {
    * `ConnectorError` when the page cannot be read. Present when `capabilities.procedures`.
    */
   listProcedures?(cursor: string | null, call: CallContext): Promise<ProcedurePage>;
+  /**
+   * Maps records a system pushed in its own format (a status push), the same way as lookups: one
+   * result per record, a dossier or the error that made it unreadable.
+   */
+  mapRecords?(records: readonly unknown[]): Promise<Array<NationalDossier | ConnectorError>>;
   /** Releases timers or sockets the connector holds. */
   close?(): Promise<void>;
 }

@@ -14,7 +14,11 @@ import { AgencyService } from './services/agencies/AgencyService';
 import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
 import { CatalogueIndex } from './services/catalogue/CatalogueIndex';
 import { CatalogueService, DEFAULT_CATALOGUE_OPTIONS } from './services/catalogue/CatalogueService';
+import { PubSub } from 'graphql-subscriptions';
+import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/resolvers/dossierResolvers';
 import { DossierService } from './services/dossiers/DossierService';
+import { PushService } from './services/push/PushService';
+import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -34,6 +38,7 @@ export interface RunningGateway {
   registry: ConnectorRegistry;
   cache: DossierCache;
   catalogue: CatalogueService;
+  events: DossierEvents;
   close(): Promise<void>;
 }
 
@@ -57,7 +62,40 @@ export async function startGateway(
   await registry.replaceAll(registrations);
 
   const cache = await createCache(config, logger);
-  const dossiers = new DossierService({ directory, registry, cache, logger, now });
+  const dossiers = new DossierService({
+    directory,
+    registry,
+    cache,
+    logger,
+    now,
+    refreshBudgetMs: config.requestBudgetMs,
+  });
+  const events: DossierEvents =
+    config.cache.kind === 'redis'
+      ? new RedisDossierEvents(config.cache.url, `${config.cache.keyPrefix}dossier-changed`, logger)
+      : new LocalDossierEvents();
+  // A change received by another replica: drop this replica's in-process copies.
+  const changes: DossierChangeFeed = new PubSub();
+  const unsubscribe = events.subscribe((event) => {
+    if (event.origin !== events.replicaId && cache instanceof TieredDossierCache) {
+      void cache.forgetLocally(event.codes);
+    }
+    for (const code of event.codes) {
+      void changes.publish(DOSSIER_CHANGED, {
+        code,
+        connectorId: event.connectorId,
+        changedAt: event.changedAt,
+      });
+    }
+  });
+  const pushes = new PushService({
+    registry,
+    directory,
+    fetcher: dossiers.fetcher,
+    events,
+    logger,
+    now,
+  });
   const agencies = new AgencyService(directory, registry, now);
   const catalogue = new CatalogueService(
     registry,
@@ -85,11 +123,25 @@ export async function startGateway(
     requestBudgetMs: config.requestBudgetMs,
     createContext: ({ requestId, signal }) => ({
       requestId,
-      dossiers: dossiers.createLookup({ requestId, signal }),
+      dossiers: dossiers.createLookup({
+        requestId,
+        signal,
+        deadline: Date.now() + config.requestBudgetMs,
+      }),
+      freshLookup: () => {
+        const budget = config.requestBudgetMs;
+        return dossiers.createLookup({
+          requestId,
+          signal: AbortSignal.timeout(budget),
+          deadline: Date.now() + budget,
+        });
+      },
+      dossierChanges: changes,
       agencies,
       catalogue,
       connectorName: (id) => registry.runtime(id)?.registration.name ?? null,
     }),
+    push: (connectorId, body, signature) => pushes.receive(connectorId, body, signature),
     readiness: () => ({
       ready: true,
       // Degraded, not down: Redis away or a system's circuit open, the gateway still answers.
@@ -114,7 +166,8 @@ export async function startGateway(
     url = await server.listen(config.port, config.host);
   } catch (error) {
     catalogue.stop();
-    await Promise.all([server.close(), registry.close(), cache.close()]);
+    unsubscribe();
+    await Promise.all([server.close(), registry.close(), cache.close(), events.close()]);
     throw error;
   }
   logger.info(
@@ -127,10 +180,12 @@ export async function startGateway(
     registry,
     cache,
     catalogue,
+    events,
     close: async () => {
       catalogue.stop();
+      unsubscribe();
       await server.close();
-      await Promise.all([registry.close(), cache.close()]);
+      await Promise.all([registry.close(), cache.close(), events.close()]);
     },
   };
 }

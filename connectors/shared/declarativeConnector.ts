@@ -281,6 +281,14 @@ export class DeclarativeConnector implements Connector {
     return codes.map((code) => found.get(code) ?? missing);
   }
 
+  /** Pushed records, mapped like lookup answers. */
+  async mapRecords(records: readonly unknown[]): Promise<Array<NationalDossier | ConnectorError>> {
+    const mapped: Array<NationalDossier | ConnectorError> = [];
+    for (const record of records)
+      mapped.push((await this.tryDossier(record, `${this.deps.connectorId} push`)).value);
+    return mapped;
+  }
+
   /** Maps one record, keeping the dossier code when the rest of the record is unreadable. */
   private async tryDossier(
     record: unknown,

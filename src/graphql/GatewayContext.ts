@@ -1,4 +1,5 @@
 import type { AgencyService } from '../services/agencies/AgencyService';
+import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
 
@@ -6,6 +7,10 @@ import type { DossierLookup } from '../services/dossiers/DossierService';
 export interface GatewayContext {
   requestId: string;
   dossiers: DossierLookup;
+  /** A new lookup with its own time budget, for each event of a long-lived subscription. */
+  freshLookup(): DossierLookup;
+  /** Dossier changes pushed by the systems, for subscriptions. */
+  dossierChanges: DossierChangeFeed;
   agencies: AgencyService;
   catalogue: CatalogueService;
   /** Display name of a registration, for `source.connectorName`. */

@@ -22,6 +22,8 @@ export interface Registration {
   ttl: TtlTable;
   /** Lifetimes beyond freshness: revalidation, fallback on failure, "not found". */
   freshness: Omit<FreshnessPolicy, 'ttl'>;
+  /** Status pushes, when the system sends them. */
+  push: { secret: string; codes: string | undefined; records: string | undefined } | undefined;
   /** Output of the kind's config schema. */
   config: unknown;
   /** Where the registration came from; static files are read-only at runtime. */

@@ -111,7 +111,7 @@ export function parseRegistration(
     return { ok: false, problems };
   }
 
-  const { id, name, description, coverage, upstream, cache } = envelope.data;
+  const { id, name, description, coverage, upstream, cache, push } = envelope.data;
   return {
     ok: true,
     registration: {
@@ -127,6 +127,14 @@ export function parseRegistration(
         maxStaleSeconds: cache.maxStaleSeconds,
         notFoundTtlSeconds: cache.notFoundTtlSeconds,
       },
+      push:
+        push === undefined
+          ? undefined
+          : {
+              secret: push.secret,
+              codes: push.codes ?? (push.records === undefined ? 'codes' : undefined),
+              records: push.records,
+            },
       config: config.data,
       origin: { type: 'file', file },
     },

@@ -1,8 +1,14 @@
 import { z } from 'zod';
+import { jsonataSyntaxProblem } from '../../connectors/shared/dossierMapping';
 import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../services/agencies/agencyCode';
 import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
 import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';
+
+const jsonataExpression = z.string().superRefine((source, ctx) => {
+  const problem = jsonataSyntaxProblem(source);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const agencyCode = z
   .string()
@@ -125,6 +131,21 @@ export const registrationSchema = z.strictObject({
         .default(DEFAULT_FRESHNESS.notFoundTtlSeconds),
     })
     .default({ ttlSeconds: {}, ...DEFAULT_FRESHNESS }),
+  /**
+   * Status pushes (POST /hooks/<id>): the system signs each push with this secret
+   * (`X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`); the body names changed codes
+   * or carries full records in the system's own format, mapped like lookups.
+   */
+  push: z
+    .strictObject({
+      /** Shared secret, at least 16 characters; keep it in an environment variable. */
+      secret: z.string().min(16, 'at least 16 characters'),
+      /** JSONata over the pushed body giving the changed codes. Default `codes` (unless `records` is set). */
+      codes: jsonataExpression.optional(),
+      /** JSONata over the pushed body giving full records, mapped like lookups. */
+      records: jsonataExpression.optional(),
+    })
+    .optional(),
   /** The connector kind's own settings, validated by its schema. */
   config: z.unknown(),
 });

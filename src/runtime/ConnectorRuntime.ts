@@ -5,7 +5,7 @@ import type {
   Logger,
   ProcedurePage,
 } from '../../connectors/contract';
-import { isConnectorError } from '../../connectors/ConnectorError';
+import { isConnectorError, type ConnectorError } from '../../connectors/ConnectorError';
 import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import type { Registration } from '../registry/Registration';
@@ -158,6 +158,14 @@ export class ConnectorRuntime {
             : errorDetail('INTERNAL_SERVER_ERROR', 'catalogue failed', this.id),
       };
     }
+  }
+
+  /** Maps pushed records with the connector, when it can (declarative kinds can). */
+  get mapRecords():
+    | ((records: readonly unknown[]) => Promise<Array<NationalDossier | ConnectorError>>)
+    | undefined {
+    const map = this.connector.mapRecords;
+    return map === undefined ? undefined : (records) => map.call(this.connector, records);
   }
 
   async close(): Promise<void> {

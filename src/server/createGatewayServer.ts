@@ -5,6 +5,8 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '../../connectors/contract';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
@@ -17,6 +19,12 @@ export interface GatewayServerOptions {
   logger: Logger;
   /** Builds the per-request context; `signal` ends when the request's time budget does. */
   createContext(request: { requestId: string; signal: AbortSignal }): GatewayContext;
+  /** A status push to `/hooks/<connector>`: raw body and X-Signature, answered as is. */
+  push(
+    connectorId: string,
+    body: string,
+    signature: string | undefined,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Readiness summary for `/readyz`. */
   readiness(): { ready: boolean; degraded: boolean; details: Record<string, unknown> };
   /** Serve GraphiQL at /graphiql and allow introspection. Default true in the embedded default. */
@@ -55,6 +63,22 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ],
   });
   await apollo.start();
+  // Subscriptions (graphql-ws) on the same port and path. graphql-ws runs beside Apollo, so its
+  // hooks apply what Apollo's plugins apply to queries: the origin check here, the code limit in
+  // the subscription resolver, masking through the same services.
+  const sockets = new WebSocketServer({ server: http, path: '/graphql' });
+  const subscriptions = useServer(
+    {
+      schema: options.schema,
+      onConnect: ({ extra }) => sameOrigin(extra.request),
+      context: () =>
+        options.createContext({ requestId: randomUUID(), signal: new AbortController().signal }),
+      onError: (_ctx, _id, _payload, errors) => {
+        options.logger.warn({ errors: errors.map((e) => e.message) }, 'subscription refused');
+      },
+    },
+    sockets,
+  );
   const assets = options.graphiql ? loadGraphiqlAssets() : new Map();
   const page = graphiqlHtml(options.exampleCodes);
 
@@ -72,6 +96,19 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
 
   async function route(path: string, req: IncomingMessage, res: ServerResponse, requestId: string) {
     if (path === '/graphql') return graphql(req, res, requestId);
+    if (path.startsWith('/hooks/')) {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST a signed push here' });
+      const body = await readBody(req, options.maxBodyBytes);
+      if (body.kind === 'tooLarge')
+        return sendJson(res, 413, { error: `push body larger than ${options.maxBodyBytes} bytes` });
+      const signature = req.headers['x-signature'];
+      const answer = await options.push(
+        decodeURIComponent(path.slice('/hooks/'.length)),
+        body.text,
+        Array.isArray(signature) ? signature[0] : signature,
+      );
+      return sendJson(res, answer.status, answer.body);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: 'method not allowed' });
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -175,10 +212,26 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         });
       }),
     close: async () => {
+      await subscriptions.dispose();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
       await apollo.stop();
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A browser may open a WebSocket to any site: refuse one whose Origin is another host. Clients
+ * that send no Origin (servers, the portal's back end) are not browsers and pass.
+ */
+function sameOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 type Body = { kind: 'ok'; text: string } | { kind: 'tooLarge' };

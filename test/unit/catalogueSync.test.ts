@@ -59,6 +59,7 @@ function registration(id: string, script: string): Registration {
     },
     ttl: DEFAULT_TTL_SECONDS,
     freshness: DEFAULT_FRESHNESS,
+    push: undefined,
     config: { script },
     origin: { type: 'file', file: `${id}.yaml` },
   };

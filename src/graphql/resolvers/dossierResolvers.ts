@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+import { withFilter, type PubSub } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
 import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
@@ -8,7 +10,59 @@ import type { GatewayContext } from '../GatewayContext';
  */
 export const MAX_CODES_PER_OPERATION = 500;
 
+/** Topic of the in-process fan-out of dossier changes (fed by the DossierEvents bus). */
+export const DOSSIER_CHANGED = 'DOSSIER_CHANGED';
+
+export interface DossierChangedPayload {
+  code: string;
+  connectorId: string;
+  changedAt: string;
+}
+
+/** The in-process fan-out of one gateway (graphql-subscriptions' PubSub), in its context. */
+export type DossierChangeFeed = PubSub<Record<typeof DOSSIER_CHANGED, DossierChangedPayload>>;
+
 export const dossierResolvers = {
+  Subscription: {
+    dossierStatusChanged: {
+      subscribe: (_: unknown, args: { codes: string[] }, ctx: GatewayContext) => {
+        if (args.codes.length > MAX_CODES_PER_OPERATION) {
+          throw new GraphQLError(
+            `dossierStatusChanged takes at most ${MAX_CODES_PER_OPERATION} codes, got ${args.codes.length}`,
+            {
+              extensions: { code: 'BAD_USER_INPUT' },
+            },
+          );
+        }
+        // Codes that could never change (malformed, no system) are refused up front, as a query
+        // would answer them, instead of leaving a subscription that waits forever.
+        for (const code of args.codes) {
+          const routed = ctx.dossiers.route(code);
+          if (!routed.ok) {
+            throw new GraphQLError(routed.error.message, {
+              extensions: { code: routed.error.code },
+            });
+          }
+        }
+        const wanted = new Set(args.codes);
+        return withFilter(
+          () => ctx.dossierChanges.asyncIterableIterator(DOSSIER_CHANGED),
+          (payload?: DossierChangedPayload) => payload !== undefined && wanted.has(payload.code),
+        )();
+      },
+      resolve: (payload: DossierChangedPayload, _: unknown, ctx: GatewayContext) =>
+        ctx
+          .freshLookup()
+          .load(payload.code)
+          .then((result) => ({
+            code: payload.code,
+            connector: payload.connectorId,
+            changedAt: payload.changedAt,
+            dossier: result.ok ? dossierView(result.answer) : null,
+            error: result.ok ? null : result.error,
+          })),
+    },
+  },
   Query: {
     // No `await` before `load`: every field resolved in this tick joins one batch per system.
     dossier: (_: unknown, args: { code: string }, ctx: GatewayContext) =>

@@ -1,4 +1,5 @@
 import type { CallContext, Logger } from '../../../connectors/contract';
+import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
@@ -102,6 +103,14 @@ export class DossierFetcher {
     await this.deps.cache.deleteMany(codes);
   }
 
+  /** Stores dossiers a system pushed, as if just fetched. */
+  async store(registration: Registration, dossiers: readonly NationalDossier[]): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.cache.setMany(
+      dossiers.map((dossier) => foundEntry(registration, dossier, now)),
+    );
+  }
+
   /**
    * The last known value when the upstream failed: served while younger than `maxStaleSeconds`
    * and the failure is not the system saying the dossier is gone.
@@ -189,22 +198,9 @@ export class DossierFetcher {
       const outcome = outcomes[index];
       switch (outcome?.kind) {
         case 'found': {
-          const soft = ttlFor(outcome.dossier.status.code, registration.ttl);
-          const hard = soft * registration.freshness.hardLifetimeFactor;
-          const entry: FoundEntry = {
-            kind: 'found',
-            code,
-            dossier: outcome.dossier,
-            connectorId,
-            fetchedAt,
-            freshUntil: now.getTime() + soft * 1000,
-            hardUntil: now.getTime() + hard * 1000,
-          };
-          toCache.push({
-            value: entry,
-            ttlSeconds: Math.ceil(Math.max(hard, registration.freshness.maxStaleSeconds)),
-          });
-          return { ok: true, entry, cached: false, stale: null };
+          const cached = foundEntry(registration, outcome.dossier, now);
+          toCache.push(cached);
+          return { ok: true, entry: cached.value, cached: false, stale: null };
         }
         case 'notFound': {
           const ttl = registration.freshness.notFoundTtlSeconds;
@@ -236,6 +232,28 @@ export class DossierFetcher {
     await this.deps.cache.setMany(toCache);
     return results;
   }
+}
+
+/** A fetched (or pushed) dossier as a cache entry with its lifetimes. */
+function foundEntry(
+  registration: Registration,
+  dossier: NationalDossier,
+  now: Date,
+): { value: FoundEntry; ttlSeconds: number } {
+  const soft = ttlFor(dossier.status.code, registration.ttl);
+  const hard = soft * registration.freshness.hardLifetimeFactor;
+  return {
+    value: {
+      kind: 'found',
+      code: dossier.code,
+      dossier,
+      connectorId: registration.id,
+      fetchedAt: vietnamIso(now),
+      freshUntil: now.getTime() + soft * 1000,
+      hardUntil: now.getTime() + hard * 1000,
+    },
+    ttlSeconds: Math.ceil(Math.max(hard, registration.freshness.maxStaleSeconds)),
+  };
 }
 
 function notFound(registration: Registration, code: string): ErrorDetail {

@@ -87,14 +87,14 @@ export class DossierLookup {
     this.today = vietnamDate(deps.now());
   }
 
+  /** Where a code routes, or why it does not (checked before a subscription starts). */
+  route(code: string): ReturnType<typeof routeDossierCode> {
+    return routeDossierCode(code, this.deps.directory, this.deps.registry.coverage, this.today);
+  }
+
   /** Looks one code up. Synchronous up to `DataLoader.load`, so calls in one tick share a batch. */
   load(code: string): Promise<DossierLookupResult> {
-    const routed = routeDossierCode(
-      code,
-      this.deps.directory,
-      this.deps.registry.coverage,
-      this.today,
-    );
+    const routed = this.route(code);
     if (!routed.ok) return Promise.resolve(routed);
     const route = routed.route;
     return this.loaderFor(route.connectorId)

@@ -1,0 +1,136 @@
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../../../connectors/contract';
+import { isConnectorError } from '../../../connectors/ConnectorError';
+import type { NationalDossier } from '../../../connectors/model';
+import { compileExpression } from '../../../connectors/shared/declarativeConnector';
+import type { DossierEvents } from '../../events/DossierEvents';
+import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { DossierFetcher } from '../dossiers/DossierFetcher';
+import { routeDossierCode } from '../routing/routeDossierCode';
+import { vietnamDate, vietnamIso } from '../vietnamTime';
+import { REPLAY_WINDOW_SECONDS, verifySignature } from './verifySignature';
+
+export interface PushAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface PushServiceDeps {
+  registry: ConnectorRegistry;
+  directory: AgencyDirectory;
+  fetcher: DossierFetcher;
+  events: DossierEvents;
+  logger: Logger;
+  now: () => Date;
+}
+
+/**
+ * Status pushes from provincial systems (POST /hooks/<connector>): signed with the registration's
+ * secret, inside a five-minute window, each signature accepted once. A push names changed codes
+ * (their cached answers are dropped on every replica) or carries full records in the system's own
+ * format (mapped like lookups and cached as just fetched). Codes a system does not own are ignored:
+ * a province cannot touch another's dossiers.
+ */
+export class PushService {
+  private readonly seen = new LRUCache<string, true>({
+    max: 100_000,
+    ttl: 2 * REPLAY_WINDOW_SECONDS * 1000,
+  });
+
+  constructor(private readonly deps: PushServiceDeps) {}
+
+  async receive(
+    connectorId: string,
+    body: string,
+    signature: string | undefined,
+  ): Promise<PushAnswer> {
+    const runtime = this.deps.registry.runtime(connectorId);
+    const push = runtime?.registration.push;
+    if (runtime === undefined || push === undefined) {
+      return {
+        status: 404,
+        body: { error: `no push endpoint for ${JSON.stringify(connectorId.slice(0, 64))}` },
+      };
+    }
+    const check = verifySignature(
+      signature,
+      body,
+      push.secret,
+      Math.floor(this.deps.now().getTime() / 1000),
+    );
+    if (!check.ok || this.seen.has(`${connectorId}:${check.signature}`)) {
+      const reason = check.ok ? 'signature already used (replay)' : check.reason;
+      this.deps.logger.warn({ connector: connectorId, reason }, 'status push refused');
+      return { status: 401, body: { error: `push refused: ${reason}` } };
+    }
+    this.seen.set(`${connectorId}:${check.signature}`, true);
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { status: 400, body: { error: 'the push body is not JSON' } };
+    }
+    const registration = runtime.registration;
+    const today = vietnamDate(this.deps.now());
+    const owns = (code: string) => {
+      const routed = routeDossierCode(
+        code,
+        this.deps.directory,
+        this.deps.registry.coverage,
+        today,
+      );
+      return routed.ok && routed.route.connectorId === connectorId;
+    };
+    let ignored = 0;
+    const changed = new Set<string>();
+    try {
+      if (push.codes !== undefined) {
+        const selected = await compileExpression(push.codes, 200)(parsed);
+        const codes = selected === undefined || selected === null ? [] : [selected].flat();
+        for (const code of codes) {
+          if (typeof code === 'string' && owns(code)) changed.add(code);
+          else ignored += 1;
+        }
+        await this.deps.fetcher.forget([...changed]);
+      }
+      if (push.records !== undefined) {
+        const selected = await compileExpression(push.records, 200)(parsed);
+        const records = selected === undefined || selected === null ? [] : [selected].flat();
+        const mapped = runtime.mapRecords === undefined ? [] : await runtime.mapRecords(records);
+        const dossiers: NationalDossier[] = [];
+        for (const result of mapped) {
+          if (!isConnectorError(result) && owns(result.code)) {
+            dossiers.push(result);
+            changed.add(result.code);
+          } else ignored += 1;
+        }
+        await this.deps.fetcher.store(registration, dossiers);
+      }
+    } catch (error) {
+      this.deps.logger.warn(
+        { connector: connectorId, code: (error as { code?: unknown }).code },
+        'status push unreadable',
+      );
+      return {
+        status: 400,
+        body: {
+          error: 'the push body does not match the registration (push.codes / push.records)',
+        },
+      };
+    }
+    if (changed.size > 0) {
+      await this.deps.events.publish({
+        connectorId,
+        codes: [...changed],
+        changedAt: vietnamIso(this.deps.now()),
+      });
+    }
+    this.deps.logger.info(
+      { connector: connectorId, accepted: changed.size, ignored },
+      'status push received',
+    );
+    return { status: 202, body: { accepted: changed.size, ignored } };
+  }
+}
