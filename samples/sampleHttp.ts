@@ -1,5 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DateTime } from 'luxon';
+import { VIETNAM, type SampleDataset } from './generator/SampleDataset';
 
 /** Faults a test can switch on in a running sample system (real HTTP answers, not mocks). */
 export interface SampleFaults {
@@ -63,6 +66,8 @@ export interface RunningSample {
   server: Server;
   stats: SampleStats;
   faults: SampleFaults;
+  /** Where status changes are pushed; set by `SampleSystems.connectGateway`. */
+  push: { target: PushTarget | null };
   close(): Promise<void>;
 }
 
@@ -78,6 +83,7 @@ export async function listen(
   port: number,
   stats: SampleStats,
   faults: SampleFaults,
+  push: { target: PushTarget | null } = { target: null },
 ): Promise<RunningSample> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -98,6 +104,7 @@ export async function listen(
     server,
     stats,
     faults,
+    push,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -163,4 +170,97 @@ export function parseJson(body: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Where a sample system sends its status pushes: the gateway's hook for its registration. */
+export interface PushTarget {
+  url: string;
+  secret: string;
+}
+
+export interface PushOutcome {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Sends a status push as a provincial system would: the JSON body, signed with HMAC-SHA256 over
+ * `<unix seconds>.<body>` in `X-Signature: t=…,v1=…`. Written here, not imported from the gateway:
+ * the sample systems stand for other people's software.
+ */
+export async function sendPush(target: PushTarget, payload: unknown): Promise<PushOutcome> {
+  const body = JSON.stringify(payload);
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', target.secret).update(`${t}.${body}`, 'utf8').digest('hex');
+  try {
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': `t=${t},v1=${v1}` },
+      body,
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: parseJson(text) ?? text };
+  } catch (error) {
+    return { status: 0, body: { error: `push not delivered: ${(error as Error).message}` } };
+  }
+}
+
+export interface SampleControl {
+  stats: SampleStats;
+  dataset: SampleDataset;
+  /** The push body announcing a changed dossier, in this system's format; null: it never pushes. */
+  pushBody: ((code: string) => unknown) | null;
+  /** Set by `connectGateway`; null until then (changes are then seen when caches expire). */
+  push: { target: PushTarget | null };
+}
+
+/**
+ * The sample systems' control routes, for tests and the README's walk-through (loopback only, no
+ * authentication: they stand for an official's screen, not for the system's API):
+ *
+ *   GET  /__sample/stats                        call counters
+ *   POST /__sample/dossiers/{code}/status       {"status": 1-10} → changes it and pushes it
+ *
+ * Returns false when the path is not a control route.
+ */
+export async function handleControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  pathname: string,
+  control: SampleControl,
+): Promise<boolean> {
+  if (pathname === '/__sample/stats') {
+    sendJson(res, 200, control.stats);
+    return true;
+  }
+  const change = /^\/__sample\/dossiers\/([^/]+)\/status$/.exec(pathname);
+  if (change === null) return false;
+  if (req.method !== 'POST') {
+    sendJson(res, 405, { error: 'POST {"status": 1-10}' });
+    return true;
+  }
+  const code = decodeURIComponent(change[1] as string);
+  const status = (parseJson(body) as { status?: unknown } | undefined)?.status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 1 || status > 10) {
+    sendJson(res, 400, { error: 'body must be {"status": <national status 1-10>}' });
+    return true;
+  }
+  if (!control.dataset.setStatus(code, status, DateTime.now().setZone(VIETNAM))) {
+    sendJson(res, 404, { error: `no dossier ${code} in this system` });
+    return true;
+  }
+  const target = control.push.target;
+  const pushed =
+    control.pushBody === null
+      ? {
+          status: null,
+          body: 'this system does not push; lookups see the change when cached answers expire',
+        }
+      : target === null
+        ? { status: null, body: 'no gateway connected (SAMPLE_GATEWAY_URL)' }
+        : await sendPush(target, control.pushBody(code));
+  sendJson(res, 200, { code, status, pushed });
+  return true;
 }

@@ -16,6 +16,9 @@ export const SAMPLE_CREDENTIALS = {
   SAMPLE_MINISTRY_CLIENT_SECRET: 'bo-noi-vu-demo-secret',
   SAMPLE_LAND_USER: 'lgsp-gateway',
   SAMPLE_LAND_PASSWORD: 'datdai-demo-password',
+  /** Status-push secrets, shared with the gateway's registrations (`push.secret`). */
+  SAMPLE_REST_PUSH_SECRET: 'thanhhoa-push-demo-secret',
+  SAMPLE_MINISTRY_PUSH_SECRET: 'bo-noi-vu-push-demo-secret',
 } as const;
 
 export interface SampleSystemsOptions {
@@ -36,6 +39,11 @@ export interface SampleSystems {
   land: RunningLandSoap;
   /** Variables the sample registration files refer to (`${SAMPLE_REST_URL}` …). */
   variables: Record<string, string>;
+  /**
+   * Makes the provincial and ministry systems push their status changes to a gateway's hooks
+   * (`<gateway>/hooks/thanh-hoa-motcua`, `<gateway>/hooks/bo-noi-vu-dvc`).
+   */
+  connectGateway(gatewayUrl: string): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +92,17 @@ export async function startSampleSystems(
       SAMPLE_REST_URL: provincial.url,
       SAMPLE_MINISTRY_URL: ministry.url,
       SAMPLE_LAND_URL: land.url,
+    },
+    connectGateway: (gatewayUrl) => {
+      const base = gatewayUrl.replace(/\/+$/, '');
+      provincial.push.target = {
+        url: `${base}/hooks/thanh-hoa-motcua`,
+        secret: SAMPLE_CREDENTIALS.SAMPLE_REST_PUSH_SECRET,
+      };
+      ministry.push.target = {
+        url: `${base}/hooks/bo-noi-vu-dvc`,
+        secret: SAMPLE_CREDENTIALS.SAMPLE_MINISTRY_PUSH_SECRET,
+      };
     },
     close: async () => {
       await Promise.all([provincial.close(), ministry.close(), land.close()]);

@@ -44,6 +44,9 @@ async function main(): Promise<void> {
     throw error;
   });
 
+  // The sample systems push their status changes here (POST /__sample/dossiers/<code>/status).
+  samples?.connectGateway(gateway.url);
+
   // Process uptime: includes loading the code, which is most of a cold start.
   const seconds = process.uptime().toFixed(2);
   const lines = [

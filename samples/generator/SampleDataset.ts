@@ -98,6 +98,8 @@ export class SampleDataset {
   readonly agencies: readonly SampleAgency[];
   private readonly byCode: ReadonlyMap<string, SampleAgency>;
   private readonly perDay: number;
+  /** Status changes made while running (`setStatus`), applied over the generated dossiers. */
+  private readonly changes = new Map<string, Array<{ status: number; at: DateTime }>>();
 
   constructor(private readonly options: SampleDatasetOptions) {
     const directory = parseYaml(readFileSync(options.directoryFile, 'utf8')) as {
@@ -168,8 +170,44 @@ export class SampleDataset {
     return codes;
   }
 
+  /**
+   * An official moves a dossier to a national status (1–10) at `at`: later reads show the new
+   * status, a history step, and the finish and return times it implies. False when the system has
+   * no such dossier.
+   */
+  setStatus(code: string, status: number, at: DateTime): boolean {
+    if (!Number.isInteger(status) || status < 1 || status > 10) {
+      throw new RangeError(`status must be a national status 1-10, got ${status}`);
+    }
+    if (this.get(code) === undefined) return false;
+    this.changes.set(code, [...(this.changes.get(code) ?? []), { status, at }]);
+    return true;
+  }
+
   /** The dossier with this code, or undefined when the system has none. */
   get(code: string): SampleDossier | undefined {
+    const generated = this.generated(code);
+    const changes = generated === undefined ? undefined : this.changes.get(code);
+    if (generated === undefined || changes === undefined) return generated;
+    const dossier = { ...generated, history: [...generated.history] };
+    for (const change of changes) {
+      const first = dossier.history[0] as SampleHistoryStep;
+      dossier.status = change.status;
+      dossier.history.push({
+        ...first,
+        at: change.at,
+        startedAt: change.at,
+        dueAt: change.status === 4 ? dossier.dueAt : null,
+        status: change.status,
+        content: STATUS_CHANGE_NOTES[change.status] ?? 'Cập nhật trạng thái',
+      });
+      if (change.status >= 7 && dossier.finishedAt === null) dossier.finishedAt = change.at;
+      if (change.status === 10 && dossier.returnedAt === null) dossier.returnedAt = change.at;
+    }
+    return dossier;
+  }
+
+  private generated(code: string): SampleDossier | undefined {
     const match = /^(.+)-(\d{2})(\d{2})(\d{2})-(\d{4})$/.exec(code);
     if (match === null) return undefined;
     const [, agencyCode, yy, mm, dd, seq] = match as unknown as string[];
@@ -365,6 +403,16 @@ export class SampleDataset {
     };
   }
 }
+
+const STATUS_CHANGE_NOTES: Record<number, string> = {
+  4: 'Chuyển xử lý chuyên môn',
+  5: 'Yêu cầu bổ sung hồ sơ',
+  6: 'Yêu cầu thực hiện nghĩa vụ tài chính',
+  7: 'Công dân rút hồ sơ',
+  8: 'Dừng xử lý hồ sơ',
+  9: 'Hoàn thành xử lý',
+  10: 'Trả kết quả',
+};
 
 export function dossierCode(agencyCode: string, day: DateTime, n: number): string {
   return `${agencyCode}-${day.toFormat('yyMMdd')}-${String(n).padStart(4, '0')}`;

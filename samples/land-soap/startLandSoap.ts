@@ -4,10 +4,10 @@ import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalo
 import { LAND_PROCEDURES } from '../generator/vocabulary';
 import {
   applyFaults,
+  handleControl,
   emptyStats,
   listen,
   noFaults,
-  sendJson,
   type RunningSample,
 } from '../sampleHttp';
 import { renderLand } from './renderLand';
@@ -76,9 +76,9 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
   const running = await listen(
     async (req, res, body) => {
       const url = new URL(req.url ?? '/', 'http://sample');
-      if (url.pathname === '/__sample/stats') {
-        return sendJson(res, 200, stats);
-      }
+      // The land system does not push: its changes reach lookups when cached answers expire.
+      const control = { stats, dataset, push: { target: null }, pushBody: null };
+      if (await handleControl(req, res, body, url.pathname, control)) return;
       if (req.headers.authorization !== expected) {
         stats.rejectedAuth += 1;
         res.writeHead(401, {

@@ -4,6 +4,7 @@ import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalo
 import { MINISTRY_PROCEDURES } from '../generator/vocabulary';
 import {
   applyFaults,
+  handleControl,
   emptyStats,
   listen,
   noFaults,
@@ -52,6 +53,7 @@ export async function startMinistryNational(
   const faults = noFaults();
   const tokens = new Map<string, IssuedToken>();
   const dataset = ministryDataset(options);
+  const push: RunningSample['push'] = { target: null };
   const record = (code: string) => {
     const dossier = dataset.get(code);
     return dossier === undefined
@@ -75,7 +77,14 @@ export async function startMinistryNational(
   const running = await listen(
     async (req, res, body) => {
       const url = new URL(req.url ?? '/', 'http://sample');
-      if (url.pathname === '/__sample/stats') return sendJson(res, 200, stats);
+      // A change pushes only the code, in the portal's sync vocabulary; the gateway looks it up.
+      const control = {
+        stats,
+        dataset,
+        push,
+        pushBody: (code: string) => ({ DanhSachMaHoSo: [code] }),
+      };
+      if (await handleControl(req, res, body, url.pathname, control)) return;
       if (req.method === 'POST' && url.pathname === '/oauth2/token') {
         stats.tokenRequests += 1;
         const form = new URLSearchParams(body);
@@ -152,6 +161,7 @@ export async function startMinistryNational(
     options.port,
     stats,
     faults,
+    push,
   );
   return {
     ...running,

@@ -4,6 +4,7 @@ import { PROVINCIAL_PROCEDURES } from '../generator/vocabulary';
 import {
   applyFaults,
   emptyStats,
+  handleControl,
   listen,
   noFaults,
   parseJson,
@@ -41,6 +42,7 @@ export async function startProvincialRest(
   const base = { url: '' };
   const dataset = provincialDataset(options);
   const catalogue = provincialCatalogue();
+  const push: RunningSample['push'] = { target: null };
   const record = (code: string) => {
     const dossier = dataset.get(code);
     return dossier === undefined
@@ -51,7 +53,14 @@ export async function startProvincialRest(
   const running = await listen(
     async (req, res, body) => {
       const url = new URL(req.url ?? '/', base.url || 'http://sample');
-      if (url.pathname === '/__sample/stats') return sendJson(res, 200, stats);
+      // A change pushes the full record, as OpenCPS webhooks do.
+      const control = {
+        stats,
+        dataset,
+        push,
+        pushBody: (code: string) => ({ dossiers: [record(code)] }),
+      };
+      if (await handleControl(req, res, body, url.pathname, control)) return;
       if (req.headers['x-api-key'] !== options.apiKey) {
         stats.rejectedAuth += 1;
         return sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'Sai hoặc thiếu X-Api-Key' });
@@ -98,6 +107,7 @@ export async function startProvincialRest(
     options.port,
     stats,
     faults,
+    push,
   );
   base.url = running.url;
   return { ...running, dataset };

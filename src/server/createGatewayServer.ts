@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -63,14 +64,25 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ],
   });
   await apollo.start();
-  // Subscriptions (graphql-ws) on the same port and path. graphql-ws runs beside Apollo, so its
-  // hooks apply what Apollo's plugins apply to queries: the origin check here, the code limit in
-  // the subscription resolver, masking through the same services.
-  const sockets = new WebSocketServer({ server: http, path: '/graphql' });
+  // Subscriptions (graphql-ws) on the same port and path. graphql-ws runs beside Apollo, so what
+  // Apollo's plugins do for queries is done here: the origin check at the upgrade, the code limit
+  // in the subscription resolver, masking through the same services.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    if (path !== '/graphql' || !sameOrigin(req)) {
+      options.logger.warn(
+        { path: path.slice(0, 100), origin: req.headers.origin?.slice(0, 200) },
+        'WebSocket upgrade refused',
+      );
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+  });
   const subscriptions = useServer(
     {
       schema: options.schema,
-      onConnect: ({ extra }) => sameOrigin(extra.request),
       context: () =>
         options.createContext({ requestId: randomUUID(), signal: new AbortController().signal }),
       onError: (_ctx, _id, _payload, errors) => {

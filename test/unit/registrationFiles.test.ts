@@ -16,6 +16,8 @@ const variables = {
   SAMPLE_MINISTRY_URL: 'http://127.0.0.1:2',
   SAMPLE_MINISTRY_CLIENT_ID: 'c',
   SAMPLE_MINISTRY_CLIENT_SECRET: 's',
+  SAMPLE_REST_PUSH_SECRET: 'rest-push-secret-16+',
+  SAMPLE_MINISTRY_PUSH_SECRET: 'ministry-push-secret-16+',
 };
 
 const minimal = (id: string, units: string) => `
