@@ -1,0 +1,407 @@
+import { createHmac } from 'node:crypto';
+import { createClient, type Client } from 'graphql-ws';
+import { DateTime } from 'luxon';
+import WebSocket from 'ws';
+import { VIETNAM } from '../../samples/generator/SampleDataset';
+import {
+  SAMPLE_CREDENTIALS,
+  startSampleSystems,
+  type SampleSystems,
+} from '../../samples/startSampleSystems';
+import { findCodes } from '../support/sampleCodes';
+import { startTestGateway, takeStats, type TestGateway } from '../support/testGateway';
+
+const QUERY = `query ($code: String!) {
+  dossier(code: $code) { status { code } source { cached fetchedAt } }
+}`;
+
+type Looked = { dossier: { status: { code: number }; source: { cached: boolean } } | null };
+
+/** Signs like a provincial system would, independently of the gateway's own code. */
+function sign(body: string, secret: string, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+async function postHook(
+  gatewayUrl: string,
+  connector: string,
+  body: string,
+  signature: string | undefined,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${gatewayUrl}/hooks/${connector}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(signature === undefined ? {} : { 'x-signature': signature }),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Changes a status in a sample system through its control route, which pushes it if connected. */
+async function changeStatus(
+  system: { url: string },
+  code: string,
+  status: number,
+): Promise<{ pushed: { status: number | null; body: unknown } }> {
+  const response = await fetch(`${system.url}/__sample/dossiers/${code}/status`, {
+    method: 'POST',
+    body: JSON.stringify({ status }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as never;
+}
+
+async function statusOf(gateway: TestGateway, code: string) {
+  const answer = await gateway.query<Looked>(QUERY, { code });
+  return {
+    status: answer.data?.dossier?.status.code,
+    cached: answer.data?.dossier?.source.cached,
+  };
+}
+
+const REST_SECRET = SAMPLE_CREDENTIALS.SAMPLE_REST_PUSH_SECRET;
+const MINISTRY_SECRET = SAMPLE_CREDENTIALS.SAMPLE_MINISTRY_PUSH_SECRET;
+
+describe('Status pushes: signed, scoped to their system, applied to the cache', () => {
+  let samples: SampleSystems;
+  let gateway: TestGateway;
+  let processing: string[];
+  let ministryProcessing: string[];
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 1000, seed: 31 });
+    gateway = await startTestGateway({ samples });
+    samples.connectGateway(gateway.url);
+    processing = findCodes(samples.provincial.dataset, 8, (d) => d.status === 4);
+    ministryProcessing = findCodes(samples.ministry.dataset, 4, (d) => d.status === 4);
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await samples.close();
+  });
+
+  it('refuses unsigned, wrongly signed, expired and replayed pushes with 401, changing nothing', async () => {
+    const code = processing[0] as string;
+    expect(await statusOf(gateway, code)).toEqual({ status: 4, cached: false });
+    // The system moves on, but no valid push says so: the cached answer must stay.
+    samples.provincial.dataset.setStatus(code, 9, DateTime.now().setZone(VIETNAM));
+    const record = (await (
+      await fetch(`${samples.provincial.url}/api/v1/dossiers/${code}`, {
+        headers: { 'x-api-key': SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY },
+      })
+    ).json()) as Record<string, unknown>;
+    const body = JSON.stringify({ dossiers: [record] });
+    const now = Math.floor(Date.now() / 1000);
+    const attempts: Array<[string, string | undefined, string]> = [
+      ['unsigned', undefined, 'no X-Signature header'],
+      ['another secret', sign(body, MINISTRY_SECRET), 'signature does not match'],
+      [
+        'body altered',
+        sign(body.replace('"dossiers"', '"dossiers" '), REST_SECRET),
+        'does not match',
+      ],
+      ['six minutes old', sign(body, REST_SECRET, now - 360), 'outside the 300 s window'],
+      ['six minutes ahead', sign(body, REST_SECRET, now + 360), 'outside the 300 s window'],
+      ['not the format', 'sha256=abc', 'X-Signature is not t=<unix seconds>,v1=<64 hex digits>'],
+    ];
+    takeStats(samples.provincial);
+    for (const [, signature, reason] of attempts) {
+      const answer = await postHook(gateway.url, 'thanh-hoa-motcua', body, signature);
+      expect(answer.status).toBe(401);
+      expect(String(answer.body.error)).toContain(reason);
+    }
+    expect(await statusOf(gateway, code)).toEqual({ status: 4, cached: true });
+    expect(takeStats(samples.provincial).attempts).toBe(0);
+    const refusals = gateway.logger.entries.filter((e) => e.message === 'status push refused');
+    expect(refusals).toHaveLength(attempts.length);
+    // What is logged is who and why, never the pushed personal data.
+    expect(gateway.logger.text()).not.toContain(String(record.applicantName));
+
+    // A good push is applied once; the same signed request again is a replay.
+    const signature = sign(body, REST_SECRET);
+    expect(await postHook(gateway.url, 'thanh-hoa-motcua', body, signature)).toEqual({
+      status: 202,
+      body: { accepted: 1, ignored: 0 },
+    });
+    const replay = await postHook(gateway.url, 'thanh-hoa-motcua', body, signature);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toBe('push refused: signature already used (replay)');
+    expect(await statusOf(gateway, code)).toEqual({ status: 9, cached: true });
+  });
+
+  it('answers 404 for a registration without pushes and 400 for a signed body it cannot read', async () => {
+    const body = '{"codes":[]}';
+    expect(
+      (await postHook(gateway.url, 'thanh-hoa-datdai', body, sign(body, REST_SECRET))).status,
+    ).toBe(404);
+    expect(
+      (await postHook(gateway.url, 'no-such-system', body, sign(body, REST_SECRET))).status,
+    ).toBe(404);
+    const garbage = '{"dossiers": [';
+    const answer = await postHook(
+      gateway.url,
+      'thanh-hoa-motcua',
+      garbage,
+      sign(garbage, REST_SECRET),
+    );
+    expect(answer).toEqual({ status: 400, body: { error: 'the push body is not JSON' } });
+    const get = await fetch(`${gateway.url}/hooks/thanh-hoa-motcua`);
+    expect(get.status).toBe(405);
+  });
+
+  it('a pushed full record replaces the cached answer without asking the system', async () => {
+    const code = processing[1] as string;
+    expect(await statusOf(gateway, code)).toEqual({ status: 4, cached: false });
+    takeStats(samples.provincial);
+    const change = await changeStatus(samples.provincial, code, 9);
+    expect(change.pushed).toEqual({ status: 202, body: { accepted: 1, ignored: 0 } });
+    expect(await statusOf(gateway, code)).toEqual({ status: 9, cached: true });
+    const stats = takeStats(samples.provincial);
+    expect(stats.bulkCalls + stats.singleCalls).toBe(0);
+  });
+
+  it('pushed codes drop the cached answers; the next lookup asks the system', async () => {
+    const code = ministryProcessing[0] as string;
+    expect(await statusOf(gateway, code)).toEqual({ status: 4, cached: false });
+    expect(await statusOf(gateway, code)).toEqual({ status: 4, cached: true });
+    const change = await changeStatus(samples.ministry, code, 5);
+    expect(change.pushed).toEqual({ status: 202, body: { accepted: 1, ignored: 0 } });
+    takeStats(samples.ministry);
+    expect(await statusOf(gateway, code)).toEqual({ status: 5, cached: false });
+    expect(takeStats(samples.ministry).codesRequested).toBe(1);
+  });
+
+  it("a system cannot touch another system's dossiers: foreign codes and records are ignored", async () => {
+    const provincialCode = processing[2] as string;
+    expect(await statusOf(gateway, provincialCode)).toEqual({ status: 4, cached: false });
+    // The ministry's secret, pushing a Thanh Hóa code and a malformed one.
+    const body = JSON.stringify({ DanhSachMaHoSo: [provincialCode, 'not-a-code'] });
+    expect(await postHook(gateway.url, 'bo-noi-vu-dvc', body, sign(body, MINISTRY_SECRET))).toEqual(
+      {
+        status: 202,
+        body: { accepted: 0, ignored: 2 },
+      },
+    );
+    expect(await statusOf(gateway, provincialCode)).toEqual({ status: 4, cached: true });
+
+    // Thanh Hóa's system pushing a full record that claims a ministry code is ignored too.
+    const ministryCode = ministryProcessing[1] as string;
+    expect(await statusOf(gateway, ministryCode)).toEqual({ status: 4, cached: false });
+    const record = (await (
+      await fetch(`${samples.provincial.url}/api/v1/dossiers/${provincialCode}`, {
+        headers: { 'x-api-key': SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY },
+      })
+    ).json()) as Record<string, unknown>;
+    const forged = JSON.stringify({
+      dossiers: [{ ...record, dossierNo: ministryCode, dossierStatus: 'done' }],
+    });
+    expect(
+      await postHook(gateway.url, 'thanh-hoa-motcua', forged, sign(forged, REST_SECRET)),
+    ).toEqual({
+      status: 202,
+      body: { accepted: 0, ignored: 1 },
+    });
+    expect(await statusOf(gateway, ministryCode)).toEqual({ status: 4, cached: true });
+  });
+});
+
+describe('Subscriptions: dossierStatusChanged over graphql-ws', () => {
+  let samples: SampleSystems;
+  let gateway: TestGateway;
+  const clients: Client[] = [];
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 1000, seed: 32 });
+    gateway = await startTestGateway({ samples });
+    samples.connectGateway(gateway.url);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.dispose()));
+    await gateway.close();
+    await samples.close();
+  });
+
+  const SUBSCRIPTION = `subscription ($codes: [String!]!) {
+    dossierStatusChanged(codes: $codes) {
+      code connector changedAt
+      dossier { status { code } applicant { name } source { cached } }
+      error { code }
+    }
+  }`;
+
+  function connect(url: string, origin?: string): Client {
+    const client = createClient({
+      url: url.replace(/^http/, 'ws') + '/graphql',
+      webSocketImpl: class extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, origin === undefined ? {} : { headers: { origin } });
+        }
+      },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  /** Subscribes and collects events; `ready` resolves once the server has accepted it. */
+  function subscribe(client: Client, codes: string[]) {
+    const events: any[] = [];
+    const failures: unknown[] = [];
+    let notify: () => void = () => undefined;
+    const unsubscribe = client.subscribe(
+      { query: SUBSCRIPTION, variables: { codes } },
+      {
+        next: (result) => {
+          events.push(result.errors ?? result.data?.dossierStatusChanged);
+          notify();
+        },
+        error: (error) => {
+          failures.push(error);
+          notify();
+        },
+        complete: () => undefined,
+      },
+    );
+    const until = async (done: () => boolean, ms = 5000) => {
+      const deadline = Date.now() + ms;
+      while (!done() && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    };
+    return { events, failures, unsubscribe, until };
+  }
+
+  /** graphql-ws acknowledges the connection before the subscription is live; wait for it. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+  it('delivers a pushed change of a watched code, masked like a query answer', async () => {
+    const [watched, other] = findCodes(
+      samples.provincial.dataset,
+      2,
+      (d) => d.status === 4 && d.applicant.type === 1,
+    );
+    const raw = samples.provincial.dataset.get(watched as string)?.applicant.name as string;
+    const watcher = subscribe(connect(gateway.url), [watched as string]);
+    await settle();
+    await changeStatus(samples.provincial, other as string, 9);
+    await changeStatus(samples.provincial, watched as string, 9);
+    await watcher.until(() => watcher.events.length >= 1);
+    await settle();
+    expect(watcher.failures).toEqual([]);
+    expect(watcher.events).toHaveLength(1);
+    const event = watcher.events[0];
+    expect(event).toMatchObject({
+      code: watched,
+      connector: 'thanh-hoa-motcua',
+      dossier: { status: { code: 9 }, source: { cached: true } },
+      error: null,
+    });
+    expect(event.changedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+07:00$/);
+    expect(event.dossier.applicant.name).not.toBe(raw);
+    expect(event.dossier.applicant.name).toContain('*');
+    expect(event.dossier.applicant.name.split(' ')[0]).toBe(raw.split(' ')[0]);
+    watcher.unsubscribe();
+  });
+
+  it('refuses malformed codes and more than 500 codes, as queries do', async () => {
+    const client = connect(gateway.url);
+    const bad = subscribe(client, ['000.00.01.h56-260101-0001']);
+    const many = subscribe(
+      client,
+      Array.from({ length: 501 }, (_, i) => `000.00.01.H56-260101-${String(i).padStart(4, '0')}`),
+    );
+    await bad.until(() => bad.events.length + bad.failures.length > 0);
+    await many.until(() => many.events.length + many.failures.length > 0);
+    // A refused subscription is one result with errors, then completion (graphql-ws).
+    const codesOf = (errors: unknown) =>
+      (errors as Array<{ extensions?: { code?: string } }>).map((e) => e.extensions?.code);
+    expect(bad.failures).toEqual([]);
+    expect(codesOf(bad.events[0])).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(bad.events[0])).toContain('agency codes are upper case');
+    expect(codesOf(many.events[0])).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(many.events[0])).toContain('at most 500 codes, got 501');
+  });
+
+  it('refuses a browser connection from another origin before the handshake', async () => {
+    const refused = subscribe(connect(gateway.url, 'https://evil.example'), [
+      '000.00.01.H56-260101-0001',
+    ]);
+    await refused.until(() => refused.failures.length > 0);
+    expect(refused.failures).toHaveLength(1);
+    expect(String((refused.failures[0] as Error).message)).toContain('403');
+    expect(gateway.logger.entries.some((e) => e.message === 'WebSocket upgrade refused')).toBe(
+      true,
+    );
+  });
+});
+
+describe('Pushes across replicas sharing Redis', () => {
+  let samples: SampleSystems;
+  const prefix = `push-${process.pid}-${Date.now()}:`;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 1000, seed: 33 });
+  });
+  afterAll(async () => {
+    await samples.close();
+  });
+
+  it('a push received by one replica updates the others and reaches their subscribers', async () => {
+    const env = { REDIS_URL: process.env.TEST_REDIS_URL as string, REDIS_KEY_PREFIX: prefix };
+    const first = await startTestGateway({ samples, env });
+    const second = await startTestGateway({ samples, env });
+    const client = createClient({
+      url: `${second.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    try {
+      samples.connectGateway(first.url);
+      const [byCode] = findCodes(samples.ministry.dataset, 1, (d) => d.status === 4);
+      const [byRecord] = findCodes(samples.provincial.dataset, 1, (d) => d.status === 4);
+      const codes = [byCode as string, byRecord as string];
+      // Both replicas hold both answers in their in-process caches.
+      for (const code of codes) {
+        expect(await statusOf(first, code)).toEqual({ status: 4, cached: false });
+        expect(await statusOf(second, code)).toEqual({ status: 4, cached: true });
+      }
+      const seen: any[] = [];
+      client.subscribe(
+        {
+          query: `subscription ($codes: [String!]!) { dossierStatusChanged(codes: $codes) { code dossier { status { code } } } }`,
+          variables: { codes },
+        },
+        {
+          next: (r) => seen.push(r.data?.dossierStatusChanged),
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      await changeStatus(samples.ministry, byCode as string, 5);
+      await changeStatus(samples.provincial, byRecord as string, 9);
+      const deadline = Date.now() + 5000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+
+      // The other replica's local copies were dropped: it answers the new statuses.
+      expect(await statusOf(second, byCode as string)).toMatchObject({ status: 5 });
+      // The pushed record went to Redis, so the other replica reads it without asking the system.
+      takeStats(samples.provincial);
+      expect(await statusOf(second, byRecord as string)).toEqual({ status: 9, cached: true });
+      expect(takeStats(samples.provincial).attempts).toBe(0);
+      expect(seen.map((event) => [event.code, event.dossier.status.code]).sort()).toEqual(
+        [
+          [byCode, 5],
+          [byRecord, 9],
+        ].sort(),
+      );
+    } finally {
+      await client.dispose();
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});
