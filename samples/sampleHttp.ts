@@ -21,6 +21,13 @@ export interface SampleFaults {
   hang: boolean;
   /** Reset the connection of the next this-many API calls. */
   resetNext: number;
+  /** The next this-many API calls send half an answer, then close the connection. */
+  truncateNext: number;
+  /**
+   * The next this-many API calls fail inside the system: HTTP 500 with the system's own error body
+   * (a SOAP Server fault for the land system, a JSON error otherwise).
+   */
+  serverErrorNext: number;
 }
 
 export function noFaults(): SampleFaults {
@@ -33,6 +40,8 @@ export function noFaults(): SampleFaults {
     retryAfterSeconds: null,
     hang: false,
     resetNext: 0,
+    truncateNext: 0,
+    serverErrorNext: 0,
   };
 }
 
@@ -133,6 +142,8 @@ export async function applyFaults(
   res: ServerResponse,
   faults: SampleFaults,
   stats: SampleStats,
+  serverError: (res: ServerResponse) => void = (r) =>
+    sendJson(r, 500, { error: 'INTERNAL_ERROR', message: 'Lỗi hệ thống, vui lòng thử lại sau' }),
 ): Promise<boolean> {
   stats.attempts += 1;
   if (faults.hang) {
@@ -143,6 +154,19 @@ export async function applyFaults(
   if (faults.resetNext > 0) {
     faults.resetNext -= 1;
     res.socket?.resetAndDestroy();
+    return true;
+  }
+  if (faults.truncateNext > 0) {
+    faults.truncateNext -= 1;
+    // Declares 4 KiB, sends a few bytes of JSON, and hangs up (a proxy or process dying mid-answer).
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 4096 });
+    res.write('{"total": 1, "data": [{"dossierNo": "');
+    setTimeout(() => res.socket?.destroy(), 20);
+    return true;
+  }
+  if (faults.serverErrorNext > 0) {
+    faults.serverErrorNext -= 1;
+    serverError(res);
     return true;
   }
   if (faults.failNext > 0) {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
 import { SampleDataset } from '../generator/SampleDataset';
 import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
@@ -61,7 +62,7 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
     ),
   ];
   const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
-  const send = (res: import('node:http').ServerResponse, status: number, xml: string) => {
+  const send = (res: ServerResponse, status: number, xml: string) => {
     res.writeHead(status, {
       'Content-Type': 'text/xml; charset=utf-8',
       'Content-Length': Buffer.byteLength(xml),
@@ -90,7 +91,9 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
       }
       if (req.method !== 'POST' || url.pathname !== '/ws/DatDai.asmx')
         return send(res, 404, '<html><body>404</body></html>');
-      if (await applyFaults(res, faults, stats)) return;
+      const serverFault = (r: ServerResponse) =>
+        send(r, 500, fault('Server', 'Lỗi hệ thống khi đọc cơ sở dữ liệu', 'LOI_HE_THONG'));
+      if (await applyFaults(res, faults, stats, serverFault)) return;
       const action = String(req.headers.soapaction ?? '').replace(/"/g, '');
       let request: LandRequest | undefined;
       try {

@@ -63,7 +63,9 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
   const what = `${options.connectorId} upstream`;
   const tokenHttp = axios.create(defaults);
   tokenHttp.interceptors.response.use(undefined, (error: unknown) =>
-    Promise.reject(transportError(error, `${options.connectorId} token endpoint`)),
+    Promise.reject(
+      transportError(error, `${options.connectorId} token endpoint`, options.timeoutMs),
+    ),
   );
   const authenticator = createAuthenticator(options.auth, tokenHttp, options.now);
 
@@ -119,7 +121,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
       }
       return response;
     },
-    (error: unknown) => Promise.reject(transportError(error, what)),
+    (error: unknown) => Promise.reject(transportError(error, what, options.timeoutMs)),
   );
   return http;
 }
@@ -191,7 +193,9 @@ function limitedAdapter(limits: UpstreamHttpOptions['limits']): AxiosAdapter | u
 }
 
 /** A transport failure as the typed error of connectors/ConnectorError.ts. */
-export function transportError(error: unknown, what: string): unknown {
+export function transportError(error: unknown, what: string, timeoutMs?: number): unknown {
+  const within =
+    timeoutMs === undefined ? "the call's timeout" : `${timeoutMs} ms (upstream.timeoutMs)`;
   if (isBulkheadRejectedError(error)) {
     return new ConnectorError(
       'UPSTREAM_UNAVAILABLE',
@@ -211,7 +215,7 @@ export function transportError(error: unknown, what: string): unknown {
   if (error instanceof ConnectorError || !(error instanceof AxiosError)) return error;
   const code = error.code ?? '';
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-    return new ConnectorError('UPSTREAM_TIMEOUT', `${what}: no answer within the call's timeout`, {
+    return new ConnectorError('UPSTREAM_TIMEOUT', `${what}: no answer within ${within}`, {
       cause: error,
     });
   }
@@ -220,7 +224,7 @@ export function transportError(error: unknown, what: string): unknown {
     return new ConnectorError(
       'UPSTREAM_TIMEOUT',
       ownDeadline
-        ? `${what}: no complete answer within the call's timeout`
+        ? `${what}: no complete answer within ${within}`
         : `${what}: the request's time budget ran out`,
       { cause: error },
     );

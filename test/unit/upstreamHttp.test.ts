@@ -170,7 +170,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
       const started = Date.now();
       await expect(http.get('/1')).rejects.toMatchObject({
         code: 'UPSTREAM_TIMEOUT',
-        message: expect.stringContaining("within the call's timeout"),
+        message: expect.stringContaining('within 300 ms (upstream.timeoutMs)'),
       });
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
