@@ -7,31 +7,50 @@ import autocannon from 'autocannon';
 interface LoadJob {
   url: string;
   body: string;
+  /** Bodies sent in turn instead of `body` (distinct codes, so that no cache or coalescing helps). */
+  bodies?: string[];
   connections: number;
   durationSeconds: number;
   /** Exact bytes every answer must have; or `verify` names a check. */
   expectBody?: string;
-  /** `lookup:<code>`: a JSON answer for that code without errors (uncached answers vary in fetchedAt). */
+  /**
+   * `lookup:<code>`: a JSON answer for that code without errors (uncached answers vary in
+   * fetchedAt); `items:<n>`: a `dossiers` answer of n items, none with an error.
+   */
   verify?: string;
 }
 
 const job = JSON.parse(process.argv[2] as string) as LoadJob;
 
-const verifyBody =
-  job.verify === undefined
-    ? undefined
-    : (body: string | Buffer | undefined): boolean => {
-        const code = (job.verify as string).slice('lookup:'.length);
-        try {
-          const parsed = JSON.parse(String(body)) as {
-            data?: { dossier?: { code?: string } };
-            errors?: unknown;
-          };
-          return parsed.errors === undefined && parsed.data?.dossier?.code === code;
-        } catch {
-          return false;
-        }
+function verifier(verify: string): (body: string | Buffer | undefined) => boolean {
+  const [kind, argument] = verify.split(/:(.*)/s) as [string, string];
+  return (body) => {
+    try {
+      const parsed = JSON.parse(String(body)) as {
+        data?: {
+          dossier?: { code?: string };
+          dossiers?: Array<{ error: unknown; dossier: unknown }>;
+        };
+        errors?: unknown;
       };
+      if (parsed.errors !== undefined) return false;
+      if (kind === 'lookup')
+        return argument === '*'
+          ? typeof parsed.data?.dossier?.code === 'string'
+          : parsed.data?.dossier?.code === argument;
+      const items = parsed.data?.dossiers ?? [];
+      return (
+        items.length === Number(argument) &&
+        items.every((item) => item.error === null && item.dossier !== null)
+      );
+    } catch {
+      return false;
+    }
+  };
+}
+
+let next = -1;
+const verifyBody = job.verify === undefined ? undefined : verifier(job.verify);
 
 autocannon(
   {
@@ -39,6 +58,21 @@ autocannon(
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: job.body,
+    ...(job.bodies === undefined
+      ? {}
+      : {
+          requests: [
+            {
+              method: 'POST' as const,
+              path: new URL(job.url).pathname,
+              setupRequest: (request: autocannon.Request) => {
+                const bodies = job.bodies as string[];
+                next = (next + 1) % bodies.length;
+                return { ...request, body: bodies[next] };
+              },
+            },
+          ],
+        }),
     connections: job.connections,
     duration: job.durationSeconds,
     ...(job.expectBody === undefined ? {} : { expectBody: job.expectBody }),

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { landDataset } from '../samples/land-soap/startLandSoap';
 import { ministryDataset } from '../samples/ministry-national/startMinistryNational';
 import { provincialDataset } from '../samples/provincial-rest/startProvincialRest';
 import { DEFAULT_DIRECTORY_FILE } from '../samples/startSampleSystems';
@@ -38,8 +39,14 @@ interface Scenario {
   name: string;
   url: string;
   body: string;
+  /** Bodies sent in turn instead of `body`: distinct codes, so that no cache or coalescing helps. */
+  bodies?: string[];
   expectBody?: string;
   verify?: string;
+  /** Connections of this scenario's load; default BENCH_CONNECTIONS. */
+  connections?: number;
+  /** Load run at the same time on the same gateway, not measured (other callers' traffic). */
+  background?: { bodies: string[]; connections: number };
   results: LoadResult[];
 }
 
@@ -77,11 +84,34 @@ function start(
   });
 }
 
-function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult> {
+async function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult> {
+  const [result] = await Promise.all([
+    runJob(scenario, seconds),
+    ...(scenario.background === undefined
+      ? []
+      : [
+          runJob(
+            {
+              name: `${scenario.name} (background)`,
+              url: scenario.url,
+              body: '',
+              bodies: scenario.background.bodies,
+              connections: scenario.background.connections,
+              results: [],
+            },
+            seconds,
+          ),
+        ]),
+  ]);
+  return result;
+}
+
+function runJob(scenario: Scenario, seconds: number): Promise<LoadResult> {
   const job = JSON.stringify({
     url: scenario.url,
     body: scenario.body,
-    connections: CONNECTIONS,
+    bodies: scenario.bodies,
+    connections: scenario.connections ?? CONNECTIONS,
     durationSeconds: seconds,
     expectBody: scenario.expectBody,
     verify: scenario.verify,
@@ -135,17 +165,22 @@ const LOOKUP_FIELDS =
   'code procedureName agency { code name } status { value code label raw lossy } receivedAt dueAt finishedAt returnedAt applicant { name phone } source { connector fetchedAt cached routedVia }';
 
 async function main(): Promise<void> {
-  const samples = await start(
-    ['samples/main.ts'],
-    { SAMPLE_SIZE: String(SIZE), SAMPLE_SEED: String(SEED) },
-    /Example codes: .*\n/,
-  );
-  const variables = Object.fromEntries(
-    [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
-      m[1] as string,
-      m[2] as string,
-    ]),
-  );
+  const startSamples = async () => {
+    const samples = await start(
+      ['samples/main.ts'],
+      { SAMPLE_SIZE: String(SIZE), SAMPLE_SEED: String(SEED) },
+      /Example codes: .*\n/,
+    );
+    return Object.fromEntries(
+      [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
+        m[1] as string,
+        m[2] as string,
+      ]),
+    );
+  };
+  const variables = await startSamples();
+  // A second copy of the three systems, whose land system will hang.
+  const hangingVariables = await startSamples();
   const gatewayEnv = {
     ...variables,
     GATEWAY_MODE: 'production',
@@ -160,6 +195,14 @@ async function main(): Promise<void> {
     .match[1] as string;
   const uncachedGateway = (await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'none' }, ready))
     .match[1] as string;
+  const hangingGateway = (
+    await start(['src/main.ts'], { ...gatewayEnv, ...hangingVariables, CACHE: 'none' }, ready)
+  ).match[1] as string;
+  const hang = await fetch(`${hangingVariables.SAMPLE_LAND_URL}/__sample/faults`, {
+    method: 'POST',
+    body: JSON.stringify({ hang: true }),
+  });
+  if (!hang.ok) throw new Error(`cannot make the land system hang: ${await hang.text()}`);
 
   const provincial = provincialDataset({
     size: SIZE,
@@ -176,6 +219,27 @@ async function main(): Promise<void> {
   const lookupBody = JSON.stringify({
     query: `{ dossier(code: "${lookupCode}") { ${LOOKUP_FIELDS} } }`,
   });
+  const land = landDataset({ size: SIZE, seed: SEED, directoryFile: DEFAULT_DIRECTORY_FILE });
+  // Uncached lookups rotate over 200 codes: no cache, and no coalescing of concurrent requests for
+  // one code, so that every request reaches the systems.
+  const manyProvincial = returnedCodes(provincial, 200);
+  const manyMinistry = returnedCodes(ministry, 200);
+  const lookupBodies = manyProvincial.map((code) =>
+    JSON.stringify({ query: `{ dossier(code: "${code}") { ${LOOKUP_FIELDS} } }` }),
+  );
+  // Lookups for the two healthy systems (one code of each per request), while other callers look
+  // up land dossiers on the same gateway.
+  const healthyBodies = manyProvincial.map((code, i) =>
+    JSON.stringify({
+      query: `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${LOOKUP_FIELDS} } error { code } } }`,
+      variables: { codes: [code, manyMinistry[i]] },
+    }),
+  );
+  const landBodies = returnedCodes(land, 200).map((code) =>
+    JSON.stringify({
+      query: `{ dossiers(codes: ["${code}"]) { code dossier { status { code } } error { code } } }`,
+    }),
+  );
   const batchBody = JSON.stringify({
     query: `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${LOOKUP_FIELDS} } error { code } } }`,
     variables: { codes: batchCodes },
@@ -236,7 +300,8 @@ async function main(): Promise<void> {
       name: 'uncached lookup (through to the REST system)',
       url: `${uncachedGateway}/graphql`,
       body: lookupBody,
-      verify: `lookup:${lookupCode}`,
+      bodies: lookupBodies,
+      verify: 'lookup:*',
       results: [],
     },
     {
@@ -244,6 +309,26 @@ async function main(): Promise<void> {
       url: `${cachedGateway}/graphql`,
       body: batchBody,
       expectBody: batchBytes,
+      results: [],
+    },
+    {
+      name: 'healthy systems, uncached; all three healthy',
+      url: `${uncachedGateway}/graphql`,
+      body: '',
+      bodies: healthyBodies,
+      verify: 'items:2',
+      connections: 10,
+      background: { bodies: landBodies, connections: 10 },
+      results: [],
+    },
+    {
+      name: 'healthy systems, uncached; land system hanging',
+      url: `${hangingGateway}/graphql`,
+      body: '',
+      bodies: healthyBodies,
+      verify: 'items:2',
+      connections: 10,
+      background: { bodies: landBodies, connections: 10 },
       results: [],
     },
   ];
@@ -279,10 +364,27 @@ async function main(): Promise<void> {
     ...rows,
     '',
     `Cold 50-code batch (25 + 25 codes, empty cache): ${coldMs.toFixed(0)} ms, ${coldCalls} upstream calls (one per system: bulk maxima 50 and 100).`,
+    '',
+    hangingReport(scenarios[4] as Scenario, scenarios[5] as Scenario),
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), `${report}\n`);
   process.stdout.write(`\n${report}\n`);
   if (failures.length > 0) throw new Error(`wrong or failed answers:\n${failures.join('\n')}`);
+}
+
+/** The two hanging-system runs side by side, round by round, and the ratio of the median p99s. */
+function hangingReport(healthy: Scenario, hanging: Scenario): string {
+  const p99 = (s: Scenario) => median(s.results.map((r) => r.p99));
+  const ratio = p99(hanging) / p99(healthy);
+  return [
+    'One of three systems hanging (10 connections of lookups for the two healthy systems, 10 more',
+    'looking up land dossiers at the same time; p99 of the healthy lookups):',
+    ...healthy.results.map(
+      (r, i) =>
+        `  round ${i + 1}: all healthy ${r.p99} ms, land hanging ${hanging.results[i]?.p99 ?? '?'} ms`,
+    ),
+    `  median p99: ${p99(healthy)} ms vs ${p99(hanging)} ms: ratio ${ratio.toFixed(2)} (target ≤ 1.20: ${ratio <= 1.2 ? 'met' : 'NOT met'})`,
+  ].join('\n');
 }
 
 main()

@@ -1,9 +1,10 @@
 import { startSampleSystems } from './startSampleSystems';
 
 /**
- * `npm run samples`: both sample systems as their own process, for benchmarks or for a gateway
- * started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT (default 0: free ports),
- * SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default 2025).
+ * `npm run samples`: the three sample systems as their own process, for benchmarks or for a
+ * gateway started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT, SAMPLE_LAND_PORT
+ * (default 0: free ports), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
+ * 2025), SAMPLE_GATEWAY_URL (where status changes are pushed; none by default).
  */
 async function main(): Promise<void> {
   const number = (name: string, fallback: number): number => {
@@ -15,12 +16,19 @@ async function main(): Promise<void> {
   const systems = await startSampleSystems({
     restPort: number('SAMPLE_REST_PORT', 0),
     ministryPort: number('SAMPLE_MINISTRY_PORT', 0),
+    landPort: number('SAMPLE_LAND_PORT', 0),
     size: number('SAMPLE_SIZE', 3000),
     seed: number('SAMPLE_SEED', 2025),
   });
+  const gateway = process.env.SAMPLE_GATEWAY_URL;
+  if (gateway !== undefined && gateway !== '') systems.connectGateway(gateway);
   const lines = [
     `Sample provincial REST system  ${systems.provincial.url}`,
     `Sample ministry system         ${systems.ministry.url}`,
+    `Sample land registration SOAP ${systems.land.url}`,
+    gateway
+      ? `Status changes are pushed to ${gateway}/hooks/…`
+      : 'Status changes are not pushed (set SAMPLE_GATEWAY_URL)',
     '',
     'Variables for the registration files in examples/registrations:',
     ...Object.entries(systems.variables).map(([name, value]) => `  export ${name}=${value}`),

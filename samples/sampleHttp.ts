@@ -232,6 +232,7 @@ export async function sendPush(target: PushTarget, payload: unknown): Promise<Pu
 
 export interface SampleControl {
   stats: SampleStats;
+  faults: SampleFaults;
   dataset: SampleDataset;
   /** The push body announcing a changed dossier, in this system's format; null: it never pushes. */
   pushBody: ((code: string) => unknown) | null;
@@ -244,6 +245,7 @@ export interface SampleControl {
  * authentication: they stand for an official's screen, not for the system's API):
  *
  *   GET  /__sample/stats                        call counters
+ *   POST /__sample/faults                       {"hang": true, "delayMs": 500, …} → switches faults
  *   POST /__sample/dossiers/{code}/status       {"status": 1-10} → changes it and pushes it
  *
  * Returns false when the path is not a control route.
@@ -257,6 +259,12 @@ export async function handleControl(
 ): Promise<boolean> {
   if (pathname === '/__sample/stats') {
     sendJson(res, 200, control.stats);
+    return true;
+  }
+  if (pathname === '/__sample/faults') {
+    const problem = setFaults(control.faults, parseJson(body));
+    if (problem !== null) sendJson(res, 400, { error: problem });
+    else sendJson(res, 200, { ...control.faults, brokenCodes: [...control.faults.brokenCodes] });
     return true;
   }
   const change = /^\/__sample\/dossiers\/([^/]+)\/status$/.exec(pathname);
@@ -287,4 +295,29 @@ export async function handleControl(
         : await sendPush(target, control.pushBody(code));
   sendJson(res, 200, { code, status, pushed });
   return true;
+}
+
+/** Applies `{"hang": true, …}` to running faults; the reason when the request is not one. */
+function setFaults(faults: SampleFaults, request: unknown): string | null {
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    return 'body must be a JSON object of faults, e.g. {"hang": true}';
+  const defaults = noFaults();
+  for (const [name, value] of Object.entries(request)) {
+    if (!(name in defaults)) return `unknown fault ${JSON.stringify(name)}`;
+    const key = name as keyof SampleFaults;
+    if (key === 'brokenCodes') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+        return 'brokenCodes must be a list of codes';
+      faults.brokenCodes = new Set(value as string[]);
+    } else if (
+      typeof value === typeof defaults[key] ||
+      (value === null && key.endsWith('Status'))
+    ) {
+      (faults as unknown as Record<string, unknown>)[key] = value;
+    } else if (typeof value === 'number' && defaults[key] === null) {
+      (faults as unknown as Record<string, unknown>)[key] = value;
+    } else
+      return `${name} must be ${defaults[key] === null ? 'a number or null' : typeof defaults[key]}`;
+  }
+  return null;
 }

@@ -78,7 +78,7 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
     async (req, res, body) => {
       const url = new URL(req.url ?? '/', 'http://sample');
       // The land system does not push: its changes reach lookups when cached answers expire.
-      const control = { stats, dataset, push: { target: null }, pushBody: null };
+      const control = { stats, faults, dataset, push: { target: null }, pushBody: null };
       if (await handleControl(req, res, body, url.pathname, control)) return;
       if (req.headers.authorization !== expected) {
         stats.rejectedAuth += 1;

@@ -80,6 +80,7 @@ export async function startMinistryNational(
       // A change pushes only the code, in the portal's sync vocabulary; the gateway looks it up.
       const control = {
         stats,
+        faults,
         dataset,
         push,
         pushBody: (code: string) => ({ DanhSachMaHoSo: [code] }),

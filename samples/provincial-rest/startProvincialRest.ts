@@ -56,6 +56,7 @@ export async function startProvincialRest(
       // A change pushes the full record, as OpenCPS webhooks do.
       const control = {
         stats,
+        faults,
         dataset,
         push,
         pushBody: (code: string) => ({ dossiers: [record(code)] }),
