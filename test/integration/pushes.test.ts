@@ -130,6 +130,29 @@ describe('Status pushes: signed, scoped to their system, applied to the cache', 
     expect(await statusOf(gateway, code)).toEqual({ status: 9, cached: true });
   });
 
+  it("the sample systems' control routes refuse what they cannot do", async () => {
+    const post = async (path: string, body: string) => {
+      const response = await fetch(`${samples.provincial.url}${path}`, { method: 'POST', body });
+      return { status: response.status, body: (await response.json()) as { error?: string } };
+    };
+    const code = processing[5] as string;
+    expect((await post(`/__sample/dossiers/${code}/status`, '{"status": 11}')).status).toBe(400);
+    expect((await post(`/__sample/dossiers/${code}/status`, 'nine')).status).toBe(400);
+    expect(
+      (await post('/__sample/dossiers/000.00.01.H56-260101-9999/status', '{"status": 9}')).status,
+    ).toBe(404);
+    expect(await post('/__sample/faults', '{"explode": true}')).toEqual({
+      status: 400,
+      body: { error: 'unknown fault "explode"' },
+    });
+    expect(await post('/__sample/faults', '{"hang": "yes"}')).toEqual({
+      status: 400,
+      body: { error: 'hang must be boolean' },
+    });
+    expect(samples.provincial.faults.hang).toBe(false);
+    expect(samples.provincial.dataset.get(code)?.status).toBe(4);
+  });
+
   it('answers 404 for a registration without pushes and 400 for a signed body it cannot read', async () => {
     const body = '{"codes":[]}';
     expect(
