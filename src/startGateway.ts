@@ -77,8 +77,10 @@ export async function startGateway(
   // A change received by another replica: drop this replica's in-process copies.
   const changes: DossierChangeFeed = new PubSub();
   const unsubscribe = events.subscribe((event) => {
-    if (event.origin !== events.replicaId && cache instanceof TieredDossierCache) {
-      void cache.forgetLocally(event.codes);
+    if (event.origin !== events.replicaId) {
+      // Fetches under way here read the old state: not joined, not cached.
+      dossiers.fetcher.changed(event.connectorId, event.codes);
+      if (cache instanceof TieredDossierCache) void cache.forgetLocally(event.codes);
     }
     for (const code of event.codes) {
       void changes.publish(DOSSIER_CHANGED, {

@@ -184,6 +184,28 @@ describe('Status pushes: signed, scoped to their system, applied to the cache', 
     expect(stats.bulkCalls + stats.singleCalls).toBe(0);
   });
 
+  it('a lookup already under way when a push arrives does not overwrite the pushed record', async () => {
+    const code = processing[3] as string;
+    const record = (await (
+      await fetch(`${samples.provincial.url}/api/v1/dossiers/${code}`, {
+        headers: { 'x-api-key': SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY },
+      })
+    ).json()) as Record<string, unknown>;
+    samples.provincial.faults.delayMs = 400;
+    try {
+      const slow = statusOf(gateway, code); // reaches the system before the push, answers after
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const body = JSON.stringify({ dossiers: [{ ...record, dossierStatus: 'done' }] });
+      expect(
+        (await postHook(gateway.url, 'thanh-hoa-motcua', body, sign(body, REST_SECRET))).status,
+      ).toBe(202);
+      expect(await slow).toEqual({ status: 4, cached: false });
+    } finally {
+      samples.provincial.faults.delayMs = 0;
+    }
+    expect(await statusOf(gateway, code)).toEqual({ status: 10, cached: true });
+  });
+
   it('pushed codes drop the cached answers; the next lookup asks the system', async () => {
     const code = ministryProcessing[0] as string;
     expect(await statusOf(gateway, code)).toEqual({ status: 4, cached: false });

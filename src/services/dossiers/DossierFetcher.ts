@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
@@ -41,8 +42,19 @@ export interface DossierFetcherDeps {
  */
 export class DossierFetcher {
   private readonly inflight = new Map<string, Promise<FetchResult>>();
+  /**
+   * Codes a push changed, with the change's sequence number: an upstream answer read before the
+   * change must not overwrite it in the cache. Kept longer than any fetch can take.
+   */
+  private readonly changedAt: LRUCache<string, number>;
+  private sequence = 0;
 
-  constructor(private readonly deps: DossierFetcherDeps) {}
+  constructor(private readonly deps: DossierFetcherDeps) {
+    this.changedAt = new LRUCache({
+      max: 100_000,
+      ttl: Math.max(60_000, 2 * deps.refreshBudgetMs),
+    });
+  }
 
   async fetch(
     connectorId: string,
@@ -99,12 +111,17 @@ export class DossierFetcher {
   }
 
   /** Drops cached answers (a status push said they changed). */
-  async forget(codes: readonly string[]): Promise<void> {
+  async forget(connectorId: string, codes: readonly string[]): Promise<void> {
+    this.changed(connectorId, codes);
     await this.deps.cache.deleteMany(codes);
   }
 
   /** Stores dossiers a system pushed, as if just fetched. */
   async store(registration: Registration, dossiers: readonly NationalDossier[]): Promise<void> {
+    this.changed(
+      registration.id,
+      dossiers.map((dossier) => dossier.code),
+    );
     const now = this.deps.now();
     await this.deps.cache.setMany(
       dossiers.map((dossier) => foundEntry(registration, dossier, now)),
@@ -133,6 +150,18 @@ export class DossierFetcher {
         since: vietnamIso(new Date(entry.hardUntil)),
       },
     };
+  }
+
+  /**
+   * These codes changed (a push, here or on another replica): fetches already under way read the
+   * old state, so later requests do not join them and their answers are not cached.
+   */
+  changed(connectorId: string, codes: readonly string[]): void {
+    this.sequence += 1;
+    for (const code of codes) {
+      this.changedAt.set(key(connectorId, code), this.sequence);
+      this.inflight.delete(key(connectorId, code));
+    }
   }
 
   private refreshInBackground(connectorId: string, code: string): void {
@@ -169,7 +198,11 @@ export class DossierFetcher {
         const promise = batch.then((results) => results[index] as FetchResult);
         this.inflight.set(key(connectorId, code), promise);
         waiting.set(code, promise);
-        void promise.finally(() => this.inflight.delete(key(connectorId, code)));
+        void promise.finally(() => {
+          // A push may have replaced this fetch with a newer one meanwhile: leave that one.
+          if (this.inflight.get(key(connectorId, code)) === promise)
+            this.inflight.delete(key(connectorId, code));
+        });
       });
     }
     return Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
@@ -190,7 +223,10 @@ export class DossierFetcher {
       return codes.map(() => ({ ok: false, error }));
     }
     const registration = runtime.registration;
+    const started = this.sequence;
     const outcomes = await runtime.getDossiers(codes, call);
+    const changedSince = (code: string) =>
+      (this.changedAt.get(key(connectorId, code)) ?? 0) > started;
     const now = this.deps.now();
     const fetchedAt = vietnamIso(now);
     const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
@@ -199,21 +235,22 @@ export class DossierFetcher {
       switch (outcome?.kind) {
         case 'found': {
           const cached = foundEntry(registration, outcome.dossier, now);
-          toCache.push(cached);
+          if (!changedSince(code)) toCache.push(cached);
           return { ok: true, entry: cached.value, cached: false, stale: null };
         }
         case 'notFound': {
           const ttl = registration.freshness.notFoundTtlSeconds;
-          toCache.push({
-            value: {
-              kind: 'notFound',
-              code,
-              connectorId,
-              fetchedAt,
-              freshUntil: now.getTime() + ttl * 1000,
-            },
-            ttlSeconds: ttl,
-          });
+          if (!changedSince(code))
+            toCache.push({
+              value: {
+                kind: 'notFound',
+                code,
+                connectorId,
+                fetchedAt,
+                freshUntil: now.getTime() + ttl * 1000,
+              },
+              ttlSeconds: ttl,
+            });
           return { ok: false, error: notFound(registration, code) };
         }
         case 'error':

@@ -93,7 +93,7 @@ export class PushService {
           if (typeof code === 'string' && owns(code)) changed.add(code);
           else ignored += 1;
         }
-        await this.deps.fetcher.forget([...changed]);
+        await this.deps.fetcher.forget(connectorId, [...changed]);
       }
       if (push.records !== undefined) {
         const selected = await compileExpression(push.records, 200)(parsed);
