@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
@@ -234,7 +234,10 @@ export interface SampleControl {
   stats: SampleStats;
   faults: SampleFaults;
   dataset: SampleDataset;
-  /** The push body announcing a changed dossier, in this system's format; null: it never pushes. */
+  /**
+   * The push body announcing a changed dossier, in this system's format; null: it never pushes.
+   * Each push also carries a unique `eventId`, so that two pushes are never the same bytes.
+   */
   pushBody: ((code: string) => unknown) | null;
   /** Set by `connectGateway`; null until then (changes are then seen when caches expire). */
   push: { target: PushTarget | null };
@@ -292,7 +295,7 @@ export async function handleControl(
         }
       : target === null
         ? { status: null, body: 'no gateway connected (SAMPLE_GATEWAY_URL)' }
-        : await sendPush(target, control.pushBody(code));
+        : await sendPush(target, { ...(control.pushBody(code) as object), eventId: randomUUID() });
   sendJson(res, 200, { code, status, pushed });
   return true;
 }

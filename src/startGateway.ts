@@ -18,6 +18,7 @@ import { PubSub } from 'graphql-subscriptions';
 import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/resolvers/dossierResolvers';
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
+import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services/push/ReplayGuard';
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 
 export interface GatewayDeps {
@@ -58,138 +59,157 @@ export async function startGateway(
     kinds: deps.kinds,
     variables: deps.variables,
   });
-  const registry = new ConnectorRegistry(deps.kinds, { logger, now });
-  await registry.replaceAll(registrations);
-
-  const cache = await createCache(config, logger);
-  const dossiers = new DossierService({
-    directory,
-    registry,
-    cache,
-    logger,
-    now,
-    refreshBudgetMs: config.requestBudgetMs,
-  });
-  const events: DossierEvents =
-    config.cache.kind === 'redis'
-      ? new RedisDossierEvents(config.cache.url, `${config.cache.keyPrefix}dossier-changed`, logger)
-      : new LocalDossierEvents();
-  // A change received by another replica: drop this replica's in-process copies.
-  const changes: DossierChangeFeed = new PubSub();
-  const unsubscribe = events.subscribe((event) => {
-    if (event.origin !== events.replicaId) {
-      // Fetches under way here read the old state: not joined, not cached.
-      dossiers.fetcher.changed(event.connectorId, event.codes);
-      if (cache instanceof TieredDossierCache) void cache.forgetLocally(event.codes);
-    }
-    for (const code of event.codes) {
-      void changes.publish(DOSSIER_CHANGED, {
-        code,
-        connectorId: event.connectorId,
-        changedAt: event.changedAt,
-      });
-    }
-  });
-  const pushes = new PushService({
-    registry,
-    directory,
-    fetcher: dossiers.fetcher,
-    events,
-    logger,
-    now,
-  });
-  const agencies = new AgencyService(directory, registry, now);
-  const catalogue = new CatalogueService(
-    registry,
-    new CatalogueIndex(),
-    { logger, now },
-    {
-      ...DEFAULT_CATALOGUE_OPTIONS,
-      intervalMs: config.catalogue.intervalMs,
-    },
-  );
-  // The first sync runs while the server starts; it is awaited at most this long, then goes on.
-  const firstSync = catalogue.start();
-  await Promise.race([
-    firstSync,
-    new Promise((resolve) => setTimeout(resolve, config.catalogue.startupWaitMs).unref()),
-  ]);
   const schema = createSchema(deps.schemaDir ?? join(projectRoot(), 'schema'));
-
-  const server = await createGatewayServer({
-    schema,
-    logger,
-    graphiql: config.graphiql,
-    exampleCodes: deps.exampleCodes ?? [],
-    maxBodyBytes: config.maxBodyBytes,
-    requestBudgetMs: config.requestBudgetMs,
-    createContext: ({ requestId, signal }) => ({
-      requestId,
-      dossiers: dossiers.createLookup({
-        requestId,
-        signal,
-        deadline: Date.now() + config.requestBudgetMs,
-      }),
-      freshLookup: () => {
-        const budget = config.requestBudgetMs;
-        return dossiers.createLookup({
-          requestId,
-          signal: AbortSignal.timeout(budget),
-          deadline: Date.now() + budget,
-        });
-      },
-      dossierChanges: changes,
-      agencies,
-      catalogue,
-      connectorName: (id) => registry.runtime(id)?.registration.name ?? null,
-    }),
-    push: (connectorId, body, signature) => pushes.receive(connectorId, body, signature),
-    readiness: () => ({
-      ready: true,
-      // Degraded, not down: Redis away or a system's circuit open, the gateway still answers.
-      degraded:
-        !cache.healthy ||
-        registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed'),
-      details: {
-        cache: cache.kind,
-        agencies: directory.size,
-        cacheHealthy: cache.healthy,
-        connectors: registry.registrations().map((r) => ({
-          id: r.id,
-          kind: r.kind,
-          name: r.name,
-          circuit: registry.runtime(r.id)?.circuit ?? 'closed',
-        })),
-      },
-    }),
-  });
-  let url: string;
+  // What has been opened so far, closed in reverse if start-up fails half-way.
+  const opened: Array<() => Promise<void> | void> = [];
   try {
-    url = await server.listen(config.port, config.host);
+    return await start();
   } catch (error) {
-    catalogue.stop();
-    unsubscribe();
-    await Promise.all([server.close(), registry.close(), cache.close(), events.close()]);
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => undefined);
     throw error;
   }
-  logger.info(
-    { url, connectors: registrations.length, agencies: directory.size, cache: cache.kind },
-    'gateway listening',
-  );
-  return {
-    url,
-    server,
-    registry,
-    cache,
-    catalogue,
-    events,
-    close: async () => {
-      catalogue.stop();
-      unsubscribe();
-      await server.close();
-      await Promise.all([registry.close(), cache.close(), events.close()]);
-    },
-  };
+
+  async function start(): Promise<RunningGateway> {
+    const registry = new ConnectorRegistry(deps.kinds, { logger, now });
+    opened.push(() => registry.close());
+    await registry.replaceAll(registrations);
+
+    const cache = await createCache(config, logger);
+    opened.push(() => cache.close());
+    const dossiers = new DossierService({
+      directory,
+      registry,
+      cache,
+      logger,
+      now,
+      refreshBudgetMs: config.requestBudgetMs,
+    });
+    const events: DossierEvents =
+      config.cache.kind === 'redis'
+        ? new RedisDossierEvents(
+            config.cache.url,
+            `${config.cache.keyPrefix}dossier-changed`,
+            logger,
+          )
+        : new LocalDossierEvents();
+    opened.push(() => events.close());
+    const replays: ReplayGuard =
+      config.cache.kind === 'redis'
+        ? new RedisReplayGuard(config.cache.url, config.cache.keyPrefix, logger)
+        : new LocalReplayGuard();
+    opened.push(() => replays.close());
+    // A change received by another replica: drop this replica's in-process copies.
+    const changes: DossierChangeFeed = new PubSub();
+    const unsubscribe = events.subscribe((event) => {
+      if (event.origin !== events.replicaId) {
+        // Fetches under way here read the old state: not joined, not cached.
+        dossiers.fetcher.changed(event.connectorId, event.codes);
+        if (cache instanceof TieredDossierCache) void cache.forgetLocally(event.codes);
+      }
+      for (const code of event.codes) {
+        void changes.publish(DOSSIER_CHANGED, {
+          code,
+          connectorId: event.connectorId,
+          changedAt: event.changedAt,
+        });
+      }
+    });
+    opened.push(unsubscribe);
+    const pushes = new PushService({
+      registry,
+      directory,
+      fetcher: dossiers.fetcher,
+      events,
+      replays,
+      logger,
+      now,
+    });
+    const agencies = new AgencyService(directory, registry, now);
+    const catalogue = new CatalogueService(
+      registry,
+      new CatalogueIndex(),
+      { logger, now },
+      {
+        ...DEFAULT_CATALOGUE_OPTIONS,
+        intervalMs: config.catalogue.intervalMs,
+      },
+    );
+    // The first sync runs while the server starts; it is awaited at most this long, then goes on.
+    const firstSync = catalogue.start();
+    opened.push(() => catalogue.stop());
+    await Promise.race([
+      firstSync,
+      new Promise((resolve) => setTimeout(resolve, config.catalogue.startupWaitMs).unref()),
+    ]);
+    const server = await createGatewayServer({
+      schema,
+      logger,
+      graphiql: config.graphiql,
+      allowedOrigins: config.allowedOrigins,
+      exampleCodes: deps.exampleCodes ?? [],
+      maxBodyBytes: config.maxBodyBytes,
+      requestBudgetMs: config.requestBudgetMs,
+      createContext: ({ requestId, signal }) => ({
+        requestId,
+        dossiers: dossiers.createLookup({
+          requestId,
+          signal,
+          deadline: Date.now() + config.requestBudgetMs,
+        }),
+        freshLookup: () => {
+          const budget = config.requestBudgetMs;
+          return dossiers.createLookup({
+            requestId,
+            signal: AbortSignal.timeout(budget),
+            deadline: Date.now() + budget,
+          });
+        },
+        dossierChanges: changes,
+        agencies,
+        catalogue,
+        connectorName: (id) => registry.runtime(id)?.registration.name ?? null,
+      }),
+      push: (connectorId, body, signature) => pushes.receive(connectorId, body, signature),
+      readiness: () => ({
+        ready: true,
+        // Degraded, not down: Redis away or a system's circuit open, the gateway still answers.
+        degraded:
+          !cache.healthy ||
+          registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed'),
+        details: {
+          cache: cache.kind,
+          agencies: directory.size,
+          cacheHealthy: cache.healthy,
+          connectors: registry.registrations().map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            circuit: registry.runtime(r.id)?.circuit ?? 'closed',
+          })),
+        },
+      }),
+    });
+    opened.push(() => server.close());
+    const url = await server.listen(config.port, config.host);
+    logger.info(
+      { url, connectors: registrations.length, agencies: directory.size, cache: cache.kind },
+      'gateway listening',
+    );
+    return {
+      url,
+      server,
+      registry,
+      cache,
+      catalogue,
+      events,
+      close: async () => {
+        catalogue.stop();
+        unsubscribe();
+        await server.close();
+        await Promise.all([registry.close(), cache.close(), events.close(), replays.close()]);
+      },
+    };
+  }
 }
 
 async function createCache(config: GatewayConfig, logger: Logger): Promise<DossierCache> {

@@ -25,6 +25,7 @@ const envSchema = z.object({
   REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
+  ALLOWED_ORIGINS: z.string().optional(),
   CONNECTOR_KIND_MODULES: z.string().optional(),
   CATALOGUE_SYNC_INTERVAL_MS: int(0, 7 * 86_400_000).default(6 * 3_600_000),
   CATALOGUE_STARTUP_WAIT_MS: int(0, 600_000).default(5000),
@@ -46,6 +47,11 @@ export interface GatewayConfig {
   requestBudgetMs: number;
   maxBodyBytes: number;
   graphiql: boolean;
+  /**
+   * Browser origins allowed to open subscriptions besides the gateway's own (behind a proxy that
+   * rewrites Host, list the public one: `https://dichvucong.example`).
+   */
+  allowedOrigins: string[];
   catalogue: { intervalMs: number; startupWaitMs: number };
   /** Modules of connector kinds written as code, relative to the project root. */
   kindModules: string[];
@@ -101,6 +107,10 @@ export function readConfig(
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     graphiql: e.GRAPHIQL ?? embedded,
+    allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
     kindModules: (e.CONNECTOR_KIND_MODULES ?? '')
       .split(',')
       .map((module) => module.trim())

@@ -47,9 +47,10 @@ export class LocalDossierEvents implements DossierEvents {
 
 /**
  * Redis pub/sub: one subscriber connection per replica (a subscribed connection can do nothing
- * else) and the publisher. Every replica, the publishing one included, receives each event once,
- * through Redis. While Redis is away, events are delivered on this replica only and the loss is
- * logged; caches elsewhere catch up when their entries' lifetimes end.
+ * else) and the publisher. The publishing replica delivers its event at once, in process; the
+ * others receive it once through Redis (a replica ignores its own events coming back). While Redis
+ * is away, events reach this replica only and the loss is logged; caches elsewhere catch up when
+ * their entries' lifetimes end.
  */
 export class RedisDossierEvents implements DossierEvents {
   readonly replicaId = randomUUID();
@@ -86,12 +87,15 @@ export class RedisDossierEvents implements DossierEvents {
         return;
       }
       if (!Array.isArray(event.codes) || typeof event.connectorId !== 'string') return;
+      // This replica's own events were delivered when published.
+      if (event.origin === this.replicaId) return;
       this.deliver(event);
     });
   }
 
   async publish(event: Omit<DossierChanged, 'origin'>): Promise<void> {
     const full = { ...event, origin: this.replicaId };
+    this.deliver(full);
     try {
       await this.publisher.publish(this.channel, JSON.stringify(full));
     } catch (error) {
@@ -99,7 +103,6 @@ export class RedisDossierEvents implements DossierEvents {
         { connector: event.connectorId, codes: event.codes.length, err: (error as Error).message },
         'Redis away: dossier change delivered on this replica only',
       );
-      this.deliver(full);
     }
   }
 

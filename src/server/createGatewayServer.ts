@@ -5,7 +5,16 @@ import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../connectors/contract';
@@ -23,13 +32,15 @@ export interface GatewayServerOptions {
   /** A status push to `/hooks/<connector>`: raw body and X-Signature, answered as is. */
   push(
     connectorId: string,
-    body: string,
+    body: Buffer,
     signature: string | undefined,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Readiness summary for `/readyz`. */
   readiness(): { ready: boolean; degraded: boolean; details: Record<string, unknown> };
   /** Serve GraphiQL at /graphiql and allow introspection. Default true in the embedded default. */
   graphiql: boolean;
+  /** Browser origins allowed to open a WebSocket besides the gateway's own host. */
+  allowedOrigins?: readonly string[];
   /** Dossier codes pre-filled in GraphiQL. */
   exampleCodes: readonly string[];
   /** Largest request body accepted. Default 1 MiB (500 codes take about 25 KiB). */
@@ -65,26 +76,80 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   });
   await apollo.start();
   // Subscriptions (graphql-ws) on the same port and path. graphql-ws runs beside Apollo, so what
-  // Apollo's plugins do for queries is done here: the origin check at the upgrade, the code limit
-  // in the subscription resolver, masking through the same services.
+  // Apollo does for queries is done here: the origin check and connection cap at the upgrade;
+  // subscriptions only (queries and mutations go through Apollo, with its plugins), introspection
+  // as over HTTP, a cap per connection; the code limit in the subscription resolver; masking
+  // through the same services. graphql-ws pings every 12 s and drops connections that do not answer.
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxBodyBytes });
+  const allowed = new Set(options.allowedOrigins ?? []);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
-    if (path !== '/graphql' || !sameOrigin(req)) {
+    // Node leaves an upgraded socket without an error handler: a reset would crash the process.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: string, reason: string) => {
       options.logger.warn(
-        { path: path.slice(0, 100), origin: req.headers.origin?.slice(0, 200) },
+        { reason, path: req.url?.slice(0, 100), origin: req.headers.origin?.slice(0, 200) },
         'WebSocket upgrade refused',
       );
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    } catch {
+      return refuse('400 Bad Request', 'unreadable URL');
     }
+    if (path !== '/graphql') return refuse('404 Not Found', 'not /graphql');
+    if (!sameOrigin(req, allowed)) return refuse('403 Forbidden', 'origin not allowed');
+    if (sockets.clients.size >= MAX_SOCKETS)
+      return refuse('503 Service Unavailable', 'too many connections');
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
+  const rules = options.graphiql
+    ? specifiedRules
+    : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const subscriptionsOf = new WeakMap<object, number>();
   const subscriptions = useServer(
     {
       schema: options.schema,
       context: () =>
         options.createContext({ requestId: randomUUID(), signal: new AbortController().signal }),
+      onSubscribe: (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: 10_000 });
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(options.schema, document, rules);
+        if (errors.length > 0) return errors;
+        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
+          return [
+            new GraphQLError(
+              'Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql',
+              { extensions: { code: 'BAD_REQUEST' } },
+            ),
+          ];
+        }
+        const count = (subscriptionsOf.get(ctx) ?? 0) + 1;
+        if (count > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+          return [
+            new GraphQLError(
+              `At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection; watch more codes in one`,
+              { extensions: { code: 'BAD_REQUEST' } },
+            ),
+          ];
+        }
+        subscriptionsOf.set(ctx, count);
+        return {
+          schema: options.schema,
+          document,
+          variableValues: payload.variables ?? undefined,
+          operationName: payload.operationName ?? undefined,
+        };
+      },
+      onComplete: (ctx) => {
+        subscriptionsOf.set(ctx, Math.max(0, (subscriptionsOf.get(ctx) ?? 1) - 1));
+      },
       onError: (_ctx, _id, _payload, errors) => {
         options.logger.warn({ errors: errors.map((e) => e.message) }, 'subscription refused');
       },
@@ -110,13 +175,17 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     if (path === '/graphql') return graphql(req, res, requestId);
     if (path.startsWith('/hooks/')) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST a signed push here' });
+      const id = path.slice('/hooks/'.length);
+      // Registration ids are lower-case letters, digits and dashes: anything else is no hook.
+      if (!/^[a-z0-9-]{1,64}$/.test(id))
+        return sendJson(res, 404, { error: 'no such push endpoint' });
       const body = await readBody(req, options.maxBodyBytes);
       if (body.kind === 'tooLarge')
         return sendJson(res, 413, { error: `push body larger than ${options.maxBodyBytes} bytes` });
       const signature = req.headers['x-signature'];
       const answer = await options.push(
-        decodeURIComponent(path.slice('/hooks/'.length)),
-        body.text,
+        id,
+        body.bytes,
         Array.isArray(signature) ? signature[0] : signature,
       );
       return sendJson(res, answer.status, answer.body);
@@ -232,13 +301,20 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   };
 }
 
+/** Most WebSocket connections at once; more are refused with 503. */
+const MAX_SOCKETS = 10_000;
+/** Most subscriptions on one connection (one may watch up to 500 codes). */
+const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
+
 /**
- * A browser may open a WebSocket to any site: refuse one whose Origin is another host. Clients
- * that send no Origin (servers, the portal's back end) are not browsers and pass.
+ * A browser may open a WebSocket to any site: refuse one whose Origin is neither this host nor
+ * listed in ALLOWED_ORIGINS. Clients that send no Origin (servers, the portal's back end) are not
+ * browsers and pass.
  */
-function sameOrigin(request: IncomingMessage): boolean {
+function sameOrigin(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
+  if (allowed.has(origin)) return true;
   try {
     return new URL(origin).host === request.headers.host;
   } catch {
@@ -246,7 +322,7 @@ function sameOrigin(request: IncomingMessage): boolean {
   }
 }
 
-type Body = { kind: 'ok'; text: string } | { kind: 'tooLarge' };
+type Body = { kind: 'ok'; text: string; bytes: Buffer } | { kind: 'tooLarge' };
 
 function readBody(req: IncomingMessage, limit: number): Promise<Body> {
   return new Promise((resolve, reject) => {
@@ -268,7 +344,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve({ kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      resolve({ kind: 'ok', text: bytes.toString('utf8'), bytes });
+    });
     req.on('error', reject);
   });
 }

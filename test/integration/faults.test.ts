@@ -167,6 +167,7 @@ describe('Faults: every misbehaviour answered as a stale value with its reason, 
           connector: CONNECTOR[fault.system],
           retryable: fault.retryable,
         });
+        expect(healthy).toHaveLength(2);
         for (const item of healthy) {
           expect(item.error).toBeNull();
           expect(item.dossier?.source).toMatchObject({ cached: false, stale: false });

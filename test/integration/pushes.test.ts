@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { connect as connectTcp } from 'node:net';
 import { createClient, type Client } from 'graphql-ws';
 import { DateTime } from 'luxon';
 import WebSocket from 'ws';
@@ -155,6 +156,9 @@ describe('Status pushes: signed, scoped to their system, applied to the cache', 
 
   it('answers 404 for a registration without pushes and 400 for a signed body it cannot read', async () => {
     const body = '{"codes":[]}';
+    expect((await fetch(`${gateway.url}/hooks/%E0%A4%A`, { method: 'POST', body })).status).toBe(
+      404,
+    );
     expect(
       (await postHook(gateway.url, 'thanh-hoa-datdai', body, sign(body, REST_SECRET))).status,
     ).toBe(404);
@@ -171,6 +175,23 @@ describe('Status pushes: signed, scoped to their system, applied to the cache', 
     expect(answer).toEqual({ status: 400, body: { error: 'the push body is not JSON' } });
     const get = await fetch(`${gateway.url}/hooks/thanh-hoa-motcua`);
     expect(get.status).toBe(405);
+  });
+
+  it('checks the signature over the bytes as sent, whatever their encoding', async () => {
+    // A Latin-1 body (é as the single byte 0xE9), signed over those bytes.
+    const bytes = Buffer.concat([
+      Buffer.from('{"dossiers": [], "note": "'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}'),
+    ]);
+    const t = Math.floor(Date.now() / 1000);
+    const v1 = createHmac('sha256', REST_SECRET).update(`${t}.`).update(bytes).digest('hex');
+    const response = await fetch(`${gateway.url}/hooks/thanh-hoa-motcua`, {
+      method: 'POST',
+      headers: { 'x-signature': `t=${t},v1=${v1}` },
+      body: bytes,
+    });
+    expect(response.status).toBe(202);
   });
 
   it('a pushed full record replaces the cached answer without asking the system', async () => {
@@ -257,7 +278,10 @@ describe('Subscriptions: dossierStatusChanged over graphql-ws', () => {
   const clients: Client[] = [];
   beforeAll(async () => {
     samples = await startSampleSystems({ size: 1000, seed: 32 });
-    gateway = await startTestGateway({ samples });
+    gateway = await startTestGateway({
+      samples,
+      env: { ALLOWED_ORIGINS: 'https://dichvucong.example' },
+    });
     samples.connectGateway(gateway.url);
   });
   afterAll(async () => {
@@ -330,7 +354,8 @@ describe('Subscriptions: dossierStatusChanged over graphql-ws', () => {
       (d) => d.status === 4 && d.applicant.type === 1,
     );
     const raw = samples.provincial.dataset.get(watched as string)?.applicant.name as string;
-    const watcher = subscribe(connect(gateway.url), [watched as string]);
+    // A browser on the gateway's own origin.
+    const watcher = subscribe(connect(gateway.url, gateway.url), [watched as string]);
     await settle();
     await changeStatus(samples.provincial, other as string, 9);
     await changeStatus(samples.provincial, watched as string, 9);
@@ -381,6 +406,70 @@ describe('Subscriptions: dossierStatusChanged over graphql-ws', () => {
     expect(gateway.logger.entries.some((e) => e.message === 'WebSocket upgrade refused')).toBe(
       true,
     );
+    // An origin listed in ALLOWED_ORIGINS (the portal behind a proxy) is accepted.
+    const [code] = findCodes(samples.provincial.dataset, 1, (d) => d.status === 4);
+    const portal = subscribe(connect(gateway.url, 'https://dichvucong.example'), [code as string]);
+    await settle();
+    await changeStatus(samples.provincial, code as string, 9);
+    await portal.until(() => portal.events.length > 0);
+    expect(portal.failures).toEqual([]);
+    expect(portal.events[0]).toMatchObject({ code, dossier: { status: { code: 9 } } });
+  });
+
+  it('serves only subscriptions over WebSocket, at most 20 per connection', async () => {
+    const client = connect(gateway.url);
+    const results: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      client.subscribe(
+        { query: '{ __schema { types { name } } }' },
+        {
+          next: (r) => results.push(r),
+          error: (e) => {
+            results.push(e);
+            resolve();
+          },
+          complete: resolve,
+        },
+      );
+    });
+    expect(JSON.stringify(results)).toContain(
+      'Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql',
+    );
+    const codes = findCodes(samples.ministry.dataset, 21);
+    const all = codes.map((code) => subscribe(client, [code]));
+    const last = all[20] as (typeof all)[number];
+    await last.until(() => last.failures.length > 0);
+    // Refused in onSubscribe: an error message for that subscription; the others stay live.
+    expect(JSON.stringify(last.failures[0])).toContain('At most 20 subscriptions per connection');
+    expect(all.slice(0, 20).every((s) => s.events.length === 0 && s.failures.length === 0)).toBe(
+      true,
+    );
+    for (const s of all) s.unsubscribe();
+  });
+
+  it('survives upgrade requests it cannot read and clients that reset after a refusal', async () => {
+    const { port } = new URL(gateway.url);
+    const raw = (request: string, reset: boolean) =>
+      new Promise<string>((resolve) => {
+        const socket = connectTcp(Number(port), '127.0.0.1', () => {
+          socket.write(request);
+          if (reset) {
+            socket.resetAndDestroy();
+            resolve('');
+          }
+        });
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => resolve(answer));
+      });
+    const upgrade = (target: string, origin: string) =>
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nOrigin: ${origin}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+    expect(await raw(upgrade('http://[', 'http://x'), false)).toMatch(/^HTTP\/1\.1 400/);
+    await Promise.all(
+      Array.from({ length: 200 }, () => raw(upgrade('/graphql', 'https://evil.example'), true)),
+    );
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 });
 
@@ -398,6 +487,7 @@ describe('Pushes across replicas sharing Redis', () => {
     const env = { REDIS_URL: process.env.TEST_REDIS_URL as string, REDIS_KEY_PREFIX: prefix };
     const first = await startTestGateway({ samples, env });
     const second = await startTestGateway({ samples, env });
+    const clientsToClose: Client[] = [];
     const client = createClient({
       url: `${second.url.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
@@ -414,6 +504,24 @@ describe('Pushes across replicas sharing Redis', () => {
         expect(await statusOf(second, code)).toEqual({ status: 4, cached: true });
       }
       const seen: any[] = [];
+      const seenByFirst: any[] = [];
+      const firstClient = createClient({
+        url: `${first.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+      });
+      clientsToClose.push(firstClient);
+      firstClient.subscribe(
+        {
+          query: `subscription ($codes: [String!]!) { dossierStatusChanged(codes: $codes) { code dossier { status { code } } } }`,
+          variables: { codes },
+        },
+        {
+          next: (r) => seenByFirst.push(r.data?.dossierStatusChanged),
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
       client.subscribe(
         {
           query: `subscription ($codes: [String!]!) { dossierStatusChanged(codes: $codes) { code dossier { status { code } } } }`,
@@ -430,7 +538,9 @@ describe('Pushes across replicas sharing Redis', () => {
       await changeStatus(samples.ministry, byCode as string, 5);
       await changeStatus(samples.provincial, byRecord as string, 9);
       const deadline = Date.now() + 5000;
-      while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ((seen.length < 2 || seenByFirst.length < 2) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive by now
 
       // The other replica's local copies were dropped: it answers the new statuses.
       expect(await statusOf(second, byCode as string)).toMatchObject({ status: 5 });
@@ -438,14 +548,31 @@ describe('Pushes across replicas sharing Redis', () => {
       takeStats(samples.provincial);
       expect(await statusOf(second, byRecord as string)).toEqual({ status: 9, cached: true });
       expect(takeStats(samples.provincial).attempts).toBe(0);
+      // Each replica's subscribers get each change exactly once, the receiving replica's included.
+      expect(seenByFirst.map((event) => [event.code, event.dossier.status.code]).sort()).toEqual(
+        [
+          [byCode, 5],
+          [byRecord, 9],
+        ].sort(),
+      );
       expect(seen.map((event) => [event.code, event.dossier.status.code]).sort()).toEqual(
         [
           [byCode, 5],
           [byRecord, 9],
         ].sort(),
       );
+      // A push accepted by one replica cannot be replayed to another.
+      const body = JSON.stringify({ DanhSachMaHoSo: [byCode] });
+      const signature = sign(body, MINISTRY_SECRET);
+      expect((await postHook(first.url, 'bo-noi-vu-dvc', body, signature)).status).toBe(202);
+      const replay = await postHook(second.url, 'bo-noi-vu-dvc', body, signature);
+      expect(replay).toEqual({
+        status: 401,
+        body: { error: 'push refused: signature already used (replay)' },
+      });
     } finally {
       await client.dispose();
+      await Promise.all(clientsToClose.map((c) => c.dispose()));
       await Promise.all([first.close(), second.close()]);
     }
   });

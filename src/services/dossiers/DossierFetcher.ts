@@ -302,5 +302,5 @@ function notFound(registration: Registration, code: string): ErrorDetail {
 }
 
 function key(connectorId: string, code: string): string {
-  return `${connectorId}\\u0000${code}`;
+  return `${connectorId}\u0000${code}`;
 }

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../../connectors/contract';
 import { isConnectorError } from '../../../connectors/ConnectorError';
 import type { NationalDossier } from '../../../connectors/model';
@@ -9,6 +8,7 @@ import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import type { DossierFetcher } from '../dossiers/DossierFetcher';
 import { routeDossierCode } from '../routing/routeDossierCode';
 import { vietnamDate, vietnamIso } from '../vietnamTime';
+import type { ReplayGuard } from './ReplayGuard';
 import { REPLAY_WINDOW_SECONDS, verifySignature } from './verifySignature';
 
 export interface PushAnswer {
@@ -21,6 +21,8 @@ export interface PushServiceDeps {
   directory: AgencyDirectory;
   fetcher: DossierFetcher;
   events: DossierEvents;
+  /** Signatures already accepted (shared through Redis when there is one). */
+  replays: ReplayGuard;
   logger: Logger;
   now: () => Date;
 }
@@ -33,16 +35,11 @@ export interface PushServiceDeps {
  * a province cannot touch another's dossiers.
  */
 export class PushService {
-  private readonly seen = new LRUCache<string, true>({
-    max: 100_000,
-    ttl: 2 * REPLAY_WINDOW_SECONDS * 1000,
-  });
-
   constructor(private readonly deps: PushServiceDeps) {}
 
   async receive(
     connectorId: string,
-    body: string,
+    body: Buffer,
     signature: string | undefined,
   ): Promise<PushAnswer> {
     const runtime = this.deps.registry.runtime(connectorId);
@@ -59,16 +56,22 @@ export class PushService {
       push.secret,
       Math.floor(this.deps.now().getTime() / 1000),
     );
-    if (!check.ok || this.seen.has(`${connectorId}:${check.signature}`)) {
+    // A signature is claimed once, for longer than the window in which it could be accepted.
+    const fresh =
+      check.ok &&
+      (await this.deps.replays.claim(
+        `push-seen:${connectorId}:${check.signature}`,
+        2 * REPLAY_WINDOW_SECONDS,
+      ));
+    if (!fresh) {
       const reason = check.ok ? 'signature already used (replay)' : check.reason;
       this.deps.logger.warn({ connector: connectorId, reason }, 'status push refused');
       return { status: 401, body: { error: `push refused: ${reason}` } };
     }
-    this.seen.set(`${connectorId}:${check.signature}`, true);
 
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      parsed = JSON.parse(body.toString('utf8'));
     } catch {
       return { status: 400, body: { error: 'the push body is not JSON' } };
     }

@@ -7,11 +7,11 @@ export type SignatureCheck = { ok: true; signature: string } | { ok: false; reas
 
 /**
  * Checks `X-Signature: t=<unix seconds>,v1=<hex>` where v1 = HMAC-SHA256(secret, `${t}.${body}`)
- * over the raw body, with the timestamp inside the replay window. Compared in constant time.
+ * over the raw body bytes, with the timestamp inside the replay window. Compared in constant time.
  */
 export function verifySignature(
   header: string | undefined,
-  body: string,
+  body: Buffer | string,
   secret: string,
   nowSeconds: number,
 ): SignatureCheck {
@@ -31,7 +31,8 @@ export function verifySignature(
   if (Math.abs(nowSeconds - Number(t)) > REPLAY_WINDOW_SECONDS) {
     return { ok: false, reason: `timestamp outside the ${REPLAY_WINDOW_SECONDS} s window` };
   }
-  const expected = createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest();
+  // Over the raw bytes as received: a body in any encoding verifies.
+  const expected = createHmac('sha256', secret).update(`${t}.`, 'utf8').update(body).digest();
   const given = Buffer.from(v1, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return { ok: false, reason: 'signature does not match' };
