@@ -11,6 +11,8 @@ interface LoadJob {
   bodies?: string[];
   connections: number;
   durationSeconds: number;
+  /** Request headers (content type, API key). */
+  headers: Record<string, string>;
   /** Exact bytes every answer must have; or `verify` names a check. */
   expectBody?: string;
   /**
@@ -56,7 +58,7 @@ autocannon(
   {
     url: job.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: job.headers,
     body: job.body,
     ...(job.bodies === undefined
       ? {}

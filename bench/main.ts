@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { FileApiKeyStore } from '../src/auth/apiKeys';
 import { join } from 'node:path';
 import { landDataset } from '../samples/land-soap/startLandSoap';
 import { ministryDataset } from '../samples/ministry-national/startMinistryNational';
@@ -24,6 +25,8 @@ const SIZE = 3000;
 const SEED = 2025;
 
 const children: ChildProcess[] = [];
+/** Sent with every request to the gateways (the bench's API key, set in main). */
+const REQUEST_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
 
 interface LoadResult {
   requestsPerSecond: number;
@@ -114,6 +117,7 @@ function runJob(scenario: Scenario, seconds: number): Promise<LoadResult> {
     bodies: scenario.bodies,
     connections: scenario.connections ?? CONNECTIONS,
     durationSeconds: seconds,
+    headers: REQUEST_HEADERS,
     expectBody: scenario.expectBody,
     verify: scenario.verify,
   });
@@ -135,7 +139,7 @@ function runJob(scenario: Scenario, seconds: number): Promise<LoadResult> {
 async function post(url: string, body: string): Promise<string> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: REQUEST_HEADERS,
     body,
   });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
@@ -182,8 +186,18 @@ async function main(): Promise<void> {
   const variables = await startSamples();
   // A second copy of the three systems, whose land system will hang.
   const hangingVariables = await startSamples();
+  // Production mode needs a key store: one portal key, made with the gateway's own store code.
+  const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'api-keys.json');
+  const keyStore = await FileApiKeyStore.open(keysFile);
+  const { key: apiKey } = await keyStore.create(
+    { name: 'bench', role: 'portal', createdBy: 'bench' },
+    new Date(),
+  );
+  await keyStore.close();
+  REQUEST_HEADERS['x-api-key'] = apiKey;
   const gatewayEnv = {
     ...variables,
+    API_KEYS_FILE: keysFile,
     GATEWAY_MODE: 'production',
     REGISTRATIONS_DIR: 'examples/registrations',
     AGENCY_DIRECTORY: 'data/agencies.sample.yaml',

@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 
 /**
  * `npm run watch -- CODE [CODE…]`: subscribes to dossierStatusChanged over graphql-ws and prints
- * each pushed change as it arrives. GATEWAY_URL (default http://127.0.0.1:4000) names the gateway.
+ * each pushed change as it arrives. GATEWAY_URL (default http://127.0.0.1:4000) names the gateway,
+ * GATEWAY_API_KEY the key to connect with (any role; `npm start` prints demo keys).
  */
 const codes = process.argv.slice(2);
 if (codes.length === 0) {
@@ -14,10 +15,16 @@ const gateway = new URL(process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000');
 gateway.protocol = gateway.protocol === 'https:' ? 'wss:' : 'ws:';
 gateway.pathname = '/graphql';
 
+const apiKey = process.env.GATEWAY_API_KEY;
+if (apiKey === undefined || apiKey === '') {
+  process.stderr.write('set GATEWAY_API_KEY to an API key (npm start prints demo keys)\n');
+  process.exit(2);
+}
 const client = createClient({
   url: gateway.toString(),
   webSocketImpl: WebSocket,
   retryAttempts: 0,
+  connectionParams: { apiKey },
 });
 const query = `subscription ($codes: [String!]!) {
   dossierStatusChanged(codes: $codes) {

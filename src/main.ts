@@ -64,6 +64,17 @@ async function main(): Promise<void> {
       `  Try: ${[exampleCodes[0], exampleCodes[2], exampleCodes[4]].join('  ')}`,
     );
   }
+  if (gateway.demoKeys !== null) {
+    const keys = gateway.demoKeys;
+    lines.push(
+      '',
+      '  Demo API keys (this run only; send as X-Api-Key; GraphiQL has the portal key filled in):',
+      `    portal       ${keys.portal}`,
+      `    province-it  ${keys['province-it']}   (Thanh Hóa, H56)`,
+      `    auditor      ${keys.auditor}`,
+      `    admin        ${keys.admin}`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   let stopping = false;

@@ -18,6 +18,11 @@ import { PubSub } from 'graphql-subscriptions';
 import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/resolvers/dossierResolvers';
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
+import { Authenticator } from './auth/Authenticator';
+import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
+import { JwtVerifier } from './auth/jwt';
+import type { Role } from './auth/roles';
+import { ApiKeyService } from './services/access/ApiKeyService';
 import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services/push/ReplayGuard';
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 
@@ -40,6 +45,8 @@ export interface RunningGateway {
   cache: DossierCache;
   catalogue: CatalogueService;
   events: DossierEvents;
+  /** The embedded default's demo keys, one per role (printed at start); null otherwise. */
+  demoKeys: Record<Role, string> | null;
   close(): Promise<void>;
 }
 
@@ -60,6 +67,7 @@ export async function startGateway(
     variables: deps.variables,
   });
   const schema = createSchema(deps.schemaDir ?? join(projectRoot(), 'schema'));
+  const jwt = await JwtVerifier.create(config.jwt);
   // What has been opened so far, closed in reverse if start-up fails half-way.
   const opened: Array<() => Promise<void> | void> = [];
   try {
@@ -76,6 +84,20 @@ export async function startGateway(
 
     const cache = await createCache(config, logger);
     opened.push(() => cache.close());
+    const keyStore: ApiKeyStore =
+      config.keys.kind === 'redis'
+        ? new RedisApiKeyStore(config.keys.url, config.keys.keyPrefix)
+        : await FileApiKeyStore.open(config.keys.kind === 'file' ? config.keys.path : null);
+    opened.push(() => keyStore.close());
+    const authenticator = new Authenticator(keyStore, jwt, logger, now);
+    const keys = new ApiKeyService(keyStore, authenticator, now);
+    const demoKeys =
+      config.keys.kind === 'memory' && config.keys.demo
+        ? await createDemoKeys(
+            keys,
+            registrations.map((r) => r.id),
+          )
+        : null;
     const dossiers = new DossierService({
       directory,
       registry,
@@ -147,22 +169,24 @@ export async function startGateway(
       graphiql: config.graphiql,
       allowedOrigins: config.allowedOrigins,
       exampleCodes: deps.exampleCodes ?? [],
+      graphiqlHeaders: demoKeys === null ? {} : { 'X-Api-Key': demoKeys.portal },
       maxBodyBytes: config.maxBodyBytes,
       requestBudgetMs: config.requestBudgetMs,
-      createContext: ({ requestId, signal }) => ({
+      authenticate: (credentials) => authenticator.authenticate(credentials),
+      createContext: ({ requestId, signal, principal }) => ({
         requestId,
-        dossiers: dossiers.createLookup({
-          requestId,
-          signal,
-          deadline: Date.now() + config.requestBudgetMs,
-        }),
+        principal,
+        keys,
+        dossiers: dossiers.createLookup(
+          { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
+          { unmask: false, principal },
+        ),
         freshLookup: () => {
           const budget = config.requestBudgetMs;
-          return dossiers.createLookup({
-            requestId,
-            signal: AbortSignal.timeout(budget),
-            deadline: Date.now() + budget,
-          });
+          return dossiers.createLookup(
+            { requestId, signal: AbortSignal.timeout(budget), deadline: Date.now() + budget },
+            { unmask: false, principal },
+          );
         },
         dossierChanges: changes,
         agencies,
@@ -202,11 +226,18 @@ export async function startGateway(
       cache,
       catalogue,
       events,
+      demoKeys,
       close: async () => {
         catalogue.stop();
         unsubscribe();
         await server.close();
-        await Promise.all([registry.close(), cache.close(), events.close(), replays.close()]);
+        await Promise.all([
+          registry.close(),
+          cache.close(),
+          events.close(),
+          replays.close(),
+          keyStore.close(),
+        ]);
       },
     };
   }
@@ -242,4 +273,35 @@ async function createCache(config: GatewayConfig, logger: Logger): Promise<Dossi
       throw new TypeError(`Unknown cache ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * One key per role for the embedded default, kept in memory and printed at start: the province-IT
+ * key covers Thanh Hóa (H56) and its two sample systems.
+ */
+async function createDemoKeys(
+  keys: ApiKeyService,
+  registrationIds: readonly string[],
+): Promise<Record<Role, string>> {
+  const make = async (
+    role: Role,
+    name: string,
+    agencies: string[] = [],
+    connectors: string[] = [],
+  ) => {
+    const result = await keys.create({ name, role, agencies, connectors }, 'cli');
+    if (!result.ok) throw new Error(`demo key ${role}: ${result.error.message}`);
+    return result.value.key;
+  };
+  return {
+    portal: await make('portal', 'Demo: Cổng DVCQG'),
+    'province-it': await make(
+      'province-it',
+      'Demo: Sở KH&CN Thanh Hóa',
+      ['H56'],
+      registrationIds.filter((id) => id.startsWith('thanh-hoa-')),
+    ),
+    auditor: await make('auditor', 'Demo: Kiểm toán'),
+    admin: await make('admin', 'Demo: Quản trị'),
+  };
 }

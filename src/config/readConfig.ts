@@ -26,6 +26,12 @@ const envSchema = z.object({
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
   ALLOWED_ORIGINS: z.string().optional(),
+  API_KEYS_FILE: z.string().min(1).optional(),
+  JWT_HS256_SECRET_FILE: z.string().min(1).optional(),
+  JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  JWT_JWKS_FILE: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
   CONNECTOR_KIND_MODULES: z.string().optional(),
   CATALOGUE_SYNC_INTERVAL_MS: int(0, 7 * 86_400_000).default(6 * 3_600_000),
   CATALOGUE_STARTUP_WAIT_MS: int(0, 600_000).default(5000),
@@ -52,6 +58,22 @@ export interface GatewayConfig {
    * rewrites Host, list the public one: `https://dichvucong.example`).
    */
   allowedOrigins: string[];
+  /**
+   * Where API keys live: in memory with one demo key per role (the embedded default only), a JSON
+   * file, or Redis (shared by replicas).
+   */
+  keys:
+    | { kind: 'memory'; demo: true }
+    | { kind: 'file'; path: string }
+    | { kind: 'redis'; url: string; keyPrefix: string };
+  /** JWT verification keys (one of the files) and required issuer and audience. */
+  jwt: {
+    hs256SecretFile?: string;
+    rs256PublicKeyFile?: string;
+    jwksFile?: string;
+    issuer?: string;
+    audience?: string;
+  };
   catalogue: { intervalMs: number; startupWaitMs: number };
   /** Modules of connector kinds written as code, relative to the project root. */
   kindModules: string[];
@@ -75,13 +97,19 @@ export function readConfig(
     ...(!embedded && e.REGISTRATIONS_DIR === undefined ? ['REGISTRATIONS_DIR'] : []),
     ...(!embedded && e.AGENCY_DIRECTORY === undefined ? ['AGENCY_DIRECTORY'] : []),
     ...(e.CACHE === 'redis' && e.REDIS_URL === undefined ? ['REDIS_URL'] : []),
+    ...(!embedded && e.API_KEYS_FILE === undefined && e.REDIS_URL === undefined
+      ? ['API_KEYS_FILE']
+      : []),
   ];
   if (missing.length > 0) {
     throw new ConfigurationError(
       missing.map((name) => ({
         file: 'environment',
         path: name,
-        message: `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
+        message:
+          name === 'API_KEYS_FILE'
+            ? 'required in production mode without REDIS_URL: where API keys are kept (create the first with `npm run keys -- create --role admin --name …`)'
+            : `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
       })),
     );
   }
@@ -111,6 +139,23 @@ export function readConfig(
       .split(',')
       .map((origin) => origin.trim().replace(/\/+$/, ''))
       .filter(Boolean),
+    keys:
+      e.API_KEYS_FILE !== undefined
+        ? { kind: 'file', path: resolve(projectRoot, e.API_KEYS_FILE) }
+        : embedded
+          ? { kind: 'memory', demo: true }
+          : { kind: 'redis', url: e.REDIS_URL as string, keyPrefix: e.REDIS_KEY_PREFIX },
+    jwt: {
+      ...(e.JWT_HS256_SECRET_FILE === undefined
+        ? {}
+        : { hs256SecretFile: resolve(projectRoot, e.JWT_HS256_SECRET_FILE) }),
+      ...(e.JWT_PUBLIC_KEY_FILE === undefined
+        ? {}
+        : { rs256PublicKeyFile: resolve(projectRoot, e.JWT_PUBLIC_KEY_FILE) }),
+      ...(e.JWT_JWKS_FILE === undefined ? {} : { jwksFile: resolve(projectRoot, e.JWT_JWKS_FILE) }),
+      ...(e.JWT_ISSUER === undefined ? {} : { issuer: e.JWT_ISSUER }),
+      ...(e.JWT_AUDIENCE === undefined ? {} : { audience: e.JWT_AUDIENCE }),
+    },
     kindModules: (e.CONNECTOR_KIND_MODULES ?? '')
       .split(',')
       .map((module) => module.trim())

@@ -1,4 +1,6 @@
+import type { Principal } from '../auth/Principal';
 import type { AgencyService } from '../services/agencies/AgencyService';
+import type { ApiKeyService } from '../services/access/ApiKeyService';
 import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
@@ -6,6 +8,9 @@ import type { DossierLookup } from '../services/dossiers/DossierService';
 /** Per-request context: the caller's services, built by src/server before execution. */
 export interface GatewayContext {
   requestId: string;
+  /** The authenticated caller; null without credentials (then every root field refuses). */
+  principal: Principal | null;
+  keys: ApiKeyService;
   dossiers: DossierLookup;
   /** A new lookup with its own time budget, for each event of a long-lived subscription. */
   freshLookup(): DossierLookup;

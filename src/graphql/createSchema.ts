@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { applyAllowDirective } from './allowDirective';
 import { agencyResolvers } from './resolvers/agencyResolvers';
+import { authResolvers } from './resolvers/authResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
 import { procedureResolvers } from './resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
@@ -15,16 +17,21 @@ export function readSchemaSdl(folder: string): string[] {
     .map((name) => readFileSync(join(folder, name), 'utf8'));
 }
 
-/** The executable schema: the SDL in `schema/` with the resolvers of this folder. */
+/**
+ * The executable schema: the SDL in `schema/` with the resolvers of this folder, every root field
+ * guarded by its `@allow` roles.
+ */
 export function createSchema(schemaFolder: string): GraphQLSchema {
-  return makeExecutableSchema({
+  const schema = makeExecutableSchema({
     typeDefs: readSchemaSdl(schemaFolder),
     resolvers: [
       { DateTime: DateTimeScalar, Date: DateScalar },
       dossierResolvers,
       agencyResolvers,
       procedureResolvers,
+      authResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
+  return applyAllowDirective(schema);
 }

@@ -18,6 +18,8 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../../connectors/contract';
+import type { AuthResult, Credentials } from '../auth/Authenticator';
+import type { Principal } from '../auth/Principal';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
@@ -28,7 +30,13 @@ export interface GatewayServerOptions {
   schema: GraphQLSchema;
   logger: Logger;
   /** Builds the per-request context; `signal` ends when the request's time budget does. */
-  createContext(request: { requestId: string; signal: AbortSignal }): GatewayContext;
+  createContext(request: {
+    requestId: string;
+    signal: AbortSignal;
+    principal: Principal | null;
+  }): GatewayContext;
+  /** Who is calling: API key or bearer token, from HTTP headers or graphql-ws connection params. */
+  authenticate(credentials: Credentials): Promise<AuthResult>;
   /** A status push to `/hooks/<connector>`: raw body and X-Signature, answered as is. */
   push(
     connectorId: string,
@@ -43,6 +51,8 @@ export interface GatewayServerOptions {
   allowedOrigins?: readonly string[];
   /** Dossier codes pre-filled in GraphiQL. */
   exampleCodes: readonly string[];
+  /** Headers pre-filled in GraphiQL (the embedded default's demo portal key). */
+  graphiqlHeaders?: Readonly<Record<string, string>>;
   /** Largest request body accepted. Default 1 MiB (500 codes take about 25 KiB). */
   maxBodyBytes: number;
   /** Overall time budget of one GraphQL request. Default 10 000 ms. */
@@ -108,11 +118,37 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ? specifiedRules
     : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const subscriptionsOf = new WeakMap<object, number>();
-  const subscriptions = useServer(
+  const subscriptions = useServer<Record<string, unknown>, { principal: Principal | null }>(
     {
       schema: options.schema,
-      context: () =>
-        options.createContext({ requestId: randomUUID(), signal: new AbortController().signal }),
+      // Credentials come with the connection: in connection params (`{"apiKey": "dvck_…"}` or
+      // `{"authorization": "Bearer …"}`, what browsers can send) or the upgrade request's headers.
+      // Wrong credentials close the connection (4403); none leave it anonymous, refused by @allow.
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const header = (name: string) => {
+          const value = ctx.extra.request.headers[name];
+          return Array.isArray(value) ? value[0] : value;
+        };
+        const param = (name: string) =>
+          typeof params[name] === 'string' ? (params[name] as string) : undefined;
+        const credentials: Credentials = {};
+        const authorization =
+          param('authorization') ?? param('Authorization') ?? header('authorization');
+        const apiKey = param('apiKey') ?? param('X-Api-Key') ?? header('x-api-key');
+        if (authorization !== undefined) credentials.authorization = authorization;
+        if (apiKey !== undefined) credentials.apiKey = apiKey;
+        const result = await options.authenticate(credentials);
+        if (!result.ok) return false;
+        ctx.extra.principal = result.principal;
+        return true;
+      },
+      context: (ctx) =>
+        options.createContext({
+          requestId: randomUUID(),
+          signal: new AbortController().signal,
+          principal: ctx.extra.principal ?? null,
+        }),
       onSubscribe: (ctx, _id, payload) => {
         let document: DocumentNode;
         try {
@@ -157,7 +193,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     sockets,
   );
   const assets = options.graphiql ? loadGraphiqlAssets() : new Map();
-  const page = graphiqlHtml(options.exampleCodes);
+  const page = graphiqlHtml(options.exampleCodes, options.graphiqlHeaders);
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requestId = incomingRequestId(req.headers['x-request-id']);
@@ -265,10 +301,22 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       search: new URL(req.url ?? '/', 'http://gateway').search,
       body: parsedBody,
     };
+    const credentials: Credentials = {};
+    const authorization = headers.get('authorization');
+    const apiKey = headers.get('x-api-key');
+    if (authorization !== undefined) credentials.authorization = authorization;
+    if (apiKey !== undefined) credentials.apiKey = apiKey;
+    const auth = await options.authenticate(credentials);
+    if (!auth.ok) {
+      if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      return sendJson(res, auth.status, {
+        errors: [{ message: auth.message, extensions: { code: auth.code } }],
+      });
+    }
     const signal = AbortSignal.timeout(options.requestBudgetMs);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => options.createContext({ requestId, signal }),
+      context: async () => options.createContext({ requestId, signal, principal: auth.principal }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -65,9 +65,20 @@ query LookUp($codes: [String!]!) {
 }
 `;
 
-export function graphiqlHtml(exampleCodes: readonly string[]): string {
+/**
+ * The GraphiQL page. `headers` pre-fills the headers pane (the embedded default puts its demo
+ * portal key there, so that the first query runs at once).
+ */
+export function graphiqlHtml(
+  exampleCodes: readonly string[],
+  headers: Readonly<Record<string, string>> = {},
+): string {
   const variables = JSON.stringify({ codes: exampleCodes }, null, 2);
-  const config = JSON.stringify({ query: DEFAULT_QUERY, variables }).replace(/</g, '\\u003c');
+  const config = JSON.stringify({
+    query: DEFAULT_QUERY,
+    variables,
+    headers: Object.keys(headers).length === 0 ? undefined : JSON.stringify(headers, null, 2),
+  }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="vi">
 <head>
@@ -98,6 +109,7 @@ const INIT_SCRIPT = `(function () {
     defaultQuery: config.query,
     // GraphiQL 3 takes initial variables from this prop only, not from defaultTabs.
     variables: config.variables,
+    headers: config.headers,
     defaultEditorToolsVisibility: 'variables',
     shouldPersistHeaders: false,
   }));

@@ -25,10 +25,25 @@ describe('Embedded default: one command, three sample systems, GraphiQL offline'
     expect(main.exampleCodes.some((code) => code.includes('.12.H56-'))).toBe(true);
   });
 
+  it('prints one demo key per role, and refuses callers without one', async () => {
+    expect(Object.keys(main.keys).sort()).toEqual(['admin', 'auditor', 'portal', 'province-it']);
+    const anonymous = await fetch(`${main.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { role } }' }),
+    });
+    expect(
+      ((await anonymous.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]
+        ?.extensions,
+    ).toEqual({
+      code: 'UNAUTHENTICATED',
+    });
+  });
+
   it('answers the printed codes from every system, and reports readiness', async () => {
     const response = await fetch(`${main.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-api-key': main.keys.portal as string },
       body: JSON.stringify({
         query:
           'query ($c: [String!]!) { dossiers(codes: $c) { dossier { source { connector } } error { code } } }',

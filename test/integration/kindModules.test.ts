@@ -78,7 +78,10 @@ config:
     gateway = await startGateway(config, { logger: createTestLogger(), kinds, variables: {} });
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': gateway.demoKeys?.portal as string,
+      },
       body: JSON.stringify({
         query: `{ a: dossier(code: "${CODE}") { status { value raw } receivedAt source { connector } } }`,
       }),

@@ -298,9 +298,11 @@ describe('Subscriptions: dossierStatusChanged over graphql-ws', () => {
     }
   }`;
 
-  function connect(url: string, origin?: string): Client {
+  /** A graphql-ws client with the portal's key (or `key`), from `origin` when given. */
+  function connect(url: string, origin?: string, key: string | null = gateway.keys.portal): Client {
     const client = createClient({
       url: url.replace(/^http/, 'ws') + '/graphql',
+      connectionParams: key === null ? {} : { apiKey: key },
       webSocketImpl: class extends WebSocket {
         constructor(address: string, protocols?: string | string[]) {
           super(address, protocols, origin === undefined ? {} : { headers: { origin } });
@@ -490,6 +492,7 @@ describe('Pushes across replicas sharing Redis', () => {
     const clientsToClose: Client[] = [];
     const client = createClient({
       url: `${second.url.replace(/^http/, 'ws')}/graphql`,
+      connectionParams: { apiKey: second.keys.portal },
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -507,6 +510,7 @@ describe('Pushes across replicas sharing Redis', () => {
       const seenByFirst: any[] = [];
       const firstClient = createClient({
         url: `${first.url.replace(/^http/, 'ws')}/graphql`,
+        connectionParams: { apiKey: first.keys.portal },
         webSocketImpl: WebSocket,
         retryAttempts: 0,
       });

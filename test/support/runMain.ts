@@ -10,6 +10,8 @@ export interface MainProcess {
   url: string;
   /** Codes printed after "Try:". */
   exampleCodes: string[];
+  /** The demo keys it printed, by role. */
+  keys: Record<string, string>;
   stop(): Promise<number | null>;
 }
 
@@ -46,6 +48,12 @@ export async function runMain(
     stderr: () => err,
     url,
     exampleCodes,
+    keys: Object.fromEntries(
+      [...out.matchAll(/^\s+(portal|province-it|auditor|admin)\s+(dvck_\S+)/gm)].map((m) => [
+        m[1] as string,
+        m[2] as string,
+      ]),
+    ),
     stop: async () => {
       child.kill('SIGTERM');
       return exited;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
 import type { SampleStats } from '../../samples/sampleHttp';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import type { Role } from '../../src/auth/roles';
 import { readConfig } from '../../src/config/readConfig';
 import { startGateway, type RunningGateway } from '../../src/startGateway';
 import { createTestLogger } from './testLogger';
@@ -24,10 +25,16 @@ export interface TestGateway {
   samples: SampleSystems;
   logger: ReturnType<typeof createTestLogger>;
   url: string;
-  /** POSTs a GraphQL operation and returns the parsed JSON answer. */
+  /** The embedded default's demo keys, one per role. */
+  keys: Record<Role, string>;
+  /**
+   * POSTs a GraphQL operation and returns the parsed JSON answer; as the demo admin unless `as`
+   * names another role (or `null`: no credentials).
+   */
   query<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    as?: Role | null,
   ): Promise<{
     data?: T;
     errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
@@ -52,10 +59,15 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     samples,
     logger,
     url: gateway.url,
-    query: async (query, variables) => {
+    keys: gateway.demoKeys as Record<Role, string>,
+    query: async (query, variables, as = 'admin') => {
+      const key = as === null ? undefined : gateway.demoKeys?.[as];
       const response = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(key === undefined ? {} : { 'x-api-key': key }),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as never;

@@ -70,8 +70,22 @@ export const procedureResolvers = {
           retryable: false,
         });
       }
+      // Province IT syncs its own systems only: all of them when it names none.
+      const principal = ctx.principal;
+      const own =
+        principal?.role === 'province-it'
+          ? sources.filter((id) => principal.connectors.includes(id))
+          : sources;
+      if (wanted !== null && !own.includes(wanted)) {
+        throw toGraphQLError({
+          code: 'FORBIDDEN',
+          message: `${principal?.name ?? 'this caller'} does not maintain ${wanted}`,
+          connector: wanted,
+          retryable: false,
+        });
+      }
       const statuses = await Promise.all(
-        (wanted === null ? sources : [wanted]).map((id) => ctx.catalogue.sync(id, true)),
+        (wanted === null ? own : [wanted]).map((id) => ctx.catalogue.sync(id, true)),
       );
       return statuses.map((status) => sourceView(status, ctx));
     },

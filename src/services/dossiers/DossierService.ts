@@ -2,7 +2,9 @@ import DataLoader from 'dataloader';
 import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { DossierCache } from '../../cache/DossierCache';
-import type { ErrorDetail } from '../../errors/GatewayError';
+import { scopeCovers, type Principal } from '../../auth/Principal';
+import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
+import { quoteInput } from '../routing/dossierCode';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import { routeDossierCode, type Route } from '../routing/routeDossierCode';
@@ -43,6 +45,8 @@ export type DossierLookupResult =
 export interface ViewPolicy {
   /** Personal data unmasked (auditors with a stated purpose, issue 5). Default false. */
   unmask: boolean;
+  /** The caller; a province-IT caller reads only the dossiers of its scope. Null: no limit. */
+  principal: Principal | null;
 }
 
 export interface DossierServiceDeps {
@@ -69,7 +73,10 @@ export class DossierService {
   }
 
   /** A per-request lookup; its DataLoaders live as long as the request. */
-  createLookup(call: CallContext, policy: ViewPolicy = { unmask: false }): DossierLookup {
+  createLookup(
+    call: CallContext,
+    policy: ViewPolicy = { unmask: false, principal: null },
+  ): DossierLookup {
     return new DossierLookup(this.deps, this.fetcher, call, policy);
   }
 }
@@ -87,9 +94,32 @@ export class DossierLookup {
     this.today = vietnamDate(deps.now());
   }
 
-  /** Where a code routes, or why it does not (checked before a subscription starts). */
+  /**
+   * Where a code routes, or why it does not — including a dossier outside a province-IT caller's
+   * scope (checked before a subscription starts, and for every lookup).
+   */
   route(code: string): ReturnType<typeof routeDossierCode> {
-    return routeDossierCode(code, this.deps.directory, this.deps.registry.coverage, this.today);
+    const routed = routeDossierCode(
+      code,
+      this.deps.directory,
+      this.deps.registry.coverage,
+      this.today,
+    );
+    const principal = this.policy.principal;
+    if (
+      routed.ok &&
+      principal !== null &&
+      !scopeCovers(principal, routed.route.agencyCode, routed.route.connectorId)
+    ) {
+      return {
+        ok: false,
+        error: errorDetail(
+          'FORBIDDEN',
+          `dossier ${quoteInput(code)} is outside the scope of ${principal.name} (${principal.agencies.join(', ') || 'no agencies'})`,
+        ),
+      };
+    }
+    return routed;
   }
 
   /** Looks one code up. Synchronous up to `DataLoader.load`, so calls in one tick share a batch. */

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../../connectors/contract';
+import type { ApiKeyRecord, ApiKeyStore } from './apiKeys';
+import type { JwtVerifier } from './jwt';
+import type { Principal } from './Principal';
+
+/** What the caller presented. */
+export interface Credentials {
+  authorization?: string;
+  apiKey?: string;
+}
+
+export type AuthResult =
+  /** `principal` null: no credentials at all (anonymous; allowed nothing in the API). */
+  | { ok: true; principal: Principal | null }
+  | { ok: false; status: 401 | 503; code: 'UNAUTHENTICATED' | 'UNAVAILABLE'; message: string };
+
+/** How long a checked key is trusted without asking the store again (other replicas' revocations). */
+const KEY_CACHE_MS = 10_000;
+
+/**
+ * Turns credentials into a principal: an API key (`X-Api-Key: dvck_…`, or as a bearer token) or
+ * a JWT bearer token. Wrong credentials are refused (401), never treated as anonymous. Reasons are
+ * logged with the key id or token subject at most, never the secret.
+ */
+export class Authenticator {
+  private readonly checked = new LRUCache<string, Principal>({ max: 10_000, ttl: KEY_CACHE_MS });
+
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly jwt: JwtVerifier | null,
+    private readonly logger: Logger,
+    private readonly now: () => Date,
+  ) {}
+
+  async authenticate(credentials: Credentials): Promise<AuthResult> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? '')?.[1];
+    if (credentials.authorization !== undefined && bearer === undefined)
+      return refuse('Authorization must be "Bearer <token or API key>"');
+    if (bearer !== undefined && credentials.apiKey !== undefined)
+      return refuse('send one credential: X-Api-Key or Authorization, not both');
+    const key = credentials.apiKey ?? (bearer?.startsWith('dvck_') ? bearer : undefined);
+    if (key !== undefined) return this.byKey(key);
+    if (bearer !== undefined) return this.byToken(bearer);
+    return { ok: true, principal: null };
+  }
+
+  /** A key revoked here stops working here at once (elsewhere within KEY_CACHE_MS). */
+  forgetKey(id: string): void {
+    for (const [hash, principal] of this.checked.entries()) {
+      if (principal.id === `key:${id}`) this.checked.delete(hash);
+    }
+  }
+
+  private async byKey(key: string): Promise<AuthResult> {
+    const hash = createHash('sha256').update(key).digest('hex');
+    const known = this.checked.get(hash);
+    if (known !== undefined) return { ok: true, principal: known };
+    let check: Awaited<ReturnType<ApiKeyStore['check']>>;
+    try {
+      check = await this.keys.check(key, this.now());
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message }, 'API key store unavailable');
+      return {
+        ok: false,
+        status: 503,
+        code: 'UNAVAILABLE',
+        message: 'the API key store cannot be reached; try again shortly',
+      };
+    }
+    if (!check.ok) {
+      const id = /^dvck_([0-9a-f]{16})_/.exec(key)?.[1];
+      this.logger.warn({ key: id ?? null, reason: check.reason }, 'API key refused');
+      return refuse(
+        check.reason === 'malformed'
+          ? 'not an API key (dvck_<id>_<secret>)'
+          : `API key ${check.reason === 'unknown' ? 'not recognised' : check.reason}`,
+      );
+    }
+    const principal = keyPrincipal(check.record);
+    this.checked.set(hash, principal);
+    return { ok: true, principal };
+  }
+
+  private async byToken(token: string): Promise<AuthResult> {
+    if (this.jwt === null) return refuse('bearer tokens are not configured here; use an API key');
+    const check = await this.jwt.verify(token, this.now());
+    if (!check.ok) {
+      this.logger.warn({ reason: check.reason }, 'bearer token refused');
+      return refuse(check.reason);
+    }
+    const { token: verified } = check;
+    return {
+      ok: true,
+      principal: {
+        id: `jwt:${verified.issuer}:${verified.subject}`,
+        name: verified.name,
+        role: verified.role,
+        via: 'jwt',
+        agencies: verified.role === 'province-it' ? verified.agencies : [],
+        connectors: verified.role === 'province-it' ? verified.connectors : [],
+      },
+    };
+  }
+}
+
+export function keyPrincipal(record: ApiKeyRecord): Principal {
+  return {
+    id: `key:${record.id}`,
+    name: record.name,
+    role: record.role,
+    via: 'apiKey',
+    agencies: record.role === 'province-it' ? record.agencies : [],
+    connectors: record.role === 'province-it' ? record.connectors : [],
+  };
+}
+
+function refuse(message: string): AuthResult {
+  return { ok: false, status: 401, code: 'UNAUTHENTICATED', message };
+}

@@ -1,0 +1,272 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { vietnamIso } from '../services/vietnamTime';
+import { ROLES, type Role } from './roles';
+
+/**
+ * API keys: `dvck_<id>_<secret>`. Only the SHA-256 of the secret is stored (the secret has 256 bits
+ * of entropy, so a plain hash is enough; no password stretching needed); the whole key is shown
+ * once, when created. Keys can expire and be revoked.
+ */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: Role;
+  agencies: string[];
+  connectors: string[];
+  /** SHA-256 of the secret part, hex. */
+  secretHash: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export type PublicApiKey = Omit<ApiKeyRecord, 'secretHash'>;
+
+export interface NewApiKey {
+  name: string;
+  role: Role;
+  agencies?: readonly string[];
+  connectors?: readonly string[];
+  expiresAt?: string | null;
+  createdBy: string;
+}
+
+const recordSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  name: z.string().min(1).max(200),
+  role: z.enum(ROLES),
+  agencies: z.array(z.string()),
+  connectors: z.array(z.string()),
+  secretHash: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+const KEY_FORMAT = /^dvck_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** Why a presented key is not valid, or its record. */
+export type KeyCheck =
+  | { ok: true; record: ApiKeyRecord }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
+
+/** Where keys live: one JSON file on one machine, a Redis hash for many replicas. */
+export interface ApiKeyStore {
+  readonly kind: 'file' | 'memory' | 'redis';
+  create(input: NewApiKey, now: Date): Promise<{ key: string; record: ApiKeyRecord }>;
+  /** Checks a presented key: format, known id, secret, not revoked, not expired. */
+  check(presented: string, now: Date): Promise<KeyCheck>;
+  revoke(id: string, now: Date): Promise<ApiKeyRecord | null>;
+  list(): Promise<ApiKeyRecord[]>;
+  close(): Promise<void>;
+}
+
+function newKey(input: NewApiKey, now: Date): { key: string; record: ApiKeyRecord } {
+  const id = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return {
+    key: `dvck_${id}_${secret}`,
+    record: {
+      id,
+      name: input.name,
+      role: input.role,
+      agencies: [...(input.agencies ?? [])],
+      connectors: [...(input.connectors ?? [])],
+      secretHash: hashSecret(secret),
+      createdAt: vietnamIso(now),
+      createdBy: input.createdBy,
+      expiresAt: input.expiresAt ?? null,
+      revokedAt: null,
+    },
+  };
+}
+
+function checkAgainst(record: ApiKeyRecord | undefined, secret: string, now: Date): KeyCheck {
+  if (record === undefined) return { ok: false, reason: 'unknown' };
+  const given = Buffer.from(hashSecret(secret), 'hex');
+  const stored = Buffer.from(record.secretHash, 'hex');
+  if (given.length !== stored.length || !timingSafeEqual(given, stored))
+    return { ok: false, reason: 'unknown' };
+  if (record.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime())
+    return { ok: false, reason: 'expired' };
+  return { ok: true, record };
+}
+
+function parseKey(presented: string): { id: string; secret: string } | null {
+  const match = KEY_FORMAT.exec(presented);
+  return match === null ? null : { id: match[1] as string, secret: match[2] as string };
+}
+
+/**
+ * Keys in a JSON file (`API_KEYS_FILE`), written whole to a temporary file and renamed, so a crash
+ * never leaves half a file; or only in memory (the embedded default's demo keys) when no path.
+ * The file is read again when it changes (a key made with `npm run keys` while the gateway runs is
+ * accepted within a second); changes re-read it first, so the gateway and the CLI do not undo
+ * each other's keys.
+ */
+export class FileApiKeyStore implements ApiKeyStore {
+  readonly kind: 'file' | 'memory';
+  private records = new Map<string, ApiKeyRecord>();
+  private writing: Promise<void> = Promise.resolve();
+  private loadedMtime = 0;
+  private checkedAt = 0;
+
+  private constructor(private readonly path: string | null) {
+    this.kind = path === null ? 'memory' : 'file';
+  }
+
+  /** Opens the file (a missing file is an empty store; an unreadable one is an error). */
+  static async open(path: string | null): Promise<FileApiKeyStore> {
+    const store = new FileApiKeyStore(path);
+    await store.reload(true);
+    return store;
+  }
+
+  async create(input: NewApiKey, now: Date) {
+    await this.reload(true);
+    const created = newKey(input, now);
+    this.records.set(created.record.id, created.record);
+    await this.save();
+    return created;
+  }
+
+  async check(presented: string, now: Date): Promise<KeyCheck> {
+    const parsed = parseKey(presented);
+    if (parsed === null) return { ok: false, reason: 'malformed' };
+    await this.reload(false);
+    return checkAgainst(this.records.get(parsed.id), parsed.secret, now);
+  }
+
+  async revoke(id: string, now: Date): Promise<ApiKeyRecord | null> {
+    await this.reload(true);
+    const record = this.records.get(id);
+    if (record === undefined) return null;
+    if (record.revokedAt === null) {
+      this.records.set(id, { ...record, revokedAt: vietnamIso(now) });
+      await this.save();
+    }
+    return this.records.get(id) ?? null;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    await this.reload(true);
+    return [...this.records.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+  }
+
+  /** Reads the file again if it changed (looked at most once a second unless `now`). */
+  private async reload(now: boolean): Promise<void> {
+    const path = this.path;
+    if (path === null) return;
+    if (!now && Date.now() - this.checkedAt < 1000) return;
+    this.checkedAt = Date.now();
+    await this.writing;
+    let mtime: number;
+    try {
+      mtime = (await stat(path)).mtimeMs;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (mtime === this.loadedMtime) return;
+    const text = await readFile(path, 'utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`${path} is not an API key file: not JSON`);
+    }
+    const parsed = z.object({ keys: z.array(recordSchema) }).safeParse(json);
+    if (!parsed.success) throw new Error(`${path} is not an API key file: ${parsed.error.message}`);
+    this.records = new Map(parsed.data.keys.map((record) => [record.id, record]));
+    this.loadedMtime = mtime;
+  }
+
+  private save(): Promise<void> {
+    const path = this.path;
+    if (path === null) return Promise.resolve();
+    const text = `${JSON.stringify({ keys: [...this.records.values()] }, null, 2)}\n`;
+    // One write at a time, in order; each replaces the file atomically.
+    this.writing = this.writing.then(async () => {
+      await mkdir(dirname(path), { recursive: true });
+      const temporary = `${path}.${process.pid}.tmp`;
+      await writeFile(temporary, text, { mode: 0o600 });
+      await rename(temporary, path);
+      this.loadedMtime = (await stat(path)).mtimeMs;
+    });
+    return this.writing;
+  }
+}
+
+/** Keys in one Redis hash shared by every replica (`<prefix>apikeys`: id → record JSON). */
+export class RedisApiKeyStore implements ApiKeyStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+  private readonly hash: string;
+
+  constructor(url: string, prefix: string) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    this.redis.on('error', () => undefined);
+    this.hash = `${prefix}apikeys`;
+  }
+
+  async create(input: NewApiKey, now: Date) {
+    const created = newKey(input, now);
+    await this.redis.hset(this.hash, created.record.id, JSON.stringify(created.record));
+    return created;
+  }
+
+  async check(presented: string, now: Date): Promise<KeyCheck> {
+    const parsed = parseKey(presented);
+    if (parsed === null) return { ok: false, reason: 'malformed' };
+    return checkAgainst(await this.get(parsed.id), parsed.secret, now);
+  }
+
+  async revoke(id: string, now: Date): Promise<ApiKeyRecord | null> {
+    const record = await this.get(id);
+    if (record === undefined) return null;
+    if (record.revokedAt !== null) return record;
+    const revoked = { ...record, revokedAt: vietnamIso(now) };
+    await this.redis.hset(this.hash, id, JSON.stringify(revoked));
+    return revoked;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const all = await this.redis.hvals(this.hash);
+    return all
+      .map((text) => recordSchema.safeParse(JSON.parse(text)))
+      .flatMap((parsed) => (parsed.success ? [parsed.data] : []))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private async get(id: string): Promise<ApiKeyRecord | undefined> {
+    const text = await this.redis.hget(this.hash, id);
+    if (text === null) return undefined;
+    const parsed = recordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  }
+}
+
+/** What may be shown of a key: everything but its hash. */
+export function publicKey(record: ApiKeyRecord): PublicApiKey {
+  const { secretHash: _secretHash, ...rest } = record;
+  return rest;
+}
