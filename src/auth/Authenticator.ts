@@ -25,7 +25,10 @@ const KEY_CACHE_MS = 10_000;
  * logged with the key id or token subject at most, never the secret.
  */
 export class Authenticator {
-  private readonly checked = new LRUCache<string, Principal>({ max: 10_000, ttl: KEY_CACHE_MS });
+  private readonly checked = new LRUCache<string, { principal: Principal; expiresAt: number }>({
+    max: 10_000,
+    ttl: KEY_CACHE_MS,
+  });
 
   constructor(
     private readonly keys: ApiKeyStore,
@@ -48,15 +51,17 @@ export class Authenticator {
 
   /** A key revoked here stops working here at once (elsewhere within KEY_CACHE_MS). */
   forgetKey(id: string): void {
-    for (const [hash, principal] of this.checked.entries()) {
-      if (principal.id === `key:${id}`) this.checked.delete(hash);
+    for (const [hash, entry] of this.checked.entries()) {
+      if (entry.principal.id === `key:${id}`) this.checked.delete(hash);
     }
   }
 
   private async byKey(key: string): Promise<AuthResult> {
     const hash = createHash('sha256').update(key).digest('hex');
     const known = this.checked.get(hash);
-    if (known !== undefined) return { ok: true, principal: known };
+    // A key trusted a moment ago is not trusted past its own expiry.
+    if (known !== undefined && this.now().getTime() < known.expiresAt)
+      return { ok: true, principal: known.principal };
     let check: Awaited<ReturnType<ApiKeyStore['check']>>;
     try {
       check = await this.keys.check(key, this.now());
@@ -79,7 +84,10 @@ export class Authenticator {
       );
     }
     const principal = keyPrincipal(check.record);
-    this.checked.set(hash, principal);
+    this.checked.set(hash, {
+      principal,
+      expiresAt: check.record.expiresAt === null ? Infinity : Date.parse(check.record.expiresAt),
+    });
     return { ok: true, principal };
   }
 
