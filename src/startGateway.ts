@@ -23,6 +23,11 @@ import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from './auth/apiK
 import { JwtVerifier } from './auth/jwt';
 import type { Role } from './auth/roles';
 import { ApiKeyService } from './services/access/ApiKeyService';
+import { createHash } from 'node:crypto';
+import type { AuditStore } from './audit/auditChain';
+import { FileAuditStore } from './audit/FileAuditStore';
+import { RedisAuditStore } from './audit/RedisAuditStore';
+import { AuditService } from './services/audit/AuditService';
 import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services/push/ReplayGuard';
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 
@@ -89,8 +94,24 @@ export async function startGateway(
         ? new RedisApiKeyStore(config.keys.url, config.keys.keyPrefix)
         : await FileApiKeyStore.open(config.keys.kind === 'file' ? config.keys.path : null);
     opened.push(() => keyStore.close());
+    const auditStore: AuditStore =
+      config.audit.kind === 'redis'
+        ? new RedisAuditStore(config.audit.url, config.audit.keyPrefix, config.audit.writer)
+        : await FileAuditStore.open(config.audit.dir, config.audit.writer);
+    opened.push(() => auditStore.close());
+    const audit = new AuditService(auditStore, logger, now);
+    // The configuration this process runs with is on record: registrations and a digest of them.
+    const started = await audit.record('gateway', {
+      action: 'gateway.start',
+      operation: null,
+      codes: [],
+      scope: `registrations ${registrations.map((r) => r.id).join(', ')}; digest ${createHash('sha256').update(JSON.stringify(registrations)).digest('hex').slice(0, 16)}`,
+      purpose: null,
+      outcome: 'ok',
+    });
+    if (!started.ok) throw new Error(`the audit log cannot be written: ${started.error.message}`);
     const authenticator = new Authenticator(keyStore, jwt, logger, now);
-    const keys = new ApiKeyService(keyStore, authenticator, now);
+    const keys = new ApiKeyService(keyStore, authenticator, audit, now);
     const demoKeys =
       config.keys.kind === 'memory' && config.keys.demo
         ? await createDemoKeys(
@@ -177,6 +198,7 @@ export async function startGateway(
         requestId,
         principal,
         keys,
+        audit,
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
           { unmask: false, principal },
@@ -237,6 +259,7 @@ export async function startGateway(
           events.close(),
           replays.close(),
           keyStore.close(),
+          auditStore.close(),
         ]);
       },
     };
@@ -289,7 +312,7 @@ async function createDemoKeys(
     agencies: string[] = [],
     connectors: string[] = [],
   ) => {
-    const result = await keys.create({ name, role, agencies, connectors }, 'cli');
+    const result = await keys.create({ name, role, agencies, connectors }, 'gateway');
     if (!result.ok) throw new Error(`demo key ${role}: ${result.error.message}`);
     return result.value.key;
   };

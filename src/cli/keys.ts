@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from '../auth/apiKeys';
 import { isRole, ROLES } from '../auth/roles';
 import { ApiKeyService } from '../services/access/ApiKeyService';
+import { AuditService } from '../services/audit/AuditService';
+import { openCliAuditStore } from './auditEnv';
 
 const USAGE = `API keys of the gateway, in the store the gateway uses (API_KEYS_FILE, else REDIS_URL).
 
@@ -38,7 +40,19 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   const store = await openStore(process.env);
-  const keys = new ApiKeyService(store, null, () => new Date());
+  const auditStore = await openCliAuditStore(process.env);
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const keys = new ApiKeyService(
+    store,
+    null,
+    new AuditService(auditStore, logger, () => new Date()),
+    () => new Date(),
+  );
   const list = (value: string | undefined) =>
     (value ?? '')
       .split(',')
@@ -71,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'revoke': {
         if (argument === undefined) throw new Error('revoke needs a key id');
-        const result = await keys.revoke(argument);
+        const result = await keys.revoke(argument, 'cli');
         if (!result.ok) throw new Error(result.error.message);
         process.stdout.write(`${JSON.stringify(result.value)}\nrevoked\n`);
         return 0;
@@ -81,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     await store.close();
+    await auditStore.close();
   }
 }
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationError';
@@ -27,6 +29,11 @@ const envSchema = z.object({
   GRAPHIQL: bool.optional(),
   ALLOWED_ORIGINS: z.string().optional(),
   API_KEYS_FILE: z.string().min(1).optional(),
+  AUDIT_DIR: z.string().min(1).optional(),
+  AUDIT_WRITER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-", at most 64')
+    .optional(),
   JWT_HS256_SECRET_FILE: z.string().min(1).optional(),
   JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   JWT_JWKS_FILE: z.string().min(1).optional(),
@@ -66,6 +73,13 @@ export interface GatewayConfig {
     | { kind: 'memory'; demo: true }
     | { kind: 'file'; path: string }
     | { kind: 'redis'; url: string; keyPrefix: string };
+  /**
+   * The audit log: a folder of per-process chains (one machine), or Redis streams (replicas);
+   * `writer` names this process's chain.
+   */
+  audit: ({ kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string }) & {
+    writer: string;
+  };
   /** JWT verification keys (one of the files) and required issuer and audience. */
   jwt: {
     hs256SecretFile?: string;
@@ -100,6 +114,7 @@ export function readConfig(
     ...(!embedded && e.API_KEYS_FILE === undefined && e.REDIS_URL === undefined
       ? ['API_KEYS_FILE']
       : []),
+    ...(!embedded && e.AUDIT_DIR === undefined && e.REDIS_URL === undefined ? ['AUDIT_DIR'] : []),
   ];
   if (missing.length > 0) {
     throw new ConfigurationError(
@@ -109,7 +124,9 @@ export function readConfig(
         message:
           name === 'API_KEYS_FILE'
             ? 'required in production mode without REDIS_URL: where API keys are kept (create the first with `npm run keys -- create --role admin --name …`)'
-            : `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
+            : name === 'AUDIT_DIR'
+              ? 'required in production mode without REDIS_URL: the folder of the audit log'
+              : `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
       })),
     );
   }
@@ -145,6 +162,12 @@ export function readConfig(
         : embedded
           ? { kind: 'memory', demo: true }
           : { kind: 'redis', url: e.REDIS_URL as string, keyPrefix: e.REDIS_KEY_PREFIX },
+    audit: {
+      ...(e.AUDIT_DIR === undefined && e.REDIS_URL !== undefined
+        ? { kind: 'redis' as const, url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX }
+        : { kind: 'file' as const, dir: resolve(projectRoot, e.AUDIT_DIR ?? 'var/audit') }),
+      writer: e.AUDIT_WRITER_ID ?? defaultWriterId(),
+    },
     jwt: {
       ...(e.JWT_HS256_SECRET_FILE === undefined
         ? {}
@@ -166,4 +189,12 @@ export function readConfig(
     },
     samples: embedded ? { size: e.SAMPLE_SIZE, seed: e.SAMPLE_SEED } : null,
   };
+}
+
+/** This process's audit chain: host, process and a random part (two starts never share one). */
+export function defaultWriterId(): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 40);
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }

@@ -21,6 +21,8 @@ export const ErrorCode = {
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** The audit log could not record an audited read; nothing was answered. */
+  AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
   /** Anything unexpected; details are logged, never sent. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<string, string> & Record<ConnectorErrorCode, ConnectorErrorCode>;
@@ -34,6 +36,7 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'UPSTREAM_UNAVAILABLE':
     case 'CIRCUIT_OPEN':
     case 'INTERNAL_SERVER_ERROR':
+    case 'AUDIT_UNAVAILABLE':
       return true;
     case 'BAD_USER_INPUT':
     case 'UNKNOWN_AGENCY':

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/Principal';
 import type { AgencyService } from '../services/agencies/AgencyService';
 import type { ApiKeyService } from '../services/access/ApiKeyService';
+import type { AuditService } from '../services/audit/AuditService';
 import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
@@ -11,6 +12,7 @@ export interface GatewayContext {
   /** The authenticated caller; null without credentials (then every root field refuses). */
   principal: Principal | null;
   keys: ApiKeyService;
+  audit: AuditService;
   dossiers: DossierLookup;
   /** A new lookup with its own time budget, for each event of a long-lived subscription. */
   freshLookup(): DossierLookup;

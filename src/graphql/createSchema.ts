@@ -4,6 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyAllowDirective } from './allowDirective';
 import { agencyResolvers } from './resolvers/agencyResolvers';
+import { auditResolvers } from './resolvers/auditResolvers';
 import { authResolvers } from './resolvers/authResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
 import { procedureResolvers } from './resolvers/procedureResolvers';
@@ -30,6 +31,7 @@ export function createSchema(schemaFolder: string): GraphQLSchema {
       agencyResolvers,
       procedureResolvers,
       authResolvers,
+      auditResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -53,6 +53,7 @@ const POLICY: Record<string, Role[]> = {
   'Query.viewer': EVERYONE,
   'Mutation.syncProcedureCatalogue': ['province-it', 'admin'],
   'Query.apiKeys': ['admin'],
+  'Query.auditLog': ['auditor', 'admin'],
   'Mutation.createApiKey': ['admin'],
   'Mutation.revokeApiKey': ['admin'],
 };
@@ -95,6 +96,7 @@ describe('Access: every role against every root field', () => {
     'Query.procedureCatalogueStatus': { query: '{ procedureCatalogueStatus { connector } }' },
     'Query.viewer': { query: '{ viewer { id role } }' },
     'Query.apiKeys': { query: '{ apiKeys { id } }' },
+    'Query.auditLog': { query: '{ auditLog(first: 1) { totalCount } }' },
     'Mutation.syncProcedureCatalogue': {
       query: 'mutation { syncProcedureCatalogue(connector: "thanh-hoa-motcua") { connector } }',
     },
@@ -137,7 +139,7 @@ describe('Access: every role against every root field', () => {
     expect(outcomes.sort()).toEqual(expected.sort());
   });
 
-  it('masks personal data for every role (no purpose-based unmasking yet)', async () => {
+  it('masks personal data for every role without a stated purpose', async () => {
     const raw = samples.provincial.dataset.get(provincialCode)?.applicant.name as string;
     for (const role of ROLES) {
       const answer = await t.query<{ dossier: { applicant: { name: string } } }>(

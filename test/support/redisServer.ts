@@ -55,7 +55,8 @@ export async function startRedisServer(
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Killed by a signal, a process has no exit code but a signal code: stopped either way.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),

@@ -1,3 +1,5 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
 import type { SampleStats } from '../../samples/sampleHttp';
@@ -47,7 +49,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const ownSamples = options.samples === undefined;
   const samples = options.samples ?? (await startSampleSystems({ size: 3000, seed: 2025 }));
   const logger = createTestLogger();
-  const config = readConfig({ PORT: '0', LOG_LEVEL: 'silent', ...options.env }, PROJECT_ROOT);
+  // Each gateway writes its audit chain into a folder of its own, unless the test names one.
+  const auditDir = await mkdtemp(join(tmpdir(), 'audit-'));
+  const config = readConfig(
+    { PORT: '0', LOG_LEVEL: 'silent', AUDIT_DIR: auditDir, ...options.env },
+    PROJECT_ROOT,
+  );
   const gateway = await startGateway(config, {
     logger,
     kinds: BUILTIN_KINDS,

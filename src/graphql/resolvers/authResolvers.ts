@@ -36,7 +36,7 @@ export const authResolvers = {
       return { key: result.value.key, apiKey: keyView(result.value.apiKey) };
     },
     revokeApiKey: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {
-      const result = await ctx.keys.revoke(args.id);
+      const result = await ctx.keys.revoke(args.id, ctx.principal ?? 'cli');
       if (!result.ok) throw toGraphQLError(result.error);
       return keyView(result.value);
     },

@@ -1,4 +1,5 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { DossierLookupResult } from '../../services/dossiers/DossierService';
 import { withFilter, type PubSub } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
 import { dossierView, type DossierView } from '../dossierView';
@@ -25,7 +26,12 @@ export type DossierChangeFeed = PubSub<Record<typeof DOSSIER_CHANGED, DossierCha
 export const dossierResolvers = {
   Subscription: {
     dossierStatusChanged: {
-      subscribe: (_: unknown, args: { codes: string[] }, ctx: GatewayContext) => {
+      subscribe: async (
+        _: unknown,
+        args: { codes: string[] },
+        ctx: GatewayContext,
+        info: GraphQLResolveInfo,
+      ) => {
         if (args.codes.length > MAX_CODES_PER_OPERATION) {
           throw new GraphQLError(
             `dossierStatusChanged takes at most ${MAX_CODES_PER_OPERATION} codes, got ${args.codes.length}`,
@@ -43,6 +49,18 @@ export const dossierResolvers = {
               extensions: { code: routed.error.code },
             });
           }
+        }
+        // An auditor's subscription is a cross-agency read: on record before it starts.
+        if (ctx.principal?.role === 'auditor') {
+          const written = await ctx.audit.record(ctx.principal, {
+            action: 'subscribe.crossAgency',
+            operation: `${info.operation.name?.value ?? 'anonymous'}/${info.fieldName}`,
+            codes: [...args.codes],
+            scope: null,
+            purpose: null,
+            outcome: 'ok',
+          });
+          if (!written.ok) throw toGraphQLError(written.error);
         }
         const wanted = new Set(args.codes);
         return withFilter(
@@ -65,22 +83,37 @@ export const dossierResolvers = {
   },
   Query: {
     // No `await` before `load`: every field resolved in this tick joins one batch per system.
-    dossier: (_: unknown, args: { code: string }, ctx: GatewayContext) =>
-      ctx.dossiers.load(args.code).then((result) => {
+    // An audited read is recorded after the loads and before the answer leaves (awaited).
+    dossier: (
+      _: unknown,
+      args: { code: string; purpose?: string | null },
+      ctx: GatewayContext,
+      info: GraphQLResolveInfo,
+    ) => {
+      const access = readAccess(ctx, args.purpose);
+      return ctx.dossiers.load(args.code, access.unmask).then(async (result) => {
+        await audited(ctx, info, access, [args.code], [result]);
         if (!result.ok) throw toGraphQLError(result.error);
         return dossierView(result.answer);
-      }),
+      });
+    },
 
-    dossiers: (_: unknown, args: { codes: string[] }, ctx: GatewayContext) =>
-      ctx.dossiers
-        .loadMany(args.codes)
-        .then((results) =>
-          results.map((result, index) =>
-            result.ok
-              ? { code: args.codes[index], dossier: dossierView(result.answer), error: null }
-              : { code: args.codes[index], dossier: null, error: result.error },
-          ),
-        ),
+    dossiers: (
+      _: unknown,
+      args: { codes: string[]; purpose?: string | null },
+      ctx: GatewayContext,
+      info: GraphQLResolveInfo,
+    ) => {
+      const access = readAccess(ctx, args.purpose);
+      return ctx.dossiers.loadMany(args.codes, access.unmask).then(async (results) => {
+        await audited(ctx, info, access, args.codes, results);
+        return results.map((result, index) =>
+          result.ok
+            ? { code: args.codes[index], dossier: dossierView(result.answer), error: null }
+            : { code: args.codes[index], dossier: null, error: result.error },
+        );
+      });
+    },
   },
   Dossier: {
     agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
@@ -94,3 +127,58 @@ export const dossierResolvers = {
       ctx.connectorName(source.connector),
   },
 };
+
+/** How one read may see personal data, and what the audit log must say of it. */
+interface ReadAccess {
+  unmask: boolean;
+  /** `read.unmasked` (a purpose was stated), `read.crossAgency` (an auditor), or none. */
+  action: 'read.unmasked' | 'read.crossAgency' | null;
+  purpose: string | null;
+}
+
+/**
+ * Personal data is unmasked only for AUDITOR and ADMIN, only with a stated purpose; a purpose from
+ * any other role is refused rather than ignored, so nobody believes they saw unmasked data.
+ * Auditors' reads are cross-agency reads and recorded even when masked.
+ */
+function readAccess(ctx: GatewayContext, purpose: string | null | undefined): ReadAccess {
+  const role = ctx.principal?.role;
+  const stated = purpose === null || purpose === undefined ? null : purpose.normalize('NFC').trim();
+  if (stated !== null) {
+    if (role !== 'auditor' && role !== 'admin') {
+      throw new GraphQLError(`role ${role ?? 'anonymous'} may not unmask personal data`, {
+        extensions: { code: 'FORBIDDEN' },
+      });
+    }
+    if (stated.length < 10 || stated.length > 500) {
+      throw new GraphQLError(
+        'purpose must be 10–500 characters saying why personal data is needed',
+        {
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      );
+    }
+    return { unmask: true, action: 'read.unmasked', purpose: stated };
+  }
+  return { unmask: false, action: role === 'auditor' ? 'read.crossAgency' : null, purpose: null };
+}
+
+async function audited(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  access: ReadAccess,
+  codes: readonly string[],
+  results: readonly DossierLookupResult[],
+): Promise<void> {
+  if (access.action === null || ctx.principal === null) return;
+  const found = results.filter((result) => result.ok).length;
+  const written = await ctx.audit.record(ctx.principal, {
+    action: access.action,
+    operation: `${info.operation.name?.value ?? 'anonymous'}/${info.fieldName}`,
+    codes: [...codes],
+    scope: null,
+    purpose: access.purpose,
+    outcome: `found ${found}, errors ${results.length - found}`,
+  });
+  if (!written.ok) throw toGraphQLError(written.error);
+}

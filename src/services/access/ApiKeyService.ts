@@ -1,9 +1,9 @@
 import type { Authenticator } from '../../auth/Authenticator';
 import { publicKey, type ApiKeyStore, type PublicApiKey } from '../../auth/apiKeys';
-import type { Principal } from '../../auth/Principal';
 import type { Role } from '../../auth/roles';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import { isAgencyCode, isHierarchyKey } from '../agencies/agencyCode';
+import type { Actor, AuditService } from '../audit/AuditService';
 
 export interface CreateKeyInput {
   name: string;
@@ -15,17 +15,22 @@ export interface CreateKeyInput {
 
 export type KeyResult<T> = { ok: true; value: T } | { ok: false; error: ErrorDetail };
 
-/** Creating, listing and revoking API keys (admins, through GraphQL; the first one by the CLI). */
+/**
+ * Creating, listing and revoking API keys (admins, through GraphQL; the first one by the CLI).
+ * Every change is in the audit log before it is answered; a key whose creation cannot be recorded
+ * is revoked at once and not handed out.
+ */
 export class ApiKeyService {
   constructor(
     private readonly store: ApiKeyStore,
     private readonly authenticator: Authenticator | null,
+    private readonly audit: AuditService,
     private readonly now: () => Date,
   ) {}
 
   async create(
     input: CreateKeyInput,
-    by: Principal | 'cli',
+    by: Actor,
   ): Promise<KeyResult<{ key: string; apiKey: PublicApiKey }>> {
     const problem = checkInput(input, this.now());
     if (problem !== null) return { ok: false, error: errorDetail('BAD_USER_INPUT', problem) };
@@ -37,15 +42,42 @@ export class ApiKeyService {
         connectors: input.role === 'province-it' ? (input.connectors ?? []) : [],
         expiresAt:
           input.expiresAt === undefined || input.expiresAt === null ? null : input.expiresAt,
-        createdBy: by === 'cli' ? 'cli' : by.id,
+        createdBy: typeof by === 'string' ? by : by.id,
       },
       this.now(),
     );
-    return { ok: true, value: { key: created.key, apiKey: publicKey(created.record) } };
+    const record = created.record;
+    const written = await this.audit.record(by, {
+      action: 'key.create',
+      operation:
+        by === 'cli' ? 'npm run keys create' : by === 'gateway' ? 'demo keys' : 'createApiKey',
+      codes: [],
+      scope: describeKey(record),
+      purpose: null,
+      outcome: 'ok',
+    });
+    if (!written.ok) {
+      await this.store.revoke(record.id, this.now());
+      return { ok: false, error: written.error };
+    }
+    return { ok: true, value: { key: created.key, apiKey: publicKey(record) } };
   }
 
-  async revoke(id: string): Promise<KeyResult<PublicApiKey>> {
+  async revoke(id: string, by: Actor): Promise<KeyResult<PublicApiKey>> {
     const record = await this.store.revoke(id, this.now());
+    if (record !== null) {
+      this.authenticator?.forgetKey(id);
+      // Revoked either way: recorded afterwards, and reported if that failed.
+      const written = await this.audit.record(by, {
+        action: 'key.revoke',
+        operation: by === 'cli' ? 'npm run keys revoke' : 'revokeApiKey',
+        codes: [],
+        scope: describeKey(record),
+        purpose: null,
+        outcome: 'ok',
+      });
+      if (!written.ok) return { ok: false, error: written.error };
+    }
     if (record === null)
       return {
         ok: false,
@@ -54,7 +86,6 @@ export class ApiKeyService {
           `no API key with id ${JSON.stringify(id.slice(0, 40))}`,
         ),
       };
-    this.authenticator?.forgetKey(id);
     return { ok: true, value: publicKey(record) };
   }
 
@@ -87,4 +118,14 @@ function checkInput(input: CreateKeyInput, now: Date): string | null {
     if (Number.isNaN(at) || at <= now.getTime()) return 'expiresAt must be in the future';
   }
   return null;
+}
+
+function describeKey(record: {
+  id: string;
+  role: string;
+  agencies: readonly string[];
+  connectors: readonly string[];
+}): string {
+  const scope = [...record.agencies, ...record.connectors];
+  return `key:${record.id} ${record.role}${scope.length > 0 ? ` (${scope.join(', ')})` : ''}`;
 }

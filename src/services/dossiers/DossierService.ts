@@ -122,25 +122,34 @@ export class DossierLookup {
     return routed;
   }
 
-  /** Looks one code up. Synchronous up to `DataLoader.load`, so calls in one tick share a batch. */
-  load(code: string): Promise<DossierLookupResult> {
+  /**
+   * Looks one code up. Synchronous up to `DataLoader.load`, so calls in one tick share a batch.
+   * `unmask` overrides the policy for this load (an audited read with a stated purpose).
+   */
+  load(code: string, unmask = this.policy.unmask): Promise<DossierLookupResult> {
     const routed = this.route(code);
     if (!routed.ok) return Promise.resolve(routed);
     const route = routed.route;
     return this.loaderFor(route.connectorId)
       .load(code)
-      .then((result) => (result.ok ? { ok: true, answer: this.answer(result, route) } : result));
+      .then((result) =>
+        result.ok ? { ok: true, answer: this.answer(result, route, unmask) } : result,
+      );
   }
 
-  loadMany(codes: readonly string[]): Promise<DossierLookupResult[]> {
-    return Promise.all(codes.map((code) => this.load(code)));
+  loadMany(codes: readonly string[], unmask = this.policy.unmask): Promise<DossierLookupResult[]> {
+    return Promise.all(codes.map((code) => this.load(code, unmask)));
   }
 
-  private answer(result: Extract<FetchResult, { ok: true }>, route: Route): DossierAnswer {
+  private answer(
+    result: Extract<FetchResult, { ok: true }>,
+    route: Route,
+    unmask: boolean,
+  ): DossierAnswer {
     const { entry, cached, stale } = result;
     return {
-      dossier: this.policy.unmask ? entry.dossier : maskDossier(entry.dossier),
-      masked: !this.policy.unmask,
+      dossier: unmask ? entry.dossier : maskDossier(entry.dossier),
+      masked: !unmask,
       source: {
         connectorId: entry.connectorId,
         fetchedAt: entry.fetchedAt,

@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import type { AuditStore } from '../audit/auditChain';
+import { FileAuditStore } from '../audit/FileAuditStore';
+import { RedisAuditStore } from '../audit/RedisAuditStore';
+import { defaultWriterId } from '../config/readConfig';
+
+/**
+ * Where the command-line tools find the audit log: as the gateway does (AUDIT_DIR; else Redis at
+ * REDIS_URL; else the embedded default's `var/audit`).
+ */
+export function auditLocation(
+  env: NodeJS.ProcessEnv,
+): { kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string } {
+  if (env.AUDIT_DIR) return { kind: 'file', dir: resolve(env.AUDIT_DIR) };
+  if (env.REDIS_URL)
+    return { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'dvcgw:' };
+  return { kind: 'file', dir: resolve('var/audit') };
+}
+
+/** An audit store for a command-line process, with its own chain (`cli-…`). */
+export async function openCliAuditStore(env: NodeJS.ProcessEnv): Promise<AuditStore> {
+  const where = auditLocation(env);
+  const writer = `cli-${defaultWriterId()}`;
+  return where.kind === 'file'
+    ? FileAuditStore.open(where.dir, writer)
+    : new RedisAuditStore(where.url, where.keyPrefix, writer);
+}
