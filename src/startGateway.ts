@@ -23,6 +23,8 @@ import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from './auth/apiK
 import { JwtVerifier } from './auth/jwt';
 import type { Role } from './auth/roles';
 import { ApiKeyService } from './services/access/ApiKeyService';
+import { PersistedOperations } from './server/persistedOperations';
+import { PrincipalRateLimiter } from './server/PrincipalRateLimiter';
 import { createHash } from 'node:crypto';
 import type { AuditStore } from './audit/auditChain';
 import { FileAuditStore } from './audit/FileAuditStore';
@@ -73,6 +75,10 @@ export async function startGateway(
   });
   const schema = createSchema(deps.schemaDir ?? join(projectRoot(), 'schema'));
   const jwt = await JwtVerifier.create(config.jwt);
+  const persisted =
+    config.persisted.file === null
+      ? PersistedOperations.empty()
+      : PersistedOperations.load(config.persisted.file);
   // What has been opened so far, closed in reverse if start-up fails half-way.
   const opened: Array<() => Promise<void> | void> = [];
   try {
@@ -110,6 +116,13 @@ export async function startGateway(
       outcome: 'ok',
     });
     if (!started.ok) throw new Error(`the audit log cannot be written: ${started.error.message}`);
+    const rateLimiter = new PrincipalRateLimiter(
+      config.rateLimits,
+      config.cache.kind === 'redis'
+        ? { url: config.cache.url, keyPrefix: config.cache.keyPrefix }
+        : null,
+    );
+    opened.push(() => rateLimiter.close());
     const authenticator = new Authenticator(keyStore, jwt, logger, now);
     const keys = new ApiKeyService(keyStore, authenticator, audit, now);
     const demoKeys =
@@ -189,6 +202,8 @@ export async function startGateway(
       logger,
       graphiql: config.graphiql,
       allowedOrigins: config.allowedOrigins,
+      rateLimiter,
+      persisted: { operations: persisted, onlyRoles: new Set(config.persisted.onlyRoles) },
       exampleCodes: deps.exampleCodes ?? [],
       graphiqlHeaders: demoKeys === null ? {} : { 'X-Api-Key': demoKeys.portal },
       maxBodyBytes: config.maxBodyBytes,
@@ -260,6 +275,7 @@ export async function startGateway(
           replays.close(),
           keyStore.close(),
           auditStore.close(),
+          Promise.resolve(rateLimiter.close()),
         ]);
       },
     };

@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationError';
+import { isRole, type Role } from '../auth/roles';
+import { parseRateLimits, type RateLimits } from '../server/PrincipalRateLimiter';
 
 /**
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
@@ -28,6 +30,9 @@ const envSchema = z.object({
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
   ALLOWED_ORIGINS: z.string().optional(),
+  RATE_LIMITS: z.string().optional(),
+  PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
+  PERSISTED_ONLY_ROLES: z.string().optional(),
   API_KEYS_FILE: z.string().min(1).optional(),
   AUDIT_DIR: z.string().min(1).optional(),
   AUDIT_WRITER_ID: z
@@ -65,6 +70,10 @@ export interface GatewayConfig {
    * rewrites Host, list the public one: `https://dichvucong.example`).
    */
   allowedOrigins: string[];
+  /** Requests per second per principal, by role (Redis-shared with REDIS_URL). */
+  rateLimits: RateLimits;
+  /** The allow-list of operations, and the roles held to it. */
+  persisted: { file: string | null; onlyRoles: Role[] };
   /**
    * Where API keys live: in memory with one demo key per role (the embedded default only), a JSON
    * file, or Redis (shared by replicas).
@@ -130,6 +139,28 @@ export function readConfig(
       })),
     );
   }
+  const rateLimits = parseRateLimits(e.RATE_LIMITS);
+  const onlyRoles = (e.PERSISTED_ONLY_ROLES ?? '')
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
+  const badRole = onlyRoles.find((role) => !isRole(role));
+  const invalid = [
+    ...(typeof rateLimits === 'string' ? [{ path: 'RATE_LIMITS', message: rateLimits }] : []),
+    ...(badRole === undefined
+      ? []
+      : [{ path: 'PERSISTED_ONLY_ROLES', message: `unknown role ${JSON.stringify(badRole)}` }]),
+    ...(onlyRoles.length > 0 && e.PERSISTED_OPERATIONS_FILE === undefined
+      ? [
+          {
+            path: 'PERSISTED_ONLY_ROLES',
+            message: 'needs PERSISTED_OPERATIONS_FILE, the allow-list',
+          },
+        ]
+      : []),
+  ];
+  if (invalid.length > 0)
+    throw new ConfigurationError(invalid.map((problem) => ({ file: 'environment', ...problem })));
   const cacheKind = e.CACHE ?? (e.REDIS_URL === undefined ? 'memory' : 'redis');
   return {
     mode: e.GATEWAY_MODE,
@@ -152,6 +183,14 @@ export function readConfig(
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     graphiql: e.GRAPHIQL ?? embedded,
+    rateLimits: rateLimits as RateLimits,
+    persisted: {
+      file:
+        e.PERSISTED_OPERATIONS_FILE === undefined
+          ? null
+          : resolve(projectRoot, e.PERSISTED_OPERATIONS_FILE),
+      onlyRoles: onlyRoles as Role[],
+    },
     allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim().replace(/\/+$/, ''))

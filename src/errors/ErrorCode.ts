@@ -23,6 +23,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** The audit log could not record an audited read; nothing was answered. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /** More requests per second than the caller's role allows (HTTP 429 with Retry-After). */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Anything unexpected; details are logged, never sent. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<string, string> & Record<ConnectorErrorCode, ConnectorErrorCode>;
@@ -37,6 +39,7 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'CIRCUIT_OPEN':
     case 'INTERNAL_SERVER_ERROR':
     case 'AUDIT_UNAVAILABLE':
+    case 'RATE_LIMITED':
       return true;
     case 'BAD_USER_INPUT':
     case 'UNKNOWN_AGENCY':

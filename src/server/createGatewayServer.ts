@@ -20,6 +20,10 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../../connectors/contract';
 import type { AuthResult, Credentials } from '../auth/Authenticator';
 import type { Principal } from '../auth/Principal';
+import type { Role } from '../auth/roles';
+import type { PersistedOperations } from './persistedOperations';
+import type { PrincipalRateLimiter } from './PrincipalRateLimiter';
+import { QUERY_LIMITS, queryLimitRules } from './queryLimits';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
@@ -49,6 +53,10 @@ export interface GatewayServerOptions {
   graphiql: boolean;
   /** Browser origins allowed to open a WebSocket besides the gateway's own host. */
   allowedOrigins?: readonly string[];
+  /** Requests per second per principal; none: unlimited. */
+  rateLimiter?: PrincipalRateLimiter;
+  /** The allow-list of operations, and the roles that may run nothing else. */
+  persisted?: { operations: PersistedOperations; onlyRoles: ReadonlySet<Role> };
   /** Dossier codes pre-filled in GraphiQL. */
   exampleCodes: readonly string[];
   /** Headers pre-filled in GraphiQL (the embedded default's demo portal key). */
@@ -75,6 +83,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
     introspection: options.graphiql,
+    // Field suggestions ("Did you mean …?") reveal the schema: only where introspection is on.
+    hideSchemaDetailsFromClientErrors: !options.graphiql,
+    validationRules: queryLimitRules(),
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(options.logger),
     logger: apolloLogger(options.logger),
@@ -114,9 +126,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       return refuse('503 Service Unavailable', 'too many connections');
     sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
-  const rules = options.graphiql
-    ? specifiedRules
-    : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const rules = [
+    ...specifiedRules,
+    ...queryLimitRules(),
+    ...(options.graphiql ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
   const subscriptionsOf = new WeakMap<object, number>();
   const subscriptions = useServer<Record<string, unknown>, { principal: Principal | null }>(
     {
@@ -149,10 +163,36 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
           signal: new AbortController().signal,
           principal: ctx.extra.principal ?? null,
         }),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = ctx.extra.principal ?? null;
+        const rate = await options.rateLimiter?.consume(
+          principal,
+          remoteAddress(ctx.extra.request),
+        );
+        if (rate !== undefined && !rate.ok) {
+          return [
+            new GraphQLError(
+              `more than ${rate.limit} requests per second; retry in ${rate.retryAfterSeconds} s`,
+              { extensions: { code: 'RATE_LIMITED' } },
+            ),
+          ];
+        }
+        const query =
+          payload.query === '' || payload.query === undefined
+            ? persistedDocument(payload.extensions)
+            : payload.query;
+        if (query === undefined) {
+          return [
+            new GraphQLError('PersistedQueryNotFound', {
+              extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+            }),
+          ];
+        }
+        const held = heldToAllowList(principal, query);
+        if (held !== null) return [held];
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: 10_000 });
+          document = parse(query, { maxTokens: QUERY_LIMITS.maxTokens });
         } catch (error) {
           return [error as GraphQLError];
         }
@@ -251,6 +291,25 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return sendJson(res, 404, { error: `no route ${path}; the API is at /graphql` });
   }
 
+  /** The document an allow-listed hash stands for (`extensions.persistedQuery.sha256Hash`). */
+  function persistedDocument(extensions: unknown): string | undefined {
+    const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)
+      ?.persistedQuery?.sha256Hash;
+    return typeof hash === 'string' ? options.persisted?.operations.document(hash) : undefined;
+  }
+
+  /** A caller held to the allow-list may run only what is on it. */
+  function heldToAllowList(principal: Principal | null, query: string): GraphQLError | null {
+    const persisted = options.persisted;
+    if (principal === null || persisted === undefined || !persisted.onlyRoles.has(principal.role))
+      return null;
+    if (persisted.operations.allows(query)) return null;
+    return new GraphQLError(
+      `role ${principal.role} may run persisted operations only, and this one is not on the allow-list`,
+      { extensions: { code: 'FORBIDDEN' } },
+    );
+  }
+
   async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
@@ -313,6 +372,38 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         errors: [{ message: auth.message, extensions: { code: auth.code } }],
       });
     }
+    const rate = await options.rateLimiter?.consume(auth.principal, remoteAddress(req));
+    if (rate !== undefined && !rate.ok) {
+      res.setHeader('Retry-After', String(rate.retryAfterSeconds));
+      return sendJson(res, 429, {
+        errors: [
+          {
+            message: `more than ${rate.limit} requests per second; retry in ${rate.retryAfterSeconds} s`,
+            extensions: { code: 'RATE_LIMITED' },
+          },
+        ],
+      });
+    }
+    // A known hash without its document: the allow-list supplies it.
+    if (isRecord(parsedBody) && typeof parsedBody.query !== 'string') {
+      const document = persistedDocument(parsedBody.extensions);
+      if (document !== undefined) parsedBody = { ...parsedBody, query: document };
+    }
+    const held =
+      isRecord(parsedBody) && typeof parsedBody.query === 'string'
+        ? heldToAllowList(auth.principal, parsedBody.query)
+        : auth.principal !== null && options.persisted?.onlyRoles.has(auth.principal.role)
+          ? new GraphQLError(
+              `role ${auth.principal.role} may run persisted operations only: POST a known operation or its sha256Hash`,
+              { extensions: { code: 'FORBIDDEN' } },
+            )
+          : null;
+    if (held !== null) {
+      return sendJson(res, 403, {
+        errors: [{ message: held.message, extensions: held.extensions }],
+      });
+    }
+    request.body = parsedBody;
     const signal = AbortSignal.timeout(options.requestBudgetMs);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
@@ -423,4 +514,13 @@ function apolloLogger(logger: Logger) {
     warn: (message: string) => logger.warn({ source: 'apollo' }, message),
     error: (message: string) => logger.error({ source: 'apollo' }, message),
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The client's address, for rate limits on callers without credentials. */
+function remoteAddress(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
 }

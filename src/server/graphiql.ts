@@ -46,7 +46,7 @@ export const GRAPHIQL_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-const DEFAULT_QUERY = `# Look up dossiers from both bundled sample systems: press Run, or change the codes
+export const DEFAULT_QUERY = `# Look up dossiers from both bundled sample systems: press Run, or change the codes
 # in Variables below. The closed district and ministry codes show routing by successor.
 query LookUp($codes: [String!]!) {
   dossiers(codes: $codes) {

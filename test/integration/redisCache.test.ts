@@ -51,7 +51,12 @@ describe('Cache: Redis shared by replicas, no personal data in keys', () => {
         2,
       );
 
-      const keys = (await redis.keys(`${prefix}*`)).sort();
+      // Keys name dossier codes, or rate-limit counters by key id: never personal data.
+      const all = (await redis.keys(`${prefix}*`)).sort();
+      expect(
+        all.filter((key) => !/:rl:admin:key:[0-9a-f]{16}$/.test(key) && !key.includes(':dossier:')),
+      ).toEqual([]);
+      const keys = all.filter((key) => key.includes(':dossier:'));
       expect(keys).toEqual([...codes].sort().map((code) => `${prefix}dossier:v2:${code}`));
       // Returned dossiers (status 10) are fresh a day and kept five (the hard lifetime) as a fallback.
       const ttl = await redis.ttl(keys[0] as string);

@@ -52,7 +52,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   // Each gateway writes its audit chain into a folder of its own, unless the test names one.
   const auditDir = await mkdtemp(join(tmpdir(), 'audit-'));
   const config = readConfig(
-    { PORT: '0', LOG_LEVEL: 'silent', AUDIT_DIR: auditDir, ...options.env },
+    {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      AUDIT_DIR: auditDir,
+      // Tests of other features must not trip the per-principal limit; its own test sets it.
+      RATE_LIMITS: 'portal=100000,province-it=100000,auditor=100000,admin=100000,anonymous=100000',
+      ...options.env,
+    },
     PROJECT_ROOT,
   );
   const gateway = await startGateway(config, {

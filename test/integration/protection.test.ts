@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { FileApiKeyStore } from '../../src/auth/apiKeys';
+import { findCodes } from '../support/sampleCodes';
+import { startRedisServer } from '../support/redisServer';
+import { startTestGateway, takeStats, type TestGateway } from '../support/testGateway';
+
+type Answer = {
+  data?: Record<string, any> | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+};
+
+async function post(
+  url: string,
+  body: unknown,
+  key: string | undefined,
+): Promise<{ status: number; headers: Headers; body: Answer }> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { 'x-api-key': key }),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Answer,
+  };
+}
+
+/** Every field of a dossier: the portal's heaviest real lookup. */
+const FULL = `code procedureCode procedure { code name } procedureName fieldCode fieldName agency { code name }
+  handlingUnit channel { value } applicant { name type ids { type number } phone email address } summary files { name url }
+  receivedAt dueAt finishedAt returnedAt status { value code label raw lossy mayBe }
+  history { at actor department content status { value } } fees { name amount }
+  results { name number issuedAt url } supplements { requestedAt dueBefore dueAfter reason }
+  source { connector connectorName fetchedAt cached stale staleReason staleSince routedVia warnings { field problem } }`;
+
+describe('Query protection: the real shapes pass, abusive ones are stopped at the door', () => {
+  let samples: SampleSystems;
+  let t: TestGateway;
+  let auditDir: string;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 3000, seed: 71 });
+    auditDir = await mkdtemp(join(tmpdir(), 'protection-audit-'));
+    t = await startTestGateway({
+      samples,
+      env: { CATALOGUE_SYNC_INTERVAL_MS: '0', GRAPHIQL: 'off', AUDIT_DIR: auditDir },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await samples.close();
+  });
+
+  it('admits 500 codes in one list and 100 aliased lookups with every field', async () => {
+    const codes = [
+      ...findCodes(samples.provincial.dataset, 250),
+      ...findCodes(samples.ministry.dataset, 250),
+    ];
+    const list = await post(
+      t.url,
+      {
+        query: `query ($c: [String!]!) { dossiers(codes: $c) { code dossier { ${FULL} } error { code } } }`,
+        variables: { c: codes },
+      },
+      t.keys.portal,
+    );
+    expect(list.body.errors).toBeUndefined();
+    expect(
+      list.body.data?.dossiers.filter((item: { error: unknown }) => item.error !== null),
+    ).toEqual([]);
+    const aliases = codes
+      .slice(0, 100)
+      .map((code, i) => `d${i}: dossier(code: "${code}") { ${FULL} }`)
+      .join('\n');
+    const aliased = await post(t.url, { query: `query PortalBatch { ${aliases} }` }, t.keys.portal);
+    expect(aliased.body.errors).toBeUndefined();
+    expect(Object.keys(aliased.body.data ?? {})).toHaveLength(100);
+  });
+
+  it('refuses deep, alias-flooded, token-flooded, costly and oversized queries with a clear error, calling nothing and writing nothing', async () => {
+    const auditBefore = await auditSize(auditDir);
+    takeStats(samples.provincial);
+    const deep = `{ agency(code: "H56.22") { ${'parent { '.repeat(10)}code${' }'.repeat(10)} } }`;
+    const cases: Array<[string, string]> = [
+      [deep, 'Query depth limit of 10 exceeded'],
+      [
+        `{ ${Array.from({ length: 151 }, (_, i) => `v${i}: viewer { id }`).join(' ')} }`,
+        'Aliases limit of 150 exceeded, found 151',
+      ],
+      [
+        `{ viewer { ${'id '.repeat(15_000)} } }`,
+        'Document contains more that 15000 tokens. Parsing aborted.',
+      ],
+      [
+        `{ procedures(first: 500) { nodes { code name national { code name variants { code name } } channels { channel { value } processingTime fees { name amount } } sources { connector syncedAt stale } } } }`,
+        'Query Cost limit of 20000 exceeded',
+      ],
+      [`{ viewer ${'@skip(if: false) '.repeat(51)} { id } }`, 'Directives limit of 50 exceeded'],
+    ];
+    for (const [query, message] of cases) {
+      const answer = await post(t.url, { query }, t.keys.auditor);
+      expect([message, answer.status]).toEqual([message, 400]);
+      expect(answer.body.errors?.[0]?.message).toContain(message);
+      expect(answer.body.data).toBeUndefined();
+    }
+    const oversized = await post(
+      t.url,
+      { query: '{ viewer { id } }', variables: { pad: 'x'.repeat(1_100_000) } },
+      t.keys.auditor,
+    );
+    expect(oversized.status).toBe(413);
+    expect(oversized.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(takeStats(samples.provincial).attempts).toBe(0);
+    expect(await auditSize(auditDir)).toBe(auditBefore);
+  });
+
+  it('keeps introspection and field suggestions off in production mode', async () => {
+    const introspection = await post(
+      t.url,
+      { query: '{ __schema { types { name } } }' },
+      t.keys.admin,
+    );
+    expect(introspection.body.errors?.[0]?.message).toContain('introspection');
+    const typo = await post(t.url, { query: '{ dossir(code: "x") { code } }' }, t.keys.admin);
+    expect(typo.body.errors?.[0]?.message).toBeDefined();
+    expect(typo.body.errors?.[0]?.message).not.toContain('Did you mean');
+  });
+});
+
+describe('Query protection: field suggestions where introspection is on (the embedded default)', () => {
+  it('suggests', async () => {
+    const samples = await startSampleSystems({ size: 200, seed: 72 });
+    const t = await startTestGateway({ samples, env: { CATALOGUE_SYNC_INTERVAL_MS: '0' } });
+    try {
+      const typo = await post(t.url, { query: '{ dossir(code: "x") { code } }' }, t.keys.admin);
+      expect(typo.body.errors?.[0]?.message).toContain('Did you mean "dossier"');
+    } finally {
+      await t.close();
+      await samples.close();
+    }
+  });
+});
+
+describe('Persisted operations: the portal held to an allow-list', () => {
+  const OPERATION =
+    'query PortalLookup($c: [String!]!) { dossiers(codes: $c) { code dossier { status { code label } dueAt } error { code } } }';
+  let samples: SampleSystems;
+  let t: TestGateway;
+  let code: string;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 300, seed: 73 });
+    const folder = await mkdtemp(join(tmpdir(), 'persisted-'));
+    await writeFile(join(folder, 'operations.json'), JSON.stringify({ operations: [OPERATION] }));
+    t = await startTestGateway({
+      samples,
+      env: {
+        CATALOGUE_SYNC_INTERVAL_MS: '0',
+        PERSISTED_OPERATIONS_FILE: join(folder, 'operations.json'),
+        PERSISTED_ONLY_ROLES: 'portal',
+      },
+    });
+    [code] = findCodes(samples.provincial.dataset, 1) as [string];
+  });
+  afterAll(async () => {
+    await t.close();
+    await samples.close();
+  });
+
+  it('runs the listed operation by text or by hash alone, refuses anything else, and leaves other roles free', async () => {
+    const byText = await post(t.url, { query: OPERATION, variables: { c: [code] } }, t.keys.portal);
+    expect(byText.body.data?.dossiers[0]?.code).toBe(code);
+    const hash = createHash('sha256').update(OPERATION).digest('hex');
+    const byHash = await post(
+      t.url,
+      {
+        variables: { c: [code] },
+        extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      },
+      t.keys.portal,
+    );
+    expect(byHash.body.data?.dossiers[0]?.code).toBe(code);
+
+    const other = await post(t.url, { query: '{ viewer { id } }' }, t.keys.portal);
+    expect(other.status).toBe(403);
+    expect(other.body.errors?.[0]).toMatchObject({
+      message:
+        'role portal may run persisted operations only, and this one is not on the allow-list',
+      extensions: { code: 'FORBIDDEN' },
+    });
+    const unknownHash = await post(
+      t.url,
+      { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } },
+      t.keys.portal,
+    );
+    expect(unknownHash.status).toBe(403);
+    expect((await post(t.url, { query: '{ viewer { role } }' }, t.keys.auditor)).body.data).toEqual(
+      {
+        viewer: { role: 'AUDITOR' },
+      },
+    );
+  });
+});
+
+describe('Rate limits per principal', () => {
+  it('answers 429 with Retry-After past the limit, for that principal only', async () => {
+    const samples = await startSampleSystems({ size: 200, seed: 74 });
+    const t = await startTestGateway({
+      samples,
+      env: { CATALOGUE_SYNC_INTERVAL_MS: '0', RATE_LIMITS: 'portal=5' },
+    });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          post(t.url, { query: '{ viewer { id } }' }, t.keys.portal),
+        ),
+      );
+      const refused = statuses.filter((answer) => answer.status === 429);
+      expect(statuses.filter((answer) => answer.status === 200)).toHaveLength(5);
+      expect(refused).toHaveLength(7);
+      expect(refused[0]?.headers.get('retry-after')).toBe('1');
+      expect(refused[0]?.body.errors?.[0]).toMatchObject({
+        message: 'more than 5 requests per second; retry in 1 s',
+        extensions: { code: 'RATE_LIMITED' },
+      });
+      // Another principal has its own budget.
+      expect((await post(t.url, { query: '{ viewer { id } }' }, t.keys.auditor)).status).toBe(200);
+    } finally {
+      await t.close();
+      await samples.close();
+    }
+  });
+
+  it('shares one budget across replicas through Redis', async () => {
+    const redis = await startRedisServer();
+    const samples = await startSampleSystems({ size: 200, seed: 75 });
+    const folder = await mkdtemp(join(tmpdir(), 'rl-keys-'));
+    const store = await FileApiKeyStore.open(join(folder, 'keys.json'));
+    const { key } = await store.create(
+      { name: 'portal', role: 'portal', createdBy: 'test' },
+      new Date(),
+    );
+    await store.close();
+    const env = {
+      CATALOGUE_SYNC_INTERVAL_MS: '0',
+      RATE_LIMITS: 'portal=6',
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'rl-test:',
+      API_KEYS_FILE: join(folder, 'keys.json'),
+    };
+    const first = await startTestGateway({ samples, env });
+    const second = await startTestGateway({ samples, env });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          post((i % 2 === 0 ? first : second).url, { query: '{ viewer { id } }' }, key),
+        ),
+      );
+      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(6);
+      expect(answers.filter((answer) => answer.status === 429)).toHaveLength(6);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await samples.close();
+      await redis.stop();
+    }
+  });
+});
+
+async function auditSize(folder: string): Promise<number> {
+  let size = 0;
+  for (const name of await readdir(folder)) {
+    if (name.endsWith('.jsonl')) size += (await readFile(join(folder, name), 'utf8')).length;
+  }
+  return size;
+}
