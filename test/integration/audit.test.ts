@@ -190,6 +190,38 @@ describe('Audit log: unmasked and cross-agency reads, key changes, on record bef
     expect(new Set(pages).size).toBe(pages.length);
   });
 
+  it('role × purpose: masked or not, audited or not, refused or not', async () => {
+    const raw = samples.provincial.dataset.get(codes[0] as string)?.applicant.name;
+    const expected: Record<string, [string, string]> = {
+      // role: [without a purpose, with a purpose] as "masked|unmasked|refused + audit action"
+      portal: ['masked -', 'refused -'],
+      'province-it': ['masked -', 'refused -'],
+      auditor: ['masked read.crossAgency', 'unmasked read.unmasked'],
+      admin: ['masked -', 'unmasked read.unmasked'],
+    };
+    const seen: Record<string, [string, string]> = {};
+    for (const role of ['portal', 'province-it', 'auditor', 'admin'] as const) {
+      const outcomes: string[] = [];
+      for (const purpose of [undefined, PURPOSE]) {
+        const before = (await entries()).length;
+        const answer = await t.query<{
+          dossiers: Array<{ dossier: { applicant: { name: string } } }>;
+        }>(LOOKUP, { c: [codes[0]], p: purpose }, role);
+        const after = await entries();
+        const view =
+          answer.errors !== undefined
+            ? 'refused'
+            : answer.data?.dossiers[0]?.dossier.applicant.name === raw
+              ? 'unmasked'
+              : 'masked';
+        const audit = after.length > before ? (after[0]?.action ?? '?') : '-';
+        outcomes.push(`${view} ${audit}`);
+      }
+      seen[role] = outcomes as [string, string];
+    }
+    expect(seen).toEqual(expected);
+  });
+
   it('verifies, and the verify command names an edited, deleted, reordered or truncated entry', async () => {
     expect(verify(folder)).toMatchObject({ status: 0 });
     expect(verify(folder).stdout).toMatch(/ok {6}gw-test-1: \d+ entries/);
