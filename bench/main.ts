@@ -198,6 +198,9 @@ async function main(): Promise<void> {
   const gatewayEnv = {
     ...variables,
     API_KEYS_FILE: keysFile,
+    AUDIT_DIR: join(keysFile, '..', 'audit'),
+    // The load is one principal far above a portal's real rate: the limit must not cut it.
+    RATE_LIMITS: 'portal=10000000',
     GATEWAY_MODE: 'production',
     REGISTRATIONS_DIR: 'examples/registrations',
     AGENCY_DIRECTORY: 'data/agencies.sample.yaml',
