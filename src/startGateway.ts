@@ -26,6 +26,7 @@ import { ApiKeyService } from './services/access/ApiKeyService';
 import { PersistedOperations } from './server/persistedOperations';
 import { PrincipalRateLimiter } from './server/PrincipalRateLimiter';
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { AuditStore } from './audit/auditChain';
 import { FileAuditStore } from './audit/FileAuditStore';
 import { RedisAuditStore } from './audit/RedisAuditStore';
@@ -106,22 +107,23 @@ export async function startGateway(
         : await FileAuditStore.open(config.audit.dir, config.audit.writer);
     opened.push(() => auditStore.close());
     const audit = new AuditService(auditStore, logger, now);
-    // The configuration this process runs with is on record: registrations and a digest of them.
+    // The configuration this process runs with is on record: the registrations and a digest of
+    // their files as written (with `${VAR}` references, so no secret goes into the digest). A log
+    // that cannot be written now does not stop the gateway: audited reads wait for it.
+    const digest = createHash('sha256');
+    for (const registration of registrations) {
+      digest.update(await readFile(registration.origin.file));
+    }
     const started = await audit.record('gateway', {
       action: 'gateway.start',
       operation: null,
       codes: [],
-      scope: `registrations ${registrations.map((r) => r.id).join(', ')}; digest ${createHash('sha256').update(JSON.stringify(registrations)).digest('hex').slice(0, 16)}`,
+      scope: `registrations ${registrations.map((r) => r.id).join(', ')}; files ${digest.digest('hex').slice(0, 16)}`,
       purpose: null,
       outcome: 'ok',
     });
-    if (!started.ok) throw new Error(`the audit log cannot be written: ${started.error.message}`);
-    const rateLimiter = new PrincipalRateLimiter(
-      config.rateLimits,
-      config.cache.kind === 'redis'
-        ? { url: config.cache.url, keyPrefix: config.cache.keyPrefix }
-        : null,
-    );
+    if (!started.ok) logger.error({}, 'gateway start not recorded: the audit log is unavailable');
+    const rateLimiter = new PrincipalRateLimiter(config.rateLimits, config.redis);
     opened.push(() => rateLimiter.close());
     const authenticator = new Authenticator(keyStore, jwt, logger, now);
     const keys = new ApiKeyService(keyStore, authenticator, audit, now);

@@ -1,6 +1,6 @@
 import {
-  open,
   mkdir,
+  open,
   readdir,
   readFile,
   rename,
@@ -20,16 +20,18 @@ import {
 /**
  * The audit log on one machine: a folder with one JSON Lines file per writer
  * (`audit-<writer>.jsonl`, appended and fsynced before `append` returns) and its head
- * (`audit-<writer>.head.json`, replaced atomically). A writer is one gateway process: each start
- * begins a new chain, so two processes never write the same file.
+ * (`audit-<writer>.head.json`, replaced atomically). By default a writer is one gateway process
+ * (its id has the pid and a random part); a fixed AUDIT_WRITER_ID continues its chain after a
+ * restart. One writer id must never be used by two running processes.
  */
 export class FileAuditStore implements AuditStore {
   readonly kind = 'file' as const;
   private head: ChainHead = { seq: 0, hash: GENESIS_HASH };
   private queue: Promise<unknown> = Promise.resolve();
-
   /** Created with the first entry, so a process that records nothing leaves no file. */
   private file: FileHandle | null = null;
+  /** After a failed append the file may hold more than this process knows: read it again. */
+  private resync = true;
 
   private constructor(
     private readonly folder: string,
@@ -41,8 +43,17 @@ export class FileAuditStore implements AuditStore {
     return new FileAuditStore(folder, writer);
   }
 
+  private get chainFile(): string {
+    return join(this.folder, `audit-${this.writer}.jsonl`);
+  }
+
+  private get headFile(): string {
+    return join(this.folder, `audit-${this.writer}.head.json`);
+  }
+
   append(event: AuditEvent, at: string): Promise<AuditRecord> {
     const next = this.queue.then(async () => {
+      if (this.resync) await this.continueChain();
       const unsigned = {
         ...event,
         writer: this.writer,
@@ -51,17 +62,21 @@ export class FileAuditStore implements AuditStore {
         prevHash: this.head.hash,
       };
       const record: AuditRecord = { ...unsigned, hash: recordHash(unsigned) };
-      // 'wx': a writer's file is new; an existing one means another process has this writer id.
-      this.file ??= await open(join(this.folder, `audit-${this.writer}.jsonl`), 'wx', 0o600);
-      await this.file.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
-      await this.file.datasync();
-      const headFile = join(this.folder, `audit-${this.writer}.head.json`);
-      await writeFile(`${headFile}.tmp`, JSON.stringify({ seq: record.seq, hash: record.hash }));
-      await rename(`${headFile}.tmp`, headFile);
+      try {
+        this.file ??= await open(this.chainFile, 'a', 0o600);
+        await this.file.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
+        await this.file.datasync();
+      } catch (error) {
+        this.resync = true;
+        throw error;
+      }
+      // Durable from here: the chain goes on from this entry whatever happens to the head file.
       this.head = { seq: record.seq, hash: record.hash };
+      await this.writeHead().catch(() => {
+        this.resync = true;
+      });
       return record;
     });
-    // A failed append fails its caller; the next one starts from the last durable head.
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -73,6 +88,37 @@ export class FileAuditStore implements AuditStore {
   async close(): Promise<void> {
     await this.queue;
     await this.file?.close();
+  }
+
+  private async writeHead(): Promise<void> {
+    await writeFile(`${this.headFile}.tmp`, JSON.stringify(this.head));
+    await rename(`${this.headFile}.tmp`, this.headFile);
+  }
+
+  /**
+   * Continues from the last complete entry of an existing chain. A head one entry behind (a crash
+   * between the entry and its head) is brought up to date; anything else that disagrees is
+   * refused, so that a restart never papers over a damaged chain.
+   */
+  private async continueChain(): Promise<void> {
+    const chains = await readAuditFolder(this.folder);
+    const chain = chains.get(this.writer);
+    const last = chain?.records.at(-1);
+    if (chain === undefined || last === undefined) {
+      this.head = { seq: 0, hash: GENESIS_HASH };
+    } else {
+      const head = chain.head;
+      const agrees = head !== null && head.seq === last.seq && head.hash === last.hash;
+      const oneBehind = head !== null && last.seq === head.seq + 1 && last.prevHash === head.hash;
+      if (!agrees && !oneBehind) {
+        throw new Error(
+          `audit chain ${this.writer} does not end where its head says; run npm run audit -- verify`,
+        );
+      }
+      this.head = { seq: last.seq, hash: last.hash };
+      if (oneBehind) await this.writeHead();
+    }
+    this.resync = false;
   }
 }
 

@@ -19,7 +19,8 @@ export class RedisAuditStore implements AuditStore {
   private readonly redis: Redis;
   private head: ChainHead = { seq: 0, hash: GENESIS_HASH };
   private queue: Promise<unknown> = Promise.resolve();
-  private registered = false;
+  /** Read the head from Redis before the next append (at first, and after a failed one). */
+  private resync = true;
 
   constructor(
     url: string,
@@ -36,9 +37,14 @@ export class RedisAuditStore implements AuditStore {
 
   append(event: AuditEvent, at: string): Promise<AuditRecord> {
     const next = this.queue.then(async () => {
-      if (!this.registered) {
+      if (this.resync) {
+        // A fixed writer id continues its chain; an append whose answer was lost (a timeout
+        // after Redis committed it) is not written twice under the same sequence number.
         await this.redis.sadd(`${this.prefix}audit:writers`, this.writer);
-        this.registered = true;
+        const head = await this.redis.get(`${this.stream(this.writer)}:head`);
+        this.head =
+          head === null ? { seq: 0, hash: GENESIS_HASH } : (JSON.parse(head) as ChainHead);
+        this.resync = false;
       }
       const unsigned = {
         ...event,
@@ -57,12 +63,16 @@ export class RedisAuditStore implements AuditStore {
         )
         .exec();
       const failed = result?.find(([error]) => error !== null);
-      if (result === null || failed !== undefined)
+      if (result === null || failed !== undefined) {
+        this.resync = true;
         throw new Error(`audit append failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+      }
       this.head = { seq: record.seq, hash: record.hash };
       return record;
     });
-    this.queue = next.catch(() => undefined);
+    this.queue = next.catch(() => {
+      this.resync = true;
+    });
     return next;
   }
 

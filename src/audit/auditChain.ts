@@ -86,10 +86,16 @@ export function verifyChain(
   });
   if (head === null) {
     if (records.length > 0) problems.push('no head: the chain cannot be checked for truncation');
-  } else if (head.seq !== previous.seq || head.hash !== previous.hash) {
+  } else if (head.seq > previous.seq) {
     problems.push(
-      `the head says seq ${head.seq}, the chain ends at seq ${previous.seq}: entries were removed from the end, or the chain was rewritten`,
+      `the head says seq ${head.seq}, the chain ends at seq ${previous.seq}: entries were removed from the end`,
     );
+  } else if (head.seq < previous.seq) {
+    problems.push(
+      `the head is behind the chain (seq ${head.seq} of ${previous.seq}): written before a crash, or the head was replaced`,
+    );
+  } else if (head.hash !== previous.hash) {
+    problems.push(`the last entry is not the one the head names: the chain was rewritten`);
   }
   return problems;
 }

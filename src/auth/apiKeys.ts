@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
+import { lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { vietnamIso } from '../services/vietnamTime';
 import { ROLES, type Role } from './roles';
@@ -118,9 +119,11 @@ function parseKey(presented: string): { id: string; secret: string } | null {
 export class FileApiKeyStore implements ApiKeyStore {
   readonly kind: 'file' | 'memory';
   private records = new Map<string, ApiKeyRecord>();
-  private writing: Promise<void> = Promise.resolve();
-  private loadedMtime = 0;
+  /** Identity of the file version in memory (inode, size, mtime). */
+  private loaded = '';
   private checkedAt = 0;
+  /** Changes made by this process, one at a time. */
+  private changing: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly path: string | null) {
     this.kind = path === null ? 'memory' : 'file';
@@ -133,12 +136,12 @@ export class FileApiKeyStore implements ApiKeyStore {
     return store;
   }
 
-  async create(input: NewApiKey, now: Date) {
-    await this.reload(true);
-    const created = newKey(input, now);
-    this.records.set(created.record.id, created.record);
-    await this.save();
-    return created;
+  create(input: NewApiKey, now: Date) {
+    return this.change(() => {
+      const created = newKey(input, now);
+      this.records.set(created.record.id, created.record);
+      return { result: created, changed: true };
+    });
   }
 
   async check(presented: string, now: Date): Promise<KeyCheck> {
@@ -148,15 +151,15 @@ export class FileApiKeyStore implements ApiKeyStore {
     return checkAgainst(this.records.get(parsed.id), parsed.secret, now);
   }
 
-  async revoke(id: string, now: Date): Promise<ApiKeyRecord | null> {
-    await this.reload(true);
-    const record = this.records.get(id);
-    if (record === undefined) return null;
-    if (record.revokedAt === null) {
-      this.records.set(id, { ...record, revokedAt: vietnamIso(now) });
-      await this.save();
-    }
-    return this.records.get(id) ?? null;
+  revoke(id: string, now: Date): Promise<ApiKeyRecord | null> {
+    return this.change(() => {
+      const record = this.records.get(id);
+      if (record === undefined) return { result: null, changed: false };
+      if (record.revokedAt !== null) return { result: record, changed: false };
+      const revoked = { ...record, revokedAt: vietnamIso(now) };
+      this.records.set(id, revoked);
+      return { result: revoked, changed: true };
+    });
   }
 
   async list(): Promise<ApiKeyRecord[]> {
@@ -165,7 +168,44 @@ export class FileApiKeyStore implements ApiKeyStore {
   }
 
   async close(): Promise<void> {
-    await this.writing;
+    await this.changing.catch(() => undefined);
+  }
+
+  /**
+   * Read, change, write under a lock on the file (proper-lockfile), so that the gateway and the
+   * command line never undo each other's changes.
+   */
+  private change<T>(apply: () => { result: T; changed: boolean }): Promise<T> {
+    const run = this.changing.then(async () => {
+      const path = this.path;
+      if (path === null) return apply().result;
+      await mkdir(dirname(path), { recursive: true });
+      const release = await lock(path, {
+        realpath: false,
+        stale: 10_000,
+        retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+      });
+      try {
+        await this.reload(true);
+        const { result, changed } = apply();
+        if (changed) await this.write(path);
+        return result;
+      } finally {
+        await release();
+      }
+    });
+    this.changing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Replaces the file atomically (temporary file, then rename). */
+  private async write(path: string): Promise<void> {
+    const text = `${JSON.stringify({ keys: [...this.records.values()] }, null, 2)}\n`;
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, text, { mode: 0o600 });
+    const written = await stat(temporary);
+    await rename(temporary, path);
+    this.loaded = stamp(written);
   }
 
   /** Reads the file again if it changed (looked at most once a second unless `now`). */
@@ -174,15 +214,14 @@ export class FileApiKeyStore implements ApiKeyStore {
     if (path === null) return;
     if (!now && Date.now() - this.checkedAt < 1000) return;
     this.checkedAt = Date.now();
-    await this.writing;
-    let mtime: number;
+    let current: string;
     try {
-      mtime = (await stat(path)).mtimeMs;
+      current = stamp(await stat(path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    if (mtime === this.loadedMtime) return;
+    if (current === this.loaded) return;
     const text = await readFile(path, 'utf8');
     let json: unknown;
     try {
@@ -193,23 +232,12 @@ export class FileApiKeyStore implements ApiKeyStore {
     const parsed = z.object({ keys: z.array(recordSchema) }).safeParse(json);
     if (!parsed.success) throw new Error(`${path} is not an API key file: ${parsed.error.message}`);
     this.records = new Map(parsed.data.keys.map((record) => [record.id, record]));
-    this.loadedMtime = mtime;
+    this.loaded = current;
   }
+}
 
-  private save(): Promise<void> {
-    const path = this.path;
-    if (path === null) return Promise.resolve();
-    const text = `${JSON.stringify({ keys: [...this.records.values()] }, null, 2)}\n`;
-    // One write at a time, in order; each replaces the file atomically.
-    this.writing = this.writing.then(async () => {
-      await mkdir(dirname(path), { recursive: true });
-      const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, text, { mode: 0o600 });
-      await rename(temporary, path);
-      this.loadedMtime = (await stat(path)).mtimeMs;
-    });
-    return this.writing;
-  }
+function stamp(stats: { ino: number; size: number; mtimeMs: number }): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
 }
 
 /** Keys in one Redis hash shared by every replica (`<prefix>apikeys`: id → record JSON). */

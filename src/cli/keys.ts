@@ -41,11 +41,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const store = await openStore(process.env);
   const auditStore = await openCliAuditStore(process.env);
+  // The audit head of each change goes to stderr, for the operator's own records.
+  const note = (fields: Record<string, unknown>, message: string) =>
+    process.stderr.write(`${message} ${JSON.stringify(fields)}\n`);
   const logger = {
     debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
+    info: note,
+    warn: note,
+    error: note,
   };
   const keys = new ApiKeyService(
     store,

@@ -70,6 +70,8 @@ export interface GatewayConfig {
    * rewrites Host, list the public one: `https://dichvucong.example`).
    */
   allowedOrigins: string[];
+  /** Redis when configured (cache, events, keys, audit and rate limits use it), else null. */
+  redis: { url: string; keyPrefix: string } | null;
   /** Requests per second per principal, by role (Redis-shared with REDIS_URL). */
   rateLimits: RateLimits;
   /** The allow-list of operations, and the roles held to it. */
@@ -183,6 +185,7 @@ export function readConfig(
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     graphiql: e.GRAPHIQL ?? embedded,
+    redis: e.REDIS_URL === undefined ? null : { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     rateLimits: rateLimits as RateLimits,
     persisted: {
       file:

@@ -16,7 +16,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../../connectors/contract';
 import type { AuthResult, Credentials } from '../auth/Authenticator';
 import type { Principal } from '../auth/Principal';
@@ -132,12 +132,30 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ...(options.graphiql ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
   const subscriptionsOf = new WeakMap<object, number>();
-  const subscriptions = useServer<Record<string, unknown>, { principal: Principal | null }>(
+  // Credentials of each open connection, checked again every few seconds: a key revoked or a
+  // token expired since the connection opened closes it (4403).
+  const connections = new Map<WebSocket, Credentials>();
+  const perAddress = new Map<string, number>();
+  const recheck = setInterval(() => {
+    for (const [socket, credentials] of connections) {
+      void options.authenticate(credentials).then((result) => {
+        if (!result.ok || result.principal === null) {
+          socket.close(4403, 'credentials no longer valid');
+          connections.delete(socket);
+        }
+      });
+    }
+  }, RECHECK_MS);
+  recheck.unref();
+  const subscriptions = useServer<
+    Record<string, unknown>,
+    { principal: Principal | null; credentials: Credentials }
+  >(
     {
       schema: options.schema,
       // Credentials come with the connection: in connection params (`{"apiKey": "dvck_…"}` or
       // `{"authorization": "Bearer …"}`, what browsers can send) or the upgrade request's headers.
-      // Wrong credentials close the connection (4403); none leave it anonymous, refused by @allow.
+      // Missing or wrong credentials close the connection (4403).
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = (name: string) => {
@@ -153,8 +171,19 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         if (authorization !== undefined) credentials.authorization = authorization;
         if (apiKey !== undefined) credentials.apiKey = apiKey;
         const result = await options.authenticate(credentials);
-        if (!result.ok) return false;
+        if (!result.ok || result.principal === null) return false;
+        const address = remoteAddress(ctx.extra.request);
+        if ((perAddress.get(address) ?? 0) >= MAX_SOCKETS_PER_ADDRESS) return false;
+        perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+        ctx.extra.socket.once('close', () => {
+          const left = (perAddress.get(address) ?? 1) - 1;
+          if (left <= 0) perAddress.delete(address);
+          else perAddress.set(address, left);
+          connections.delete(ctx.extra.socket);
+        });
+        connections.set(ctx.extra.socket, credentials);
         ctx.extra.principal = result.principal;
+        ctx.extra.credentials = credentials;
         return true;
       },
       context: (ctx) =>
@@ -164,7 +193,18 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
           principal: ctx.extra.principal ?? null,
         }),
       onSubscribe: async (ctx, _id, payload) => {
-        const principal = ctx.extra.principal ?? null;
+        // Each new subscription re-checks the connection's credentials.
+        const current = await options.authenticate(ctx.extra.credentials ?? {});
+        if (!current.ok || current.principal === null) {
+          ctx.extra.socket.close(4403, 'credentials no longer valid');
+          return [
+            new GraphQLError('credentials no longer valid', {
+              extensions: { code: 'UNAUTHENTICATED' },
+            }),
+          ];
+        }
+        const principal = current.principal;
+        ctx.extra.principal = principal;
         const rate = await options.rateLimiter?.consume(
           principal,
           remoteAddress(ctx.extra.request),
@@ -196,7 +236,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         } catch (error) {
           return [error as GraphQLError];
         }
-        const errors = validate(options.schema, document, rules);
+        const errors = validate(options.schema, document, rules, {
+          hideSuggestions: !options.graphiql,
+        });
         if (errors.length > 0) return errors;
         if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
           return [
@@ -367,6 +409,19 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     if (apiKey !== undefined) credentials.apiKey = apiKey;
     const auth = await options.authenticate(credentials);
     if (!auth.ok) {
+      // Refused credentials count against the address's anonymous budget: guessing keys is slow.
+      const guess = await options.rateLimiter?.consume(null, remoteAddress(req));
+      if (guess !== undefined && !guess.ok) {
+        res.setHeader('Retry-After', String(guess.retryAfterSeconds));
+        return sendJson(res, 429, {
+          errors: [
+            {
+              message: `too many refused credentials from this address; retry in ${guess.retryAfterSeconds} s`,
+              extensions: { code: 'RATE_LIMITED' },
+            },
+          ],
+        });
+      }
       if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
       return sendJson(res, auth.status, {
         errors: [{ message: auth.message, extensions: { code: auth.code } }],
@@ -432,6 +487,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         });
       }),
     close: async () => {
+      clearInterval(recheck);
       await subscriptions.dispose();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
       await apollo.stop();
@@ -442,6 +498,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
 
 /** Most WebSocket connections at once; more are refused with 503. */
 const MAX_SOCKETS = 10_000;
+/** Most WebSocket connections from one address. */
+const MAX_SOCKETS_PER_ADDRESS = 100;
+/** How often open WebSocket connections' credentials are checked again. */
+const RECHECK_MS = 5000;
 /** Most subscriptions on one connection (one may watch up to 500 codes). */
 const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
 

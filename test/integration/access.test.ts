@@ -63,6 +63,8 @@ describe('Access: every role against every root field', () => {
   let t: TestGateway;
   let provincialCode: string;
   let ministryCode: string;
+  let revokable: string;
+  let changes = 0;
   beforeAll(async () => {
     samples = await startSampleSystems({ size: 800, seed: 51 });
     t = await startTestGateway({ samples, env: { CATALOGUE_SYNC_INTERVAL_MS: '0' } });
@@ -70,6 +72,11 @@ describe('Access: every role against every root field', () => {
       string,
     ];
     [ministryCode] = findCodes(samples.ministry.dataset, 1) as [string];
+    samples.connectGateway(t.url);
+    const created = await t.query<{ createApiKey: { apiKey: { id: string } } }>(
+      'mutation { createApiKey(input: { name: "to revoke", role: PORTAL }) { apiKey { id } } }',
+    );
+    revokable = created.data?.createApiKey.apiKey.id as string;
   });
   afterAll(async () => {
     await t.close();
@@ -104,7 +111,7 @@ describe('Access: every role against every root field', () => {
       query:
         'mutation { createApiKey(input: { name: "matrix", role: PORTAL }) { key apiKey { id } } }',
     },
-    'Mutation.revokeApiKey': { query: 'mutation { revokeApiKey(id: "0000000000000000") { id } }' },
+    'Mutation.revokeApiKey': { query: 'mutation { revokeApiKey(id: "KEY_ID") { id } }' },
     'Subscription.dossierStatusChanged': {
       query: `subscription ($c: [String!]!) { dossierStatusChanged(codes: $c) { code } }`,
       variables: { c: [provincialCode] },
@@ -124,8 +131,17 @@ describe('Access: every role against every root field', () => {
     for (const [field, operation] of Object.entries(operations())) {
       for (const role of [...ROLES, null]) {
         const code = field.startsWith('Subscription.')
-          ? await subscribeOnce(t, operation, role)
-          : await queryOnce(t, operation, role);
+          ? await subscribeOnce(t, operation, role, async () => {
+              await fetch(`${samples.provincial.url}/__sample/dossiers/${provincialCode}/status`, {
+                method: 'POST',
+                body: JSON.stringify({ status: (changes += 1) % 2 === 0 ? 4 : 9 }),
+              });
+            })
+          : await queryOnce(
+              t,
+              { ...operation, query: operation.query.replace('KEY_ID', revokable) },
+              role,
+            );
         outcomes.push(`${field} ${role ?? 'anonymous'} ${code}`);
       }
     }
@@ -190,14 +206,19 @@ async function queryOnce(
 ): Promise<string> {
   const answer = await t.query(operation.query, operation.variables, role);
   const code = answer.errors?.[0]?.extensions?.code;
-  if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') return String(code);
-  return 'allowed';
+  if (code !== undefined) return String(code);
+  // Allowed means answered: the field has data.
+  const values = Object.values(answer.data ?? {});
+  return values.length === 1 && values[0] !== null && values[0] !== undefined
+    ? 'allowed'
+    : `no data ${JSON.stringify(answer)}`;
 }
 
 async function subscribeOnce(
   t: TestGateway,
   operation: { query: string; variables?: Record<string, unknown> },
   role: Role | null,
+  change: () => Promise<void>,
 ): Promise<string> {
   const client = createClient({
     url: `${t.url.replace(/^http/, 'ws')}/graphql`,
@@ -205,6 +226,7 @@ async function subscribeOnce(
     retryAttempts: 0,
     connectionParams: role === null ? {} : { apiKey: t.keys[role] },
   });
+  let settled: () => void = () => undefined;
   try {
     return await new Promise<string>((resolve) => {
       client.subscribe(
@@ -212,18 +234,32 @@ async function subscribeOnce(
         {
           next: (result) => {
             const code = result.errors?.[0]?.extensions?.code;
+            // Allowed means an event of the watched dossier arrived after its status changed.
             resolve(code === undefined ? 'allowed' : String(code));
           },
           error: (error) => {
-            const code = (error as Array<{ extensions?: { code?: string } }>)[0]?.extensions?.code;
-            resolve(code === undefined ? `error ${JSON.stringify(error)}` : String(code));
+            const list = Array.isArray(error) ? error : [];
+            const code = (list[0] as { extensions?: { code?: string } } | undefined)?.extensions
+              ?.code;
+            const closed = (error as { code?: number }).code;
+            resolve(
+              code !== undefined
+                ? String(code)
+                : closed === 4403
+                  ? 'UNAUTHENTICATED'
+                  : `error ${JSON.stringify(error)}`,
+            );
           },
-          complete: () => resolve('completed'),
+          complete: () => resolve('completed without an event'),
         },
       );
-      // A subscription the gateway accepted stays open without events: allowed.
-      setTimeout(() => resolve('allowed'), 300);
-    });
+      const trigger = setTimeout(() => void change(), 300);
+      const giveUp = setTimeout(() => resolve('no event'), 3000);
+      settled = () => {
+        clearTimeout(trigger);
+        clearTimeout(giveUp);
+      };
+    }).finally(() => settled());
   } finally {
     await client.dispose();
   }
@@ -348,6 +384,47 @@ describe('Access: keys and tokens that must be refused, with nothing done', () =
     });
     await client.dispose();
     expect((closed as { code?: number }).code).toBe(4403);
+  });
+
+  it('refuses a WebSocket without credentials, and closes a subscription whose key is revoked', async () => {
+    const anonymous = createClient({
+      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    const refused = await new Promise<unknown>((resolve) => {
+      anonymous.subscribe(
+        { query: `subscription { dossierStatusChanged(codes: ["${code}"]) { code } }` },
+        { next: () => undefined, error: resolve, complete: () => resolve('completed') },
+      );
+    });
+    await anonymous.dispose();
+    expect((refused as { code?: number }).code).toBe(4403);
+
+    const created = await t.query<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      'mutation { createApiKey(input: { name: "watcher", role: PORTAL }) { key apiKey { id } } }',
+    );
+    const { key, apiKey } = created.data?.createApiKey ?? ({} as never);
+    const watcher = createClient({
+      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { apiKey: key },
+    });
+    const ended = new Promise<unknown>((resolve) => {
+      watcher.subscribe(
+        { query: `subscription { dossierStatusChanged(codes: ["${code}"]) { code } }` },
+        { next: () => undefined, error: resolve, complete: () => resolve('completed') },
+      );
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.query(`mutation { revokeApiKey(id: "${apiKey.id}") { id } }`);
+    const started = Date.now();
+    const closed = await ended;
+    await watcher.dispose();
+    expect((closed as { code?: number; reason?: string }).code).toBe(4403);
+    expect((closed as { reason?: string }).reason).toBe('credentials no longer valid');
+    expect(Date.now() - started).toBeLessThan(6000);
   });
 });
 

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { FileApiKeyStore } from '../../src/auth/apiKeys';
 import { findCodes } from '../support/sampleCodes';
@@ -87,22 +89,30 @@ describe('Query protection: the real shapes pass, abusive ones are stopped at th
   it('refuses deep, alias-flooded, token-flooded, costly and oversized queries with a clear error, calling nothing and writing nothing', async () => {
     const auditBefore = await auditSize(auditDir);
     takeStats(samples.provincial);
-    const deep = `{ agency(code: "H56.22") { ${'parent { '.repeat(10)}code${' }'.repeat(10)} } }`;
+    // Every case is an auditor's unmasked read: allowed through, it would call the system and
+    // write the audit log.
+    // A code the first test did not fetch (it fetched the first 250): not in the cache.
+    const code = findCodes(samples.provincial.dataset, 260)[259] as string;
+    const read = (selection: string, directives = '') =>
+      `dossier(code: "${code}", purpose: "Thanh tra theo quyết định 123") ${directives} { ${selection} }`;
     const cases: Array<[string, string]> = [
-      [deep, 'Query depth limit of 10 exceeded'],
       [
-        `{ ${Array.from({ length: 151 }, (_, i) => `v${i}: viewer { id }`).join(' ')} }`,
+        `{ ${read(`agency { ${'parent { '.repeat(10)}code${' }'.repeat(10)} }`)} }`,
+        'Query depth limit of 10 exceeded',
+      ],
+      [
+        `{ ${Array.from({ length: 151 }, (_, i) => `d${i}: ${read('code')}`).join(' ')} }`,
         'Aliases limit of 150 exceeded, found 151',
       ],
       [
-        `{ viewer { ${'id '.repeat(15_000)} } }`,
+        `{ ${read('code '.repeat(15_000))} }`,
         'Document contains more that 15000 tokens. Parsing aborted.',
       ],
       [
-        `{ procedures(first: 500) { nodes { code name national { code name variants { code name } } channels { channel { value } processingTime fees { name amount } } sources { connector syncedAt stale } } } }`,
+        `{ ${Array.from({ length: 130 }, (_, i) => `d${i}: ${read('agency { parent { parent { parent { parent { parent { units { code name level } } } } } } }')}`).join(' ')} }`,
         'Query Cost limit of 20000 exceeded',
       ],
-      [`{ viewer ${'@skip(if: false) '.repeat(51)} { id } }`, 'Directives limit of 50 exceeded'],
+      [`{ ${read('code', '@skip(if: false) '.repeat(51))} }`, 'Directives limit of 50 exceeded'],
     ];
     for (const [query, message] of cases) {
       const answer = await post(t.url, { query }, t.keys.auditor);
@@ -112,13 +122,21 @@ describe('Query protection: the real shapes pass, abusive ones are stopped at th
     }
     const oversized = await post(
       t.url,
-      { query: '{ viewer { id } }', variables: { pad: 'x'.repeat(1_100_000) } },
+      {
+        query: `query ($pad: String) { ${read('code')} }`,
+        variables: { pad: 'x'.repeat(1_100_000) },
+      },
       t.keys.auditor,
     );
     expect(oversized.status).toBe(413);
     expect(oversized.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
     expect(takeStats(samples.provincial).attempts).toBe(0);
     expect(await auditSize(auditDir)).toBe(auditBefore);
+    // The same read, within the limits, does both: the cases above were stopped by the limits.
+    const allowed = await post(t.url, { query: `{ ${read('code')} }` }, t.keys.auditor);
+    expect(allowed.body.data?.dossier?.code).toBe(code);
+    expect(takeStats(samples.provincial).attempts).toBe(1);
+    expect(await auditSize(auditDir)).toBeGreaterThan(auditBefore);
   });
 
   it('keeps introspection and field suggestions off in production mode', async () => {
@@ -131,6 +149,22 @@ describe('Query protection: the real shapes pass, abusive ones are stopped at th
     const typo = await post(t.url, { query: '{ dossir(code: "x") { code } }' }, t.keys.admin);
     expect(typo.body.errors?.[0]?.message).toBeDefined();
     expect(typo.body.errors?.[0]?.message).not.toContain('Did you mean');
+    // Over WebSocket too.
+    const client = createClient({
+      url: `${t.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { apiKey: t.keys.admin },
+    });
+    const refused = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query: 'subscription { dossierStatusChange(codes: ["x"]) { code } }' },
+        { next: resolve, error: resolve, complete: () => resolve('completed') },
+      );
+    });
+    await client.dispose();
+    expect(JSON.stringify(refused)).toContain('Cannot query field');
+    expect(JSON.stringify(refused)).not.toContain('Did you mean');
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
@@ -88,6 +88,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
     close: async () => {
       await gateway.close();
+      await rm(auditDir, { recursive: true, force: true });
       if (ownSamples) await samples.close();
     },
   };

@@ -80,18 +80,25 @@ export class AuditService {
       };
     let start: [string, string, number] | null = null;
     if (after !== undefined) {
+      let decoded: unknown;
       try {
-        start = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as [
-          string,
-          string,
-          number,
-        ];
+        decoded = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
       } catch {
+        decoded = null;
+      }
+      const valid =
+        Array.isArray(decoded) &&
+        decoded.length === 3 &&
+        typeof decoded[0] === 'string' &&
+        !Number.isNaN(Date.parse(decoded[0])) &&
+        typeof decoded[1] === 'string' &&
+        Number.isInteger(decoded[2]);
+      if (!valid)
         return {
           ok: false,
           error: errorDetail('BAD_USER_INPUT', 'after is not a cursor of this list'),
         };
-      }
+      start = decoded as [string, string, number];
     }
     const all = [...(await this.store.readAll()).values()]
       .flatMap((chain) => chain.records)
