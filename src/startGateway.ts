@@ -23,10 +23,18 @@ import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from './auth/apiK
 import { JwtVerifier } from './auth/jwt';
 import type { Role } from './auth/roles';
 import { ApiKeyService } from './services/access/ApiKeyService';
+import {
+  FileRegistryStore,
+  RedisRegistryStore,
+  type RegistryStore,
+} from './registry/RegistryStore';
+import { SecretBox } from './registry/secretBox';
+import { RegistrationService } from './services/registry/RegistrationService';
 import { PersistedOperations } from './server/persistedOperations';
 import { PrincipalRateLimiter } from './server/PrincipalRateLimiter';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { AuditStore } from './audit/auditChain';
 import { FileAuditStore } from './audit/FileAuditStore';
 import { RedisAuditStore } from './audit/RedisAuditStore';
@@ -112,7 +120,8 @@ export async function startGateway(
     // that cannot be written now does not stop the gateway: audited reads wait for it.
     const digest = createHash('sha256');
     for (const registration of registrations) {
-      digest.update(await readFile(registration.origin.file));
+      if (registration.origin.type === 'file')
+        digest.update(await readFile(registration.origin.file));
     }
     const started = await audit.record('gateway', {
       action: 'gateway.start',
@@ -127,6 +136,36 @@ export async function startGateway(
     opened.push(() => rateLimiter.close());
     const authenticator = new Authenticator(keyStore, jwt, logger, now);
     const keys = new ApiKeyService(keyStore, authenticator, audit, now);
+    // Runtime registrations, routed with the static ones; a change syncs the new catalogues.
+    const registryStore: RegistryStore =
+      config.registry.kind === 'redis'
+        ? new RedisRegistryStore(config.registry.url, config.registry.keyPrefix)
+        : await FileRegistryStore.open(config.registry.dir);
+    opened.push(() => registryStore.close());
+    let catalogueOf: CatalogueService | null = null;
+    const registrationService = new RegistrationService(
+      {
+        store: registryStore,
+        registry,
+        kinds: deps.kinds,
+        secrets: await loadSecretBox(config.secrets),
+        audit,
+        logger,
+        now,
+        onChanged: (ids) => {
+          const catalogue = catalogueOf;
+          if (catalogue === null) return;
+          for (const source of catalogue.index.statusAll()) {
+            if (registry.runtime(source.connectorId) === undefined)
+              catalogue.index.removeSource(source.connectorId);
+          }
+          for (const id of ids) void catalogue.sync(id);
+        },
+      },
+      registrations,
+    );
+    opened.push(() => registrationService.close());
+    await registrationService.start();
     const demoKeys =
       config.keys.kind === 'memory' && config.keys.demo
         ? await createDemoKeys(
@@ -192,6 +231,7 @@ export async function startGateway(
         intervalMs: config.catalogue.intervalMs,
       },
     );
+    catalogueOf = catalogue;
     // The first sync runs while the server starts; it is awaited at most this long, then goes on.
     const firstSync = catalogue.start();
     opened.push(() => catalogue.stop());
@@ -216,6 +256,7 @@ export async function startGateway(
         principal,
         keys,
         audit,
+        registrations: registrationService,
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
           { unmask: false, principal },
@@ -277,6 +318,7 @@ export async function startGateway(
           replays.close(),
           keyStore.close(),
           auditStore.close(),
+          registryStore.close(),
           Promise.resolve(rateLimiter.close()),
         ]);
       },
@@ -345,4 +387,21 @@ async function createDemoKeys(
     auditor: await make('auditor', 'Demo: Kiểm toán'),
     admin: await make('admin', 'Demo: Quản trị'),
   };
+}
+
+/**
+ * The key(s) sealing registration secrets: from SECRETS_KEY, from SECRETS_KEY_FILE, or — the
+ * embedded default — from `var/secrets.key`, made once (0600) when missing.
+ */
+async function loadSecretBox(secrets: GatewayConfig['secrets']): Promise<SecretBox> {
+  if ('text' in secrets) return SecretBox.fromText(secrets.text);
+  try {
+    return SecretBox.fromText(await readFile(secrets.file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !secrets.generate) throw error;
+    await mkdir(dirname(secrets.file), { recursive: true, mode: 0o700 });
+    const text = `${SecretBox.generateKeyText()}\n`;
+    await writeFile(secrets.file, text, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+    return SecretBox.fromText(await readFile(secrets.file, 'utf8'));
+  }
 }

@@ -35,6 +35,9 @@ const envSchema = z.object({
   PERSISTED_ONLY_ROLES: z.string().optional(),
   API_KEYS_FILE: z.string().min(1).optional(),
   AUDIT_DIR: z.string().min(1).optional(),
+  REGISTRY_DIR: z.string().min(1).optional(),
+  SECRETS_KEY: z.string().min(1).optional(),
+  SECRETS_KEY_FILE: z.string().min(1).optional(),
   AUDIT_WRITER_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-", at most 64')
@@ -91,6 +94,13 @@ export interface GatewayConfig {
   audit: ({ kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string }) & {
     writer: string;
   };
+  /** Runtime registrations: a folder (one machine) or Redis (replicas). */
+  registry: { kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string };
+  /**
+   * The key(s) sealing runtime registrations' secrets: given in the environment, in a file, or
+   * (the embedded default only) generated once into `var/secrets.key`.
+   */
+  secrets: { text: string } | { file: string; generate: boolean };
   /** JWT verification keys (one of the files) and required issuer and audience. */
   jwt: {
     hs256SecretFile?: string;
@@ -126,6 +136,12 @@ export function readConfig(
       ? ['API_KEYS_FILE']
       : []),
     ...(!embedded && e.AUDIT_DIR === undefined && e.REDIS_URL === undefined ? ['AUDIT_DIR'] : []),
+    ...(!embedded && e.REGISTRY_DIR === undefined && e.REDIS_URL === undefined
+      ? ['REGISTRY_DIR']
+      : []),
+    ...(!embedded && e.SECRETS_KEY === undefined && e.SECRETS_KEY_FILE === undefined
+      ? ['SECRETS_KEY_FILE']
+      : []),
   ];
   if (missing.length > 0) {
     throw new ConfigurationError(
@@ -137,7 +153,11 @@ export function readConfig(
             ? 'required in production mode without REDIS_URL: where API keys are kept (create the first with `npm run keys -- create --role admin --name …`)'
             : name === 'AUDIT_DIR'
               ? 'required in production mode without REDIS_URL: the folder of the audit log'
-              : `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
+              : name === 'REGISTRY_DIR'
+                ? 'required in production mode without REDIS_URL: the folder of runtime registrations'
+                : name === 'SECRETS_KEY_FILE'
+                  ? 'required in production mode (or SECRETS_KEY): the key sealing registration secrets; make one with `npm run connectors -- new-key`'
+                  : `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
       })),
     );
   }
@@ -210,6 +230,17 @@ export function readConfig(
         : { kind: 'file' as const, dir: resolve(projectRoot, e.AUDIT_DIR ?? 'var/audit') }),
       writer: e.AUDIT_WRITER_ID ?? defaultWriterId(),
     },
+    registry:
+      e.REGISTRY_DIR === undefined && e.REDIS_URL !== undefined
+        ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX }
+        : { kind: 'file', dir: resolve(projectRoot, e.REGISTRY_DIR ?? 'var/registry') },
+    secrets:
+      e.SECRETS_KEY !== undefined
+        ? { text: e.SECRETS_KEY }
+        : {
+            file: resolve(projectRoot, e.SECRETS_KEY_FILE ?? 'var/secrets.key'),
+            generate: e.SECRETS_KEY_FILE === undefined,
+          },
     jwt: {
       ...(e.JWT_HS256_SECRET_FILE === undefined
         ? {}

@@ -23,6 +23,10 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   /** The audit log could not record an audited read; nothing was answered. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
+  /** A change based on a stale version, or that collides with an existing registration. */
+  CONFLICT: 'CONFLICT',
+  /** No such thing that the caller may see. */
+  NOT_FOUND: 'NOT_FOUND',
   /** More requests per second than the caller's role allows (HTTP 429 with Retry-After). */
   RATE_LIMITED: 'RATE_LIMITED',
   /** Anything unexpected; details are logged, never sent. */
@@ -41,6 +45,8 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'AUDIT_UNAVAILABLE':
     case 'RATE_LIMITED':
       return true;
+    case 'CONFLICT':
+    case 'NOT_FOUND':
     case 'BAD_USER_INPUT':
     case 'UNKNOWN_AGENCY':
     case 'NO_CONNECTOR':

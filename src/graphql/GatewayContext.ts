@@ -2,6 +2,7 @@ import type { Principal } from '../auth/Principal';
 import type { AgencyService } from '../services/agencies/AgencyService';
 import type { ApiKeyService } from '../services/access/ApiKeyService';
 import type { AuditService } from '../services/audit/AuditService';
+import type { RegistrationService } from '../services/registry/RegistrationService';
 import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
@@ -13,6 +14,7 @@ export interface GatewayContext {
   principal: Principal | null;
   keys: ApiKeyService;
   audit: AuditService;
+  registrations: RegistrationService;
   dossiers: DossierLookup;
   /** A new lookup with its own time budget, for each event of a long-lived subscription. */
   freshLookup(): DossierLookup;

@@ -6,6 +6,7 @@ import { applyAllowDirective } from './allowDirective';
 import { agencyResolvers } from './resolvers/agencyResolvers';
 import { auditResolvers } from './resolvers/auditResolvers';
 import { authResolvers } from './resolvers/authResolvers';
+import { registryResolvers } from './resolvers/registryResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
 import { procedureResolvers } from './resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
@@ -32,6 +33,7 @@ export function createSchema(schemaFolder: string): GraphQLSchema {
       procedureResolvers,
       authResolvers,
       auditResolvers,
+      registryResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -17,19 +17,33 @@ export class ConnectorRegistry {
     this.snapshot = { runtimes: new Map(), coverage: new CoverageIndex([]) };
   }
 
-  /** Replaces every registration at once. Registrations must already be validated. */
+  /**
+   * Replaces every registration at once. Registrations must already be validated. A registration
+   * that did not change keeps its runtime (its token, circuit and connections); the others get new
+   * ones and the old ones close.
+   */
   async replaceAll(registrations: readonly Registration[]): Promise<void> {
+    const previous = this.snapshot.runtimes;
+    const kept = new Set<ConnectorRuntime>();
     const runtimes = new Map(
       registrations.map((registration) => {
+        const existing = previous.get(registration.id);
+        if (existing !== undefined && sameRegistration(existing.registration, registration)) {
+          kept.add(existing);
+          return [registration.id, existing] as const;
+        }
         const kind = this.kinds.get(registration.kind);
         if (kind === undefined)
           throw new TypeError(`No connector kind "${registration.kind}" for ${registration.id}`);
         return [registration.id, ConnectorRuntime.create(registration, kind, this.deps)] as const;
       }),
     );
-    const previous = this.snapshot.runtimes;
     this.snapshot = { runtimes, coverage: new CoverageIndex(registrations) };
-    await Promise.all([...previous.values()].map((runtime) => runtime.close()));
+    await Promise.all(
+      [...previous.values()]
+        .filter((runtime) => !kept.has(runtime))
+        .map((runtime) => runtime.close()),
+    );
   }
 
   get coverage(): CoverageIndex {
@@ -47,4 +61,11 @@ export class ConnectorRegistry {
   async close(): Promise<void> {
     await Promise.all([...this.snapshot.runtimes.values()].map((runtime) => runtime.close()));
   }
+}
+
+/** Same settings (its origin, e.g. a new version number alone, does not count). */
+function sameRegistration(a: Registration, b: Registration): boolean {
+  const { origin: _a, ...left } = a;
+  const { origin: _b, ...right } = b;
+  return JSON.stringify(left) === JSON.stringify(right);
 }

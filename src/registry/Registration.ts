@@ -27,5 +27,17 @@ export interface Registration {
   /** Output of the kind's config schema. */
   config: unknown;
   /** Where the registration came from; static files are read-only at runtime. */
-  origin: { type: 'file'; file: string };
+  origin: RegistrationOrigin;
+}
+
+export type RegistrationOrigin =
+  | { type: 'file'; file: string }
+  /** Registered at runtime (the registry store): its version, and whether it is switched on. */
+  | { type: 'runtime'; version: number; enabled: boolean; updatedAt: string; updatedBy: string };
+
+/** Where a registration came from, for messages: its file, or `runtime <id> v<version>`. */
+export function originLabel(registration: Pick<Registration, 'id' | 'origin'>): string {
+  return registration.origin.type === 'file'
+    ? registration.origin.file
+    : `runtime registration ${registration.id} v${registration.origin.version}`;
 }

@@ -10,7 +10,7 @@ import {
 } from '../errors/ConfigurationError';
 import { DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
 import { CoverageIndex } from '../services/routing/CoverageIndex';
-import type { Registration } from './Registration';
+import { originLabel, type Registration, type RegistrationOrigin } from './Registration';
 import { registrationSchema } from './registrationSchema';
 
 export interface LoadRegistrationOptions {
@@ -60,7 +60,7 @@ export async function loadRegistrationFiles(
   return registrations;
 }
 
-type Parsed =
+export type Parsed =
   { ok: true; registration: Registration } | { ok: false; problems: ConfigurationProblem[] };
 
 /** Parses and validates one registration document (YAML or JSON text). */
@@ -68,6 +68,7 @@ export function parseRegistration(
   text: string,
   file: string,
   options: LoadRegistrationOptions,
+  origin: RegistrationOrigin = { type: 'file', file },
 ): Parsed {
   let document: unknown;
   try {
@@ -82,6 +83,16 @@ export function parseRegistration(
         : ` at line ${before.length}, column ${(before.at(-1) as string).length + 1}`;
     return { ok: false, problems: [{ file, path: '', message: `not valid YAML or JSON${where}` }] };
   }
+  return parseRegistrationDocument(document, file, options, origin);
+}
+
+/** Validates one registration already parsed from YAML or JSON. */
+export function parseRegistrationDocument(
+  document: unknown,
+  file: string,
+  options: LoadRegistrationOptions,
+  origin: RegistrationOrigin = { type: 'file', file },
+): Parsed {
   const substitution: ConfigurationProblem[] = [];
   const resolved = substitute(
     document,
@@ -136,27 +147,29 @@ export function parseRegistration(
               records: push.records,
             },
       config: config.data,
-      origin: { type: 'file', file },
+      origin,
     },
   };
 }
 
-function crossCheck(registrations: readonly Registration[]): ConfigurationProblem[] {
+/** Ids used once, coverage claimed once, across every registration (files and runtime). */
+export function crossCheck(registrations: readonly Registration[]): ConfigurationProblem[] {
   const problems: ConfigurationProblem[] = [];
   const seen = new Map<string, string>();
   for (const registration of registrations) {
     const first = seen.get(registration.id);
     if (first !== undefined) {
       problems.push({
-        file: registration.origin.file,
+        file: originLabel(registration),
         path: 'id',
         message: `id "${registration.id}" is already used by ${first}`,
       });
     }
-    seen.set(registration.id, registration.origin.file);
+    seen.set(registration.id, originLabel(registration));
   }
   for (const conflict of CoverageIndex.conflicts(registrations)) {
-    const file = registrations.find((r) => r.id === conflict.second)?.origin.file ?? '';
+    const second = registrations.find((r) => r.id === conflict.second);
+    const file = second === undefined ? '' : originLabel(second);
     problems.push({
       file,
       path: 'coverage',

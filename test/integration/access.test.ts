@@ -56,7 +56,27 @@ const POLICY: Record<string, Role[]> = {
   'Query.auditLog': ['auditor', 'admin'],
   'Mutation.createApiKey': ['admin'],
   'Mutation.revokeApiKey': ['admin'],
+  'Query.connectors': ['province-it', 'admin'],
+  'Query.connector': ['province-it', 'admin'],
+  'Query.connectorVersions': ['province-it', 'admin'],
+  'Mutation.registerConnector': ['province-it', 'admin'],
+  'Mutation.updateConnector': ['province-it', 'admin'],
+  'Mutation.setConnectorEnabled': ['province-it', 'admin'],
+  'Mutation.deleteConnector': ['province-it', 'admin'],
+  'Mutation.rollbackConnector': ['province-it', 'admin'],
 };
+
+/** A runtime registration inside the demo province-IT key's scope (Thanh Hóa, H56). */
+const runtimeDocument = (id: string, unit: string) => `id: ${id}
+kind: rest-json
+name: Hệ thống thử ${id}
+coverage: { units: [${unit}] }
+upstream: { baseUrl: "http://127.0.0.1:9" }
+config:
+  lookup: { single: { path: "/hs/{code}" } }
+  mapping: { code: ma, status: tt }
+  statuses: { map: { moi: 2 } }
+`;
 
 describe('Access: every role against every root field', () => {
   let samples: SampleSystems;
@@ -112,6 +132,29 @@ describe('Access: every role against every root field', () => {
         'mutation { createApiKey(input: { name: "matrix", role: PORTAL }) { key apiKey { id } } }',
     },
     'Mutation.revokeApiKey': { query: 'mutation { revokeApiKey(id: "KEY_ID") { id } }' },
+    'Query.connectors': { query: '{ connectors { id } }' },
+    'Query.connector': { query: '{ connector(id: "thanh-hoa-motcua") { id } }' },
+    'Query.connectorVersions': { query: '{ connectorVersions(id: "matrix-target") { version } }' },
+    'Mutation.registerConnector': {
+      query: 'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+      variables: { d: 'NEW_DOCUMENT' },
+    },
+    'Mutation.updateConnector': {
+      query:
+        'mutation ($d: String!) { updateConnector(id: "matrix-target", version: VERSION, document: $d) { id } }',
+      variables: { d: runtimeDocument('matrix-target', 'H56.98') },
+    },
+    'Mutation.setConnectorEnabled': {
+      query:
+        'mutation { setConnectorEnabled(id: "matrix-target", version: VERSION, enabled: true) { id } }',
+    },
+    'Mutation.deleteConnector': {
+      query: 'mutation { deleteConnector(id: "matrix-target", version: VERSION) { id } }',
+    },
+    'Mutation.rollbackConnector': {
+      query:
+        'mutation { rollbackConnector(id: "matrix-target", version: VERSION, toVersion: 1) { id } }',
+    },
     'Subscription.dossierStatusChanged': {
       query: `subscription ($c: [String!]!) { dossierStatusChanged(codes: $c) { code } }`,
       variables: { c: [provincialCode] },
@@ -127,6 +170,35 @@ describe('Access: every role against every root field', () => {
   });
 
   it('allows exactly the roles of the policy, refuses the others with FORBIDDEN, and anonymous callers with UNAUTHENTICATED', async () => {
+    // Each mutation of a runtime registration acts on "matrix-target" as it stands: registered
+    // again if a previous role deleted it, at its current version.
+    let registered = 0;
+    const prepared = async (operation: { query: string; variables?: Record<string, unknown> }) => {
+      const current = await t.query<{ connector: { version: number } | null }>(
+        '{ connector(id: "matrix-target") { version } }',
+      );
+      let version = current.data?.connector?.version;
+      if (version === undefined) {
+        const made = await t.query<{ registerConnector: { version: number } }>(
+          'mutation ($d: String!) { registerConnector(document: $d) { version } }',
+          { d: runtimeDocument('matrix-target', 'H56.98') },
+        );
+        version = made.data?.registerConnector.version as number;
+      }
+      registered += 1;
+      const variables = Object.fromEntries(
+        Object.entries(operation.variables ?? {}).map(([name, value]) => [
+          name,
+          value === 'NEW_DOCUMENT'
+            ? runtimeDocument(`matrix-new-${registered}`, `H56.${60 + registered}`)
+            : value,
+        ]),
+      );
+      return {
+        query: operation.query.replace('KEY_ID', revokable).replace('VERSION', String(version)),
+        variables,
+      };
+    };
     const outcomes: string[] = [];
     for (const [field, operation] of Object.entries(operations())) {
       for (const role of [...ROLES, null]) {
@@ -137,11 +209,7 @@ describe('Access: every role against every root field', () => {
                 body: JSON.stringify({ status: (changes += 1) % 2 === 0 ? 4 : 9 }),
               });
             })
-          : await queryOnce(
-              t,
-              { ...operation, query: operation.query.replace('KEY_ID', revokable) },
-              role,
-            );
+          : await queryOnce(t, await prepared(operation), role);
         outcomes.push(`${field} ${role ?? 'anonymous'} ${code}`);
       }
     }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './testGateway';
 
@@ -20,9 +22,20 @@ export async function runMain(
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<MainProcess> {
+  // Its own registry and audit folders: a developer's var/ does not leak into the test.
+  const state = mkdtempSync(join(tmpdir(), 'main-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'main.ts')], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      REGISTRY_DIR: join(state, 'registry'),
+      AUDIT_DIR: join(state, 'audit'),
+      SECRETS_KEY: `t1:${Buffer.alloc(32, 2).toString('base64')}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -44,6 +44,9 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** A fixed key for sealing registration secrets in tests (32 bytes of 0x01). */
+export const TEST_SECRETS_KEY = `t1:${Buffer.alloc(32, 1).toString('base64')}`;
+
 /** A real gateway on a free loopback port in front of real sample systems. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const ownSamples = options.samples === undefined;
@@ -51,11 +54,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const logger = createTestLogger();
   // Each gateway writes its audit chain into a folder of its own, unless the test names one.
   const auditDir = await mkdtemp(join(tmpdir(), 'audit-'));
+  const registryDir = await mkdtemp(join(tmpdir(), 'registry-'));
   const config = readConfig(
     {
       PORT: '0',
       LOG_LEVEL: 'silent',
       AUDIT_DIR: auditDir,
+      REGISTRY_DIR: registryDir,
+      SECRETS_KEY: TEST_SECRETS_KEY,
       // Tests of other features must not trip the per-principal limit; its own test sets it.
       RATE_LIMITS: 'portal=100000,province-it=100000,auditor=100000,admin=100000,anonymous=100000',
       ...options.env,
@@ -89,6 +95,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     close: async () => {
       await gateway.close();
       await rm(auditDir, { recursive: true, force: true });
+      await rm(registryDir, { recursive: true, force: true });
       if (ownSamples) await samples.close();
     },
   };

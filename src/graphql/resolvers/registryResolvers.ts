@@ -1,0 +1,56 @@
+import { toGraphQLError } from '../../errors/GatewayError';
+import type { RegistryResult } from '../../services/registry/RegistrationService';
+import type { GatewayContext } from '../GatewayContext';
+
+function unwrap<T>(result: RegistryResult<T>): T {
+  if (!result.ok) throw toGraphQLError(result.error);
+  return result.value;
+}
+
+/** Every field is behind `@allow`, so the principal is there. */
+function principal(ctx: GatewayContext) {
+  if (ctx.principal === null) throw new TypeError('no principal behind @allow');
+  return ctx.principal;
+}
+
+export const registryResolvers = {
+  Query: {
+    connectors: (_: unknown, __: unknown, ctx: GatewayContext) =>
+      ctx.registrations.list(principal(ctx)),
+    connector: (_: unknown, args: { id: string }, ctx: GatewayContext) =>
+      ctx.registrations.get(principal(ctx), args.id),
+    connectorVersions: async (_: unknown, args: { id: string }, ctx: GatewayContext) =>
+      unwrap(await ctx.registrations.versions(principal(ctx), args.id)),
+  },
+  Mutation: {
+    registerConnector: async (_: unknown, args: { document: string }, ctx: GatewayContext) =>
+      unwrap(await ctx.registrations.register(principal(ctx), args.document)),
+    updateConnector: async (
+      _: unknown,
+      args: { id: string; version: number; document: string },
+      ctx: GatewayContext,
+    ) =>
+      unwrap(await ctx.registrations.update(principal(ctx), args.id, args.version, args.document)),
+    setConnectorEnabled: async (
+      _: unknown,
+      args: { id: string; version: number; enabled: boolean },
+      ctx: GatewayContext,
+    ) =>
+      unwrap(
+        await ctx.registrations.setEnabled(principal(ctx), args.id, args.version, args.enabled),
+      ),
+    deleteConnector: async (
+      _: unknown,
+      args: { id: string; version: number },
+      ctx: GatewayContext,
+    ) => unwrap(await ctx.registrations.delete(principal(ctx), args.id, args.version)),
+    rollbackConnector: async (
+      _: unknown,
+      args: { id: string; version: number; toVersion: number },
+      ctx: GatewayContext,
+    ) =>
+      unwrap(
+        await ctx.registrations.rollback(principal(ctx), args.id, args.version, args.toVersion),
+      ),
+  },
+};

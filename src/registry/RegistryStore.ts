@@ -1,0 +1,250 @@
+import { open, mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { lock } from 'proper-lockfile';
+import { z } from 'zod';
+
+/**
+ * One version of a runtime registration as stored: the document as submitted (YAML/JSON parsed
+ * to a value) with its secrets sealed, and who changed it. Versions only grow; a deletion is a
+ * version too (a tombstone), so history and rollback survive it.
+ */
+export interface StoredRegistration {
+  id: string;
+  version: number;
+  enabled: boolean;
+  deleted: boolean;
+  document: Record<string, unknown>;
+  updatedAt: string;
+  updatedBy: string;
+  /** `rollback to v3`, `disabled`, … */
+  note: string | null;
+}
+
+const storedSchema = z.object({
+  id: z.string(),
+  version: z.number().int().min(1),
+  enabled: z.boolean(),
+  deleted: z.boolean(),
+  document: z.record(z.string(), z.unknown()),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+  note: z.string().nullable(),
+});
+
+export type PutResult = { ok: true } | { ok: false; currentVersion: number };
+
+/** Where runtime registrations live: files on one machine, Redis for many replicas. */
+export interface RegistryStore {
+  readonly kind: 'file' | 'redis';
+  /** The latest version of every id, deletions included (the caller drops them). */
+  latest(): Promise<StoredRegistration[]>;
+  history(id: string): Promise<StoredRegistration[]>;
+  /**
+   * Stores `record` (version = `expectedVersion` + 1) only if the latest stored version is still
+   * `expectedVersion` (0: none), and returns once it is durable; otherwise nothing is written.
+   */
+  put(record: StoredRegistration, expectedVersion: number): Promise<PutResult>;
+  /** Called after any change, here or on another replica (and periodically, to reconcile). */
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Files on one machine: `<folder>/<id>.json` holds every version; a change takes a lock on the
+ * file (proper-lockfile), writes a temporary file, fsyncs it, renames it over, and fsyncs the
+ * folder, so an acknowledged change survives a crash and a half-written one never appears.
+ */
+export class FileRegistryStore implements RegistryStore {
+  readonly kind = 'file' as const;
+  private readonly listeners = new Set<() => void>();
+  /** Changes made by another process (the command line) are picked up on this beat. */
+  private readonly reconcile: NodeJS.Timeout;
+
+  private constructor(
+    private readonly folder: string,
+    reconcileMs = 30_000,
+  ) {
+    this.reconcile = setInterval(() => {
+      for (const listener of this.listeners) listener();
+    }, reconcileMs);
+    this.reconcile.unref();
+  }
+
+  static async open(folder: string): Promise<FileRegistryStore> {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    return new FileRegistryStore(folder);
+  }
+
+  async latest(): Promise<StoredRegistration[]> {
+    const names = (await readdir(this.folder)).filter((name) => name.endsWith('.json')).sort();
+    const result: StoredRegistration[] = [];
+    for (const name of names) {
+      const versions = await this.read(join(this.folder, name));
+      const last = versions.at(-1);
+      if (last !== undefined) result.push(last);
+    }
+    return result;
+  }
+
+  async history(id: string): Promise<StoredRegistration[]> {
+    return this.read(this.file(id));
+  }
+
+  async put(record: StoredRegistration, expectedVersion: number): Promise<PutResult> {
+    const file = this.file(record.id);
+    const release = await lock(file, {
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 50, minTimeout: 10, maxTimeout: 200 },
+    });
+    try {
+      const versions = await this.read(file);
+      const current = versions.at(-1)?.version ?? 0;
+      if (current !== expectedVersion) return { ok: false, currentVersion: current };
+      const temporary = `${file}.${process.pid}.tmp`;
+      const handle = await open(temporary, 'w', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify({ versions: [...versions, record] }, null, 2)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, file);
+      const directory = await open(this.folder, 'r');
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
+    } finally {
+      await release();
+    }
+    for (const listener of this.listeners) listener();
+    return { ok: true };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reconcile);
+    this.listeners.clear();
+  }
+
+  private file(id: string): string {
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw new Error(`not a registration id: ${id}`);
+    return join(this.folder, `${id}.json`);
+  }
+
+  private async read(file: string): Promise<StoredRegistration[]> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return z.object({ versions: z.array(storedSchema) }).parse(JSON.parse(text)).versions;
+  }
+}
+
+/** Atomically: compare the latest version, then store the record, append it to history, tell everyone. */
+const PUT_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+local version = 0
+if current then version = cjson.decode(current).version end
+if version ~= tonumber(ARGV[2]) then return version end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[1])
+return -1
+`;
+
+/**
+ * Redis for many replicas: the latest versions in one hash, each id's history in a list (hash tag
+ * `{registry}`, one Cluster slot), a compare-and-set script, and a pub/sub channel that tells every
+ * replica to reload; every 30 s each replica reloads anyway, in case it missed a message.
+ */
+export class RedisRegistryStore implements RegistryStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly listeners = new Set<() => void>();
+  private readonly reconcile: NodeJS.Timeout;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    reconcileMs = 30_000,
+  ) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
+    this.redis.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.subscribe(this.channel).catch(() => undefined);
+    this.subscriber.on('message', () => this.notify());
+    // After a reconnect the subscription is back, but messages sent meanwhile are lost: reload.
+    this.subscriber.on('ready', () => this.notify());
+    this.reconcile = setInterval(() => this.notify(), reconcileMs);
+    this.reconcile.unref();
+  }
+
+  private get latestKey(): string {
+    return `${this.prefix}{registry}:latest`;
+  }
+
+  private historyKey(id: string): string {
+    return `${this.prefix}{registry}:history:${id}`;
+  }
+
+  private get channel(): string {
+    return `${this.prefix}registry-changed`;
+  }
+
+  async latest(): Promise<StoredRegistration[]> {
+    const values = await this.redis.hvals(this.latestKey);
+    return values
+      .map((text) => storedSchema.parse(JSON.parse(text)))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async history(id: string): Promise<StoredRegistration[]> {
+    const values = await this.redis.lrange(this.historyKey(id), 0, -1);
+    return values.map((text) => storedSchema.parse(JSON.parse(text)));
+  }
+
+  async put(record: StoredRegistration, expectedVersion: number): Promise<PutResult> {
+    const result = (await this.redis.eval(
+      PUT_SCRIPT,
+      2,
+      this.latestKey,
+      this.historyKey(record.id),
+      record.id,
+      String(expectedVersion),
+      JSON.stringify(record),
+      this.channel,
+    )) as number;
+    if (result !== -1) return { ok: false, currentVersion: result };
+    this.notify();
+    return { ok: true };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reconcile);
+    this.listeners.clear();
+    this.subscriber.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

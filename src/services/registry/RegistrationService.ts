@@ -1,0 +1,583 @@
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { ConnectorKind, Logger } from '../../../connectors/contract';
+import type { Principal } from '../../auth/Principal';
+import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
+import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
+import type { Registration } from '../../registry/Registration';
+import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
+import { hierarchyKeys, isAgencyCode } from '../agencies/agencyCode';
+import type { AuditService } from '../audit/AuditService';
+import { vietnamIso } from '../vietnamTime';
+
+/** A registration as a caller may see it: secrets never leave the gateway. */
+export interface ConnectorView {
+  id: string;
+  name: string;
+  kind: string;
+  origin: 'FILE' | 'RUNTIME';
+  version: number | null;
+  enabled: boolean;
+  coverage: { units: string[]; agencies: string[]; dossierCodePattern: string | null };
+  /** The document as YAML, secrets shown as `********`. */
+  document: string;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface VersionView {
+  version: number;
+  enabled: boolean;
+  deleted: boolean;
+  updatedAt: string;
+  updatedBy: string;
+  note: string | null;
+  document: string;
+}
+
+export type RegistryResult<T> = { ok: true; value: T } | { ok: false; error: ErrorDetail };
+
+export interface RegistrationServiceDeps {
+  store: RegistryStore;
+  registry: ConnectorRegistry;
+  kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
+  secrets: SecretBox;
+  audit: AuditService;
+  logger: Logger;
+  now: () => Date;
+  /** Called with the ids whose registration is new or changed (the catalogue syncs them). */
+  onChanged?: (ids: string[]) => void;
+}
+
+/**
+ * Runtime registrations (ARCHITECTURE.md "Static and runtime registrations"): provincial and
+ * ministry IT register, update (with the version they read), switch on and off, delete and roll
+ * back their connectors without a restart. Static files stay read-only; an id belongs to one or
+ * the other. Every change is validated like a file (all problems named by field path), checked
+ * against every other registration (ids, coverage), limited to the caller's scope, stored with its
+ * secrets sealed (AES-256-GCM), recorded in the audit log, and applied on every replica.
+ */
+export class RegistrationService {
+  private runtime: StoredRegistration[] = [];
+  private reloading: Promise<void> = Promise.resolve();
+  private pending = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly deps: RegistrationServiceDeps,
+    private readonly statics: readonly Registration[],
+  ) {
+    this.unsubscribe = deps.store.onChange(() => void this.reload());
+  }
+
+  /** Loads the runtime registrations and routes to them with the static ones. */
+  async start(): Promise<void> {
+    await this.reload();
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  /** Reloads from the store (serialised; a change during a reload triggers one more). */
+  reload(): Promise<void> {
+    if (this.pending) return this.reloading;
+    this.pending = true;
+    this.reloading = this.reloading.then(async () => {
+      this.pending = false;
+      try {
+        await this.apply(await this.deps.store.latest());
+      } catch (error) {
+        this.deps.logger.error({ err: (error as Error).message }, 'registry reload failed');
+      }
+    });
+    return this.reloading;
+  }
+
+  list(principal: Principal): ConnectorView[] {
+    const runtime = this.runtime
+      .filter((stored) => !stored.deleted)
+      .map((stored) => this.runtimeView(stored));
+    const statics = this.statics.map((registration) => staticView(registration));
+    return [...statics, ...runtime]
+      .filter((view) => visibleTo(principal, view))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  get(principal: Principal, id: string): ConnectorView | null {
+    return this.list(principal).find((view) => view.id === id) ?? null;
+  }
+
+  async versions(principal: Principal, id: string): Promise<RegistryResult<VersionView[]>> {
+    if (!isRegistrationId(id)) return notFound(id);
+    if (this.get(principal, id) === null && !(await this.ownsDeleted(principal, id)))
+      return notFound(id);
+    const history = await this.deps.store.history(id);
+    return {
+      ok: true,
+      value: history.map((stored) => ({
+        version: stored.version,
+        enabled: stored.enabled,
+        deleted: stored.deleted,
+        updatedAt: stored.updatedAt,
+        updatedBy: stored.updatedBy,
+        note: stored.note,
+        document: this.redactedYaml(stored.document),
+      })),
+    };
+  }
+
+  /** Registers a new connector from a YAML or JSON document. */
+  async register(principal: Principal, text: string): Promise<RegistryResult<ConnectorView>> {
+    const parsed = parseText(text);
+    if (!parsed.ok) return parsed;
+    const id = typeof parsed.value.id === 'string' ? parsed.value.id : '';
+    if (this.statics.some((registration) => registration.id === id))
+      return conflict(`"${id}" is a static registration (a file); it cannot be changed at runtime`);
+    const history = isRegistrationId(id) ? await this.deps.store.history(id) : [];
+    const latest = history.at(-1);
+    if (latest !== undefined && !latest.deleted)
+      return conflict(`a connector "${id}" exists (version ${latest.version}); update it instead`);
+    return this.save(principal, parsed.value, latest?.version ?? 0, {
+      action: 'registry.create',
+      enabled: true,
+      note: latest === undefined ? null : `registered again after v${latest.version}`,
+      previous: null,
+    });
+  }
+
+  /** Replaces a connector's document; `version` is the one the caller read. */
+  async update(
+    principal: Principal,
+    id: string,
+    version: number,
+    text: string,
+  ): Promise<RegistryResult<ConnectorView>> {
+    const current = await this.changeable(principal, id, version);
+    if (!current.ok) return current;
+    const parsed = parseText(text);
+    if (!parsed.ok) return parsed;
+    if (parsed.value.id !== id)
+      return invalid([`id: the document says "${String(parsed.value.id)}", not "${id}"`]);
+    return this.save(principal, parsed.value, version, {
+      action: 'registry.update',
+      enabled: current.value.enabled,
+      note: null,
+      previous: current.value,
+    });
+  }
+
+  async setEnabled(
+    principal: Principal,
+    id: string,
+    version: number,
+    enabled: boolean,
+  ): Promise<RegistryResult<ConnectorView>> {
+    const current = await this.changeable(principal, id, version);
+    if (!current.ok) return current;
+    return this.store(
+      principal,
+      { ...current.value, enabled, note: enabled ? 'enabled' : 'disabled' },
+      version,
+      enabled ? 'registry.enable' : 'registry.disable',
+    );
+  }
+
+  async delete(
+    principal: Principal,
+    id: string,
+    version: number,
+  ): Promise<RegistryResult<ConnectorView>> {
+    const current = await this.changeable(principal, id, version);
+    if (!current.ok) return current;
+    return this.store(
+      principal,
+      { ...current.value, enabled: false, deleted: true, note: 'deleted' },
+      version,
+      'registry.delete',
+    );
+  }
+
+  /** A new version with the document of an earlier one (validated again, as of now). */
+  async rollback(
+    principal: Principal,
+    id: string,
+    version: number,
+    toVersion: number,
+  ): Promise<RegistryResult<ConnectorView>> {
+    const current = await this.changeable(principal, id, version);
+    if (!current.ok) return current;
+    const target = (await this.deps.store.history(id)).find(
+      (stored) => stored.version === toVersion,
+    );
+    if (target === undefined) return invalid([`toVersion: ${id} has no version ${toVersion}`]);
+    const document = mapSecrets(target.document, (sealed) => this.deps.secrets.open(sealed));
+    return this.save(principal, document as Record<string, unknown>, version, {
+      action: 'registry.rollback',
+      enabled: current.value.enabled,
+      note: `rollback to v${toVersion}`,
+      previous: null,
+    });
+  }
+
+  // ——— internals ———
+
+  private async changeable(
+    principal: Principal,
+    id: string,
+    version: number,
+  ): Promise<RegistryResult<StoredRegistration>> {
+    if (this.statics.some((registration) => registration.id === id))
+      return conflict(`"${id}" is a static registration (a file); it cannot be changed at runtime`);
+    if (!isRegistrationId(id)) return notFound(id);
+    const latest = (await this.deps.store.history(id)).at(-1);
+    if (latest === undefined || latest.deleted) return notFound(id);
+    if (!visibleTo(principal, this.runtimeView(latest))) return notFound(id);
+    if (latest.version !== version) return stale(id, version, latest.version);
+    return { ok: true, value: latest };
+  }
+
+  /** Validates, checks scope and conflicts, seals secrets, stores, records, applies. */
+  private async save(
+    principal: Principal,
+    plain: Record<string, unknown>,
+    expectedVersion: number,
+    change: {
+      action: string;
+      enabled: boolean;
+      note: string | null;
+      previous: StoredRegistration | null;
+    },
+  ): Promise<RegistryResult<ConnectorView>> {
+    // `********` keeps the stored secret: documents read back can be edited and sent again.
+    const previous = change.previous;
+    const withSecrets = mapSecrets(plain, (value, path) => {
+      if (value !== REDACTED) return value;
+      const kept = previous === null ? undefined : secretAt(previous.document, path);
+      return kept === undefined ? value : this.deps.secrets.open(kept);
+    }) as Record<string, unknown>;
+    const id = typeof withSecrets.id === 'string' ? withSecrets.id : '';
+    const checked = this.validate(withSecrets, id, expectedVersion + 1, change.enabled);
+    if (!checked.ok) return checked;
+    const scope = scopeProblem(principal, checked.value);
+    if (scope !== null) return { ok: false, error: errorDetail('FORBIDDEN', scope) };
+    const record: StoredRegistration = {
+      id,
+      version: expectedVersion + 1,
+      enabled: change.enabled,
+      deleted: false,
+      document: mapSecrets(withSecrets, (value) =>
+        value === REDACTED ? value : this.deps.secrets.seal(value),
+      ) as Record<string, unknown>,
+      updatedAt: vietnamIso(this.deps.now()),
+      updatedBy: principal.id,
+      note: change.note,
+    };
+    return this.store(principal, record, expectedVersion, change.action);
+  }
+
+  private async store(
+    principal: Principal,
+    next: StoredRegistration,
+    expectedVersion: number,
+    action: string,
+  ): Promise<RegistryResult<ConnectorView>> {
+    const record: StoredRegistration = {
+      ...next,
+      version: expectedVersion + 1,
+      updatedAt: vietnamIso(this.deps.now()),
+      updatedBy: principal.id,
+    };
+    // Switching on, or a new version while on, must still fit among the others.
+    if (record.enabled && !record.deleted) {
+      const problems = this.conflicts(record);
+      if (problems.length > 0) return invalid(problems);
+    }
+    const put = await this.deps.store.put(record, expectedVersion);
+    if (!put.ok) return stale(record.id, expectedVersion, put.currentVersion);
+    await this.reload();
+    const written = await this.deps.audit.record(principal, {
+      action,
+      operation: action.replace('registry.', ''),
+      codes: [],
+      scope: `${record.id} v${record.version}${record.note === null ? '' : ` (${record.note})`}`,
+      purpose: null,
+      outcome: 'ok',
+    });
+    if (!written.ok) {
+      this.deps.logger.error(
+        { id: record.id, version: record.version },
+        'registry change saved but not audited',
+      );
+      return {
+        ok: false,
+        error: errorDetail(
+          'AUDIT_UNAVAILABLE',
+          `${record.id} was saved as version ${record.version}, but the audit log could not record it`,
+        ),
+      };
+    }
+    return { ok: true, value: this.runtimeView(record) };
+  }
+
+  private validate(
+    document: Record<string, unknown>,
+    id: string,
+    version: number,
+    enabled: boolean,
+  ): RegistryResult<Registration> {
+    const parsed = parseRegistrationDocument(
+      document,
+      'document',
+      { kinds: this.deps.kinds, variables: {} },
+      { type: 'runtime', version, enabled, updatedAt: '', updatedBy: '' },
+    );
+    if (!parsed.ok)
+      return invalid(
+        parsed.problems.map((problem) => `${problem.path || '(document)'}: ${problem.message}`),
+      );
+    if (parsed.registration.id !== id) return invalid([`id: missing`]);
+    return { ok: true, value: parsed.registration };
+  }
+
+  /** Problems of `record` among the static and the other switched-on runtime registrations. */
+  private conflicts(record: StoredRegistration): string[] {
+    const candidate = this.toRegistration(record);
+    if (candidate === null) return ['(document): cannot be read back (secrets key?)'];
+    const others = this.active().filter((registration) => registration.id !== record.id);
+    return crossCheck([...others, candidate])
+      .filter((problem) => problem.file.includes(record.id) || problem.path === 'coverage')
+      .map((problem) => `${problem.path}: ${problem.message}`);
+  }
+
+  private active(): Registration[] {
+    return [
+      ...this.statics,
+      ...this.runtime
+        .filter((stored) => stored.enabled && !stored.deleted)
+        .flatMap((stored) => this.toRegistration(stored) ?? []),
+    ];
+  }
+
+  private toRegistration(stored: StoredRegistration): Registration | null {
+    try {
+      const document = mapSecrets(stored.document, (sealed) =>
+        SecretBox.isSealed(sealed) ? this.deps.secrets.open(sealed) : sealed,
+      );
+      const parsed = parseRegistrationDocument(
+        document,
+        stored.id,
+        { kinds: this.deps.kinds, variables: {} },
+        {
+          type: 'runtime',
+          version: stored.version,
+          enabled: stored.enabled,
+          updatedAt: stored.updatedAt,
+          updatedBy: stored.updatedBy,
+        },
+      );
+      return parsed.ok ? parsed.registration : null;
+    } catch (error) {
+      this.deps.logger.error(
+        { id: stored.id, err: (error as Error).message },
+        'runtime registration unreadable',
+      );
+      return null;
+    }
+  }
+
+  /** Routes to the static and switched-on runtime registrations that fit together. */
+  private async apply(latest: StoredRegistration[]): Promise<void> {
+    const before = new Map(
+      this.deps.registry.registrations().map((r) => [r.id, JSON.stringify(r)]),
+    );
+    this.runtime = latest;
+    const accepted: Registration[] = [...this.statics];
+    for (const stored of latest) {
+      if (!stored.enabled || stored.deleted) continue;
+      const registration = this.toRegistration(stored);
+      if (registration === null) continue;
+      // A registration racing another replica's into the same coverage: the first one wins here,
+      // and the other is reported rather than half-applied.
+      if (crossCheck([...accepted, registration]).length > 0) {
+        this.deps.logger.error(
+          { id: stored.id, version: stored.version },
+          'runtime registration conflicts; not routed',
+        );
+        continue;
+      }
+      accepted.push(registration);
+    }
+    await this.deps.registry.replaceAll(accepted);
+    const changed = accepted
+      .filter((registration) => before.get(registration.id) !== JSON.stringify(registration))
+      .map((registration) => registration.id);
+    if (changed.length > 0) this.deps.onChanged?.(changed);
+  }
+
+  private runtimeView(stored: StoredRegistration): ConnectorView {
+    const document = stored.document as {
+      name?: unknown;
+      kind?: unknown;
+      coverage?: { units?: unknown; agencies?: unknown; dossierCodePattern?: unknown };
+    };
+    return {
+      id: stored.id,
+      name: typeof document.name === 'string' ? document.name : stored.id,
+      kind: typeof document.kind === 'string' ? document.kind : '',
+      origin: 'RUNTIME',
+      version: stored.version,
+      enabled: stored.enabled,
+      coverage: {
+        units: stringList(document.coverage?.units),
+        agencies: stringList(document.coverage?.agencies),
+        dossierCodePattern:
+          typeof document.coverage?.dossierCodePattern === 'string'
+            ? document.coverage.dossierCodePattern
+            : null,
+      },
+      document: this.redactedYaml(stored.document),
+      updatedAt: stored.updatedAt,
+      updatedBy: stored.updatedBy,
+    };
+  }
+
+  private redactedYaml(document: Record<string, unknown>): string {
+    return stringifyYaml(mapSecrets(document, () => REDACTED));
+  }
+
+  private async ownsDeleted(principal: Principal, id: string): Promise<boolean> {
+    const latest = (await this.deps.store.history(id)).at(-1);
+    return latest !== undefined && visibleTo(principal, this.runtimeView(latest));
+  }
+}
+
+function staticView(registration: Registration): ConnectorView {
+  return {
+    id: registration.id,
+    name: registration.name,
+    kind: registration.kind,
+    origin: 'FILE',
+    version: null,
+    enabled: true,
+    coverage: {
+      units: [...registration.coverage.units],
+      agencies: [...registration.coverage.agencies],
+      dossierCodePattern: registration.coverage.dossierCodePattern ?? null,
+    },
+    document: `# ${registration.origin.type === 'file' ? registration.origin.file.split('/').pop() : registration.id}: a static registration, read-only at runtime\n`,
+    updatedAt: null,
+    updatedBy: null,
+  };
+}
+
+/**
+ * Whether a province-IT principal may see (and, for runtime ones, change) a connector: it is one
+ * of its connectors, or all of its coverage lies within its agencies. Admins see everything.
+ */
+function visibleTo(principal: Principal, view: ConnectorView): boolean {
+  if (principal.role === 'admin') return true;
+  if (principal.role !== 'province-it') return false;
+  if (principal.connectors.includes(view.id)) return true;
+  const { units, agencies, dossierCodePattern } = view.coverage;
+  if (dossierCodePattern !== null) return false;
+  if (units.length + agencies.length === 0) return false;
+  return (
+    units.every((unit) => unitInScope(principal, unit)) &&
+    agencies.every((code) => agencyInScope(principal, code))
+  );
+}
+
+/** Why a province-IT principal may not register this coverage, or null. */
+function scopeProblem(principal: Principal, registration: Registration): string | null {
+  if (principal.role === 'admin') return null;
+  const { units, agencies, dossierCodePattern } = registration.coverage;
+  if (dossierCodePattern !== undefined)
+    return 'coverage.dossierCodePattern: only an administrator may route codes by pattern';
+  const outside = [
+    ...units.filter((unit) => !unitInScope(principal, unit)),
+    ...agencies.filter((code) => !agencyInScope(principal, code)),
+  ];
+  if (outside.length > 0) {
+    return `coverage: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside the scope of ${principal.name} (${principal.agencies.join(', ') || 'no agencies'})`;
+  }
+  return null;
+}
+
+function unitInScope(principal: Principal, unit: string): boolean {
+  return principal.agencies.some((scope) => unit === scope || unit.startsWith(`${scope}.`));
+}
+
+function agencyInScope(principal: Principal, code: string): boolean {
+  if (principal.agencies.includes(code)) return true;
+  return isAgencyCode(code) && hierarchyKeys(code).some((key) => principal.agencies.includes(key));
+}
+
+function parseText(text: string): RegistryResult<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { prettyErrors: false });
+  } catch (error) {
+    // Position only: the parser's message quotes the line, which may hold a secret.
+    const offset = (error as { pos?: [number, number] }).pos?.[0];
+    const line = offset === undefined ? null : text.slice(0, offset).split('\n').length;
+    return invalid([
+      `(document): not valid YAML or JSON${line === null ? '' : ` at line ${line}`}`,
+    ]);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return invalid([
+      '(document): a registration is a mapping (id, kind, name, coverage, upstream, config)',
+    ]);
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+function secretAt(
+  document: Record<string, unknown>,
+  path: readonly (string | number)[],
+): string | undefined {
+  let value: unknown = document;
+  for (const step of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[step];
+  }
+  return typeof value === 'string' && SecretBox.isSealed(value) ? value : undefined;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
+}
+
+function invalid(problems: string[]): { ok: false; error: ErrorDetail } {
+  return {
+    ok: false,
+    error: errorDetail(
+      'BAD_USER_INPUT',
+      `invalid registration, nothing changed: ${problems.join('; ')}`,
+    ),
+  };
+}
+
+function conflict(message: string): { ok: false; error: ErrorDetail } {
+  return { ok: false, error: errorDetail('CONFLICT', message) };
+}
+
+function stale(id: string, expected: number, current: number): { ok: false; error: ErrorDetail } {
+  return conflict(
+    `${id} is at version ${current}, not ${expected}: someone changed it meanwhile; read it again and redo your change`,
+  );
+}
+
+function notFound(id: string): { ok: false; error: ErrorDetail } {
+  return {
+    ok: false,
+    error: errorDetail('NOT_FOUND', `no connector "${id.slice(0, 64)}" that you may see`),
+  };
+}
+
+function isRegistrationId(id: string): boolean {
+  return /^[a-z0-9][a-z0-9-]{0,63}$/.test(id);
+}

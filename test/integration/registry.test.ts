@@ -1,0 +1,428 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  SAMPLE_CREDENTIALS,
+  startSampleSystems,
+  type SampleSystems,
+} from '../../samples/startSampleSystems';
+import { findCodes } from '../support/sampleCodes';
+import { startRedisServer } from '../support/redisServer';
+import {
+  PROJECT_ROOT,
+  startTestGateway,
+  takeStats,
+  type TestGateway,
+} from '../support/testGateway';
+
+type Answer<T> = {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+};
+
+/** The provincial sample system registered again at runtime, for one district (H56.01). */
+function districtDocument(
+  url: string,
+  id = 'thanh-hoa-h5601',
+  apiKey: string = SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY,
+) {
+  return `id: ${id}
+kind: rest-json
+name: Một cửa phường Hạc Thành (đăng ký khi chạy)
+coverage: { units: [H56.01] }
+upstream:
+  baseUrl: ${url}
+  auth: { type: apiKey, header: X-Api-Key, value: "${apiKey}" }
+config:
+  lookup:
+    single: { path: "/api/v1/dossiers/{code}", notFoundStatuses: [404] }
+  mapping:
+    code: dossierNo
+    status: dossierStatus
+    receivedAt: receiveDate
+    applicant: { name: applicantName }
+  statuses:
+    map: { receiving: 1, new: 2, denied: 3, processing: 4, waiting: 5, paying: 6, cancelled: 7, unresolved: 8, releasing: 9, done: 10 }
+  dates: { formats: ['dd/MM/yyyy HH:mm:ss'] }
+`;
+}
+
+const CONNECTOR = `id name origin version enabled document coverage { units } updatedBy`;
+const LOOKUP = `query ($c: String!) { dossier(code: $c) { code status { code } source { connector } } }`;
+
+describe('Runtime registrations: register, update, switch, delete, roll back — without a restart', () => {
+  let samples: SampleSystems;
+  let t: TestGateway;
+  let registryDir: string;
+  let code: string;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 800, seed: 81 });
+    registryDir = await mkdtemp(join(tmpdir(), 'registry-test-'));
+    t = await startTestGateway({
+      samples,
+      env: { REGISTRY_DIR: registryDir, CATALOGUE_SYNC_INTERVAL_MS: '0', CACHE: 'none' },
+    });
+    [code] = findCodes(samples.provincial.dataset, 1, (d) => d.agency.code === '000.00.01.H56') as [
+      string,
+    ];
+  });
+  afterAll(async () => {
+    await t.close();
+    await samples.close();
+  });
+
+  const connectorOf = async (c: string) =>
+    ((await t.query<{ dossier: { source: { connector: string } } }>(LOOKUP, { c })).data?.dossier
+      .source.connector ?? null) as string | null;
+
+  it('routes to a connector registered at runtime at once, with its secret sealed at rest and never shown', async () => {
+    expect(await connectorOf(code)).toBe('thanh-hoa-motcua');
+    const made = await t.query<{ registerConnector: Record<string, any> }>(
+      `mutation ($d: String!) { registerConnector(document: $d) { ${CONNECTOR} } }`,
+      { d: districtDocument(samples.provincial.url) },
+      'province-it',
+    );
+    expect(made.errors).toBeUndefined();
+    expect(made.data?.registerConnector).toMatchObject({
+      id: 'thanh-hoa-h5601',
+      origin: 'RUNTIME',
+      version: 1,
+      enabled: true,
+      coverage: { units: ['H56.01'] },
+      updatedBy: `key:${t.keys['province-it'].slice(5, 21)}`,
+    });
+    const shown = made.data?.registerConnector.document as string;
+    expect(shown).toContain('value: "********"');
+    expect(shown).not.toContain(SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY);
+    expect(await connectorOf(code)).toBe('thanh-hoa-h5601');
+
+    const stored = await readFile(join(registryDir, 'thanh-hoa-h5601.json'), 'utf8');
+    expect(stored).not.toContain(SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY);
+    expect(stored).toMatch(/"value": "enc:v1:t1:/);
+    expect(t.logger.text()).not.toContain(SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY);
+  });
+
+  it('refuses a stale version, keeps a secret sent back as ********, and numbers versions', async () => {
+    const current = await t.query<{ connector: { version: number; document: string } }>(
+      '{ connector(id: "thanh-hoa-h5601") { version document } }',
+      {},
+      'province-it',
+    );
+    const { version, document } = current.data?.connector ?? ({} as never);
+    const renamed = document.replace(/^name: .*$/m, 'name: Một cửa Hạc Thành (đổi tên)');
+    const stale = await t.query(
+      `mutation ($d: String!) { updateConnector(id: "thanh-hoa-h5601", version: ${version - 1 || 99}, document: $d) { version } }`,
+      { d: renamed },
+      'province-it',
+    );
+    expect(stale.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(stale.errors?.[0]?.message).toContain(`is at version ${version}`);
+
+    const updated = await t.query<{ updateConnector: { version: number; name: string } }>(
+      `mutation ($d: String!) { updateConnector(id: "thanh-hoa-h5601", version: ${version}, document: $d) { version name } }`,
+      { d: renamed },
+      'province-it',
+    );
+    expect(updated.data?.updateConnector).toEqual({
+      version: version + 1,
+      name: 'Một cửa Hạc Thành (đổi tên)',
+    });
+    // The API key kept its value: the upstream still accepts the gateway.
+    takeStats(samples.provincial);
+    const answer = await t.query<{ dossier: { source: { connector: string } } }>(LOOKUP, {
+      c: code,
+    });
+    expect(answer.data?.dossier.source.connector).toBe('thanh-hoa-h5601');
+    expect(takeStats(samples.provincial)).toMatchObject({ singleCalls: 1, rejectedAuth: 0 });
+  });
+
+  it('switches off (routing falls back), on again, deletes, and rolls back to an earlier version', async () => {
+    const version = async () =>
+      (
+        await t.query<{ connector: { version: number } | null }>(
+          '{ connector(id: "thanh-hoa-h5601") { version } }',
+        )
+      ).data?.connector?.version as number;
+    let v = await version();
+    await t.query(
+      `mutation { setConnectorEnabled(id: "thanh-hoa-h5601", version: ${v}, enabled: false) { version } }`,
+    );
+    expect(await connectorOf(code)).toBe('thanh-hoa-motcua');
+    v = await version();
+    await t.query(
+      `mutation { setConnectorEnabled(id: "thanh-hoa-h5601", version: ${v}, enabled: true) { version } }`,
+    );
+    expect(await connectorOf(code)).toBe('thanh-hoa-h5601');
+    v = await version();
+    const rolled = await t.query<{ rollbackConnector: { version: number; name: string } }>(
+      `mutation { rollbackConnector(id: "thanh-hoa-h5601", version: ${v}, toVersion: 1) { version name } }`,
+    );
+    expect(rolled.data?.rollbackConnector).toEqual({
+      version: v + 1,
+      name: 'Một cửa phường Hạc Thành (đăng ký khi chạy)',
+    });
+    await t.query(`mutation { deleteConnector(id: "thanh-hoa-h5601", version: ${v + 1}) { id } }`);
+    expect(await connectorOf(code)).toBe('thanh-hoa-motcua');
+    expect(await version()).toBeUndefined();
+    const history = await t.query<{
+      connectorVersions: Array<{ version: number; note: string | null; deleted: boolean }>;
+    }>('{ connectorVersions(id: "thanh-hoa-h5601") { version note deleted } }');
+    expect(history.data?.connectorVersions.map((entry) => entry.note)).toEqual([
+      null,
+      null,
+      'disabled',
+      'enabled',
+      'rollback to v1',
+      'deleted',
+    ]);
+    const audited = await t.query<{
+      auditLog: { nodes: Array<{ action: string; scope: string }> };
+    }>('{ auditLog(filter: { operation: "" }, first: 50) { nodes { action scope } } }');
+    expect(
+      audited.data?.auditLog.nodes
+        .filter((entry) => entry.action.startsWith('registry.'))
+        .map((entry) => entry.action)
+        .reverse(),
+    ).toEqual([
+      'registry.create',
+      'registry.update',
+      'registry.disable',
+      'registry.enable',
+      'registry.rollback',
+      'registry.delete',
+    ]);
+  });
+
+  it('refuses invalid documents, static ids, coverage grabs and out-of-scope coverage, writing nothing', async () => {
+    const before = (await readdir(registryDir)).sort();
+    const cases: Array<[string, string, string, 'province-it' | 'admin']> = [
+      ['id: [', 'BAD_USER_INPUT', 'not valid YAML or JSON at line 1', 'admin'],
+      ['- a list', 'BAD_USER_INPUT', 'a registration is a mapping', 'admin'],
+      [
+        districtDocument('ftp://127.0.0.1:1').replace('H56.01', 'H56.02'),
+        'BAD_USER_INPUT',
+        'upstream.baseUrl',
+        'admin',
+      ],
+      [
+        districtDocument(samples.provincial.url, 'Bad Id').replace('H56.01', 'H56.02'),
+        'BAD_USER_INPUT',
+        'id:',
+        'admin',
+      ],
+      [
+        districtDocument(samples.provincial.url).replace(
+          'path: "/api/v1/dossiers/{code}"',
+          'path: /no-code',
+        ),
+        'BAD_USER_INPUT',
+        'config.lookup.single.path: the path must contain {code}',
+        'admin',
+      ],
+      [
+        districtDocument(samples.provincial.url, 'thanh-hoa-motcua'),
+        'CONFLICT',
+        'static registration',
+        'admin',
+      ],
+      [
+        districtDocument(samples.provincial.url, 'grab').replace('[H56.01]', '[H56]'),
+        'BAD_USER_INPUT',
+        'coverage: unit H56 is already covered by registration "thanh-hoa-motcua"',
+        'admin',
+      ],
+      [
+        districtDocument(samples.provincial.url, 'other-province').replace('[H56.01]', '[H26]'),
+        'FORBIDDEN',
+        'coverage: H26 is outside the scope of Demo: Sở KH&CN Thanh Hóa (H56)',
+        'province-it',
+      ],
+      [
+        districtDocument(samples.provincial.url, 'by-pattern').replace(
+          'coverage: { units: [H56.01] }',
+          'coverage: { dossierCodePattern: "^X" }',
+        ),
+        'FORBIDDEN',
+        'only an administrator may route codes by pattern',
+        'province-it',
+      ],
+    ];
+    for (const [document, errorCode, message, role] of cases) {
+      const answer: Answer<unknown> = await t.query(
+        'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+        { d: document },
+        role,
+      );
+      expect([message, answer.errors?.[0]?.extensions?.code]).toEqual([message, errorCode]);
+      expect(answer.errors?.[0]?.message).toContain(message);
+    }
+    expect((await readdir(registryDir)).sort()).toEqual(before);
+  });
+
+  it("keeps province IT away from another agency's connector", async () => {
+    const ministry = await t.query<{ registerConnector: { version: number } }>(
+      'mutation ($d: String!) { registerConnector(document: $d) { version } }',
+      {
+        d: districtDocument(samples.provincial.url, 'bo-noi-vu-phu').replace(
+          '[H56.01]',
+          '[G09.99]',
+        ),
+      },
+      'admin',
+    );
+    expect(ministry.errors).toBeUndefined();
+    const seen = await t.query<{ connectors: Array<{ id: string }> }>(
+      '{ connectors { id } }',
+      {},
+      'province-it',
+    );
+    expect(seen.data?.connectors.map((c) => c.id)).not.toContain('bo-noi-vu-phu');
+    expect(seen.data?.connectors.map((c) => c.id)).not.toContain('bo-noi-vu-dvc');
+    const change = await t.query(
+      'mutation { setConnectorEnabled(id: "bo-noi-vu-phu", version: 1, enabled: false) { id } }',
+      {},
+      'province-it',
+    );
+    expect(change.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('Runtime registrations survive a restart and reach every replica', () => {
+  it('a gateway started again on the same folder routes to what was registered', async () => {
+    const samples = await startSampleSystems({ size: 300, seed: 82 });
+    const registryDir = await mkdtemp(join(tmpdir(), 'registry-restart-'));
+    const env = { REGISTRY_DIR: registryDir, CATALOGUE_SYNC_INTERVAL_MS: '0' };
+    const [code] = findCodes(
+      samples.provincial.dataset,
+      1,
+      (d) => d.agency.code === '000.00.01.H56',
+    );
+    const first = await startTestGateway({ samples, env });
+    await first.query('mutation ($d: String!) { registerConnector(document: $d) { id } }', {
+      d: districtDocument(samples.provincial.url),
+    });
+    await first.close();
+    const second = await startTestGateway({ samples, env });
+    try {
+      const answer = await second.query<{ dossier: { source: { connector: string } } }>(LOOKUP, {
+        c: code,
+      });
+      expect(answer.data?.dossier.source.connector).toBe('thanh-hoa-h5601');
+    } finally {
+      await second.close();
+      await samples.close();
+    }
+  });
+
+  it('rotates the secrets key: old secrets open with the old key listed second, re-sealed by the command, then the old key goes', async () => {
+    const samples = await startSampleSystems({ size: 300, seed: 84 });
+    const registryDir = await mkdtemp(join(tmpdir(), 'registry-rotate-'));
+    const oldKey = `old:${Buffer.alloc(32, 7).toString('base64')}`;
+    const newKey = `new:${Buffer.alloc(32, 9).toString('base64')}`;
+    const [code] = findCodes(
+      samples.provincial.dataset,
+      1,
+      (d) => d.agency.code === '000.00.01.H56',
+    );
+    const routedWith = async (key: string) => {
+      const gateway = await startTestGateway({
+        samples,
+        env: {
+          REGISTRY_DIR: registryDir,
+          SECRETS_KEY: key,
+          CATALOGUE_SYNC_INTERVAL_MS: '0',
+          CACHE: 'none',
+        },
+      });
+      try {
+        const answer = await gateway.query<{ dossier: { source: { connector: string } } | null }>(
+          LOOKUP,
+          { c: code },
+        );
+        return { connector: answer.data?.dossier?.source.connector, gateway };
+      } finally {
+        await gateway.close();
+      }
+    };
+    try {
+      const first = await startTestGateway({
+        samples,
+        env: { REGISTRY_DIR: registryDir, SECRETS_KEY: oldKey, CATALOGUE_SYNC_INTERVAL_MS: '0' },
+      });
+      await first.query('mutation ($d: String!) { registerConnector(document: $d) { id } }', {
+        d: districtDocument(samples.provincial.url),
+      });
+      await first.close();
+      const file = join(registryDir, 'thanh-hoa-h5601.json');
+      expect(await readFile(file, 'utf8')).toContain('enc:v1:old:');
+
+      // New key first, old key still listed: the gateway reads what the old key sealed.
+      expect((await routedWith(`${newKey}\n${oldKey}`)).connector).toBe('thanh-hoa-h5601');
+      const rotated = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'connectors.ts'), 'reencrypt'],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            REGISTRY_DIR: registryDir,
+            SECRETS_KEY: `${newKey},${oldKey}`,
+            AUDIT_DIR: join(registryDir, '..', 'rotate-audit'),
+          },
+          encoding: 'utf8',
+        },
+      );
+      expect(rotated.stdout).toContain('thanh-hoa-h5601: v2, sealed with new');
+      expect(rotated.status).toBe(0);
+      const latest = JSON.parse(await readFile(file, 'utf8')).versions.at(-1);
+      expect(JSON.stringify(latest.document)).toContain('enc:v1:new:');
+      expect(JSON.stringify(latest.document)).not.toContain('enc:v1:old:');
+      // The old key can go: the current version opens with the new one alone.
+      expect((await routedWith(newKey)).connector).toBe('thanh-hoa-h5601');
+    } finally {
+      await samples.close();
+    }
+  });
+
+  it('two replicas on one Redis: registered on one, routed on the other within a second', async () => {
+    const redis = await startRedisServer();
+    const samples = await startSampleSystems({ size: 300, seed: 83 });
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'registry-test:',
+      REGISTRY_DIR: '',
+      CATALOGUE_SYNC_INTERVAL_MS: '0',
+      CACHE: 'none',
+    };
+    const [code] = findCodes(
+      samples.provincial.dataset,
+      1,
+      (d) => d.agency.code === '000.00.01.H56',
+    );
+    const first = await startTestGateway({ samples, env });
+    const second = await startTestGateway({ samples, env });
+    try {
+      const registered = await first.query<{ registerConnector: { id: string } }>(
+        'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+        { d: districtDocument(samples.provincial.url) },
+      );
+      expect(registered.errors).toBeUndefined();
+      const started = Date.now();
+      let connector: string | undefined;
+      while (Date.now() - started < 1000) {
+        const answer = await second.query<{ dossier: { source: { connector: string } } }>(LOOKUP, {
+          c: code,
+        });
+        connector = answer.data?.dossier.source.connector;
+        if (connector === 'thanh-hoa-h5601') break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(connector).toBe('thanh-hoa-h5601');
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await samples.close();
+      await redis.stop();
+    }
+  });
+});
