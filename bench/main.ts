@@ -199,6 +199,10 @@ async function main(): Promise<void> {
     ...variables,
     API_KEYS_FILE: keysFile,
     AUDIT_DIR: join(keysFile, '..', 'audit'),
+    REGISTRY_DIR: join(keysFile, '..', 'registry'),
+    SECRETS_KEY: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+    // The sample systems listen on loopback, which production mode guards.
+    UPSTREAM_ALLOW: '127.0.0.0/8',
     // The load is one principal far above a portal's real rate: the limit must not cut it.
     RATE_LIMITS: 'portal=10000000',
     GATEWAY_MODE: 'production',

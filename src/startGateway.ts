@@ -29,6 +29,7 @@ import {
   type RegistryStore,
 } from './registry/RegistryStore';
 import { SecretBox } from './registry/secretBox';
+import { NetworkPolicy } from './runtime/NetworkPolicy';
 import { RegistrationService } from './services/registry/RegistrationService';
 import { PersistedOperations } from './server/persistedOperations';
 import { PrincipalRateLimiter } from './server/PrincipalRateLimiter';
@@ -84,6 +85,7 @@ export async function startGateway(
   });
   const schema = createSchema(deps.schemaDir ?? join(projectRoot(), 'schema'));
   const jwt = await JwtVerifier.create(config.jwt);
+  const network = NetworkPolicy.fromList(config.upstreamAllow);
   const persisted =
     config.persisted.file === null
       ? PersistedOperations.empty()
@@ -98,7 +100,7 @@ export async function startGateway(
   }
 
   async function start(): Promise<RunningGateway> {
-    const registry = new ConnectorRegistry(deps.kinds, { logger, now });
+    const registry = new ConnectorRegistry(deps.kinds, { logger, now, network });
     opened.push(() => registry.close());
     await registry.replaceAll(registrations);
 
@@ -149,6 +151,7 @@ export async function startGateway(
         registry,
         kinds: deps.kinds,
         secrets: await loadSecretBox(config.secrets),
+        network,
         audit,
         logger,
         now,

@@ -30,6 +30,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
   ALLOWED_ORIGINS: z.string().optional(),
+  UPSTREAM_ALLOW: z.string().optional(),
   RATE_LIMITS: z.string().optional(),
   PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
   PERSISTED_ONLY_ROLES: z.string().optional(),
@@ -73,6 +74,11 @@ export interface GatewayConfig {
    * rewrites Host, list the public one: `https://dichvucong.example`).
    */
   allowedOrigins: string[];
+  /**
+   * Loopback, private, link-local and other special addresses connectors may reach anyway (CIDR
+   * ranges, addresses, host names). Embedded default: loopback, for the sample systems.
+   */
+  upstreamAllow: string[];
   /** Redis when configured (cache, events, keys, audit and rate limits use it), else null. */
   redis: { url: string; keyPrefix: string } | null;
   /** Requests per second per principal, by role (Redis-shared with REDIS_URL). */
@@ -214,6 +220,10 @@ export function readConfig(
           : resolve(projectRoot, e.PERSISTED_OPERATIONS_FILE),
       onlyRoles: onlyRoles as Role[],
     },
+    upstreamAllow: (e.UPSTREAM_ALLOW ?? (embedded ? '127.0.0.0/8,::1' : ''))
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
     allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim().replace(/\/+$/, ''))

@@ -1,5 +1,5 @@
-import type { ConnectorKind, Logger } from '../../connectors/contract';
-import { ConnectorRuntime } from '../runtime/ConnectorRuntime';
+import type { ConnectorKind } from '../../connectors/contract';
+import { ConnectorRuntime, type RuntimeDeps } from '../runtime/ConnectorRuntime';
 import { CoverageIndex } from '../services/routing/CoverageIndex';
 import type { Registration } from './Registration';
 
@@ -12,7 +12,7 @@ export class ConnectorRegistry {
 
   constructor(
     private readonly kinds: ReadonlyMap<string, ConnectorKind<unknown>>,
-    private readonly deps: { logger: Logger; now: () => Date },
+    private readonly deps: RuntimeDeps,
   ) {
     this.snapshot = { runtimes: new Map(), coverage: new CoverageIndex([]) };
   }

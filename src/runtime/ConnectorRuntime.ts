@@ -1,3 +1,4 @@
+import type { NetworkPolicy } from './NetworkPolicy';
 import type {
   CallContext,
   Connector,
@@ -21,6 +22,8 @@ export type UpstreamOutcome =
 export interface RuntimeDeps {
   logger: Logger;
   now: () => Date;
+  /** Which addresses connectors may reach (SSRF guard). */
+  network: NetworkPolicy;
 }
 
 /**
@@ -60,6 +63,7 @@ export class ConnectorRuntime {
       maxResponseBytes: registration.upstream.maxResponseBytes,
       charset: registration.upstream.charset,
       limits: registration.upstream.resilience,
+      network: deps.network,
       now: () => deps.now().getTime(),
     });
     const connector = kind.create(registration.config, {

@@ -8,6 +8,10 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { ConnectorError } from '../../connectors/ConnectorError';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { isIP } from 'node:net';
+import type { NetworkPolicy } from './NetworkPolicy';
 import { RateLimiter } from './RateLimiter';
 import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
 
@@ -24,6 +28,8 @@ export interface UpstreamHttpOptions {
   charset?: string | undefined;
   /** Requests in flight, queued, and started per second (registration `upstream.resilience`). */
   limits?: { concurrency: number; queue: number; ratePerSecond?: number | undefined };
+  /** Which addresses may be reached (SSRF guard), checked at connect time. */
+  network: NetworkPolicy;
   now: () => number;
 }
 
@@ -58,10 +64,17 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     transitional: { silentJSONParsing: false, forcedJSONParsing: false, clarifyTimeoutError: true },
     maxContentLength: options.maxResponseBytes,
     maxBodyLength: options.maxResponseBytes,
+    // Every connection resolves its name through the network policy (IP literals: see below).
+    httpAgent: new HttpAgent({ lookup: options.network.lookup as never }),
+    httpsAgent: new HttpsAgent({ lookup: options.network.lookup as never }),
     headers: { Accept: 'application/json, application/xml;q=0.9, */*;q=0.1' },
   };
   const what = `${options.connectorId} upstream`;
   const tokenHttp = axios.create(defaults);
+  tokenHttp.interceptors.request.use((config) => {
+    refuseLiteral(new URL(String(config.url)), options, 'token endpoint');
+    return config;
+  });
   tokenHttp.interceptors.response.use(undefined, (error: unknown) =>
     Promise.reject(
       transportError(error, `${options.connectorId} token endpoint`, options.timeoutMs),
@@ -81,6 +94,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
   const shownBase = withoutCredentials(options.baseUrl);
   http.interceptors.request.use(async (config: GuardedConfig) => {
     const target = new URL(http.getUri(config));
+    refuseLiteral(target, options, 'upstream');
     // Decoded, so that an encoded `..%2F` cannot climb out on an upstream that decodes it.
     const segments = target.pathname.split('/').flatMap((part) => safeDecode(part).split(/[\\/]/));
     if (
@@ -214,6 +228,13 @@ export function transportError(error: unknown, what: string, timeoutMs?: number)
   }
   if (error instanceof ConnectorError || !(error instanceof AxiosError)) return error;
   const code = error.code ?? '';
+  if (code === 'EUPSTREAMBLOCKED') {
+    // The network policy refused the address at connect time: retrying cannot help.
+    return new ConnectorError('UPSTREAM_UNAVAILABLE', `${what}: ${error.message}`, {
+      cause: error,
+      retryable: false,
+    });
+  }
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
     return new ConnectorError('UPSTREAM_TIMEOUT', `${what}: no answer within ${within}`, {
       cause: error,
@@ -246,4 +267,17 @@ export function transportError(error: unknown, what: string, timeoutMs?: number)
   return new ConnectorError('UPSTREAM_UNAVAILABLE', `${what}: ${code || 'transport failure'}`, {
     cause: error,
   });
+}
+
+/** A literal address is connected to without a lookup, so the policy is applied here. */
+function refuseLiteral(target: URL, options: UpstreamHttpOptions, what: string): void {
+  const literal = target.hostname.replace(/^\[|\]$/g, '');
+  const refused = isIP(literal) === 0 ? null : options.network.refuse(literal, literal);
+  if (refused !== null) {
+    throw new ConnectorError(
+      'UPSTREAM_UNAVAILABLE',
+      `${options.connectorId} ${what} refused by the network policy: ${refused}`,
+      { retryable: false },
+    );
+  }
 }

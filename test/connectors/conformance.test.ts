@@ -1,3 +1,4 @@
+import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
 import { XMLParser } from 'fast-xml-parser';
 import type nock from 'nock';
 import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
@@ -16,6 +17,7 @@ const options = {
   createDeps: (baseUrl: string, timeoutMs: number) => ({
     connectorId: 'conformance',
     http: createUpstreamHttp({
+      network: NetworkPolicy.unrestricted(),
       connectorId: 'conformance',
       baseUrl,
       timeoutMs,

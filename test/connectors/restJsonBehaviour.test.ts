@@ -1,3 +1,4 @@
+import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
 import nock from 'nock';
 import { ConnectorError } from '../../connectors/ConnectorError';
 import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
@@ -19,6 +20,7 @@ function connector(config: Record<string, unknown>) {
   return restJsonKind.create(parsed, {
     connectorId: 'tinh-x',
     http: createUpstreamHttp({
+      network: NetworkPolicy.unrestricted(),
       connectorId: 'tinh-x',
       baseUrl: BASE,
       timeoutMs: 2000,

@@ -1,3 +1,4 @@
+import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import nock from 'nock';
@@ -36,6 +37,7 @@ function connector(config: Record<string, unknown>) {
   return soapKind.create(parsed, {
     connectorId: 'tinh-soap',
     http: createUpstreamHttp({
+      network: NetworkPolicy.unrestricted(),
       connectorId: 'tinh-soap',
       baseUrl: 'http://lgsp.test/ws/MotCua.asmx',
       timeoutMs: 2000,

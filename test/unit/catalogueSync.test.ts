@@ -1,3 +1,4 @@
+import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
 import nock from 'nock';
 import { z } from 'zod';
 import type { Connector, ConnectorKind, ProcedurePage } from '../../connectors/contract';
@@ -70,7 +71,7 @@ async function service(registrations: Registration[]) {
   const now = () => new Date(clock);
   const registry = new ConnectorRegistry(
     new Map([['scripted', scriptedKind as ConnectorKind<unknown>]]),
-    { logger: createTestLogger(), now },
+    { logger: createTestLogger(), now, network: NetworkPolicy.unrestricted() },
   );
   await registry.replaceAll(registrations);
   const catalogue = new CatalogueService(
@@ -183,6 +184,7 @@ describe('Catalogue paging in the declarative engine', () => {
       {
         connectorId: 'tinh-x',
         http: createUpstreamHttp({
+          network: NetworkPolicy.unrestricted(),
           connectorId: 'tinh-x',
           baseUrl: 'http://tthc.test',
           timeoutMs: 1000,

@@ -1,3 +1,4 @@
+import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import nock from 'nock';
@@ -9,6 +10,7 @@ const BASE = 'http://lgsp.upstream.test/api/hoso';
 
 function client(auth: UpstreamAuth, timeoutMs = 1000) {
   return createUpstreamHttp({
+    network: NetworkPolicy.unrestricted(),
     connectorId: 'tinh-x',
     baseUrl: BASE,
     timeoutMs,
@@ -65,6 +67,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
       .get('/api/hoso/3')
       .reply(200, tcvn3Bytes, { 'Content-Type': 'application/json; charset=utf-8' });
     const overridden = createUpstreamHttp({
+      network: NetworkPolicy.unrestricted(),
       connectorId: 'tinh-x',
       baseUrl: BASE,
       timeoutMs: 1000,
@@ -105,6 +108,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
 
   it("never shows a base URL's user or password in its messages", async () => {
     const http = createUpstreamHttp({
+      network: NetworkPolicy.unrestricted(),
       connectorId: 'tinh-x',
       baseUrl: 'http://gateway:hunter2@lgsp.upstream.test/api',
       timeoutMs: 1000,
@@ -132,6 +136,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
     try {
       const { port } = resetting.address() as AddressInfo;
       const http = createUpstreamHttp({
+        network: NetworkPolicy.unrestricted(),
         connectorId: 'tinh-x',
         baseUrl: `http://127.0.0.1:${port}/api`,
         timeoutMs: 2000,
@@ -160,6 +165,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
     try {
       const { port } = dripping.address() as AddressInfo;
       const http = createUpstreamHttp({
+        network: NetworkPolicy.unrestricted(),
         connectorId: 'tinh-x',
         baseUrl: `http://127.0.0.1:${port}`,
         timeoutMs: 300,
@@ -184,6 +190,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
     nock.enableNetConnect('127.0.0.1');
     try {
       const http = createUpstreamHttp({
+        network: NetworkPolicy.unrestricted(),
         connectorId: 'tinh-x',
         baseUrl: 'http://127.0.0.1:9/api',
         timeoutMs: 2000,
@@ -262,6 +269,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
     it('renews a token 30 s before it expires, not earlier', async () => {
       let clock = 1_000_000;
       const http = createUpstreamHttp({
+        network: NetworkPolicy.unrestricted(),
         connectorId: 'tinh-x',
         baseUrl: BASE,
         timeoutMs: 1000,
@@ -288,6 +296,7 @@ describe('Upstream HTTP: the client a connector receives', () => {
     it('does not fetch a token per call when tokens live shorter than the renewal margin', async () => {
       let clock = 1_000_000;
       const http = createUpstreamHttp({
+        network: NetworkPolicy.unrestricted(),
         connectorId: 'tinh-x',
         baseUrl: BASE,
         timeoutMs: 1000,

@@ -7,6 +7,7 @@ import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegist
 import type { Registration } from '../../registry/Registration';
 import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
 import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
+import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import { hierarchyKeys, isAgencyCode } from '../agencies/agencyCode';
 import type { AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../vietnamTime';
@@ -43,6 +44,8 @@ export interface RegistrationServiceDeps {
   registry: ConnectorRegistry;
   kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
   secrets: SecretBox;
+  /** Where upstreams may be (SSRF guard), checked on the names as they resolve now. */
+  network: NetworkPolicy;
   audit: AuditService;
   logger: Logger;
   now: () => Date;
@@ -262,6 +265,8 @@ export class RegistrationService {
     if (!checked.ok) return checked;
     const scope = scopeProblem(principal, checked.value);
     if (scope !== null) return { ok: false, error: errorDetail('FORBIDDEN', scope) };
+    const unreachable = await this.networkProblems(checked.value);
+    if (unreachable.length > 0) return invalid(unreachable);
     const record: StoredRegistration = {
       id,
       version: expectedVersion + 1,
@@ -319,6 +324,20 @@ export class RegistrationService {
       };
     }
     return { ok: true, value: this.runtimeView(record) };
+  }
+
+  /** Every upstream address of a registration, checked against the network policy. */
+  private async networkProblems(registration: Registration): Promise<string[]> {
+    const targets: Array<[string, string]> = [['upstream.baseUrl', registration.upstream.baseUrl]];
+    const auth = registration.upstream.auth;
+    if (auth.type === 'oauth2ClientCredentials')
+      targets.push(['upstream.auth.tokenUrl', auth.tokenUrl]);
+    const problems: string[] = [];
+    for (const [path, url] of targets) {
+      const refused = await this.deps.network.check(new URL(url).hostname);
+      if (refused !== null) problems.push(`${path}: ${refused}`);
+    }
+    return problems;
   }
 
   private validate(
