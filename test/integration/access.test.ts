@@ -64,6 +64,7 @@ const POLICY: Record<string, Role[]> = {
   'Mutation.setConnectorEnabled': ['province-it', 'admin'],
   'Mutation.deleteConnector': ['province-it', 'admin'],
   'Mutation.rollbackConnector': ['province-it', 'admin'],
+  'Mutation.testConnector': ['province-it', 'admin'],
 };
 
 /** A runtime registration inside the demo province-IT key's scope (Thanh Hóa, H56). */
@@ -150,6 +151,10 @@ describe('Access: every role against every root field', () => {
     },
     'Mutation.deleteConnector': {
       query: 'mutation { deleteConnector(id: "matrix-target", version: VERSION) { id } }',
+    },
+    'Mutation.testConnector': {
+      query: 'mutation ($d: String!) { testConnector(document: $d) { connector } }',
+      variables: { d: runtimeDocument('matrix-probe', 'H56.97') },
     },
     'Mutation.rollbackConnector': {
       query:

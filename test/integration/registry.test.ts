@@ -260,6 +260,69 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
     expect((await readdir(registryDir)).sort()).toEqual(before);
   });
 
+  it('dry-runs a document: found or not, fields filled, unmapped statuses, warnings, a masked sample — storing nothing', async () => {
+    const [done] = findCodes(
+      samples.provincial.dataset,
+      1,
+      (d) => d.agency.code === '000.00.01.H56' && d.status === 10 && d.applicant.type === 1,
+    ) as [string];
+    const draft = districtDocument(samples.provincial.url, 'thanh-hoa-draft')
+      .replace('releasing: 9, done: 10 }', 'releasing: 9 }')
+      .replace("formats: ['dd/MM/yyyy HH:mm:ss']", "formats: ['yyyy-MM-dd']");
+    const before = await t.query<{ connectors: Array<{ id: string }> }>('{ connectors { id } }');
+    const probe = await t.query<{ testConnector: Record<string, any> }>(
+      `mutation ($d: String!, $c: [String!]!) { testConnector(document: $d, codes: $c) {
+        connector dossiers { code found error { code } }
+        fieldsFilled { field filled of } unmappedStatuses warnings { field problem count }
+        sample { code applicant { name } status { raw } } catalogue { entries }
+      } }`,
+      { d: draft, c: [done, '000.00.01.H56-260101-9999'] },
+      'province-it',
+    );
+    expect(probe.errors).toBeUndefined();
+    const report = probe.data?.testConnector ?? {};
+    expect(report.dossiers).toEqual([
+      { code: done, found: true, error: null },
+      { code: '000.00.01.H56-260101-9999', found: false, error: { code: 'DOSSIER_NOT_FOUND' } },
+    ]);
+    const filled = Object.fromEntries(
+      report.fieldsFilled.map((f: { field: string; filled: number }) => [f.field, f.filled]),
+    );
+    expect(filled).toMatchObject({
+      'applicant.name': 1,
+      procedureName: 0,
+      status: 0,
+      receivedAt: 0,
+    });
+    expect(report.unmappedStatuses).toEqual(['done']);
+    expect(report.warnings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'receivedAt', count: 1 }),
+        expect.objectContaining({
+          field: 'status',
+          problem: 'status "…" is not in the registration\'s status table',
+        }),
+      ]),
+    );
+    const raw = samples.provincial.dataset.get(done)?.applicant.name;
+    expect(report.sample.code).toBe(done);
+    expect(report.sample.applicant.name).not.toBe(raw);
+    expect(report.sample.applicant.name).toContain('*');
+    expect(report.catalogue).toBeNull();
+    const after = await t.query<{ connectors: Array<{ id: string }> }>('{ connectors { id } }');
+    expect(after.data?.connectors).toEqual(before.data?.connectors);
+
+    // A wrong key shows up as the system refusing the gateway.
+    const refused = await t.query<{
+      testConnector: { dossiers: Array<{ error: { code: string } | null }> };
+    }>(
+      'mutation ($d: String!, $c: [String!]!) { testConnector(document: $d, codes: $c) { dossiers { error { code } } } }',
+      { d: districtDocument(samples.provincial.url, 'thanh-hoa-draft', 'wrong-key'), c: [done] },
+      'province-it',
+    );
+    expect(refused.data?.testConnector.dossiers[0]?.error?.code).toBe('UPSTREAM_AUTH_FAILED');
+  });
+
   it("keeps province IT away from another agency's connector", async () => {
     const ministry = await t.query<{ registerConnector: { version: number } }>(
       'mutation ($d: String!) { registerConnector(document: $d) { version } }',

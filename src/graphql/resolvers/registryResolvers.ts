@@ -1,4 +1,6 @@
 import { toGraphQLError } from '../../errors/GatewayError';
+import { vietnamIso } from '../../services/vietnamTime';
+import { dossierView } from '../dossierView';
 import type { RegistryResult } from '../../services/registry/RegistrationService';
 import type { GatewayContext } from '../GatewayContext';
 
@@ -44,6 +46,35 @@ export const registryResolvers = {
       args: { id: string; version: number },
       ctx: GatewayContext,
     ) => unwrap(await ctx.registrations.delete(principal(ctx), args.id, args.version)),
+    testConnector: async (
+      _: unknown,
+      args: { document: string; codes: string[] },
+      ctx: GatewayContext,
+    ) => {
+      const report = unwrap(
+        await ctx.registrations.test(principal(ctx), args.document, args.codes),
+      );
+      return {
+        ...report,
+        sample:
+          report.sample === null
+            ? null
+            : dossierView({
+                dossier: report.sample,
+                masked: true,
+                source: {
+                  connectorId: report.connector,
+                  fetchedAt: vietnamIso(new Date()),
+                  cached: false,
+                  stale: false,
+                  staleReason: null,
+                  staleSince: null,
+                  agencyCode: null,
+                  via: [],
+                },
+              }),
+      };
+    },
     rollbackConnector: async (
       _: unknown,
       args: { id: string; version: number; toVersion: number },

@@ -1,6 +1,9 @@
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
+import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
+import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
+import { maskDossier } from '../dossiers/maskDossier';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
@@ -36,6 +39,24 @@ export interface VersionView {
   note: string | null;
   document: string;
 }
+
+/** What a dry run found: the thing a provincial IT engineer iterates on until it is clean. */
+export interface ProbeReport {
+  connector: string;
+  dossiers: Array<{ code: string; found: boolean; error: ErrorDetail | null }>;
+  /** Per field of the national model: in how many of the found dossiers it has a value. */
+  fieldsFilled: Array<{ field: string; filled: number; of: number }>;
+  /** Raw statuses the registration's table does not map. */
+  unmappedStatuses: string[];
+  /** Every mapping warning, counted (dates that did not parse, text decoded from TCVN3/VNI, …). */
+  warnings: Array<{ field: string; problem: string; count: number }>;
+  /** The first dossier found, normalised and masked. */
+  sample: NationalDossier | null;
+  catalogue: { entries: number; codes: string[]; error: ErrorDetail | null } | null;
+}
+
+/** Most codes one dry run may ask for. */
+export const MAX_PROBE_CODES = 10;
 
 export type RegistryResult<T> = { ok: true; value: T } | { ok: false; error: ErrorDetail };
 
@@ -222,6 +243,110 @@ export class RegistrationService {
       note: `rollback to v${toVersion}`,
       previous: null,
     });
+  }
+
+  /**
+   * A dry run: the document is validated as for saving (scope, addresses), a connector is built
+   * from it without registering it, and it fetches the given dossiers and the first catalogue
+   * page. Nothing is stored. `********` secrets are taken from the stored connector of that id.
+   */
+  async test(
+    principal: Principal,
+    text: string,
+    codes: readonly string[],
+  ): Promise<RegistryResult<ProbeReport>> {
+    if (codes.length > MAX_PROBE_CODES)
+      return invalid([`codes: at most ${MAX_PROBE_CODES} in one dry run, got ${codes.length}`]);
+    const parsed = parseText(text);
+    if (!parsed.ok) return parsed;
+    const id = typeof parsed.value.id === 'string' ? parsed.value.id : '';
+    const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
+    const known =
+      stored !== undefined && !stored.deleted && visibleTo(principal, this.runtimeView(stored));
+    const document = mapSecrets(parsed.value, (value, path) => {
+      if (value !== REDACTED || !known) return value;
+      const kept = secretAt(stored.document, path);
+      return kept === undefined ? value : this.deps.secrets.open(kept);
+    }) as Record<string, unknown>;
+    const checked = this.validate(document, id, 0, true);
+    if (!checked.ok) return checked;
+    const scope = scopeProblem(principal, checked.value);
+    if (scope !== null) return { ok: false, error: errorDetail('FORBIDDEN', scope) };
+    const unreachable = await this.networkProblems(checked.value);
+    if (unreachable.length > 0) return invalid(unreachable);
+    const kind = this.deps.kinds.get(checked.value.kind) as ConnectorKind<unknown>;
+    const runtime = ConnectorRuntime.create(checked.value, kind, {
+      logger: this.deps.logger,
+      now: this.deps.now,
+      network: this.deps.network,
+    });
+    try {
+      const budget = 10_000;
+      const call = {
+        requestId: `probe-${id}`,
+        signal: AbortSignal.timeout(budget),
+        deadline: Date.now() + budget,
+      };
+      const outcomes = codes.length === 0 ? [] : await runtime.getDossiers(codes, call);
+      const found = outcomes.flatMap((outcome) =>
+        outcome.kind === 'found' ? [outcome.dossier] : [],
+      );
+      let catalogue: ProbeReport['catalogue'] = null;
+      if (runtime.servesProcedures) {
+        const page = await runtime.listProcedures(null, call);
+        catalogue =
+          'error' in page
+            ? { entries: 0, codes: [], error: page.error }
+            : {
+                entries: page.procedures.length,
+                codes: page.procedures.slice(0, 10).map((procedure) => procedure.code),
+                error: null,
+              };
+      }
+      const warnings = new Map<string, { field: string; problem: string; count: number }>();
+      for (const dossier of found) {
+        for (const warning of dossier.warnings) {
+          // Counted by field and problem; the value itself (maybe personal data) is not kept.
+          const problem = warning.problem.replace(/"[^"]*"/g, '"…"');
+          const key = `${warning.field}\u0000${problem}`;
+          const entry = warnings.get(key) ?? { field: warning.field, problem, count: 0 };
+          entry.count += 1;
+          warnings.set(key, entry);
+        }
+      }
+      return {
+        ok: true,
+        value: {
+          connector: id,
+          dossiers: codes.map((code, index) => {
+            const outcome = outcomes[index];
+            return {
+              code,
+              found: outcome?.kind === 'found',
+              error:
+                outcome?.kind === 'error'
+                  ? outcome.error
+                  : outcome?.kind === 'notFound'
+                    ? errorDetail('DOSSIER_NOT_FOUND', `${id} has no dossier ${code}`, id)
+                    : null,
+            };
+          }),
+          fieldsFilled: fieldsFilled(found),
+          unmappedStatuses: [
+            ...new Set(
+              found
+                .filter((dossier) => dossier.status.code === null)
+                .map((dossier) => dossier.status.raw ?? ''),
+            ),
+          ],
+          warnings: [...warnings.values()],
+          sample: found[0] === undefined ? null : maskDossier(found[0]),
+          catalogue,
+        },
+      };
+    } finally {
+      await runtime.close();
+    }
   }
 
   // ——— internals ———
@@ -599,4 +724,42 @@ function notFound(id: string): { ok: false; error: ErrorDetail } {
 
 function isRegistrationId(id: string): boolean {
   return /^[a-z0-9][a-z0-9-]{0,63}$/.test(id);
+}
+
+/** The national fields worth filling, and how many found dossiers have a value in each. */
+function fieldsFilled(found: readonly NationalDossier[]): ProbeReport['fieldsFilled'] {
+  const fields: Array<[string, (dossier: NationalDossier) => unknown]> = [
+    ['procedureCode', (d) => d.procedureCode],
+    ['procedureName', (d) => d.procedureName],
+    ['fieldCode', (d) => d.fieldCode],
+    ['fieldName', (d) => d.fieldName],
+    ['agencyCode', (d) => d.agencyCode],
+    ['agencyName', (d) => d.agencyName],
+    ['channel', (d) => d.channel],
+    ['applicant.name', (d) => d.applicant.name],
+    ['applicant.type', (d) => d.applicant.type],
+    ['applicant.ids', (d) => (d.applicant.ids.length > 0 ? d.applicant.ids : null)],
+    ['applicant.phone', (d) => d.applicant.phone],
+    ['applicant.email', (d) => d.applicant.email],
+    ['applicant.address', (d) => d.applicant.address],
+    ['summary', (d) => d.summary],
+    ['files', (d) => (d.files.length > 0 ? d.files : null)],
+    ['receivedAt', (d) => d.receivedAt],
+    ['dueAt', (d) => d.dueAt],
+    ['finishedAt', (d) => d.finishedAt],
+    ['returnedAt', (d) => d.returnedAt],
+    ['status', (d) => d.status.code],
+    ['history', (d) => (d.history.length > 0 ? d.history : null)],
+    ['fees', (d) => (d.fees.length > 0 ? d.fees : null)],
+    ['results', (d) => (d.results.length > 0 ? d.results : null)],
+    ['supplements', (d) => (d.supplements.length > 0 ? d.supplements : null)],
+  ];
+  return fields.map(([field, read]) => ({
+    field,
+    filled: found.filter((dossier) => {
+      const value = read(dossier);
+      return value !== null && value !== undefined && value !== '';
+    }).length,
+    of: found.length,
+  }));
 }
