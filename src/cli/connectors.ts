@@ -10,20 +10,34 @@ import { AuditService } from '../services/audit/AuditService';
 import { vietnamIso } from '../services/vietnamTime';
 import { openCliAuditStore } from './auditEnv';
 
-const USAGE = `Runtime registrations' secrets key, as the gateway uses it.
+const USAGE = `Connectors of a running gateway (GATEWAY_URL, default http://127.0.0.1:4000; GATEWAY_API_KEY,
+a province-it or admin key), and the key sealing their secrets.
+
+  npm run connectors -- list
+  npm run connectors -- show <id>
+  npm run connectors -- versions <id>
+  npm run connectors -- test <file.yaml> [dossier code …]     dry run, nothing stored
+  npm run connectors -- register <file.yaml>
+  npm run connectors -- update <id> <version> <file.yaml>
+  npm run connectors -- enable|disable <id> <version>
+  npm run connectors -- delete <id> <version>
+  npm run connectors -- rollback <id> <version> <to version>
 
   npm run connectors -- new-key [kid]     print a new key line (kid:base64) for SECRETS_KEY(_FILE)
   npm run connectors -- reencrypt         re-seal every current registration with the first key
 
 Key rotation: put the new key line first and keep the old one after it (SECRETS_KEY_FILE, one per
 line), restart the gateways, run reencrypt, then drop the old key once no old version is needed
-for a rollback. Store: REGISTRY_DIR, else REDIS_URL (as for the gateway).`;
+for a rollback. reencrypt works on the store directly: REGISTRY_DIR, else REDIS_URL.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, argument] = argv;
   if (command === 'new-key') {
     process.stdout.write(`${SecretBox.generateKeyText(argument ?? `k${Date.now()}`)}\n`);
     return 0;
+  }
+  if (command !== undefined && command in API_COMMANDS) {
+    return API_COMMANDS[command as keyof typeof API_COMMANDS](argv.slice(1));
   }
   if (command !== 'reencrypt') {
     process.stdout.write(`${USAGE}\n`);
@@ -92,6 +106,147 @@ async function main(argv: string[]): Promise<number> {
     await store.close();
     await auditStore.close();
   }
+}
+
+const CONNECTOR =
+  'id name kind origin version enabled coverage { units agencies dossierCodePattern } updatedAt updatedBy';
+
+/** One GraphQL call to the gateway; errors become exceptions with the gateway's message. */
+async function gateway<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+  const url = `${(process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, '')}/graphql`;
+  const key = process.env.GATEWAY_API_KEY;
+  if (key === undefined || key === '')
+    throw new Error('set GATEWAY_API_KEY to a province-it or admin key');
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = (await response.json()) as {
+    data?: T;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
+  if (answer.errors !== undefined && answer.errors.length > 0) {
+    const [first] = answer.errors;
+    throw new Error(`${first?.extensions?.code ?? 'ERROR'}: ${first?.message ?? 'failed'}`);
+  }
+  return answer.data as T;
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const number = (text: string | undefined, what: string) => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${what} must be a version number`);
+  return value;
+};
+const need = (value: string | undefined, what: string) => {
+  if (value === undefined) throw new Error(`missing ${what}\n\n${USAGE}`);
+  return value;
+};
+
+const API_COMMANDS = {
+  list: async () => {
+    print(
+      (await gateway<{ connectors: unknown }>(`{ connectors { ${CONNECTOR} } }`, {})).connectors,
+    );
+    return 0;
+  },
+  show: async ([id]: string[]) => {
+    const found = await gateway<{ connector: { document: string } | null }>(
+      `query ($id: ID!) { connector(id: $id) { ${CONNECTOR} document } }`,
+      { id: need(id, 'id') },
+    );
+    if (found.connector === null) throw new Error(`NOT_FOUND: no connector ${id}`);
+    const { document, ...rest } = found.connector;
+    print(rest);
+    process.stdout.write(`\n${document}`);
+    return 0;
+  },
+  versions: async ([id]: string[]) => {
+    print(
+      (
+        await gateway<{ connectorVersions: unknown }>(
+          'query ($id: ID!) { connectorVersions(id: $id) { version enabled deleted updatedAt updatedBy note } }',
+          { id: need(id, 'id') },
+        )
+      ).connectorVersions,
+    );
+    return 0;
+  },
+  test: async ([file, ...codes]: string[]) => {
+    print(
+      (
+        await gateway<{ testConnector: unknown }>(
+          `mutation ($d: String!, $c: [String!]!) { testConnector(document: $d, codes: $c) {
+            connector dossiers { code found error { code message } }
+            fieldsFilled { field filled of } unmappedStatuses warnings { field problem count }
+            sample { code procedureName status { value raw } receivedAt dueAt applicant { name } }
+            catalogue { entries codes error { code message } } } }`,
+          { d: await readFile(need(file, 'file'), 'utf8'), c: codes },
+        )
+      ).testConnector,
+    );
+    return 0;
+  },
+  register: async ([file]: string[]) => {
+    print(
+      (
+        await gateway<{ registerConnector: unknown }>(
+          `mutation ($d: String!) { registerConnector(document: $d) { ${CONNECTOR} } }`,
+          { d: await readFile(need(file, 'file'), 'utf8') },
+        )
+      ).registerConnector,
+    );
+    return 0;
+  },
+  update: async ([id, version, file]: string[]) => {
+    print(
+      (
+        await gateway<{ updateConnector: unknown }>(
+          `mutation ($id: ID!, $v: Int!, $d: String!) { updateConnector(id: $id, version: $v, document: $d) { ${CONNECTOR} } }`,
+          {
+            id: need(id, 'id'),
+            v: number(version, 'version'),
+            d: await readFile(need(file, 'file'), 'utf8'),
+          },
+        )
+      ).updateConnector,
+    );
+    return 0;
+  },
+  enable: (args: string[]) => switchTo(args, true),
+  disable: (args: string[]) => switchTo(args, false),
+  delete: async ([id, version]: string[]) => {
+    await gateway(
+      'mutation ($id: ID!, $v: Int!) { deleteConnector(id: $id, version: $v) { id } }',
+      { id: need(id, 'id'), v: number(version, 'version') },
+    );
+    process.stdout.write(`${id} deleted\n`);
+    return 0;
+  },
+  rollback: async ([id, version, to]: string[]) => {
+    print(
+      (
+        await gateway<{ rollbackConnector: unknown }>(
+          `mutation ($id: ID!, $v: Int!, $to: Int!) { rollbackConnector(id: $id, version: $v, toVersion: $to) { ${CONNECTOR} } }`,
+          { id: need(id, 'id'), v: number(version, 'version'), to: number(to, 'to version') },
+        )
+      ).rollbackConnector,
+    );
+    return 0;
+  },
+};
+
+async function switchTo([id, version]: string[], enabled: boolean): Promise<number> {
+  print(
+    (
+      await gateway<{ setConnectorEnabled: unknown }>(
+        `mutation ($id: ID!, $v: Int!, $e: Boolean!) { setConnectorEnabled(id: $id, version: $v, enabled: $e) { ${CONNECTOR} } }`,
+        { id: need(id, 'id'), v: number(version, 'version'), e: enabled },
+      )
+    ).setConnectorEnabled,
+  );
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

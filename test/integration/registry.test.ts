@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -321,6 +321,46 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
       'province-it',
     );
     expect(refused.data?.testConnector.dossiers[0]?.error?.code).toBe('UPSTREAM_AUTH_FAILED');
+  });
+
+  it('the connectors command line does the same through the API', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'cli-'));
+    const file = join(folder, 'h5602.yaml');
+    await writeFile(file, districtDocument(samples.provincial.url, 'thanh-hoa-h5602'));
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'connectors.ts'), ...args],
+          {
+            cwd: PROJECT_ROOT,
+            env: { ...process.env, GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'] },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+        );
+      });
+    const [code] = findCodes(
+      samples.provincial.dataset,
+      1,
+      (d) => d.agency.code === '000.00.01.H56',
+    ) as [string];
+    const tested = await run('test', file, code);
+    expect(tested.code).toBe(0);
+    expect(JSON.parse(tested.stdout).dossiers).toEqual([{ code, found: true, error: null }]);
+    const registered = await run('register', file);
+    expect(registered.code).toBe(0);
+    expect(JSON.parse(registered.stdout)).toMatchObject({ id: 'thanh-hoa-h5602', version: 1 });
+    expect(JSON.parse((await run('list')).stdout).map((c: { id: string }) => c.id)).toContain(
+      'thanh-hoa-h5602',
+    );
+    const stale = await run('disable', 'thanh-hoa-h5602', '7');
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('CONFLICT: thanh-hoa-h5602 is at version 1, not 7');
+    expect((await run('disable', 'thanh-hoa-h5602', '1')).code).toBe(0);
+    const shown = await run('show', 'thanh-hoa-h5602');
+    expect(shown.stdout).toContain('"enabled": false');
+    expect(shown.stdout).not.toContain(SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY);
   });
 
   it("keeps province IT away from another agency's connector", async () => {
