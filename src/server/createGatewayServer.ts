@@ -88,6 +88,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     validationRules: queryLimitRules(),
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     includeStacktraceInErrorResponses: false,
+    // The gateway owns shutdown (main.ts): sockets, Apollo, then stores. Apollo's own SIGTERM
+    // handler would race it and re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(options.logger),
     logger: apolloLogger(options.logger),
     plugins: [
