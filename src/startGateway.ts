@@ -108,12 +108,12 @@ export async function startGateway(
     opened.push(() => cache.close());
     const keyStore: ApiKeyStore =
       config.keys.kind === 'redis'
-        ? new RedisApiKeyStore(config.keys.url, config.keys.keyPrefix)
+        ? new RedisApiKeyStore(config.keys.target, config.keys.keyPrefix)
         : await FileApiKeyStore.open(config.keys.kind === 'file' ? config.keys.path : null);
     opened.push(() => keyStore.close());
     const auditStore: AuditStore =
       config.audit.kind === 'redis'
-        ? new RedisAuditStore(config.audit.url, config.audit.keyPrefix, config.audit.writer)
+        ? new RedisAuditStore(config.audit.target, config.audit.keyPrefix, config.audit.writer)
         : await FileAuditStore.open(config.audit.dir, config.audit.writer);
     opened.push(() => auditStore.close());
     const audit = new AuditService(auditStore, logger, now);
@@ -141,7 +141,7 @@ export async function startGateway(
     // Runtime registrations, routed with the static ones; a change syncs the new catalogues.
     const registryStore: RegistryStore =
       config.registry.kind === 'redis'
-        ? new RedisRegistryStore(config.registry.url, config.registry.keyPrefix)
+        ? new RedisRegistryStore(config.registry.target, config.registry.keyPrefix)
         : await FileRegistryStore.open(config.registry.dir);
     opened.push(() => registryStore.close());
     let catalogueOf: CatalogueService | null = null;
@@ -187,7 +187,7 @@ export async function startGateway(
     const events: DossierEvents =
       config.cache.kind === 'redis'
         ? new RedisDossierEvents(
-            config.cache.url,
+            config.cache.target,
             `${config.cache.keyPrefix}dossier-changed`,
             logger,
           )
@@ -195,7 +195,7 @@ export async function startGateway(
     opened.push(() => events.close());
     const replays: ReplayGuard =
       config.cache.kind === 'redis'
-        ? new RedisReplayGuard(config.cache.url, config.cache.keyPrefix, logger)
+        ? new RedisReplayGuard(config.cache.target, config.cache.keyPrefix, logger)
         : new LocalReplayGuard();
     opened.push(() => replays.close());
     // A change received by another replica: drop this replica's in-process copies.
@@ -277,24 +277,36 @@ export async function startGateway(
         connectorName: (id) => registry.runtime(id)?.registration.name ?? null,
       }),
       push: (connectorId, body, signature) => pushes.receive(connectorId, body, signature),
-      readiness: () => ({
-        ready: true,
-        // Degraded, not down: Redis away or a system's circuit open, the gateway still answers.
-        degraded:
-          !cache.healthy ||
-          registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed'),
-        details: {
-          cache: cache.kind,
-          agencies: directory.size,
-          cacheHealthy: cache.healthy,
-          connectors: registry.registrations().map((r) => ({
-            id: r.id,
-            kind: r.kind,
-            name: r.name,
-            circuit: registry.runtime(r.id)?.circuit ?? 'closed',
-          })),
-        },
-      }),
+      readiness: () => {
+        const registrySeen = registrationService.health();
+        return {
+          ready: true,
+          // Degraded, not down: Redis away, a system's circuit open, a runtime registration not
+          // routed or the registry store unreadable; the gateway still answers.
+          degraded:
+            !cache.healthy ||
+            registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed') ||
+            registrySeen.unrouted.length > 0 ||
+            registrySeen.storeError !== null,
+          details: {
+            registryStore: registrySeen.storeError === null ? 'ok' : 'unreachable',
+            notRouted: registrySeen.unrouted.map(({ id, version, problem }) => ({
+              id,
+              version,
+              problem,
+            })),
+            cache: cache.kind,
+            agencies: directory.size,
+            cacheHealthy: cache.healthy,
+            connectors: registry.registrations().map((r) => ({
+              id: r.id,
+              kind: r.kind,
+              name: r.name,
+              circuit: registry.runtime(r.id)?.circuit ?? 'closed',
+            })),
+          },
+        };
+      },
     });
     opened.push(() => server.close());
     const url = await server.listen(config.port, config.host);
@@ -337,7 +349,7 @@ async function createCache(config: GatewayConfig, logger: Logger): Promise<Dossi
       return new NoDossierCache();
     case 'redis': {
       const shared = new RedisDossierCache({
-        url: config.cache.url,
+        target: config.cache.target,
         keyPrefix: config.cache.keyPrefix,
         commandTimeoutMs: 250,
         logger,

@@ -1,4 +1,9 @@
-import { Redis } from 'ioredis';
+import {
+  closeRedis,
+  connectRedis,
+  type RedisClient,
+  type RedisTarget,
+} from '../redis/connectRedis';
 import {
   GENESIS_HASH,
   recordHash,
@@ -16,18 +21,18 @@ import {
  */
 export class RedisAuditStore implements AuditStore {
   readonly kind = 'redis' as const;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private head: ChainHead = { seq: 0, hash: GENESIS_HASH };
   private queue: Promise<unknown> = Promise.resolve();
   /** Read the head from Redis before the next append (at first, and after a failed one). */
   private resync = true;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly prefix: string,
     readonly writer: string,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+    this.redis = connectRedis(target, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
     this.redis.on('error', () => undefined);
   }
 
@@ -96,6 +101,6 @@ export class RedisAuditStore implements AuditStore {
 
   async close(): Promise<void> {
     await this.queue;
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

@@ -1,11 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Redis } from 'ioredis';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { vietnamIso } from '../services/vietnamTime';
 import { ROLES, type Role } from './roles';
+import {
+  closeRedis,
+  connectRedis,
+  type RedisClient,
+  type RedisTarget,
+} from '../redis/connectRedis';
 
 /**
  * API keys: `dvck_<id>_<secret>`. Only the SHA-256 of the secret is stored (the secret has 256 bits
@@ -243,11 +248,11 @@ function stamp(stats: { ino: number; size: number; mtimeMs: number }): string {
 /** Keys in one Redis hash shared by every replica (`<prefix>apikeys`: id → record JSON). */
 export class RedisApiKeyStore implements ApiKeyStore {
   readonly kind = 'redis' as const;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly hash: string;
 
-  constructor(url: string, prefix: string) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+  constructor(target: RedisTarget, prefix: string) {
+    this.redis = connectRedis(target, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
     this.redis.on('error', () => undefined);
     this.hash = `${prefix}apikeys`;
   }
@@ -282,7 +287,7 @@ export class RedisApiKeyStore implements ApiKeyStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private async get(id: string): Promise<ApiKeyRecord | undefined> {

@@ -1,9 +1,16 @@
-import { Redis } from 'ioredis';
 import type { Logger } from '../../connectors/contract';
+import {
+  closeRedis,
+  connectRedis,
+  describeRedis,
+  isCluster,
+  type RedisClient,
+  type RedisTarget,
+} from '../redis/connectRedis';
 import type { CachedDossier, DossierCache } from './DossierCache';
 
 export interface RedisCacheOptions {
-  url: string;
+  target: RedisTarget;
   /** Prefix of every key. Default `dvcgw:`. */
   keyPrefix: string;
   /** A command not answered within this fails as a miss. Default 250 ms. */
@@ -20,16 +27,19 @@ const VERSION = 'v2';
  */
 export class RedisDossierCache implements DossierCache {
   readonly kind = 'redis';
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
+  /** Keys of one call spread over slots in a Cluster: no MGET/DEL across them. */
+  private readonly cluster: boolean;
   private lastFailureLog = 0;
 
   constructor(private readonly options: RedisCacheOptions) {
-    this.redis = new Redis(options.url, {
+    this.cluster = isCluster(options.target);
+    this.redis = connectRedis(options.target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: options.commandTimeoutMs,
-      lazyConnect: false,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      // In a Cluster, per-key commands of one call go out as one pipeline per node.
+      autoPipelining: this.cluster,
     });
     this.redis.on('error', (error: Error) => this.logFailure('connection', error));
   }
@@ -46,9 +56,7 @@ export class RedisDossierCache implements DossierCache {
       const timer = setTimeout(() => {
         this.redis.off('ready', onReady);
         reject(
-          new Error(
-            `Redis at ${redactUrl(this.options.url)} did not answer within ${timeoutMs} ms`,
-          ),
+          new Error(`${describeRedis(this.options.target)} did not answer within ${timeoutMs} ms`),
         );
       }, timeoutMs);
       const onReady = (): void => {
@@ -62,9 +70,12 @@ export class RedisDossierCache implements DossierCache {
   async getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>> {
     if (codes.length === 0) return [];
     try {
-      // One round trip per key would be N round trips; MGET is one. In Redis Cluster the keys
-      // spread over slots, so the cluster implementation (issue 6) groups them per slot.
-      const values = await this.redis.mget(...codes.map((code) => this.key(code)));
+      // One round trip per key would be N round trips; MGET is one. In a Cluster the keys spread
+      // over slots (MGET across them is refused): one GET each, pipelined per node.
+      const keys = codes.map((code) => this.key(code));
+      const values = this.cluster
+        ? await Promise.all(keys.map((key) => this.redis.get(key)))
+        : await this.redis.mget(...keys);
       return values.map((value) => (value === null ? undefined : this.decode(value)));
     } catch (error) {
       this.logFailure('read', error as Error);
@@ -75,16 +86,22 @@ export class RedisDossierCache implements DossierCache {
   async setMany(
     entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>,
   ): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    let queued = 0;
-    for (const { value, ttlSeconds } of entries) {
-      if (ttlSeconds <= 0) continue;
-      pipeline.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds);
-      queued += 1;
-    }
-    if (queued === 0) return;
+    const writes = entries.filter(({ ttlSeconds }) => ttlSeconds > 0);
+    if (writes.length === 0) return;
     try {
-      await pipeline.exec();
+      if (this.cluster) {
+        await Promise.all(
+          writes.map(({ value, ttlSeconds }) =>
+            this.redis.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds),
+          ),
+        );
+      } else {
+        const pipeline = this.redis.pipeline();
+        for (const { value, ttlSeconds } of writes) {
+          pipeline.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds);
+        }
+        await pipeline.exec();
+      }
     } catch (error) {
       this.logFailure('write', error as Error);
     }
@@ -93,7 +110,9 @@ export class RedisDossierCache implements DossierCache {
   async deleteMany(codes: readonly string[]): Promise<void> {
     if (codes.length === 0) return;
     try {
-      await this.redis.del(...codes.map((code) => this.key(code)));
+      const keys = codes.map((code) => this.key(code));
+      if (this.cluster) await Promise.all(keys.map((key) => this.redis.del(key)));
+      else await this.redis.del(...keys);
     } catch (error) {
       this.logFailure('delete', error as Error);
     }
@@ -101,8 +120,7 @@ export class RedisDossierCache implements DossierCache {
 
   async close(): Promise<void> {
     // quit() waits for replies; while Redis is away there are none to wait for.
-    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+    await closeRedis(this.redis);
   }
 
   private key(code: string): string {
@@ -127,8 +145,4 @@ export class RedisDossierCache implements DossierCache {
       'Redis cache unavailable; answering as a miss',
     );
   }
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -1,3 +1,4 @@
+import { describeRedis } from '../redis/connectRedis';
 import { readAuditFolder } from '../audit/FileAuditStore';
 import { RedisAuditStore } from '../audit/RedisAuditStore';
 import { verifyChain, type AuditRecord, type ChainHead } from '../audit/auditChain';
@@ -5,14 +6,14 @@ import { auditLocation } from './auditEnv';
 
 /**
  * `npm run audit -- verify`: checks every writer's hash chain in the audit log the gateway uses
- * (AUDIT_DIR, else REDIS_URL, else var/audit) and its head. Exit 0 when every chain verifies, 1
+ * (AUDIT_DIR, else REDIS_CLUSTER_NODES or REDIS_URL, else var/audit) and its head. Exit 0 when every chain verifies, 1
  * with each problem named (edited, deleted, reordered or truncated entries) otherwise.
  */
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   if (command !== 'verify') {
     process.stdout.write(
-      'usage: npm run audit -- verify   (AUDIT_DIR, or REDIS_URL, as for the gateway)\n',
+      'usage: npm run audit -- verify   (AUDIT_DIR, or REDIS_URL / REDIS_CLUSTER_NODES, as for the gateway)\n',
     );
     return command === undefined || command === '--help' ? 0 : 2;
   }
@@ -21,14 +22,15 @@ async function main(argv: string[]): Promise<number> {
   if (where.kind === 'file') {
     chains = await readAuditFolder(where.dir);
   } else {
-    const reader = new RedisAuditStore(where.url, where.keyPrefix, 'verify');
+    const reader = new RedisAuditStore(where.target, where.keyPrefix, 'verify');
     try {
       chains = await reader.readAll();
     } finally {
       await reader.close();
     }
   }
-  const place = where.kind === 'file' ? where.dir : `${where.url} (${where.keyPrefix})`;
+  const place =
+    where.kind === 'file' ? where.dir : `${describeRedis(where.target)} (${where.keyPrefix})`;
   if (chains.size === 0) {
     process.stdout.write(`no audit chains in ${place}\n`);
     return 0;

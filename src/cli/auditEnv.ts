@@ -3,17 +3,19 @@ import type { AuditStore } from '../audit/auditChain';
 import { FileAuditStore } from '../audit/FileAuditStore';
 import { RedisAuditStore } from '../audit/RedisAuditStore';
 import { defaultWriterId } from '../config/readConfig';
+import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';
 
 /**
  * Where the command-line tools find the audit log: as the gateway does (AUDIT_DIR; else Redis at
- * REDIS_URL; else the embedded default's `var/audit`).
+ * REDIS_CLUSTER_NODES or REDIS_URL; else the embedded default's `var/audit`).
  */
 export function auditLocation(
   env: NodeJS.ProcessEnv,
-): { kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string } {
+): { kind: 'file'; dir: string } | { kind: 'redis'; target: RedisTarget; keyPrefix: string } {
   if (env.AUDIT_DIR) return { kind: 'file', dir: resolve(env.AUDIT_DIR) };
-  if (env.REDIS_URL)
-    return { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'dvcgw:' };
+  const redis = redisTargetFromEnv(env);
+  if (redis !== null)
+    return { kind: 'redis', target: redis, keyPrefix: env.REDIS_KEY_PREFIX ?? 'dvcgw:' };
   return { kind: 'file', dir: resolve('var/audit') };
 }
 
@@ -23,5 +25,5 @@ export async function openCliAuditStore(env: NodeJS.ProcessEnv): Promise<AuditSt
   const writer = `cli-${defaultWriterId()}`;
   return where.kind === 'file'
     ? FileAuditStore.open(where.dir, writer)
-    : new RedisAuditStore(where.url, where.keyPrefix, writer);
+    : new RedisAuditStore(where.target, where.keyPrefix, writer);
 }

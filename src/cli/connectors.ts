@@ -9,6 +9,7 @@ import { mapSecrets, SecretBox } from '../registry/secretBox';
 import { AuditService } from '../services/audit/AuditService';
 import { vietnamIso } from '../services/vietnamTime';
 import { openCliAuditStore } from './auditEnv';
+import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';
 
 const USAGE = `Connectors of a running gateway (GATEWAY_URL, default http://127.0.0.1:4000; GATEWAY_API_KEY,
 a province-it or admin key), and the key sealing their secrets.
@@ -28,7 +29,7 @@ a province-it or admin key), and the key sealing their secrets.
 
 Key rotation: put the new key line first and keep the old one after it (SECRETS_KEY_FILE, one per
 line), restart the gateways, run reencrypt, then drop the old key once no old version is needed
-for a rollback. reencrypt works on the store directly: REGISTRY_DIR, else REDIS_URL.`;
+for a rollback. reencrypt works on the store directly: REGISTRY_DIR, else REDIS_CLUSTER_NODES or REDIS_URL.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, argument] = argv;
@@ -50,10 +51,11 @@ async function main(argv: string[]): Promise<number> {
   if (keyText === undefined)
     throw new Error('set SECRETS_KEY or SECRETS_KEY_FILE, as for the gateway');
   const box = SecretBox.fromText(keyText);
+  const redis: RedisTarget | null = redisTargetFromEnv(env);
   const store: RegistryStore = env.REGISTRY_DIR
     ? await FileRegistryStore.open(resolve(env.REGISTRY_DIR))
-    : env.REDIS_URL
-      ? new RedisRegistryStore(env.REDIS_URL, env.REDIS_KEY_PREFIX ?? 'dvcgw:')
+    : redis !== null
+      ? new RedisRegistryStore(redis, env.REDIS_KEY_PREFIX ?? 'dvcgw:')
       : await FileRegistryStore.open(resolve('var/registry'));
   const note = (fields: Record<string, unknown>, message: string) =>
     process.stderr.write(`${message} ${JSON.stringify(fields)}\n`);

@@ -4,8 +4,9 @@ import { isRole, ROLES } from '../auth/roles';
 import { ApiKeyService } from '../services/access/ApiKeyService';
 import { AuditService } from '../services/audit/AuditService';
 import { openCliAuditStore } from './auditEnv';
+import { redisTargetFromEnv } from '../redis/connectRedis';
 
-const USAGE = `API keys of the gateway, in the store the gateway uses (API_KEYS_FILE, else REDIS_URL).
+const USAGE = `API keys of the gateway, in the store the gateway uses (API_KEYS_FILE, else REDIS_CLUSTER_NODES or REDIS_URL).
 
   npm run keys -- create --role admin --name "Quản trị hệ thống" [--expires 2027-12-31T23:59:59+07:00]
   npm run keys -- create --role province-it --name "Sở TT&TT Thanh Hóa" --agencies H56 --connectors thanh-hoa-motcua
@@ -16,8 +17,11 @@ Roles: ${ROLES.join(', ')}. The key is printed once, on creation; only its hash 
 
 async function openStore(env: NodeJS.ProcessEnv): Promise<ApiKeyStore> {
   if (env.API_KEYS_FILE) return FileApiKeyStore.open(env.API_KEYS_FILE);
-  if (env.REDIS_URL) return new RedisApiKeyStore(env.REDIS_URL, env.REDIS_KEY_PREFIX ?? 'dvcgw:');
-  throw new Error('set API_KEYS_FILE (one machine) or REDIS_URL (replicas) as for the gateway');
+  const redis = redisTargetFromEnv(env);
+  if (redis !== null) return new RedisApiKeyStore(redis, env.REDIS_KEY_PREFIX ?? 'dvcgw:');
+  throw new Error(
+    'set API_KEYS_FILE (one machine) or REDIS_URL / REDIS_CLUSTER_NODES (replicas) as for the gateway',
+  );
 }
 
 async function main(argv: string[]): Promise<number> {

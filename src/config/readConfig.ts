@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationError';
 import { isRole, type Role } from '../auth/roles';
 import { parseRateLimits, type RateLimits } from '../server/PrincipalRateLimiter';
+import { parseClusterNodes, type RedisTarget } from '../redis/connectRedis';
 
 /**
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
@@ -22,6 +23,17 @@ const envSchema = z.object({
   REGISTRATIONS_DIR: z.string().min(1).optional(),
   AGENCY_DIRECTORY: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform(parseClusterNodes)
+    .pipe(
+      z
+        .array(
+          z.url({ protocol: /^rediss?$/, error: 'host:port or redis:// URLs, comma-separated' }),
+        )
+        .min(1, 'at least one node (host:port or redis:// URL)'),
+    )
+    .optional(),
   CACHE: z.enum(['memory', 'redis', 'none']).optional(),
   CACHE_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
   REDIS_KEY_PREFIX: z.string().default('dvcgw:'),
@@ -63,7 +75,7 @@ export interface GatewayConfig {
   agencyDirectoryFile: string;
   cache:
     | { kind: 'memory'; maxEntries: number }
-    | { kind: 'redis'; url: string; keyPrefix: string; localEntries: number }
+    | { kind: 'redis'; target: RedisTarget; keyPrefix: string; localEntries: number }
     | { kind: 'none' };
   logLevel: string;
   requestBudgetMs: number;
@@ -79,8 +91,11 @@ export interface GatewayConfig {
    * ranges, addresses, host names). Embedded default: loopback, for the sample systems.
    */
   upstreamAllow: string[];
-  /** Redis when configured (cache, events, keys, audit and rate limits use it), else null. */
-  redis: { url: string; keyPrefix: string } | null;
+  /**
+   * Redis when configured (cache, events, keys, audit, registry and rate limits use it), else
+   * null: one server (REDIS_URL) or a Cluster (REDIS_CLUSTER_NODES).
+   */
+  redis: { target: RedisTarget; keyPrefix: string } | null;
   /** Requests per second per principal, by role (Redis-shared with REDIS_URL). */
   rateLimits: RateLimits;
   /** The allow-list of operations, and the roles held to it. */
@@ -92,16 +107,19 @@ export interface GatewayConfig {
   keys:
     | { kind: 'memory'; demo: true }
     | { kind: 'file'; path: string }
-    | { kind: 'redis'; url: string; keyPrefix: string };
+    | { kind: 'redis'; target: RedisTarget; keyPrefix: string };
   /**
    * The audit log: a folder of per-process chains (one machine), or Redis streams (replicas);
    * `writer` names this process's chain.
    */
-  audit: ({ kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string }) & {
+  audit: (
+    { kind: 'file'; dir: string } | { kind: 'redis'; target: RedisTarget; keyPrefix: string }
+  ) & {
     writer: string;
   };
   /** Runtime registrations: a folder (one machine) or Redis (replicas). */
-  registry: { kind: 'file'; dir: string } | { kind: 'redis'; url: string; keyPrefix: string };
+  registry:
+    { kind: 'file'; dir: string } | { kind: 'redis'; target: RedisTarget; keyPrefix: string };
   /**
    * The key(s) sealing runtime registrations' secrets: given in the environment, in a file, or
    * (the embedded default only) generated once into `var/secrets.key`.
@@ -134,17 +152,25 @@ export function readConfig(
   if (!parsed.success) throw new ConfigurationError(describeZodIssues('environment', parsed.error));
   const e = parsed.data;
   const embedded = e.GATEWAY_MODE === 'embedded';
+  if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigurationError([
+      {
+        file: 'environment',
+        path: 'REDIS_CLUSTER_NODES',
+        message:
+          'set either REDIS_URL (one Redis server) or REDIS_CLUSTER_NODES (a Cluster), not both',
+      },
+    ]);
+  }
+  const redis: RedisTarget | undefined =
+    e.REDIS_CLUSTER_NODES !== undefined ? { cluster: e.REDIS_CLUSTER_NODES } : e.REDIS_URL;
   const missing = [
     ...(!embedded && e.REGISTRATIONS_DIR === undefined ? ['REGISTRATIONS_DIR'] : []),
     ...(!embedded && e.AGENCY_DIRECTORY === undefined ? ['AGENCY_DIRECTORY'] : []),
-    ...(e.CACHE === 'redis' && e.REDIS_URL === undefined ? ['REDIS_URL'] : []),
-    ...(!embedded && e.API_KEYS_FILE === undefined && e.REDIS_URL === undefined
-      ? ['API_KEYS_FILE']
-      : []),
-    ...(!embedded && e.AUDIT_DIR === undefined && e.REDIS_URL === undefined ? ['AUDIT_DIR'] : []),
-    ...(!embedded && e.REGISTRY_DIR === undefined && e.REDIS_URL === undefined
-      ? ['REGISTRY_DIR']
-      : []),
+    ...(e.CACHE === 'redis' && redis === undefined ? ['REDIS_URL'] : []),
+    ...(!embedded && e.API_KEYS_FILE === undefined && redis === undefined ? ['API_KEYS_FILE'] : []),
+    ...(!embedded && e.AUDIT_DIR === undefined && redis === undefined ? ['AUDIT_DIR'] : []),
+    ...(!embedded && e.REGISTRY_DIR === undefined && redis === undefined ? ['REGISTRY_DIR'] : []),
     ...(!embedded && e.SECRETS_KEY === undefined && e.SECRETS_KEY_FILE === undefined
       ? ['SECRETS_KEY_FILE']
       : []),
@@ -156,11 +182,11 @@ export function readConfig(
         path: name,
         message:
           name === 'API_KEYS_FILE'
-            ? 'required in production mode without REDIS_URL: where API keys are kept (create the first with `npm run keys -- create --role admin --name …`)'
+            ? 'required in production mode without Redis (REDIS_URL or REDIS_CLUSTER_NODES): where API keys are kept (create the first with `npm run keys -- create --role admin --name …`)'
             : name === 'AUDIT_DIR'
-              ? 'required in production mode without REDIS_URL: the folder of the audit log'
+              ? 'required in production mode without Redis (REDIS_URL or REDIS_CLUSTER_NODES): the folder of the audit log'
               : name === 'REGISTRY_DIR'
-                ? 'required in production mode without REDIS_URL: the folder of runtime registrations'
+                ? 'required in production mode without Redis (REDIS_URL or REDIS_CLUSTER_NODES): the folder of runtime registrations'
                 : name === 'SECRETS_KEY_FILE'
                   ? 'required in production mode (or SECRETS_KEY): the key sealing registration secrets; make one with `npm run connectors -- new-key`'
                   : `required in ${e.GATEWAY_MODE} mode${name === 'REDIS_URL' ? ' with CACHE=redis' : ''}`,
@@ -189,7 +215,7 @@ export function readConfig(
   ];
   if (invalid.length > 0)
     throw new ConfigurationError(invalid.map((problem) => ({ file: 'environment', ...problem })));
-  const cacheKind = e.CACHE ?? (e.REDIS_URL === undefined ? 'memory' : 'redis');
+  const cacheKind = e.CACHE ?? (redis === undefined ? 'memory' : 'redis');
   return {
     mode: e.GATEWAY_MODE,
     port: e.PORT,
@@ -200,7 +226,7 @@ export function readConfig(
       cacheKind === 'redis'
         ? {
             kind: 'redis',
-            url: e.REDIS_URL as string,
+            target: redis as RedisTarget,
             keyPrefix: e.REDIS_KEY_PREFIX,
             localEntries: e.CACHE_MAX_ENTRIES,
           }
@@ -211,7 +237,7 @@ export function readConfig(
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     graphiql: e.GRAPHIQL ?? embedded,
-    redis: e.REDIS_URL === undefined ? null : { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: redis === undefined ? null : { target: redis, keyPrefix: e.REDIS_KEY_PREFIX },
     rateLimits: rateLimits as RateLimits,
     persisted: {
       file:
@@ -233,16 +259,16 @@ export function readConfig(
         ? { kind: 'file', path: resolve(projectRoot, e.API_KEYS_FILE) }
         : embedded
           ? { kind: 'memory', demo: true }
-          : { kind: 'redis', url: e.REDIS_URL as string, keyPrefix: e.REDIS_KEY_PREFIX },
+          : { kind: 'redis', target: redis as RedisTarget, keyPrefix: e.REDIS_KEY_PREFIX },
     audit: {
-      ...(e.AUDIT_DIR === undefined && e.REDIS_URL !== undefined
-        ? { kind: 'redis' as const, url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX }
+      ...(e.AUDIT_DIR === undefined && redis !== undefined
+        ? { kind: 'redis' as const, target: redis, keyPrefix: e.REDIS_KEY_PREFIX }
         : { kind: 'file' as const, dir: resolve(projectRoot, e.AUDIT_DIR ?? 'var/audit') }),
       writer: e.AUDIT_WRITER_ID ?? defaultWriterId(),
     },
     registry:
-      e.REGISTRY_DIR === undefined && e.REDIS_URL !== undefined
-        ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX }
+      e.REGISTRY_DIR === undefined && redis !== undefined
+        ? { kind: 'redis', target: redis, keyPrefix: e.REDIS_KEY_PREFIX }
         : { kind: 'file', dir: resolve(projectRoot, e.REGISTRY_DIR ?? 'var/registry') },
     secrets:
       e.SECRETS_KEY !== undefined

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Logger } from '../../connectors/contract';
+import {
+  closeRedis,
+  connectRedis,
+  type RedisClient,
+  type RedisTarget,
+} from '../redis/connectRedis';
 
 /** A system said some of its dossiers changed (a status push). */
 export interface DossierChanged {
@@ -55,20 +60,20 @@ export class LocalDossierEvents implements DossierEvents {
 export class RedisDossierEvents implements DossierEvents {
   readonly replicaId = randomUUID();
   private readonly handlers = new Set<DossierChangedHandler>();
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly channel: string,
     private readonly logger: Logger,
   ) {
-    this.publisher = new Redis(url, {
+    this.publisher = connectRedis(target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 500,
     });
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
+    this.subscriber = connectRedis(target, { maxRetriesPerRequest: null });
     this.publisher.on('error', () => undefined);
     this.subscriber.on('error', () => undefined);
     this.subscriber
@@ -114,9 +119,7 @@ export class RedisDossierEvents implements DossierEvents {
   async close(): Promise<void> {
     this.handlers.clear();
     this.subscriber.disconnect();
-    if (this.publisher.status === 'ready')
-      await this.publisher.quit().catch(() => this.publisher.disconnect());
-    else this.publisher.disconnect();
+    await closeRedis(this.publisher);
   }
 
   private deliver(event: DossierChanged): void {

@@ -1,8 +1,13 @@
 import { open, mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
+import {
+  closeRedis,
+  connectRedis,
+  type RedisClient,
+  type RedisTarget,
+} from '../redis/connectRedis';
 
 /**
  * One version of a runtime registration as stored: the document as submitted (YAML/JSON parsed
@@ -170,18 +175,18 @@ return -1
  */
 export class RedisRegistryStore implements RegistryStore {
   readonly kind = 'redis' as const;
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private readonly redis: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly listeners = new Set<() => void>();
   private readonly reconcile: NodeJS.Timeout;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly prefix: string,
     reconcileMs = 30_000,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
+    this.redis = connectRedis(target, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
+    this.subscriber = connectRedis(target, { maxRetriesPerRequest: null });
     this.redis.on('error', () => undefined);
     this.subscriber.on('error', () => undefined);
     this.subscriber.subscribe(this.channel).catch(() => undefined);
@@ -241,7 +246,7 @@ export class RedisRegistryStore implements RegistryStore {
     clearInterval(this.reconcile);
     this.listeners.clear();
     this.subscriber.disconnect();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private notify(): void {

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -7,6 +6,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/Principal';
 import type { Role } from '../auth/roles';
+import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connectRedis';
 
 /** Requests per second per principal, by role; `anonymous` per client address. */
 export type RateLimits = Record<Role | 'anonymous', number>;
@@ -28,16 +28,16 @@ export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number
  */
 export class PrincipalRateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
-  private readonly redis: Redis | null;
+  private readonly redis: RedisClient | null;
 
   constructor(
     private readonly limits: RateLimits,
-    redis: { url: string; keyPrefix: string } | null,
+    redis: { target: RedisTarget; keyPrefix: string } | null,
   ) {
     this.redis =
       redis === null
         ? null
-        : new Redis(redis.url, {
+        : connectRedis(redis.target, {
             enableOfflineQueue: false,
             maxRetriesPerRequest: 1,
             commandTimeout: 300,

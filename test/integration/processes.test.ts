@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,35 +8,43 @@ import {
   type SampleSystems,
 } from '../../samples/startSampleSystems';
 import { RedisApiKeyStore } from '../../src/auth/apiKeys';
+import type { RedisTarget } from '../../src/redis/connectRedis';
 import { runMain, type MainProcess } from '../support/runMain';
 import { findCodes } from '../support/sampleCodes';
+import { startRedisCluster, type RedisCluster } from '../support/redisCluster';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 import { PROJECT_ROOT } from '../support/testGateway';
 
+interface Replicas {
+  samples: SampleSystems;
+  admin: string;
+  gateway(): Promise<MainProcess>;
+  query<T>(
+    process: MainProcess,
+    text: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> }>;
+  document(id: string, unit: string): string;
+}
+
+const PREFIX = 'procs:';
+
 /**
- * Gateways as separate processes (`src/main.ts` in production mode) sharing one Redis: registry,
- * keys, audit log, cache, events and rate limits all in Redis. Redis writes its append-only file
- * with fsync on every write, as a deployment that must lose nothing would.
+ * Gateways as separate processes (`src/main.ts` in production mode) sharing Redis: registry,
+ * keys, audit log, cache, events and rate limits all in Redis. `redis()` gives the variables
+ * that point a gateway at it and the target for the test's own key store.
  */
-describe('Gateway processes on one Redis', () => {
-  let redis: RedisServer;
-  let redisDir: string;
-  let samples: SampleSystems;
-  let admin: string;
+function replicas(redis: () => { env: Record<string, string>; target: RedisTarget }): Replicas {
   const processes: MainProcess[] = [];
-  const PREFIX = 'procs:';
-
-  const startRedis = (port?: number) =>
-    startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir], port);
-
-  const gateway = async () => {
+  const state = {} as Replicas;
+  state.gateway = async () => {
     const started = await runMain({
-      ...samples.variables,
+      ...state.samples.variables,
       GATEWAY_MODE: 'production',
       HOST: '127.0.0.1',
       REGISTRATIONS_DIR: join(PROJECT_ROOT, 'examples', 'registrations'),
       AGENCY_DIRECTORY: join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'),
-      REDIS_URL: redis.url,
+      ...redis().env,
       REDIS_KEY_PREFIX: PREFIX,
       REGISTRY_DIR: '',
       AUDIT_DIR: '',
@@ -47,26 +55,20 @@ describe('Gateway processes on one Redis', () => {
     processes.push(started);
     return started;
   };
-
-  const query = async <T>(
-    process: MainProcess,
-    text: string,
-    variables: Record<string, unknown> = {},
-  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> }> => {
+  state.query = async (process, text, variables = {}) => {
     const response = await fetch(`${process.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': admin },
+      headers: { 'content-type': 'application/json', 'x-api-key': state.admin },
       body: JSON.stringify({ query: text, variables }),
     });
     return (await response.json()) as never;
   };
-
-  const document = (id: string, unit: string) => `id: ${id}
+  state.document = (id, unit) => `id: ${id}
 kind: rest-json
 name: ${id}
 coverage: { units: [${unit}] }
 upstream:
-  baseUrl: ${samples.provincial.url}
+  baseUrl: ${state.samples.provincial.url}
   auth: { type: apiKey, header: X-Api-Key, value: "${SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY}" }
 config:
   lookup: { single: { path: "/api/v1/dossiers/{code}", notFoundStatuses: [404] } }
@@ -75,23 +77,23 @@ config:
 `;
 
   beforeAll(async () => {
-    redisDir = await mkdtemp(join(tmpdir(), 'redis-aof-'));
-    redis = await startRedis();
-    samples = await startSampleSystems({ size: 800, seed: 95 });
-    const keys = new RedisApiKeyStore(redis.url, PREFIX);
-    admin = (
+    state.samples = await startSampleSystems({ size: 800, seed: 95 });
+    const keys = new RedisApiKeyStore(redis().target, PREFIX);
+    state.admin = (
       await keys.create({ name: 'test admin', role: 'admin', createdBy: 'test' }, new Date())
     ).key;
     await keys.close();
   }, 30_000);
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));
-    await samples.close();
-    await redis.stop();
+    await state.samples.close();
   });
 
+  let a: MainProcess;
+  let b: MainProcess;
   it('a registration made on one process routes on the other within a second', async () => {
-    const [a, b] = [await gateway(), await gateway()];
+    const { samples, query, document } = state;
+    [a, b] = [await state.gateway(), await state.gateway()];
     const [code] = findCodes(
       samples.provincial.dataset,
       1,
@@ -120,7 +122,7 @@ config:
   }, 30_000);
 
   it("a push received by one process drops the other's in-process copy", async () => {
-    const [a, b] = processes as [MainProcess, MainProcess];
+    const { samples, query } = state;
     const [code] = findCodes(samples.ministry.dataset, 1, (d) => d.status === 4);
     const lookup = `query ($c: String!) { dossier(code: $c) { status { code } source { cached } } }`;
     expect((await query<any>(b, lookup, { c: code })).data?.dossier.status.code).toBe(4);
@@ -147,8 +149,45 @@ config:
     expect(status).toBe(9);
   }, 30_000);
 
+  it('keeps one audit log and one key store across processes', async () => {
+    // B reads the registration A audited, and both accepted the key the test created.
+    const log = await state.query<{
+      auditLog: { nodes: Array<{ writer: string; action: string }> };
+    }>(b, `{ auditLog(filter: { action: "registry.create" }) { nodes { writer action } } }`);
+    expect(log.errors).toBeUndefined();
+    expect(log.data?.auditLog.nodes.length).toBeGreaterThanOrEqual(1);
+    const writers = await state.query<{ auditLog: { nodes: Array<{ writer: string }> } }>(
+      b,
+      `{ auditLog(filter: { action: "gateway.start" }) { nodes { writer } } }`,
+    );
+    expect(new Set(writers.data?.auditLog.nodes.map((n) => n.writer)).size).toBeGreaterThanOrEqual(
+      2,
+    );
+  }, 30_000);
+  return state;
+}
+
+describe('Gateway processes on one Redis', () => {
+  let redis: RedisServer;
+  let redisDir: string;
+  // Redis writes its append-only file with fsync on every write, as a deployment that must lose
+  // nothing would.
+  const startRedis = (port?: number) =>
+    startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir], port);
+  beforeAll(async () => {
+    redisDir = await mkdtemp(join(tmpdir(), 'redis-aof-'));
+    redis = await startRedis();
+  }, 30_000);
+  const state = replicas(() => ({ env: { REDIS_URL: redis.url }, target: redis.url }));
+  // After the gateways have stopped (afterAll hooks run in the order they are declared).
+  afterAll(async () => {
+    await redis.stop();
+    await rm(redisDir, { recursive: true, force: true });
+  });
+
   it('loses no acknowledged registration when a gateway is SIGKILLed mid-way and Redis restarts from its append-only file', async () => {
-    const victim = await gateway();
+    const { query, document } = state;
+    const victim = await state.gateway();
     const acknowledged: string[] = [];
     const attempts = Array.from({ length: 40 }, (_, i) => {
       const id = `burst-${i}`;
@@ -177,7 +216,7 @@ config:
     const port = redis.port;
     await redis.stop();
     redis = await startRedis(port);
-    const survivor = await gateway();
+    const survivor = await state.gateway();
     const listed = await query<{ connectors: Array<{ id: string }> }>(
       survivor,
       '{ connectors { id } }',
@@ -187,4 +226,18 @@ config:
     // And a gateway on Redis stops cleanly when asked.
     expect(await survivor.stop()).toBe(0);
   }, 60_000);
+});
+
+describe('Gateway processes on a three-node Redis Cluster', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+  }, 60_000);
+  replicas(() => ({
+    env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') },
+    target: { cluster: cluster.nodes },
+  }));
+  afterAll(async () => {
+    await cluster.stop();
+  });
 });

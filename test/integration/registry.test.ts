@@ -443,7 +443,11 @@ describe('Runtime registrations survive a restart and reach every replica', () =
           LOOKUP,
           { c: code },
         );
-        return { connector: answer.data?.dossier?.source.connector, gateway };
+        const ready = (await (await fetch(`${gateway.url}/readyz`)).json()) as {
+          degraded: boolean;
+          notRouted: Array<{ id: string; problem: string }>;
+        };
+        return { connector: answer.data?.dossier?.source.connector, ready };
       } finally {
         await gateway.close();
       }
@@ -460,8 +464,18 @@ describe('Runtime registrations survive a restart and reach every replica', () =
       const file = join(registryDir, 'thanh-hoa-h5601.json');
       expect(await readFile(file, 'utf8')).toContain('enc:v1:old:');
 
+      // The new key alone cannot open it: not routed (the province's system answers instead),
+      // and /readyz says so without a word of the secret.
+      const withoutOld = await routedWith(newKey);
+      expect(withoutOld.connector).toBe('thanh-hoa-motcua');
+      expect(withoutOld.ready.degraded).toBe(true);
+      expect(withoutOld.ready.notRouted).toEqual([
+        { id: 'thanh-hoa-h5601', version: 1, problem: 'unreadable' },
+      ]);
       // New key first, old key still listed: the gateway reads what the old key sealed.
-      expect((await routedWith(`${newKey}\n${oldKey}`)).connector).toBe('thanh-hoa-h5601');
+      const both = await routedWith(`${newKey}\n${oldKey}`);
+      expect(both.connector).toBe('thanh-hoa-h5601');
+      expect(both.ready.notRouted).toEqual([]);
       const rotated = spawnSync(
         process.execPath,
         ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'connectors.ts'), 'reencrypt'],

@@ -52,4 +52,25 @@ describe('Start-up: an invalid registration file stops it, nothing half register
       /REGISTRATIONS_DIR: required in production mode[\s\S]*AGENCY_DIRECTORY: required/,
     );
   });
+
+  it('takes a Redis Cluster as seed nodes, and refuses both a server and a Cluster', () => {
+    const config = readConfig(
+      { REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis://127.0.0.1:7001', REDIS_KEY_PREFIX: 'x:' },
+      PROJECT_ROOT,
+    );
+    const target = { cluster: ['redis://127.0.0.1:7000', 'redis://127.0.0.1:7001'] };
+    expect(config.redis).toEqual({ target, keyPrefix: 'x:' });
+    expect(config.cache).toMatchObject({ kind: 'redis', target });
+    expect(config.registry).toEqual({ kind: 'redis', target, keyPrefix: 'x:' });
+    expect(config.audit).toMatchObject({ kind: 'redis', target });
+    expect(() =>
+      readConfig(
+        { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' },
+        PROJECT_ROOT,
+      ),
+    ).toThrow(/REDIS_CLUSTER_NODES: set either REDIS_URL .* or REDIS_CLUSTER_NODES/);
+    expect(() => readConfig({ REDIS_CLUSTER_NODES: 'http://h:1' }, PROJECT_ROOT)).toThrow(
+      /REDIS_CLUSTER_NODES.*host:port or redis:\/\/ URLs/,
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { Redis } from 'ioredis';
 import type { Logger } from '../../../connectors/contract';
+import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/connectRedis';
 
 /** Remembers the signatures already accepted, so that a captured push cannot be sent again. */
 export interface ReplayGuard {
@@ -29,19 +29,18 @@ export class LocalReplayGuard implements ReplayGuard {
  * is refused by all. While Redis is away, this replica's memory still refuses its own replays.
  */
 export class RedisReplayGuard implements ReplayGuard {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly local = new LocalReplayGuard();
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {
-    this.redis = new Redis(url, {
+    this.redis = connectRedis(target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 500,
-      lazyConnect: false,
     });
     this.redis.on('error', () => undefined);
   }

@@ -82,8 +82,22 @@ export interface RegistrationServiceDeps {
  * against every other registration (ids, coverage), limited to the caller's scope, stored with its
  * secrets sealed (AES-256-GCM), recorded in the audit log, and applied on every replica.
  */
+/** A switched-on runtime registration that is not routed, and why. */
+export interface UnroutedRegistration {
+  id: string;
+  version: number;
+  /** Sealed with a key not configured, no longer valid (e.g. a kind removed), or in conflict. */
+  problem: 'unreadable' | 'invalid' | 'conflict';
+  /** Words for the log (field paths, key ids; never a secret). */
+  detail: string;
+}
+
 export class RegistrationService {
   private runtime: StoredRegistration[] = [];
+  /** Switched-on runtime registrations not routed at the last reload, and why. */
+  private unrouted: UnroutedRegistration[] = [];
+  /** Why the last reload could not read the store; null when it could. */
+  private storeError: string | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private pending = false;
   private readonly unsubscribe: () => void;
@@ -112,11 +126,22 @@ export class RegistrationService {
       this.pending = false;
       try {
         await this.apply(await this.deps.store.latest());
+        this.storeError = null;
       } catch (error) {
-        this.deps.logger.error({ err: (error as Error).message }, 'registry reload failed');
+        this.storeError = (error as Error).message;
+        this.deps.logger.error({ err: this.storeError }, 'registry reload failed');
       }
     });
     return this.reloading;
+  }
+
+  /**
+   * For /readyz: runtime registrations switched on but not routed (unreadable with the configured
+   * secrets keys, no longer valid, or in conflict with another), and a store that cannot be read
+   * (routing then stays as it was).
+   */
+  health(): { unrouted: readonly UnroutedRegistration[]; storeError: string | null } {
+    return { unrouted: this.unrouted, storeError: this.storeError };
   }
 
   list(principal: Principal): ConnectorView[] {
@@ -505,6 +530,13 @@ export class RegistrationService {
   }
 
   private toRegistration(stored: StoredRegistration): Registration | null {
+    const read = this.read(stored);
+    return 'registration' in read ? read.registration : null;
+  }
+
+  private read(
+    stored: StoredRegistration,
+  ): { registration: Registration } | Pick<UnroutedRegistration, 'problem' | 'detail'> {
     try {
       const document = mapSecrets(stored.document, (sealed) =>
         SecretBox.isSealed(sealed) ? this.deps.secrets.open(sealed) : sealed,
@@ -521,13 +553,14 @@ export class RegistrationService {
           updatedBy: stored.updatedBy,
         },
       );
-      return parsed.ok ? parsed.registration : null;
+      if (parsed.ok) return { registration: parsed.registration };
+      return {
+        problem: 'invalid',
+        detail: parsed.problems.map((p) => `${p.path || '(document)'}: ${p.message}`).join('; '),
+      };
     } catch (error) {
-      this.deps.logger.error(
-        { id: stored.id, err: (error as Error).message },
-        'runtime registration unreadable',
-      );
-      return null;
+      // Never the secret itself: the box names the key id it lacks or the failed check.
+      return { problem: 'unreadable', detail: (error as Error).message };
     }
   }
 
@@ -538,21 +571,33 @@ export class RegistrationService {
     );
     this.runtime = latest;
     const accepted: Registration[] = [...this.statics];
+    const unrouted: UnroutedRegistration[] = [];
     for (const stored of latest) {
       if (!stored.enabled || stored.deleted) continue;
-      const registration = this.toRegistration(stored);
-      if (registration === null) continue;
-      // A registration racing another replica's into the same coverage: the first one wins here,
-      // and the other is reported rather than half-applied.
-      if (crossCheck([...accepted, registration]).length > 0) {
-        this.deps.logger.error(
-          { id: stored.id, version: stored.version },
-          'runtime registration conflicts; not routed',
-        );
+      const read = this.read(stored);
+      if (!('registration' in read)) {
+        unrouted.push({ id: stored.id, version: stored.version, ...read });
         continue;
       }
-      accepted.push(registration);
+      // A registration racing another replica's into the same coverage: the first one wins here,
+      // and the other is reported rather than half-applied.
+      const problems = crossCheck([...accepted, read.registration]);
+      if (problems.length > 0) {
+        unrouted.push({
+          id: stored.id,
+          version: stored.version,
+          problem: 'conflict',
+          detail: problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+        });
+        continue;
+      }
+      accepted.push(read.registration);
     }
+    for (const problem of unrouted) {
+      if (!this.unrouted.some((u) => u.id === problem.id && u.version === problem.version))
+        this.deps.logger.error({ ...problem }, 'runtime registration not routed');
+    }
+    this.unrouted = unrouted;
     await this.deps.registry.replaceAll(accepted);
     const changed = accepted
       .filter((registration) => before.get(registration.id) !== JSON.stringify(registration))
