@@ -1,13 +1,6 @@
-import {
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from '../files/replaceFile';
 import {
   GENESIS_HASH,
   recordHash,
@@ -91,8 +84,7 @@ export class FileAuditStore implements AuditStore {
   }
 
   private async writeHead(): Promise<void> {
-    await writeFile(`${this.headFile}.tmp`, JSON.stringify(this.head));
-    await rename(`${this.headFile}.tmp`, this.headFile);
+    await replaceFile(this.headFile, JSON.stringify(this.head), 0o644);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
+import { replaceFile } from '../files/replaceFile';
 import { vietnamIso } from '../services/vietnamTime';
 import { ROLES, type Role } from './roles';
 import {
@@ -115,7 +116,7 @@ function parseKey(presented: string): { id: string; secret: string } | null {
 }
 
 /**
- * Keys in a JSON file (`API_KEYS_FILE`), written whole to a temporary file and renamed, so a crash
+ * Keys in a JSON file (`API_KEYS_FILE`), written whole to a temporary file, fsynced and renamed, so a crash
  * never leaves half a file; or only in memory (the embedded default's demo keys) when no path.
  * The file is read again when it changes (a key made with `npm run keys` while the gateway runs is
  * accepted within a second); changes re-read it first, so the gateway and the CLI do not undo
@@ -203,14 +204,11 @@ export class FileApiKeyStore implements ApiKeyStore {
     return run;
   }
 
-  /** Replaces the file atomically (temporary file, then rename). */
+  /** Replaces the file atomically and durably (fsynced temporary file, rename, fsynced folder). */
   private async write(path: string): Promise<void> {
     const text = `${JSON.stringify({ keys: [...this.records.values()] }, null, 2)}\n`;
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, text, { mode: 0o600 });
-    const written = await stat(temporary);
-    await rename(temporary, path);
-    this.loaded = stamp(written);
+    await replaceFile(path, text);
+    this.loaded = stamp(await stat(path));
   }
 
   /** Reads the file again if it changed (looked at most once a second unless `now`). */

@@ -1,7 +1,8 @@
-import { open, mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
+import { replaceFile } from '../files/replaceFile';
 import {
   closeRedis,
   connectRedis,
@@ -107,21 +108,7 @@ export class FileRegistryStore implements RegistryStore {
       const versions = await this.read(file);
       const current = versions.at(-1)?.version ?? 0;
       if (current !== expectedVersion) return { ok: false, currentVersion: current };
-      const temporary = `${file}.${process.pid}.tmp`;
-      const handle = await open(temporary, 'w', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify({ versions: [...versions, record] }, null, 2)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, file);
-      const directory = await open(this.folder, 'r');
-      try {
-        await directory.sync();
-      } finally {
-        await directory.close();
-      }
+      await replaceFile(file, `${JSON.stringify({ versions: [...versions, record] }, null, 2)}\n`);
     } finally {
       await release();
     }
