@@ -84,7 +84,7 @@ export class FileAuditStore implements AuditStore {
   }
 
   private async writeHead(): Promise<void> {
-    await replaceFile(this.headFile, JSON.stringify(this.head), 0o644);
+    await replaceFile(this.headFile, JSON.stringify(this.head));
   }
 
   /**
