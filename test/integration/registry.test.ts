@@ -260,6 +260,45 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
     expect((await readdir(registryDir)).sort()).toEqual(before);
   });
 
+  it('names the field of each malformed part, writing nothing', async () => {
+    const before = (await readdir(registryDir)).sort();
+    const base = districtDocument(samples.provincial.url, 'malformed').replace('H56.01', 'H56.03');
+    const cases: Array<[string, string, string]> = [
+      ['kind: rest-json', 'kind: carrier-pigeon', 'kind: unknown connector kind "carrier-pigeon"'],
+      ['name: Một cửa phường Hạc Thành (đăng ký khi chạy)\n', '', 'name: Invalid input'],
+      ['coverage: { units: [H56.03] }', 'coverage: {}', 'coverage: declare at least one'],
+      [
+        'coverage: { units: [H56.03] }',
+        'coverage: { units: ["not a key"] }',
+        'coverage.units[0]: a hierarchy key',
+      ],
+      ['auth: { type: apiKey,', 'auth: { type: kerberos,', 'upstream.auth.type'],
+      ['  auth:', '  timeoutMs: -5\n  auth:', 'upstream.timeoutMs: Too small'],
+      ['    code: dossierNo\n', '', 'config.mapping.code: Invalid input'],
+      ['done: 10 }', 'done: 11 }', 'config.statuses.map.done: Too big'],
+      [
+        "dates: { formats: ['dd/MM/yyyy HH:mm:ss'] }",
+        'dates: { formats: 7 }',
+        'config.dates.formats',
+      ],
+      [
+        'mapping:\n    code: dossierNo',
+        'mapping:\n    code: "$$$("',
+        'config.mapping.code: JSONata syntax error',
+      ],
+    ];
+    for (const [from, to, path] of cases) {
+      expect(base).toContain(from);
+      const answer: Answer<unknown> = await t.query(
+        'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+        { d: base.replace(from, to) },
+      );
+      expect([to, answer.errors?.[0]?.extensions?.code]).toEqual([to, 'BAD_USER_INPUT']);
+      expect([to, answer.errors?.[0]?.message]).toEqual([to, expect.stringContaining(path)]);
+    }
+    expect((await readdir(registryDir)).sort()).toEqual(before);
+  });
+
   it('dry-runs a document: found or not, fields filled, unmapped statuses, warnings, a masked sample — storing nothing', async () => {
     const [done] = findCodes(
       samples.provincial.dataset,
