@@ -56,6 +56,8 @@ export interface SampleStats {
   cataloguePages: number;
   /** Every API call received, answered or failed by a fault (retries show here). */
   attempts: number;
+  /** The X-Request-Id headers of the last 50 API calls (the gateway passes its request id on). */
+  requestIds: string[];
 }
 
 export function emptyStats(): SampleStats {
@@ -67,6 +69,7 @@ export function emptyStats(): SampleStats {
     rejectedAuth: 0,
     cataloguePages: 0,
     attempts: 0,
+    requestIds: [],
   };
 }
 
@@ -146,6 +149,11 @@ export async function applyFaults(
     sendJson(r, 500, { error: 'INTERNAL_ERROR', message: 'Lỗi hệ thống, vui lòng thử lại sau' }),
 ): Promise<boolean> {
   stats.attempts += 1;
+  const requestId = res.req?.headers['x-request-id'];
+  if (typeof requestId === 'string') {
+    stats.requestIds.push(requestId);
+    if (stats.requestIds.length > 50) stats.requestIds.shift();
+  }
   if (faults.hang) {
     // Never answers: the connection stays open until the caller gives up or the server closes.
     await new Promise<void>((resolve) => res.once('close', () => resolve()));

@@ -42,6 +42,8 @@ import { RedisAuditStore } from './audit/RedisAuditStore';
 import { AuditService } from './services/audit/AuditService';
 import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services/push/ReplayGuard';
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
+import { ConfigurationError } from './errors/ConfigurationError';
+import { GatewayMetrics } from './observability/GatewayMetrics';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -62,6 +64,7 @@ export interface RunningGateway {
   cache: DossierCache;
   catalogue: CatalogueService;
   events: DossierEvents;
+  metrics: GatewayMetrics;
   /** The embedded default's demo keys, one per role (printed at start); null otherwise. */
   demoKeys: Record<Role, string> | null;
   close(): Promise<void>;
@@ -100,11 +103,25 @@ export async function startGateway(
   }
 
   async function start(): Promise<RunningGateway> {
-    const registry = new ConnectorRegistry(deps.kinds, { logger, now, network });
+    const metrics = new GatewayMetrics(() =>
+      registry.registrations().map((r) => ({
+        connector: r.id,
+        state: registry.runtime(r.id)?.circuit ?? 'closed',
+      })),
+    );
+    const registry = new ConnectorRegistry(deps.kinds, {
+      logger,
+      now,
+      network,
+      observer: {
+        call: (...args) => metrics.connectorCall(...args),
+        retry: (connector, items) => metrics.connectorRetry(connector, items),
+      },
+    });
     opened.push(() => registry.close());
     await registry.replaceAll(registrations);
 
-    const cache = await createCache(config, logger);
+    const cache = await createCache(config, logger, metrics);
     opened.push(() => cache.close());
     const keyStore: ApiKeyStore =
       config.keys.kind === 'redis'
@@ -183,6 +200,8 @@ export async function startGateway(
       logger,
       now,
       refreshBudgetMs: config.requestBudgetMs,
+      onAnswered: (connector, fromCache, fromUpstream) =>
+        metrics.answered(connector, fromCache, fromUpstream),
     });
     const events: DossierEvents =
       config.cache.kind === 'redis'
@@ -253,6 +272,8 @@ export async function startGateway(
       graphiqlHeaders: demoKeys === null ? {} : { 'X-Api-Key': demoKeys.portal },
       maxBodyBytes: config.maxBodyBytes,
       requestBudgetMs: config.requestBudgetMs,
+      metrics,
+      metricsAccess: await metricsAccess(config.metrics),
       authenticate: (credentials) => authenticator.authenticate(credentials),
       createContext: ({ requestId, signal, principal }) => ({
         requestId,
@@ -321,6 +342,7 @@ export async function startGateway(
       cache,
       catalogue,
       events,
+      metrics,
       demoKeys,
       close: async () => {
         catalogue.stop();
@@ -341,10 +363,35 @@ export async function startGateway(
   }
 }
 
-async function createCache(config: GatewayConfig, logger: Logger): Promise<DossierCache> {
+/** `/metrics` access; a token file holding less than 16 characters stops start-up. */
+async function metricsAccess(
+  setting: GatewayConfig['metrics'],
+): Promise<{ token: string } | { open: boolean }> {
+  if (!('tokenFile' in setting)) return setting;
+  const token = (await readFile(setting.tokenFile, 'utf8')).trim();
+  if (token.length < 16) {
+    throw new ConfigurationError([
+      {
+        file: setting.tokenFile,
+        path: 'METRICS_TOKEN_FILE',
+        message: 'the metrics token must be at least 16 characters',
+      },
+    ]);
+  }
+  return { token };
+}
+
+async function createCache(
+  config: GatewayConfig,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): Promise<DossierCache> {
   switch (config.cache.kind) {
     case 'memory':
-      return new MemoryDossierCache({ maxEntries: config.cache.maxEntries });
+      return new MemoryDossierCache({
+        maxEntries: config.cache.maxEntries,
+        onRead: metrics.cacheReads('local'),
+      });
     case 'none':
       return new NoDossierCache();
     case 'redis': {
@@ -353,6 +400,7 @@ async function createCache(config: GatewayConfig, logger: Logger): Promise<Dossi
         keyPrefix: config.cache.keyPrefix,
         commandTimeoutMs: 250,
         logger,
+        onRead: metrics.cacheReads('redis'),
       });
       try {
         await shared.ready();
@@ -364,7 +412,7 @@ async function createCache(config: GatewayConfig, logger: Logger): Promise<Dossi
           'Redis not reachable at start-up; continuing, it reconnects by itself',
         );
       }
-      return new TieredDossierCache(shared, config.cache.localEntries);
+      return new TieredDossierCache(shared, config.cache.localEntries, metrics.cacheReads('local'));
     }
     default: {
       const unknown: never = config.cache;

@@ -25,6 +25,9 @@ export type CachedDossier =
  * replicas. Keys are dossier codes, never personal data. A failing store answers misses and
  * swallows writes: the cache can make the gateway faster, never make it fail.
  */
+/** Told what each cache read found (metrics): the entries read, undefined for a miss. */
+export type CacheReadObserver = (entries: ReadonlyArray<CachedDossier | undefined>) => void;
+
 export interface DossierCache {
   /** Which backend, for logs and readiness (`memory`, `redis`, `none`). */
   readonly kind: string;

@@ -1,9 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import type { CachedDossier, DossierCache } from './DossierCache';
+import type { CacheReadObserver, CachedDossier, DossierCache } from './DossierCache';
 
 export interface MemoryCacheOptions {
   /** Most dossiers kept. Default 50 000. */
   maxEntries: number;
+  onRead?: CacheReadObserver;
 }
 
 /** The embedded cache: a bounded in-process LRU with a lifetime per entry. */
@@ -11,13 +12,17 @@ export class MemoryDossierCache implements DossierCache {
   readonly kind = 'memory';
   readonly healthy = true;
   private readonly lru: LRUCache<string, CachedDossier>;
+  private readonly onRead: CacheReadObserver | undefined;
 
   constructor(options: MemoryCacheOptions = { maxEntries: 50_000 }) {
     this.lru = new LRUCache({ max: options.maxEntries, ttlAutopurge: false });
+    this.onRead = options.onRead;
   }
 
   async getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>> {
-    return codes.map((code) => this.lru.get(code));
+    const entries = codes.map((code) => this.lru.get(code));
+    this.onRead?.(entries);
+    return entries;
   }
 
   async setMany(

@@ -7,7 +7,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from '../redis/connectRedis';
-import type { CachedDossier, DossierCache } from './DossierCache';
+import type { CacheReadObserver, CachedDossier, DossierCache } from './DossierCache';
 
 export interface RedisCacheOptions {
   target: RedisTarget;
@@ -16,6 +16,7 @@ export interface RedisCacheOptions {
   /** A command not answered within this fails as a miss. Default 250 ms. */
   commandTimeoutMs: number;
   logger: Logger;
+  onRead?: CacheReadObserver;
 }
 
 /** Cached value format; bump when CachedDossier changes shape, so old entries read as misses. */
@@ -76,7 +77,9 @@ export class RedisDossierCache implements DossierCache {
       const values = this.cluster
         ? await Promise.all(keys.map((key) => this.redis.get(key)))
         : await this.redis.mget(...keys);
-      return values.map((value) => (value === null ? undefined : this.decode(value)));
+      const entries = values.map((value) => (value === null ? undefined : this.decode(value)));
+      this.options.onRead?.(entries);
+      return entries;
     } catch (error) {
       this.logFailure('read', error as Error);
       return codes.map(() => undefined);

@@ -1,4 +1,4 @@
-import type { CachedDossier, DossierCache } from './DossierCache';
+import type { CacheReadObserver, CachedDossier, DossierCache } from './DossierCache';
 import { MemoryDossierCache } from './MemoryDossierCache';
 import type { RedisDossierCache } from './RedisDossierCache';
 
@@ -15,8 +15,12 @@ export class TieredDossierCache implements DossierCache {
   constructor(
     private readonly shared: RedisDossierCache,
     localEntries: number,
+    onLocalRead?: CacheReadObserver,
   ) {
-    this.local = new MemoryDossierCache({ maxEntries: localEntries });
+    this.local = new MemoryDossierCache({
+      maxEntries: localEntries,
+      ...(onLocalRead === undefined ? {} : { onRead: onLocalRead }),
+    });
   }
 
   /** Whether Redis answers now (readiness reports `degraded` when it does not). */

@@ -61,6 +61,8 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
   CONNECTOR_KIND_MODULES: z.string().optional(),
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  METRICS_TOKEN_FILE: z.string().min(1).optional(),
   CATALOGUE_SYNC_INTERVAL_MS: int(0, 7 * 86_400_000).default(6 * 3_600_000),
   CATALOGUE_STARTUP_WAIT_MS: int(0, 600_000).default(5000),
   SAMPLE_SIZE: int(10, 100_000_000).default(3000),
@@ -134,6 +136,11 @@ export interface GatewayConfig {
     audience?: string;
   };
   catalogue: { intervalMs: number; startupWaitMs: number };
+  /**
+   * `/metrics`: with a token (or a file holding it) Prometheus sends it as a bearer token; without
+   * one it is open in the embedded default and off in production.
+   */
+  metrics: { token: string } | { tokenFile: string } | { open: boolean };
   /** Modules of connector kinds written as code, relative to the project root. */
   kindModules: string[];
   /** Embedded default only: start the bundled sample systems. */
@@ -292,6 +299,12 @@ export function readConfig(
       .split(',')
       .map((module) => module.trim())
       .filter(Boolean),
+    metrics:
+      e.METRICS_TOKEN !== undefined
+        ? { token: e.METRICS_TOKEN }
+        : e.METRICS_TOKEN_FILE !== undefined
+          ? { tokenFile: resolve(projectRoot, e.METRICS_TOKEN_FILE) }
+          : { open: embedded },
     catalogue: {
       intervalMs: e.CATALOGUE_SYNC_INTERVAL_MS,
       startupWaitMs: e.CATALOGUE_STARTUP_WAIT_MS,

@@ -22,6 +22,20 @@ class SystemDown extends Error {
 
 export type CircuitStatus = 'closed' | 'open' | 'half-open' | 'isolated';
 
+/** What was called, for metrics and the console (src/observability implements it). */
+export interface CallObserver {
+  /** One attempt: its outcome over every item, its duration (null: refused by the circuit). */
+  call(
+    connector: string,
+    operation: 'lookup' | 'catalogue',
+    outcome: 'ok' | 'partial' | 'error' | 'circuit_open',
+    seconds: number | null,
+    error: { code: string; message: string } | null,
+  ): void;
+  /** Items sent again after a retryable failure. */
+  retry(connector: string, items: number): void;
+}
+
 /** Below this much budget left, a retry is not started: it could not finish. */
 const MIN_BUDGET_FOR_RETRY_MS = 150;
 
@@ -39,6 +53,7 @@ export class CallGuard {
     private readonly connectorId: string,
     private readonly settings: Resilience,
     private readonly now: () => number = Date.now,
+    private readonly observer: CallObserver | null = null,
   ) {
     this.breaker = circuitBreaker(handleType(SystemDown), {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
@@ -77,6 +92,7 @@ export class CallGuard {
    * none is, the retries are spent, or the budget would run out. `errorOf` reads a result's error.
    */
   async run<T>(
+    operation: 'lookup' | 'catalogue',
     items: readonly string[],
     call: CallContext,
     attempt: (items: readonly string[]) => Promise<T[]>,
@@ -88,6 +104,7 @@ export class CallGuard {
     let backoff: IBackoff<unknown> | undefined;
     for (let round = 0; ; round += 1) {
       const outcomes = await this.once(
+        operation,
         pending.map((index) => items[index] as string),
         attempt,
         errorOf,
@@ -118,6 +135,7 @@ export class CallGuard {
       )
         break;
       if (!(await sleep(delay, call.signal))) break;
+      this.observer?.retry(this.connectorId, failed.length);
       pending = failed;
     }
     return results;
@@ -125,6 +143,7 @@ export class CallGuard {
 
   /** One attempt through the breaker: an open circuit answers CIRCUIT_OPEN without calling. */
   private async once<T>(
+    operation: 'lookup' | 'catalogue',
     items: readonly string[],
     attempt: (items: readonly string[]) => Promise<T[]>,
     errorOf: (result: T) => ErrorDetail | null,
@@ -132,8 +151,20 @@ export class CallGuard {
   ): Promise<T[]> {
     try {
       return await this.breaker.execute(async () => {
+        const started = performance.now();
         const outcomes = await attempt(items);
         const errors = outcomes.map(errorOf);
+        if (this.observer !== null) {
+          const failed = errors.filter((e) => e !== null);
+          const first = failed[0] ?? null;
+          this.observer.call(
+            this.connectorId,
+            operation,
+            failed.length === 0 ? 'ok' : failed.length === errors.length ? 'error' : 'partial',
+            (performance.now() - started) / 1000,
+            first === null ? null : { code: first.code, message: first.message },
+          );
+        }
         if (outcomes.length > 0 && errors.every((e) => e !== null && e.retryable))
           throw new SystemDown(outcomes);
         return outcomes;
@@ -152,6 +183,10 @@ export class CallGuard {
           this.connectorId,
           true,
         );
+        this.observer?.call(this.connectorId, operation, 'circuit_open', null, {
+          code: detail.code,
+          message: detail.message,
+        });
         return items.map(() => circuitOpen(detail));
       }
       throw error;

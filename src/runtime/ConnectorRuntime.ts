@@ -10,7 +10,7 @@ import { isConnectorError, type ConnectorError } from '../../connectors/Connecto
 import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import type { Registration } from '../registry/Registration';
-import { CallGuard, type CircuitStatus } from './CallGuard';
+import { CallGuard, type CallObserver, type CircuitStatus } from './CallGuard';
 import { createUpstreamHttp } from './createUpstreamHttp';
 
 /** One code's answer from a connector, in the gateway's terms. */
@@ -24,6 +24,8 @@ export interface RuntimeDeps {
   now: () => Date;
   /** Which addresses connectors may reach (SSRF guard). */
   network: NetworkPolicy;
+  /** Told of every call (metrics, the console). */
+  observer?: CallObserver;
 }
 
 /**
@@ -72,8 +74,11 @@ export class ConnectorRuntime {
       logger,
       clock: { now: deps.now },
     });
-    const guard = new CallGuard(registration.id, registration.upstream.resilience, () =>
-      deps.now().getTime(),
+    const guard = new CallGuard(
+      registration.id,
+      registration.upstream.resilience,
+      () => deps.now().getTime(),
+      deps.observer ?? null,
     );
     return new ConnectorRuntime(registration, connector, logger, guard);
   }
@@ -94,6 +99,7 @@ export class ConnectorRuntime {
     const answers = await Promise.all(
       chunks.map((chunk) =>
         this.guard.run<UpstreamOutcome>(
+          'lookup',
           chunk,
           call,
           (pending) => this.call(pending, call),
@@ -126,6 +132,7 @@ export class ConnectorRuntime {
       };
     }
     const [answer] = await this.guard.run<ProcedurePage | { error: ErrorDetail }>(
+      'catalogue',
       ['page'],
       call,
       async () => [await this.page(cursor, call)],

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -27,6 +27,8 @@ import { QUERY_LIMITS, queryLimitRules } from './queryLimits';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
+import { metricsPlugin } from './metricsPlugin';
+import type { GatewayMetrics } from '../observability/GatewayMetrics';
 import { createErrorFormatter } from './formatError';
 import { GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql';
 
@@ -65,6 +67,9 @@ export interface GatewayServerOptions {
   maxBodyBytes: number;
   /** Overall time budget of one GraphQL request. Default 10 000 ms. */
   requestBudgetMs: number;
+  metrics: GatewayMetrics;
+  /** Who may read `/metrics`: holders of the bearer token, anyone (open), or nobody. */
+  metricsAccess: { token: string } | { open: boolean };
 }
 
 export interface GatewayServer {
@@ -97,6 +102,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       dossierCodeLimitPlugin({ maxCodes: MAX_CODES_PER_OPERATION }),
+      metricsPlugin(options.metrics),
     ],
   });
   await apollo.start();
@@ -281,6 +287,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const page = graphiqlHtml(options.exampleCodes, options.graphiqlHeaders);
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    options.metrics.requestStarted();
+    res.once('close', () => options.metrics.requestEnded());
     const requestId = incomingRequestId(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -314,6 +322,17 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: 'method not allowed' });
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') {
+      const access = options.metricsAccess;
+      if ('open' in access && !access.open)
+        return sendJson(res, 404, { error: 'metrics are off; set METRICS_TOKEN to serve them' });
+      if ('token' in access && !bearerMatches(req.headers.authorization, access.token)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        return sendJson(res, 401, { error: 'send the metrics token as a bearer token' });
+      }
+      const { contentType, body } = await options.metrics.exposition();
+      return send(res, 200, contentType, body);
+    }
     if (path === '/readyz') {
       const readiness = options.readiness();
       return sendJson(res, readiness.ready ? 200 : 503, {
@@ -356,9 +375,25 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   }
 
   async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    const started = performance.now();
+    // Refused before Apollo (body, credentials, rate, allow-list): counted too.
+    const refuse = (
+      status: number,
+      body: { errors: Array<{ message: string; extensions?: unknown }> },
+    ) => {
+      const code = (body.errors[0]?.extensions as { code?: unknown } | undefined)?.code;
+      options.metrics.graphqlRequest(
+        'unknown',
+        '(refused)',
+        'refused',
+        code,
+        (performance.now() - started) / 1000,
+      );
+      return sendJson(res, status, body);
+    };
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
-      return sendJson(res, 413, {
+      return refuse(413, {
         errors: [
           {
             message: `request body larger than ${options.maxBodyBytes} bytes`,
@@ -377,7 +412,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       if (/^application\/(graphql-response\+)?json\b/i.test(type)) {
         const charset = /charset=([^;\s]+)/i.exec(type)?.[1];
         if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-          return sendJson(res, 415, {
+          return refuse(415, {
             errors: [
               {
                 message: `unsupported charset ${charset}; send UTF-8`,
@@ -389,7 +424,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         try {
           parsedBody = JSON.parse(body.text);
         } catch {
-          return sendJson(res, 400, {
+          return refuse(400, {
             errors: [
               { message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } },
             ],
@@ -416,7 +451,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       const guess = await options.rateLimiter?.consume(null, remoteAddress(req));
       if (guess !== undefined && !guess.ok) {
         res.setHeader('Retry-After', String(guess.retryAfterSeconds));
-        return sendJson(res, 429, {
+        return refuse(429, {
           errors: [
             {
               message: `too many refused credentials from this address; retry in ${guess.retryAfterSeconds} s`,
@@ -426,14 +461,14 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         });
       }
       if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-      return sendJson(res, auth.status, {
+      return refuse(auth.status, {
         errors: [{ message: auth.message, extensions: { code: auth.code } }],
       });
     }
     const rate = await options.rateLimiter?.consume(auth.principal, remoteAddress(req));
     if (rate !== undefined && !rate.ok) {
       res.setHeader('Retry-After', String(rate.retryAfterSeconds));
-      return sendJson(res, 429, {
+      return refuse(429, {
         errors: [
           {
             message: `more than ${rate.limit} requests per second; retry in ${rate.retryAfterSeconds} s`,
@@ -457,7 +492,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
             )
           : null;
     if (held !== null) {
-      return sendJson(res, 403, {
+      return refuse(403, {
         errors: [{ message: held.message, extensions: held.extensions }],
       });
     }
@@ -558,6 +593,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
 function incomingRequestId(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(value) ? value : randomUUID();
+}
+
+/** Whether an Authorization header carries `Bearer <token>` (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {

@@ -150,6 +150,8 @@ config:
   }, 30_000);
 
   it('keeps one audit log and one key store across processes', async () => {
+    // Production without METRICS_TOKEN: no /metrics.
+    expect((await fetch(`${b.url}/metrics`)).status).toBe(404);
     // B reads the registration A audited, and both accepted the key the test created.
     const log = await state.query<{
       auditLog: { nodes: Array<{ writer: string; action: string }> };

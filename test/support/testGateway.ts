@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
-import type { SampleStats } from '../../samples/sampleHttp';
+import { emptyStats, type SampleStats } from '../../samples/sampleHttp';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import type { Role } from '../../src/auth/roles';
 import { readConfig } from '../../src/config/readConfig';
@@ -103,7 +103,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
 /** Reads a sample system's call counters and resets them. */
 export function takeStats(system: { stats: SampleStats }): SampleStats {
-  const copy = { ...system.stats };
-  for (const key of Object.keys(system.stats) as Array<keyof SampleStats>) system.stats[key] = 0;
+  const copy = { ...system.stats, requestIds: [...system.stats.requestIds] };
+  Object.assign(system.stats, emptyStats());
   return copy;
 }

@@ -28,6 +28,8 @@ export interface DossierFetcherDeps {
   now: () => Date;
   /** Time budget of a background refresh. */
   refreshBudgetMs: number;
+  /** Told how many of a connector's answers came from the cache and how many went upstream. */
+  onAnswered?: (connectorId: string, fromCache: number, fromUpstream: number) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class DossierFetcher {
         needed.push(code);
       }
     });
+    this.deps.onAnswered?.(connectorId, codes.length - needed.length, needed.length);
     if (needed.length > 0) {
       const fetched = await this.upstream(connectorId, needed, call);
       const byCode = new Map(needed.map((code, index) => [code, fetched[index] as FetchResult]));

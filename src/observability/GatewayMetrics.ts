@@ -1,0 +1,205 @@
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import type { CacheReadObserver } from '../cache/DossierCache';
+import { ErrorCode } from '../errors/ErrorCode';
+import { ConnectorActivity } from './ConnectorActivity';
+
+/** What a connector call came to, over every code it carried. */
+export type CallOutcome = 'ok' | 'partial' | 'error' | 'circuit_open';
+
+/** Label values come only from these bounded sets: never a dossier code or a caller's text. */
+const ERROR_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  // Apollo Server's own.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+const boundedCode = (code: unknown): string =>
+  typeof code === 'string' && ERROR_CODES.has(code) ? code : 'OTHER';
+
+/**
+ * The gateway's Prometheus metrics (prom-client, one registry per gateway so that several in one
+ * process — the tests — do not collide), plus the recent per-connector activity the console shows.
+ * Labels are bounded: operation type, root field name (from the schema), outcome, error code (the
+ * public enum), connector id (registered systems), cache layer. Names start with `dvcgw_`.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly activity = new ConnectorActivity();
+  private readonly graphqlRequests: Counter<'type' | 'field' | 'outcome' | 'code'>;
+  private readonly graphqlDuration: Histogram<'type' | 'field'>;
+  private readonly inFlight: Gauge;
+  private readonly connectorCalls: Counter<'connector' | 'operation' | 'outcome' | 'code'>;
+  private readonly connectorDuration: Histogram<'connector' | 'operation'>;
+  private readonly connectorRecent: Summary<'connector'>;
+  private readonly connectorRetries: Counter<'connector'>;
+  private readonly cacheLookups: Counter<'layer' | 'kind' | 'result'>;
+  private readonly servedFrom: Counter<'connector' | 'from'>;
+
+  constructor(circuits: () => ReadonlyArray<{ connector: string; state: string }>) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'dvcgw_' });
+    this.graphqlRequests = new Counter({
+      name: 'dvcgw_graphql_requests_total',
+      help: 'GraphQL requests by operation type, root field (or "multiple"), outcome and first error code',
+      labelNames: ['type', 'field', 'outcome', 'code'],
+      registers,
+    });
+    this.graphqlDuration = new Histogram({
+      name: 'dvcgw_graphql_request_duration_seconds',
+      help: 'Time from receiving a GraphQL request to sending its answer',
+      labelNames: ['type', 'field'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: 'dvcgw_http_requests_in_flight',
+      help: 'HTTP requests being answered now',
+      registers,
+    });
+    this.connectorCalls = new Counter({
+      name: 'dvcgw_connector_calls_total',
+      help: 'Upstream calls (one attempt each) by connector, operation, outcome and error code',
+      labelNames: ['connector', 'operation', 'outcome', 'code'],
+      registers,
+    });
+    this.connectorDuration = new Histogram({
+      name: 'dvcgw_connector_call_duration_seconds',
+      help: 'Duration of one upstream call attempt',
+      labelNames: ['connector', 'operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.connectorRecent = new Summary({
+      name: 'dvcgw_connector_call_recent_seconds',
+      help: 'Upstream call duration over the last 5 minutes (p50, p99), per connector',
+      labelNames: ['connector'],
+      percentiles: [0.5, 0.99],
+      maxAgeSeconds: 300,
+      ageBuckets: 5,
+      registers,
+    });
+    this.connectorRetries = new Counter({
+      name: 'dvcgw_connector_retries_total',
+      help: 'Codes sent again after a retryable failure',
+      labelNames: ['connector'],
+      registers,
+    });
+    new Gauge({
+      name: 'dvcgw_connector_circuit_state',
+      help: 'Circuit breaker state per connector: 0 closed, 1 half-open, 2 open, 3 isolated',
+      labelNames: ['connector'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { connector, state } of circuits()) this.set({ connector }, CIRCUIT[state] ?? 0);
+      },
+    });
+    this.cacheLookups = new Counter({
+      name: 'dvcgw_cache_lookups_total',
+      help: 'Dossier cache lookups by layer (local LRU, redis), data kind and hit or miss',
+      labelNames: ['layer', 'kind', 'result'],
+      registers,
+    });
+    this.servedFrom = new Counter({
+      name: 'dvcgw_dossier_answers_total',
+      help: 'Dossier answers per connector by where they came from: cache, upstream, stale fallback',
+      labelNames: ['connector', 'from'],
+      registers,
+    });
+  }
+
+  /** One GraphQL request answered. */
+  graphqlRequest(
+    type: string,
+    field: string,
+    outcome: 'ok' | 'partial' | 'error' | 'refused',
+    code: unknown,
+    seconds: number,
+  ): void {
+    const labels = { type, field };
+    this.graphqlRequests.inc({
+      ...labels,
+      outcome,
+      code: outcome === 'ok' ? '' : boundedCode(code),
+    });
+    this.graphqlDuration.observe(labels, seconds);
+  }
+
+  requestStarted(): void {
+    this.inFlight.inc();
+  }
+
+  requestEnded(): void {
+    this.inFlight.dec();
+  }
+
+  /** One attempt of one upstream call. */
+  connectorCall(
+    connector: string,
+    operation: 'lookup' | 'catalogue',
+    outcome: CallOutcome,
+    seconds: number | null,
+    error: { code: string; message: string } | null,
+  ): void {
+    this.connectorCalls.inc({
+      connector,
+      operation,
+      outcome,
+      code: error === null ? '' : boundedCode(error.code),
+    });
+    if (seconds !== null) {
+      this.connectorDuration.observe({ connector, operation }, seconds);
+      this.connectorRecent.observe({ connector }, seconds);
+    }
+    this.activity.call(connector, outcome, error);
+  }
+
+  connectorRetry(connector: string, codes: number): void {
+    this.connectorRetries.inc({ connector }, codes);
+  }
+
+  /** A reader for one cache layer: counts hits (found, not-found answers) and misses. */
+  cacheReads(layer: 'local' | 'redis'): CacheReadObserver {
+    return (entries) => {
+      let hits = 0;
+      let notFoundHits = 0;
+      for (const entry of entries) {
+        if (entry?.kind === 'found') hits += 1;
+        else if (entry?.kind === 'notFound') notFoundHits += 1;
+      }
+      const misses = entries.length - hits - notFoundHits;
+      if (hits > 0) this.cacheLookups.inc({ layer, kind: 'dossier', result: 'hit' }, hits);
+      if (notFoundHits > 0)
+        this.cacheLookups.inc({ layer, kind: 'not_found', result: 'hit' }, notFoundHits);
+      if (misses > 0) this.cacheLookups.inc({ layer, kind: 'dossier', result: 'miss' }, misses);
+    };
+  }
+
+  /** Where one connector's answers came from in one fetch. */
+  answered(connector: string, fromCache: number, fromUpstream: number): void {
+    if (fromCache > 0) this.servedFrom.inc({ connector, from: 'cache' }, fromCache);
+    if (fromUpstream > 0) this.servedFrom.inc({ connector, from: 'upstream' }, fromUpstream);
+    this.activity.answered(connector, fromCache, fromUpstream);
+  }
+
+  /** p50 and p99 of a connector's calls over the last 5 minutes, in seconds (null: no calls). */
+  async recentLatency(connector: string): Promise<{ p50: number; p99: number } | null> {
+    const { values } = await this.connectorRecent.get();
+    const mine = values.filter((v) => v.labels.connector === connector);
+    const count = mine.find((v) => v.metricName === 'dvcgw_connector_call_recent_seconds_count');
+    if (count === undefined || count.value === 0) return null;
+    const at = (q: number) =>
+      mine.find((v) => (v.labels as Record<string, unknown>).quantile === q)?.value ?? NaN;
+    return { p50: at(0.5), p99: at(0.99) };
+  }
+
+  /** The text exposition for `/metrics`. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+const CIRCUIT: Record<string, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };

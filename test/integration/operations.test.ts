@@ -1,0 +1,182 @@
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { readConfig } from '../../src/config/readConfig';
+import { findCodes } from '../support/sampleCodes';
+import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
+
+const LOOKUP = `query SecretOperationName($c: String!) { dossier(code: $c) { code status { code } } }`;
+
+/** The value of one series in a Prometheus text exposition (undefined when absent). */
+function series(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inside = line.slice(name.length + 1, line.lastIndexOf('}'));
+    const parts = inside.split(/,(?=[a-z_]+=")/);
+    if (wanted.every((w) => parts.includes(w)) && parts.length === wanted.length)
+      return Number(line.slice(line.lastIndexOf('}') + 1).trim());
+  }
+  return undefined;
+}
+
+describe('Operations: /metrics, request ids', () => {
+  let samples: SampleSystems;
+  let t: TestGateway;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 400, seed: 71 });
+    t = await startTestGateway({ samples, env: { CATALOGUE_SYNC_INTERVAL_MS: '0' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await samples.close();
+  });
+
+  const metrics = async (headers: Record<string, string> = {}) => {
+    const response = await fetch(`${t.url}/metrics`, { headers });
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    return response.text();
+  };
+
+  it('counts requests, upstream calls, cache layers and answers, with bounded labels only', async () => {
+    const [code] = findCodes(
+      samples.provincial.dataset,
+      1,
+      (d) => d.agency.code === '000.00.01.H56',
+    );
+    for (let i = 0; i < 2; i += 1) {
+      const answer = await t.query(LOOKUP, { c: code }, 'portal');
+      expect(answer.errors).toBeUndefined();
+    }
+    await t.query(LOOKUP, { c: code }, null);
+    const text = await metrics();
+    const ok = { type: 'query', field: 'dossier', outcome: 'ok', code: '' };
+    expect(series(text, 'dvcgw_graphql_requests_total', ok)).toBe(2);
+    expect(
+      series(text, 'dvcgw_graphql_requests_total', {
+        ...ok,
+        outcome: 'partial',
+        code: 'UNAUTHENTICATED',
+      }),
+    ).toBe(1);
+    expect(
+      series(text, 'dvcgw_graphql_request_duration_seconds_count', {
+        type: 'query',
+        field: 'dossier',
+      }),
+    ).toBe(3);
+    // One upstream call (the second answer came from the in-process cache).
+    const call = { connector: 'thanh-hoa-motcua', operation: 'lookup' };
+    expect(series(text, 'dvcgw_connector_calls_total', { ...call, outcome: 'ok', code: '' })).toBe(
+      1,
+    );
+    expect(series(text, 'dvcgw_connector_call_duration_seconds_count', call)).toBe(1);
+    expect(
+      series(text, 'dvcgw_cache_lookups_total', { layer: 'local', kind: 'dossier', result: 'hit' }),
+    ).toBe(1);
+    expect(
+      series(text, 'dvcgw_cache_lookups_total', {
+        layer: 'local',
+        kind: 'dossier',
+        result: 'miss',
+      }),
+    ).toBe(1);
+    const answered = { connector: 'thanh-hoa-motcua' };
+    expect(series(text, 'dvcgw_dossier_answers_total', { ...answered, from: 'cache' })).toBe(1);
+    expect(series(text, 'dvcgw_dossier_answers_total', { ...answered, from: 'upstream' })).toBe(1);
+    expect(series(text, 'dvcgw_connector_circuit_state', answered)).toBe(0);
+    expect(series(text, 'dvcgw_http_requests_in_flight', {})).toBeUndefined();
+    expect(text).toMatch(/^dvcgw_http_requests_in_flight 1$/m);
+    expect(text).toContain('dvcgw_process_resident_memory_bytes');
+    // Neither the dossier code nor the caller's operation name becomes a label.
+    expect(text).not.toContain(code as string);
+    expect(text).not.toContain('SecretOperationName');
+  });
+
+  it('counts failed calls with their error code, retries, and refusals before execution', async () => {
+    const [code] = findCodes(samples.ministry.dataset, 1, () => true);
+    samples.ministry.faults.htmlErrorStatus = 503;
+    try {
+      const answer = await t.query(LOOKUP, { c: code }, 'portal');
+      expect(answer.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    } finally {
+      samples.ministry.faults.htmlErrorStatus = null;
+    }
+    const refused = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'dvck_0000000000000000_nope' },
+      body: JSON.stringify({ query: LOOKUP, variables: { c: code } }),
+    });
+    expect(refused.status).toBe(401);
+    const text = await metrics();
+    const failed = {
+      connector: 'bo-noi-vu-dvc',
+      operation: 'lookup',
+      outcome: 'error',
+      code: 'UPSTREAM_UNAVAILABLE',
+    };
+    expect(series(text, 'dvcgw_connector_calls_total', failed)).toBeGreaterThanOrEqual(2);
+    expect(
+      series(text, 'dvcgw_connector_retries_total', { connector: 'bo-noi-vu-dvc' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      series(text, 'dvcgw_graphql_requests_total', {
+        type: 'unknown',
+        field: '(refused)',
+        outcome: 'refused',
+        code: 'UNAUTHENTICATED',
+      }),
+    ).toBe(1);
+  });
+
+  it('returns the caller’s request id, passes it to the upstream system, and makes one when absent', async () => {
+    const [code] = findCodes(samples.land.dataset, 2, () => true);
+    const ask = (c: string, headers: Record<string, string>) =>
+      fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': t.keys.portal, ...headers },
+        body: JSON.stringify({ query: LOOKUP, variables: { c } }),
+      });
+    const given = await ask(code as string, { 'x-request-id': 'portal-req-20261126-0001' });
+    expect(given.headers.get('x-request-id')).toBe('portal-req-20261126-0001');
+    expect(samples.land.stats.requestIds).toContain('portal-req-20261126-0001');
+    const [, other] = findCodes(samples.land.dataset, 2, () => true);
+    const made = await ask(other as string, { 'x-request-id': 'not a valid id; dropped' });
+    const id = made.headers.get('x-request-id') as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(samples.land.stats.requestIds).toContain(id);
+  });
+
+  it('guards /metrics with a bearer token when one is set, and keeps it off in production without one', async () => {
+    const guarded = await startTestGateway({
+      samples,
+      env: { CATALOGUE_SYNC_INTERVAL_MS: '0', METRICS_TOKEN: 'scrape-token-0123456789' },
+    });
+    try {
+      const without = await fetch(`${guarded.url}/metrics`);
+      expect(without.status).toBe(401);
+      const wrong = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer scrape-token-wrong-000' },
+      });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${guarded.url}/metrics`, {
+        headers: { authorization: 'Bearer scrape-token-0123456789' },
+      });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain('dvcgw_graphql_requests_total');
+    } finally {
+      await guarded.close();
+    }
+    const production = {
+      GATEWAY_MODE: 'production',
+      REGISTRATIONS_DIR: 'examples/registrations',
+      AGENCY_DIRECTORY: 'data/agencies.sample.yaml',
+      API_KEYS_FILE: 'var/keys.json',
+      AUDIT_DIR: 'var/audit',
+      REGISTRY_DIR: 'var/registry',
+      SECRETS_KEY_FILE: 'var/secrets.key',
+    };
+    expect(readConfig(production, PROJECT_ROOT).metrics).toEqual({ open: false });
+    expect(() => readConfig({ ...production, METRICS_TOKEN: 'short' }, PROJECT_ROOT)).toThrow(
+      /METRICS_TOKEN: at least 16 characters/,
+    );
+  });
+});
