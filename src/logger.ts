@@ -1,19 +1,46 @@
 import pino from 'pino';
 import type { Logger } from '../connectors/contract';
+import { requestScope } from './observability/requestScope';
 
 /**
- * Structured JSON logs (pino). Credentials and personal data never reach a log call; the redact
- * paths are a second line of defence for headers that carry secrets.
+ * What the logs never hold, by configuration: credentials in headers and settings, and the
+ * personal fields of a dossier (applicant, identity numbers, phones, e-mails, addresses) wherever
+ * a record or dossier is passed as a field. Code never logs them on purpose; this is the second
+ * line, and a test greps the logs of the whole test run for the sample systems' personal data.
  */
-export function createLogger(level: string): Logger {
-  const log = pino({
+export const REDACTED_PATHS = [
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  '*.clientSecret',
+  '*.password',
+  '*.secret',
+  '*.token',
+  'applicant',
+  '*.applicant',
+  '*.*.applicant',
+  '*.idNumber',
+  '*.phone',
+  '*.email',
+  '*.address',
+  '*.name',
+];
+
+/**
+ * Structured JSON logs (pino) to stdout, or to `destination`. Each line written for a request
+ * carries its `requestId` (the one returned to the caller and sent upstream).
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'dvc-gateway' },
-    redact: {
-      paths: ['headers.authorization', 'headers["x-api-key"]', '*.clientSecret', '*.password'],
-      censor: '[redacted]',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: () => {
+      const scope = requestScope.getStore();
+      return scope === undefined ? {} : { requestId: scope.requestId };
     },
-  });
+  };
+  const log = destination === undefined ? pino(options) : pino(options, destination);
   return {
     debug: (fields, message) => log.debug(fields, message),
     info: (fields, message) => log.info(fields, message),

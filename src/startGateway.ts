@@ -44,6 +44,7 @@ import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 import { ConfigurationError } from './errors/ConfigurationError';
 import { GatewayMetrics } from './observability/GatewayMetrics';
+import { OperationsService } from './services/operations/OperationsService';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -244,6 +245,12 @@ export async function startGateway(
       now,
     });
     const agencies = new AgencyService(directory, registry, now);
+    const operations = new OperationsService({
+      registry,
+      dossiers,
+      activity: metrics.activity,
+      recentLatency: (connector) => metrics.recentLatency(connector),
+    });
     const catalogue = new CatalogueService(
       registry,
       new CatalogueIndex(),
@@ -281,6 +288,8 @@ export async function startGateway(
         keys,
         audit,
         registrations: registrationService,
+        operations,
+        call: { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
           { unmask: false, principal },

@@ -6,6 +6,8 @@ import type { RegistrationService } from '../services/registry/RegistrationServi
 import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
+import type { OperationsService } from '../services/operations/OperationsService';
+import type { CallContext } from '../../connectors/contract';
 
 /** Per-request context: the caller's services, built by src/server before execution. */
 export interface GatewayContext {
@@ -15,6 +17,10 @@ export interface GatewayContext {
   keys: ApiKeyService;
   audit: AuditService;
   registrations: RegistrationService;
+  /** Health and inspection for the console. */
+  operations: OperationsService;
+  /** This request's id, signal and deadline, for calls made outside the dossier lookup. */
+  call: CallContext;
   dossiers: DossierLookup;
   /** A new lookup with its own time budget, for each event of a long-lived subscription. */
   freshLookup(): DossierLookup;

@@ -7,6 +7,7 @@ import { agencyResolvers } from './resolvers/agencyResolvers';
 import { auditResolvers } from './resolvers/auditResolvers';
 import { authResolvers } from './resolvers/authResolvers';
 import { registryResolvers } from './resolvers/registryResolvers';
+import { operationsResolvers } from './resolvers/operationsResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
 import { procedureResolvers } from './resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
@@ -34,6 +35,7 @@ export function createSchema(schemaFolder: string): GraphQLSchema {
       authResolvers,
       auditResolvers,
       registryResolvers,
+      operationsResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

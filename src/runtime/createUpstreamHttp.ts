@@ -13,6 +13,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { isIP } from 'node:net';
 import type { NetworkPolicy } from './NetworkPolicy';
 import { RateLimiter } from './RateLimiter';
+import { requestScope } from '../observability/requestScope';
 import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
 
 export interface UpstreamHttpOptions {
@@ -40,6 +41,7 @@ interface GuardedConfig extends InternalAxiosRequestConfig {
   callerSignal?: AbortSignal;
   /** This call's deadline: `timeoutMs` from sending, however slowly the answer trickles in. */
   deadline?: AbortSignal;
+  startedAt?: number;
 }
 
 /**
@@ -120,11 +122,32 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     config.headers.set(headers);
     config.params = { ...(config.params as Record<string, string> | undefined), ...params };
     config.authHeaders = headers;
+    config.startedAt = performance.now();
     return config;
   });
 
+  /** Hands an answer to an inspection under way (the console), as received. */
+  const capture = (response: AxiosResponse | undefined): void => {
+    const sink = requestScope.getStore()?.capture;
+    if (sink === undefined || response === undefined) return;
+    const config = response.config as GuardedConfig;
+    const data: unknown = response.data;
+    const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
+    sink({
+      connectorId: options.connectorId,
+      method: (config.method ?? 'get').toUpperCase(),
+      path: config.url === undefined || config.url === '' ? '/' : config.url,
+      status: response.status,
+      contentType: String(response.headers['content-type'] ?? ''),
+      body: text.length > MAX_CAPTURED_CHARS ? `${text.slice(0, MAX_CAPTURED_CHARS)}…` : text,
+      durationMs:
+        config.startedAt === undefined ? 0 : Math.round(performance.now() - config.startedAt),
+    });
+  };
+
   http.interceptors.response.use(
     async (response: AxiosResponse) => {
+      capture(response);
       const config = response.config as GuardedConfig;
       if (
         response.status === 401 &&
@@ -135,10 +158,16 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
       }
       return response;
     },
-    (error: unknown) => Promise.reject(transportError(error, what, options.timeoutMs)),
+    (error: unknown) => {
+      if (axios.isAxiosError(error)) capture(error.response);
+      return Promise.reject(transportError(error, what, options.timeoutMs));
+    },
   );
   return http;
 }
+
+/** Most characters of one answer kept for an inspection. */
+const MAX_CAPTURED_CHARS = 256 * 1024;
 
 /**
  * An answer's bytes as text, by the charset it declares in Content-Type or, for XML, in its

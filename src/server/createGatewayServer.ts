@@ -28,6 +28,7 @@ import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
 import { metricsPlugin } from './metricsPlugin';
+import { requestScope } from '../observability/requestScope';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
 import { createErrorFormatter } from './formatError';
 import { GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql';
@@ -293,11 +294,13 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const path = (req.url ?? '/').split('?')[0] as string;
-    route(path, req, res, requestId).catch((error: unknown) => {
-      options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
-      else res.destroy();
-    });
+    requestScope
+      .run({ requestId }, () => route(path, req, res, requestId))
+      .catch((error: unknown) => {
+        options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
+        else res.destroy();
+      });
   });
 
   async function route(path: string, req: IncomingMessage, res: ServerResponse, requestId: string) {

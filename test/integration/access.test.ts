@@ -59,6 +59,7 @@ const POLICY: Record<string, Role[]> = {
   'Query.connectors': ['province-it', 'admin'],
   'Query.connector': ['province-it', 'admin'],
   'Query.connectorVersions': ['province-it', 'admin'],
+  'Query.inspectDossier': ['province-it', 'admin'],
   'Mutation.registerConnector': ['province-it', 'admin'],
   'Mutation.updateConnector': ['province-it', 'admin'],
   'Mutation.setConnectorEnabled': ['province-it', 'admin'],
@@ -136,6 +137,9 @@ describe('Access: every role against every root field', () => {
     'Query.connectors': { query: '{ connectors { id } }' },
     'Query.connector': { query: '{ connector(id: "thanh-hoa-motcua") { id } }' },
     'Query.connectorVersions': { query: '{ connectorVersions(id: "matrix-target") { version } }' },
+    'Query.inspectDossier': {
+      query: '{ inspectDossier(code: "000.00.01.H56-250101-0001") { code } }',
+    },
     'Mutation.registerConnector': {
       query: 'mutation ($d: String!) { registerConnector(document: $d) { id } }',
       variables: { d: 'NEW_DOCUMENT' },

@@ -145,6 +145,94 @@ describe('Operations: /metrics, request ids', () => {
     expect(samples.land.stats.requestIds).toContain(id);
   });
 
+  it('inspects a dossier afresh: the system’s raw answer beside the normalised one, both masked', async () => {
+    const [code] = findCodes(
+      samples.land.dataset,
+      1,
+      (d) => d.applicant.type === 1 && d.applicant.email !== null,
+    );
+    const record = samples.land.dataset.get(code as string);
+    const inspected = await t.query<{
+      inspectDossier: {
+        connector: string;
+        found: boolean;
+        normalised: string;
+        exchanges: Array<{ method: string; status: number; contentType: string; body: string }>;
+        error: unknown;
+      };
+    }>(
+      `query ($c: String!) { inspectDossier(code: $c) {
+        connector found normalised error { code }
+        exchanges { method path status contentType durationMs body } } }`,
+      { c: code },
+    );
+    expect(inspected.errors).toBeUndefined();
+    const result = inspected.data?.inspectDossier;
+    expect(result).toMatchObject({ connector: 'thanh-hoa-datdai', found: true, error: null });
+    const raw = result?.exchanges[0];
+    expect(raw).toMatchObject({ method: 'POST', status: 200 });
+    expect(raw?.contentType).toContain('xml');
+    expect(raw?.body).toContain(`<MaHoSo>${code}</MaHoSo>`);
+    const applicant = record?.applicant;
+    for (const body of [raw?.body ?? '', result?.normalised ?? '']) {
+      for (const personal of [
+        applicant?.name,
+        applicant?.name.normalize('NFD'),
+        applicant?.idNumber,
+        applicant?.phone,
+        applicant?.email,
+      ]) {
+        expect(body).not.toContain(personal);
+      }
+    }
+    const masked = applicant?.name.split(' ')[0] as string;
+    expect(raw?.body).toMatch(new RegExp(`<HoTen>${masked} \\p{L}\\*+`, 'u'));
+    expect(raw?.body).toContain(`<TrichYeu>***</TrichYeu>`);
+    expect(JSON.parse(result?.normalised ?? '{}').applicant.phone).toMatch(/^\d\d\*+\d\d$/);
+
+    // Province IT inspects within its scope only.
+    const [outside] = findCodes(samples.ministry.dataset, 1, () => true);
+    const refused = await t.query<{ inspectDossier: { error: { code: string } } }>(
+      `query ($c: String!) { inspectDossier(code: $c) { error { code } exchanges { body } } }`,
+      { c: outside },
+      'province-it',
+    );
+    expect(refused.data?.inspectDossier).toEqual({ error: { code: 'FORBIDDEN' }, exchanges: [] });
+  });
+
+  it('tells each connector’s recent health: calls, error rate, latency, last error', async () => {
+    const health = await t.query<{
+      connectors: Array<{
+        id: string;
+        health: {
+          status: string;
+          circuit: string;
+          recentCalls: number;
+          errorRate: number | null;
+          latencyP50Ms: number | null;
+          latencyP99Ms: number | null;
+          lastError: { code: string; at: string } | null;
+        };
+      }>;
+    }>(`{ connectors { id health { status circuit recentCalls errorRate cacheHitRate
+        latencyP50Ms latencyP99Ms lastError { code message at } lastCallAt } } }`);
+    expect(health.errors).toBeUndefined();
+    const byId = new Map(health.data?.connectors.map((c) => [c.id, c.health]));
+    // The ministry's lookups failed in the test above (its two catalogue pages at start did
+    // not); the provincial system's calls all answered.
+    expect(byId.get('bo-noi-vu-dvc')).toMatchObject({
+      status: 'FAILING',
+      lastError: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
+    expect(byId.get('bo-noi-vu-dvc')?.errorRate).toBeGreaterThanOrEqual(0.5);
+    expect(byId.get('bo-noi-vu-dvc')?.lastError?.at).toMatch(/\+07:00$/);
+    const provincial = byId.get('thanh-hoa-motcua');
+    expect(provincial).toMatchObject({ status: 'HEALTHY', circuit: 'closed', errorRate: 0 });
+    expect(provincial?.recentCalls).toBeGreaterThanOrEqual(1);
+    expect(provincial?.latencyP50Ms).toBeGreaterThan(0);
+    expect(provincial?.latencyP99Ms).toBeGreaterThanOrEqual(provincial?.latencyP50Ms as number);
+  });
+
   it('guards /metrics with a bearer token when one is set, and keeps it off in production without one', async () => {
     const guarded = await startTestGateway({
       samples,

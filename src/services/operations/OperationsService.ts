@@ -1,0 +1,118 @@
+import type { CallContext } from '../../../connectors/contract';
+import type { Principal } from '../../auth/Principal';
+import type { ErrorDetail } from '../../errors/GatewayError';
+import type { ConnectorActivity, RecentActivity } from '../../observability/ConnectorActivity';
+import { requestScope, type UpstreamExchange } from '../../observability/requestScope';
+import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import type { DossierService } from '../dossiers/DossierService';
+import { maskDossier } from '../dossiers/maskDossier';
+import { maskRawAnswer } from './maskRaw';
+
+export type HealthStatus = 'HEALTHY' | 'DEGRADED' | 'FAILING' | 'IDLE' | 'OFF';
+
+export interface ConnectorHealthView extends Omit<RecentActivity, 'calls'> {
+  status: HealthStatus;
+  circuit: string;
+  recentCalls: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+}
+
+export interface DossierInspection {
+  code: string;
+  connector: string | null;
+  found: boolean;
+  /** The normalised answer as JSON, personal data masked. */
+  normalised: string | null;
+  /** The upstream answers as received, personal data masked. */
+  exchanges: UpstreamExchange[];
+  error: ErrorDetail | null;
+}
+
+export interface OperationsDeps {
+  registry: ConnectorRegistry;
+  dossiers: DossierService;
+  activity: ConnectorActivity;
+  recentLatency(connector: string): Promise<{ p50: number; p99: number } | null>;
+}
+
+/**
+ * What the console shows: how each system has been doing over the last five minutes on this
+ * replica, and one dossier looked up afresh with the system's raw answer beside the normalised
+ * one — both masked, within the caller's scope.
+ */
+export class OperationsService {
+  constructor(private readonly deps: OperationsDeps) {}
+
+  async health(connectorId: string): Promise<ConnectorHealthView> {
+    const runtime = this.deps.registry.runtime(connectorId);
+    const recent = this.deps.activity.recent(connectorId);
+    const latency = await this.deps.recentLatency(connectorId);
+    const circuit = runtime?.circuit ?? 'off';
+    const { calls, ...rest } = recent;
+    return {
+      ...rest,
+      status: status(runtime === undefined, circuit, recent),
+      circuit,
+      recentCalls: calls,
+      latencyP50Ms: latency === null ? null : round(latency.p50 * 1000),
+      latencyP99Ms: latency === null ? null : round(latency.p99 * 1000),
+    };
+  }
+
+  /**
+   * Looks `code` up at its system now (not from the cache), keeping what the system answered.
+   * A province-IT caller may inspect only dossiers within its scope (FORBIDDEN otherwise).
+   */
+  async inspect(principal: Principal, code: string, call: CallContext): Promise<DossierInspection> {
+    const lookup = this.deps.dossiers.createLookup(call, { unmask: false, principal });
+    const routed = lookup.route(code);
+    const empty = { code, found: false, normalised: null, exchanges: [] };
+    if (!routed.ok) return { ...empty, connector: null, error: routed.error };
+    const connector = routed.route.connectorId;
+    const runtime = this.deps.registry.runtime(connector);
+    if (runtime === undefined) {
+      return {
+        ...empty,
+        connector,
+        error: {
+          code: 'NO_CONNECTOR',
+          message: `${connector} is not registered now`,
+          connector,
+          retryable: true,
+        },
+      };
+    }
+    const exchanges: UpstreamExchange[] = [];
+    const [outcome] = await requestScope.run(
+      { requestId: call.requestId, capture: (exchange) => exchanges.push(exchange) },
+      () => runtime.getDossiers([code], call),
+    );
+    const dossier = outcome?.kind === 'found' ? outcome.dossier : null;
+    return {
+      code,
+      connector,
+      found: dossier !== null,
+      normalised: dossier === null ? null : JSON.stringify(maskDossier(dossier), null, 2),
+      exchanges: exchanges.map((exchange) => ({
+        ...exchange,
+        body: maskRawAnswer(exchange.body, dossier === null ? [] : [dossier]),
+      })),
+      error: outcome?.kind === 'error' ? outcome.error : null,
+    };
+  }
+}
+
+function status(off: boolean, circuit: string, recent: RecentActivity): HealthStatus {
+  if (off) return 'OFF';
+  if (circuit === 'open' || circuit === 'isolated') return 'FAILING';
+  if (recent.calls === 0) return 'IDLE';
+  const errors = recent.errorRate ?? 0;
+  if (errors >= 0.5) return 'FAILING';
+  if (errors > 0 || circuit === 'half-open') return 'DEGRADED';
+  return 'HEALTHY';
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
