@@ -27,6 +27,7 @@ COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/ ./
 COPY package.json ./
 COPY schema ./schema
+COPY src/console/assets ./src/console/assets
 COPY data ./data
 COPY examples ./examples
 USER node

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
     `DVC gateway ready in ${seconds} s (${config.mode} mode, cache: ${gateway.cache.kind})`,
     `  GraphQL   ${gateway.url}/graphql`,
     ...(config.graphiql ? [`  GraphiQL  ${gateway.url}/graphiql`] : []),
-    `  Health    ${gateway.url}/healthz  ${gateway.url}/readyz`,
+    `  Console   ${gateway.url}/console   (sign in with the province-it or admin key)`,
+    `  Health    ${gateway.url}/healthz  ${gateway.url}/readyz${'open' in config.metrics && !config.metrics.open ? '' : `  ${gateway.url}/metrics`}`,
   ];
   if (samples !== null) {
     lines.push(

@@ -28,6 +28,7 @@ import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
 import { metricsPlugin } from './metricsPlugin';
+import { CONSOLE_CSP, loadConsoleAssets } from './consolePage';
 import { requestScope } from '../observability/requestScope';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
 import { createErrorFormatter } from './formatError';
@@ -285,6 +286,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     sockets,
   );
   const assets = options.graphiql ? loadGraphiqlAssets() : new Map();
+  const consoleAssets = loadConsoleAssets();
   const page = graphiqlHtml(options.exampleCodes, options.graphiqlHeaders);
 
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -343,6 +345,12 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         degraded: readiness.degraded,
         ...readiness.details,
       });
+    }
+    const consoleAsset = consoleAssets.get(path);
+    if (consoleAsset !== undefined) {
+      res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+      res.setHeader('Cache-Control', 'no-cache');
+      return send(res, 200, consoleAsset.type, consoleAsset.body);
     }
     if (options.graphiql && (path === '/' || path === '/graphiql' || path === '/graphiql/')) {
       res.setHeader('Content-Security-Policy', GRAPHIQL_CSP);
