@@ -83,7 +83,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    Promise.all([gateway.close(), samples?.close()])
+    // The gateway first (it stops accepting, lets requests in flight finish, closes
+    // subscriptions with 1001 and its Redis connections), then the sample systems it was calling.
+    gateway
+      .close()
+      .then(() => samples?.close())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };

@@ -44,6 +44,7 @@ import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 import { ConfigurationError } from './errors/ConfigurationError';
 import { GatewayMetrics } from './observability/GatewayMetrics';
+import { EventEmitter } from 'node:events';
 import { OperationsService } from './services/operations/OperationsService';
 
 export interface GatewayDeps {
@@ -219,7 +220,10 @@ export async function startGateway(
         : new LocalReplayGuard();
     opened.push(() => replays.close());
     // A change received by another replica: drop this replica's in-process copies.
-    const changes: DossierChangeFeed = new PubSub();
+    // One listener per open subscription: thousands are expected, not a leak.
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    const changes: DossierChangeFeed = new PubSub({ eventEmitter: emitter });
     const unsubscribe = events.subscribe((event) => {
       if (event.origin !== events.replicaId) {
         // Fetches under way here read the old state: not joined, not cached.

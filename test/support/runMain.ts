@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './testGateway';
@@ -30,7 +30,7 @@ export async function runMain(
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       REGISTRY_DIR: join(state, 'registry'),
       AUDIT_DIR: join(state, 'audit'),
       SECRETS_KEY: `t1:${Buffer.alloc(32, 2).toString('base64')}`,
@@ -43,7 +43,13 @@ export async function runMain(
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('exit', (code) => {
+      // Its logs join the run's, searched for personal data at the end.
+      const folder = process.env.TEST_LOG_DIR;
+      if (folder !== undefined)
+        writeFileSync(join(folder, `main-${child.pid}.log`), `${out}\n${err}\n`);
+      resolve(code);
+    }),
   );
   const started = Date.now();
   while (!/GraphQL\s+http:\/\/\S+\/graphql/.test(out)) {
