@@ -44,6 +44,7 @@ import { LocalReplayGuard, RedisReplayGuard, type ReplayGuard } from './services
 import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './events/DossierEvents';
 import { ConfigurationError } from './errors/ConfigurationError';
 import { GatewayMetrics } from './observability/GatewayMetrics';
+import { Tracing } from './observability/tracing';
 import { EventEmitter } from 'node:events';
 import { OperationsService } from './services/operations/OperationsService';
 
@@ -111,10 +112,13 @@ export async function startGateway(
         state: registry.runtime(r.id)?.circuit ?? 'closed',
       })),
     );
+    const tracing = config.tracing === null ? null : new Tracing(config.tracing);
+    if (tracing !== null) opened.push(() => tracing.shutdown());
     const registry = new ConnectorRegistry(deps.kinds, {
       logger,
       now,
       network,
+      ...(tracing === null ? {} : { tracer: tracing.tracer }),
       observer: {
         call: (...args) => metrics.connectorCall(...args),
         retry: (connector, items) => metrics.connectorRetry(connector, items),
@@ -284,6 +288,7 @@ export async function startGateway(
       maxBodyBytes: config.maxBodyBytes,
       requestBudgetMs: config.requestBudgetMs,
       metrics,
+      ...(tracing === null ? {} : { tracer: tracing.tracer }),
       metricsAccess: await metricsAccess(config.metrics),
       authenticate: (credentials) => authenticator.authenticate(credentials),
       createContext: ({ requestId, signal, principal }) => ({
@@ -370,6 +375,7 @@ export async function startGateway(
           auditStore.close(),
           registryStore.close(),
           Promise.resolve(rateLimiter.close()),
+          tracing?.shutdown(),
         ]);
       },
     };

@@ -63,6 +63,9 @@ const envSchema = z.object({
   CONNECTOR_KIND_MODULES: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   METRICS_TOKEN_FILE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('dvc-gateway'),
   CATALOGUE_SYNC_INTERVAL_MS: int(0, 7 * 86_400_000).default(6 * 3_600_000),
   CATALOGUE_STARTUP_WAIT_MS: int(0, 600_000).default(5000),
   SAMPLE_SIZE: int(10, 100_000_000).default(3000),
@@ -141,6 +144,8 @@ export interface GatewayConfig {
    * one it is open in the embedded default and off in production.
    */
   metrics: { token: string } | { tokenFile: string } | { open: boolean };
+  /** OpenTelemetry traces over OTLP/HTTP, or null (off, the default). */
+  tracing: { url: string; serviceName: string } | null;
   /** Modules of connector kinds written as code, relative to the project root. */
   kindModules: string[];
   /** Embedded default only: start the bundled sample systems. */
@@ -305,6 +310,15 @@ export function readConfig(
         : e.METRICS_TOKEN_FILE !== undefined
           ? { tokenFile: resolve(projectRoot, e.METRICS_TOKEN_FILE) }
           : { open: embedded },
+    tracing:
+      e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined
+        ? { url: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
+        : e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined
+          ? {
+              url: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+              serviceName: e.OTEL_SERVICE_NAME,
+            }
+          : null,
     catalogue: {
       intervalMs: e.CATALOGUE_SYNC_INTERVAL_MS,
       startupWaitMs: e.CATALOGUE_STARTUP_WAIT_MS,

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Span } from '@opentelemetry/api';
 
 /** One HTTP exchange with an upstream system, as received (for the console's inspection). */
 export interface UpstreamExchange {
@@ -17,6 +18,8 @@ export interface RequestScope {
   requestId: string;
   /** Set while the console inspects a dossier: every upstream answer in the scope is handed here. */
   capture?: (exchange: UpstreamExchange) => void;
+  /** The request's span when tracing is on: upstream calls become its children. */
+  span?: Span;
 }
 
 /**

@@ -12,6 +12,8 @@ import {
 import type { CallContext } from '../../connectors/contract';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import type { Resilience } from './resilience';
+import type { Tracer } from '@opentelemetry/api';
+import { endSpan, startChildSpan } from '../observability/tracing';
 
 /** An attempt whose every item failed in a way that says the system is down (counts for the breaker). */
 class SystemDown extends Error {
@@ -54,6 +56,7 @@ export class CallGuard {
     private readonly settings: Resilience,
     private readonly now: () => number = Date.now,
     private readonly observer: CallObserver | null = null,
+    private readonly tracer: Tracer | null = null,
   ) {
     this.breaker = circuitBreaker(handleType(SystemDown), {
       halfOpenAfter: settings.breakerHalfOpenAfterMs,
@@ -152,8 +155,26 @@ export class CallGuard {
     try {
       return await this.breaker.execute(async () => {
         const started = performance.now();
-        const outcomes = await attempt(items);
+        const span =
+          this.tracer === null
+            ? null
+            : startChildSpan(this.tracer, `connector.${operation}`, {
+                'connector.id': this.connectorId,
+                'connector.items': items.length,
+              });
+        let outcomes: T[];
+        try {
+          outcomes = await attempt(items);
+        } catch (error) {
+          if (span !== null) endSpan(span, { code: 'INTERNAL_SERVER_ERROR', message: '' });
+          throw error;
+        }
         const errors = outcomes.map(errorOf);
+        if (span !== null) {
+          const failed = errors.filter((e) => e !== null);
+          span.setAttribute('connector.failed_items', failed.length);
+          endSpan(span, failed.length === errors.length && failed[0] ? failed[0] : null);
+        }
         if (this.observer !== null) {
           const failed = errors.filter((e) => e !== null);
           const first = failed[0] ?? null;

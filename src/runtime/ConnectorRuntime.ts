@@ -11,6 +11,7 @@ import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import type { Registration } from '../registry/Registration';
 import { CallGuard, type CallObserver, type CircuitStatus } from './CallGuard';
+import type { Tracer } from '@opentelemetry/api';
 import { createUpstreamHttp } from './createUpstreamHttp';
 
 /** One code's answer from a connector, in the gateway's terms. */
@@ -26,6 +27,8 @@ export interface RuntimeDeps {
   network: NetworkPolicy;
   /** Told of every call (metrics, the console). */
   observer?: CallObserver;
+  /** OpenTelemetry tracer when tracing is on: a span per call attempt. */
+  tracer?: Tracer;
 }
 
 /**
@@ -79,6 +82,7 @@ export class ConnectorRuntime {
       registration.upstream.resilience,
       () => deps.now().getTime(),
       deps.observer ?? null,
+      deps.tracer ?? null,
     );
     return new ConnectorRuntime(registration, connector, logger, guard);
   }

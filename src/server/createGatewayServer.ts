@@ -28,6 +28,8 @@ import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
 import { metricsPlugin } from './metricsPlugin';
+import { tracingPlugin } from './tracingPlugin';
+import type { Tracer } from '@opentelemetry/api';
 import { CONSOLE_CSP, loadConsoleAssets } from './consolePage';
 import { requestScope } from '../observability/requestScope';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
@@ -70,6 +72,8 @@ export interface GatewayServerOptions {
   /** Overall time budget of one GraphQL request. Default 10 000 ms. */
   requestBudgetMs: number;
   metrics: GatewayMetrics;
+  /** OpenTelemetry tracer when tracing is on. */
+  tracer?: Tracer;
   /** Who may read `/metrics`: holders of the bearer token, anyone (open), or nobody. */
   metricsAccess: { token: string } | { open: boolean };
 }
@@ -105,6 +109,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       dossierCodeLimitPlugin({ maxCodes: MAX_CODES_PER_OPERATION }),
       metricsPlugin(options.metrics),
+      ...(options.tracer === undefined ? [] : [tracingPlugin(options.tracer)]),
     ],
   });
   await apollo.start();

@@ -31,7 +31,7 @@ export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin {
   };
 }
 
-function rootField(operation: OperationDefinitionNode): string {
+export function rootField(operation: OperationDefinitionNode): string {
   const names = new Set<string>();
   collect(operation.selectionSet, names);
   if (names.size === 1) return [...names][0] as string;
