@@ -3,7 +3,7 @@ import { startSampleSystems } from './startSampleSystems';
 /**
  * `npm run samples`: the three sample systems as their own process, for benchmarks or for a
  * gateway started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT, SAMPLE_LAND_PORT
- * (default 0: free ports), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
+ * (default 0: free ports), SAMPLE_HOST (default 127.0.0.1; 0.0.0.0 in a container), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
  * 2025), SAMPLE_GATEWAY_URL (where status changes are pushed; none by default).
  */
 async function main(): Promise<void> {
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     return value;
   };
   const systems = await startSampleSystems({
+    host: process.env.SAMPLE_HOST || '127.0.0.1',
     restPort: number('SAMPLE_REST_PORT', 0),
     ministryPort: number('SAMPLE_MINISTRY_PORT', 0),
     landPort: number('SAMPLE_LAND_PORT', 0),

@@ -96,6 +96,8 @@ export async function listen(
   stats: SampleStats,
   faults: SampleFaults,
   push: { target: PushTarget | null } = { target: null },
+  /** Where to listen: loopback unless told (a container listens on 0.0.0.0). */
+  host = '127.0.0.1',
 ): Promise<RunningSample> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -109,10 +111,10 @@ export async function listen(
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: actual } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${actual}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actual}`,
     server,
     stats,
     faults,

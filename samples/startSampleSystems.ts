@@ -26,6 +26,8 @@ export interface SampleSystemsOptions {
   size?: number;
   seed?: number;
   /** Ports; 0 (default) picks free ones. */
+  /** Where the systems listen. Default loopback; a container gives 0.0.0.0. */
+  host?: string;
   restPort?: number;
   ministryPort?: number;
   landPort?: number;
@@ -58,6 +60,7 @@ export async function startSampleSystems(
   const directoryFile = options.directoryFile ?? DEFAULT_DIRECTORY_FILE;
   const provincial = await startProvincialRest({
     port: options.restPort ?? 0,
+    ...(options.host === undefined ? {} : { host: options.host }),
     apiKey: SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY,
     size,
     seed,
@@ -66,6 +69,7 @@ export async function startSampleSystems(
   });
   const ministry = await startMinistryNational({
     port: options.ministryPort ?? 0,
+    ...(options.host === undefined ? {} : { host: options.host }),
     clientId: SAMPLE_CREDENTIALS.SAMPLE_MINISTRY_CLIENT_ID,
     clientSecret: SAMPLE_CREDENTIALS.SAMPLE_MINISTRY_CLIENT_SECRET,
     size,
@@ -76,6 +80,7 @@ export async function startSampleSystems(
   });
   const land = await startLandSoap({
     port: options.landPort ?? 0,
+    ...(options.host === undefined ? {} : { host: options.host }),
     username: SAMPLE_CREDENTIALS.SAMPLE_LAND_USER,
     password: SAMPLE_CREDENTIALS.SAMPLE_LAND_PASSWORD,
     size,

@@ -15,6 +15,7 @@ import { renderLand } from './renderLand';
 
 export interface LandSoapOptions {
   port: number;
+  host?: string;
   username: string;
   password: string;
   size: number;
@@ -163,6 +164,8 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
     options.port,
     stats,
     faults,
+    undefined,
+    options.host,
   );
   return { ...running, dataset };
 }

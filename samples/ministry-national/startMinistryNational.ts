@@ -16,6 +16,7 @@ import { renderNational } from './renderNational';
 
 export interface MinistryNationalOptions {
   port: number;
+  host?: string;
   clientId: string;
   clientSecret: string;
   size: number;
@@ -163,6 +164,7 @@ export async function startMinistryNational(
     stats,
     faults,
     push,
+    options.host,
   );
   return {
     ...running,

@@ -15,6 +15,7 @@ import { renderProvincial } from './renderProvincial';
 
 export interface ProvincialRestOptions {
   port: number;
+  host?: string;
   apiKey: string;
   size: number;
   seed: number;
@@ -109,6 +110,7 @@ export async function startProvincialRest(
     stats,
     faults,
     push,
+    options.host,
   );
   base.url = running.url;
   return { ...running, dataset };
