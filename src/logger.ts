@@ -1,6 +1,5 @@
 import pino from 'pino';
 import type { Logger } from '../connectors/contract';
-import { requestScope } from './observability/requestScope';
 
 /**
  * What the logs never hold, by configuration: credentials in headers and settings, and the
@@ -27,18 +26,14 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * Structured JSON logs (pino) to stdout, or to `destination`. Each line written for a request
- * carries its `requestId` (the one returned to the caller and sent upstream).
+ * Structured JSON logs (pino) to stdout, or to `destination`. Lines about a request carry its
+ * `requestId` (the one returned to the caller and sent upstream) as a field.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'dvc-gateway' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    mixin: () => {
-      const scope = requestScope.getStore();
-      return scope === undefined ? {} : { requestId: scope.requestId };
-    },
   };
   const log = destination === undefined ? pino(options) : pino(options, destination);
   return {

@@ -83,6 +83,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Requests get up to 10 s to finish; whatever still hangs after 30 s (a store that never
+    // answers its quit) does not keep the process alive.
+    setTimeout(() => {
+      logger.error({ signal }, 'shutdown did not finish within 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     // The gateway first (it stops accepting, lets requests in flight finish, closes
     // subscriptions with 1001 and its Redis connections), then the sample systems it was calling.
     gateway

@@ -45,6 +45,7 @@ import { LocalDossierEvents, RedisDossierEvents, type DossierEvents } from './ev
 import { ConfigurationError } from './errors/ConfigurationError';
 import { GatewayMetrics } from './observability/GatewayMetrics';
 import { Tracing } from './observability/tracing';
+import { ClientAddress } from './server/clientAddress';
 import { EventEmitter } from 'node:events';
 import { OperationsService } from './services/operations/OperationsService';
 
@@ -258,6 +259,7 @@ export async function startGateway(
       dossiers,
       activity: metrics.activity,
       recentLatency: (connector) => metrics.recentLatency(connector),
+      visible: (principal, connectorId) => registrationService.get(principal, connectorId) !== null,
     });
     const catalogue = new CatalogueService(
       registry,
@@ -281,6 +283,7 @@ export async function startGateway(
       logger,
       graphiql: config.graphiql,
       allowedOrigins: config.allowedOrigins,
+      clientAddress: new ClientAddress(config.trustedProxies),
       rateLimiter,
       persisted: { operations: persisted, onlyRoles: new Set(config.persisted.onlyRoles) },
       exampleCodes: deps.exampleCodes ?? [],

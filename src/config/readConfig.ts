@@ -6,6 +6,7 @@ import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationEr
 import { isRole, type Role } from '../auth/roles';
 import { parseRateLimits, type RateLimits } from '../server/PrincipalRateLimiter';
 import { parseClusterNodes, type RedisTarget } from '../redis/connectRedis';
+import { ClientAddress } from '../server/clientAddress';
 
 /**
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
@@ -42,6 +43,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   GRAPHIQL: bool.optional(),
   ALLOWED_ORIGINS: z.string().optional(),
+  TRUSTED_PROXIES: z.string().optional(),
   UPSTREAM_ALLOW: z.string().optional(),
   RATE_LIMITS: z.string().optional(),
   PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
@@ -91,6 +93,8 @@ export interface GatewayConfig {
    * rewrites Host, list the public one: `https://dichvucong.example`).
    */
   allowedOrigins: string[];
+  /** Proxies whose X-Forwarded-For is believed (CIDR ranges or addresses); none by default. */
+  trustedProxies: string[];
   /**
    * Loopback, private, link-local and other special addresses connectors may reach anyway (CIDR
    * ranges, addresses, host names). Embedded default: loopback, for the sample systems.
@@ -206,6 +210,11 @@ export function readConfig(
     );
   }
   const rateLimits = parseRateLimits(e.RATE_LIMITS);
+  const trustedProxies = (e.TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const proxyProblem = ClientAddress.check(trustedProxies);
   const onlyRoles = (e.PERSISTED_ONLY_ROLES ?? '')
     .split(',')
     .map((role) => role.trim())
@@ -213,6 +222,7 @@ export function readConfig(
   const badRole = onlyRoles.find((role) => !isRole(role));
   const invalid = [
     ...(typeof rateLimits === 'string' ? [{ path: 'RATE_LIMITS', message: rateLimits }] : []),
+    ...(proxyProblem === null ? [] : [{ path: 'TRUSTED_PROXIES', message: proxyProblem }]),
     ...(badRole === undefined
       ? []
       : [{ path: 'PERSISTED_ONLY_ROLES', message: `unknown role ${JSON.stringify(badRole)}` }]),
@@ -262,6 +272,7 @@ export function readConfig(
       .split(',')
       .map((entry) => entry.trim())
       .filter(Boolean),
+    trustedProxies,
     allowedOrigins: (e.ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim().replace(/\/+$/, ''))

@@ -9,7 +9,7 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { requestScope } from './requestScope';
+import { requestScopes } from './requestScope';
 
 export interface TracingSettings {
   /** OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`). */
@@ -21,7 +21,7 @@ export interface TracingSettings {
  * OpenTelemetry tracing, off unless an OTLP endpoint is configured: a span per GraphQL request
  * (`graphql.query dossiers`) and, under it, one per upstream call attempt (`connector.lookup`).
  * The provider is this gateway's own, not registered globally (several gateways share a process
- * in the tests); the parent span travels in the request scope. Span attributes hold bounded
+ * in the tests); the parent span is found by the request's signal (requestScope.ts). Span attributes hold bounded
  * values only: operation type, root field, connector id, item counts, error codes — no dossier
  * code, no personal data.
  */
@@ -43,14 +43,15 @@ export class Tracing {
   }
 }
 
-/** A span under the current request's span (when there is one). */
+/** A span under the span of the request whose signal this is (when there is one). */
 export function startChildSpan(
   tracer: Tracer,
+  signal: AbortSignal | undefined,
   name: string,
   attributes: Record<string, string | number>,
   kind: SpanKind = SpanKind.CLIENT,
 ): Span {
-  const parent = requestScope.getStore()?.span;
+  const parent = requestScopes.span(signal);
   const context = parent === undefined ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent);
   return tracer.startSpan(name, { kind, attributes }, context);
 }

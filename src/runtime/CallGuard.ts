@@ -109,6 +109,7 @@ export class CallGuard {
       const outcomes = await this.once(
         operation,
         pending.map((index) => items[index] as string),
+        call,
         attempt,
         errorOf,
         circuitOpen,
@@ -148,6 +149,7 @@ export class CallGuard {
   private async once<T>(
     operation: 'lookup' | 'catalogue',
     items: readonly string[],
+    call: CallContext,
     attempt: (items: readonly string[]) => Promise<T[]>,
     errorOf: (result: T) => ErrorDetail | null,
     circuitOpen: (detail: ErrorDetail) => T,
@@ -158,7 +160,7 @@ export class CallGuard {
         const span =
           this.tracer === null
             ? null
-            : startChildSpan(this.tracer, `connector.${operation}`, {
+            : startChildSpan(this.tracer, call.signal, `connector.${operation}`, {
                 'connector.id': this.connectorId,
                 'connector.items': items.length,
               });
@@ -166,7 +168,16 @@ export class CallGuard {
         try {
           outcomes = await attempt(items);
         } catch (error) {
-          if (span !== null) endSpan(span, { code: 'INTERNAL_SERVER_ERROR', message: '' });
+          // Connectors' runtimes turn failures into values; a throw here is a bug, still counted.
+          const failure = { code: 'INTERNAL_SERVER_ERROR', message: 'the attempt threw' };
+          if (span !== null) endSpan(span, failure);
+          this.observer?.call(
+            this.connectorId,
+            operation,
+            'error',
+            (performance.now() - started) / 1000,
+            failure,
+          );
           throw error;
         }
         const errors = outcomes.map(errorOf);

@@ -165,7 +165,7 @@ export class ConnectorRuntime {
       }
       return page;
     } catch (error) {
-      const outcome = this.failure(error);
+      const outcome = this.failure(error, call);
       return {
         error:
           outcome.kind === 'error'
@@ -192,13 +192,14 @@ export class ConnectorRuntime {
     try {
       results = await this.connector.getDossiers(codes, call);
     } catch (error) {
-      const outcome = this.failure(error);
+      const outcome = this.failure(error, call);
       return codes.map(() => outcome);
     }
     if (!Array.isArray(results) || results.length !== codes.length) {
       this.logger.error(
         {
           connector: this.id,
+          requestId: call.requestId,
           asked: codes.length,
           answered: Array.isArray(results) ? results.length : typeof results,
         },
@@ -212,7 +213,7 @@ export class ConnectorRuntime {
     }
     return results.map((result, index): UpstreamOutcome => {
       if (result === null) return { kind: 'notFound' };
-      if (isConnectorError(result) || result instanceof Error) return this.failure(result);
+      if (isConnectorError(result) || result instanceof Error) return this.failure(result, call);
       const dossier = result as NationalDossier;
       if (dossier.code !== codes[index]) {
         return this.error(
@@ -224,14 +225,14 @@ export class ConnectorRuntime {
     });
   }
 
-  private failure(error: unknown): UpstreamOutcome {
+  private failure(error: unknown, call: CallContext): UpstreamOutcome {
     if (isConnectorError(error)) {
       const detail = errorDetail(error.code, error.message, this.id, error.retryable);
       if (error.retryAfterMs !== undefined) detail.retryAfterMs = error.retryAfterMs;
       return { kind: 'error', error: detail };
     }
     this.logger.error(
-      { connector: this.id, err: describe(error) },
+      { connector: this.id, requestId: call.requestId, err: describe(error) },
       'connector failed unexpectedly',
     );
     return this.error(

@@ -13,7 +13,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { isIP } from 'node:net';
 import type { NetworkPolicy } from './NetworkPolicy';
 import { RateLimiter } from './RateLimiter';
-import { requestScope } from '../observability/requestScope';
+import { requestScopes } from '../observability/requestScope';
 import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
 
 export interface UpstreamHttpOptions {
@@ -128,9 +128,10 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
 
   /** Hands an answer to an inspection under way (the console), as received. */
   const capture = (response: AxiosResponse | undefined): void => {
-    const sink = requestScope.getStore()?.capture;
-    if (sink === undefined || response === undefined) return;
+    if (response === undefined) return;
     const config = response.config as GuardedConfig;
+    const sink = requestScopes.captureFor(config.callerSignal);
+    if (sink === undefined) return;
     const data: unknown = response.data;
     const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
     sink({

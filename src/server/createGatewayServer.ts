@@ -28,10 +28,10 @@ import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
 import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
 import { metricsPlugin } from './metricsPlugin';
+import { ClientAddress } from './clientAddress';
 import { tracingPlugin } from './tracingPlugin';
 import type { Tracer } from '@opentelemetry/api';
 import { CONSOLE_CSP, loadConsoleAssets } from './consolePage';
-import { requestScope } from '../observability/requestScope';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
 import { createErrorFormatter } from './formatError';
 import { GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql';
@@ -59,6 +59,8 @@ export interface GatewayServerOptions {
   graphiql: boolean;
   /** Browser origins allowed to open a WebSocket besides the gateway's own host. */
   allowedOrigins?: readonly string[];
+  /** Reads the client's address (X-Forwarded-For from trusted proxies). Default: the socket's. */
+  clientAddress?: ClientAddress;
   /** Requests per second per principal; none: unlimited. */
   rateLimiter?: PrincipalRateLimiter;
   /** The allow-list of operations, and the roles that may run nothing else. */
@@ -91,6 +93,8 @@ export interface GatewayServer {
  */
 export async function createGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
   const http = createServer();
+  const clients = options.clientAddress ?? new ClientAddress([]);
+  const remoteAddress = (request: IncomingMessage) => clients.of(request);
   const apollo = new ApolloServer<GatewayContext>({
     schema: options.schema,
     introspection: options.graphiql,
@@ -301,13 +305,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const path = (req.url ?? '/').split('?')[0] as string;
-    requestScope
-      .run({ requestId }, () => route(path, req, res, requestId))
-      .catch((error: unknown) => {
-        options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
-        else res.destroy();
-      });
+    route(path, req, res, requestId).catch((error: unknown) => {
+      options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
+      else res.destroy();
+    });
   });
 
   async function route(path: string, req: IncomingMessage, res: ServerResponse, requestId: string) {
@@ -642,6 +644,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The client's address, for rate limits on callers without credentials. */
-function remoteAddress(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
-}

@@ -1,19 +1,19 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
-import { requestScope } from '../observability/requestScope';
+import { requestScopes } from '../observability/requestScope';
+import type { GatewayContext } from '../graphql/GatewayContext';
 import { endSpan } from '../observability/tracing';
 import { rootField } from './metricsPlugin';
 
 /** A span per GraphQL request, named by operation type and root field; upstream calls nest in it. */
-export function tracingPlugin(tracer: Tracer): ApolloServerPlugin {
+export function tracingPlugin(tracer: Tracer): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
-      const scope = requestScope.getStore();
+    async requestDidStart({ contextValue }) {
       const span = tracer.startSpan('graphql.request', {
         kind: SpanKind.SERVER,
-        attributes: scope === undefined ? {} : { 'gateway.request_id': scope.requestId },
+        attributes: { 'gateway.request_id': contextValue.requestId },
       });
-      if (scope !== undefined) scope.span = span;
+      requestScopes.setSpan(contextValue.call.signal, span);
       return {
         async didResolveOperation({ operation }) {
           if (operation === undefined) return;

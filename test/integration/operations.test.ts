@@ -1,4 +1,8 @@
-import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import {
+  SAMPLE_CREDENTIALS,
+  startSampleSystems,
+  type SampleSystems,
+} from '../../samples/startSampleSystems';
 import { readConfig } from '../../src/config/readConfig';
 import { findCodes } from '../support/sampleCodes';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
@@ -198,6 +202,57 @@ describe('Operations: /metrics, request ids', () => {
       'province-it',
     );
     expect(refused.data?.inspectDossier).toEqual({ error: { code: 'FORBIDDEN' }, exchanges: [] });
+  });
+
+  it('shows raw answers only of a system the caller maintains, even for a dossier within its scope', async () => {
+    const document = `id: shared-system
+kind: rest-json
+name: Shared with another body
+coverage: { units: [H56.01, G09.99] }
+upstream:
+  baseUrl: ${samples.provincial.url}
+  auth: { type: apiKey, header: X-Api-Key, value: "${SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY}" }
+config:
+  lookup: { single: { path: "/api/v1/dossiers/{code}", notFoundStatuses: [404] } }
+  mapping: { code: dossierNo, status: dossierStatus }
+  statuses: { map: { receiving: 1, new: 2, denied: 3, processing: 4, waiting: 5, paying: 6, cancelled: 7, unresolved: 8, releasing: 9, done: 10 } }
+`;
+    const made = await t.query(
+      'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+      {
+        d: document,
+      },
+    );
+    expect(made.errors).toBeUndefined();
+    try {
+      const [code] = findCodes(
+        samples.provincial.dataset,
+        1,
+        (d) => d.agency.code === '000.00.01.H56',
+      );
+      const inspect = `query ($c: String!) { inspectDossier(code: $c) { connector error { code } exchanges { body } } }`;
+      const refused = await t.query<{ inspectDossier: unknown }>(
+        inspect,
+        { c: code },
+        'province-it',
+      );
+      expect(refused.data?.inspectDossier).toEqual({
+        connector: null,
+        error: { code: 'FORBIDDEN' },
+        exchanges: [],
+      });
+      // The dossier itself stays readable to it (masked), and the admin may inspect.
+      const read = await t.query<{ dossier: { source: { connector: string } } }>(
+        'query ($c: String!) { dossier(code: $c) { source { connector } } }',
+        { c: code },
+        'province-it',
+      );
+      expect(read.data?.dossier.source.connector).toBe('shared-system');
+      const admin = await t.query<{ inspectDossier: { connector: string } }>(inspect, { c: code });
+      expect(admin.data?.inspectDossier.connector).toBe('shared-system');
+    } finally {
+      await t.query('mutation { deleteConnector(id: "shared-system", version: 1) { id } }');
+    }
   });
 
   it('tells each connector’s recent health: calls, error rate, latency, last error', async () => {

@@ -79,6 +79,9 @@ describe('Redis Cluster: every shared store', () => {
   it('registry: compare-and-set in one slot, change notices reach a store connected elsewhere', async () => {
     const one = new RedisRegistryStore(target, 'cl:');
     const two = new RedisRegistryStore(target, 'cl:');
+    // Both connected (each store also tells its listeners once its subscriber is ready: only the
+    // notice of the change below may count).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const heard = new Promise<void>((resolve) => two.onChange(resolve));
     const record = (version: number): StoredRegistration => ({
       id: 'cluster-system',
@@ -151,6 +154,22 @@ describe('Redis Cluster: every shared store', () => {
     const decisions = [];
     for (let i = 0; i < 5; i += 1) decisions.push(await limiter.consume(portal, '127.0.0.1'));
     expect(decisions.map((d) => d.ok)).toEqual([true, true, true, false, false]);
+    // Counted in the Cluster, not by the in-memory fallback: the counter key is on a master.
+    const counters = await Promise.all(
+      cluster.servers.map(
+        async (server) =>
+          (
+            await run('redis-cli', [
+              '-p',
+              String(server.port),
+              '--scan',
+              '--pattern',
+              'cl:rl:portal*',
+            ])
+          ).stdout,
+      ),
+    );
+    expect(counters.join('')).toContain('00000000000000aa');
     limiter.close();
 
     const guards = [

@@ -2,7 +2,7 @@ import type { CallContext } from '../../../connectors/contract';
 import type { Principal } from '../../auth/Principal';
 import type { ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorActivity, RecentActivity } from '../../observability/ConnectorActivity';
-import { requestScope, type UpstreamExchange } from '../../observability/requestScope';
+import { requestScopes, type UpstreamExchange } from '../../observability/requestScope';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { DossierService } from '../dossiers/DossierService';
 import { maskDossier } from '../dossiers/maskDossier';
@@ -34,6 +34,8 @@ export interface OperationsDeps {
   dossiers: DossierService;
   activity: ConnectorActivity;
   recentLatency(connector: string): Promise<{ p50: number; p99: number } | null>;
+  /** Whether the principal may see this connector (RegistrationService's rule: admins all). */
+  visible(principal: Principal, connectorId: string): boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export class OperationsService {
   async health(connectorId: string): Promise<ConnectorHealthView> {
     const runtime = this.deps.registry.runtime(connectorId);
     const recent = this.deps.activity.recent(connectorId);
-    const latency = await this.deps.recentLatency(connectorId);
+    // The 5-minute quantiles read 0 once a window has emptied: no calls lately, no figures.
+    const latency = recent.calls === 0 ? null : await this.deps.recentLatency(connectorId);
     const circuit = runtime?.circuit ?? 'off';
     const { calls, ...rest } = recent;
     return {
@@ -70,6 +73,19 @@ export class OperationsService {
     const empty = { code, found: false, normalised: null, exchanges: [] };
     if (!routed.ok) return { ...empty, connector: null, error: routed.error };
     const connector = routed.route.connectorId;
+    // The raw answer is the system's, not only the dossier's: its connector must be the caller's.
+    if (!this.deps.visible(principal, connector)) {
+      return {
+        ...empty,
+        connector: null,
+        error: {
+          code: 'FORBIDDEN',
+          message: `${code} is answered by a system ${principal.name} does not maintain; its raw answers are not shown`,
+          connector: null,
+          retryable: false,
+        },
+      };
+    }
     const runtime = this.deps.registry.runtime(connector);
     if (runtime === undefined) {
       return {
@@ -83,11 +99,18 @@ export class OperationsService {
         },
       };
     }
+    // A signal of its own, so that only this lookup's answers are captured.
+    const own: CallContext = { ...call, signal: AbortSignal.any([call.signal]) };
+    const parentSpan = requestScopes.span(call.signal);
+    if (parentSpan !== undefined) requestScopes.setSpan(own.signal, parentSpan);
     const exchanges: UpstreamExchange[] = [];
-    const [outcome] = await requestScope.run(
-      { requestId: call.requestId, capture: (exchange) => exchanges.push(exchange) },
-      () => runtime.getDossiers([code], call),
-    );
+    const stop = requestScopes.capture(own.signal, (exchange) => exchanges.push(exchange));
+    let outcome;
+    try {
+      [outcome] = await runtime.getDossiers([code], own);
+    } finally {
+      stop();
+    }
     const dossier = outcome?.kind === 'found' ? outcome.dossier : null;
     return {
       code,

@@ -1,97 +1,139 @@
-import { decodeLegacy } from '../../../connectors/shared/legacyText';
 import type { NationalDossier } from '../../../connectors/model';
-import { keepDigits, maskAddress, maskEmail, maskName } from '../dossiers/maskDossier';
+import { maskName } from '../dossiers/maskDossier';
 
 /**
- * Masks personal data in an upstream answer as received (JSON or XML text), for the console's
- * raw view. The connector already found the personal values: they are taken from the normalised,
- * unmasked dossier, and every string in the raw text that is one of them — as written, decomposed
- * (NFD), XML- or JSON-escaped, or in TCVN3/VNI bytes — is replaced by its masked form (or `***`).
- * A last pass masks whatever still looks like an identity or phone number or an e-mail address.
+ * Masks an upstream answer as received (JSON, XML or other text) for the console's raw view.
+ * Deny by default: every value (and every JSON key) is replaced by `***` unless it is plainly not
+ * personal —
+ *
+ * - a value the connector mapped to a non-personal national field of a dossier in the answer
+ *   (code, procedure, field, agency, status and channel as written, processing step contents and
+ *   departments);
+ * - a date or time, in any of the usual formats, that is one of the dossier's mapped dates
+ *   (received, due, finished, steps, …) — a date of birth the connector does not map stays hidden;
+ * - an identifier-like token: ASCII letters, digits, `_ . -` without spaces and not all digits
+ *   (status words, enum values, codes such as `000.00.01.H56` or `G05-KD`), a procedure code
+ *   (`1.004227`), a number of at most 8 digits, a boolean, null.
+ *
+ * A citizen's name the connector mapped comes back in its masked form (`Nguyễn V** A*`) so that the
+ * engineer sees where it sits. Anything else — free text, names split over fields, numbers written
+ * with spaces, unmapped fields, other records — is `***`. An answer that cannot be read as JSON is
+ * masked as markup: text nodes, CDATA and attribute values alike; comments are dropped.
  */
 export function maskRawAnswer(raw: string, dossiers: readonly NationalDossier[]): string {
-  const personal = new Map<string, string>();
+  const allowed = new Set<string>();
+  const dates = new Set<string>();
+  const names = new Map<string, string>();
   for (const dossier of dossiers) {
-    const { applicant } = dossier;
-    const citizen = applicant.type === null || applicant.type === 1;
-    if (applicant.name !== null && citizen) personal.set(applicant.name, maskName(applicant.name));
-    for (const id of applicant.ids) personal.set(id.number, keepDigits(id.number, 0, 3));
-    if (applicant.phone !== null) personal.set(applicant.phone, keepDigits(applicant.phone, 2, 2));
-    if (applicant.email !== null) personal.set(applicant.email, maskEmail(applicant.email));
-    if (applicant.address !== null) personal.set(applicant.address, maskAddress(applicant.address));
-    if (dossier.summary !== null) personal.set(dossier.summary, '***');
-    for (const file of dossier.files) {
-      if (file.name !== null) personal.set(file.name, '***');
-      if (file.url !== null) personal.set(file.url, '***');
+    for (const value of [
+      dossier.code,
+      dossier.procedureCode,
+      dossier.procedureName,
+      dossier.fieldCode,
+      dossier.fieldName,
+      dossier.agencyCode,
+      dossier.agencyName,
+      dossier.status?.raw,
+      dossier.channel?.raw,
+      ...dossier.history.flatMap((step) => [step.content, step.department, step.status?.raw]),
+    ]) {
+      if (typeof value === 'string' && value.trim() !== '') allowed.add(fold(value));
     }
-    for (const result of dossier.results) if (result.url !== null) personal.set(result.url, '***');
+    for (const iso of JSON.stringify(dossier).match(ISO_TIME) ?? []) dates.add(dateKey(iso) ?? '');
+    const { name, type } = dossier.applicant;
+    if (name !== null && (type === null || type === 1)) names.set(fold(name), maskName(name));
   }
-  const values = [...personal.entries()]
-    .filter(([value]) => value.trim().length >= 3)
-    .map(([value, masked]) => [fold(value), masked] as const);
-
-  const maskValue = (text: string): string | null => {
-    const readings = [text, safeDecode(text, 'tcvn3'), safeDecode(text, 'vni')].map(fold);
-    for (const [value, masked] of values) {
-      if (readings.some((reading) => reading === value)) return masked;
-      if (readings.some((reading) => reading.includes(value))) return '***';
-    }
-    return null;
+  const mask = (value: string): string => {
+    const folded = fold(value);
+    if (folded === '') return value;
+    if (allowed.has(folded) || harmless(value.trim())) return value;
+    const key = dateKey(value.trim());
+    if (key !== null && [...dates].some((known) => known.startsWith(key))) return value;
+    return names.get(folded) ?? '***';
   };
 
-  let masked: string;
   const trimmed = raw.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    // JSON string values (keys are left alone): "…" with escapes.
-    masked = raw.replace(
-      /"((?:[^"\\]|\\.)*)"(\s*[,}\]])/g,
-      (whole, body: string, after: string) => {
-        let text: string;
-        try {
-          text = JSON.parse(`"${body}"`) as string;
-        } catch {
-          return whole;
-        }
-        const replacement = maskValue(text);
-        return replacement === null ? whole : `${JSON.stringify(replacement)}${after}`;
-      },
-    );
-  } else {
-    // XML text nodes and attribute values.
-    masked = raw
-      .replace(/>([^<]+)</g, (whole, body: string) => {
-        const replacement = maskValue(unescapeXml(body));
-        return replacement === null ? whole : `>${escapeXml(replacement)}<`;
-      })
-      .replace(/="([^"]*)"/g, (whole, body: string) => {
-        const replacement = maskValue(unescapeXml(body));
-        return replacement === null ? whole : `="${escapeXml(replacement)}"`;
-      });
+    try {
+      return JSON.stringify(maskJson(JSON.parse(raw), mask), null, 2);
+    } catch {
+      // Not JSON after all: masked as text below.
+    }
   }
-  return maskPatterns(masked);
+  return maskMarkup(raw, mask);
 }
 
+function maskJson(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (typeof value === 'number') return mask(String(value)) === String(value) ? value : '***';
+  if (Array.isArray(value)) return value.map((item) => maskJson(item, mask));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [mask(key), maskJson(item, mask)]),
+    );
+  }
+  return value;
+}
+
+/** Markup (XML, SOAP, an HTML error page) or plain text: every piece of text goes through `mask`. */
+function maskMarkup(raw: string, mask: (text: string) => string): string {
+  if (!raw.includes('<')) return mask(raw);
+  return (
+    raw
+      // Comments could hold anything.
+      .replace(/<!--[\s\S]*?-->/g, '')
+      // CDATA sections first, then text between tags, then attribute values (either quote).
+      .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, body: string) => `<![CDATA[${mask(body)}]]>`)
+      .replace(/>([^<]+)</g, (whole, body: string) =>
+        body.trim() === '' ? whole : `>${escapeXml(mask(unescapeXml(body)))}<`,
+      )
+      .replace(
+        /(\s[\w:.-]+\s*=\s*)(["'])([\s\S]*?)\2/g,
+        (_, name: string, quote: string, body: string) =>
+          // Namespace declarations are the message's structure, not data.
+          /^\s*xmlns\b/.test(name)
+            ? `${name}${quote}${body}${quote}`
+            : `${name}${quote}${escapeXml(mask(unescapeXml(body)))}${quote}`,
+      )
+  );
+}
+
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?/g;
+
 /**
- * What is left that looks personal: runs of 9 to 12 digits (identity cards, tax codes, phone
- * numbers; dates and 13-digit timestamps are left alone) and e-mail addresses.
+ * A date as digits `yyyyMMdd[HHmm[ss]]` from the usual ways of writing one (time of day as
+ * written, Vietnam time), or null when `value` is not a date.
  */
-function maskPatterns(text: string): string {
-  return text
-    .replace(/(?<!\d)\d{9,12}(?!\d)/g, (digits) => keepDigits(digits, 0, 3))
-    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, (email) => maskEmail(email));
+function dateKey(value: string): string | null {
+  let match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+  if (match !== null) return match.slice(1).join('');
+  match = /^(\d{2})[/-](\d{2})[/-](\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
+  if (match !== null) {
+    const [, day, month, year, hour, minute, second] = match;
+    return `${year}${month}${day}${hour ?? ''}${minute ?? ''}${second ?? ''}`;
+  }
+  match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value);
+  if (match !== null) {
+    const [, year, month, day, hour, minute, second] = match;
+    return `${year}${month}${day}${hour ?? ''}${minute ?? ''}${second ?? ''}`;
+  }
+  return null;
+}
+
+/** Values that say nothing about a person: identifier-like tokens, small numbers. */
+function harmless(value: string): boolean {
+  if (value === 'true' || value === 'false' || value === 'null') return true;
+  // Numbers of at most 8 digits (statuses, counts, amounts); never identity or phone numbers.
+  if (/^-?\d{1,8}(\.\d+)?$/.test(value)) return true;
+  // Procedure codes of the national database.
+  if (/^\d\.\d{6}$/.test(value)) return true;
+  // Identifier-like tokens with at least one letter: status words, enums, agency codes.
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(value) && /[A-Za-z]/.test(value);
 }
 
 /** NFC, lower case, single spaces: how two writings of one value compare. */
 function fold(text: string): string {
   return text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-function safeDecode(text: string, encoding: 'tcvn3' | 'vni'): string {
-  try {
-    return decodeLegacy(text, encoding);
-  } catch {
-    return text;
-  }
 }
 
 function unescapeXml(text: string): string {
@@ -106,5 +148,9 @@ function unescapeXml(text: string): string {
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
