@@ -37,6 +37,10 @@ export class GatewayMetrics {
   private readonly connectorRetries: Counter<'connector'>;
   private readonly cacheLookups: Counter<'layer' | 'kind' | 'result'>;
   private readonly servedFrom: Counter<'connector' | 'from'>;
+  private readonly graphqlSeries = new Map<
+    string,
+    { count: Counter.Internal; duration: Histogram.Internal<'type' | 'field'> }
+  >();
 
   constructor(circuits: () => ReadonlyArray<{ connector: string; state: string }>) {
     const registers = [this.registry];
@@ -119,13 +123,19 @@ export class GatewayMetrics {
     code: unknown,
     seconds: number,
   ): void {
-    const labels = { type, field };
-    this.graphqlRequests.inc({
-      ...labels,
-      outcome,
-      code: outcome === 'ok' ? '' : boundedCode(code),
-    });
-    this.graphqlDuration.observe(labels, seconds);
+    const bounded = outcome === 'ok' ? '' : boundedCode(code);
+    const key = `${type}|${field}|${outcome}|${bounded}`;
+    let series = this.graphqlSeries.get(key);
+    if (series === undefined) {
+      // prom-client hashes a label set on every call; the hot path looks its series up once.
+      series = {
+        count: this.graphqlRequests.labels({ type, field, outcome, code: bounded }),
+        duration: this.graphqlDuration.labels({ type, field }),
+      };
+      this.graphqlSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
   }
 
   requestStarted(): void {
