@@ -18,7 +18,8 @@ export interface UpstreamExchange {
  * layer, keyed by the request's own AbortSignal (every call context carries it, connectors hand it
  * to the HTTP client, and no two requests share one): the span upstream calls nest in, and, for an
  * inspection, where upstream answers go. Not AsyncLocalStorage: on Node 20 that turns on promise
- * hooks for every promise of the process, which costs the hot path a third of its throughput.
+ * hooks for every promise of the process, which slowed the cached lookup measurably
+ * (docs/BENCHMARKS.md, issues 6 and 7).
  */
 export class RequestScopes {
   private readonly spans = new WeakMap<AbortSignal, Span>();
