@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { DateTime } from 'luxon';
+import { convertLunar2Solar } from 'vietnamese-lunar-calendar/build/solar-lunar';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'an ISO date, yyyy-MM-dd');
+const fileSchema = z.object({
+  years: z.record(
+    z.string().regex(/^\d{4}$/, 'a year'),
+    z.object({
+      source: z.string().min(1),
+      daysOff: z.array(isoDate),
+      workingSaturdays: z.array(isoDate).default([]),
+    }),
+  ),
+});
+
+export interface YearSchedule {
+  /** Weekdays without work: holidays, their compensatory days, swapped days. */
+  daysOff: ReadonlySet<string>;
+  /** Saturdays worked in exchange for a swapped weekday. */
+  workingSaturdays: ReadonlySet<string>;
+  /** `official` (the data file) or `computed` (the Labour Code and the lunar calendar). */
+  origin: 'official' | 'computed';
+}
+
+/**
+ * Which days state agencies work (ARCHITECTURE.md "working time"; DOMAIN.md §5): Monday to Friday,
+ * less public holidays, with the Government's yearly swaps. Known years come from the official
+ * schedule (data/holidays.vn.yaml); any other year is computed from the Labour Code 2019, Art. 112:
+ * New Year's Day; Tết — the last day of the lunar year and the first four of the new one, by the
+ * Vietnamese lunar calendar (Hồ Ngọc Đức's algorithm at UTC+7, which differs from the Chinese
+ * calendar in some years); the Hùng Kings' day (10th of the 3rd lunar month); 30 April; 1 May;
+ * 2 September with the day before (the day after when the 2nd is a Monday); and, as Art. 111(3)
+ * gives, a holiday falling on a weekend is made up on the next working day. Computed years carry
+ * no swaps: those are decided year by year.
+ */
+export class HolidayCalendar {
+  private readonly computed = new Map<number, YearSchedule>();
+
+  private constructor(private readonly official: ReadonlyMap<number, YearSchedule>) {}
+
+  /** The official schedule from `file` (null: computed years only). */
+  static async load(file: string | null): Promise<HolidayCalendar> {
+    if (file === null) return new HolidayCalendar(new Map());
+    let raw: unknown;
+    try {
+      raw = parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigurationError([
+        {
+          file,
+          path: '',
+          message: `cannot read the holiday schedule: ${(error as Error).message}`,
+        },
+      ]);
+    }
+    const parsed = fileSchema.safeParse(raw);
+    if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
+    const years = new Map<number, YearSchedule>();
+    const problems: Array<{ file: string; path: string; message: string }> = [];
+    for (const [year, schedule] of Object.entries(parsed.data.years)) {
+      for (const day of schedule.daysOff) {
+        if (!day.startsWith(year) || !isWeekday(day))
+          problems.push({
+            file,
+            path: `years.${year}.daysOff`,
+            message: `${day} is not a weekday of ${year}`,
+          });
+      }
+      for (const day of schedule.workingSaturdays) {
+        if (!day.startsWith(year) || DateTime.fromISO(day).weekday !== 6)
+          problems.push({
+            file,
+            path: `years.${year}.workingSaturdays`,
+            message: `${day} is not a Saturday of ${year}`,
+          });
+      }
+      years.set(Number(year), {
+        daysOff: new Set(schedule.daysOff),
+        workingSaturdays: new Set(schedule.workingSaturdays),
+        origin: 'official',
+      });
+    }
+    if (problems.length > 0) throw new ConfigurationError(problems);
+    return new HolidayCalendar(years);
+  }
+
+  /** Whether state agencies work on `day` (yyyy-MM-dd, Vietnam date). */
+  isWorkingDay(day: string): boolean {
+    const schedule = this.year(Number(day.slice(0, 4)));
+    const weekday = DateTime.fromISO(day).weekday;
+    if (weekday === 6) return schedule.workingSaturdays.has(day);
+    if (weekday === 7) return false;
+    return !schedule.daysOff.has(day);
+  }
+
+  year(year: number): YearSchedule {
+    const official = this.official.get(year);
+    if (official !== undefined) return official;
+    let computed = this.computed.get(year);
+    if (computed === undefined) {
+      computed = { daysOff: computeDaysOff(year), workingSaturdays: new Set(), origin: 'computed' };
+      this.computed.set(year, computed);
+    }
+    return computed;
+  }
+}
+
+/** The first day of Tết (lunar 1/1) of a Gregorian year, Vietnam time. */
+export function firstDayOfTet(year: number): string {
+  return lunarToSolar(1, 1, year);
+}
+
+/** The Hùng Kings' Commemoration (lunar 10/3) of a Gregorian year. */
+export function hungKingsDay(year: number): string {
+  return lunarToSolar(10, 3, year);
+}
+
+function lunarToSolar(day: number, month: number, year: number): string {
+  const solar = convertLunar2Solar(day, month, year, 0, 7);
+  if (!(solar instanceof Date)) throw new RangeError(`no lunar date ${day}/${month}/${year}`);
+  return solar.toISOString().slice(0, 10);
+}
+
+function isWeekday(day: string): boolean {
+  return DateTime.fromISO(day).weekday <= 5;
+}
+
+function computeDaysOff(year: number): Set<string> {
+  const date = (iso: string) => DateTime.fromISO(iso);
+  const tet = date(firstDayOfTet(year));
+  const september2 = date(`${year}-09-02`);
+  const holidays = [
+    date(`${year}-01-01`),
+    ...[-1, 0, 1, 2, 3].map((offset) => tet.plus({ days: offset })),
+    date(hungKingsDay(year)),
+    date(`${year}-04-30`),
+    date(`${year}-05-01`),
+    september2,
+    september2.plus({ days: september2.weekday === 1 ? 1 : -1 }),
+  ];
+  const holidaySet = new Set(holidays.map((d) => d.toISODate() as string));
+  const off = new Set<string>();
+  for (const holiday of holidays.sort((a, b) => a.toMillis() - b.toMillis())) {
+    if (holiday.weekday <= 5) {
+      off.add(holiday.toISODate() as string);
+      continue;
+    }
+    // Art. 111(3): a holiday on the weekly rest day is taken on the next working day.
+    let next = holiday.plus({ days: 1 });
+    while (
+      next.weekday > 5 ||
+      holidaySet.has(next.toISODate() as string) ||
+      off.has(next.toISODate() as string)
+    )
+      next = next.plus({ days: 1 });
+    off.add(next.toISODate() as string);
+  }
+  return off;
+}
