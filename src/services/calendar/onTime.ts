@@ -1,0 +1,117 @@
+import type { NationalDossier, NationalStatusCode } from '../../../connectors/model';
+import type { WorkingTime } from './WorkingTime';
+
+/** Statuses that end processing (DOMAIN.md §5): rejected, withdrawn, stopped, finished, returned. */
+const ENDING: ReadonlySet<NationalStatusCode> = new Set([3, 7, 8, 9, 10] as NationalStatusCode[]);
+const SUPPLEMENT_REQUESTED = 5;
+
+export type Timeliness =
+  | {
+      state: 'ON_TIME' | 'LATE';
+      /** When processing ended: the first step (or date) with an ending status. */
+      endedAt: string;
+      /** The due date the dossier is judged against (extended by supplement waiting time). */
+      dueAt: string;
+      /** Office time past the due date (0 when on time). */
+      lateByMs: number;
+      reason: string;
+    }
+  | {
+      state: 'IN_PROGRESS';
+      dueAt: string;
+      /** Judged at the end of the period: overdue then, or not yet. */
+      overdue: boolean;
+      lateByMs: number;
+      reason: string;
+    }
+  | { state: 'UNKNOWN'; reason: string };
+
+/**
+ * The on-time rule of indicator 2.1 (Decision 766/QĐ-TTg; DOMAIN.md §5), in the agency's working
+ * time:
+ * - processing ends at the first of finished (9), returned (10), stopped (8), rejected (3) or
+ *   withdrawn (7): the first history step with such a status, else the finished or returned date;
+ * - time waiting for a requested supplement is not counted: the due date is the one the system set
+ *   after the request (`dueAfter`), or, when it did not, the due date moved on by the office time
+ *   the dossier spent in status 5;
+ * - more than one supplement request counts as late, whatever the dates;
+ * - an unfinished dossier is judged at the end of the period (`periodEnd`): overdue if that is past
+ *   its due date.
+ */
+export function judgeTimeliness(
+  dossier: NationalDossier,
+  time: WorkingTime,
+  periodEnd: Date,
+): Timeliness {
+  if (dossier.dueAt === null) return { state: 'UNKNOWN', reason: 'no due date' };
+  const endedAt = processingEnd(dossier);
+  const rounds = dossier.supplements.length;
+  const due = dueAfterSupplement(dossier, time);
+  const judgedAt = endedAt ?? periodEnd;
+  const lateByMs = time.between(due, judgedAt);
+  const iso = (date: Date) => date.toISOString();
+  if (endedAt === null) {
+    if (dossier.status.code !== null && ENDING.has(dossier.status.code))
+      return { state: 'UNKNOWN', reason: 'processing ended, but the system gives no date for it' };
+    return {
+      state: 'IN_PROGRESS',
+      dueAt: iso(due),
+      overdue: rounds > 1 || lateByMs > 0,
+      lateByMs,
+      reason:
+        rounds > 1
+          ? `${rounds} supplement requests: late`
+          : lateByMs > 0
+            ? 'unfinished and past its due date at the end of the period'
+            : 'unfinished, within its due date at the end of the period',
+    };
+  }
+  const late = rounds > 1 || lateByMs > 0;
+  return {
+    state: late ? 'LATE' : 'ON_TIME',
+    endedAt: iso(endedAt),
+    dueAt: iso(due),
+    lateByMs,
+    reason:
+      rounds > 1
+        ? `${rounds} supplement requests: late`
+        : lateByMs > 0
+          ? 'processing ended after the due date'
+          : 'processing ended by the due date',
+  };
+}
+
+/** The first moment processing ended, or null while it goes on. */
+export function processingEnd(dossier: NationalDossier): Date | null {
+  const ending = dossier.history
+    .filter((step) => step.at !== null && step.status?.code != null && ENDING.has(step.status.code))
+    .map((step) => new Date(step.at as string))
+    .sort((a, b) => a.getTime() - b.getTime());
+  if (ending[0] !== undefined) return ending[0];
+  const code = dossier.status.code;
+  if (code === null || !ENDING.has(code)) return null;
+  const date = dossier.finishedAt ?? dossier.returnedAt;
+  return date === null ? null : new Date(date);
+}
+
+function dueAfterSupplement(dossier: NationalDossier, time: WorkingTime): Date {
+  const due = new Date(dossier.dueAt as string);
+  const moved = dossier.supplements
+    .map((round) => round.dueAfter)
+    .filter((date): date is string => date !== null)
+    .sort();
+  const last = moved.at(-1);
+  if (last !== undefined) return new Date(last);
+  // No new due date given: add the office time spent waiting for the supplement.
+  const steps = dossier.history
+    .filter((step) => step.at !== null)
+    .sort((a, b) => (a.at as string).localeCompare(b.at as string));
+  let waited = 0;
+  steps.forEach((step, index) => {
+    if (step.status?.code !== SUPPLEMENT_REQUESTED) return;
+    const next = steps.slice(index + 1).find((s) => s.status?.code !== SUPPLEMENT_REQUESTED);
+    if (next === undefined) return;
+    waited += time.between(new Date(step.at as string), new Date(next.at as string));
+  });
+  return waited === 0 ? due : time.add(due, waited);
+}
