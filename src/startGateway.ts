@@ -48,6 +48,8 @@ import { Tracing } from './observability/tracing';
 import { ClientAddress } from './server/clientAddress';
 import { EventEmitter } from 'node:events';
 import { OperationsService } from './services/operations/OperationsService';
+import { HolidayCalendar } from './services/calendar/HolidayCalendar';
+import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -86,6 +88,10 @@ export async function startGateway(
   const now = deps.now ?? (() => new Date());
   const { logger } = deps;
   const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  const workingTime = new WorkingTimeService(
+    await HolidayCalendar.load(config.holidaysFile),
+    directory,
+  );
   const registrations = await loadRegistrationFiles(config.registrationsDir, {
     kinds: deps.kinds,
     variables: deps.variables,
@@ -301,6 +307,7 @@ export async function startGateway(
         audit,
         registrations: registrationService,
         operations,
+        workingTime,
         call: { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },

@@ -23,6 +23,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   REGISTRATIONS_DIR: z.string().min(1).optional(),
   AGENCY_DIRECTORY: z.string().min(1).optional(),
+  HOLIDAYS_FILE: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -80,6 +81,8 @@ export interface GatewayConfig {
   host: string;
   registrationsDir: string;
   agencyDirectoryFile: string;
+  /** Official holiday schedules by year (other years computed). */
+  holidaysFile: string;
   cache:
     | { kind: 'memory'; maxEntries: number }
     | { kind: 'redis'; target: RedisTarget; keyPrefix: string; localEntries: number }
@@ -244,6 +247,7 @@ export function readConfig(
     host: e.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0'),
     registrationsDir: resolve(projectRoot, e.REGISTRATIONS_DIR ?? 'examples/registrations'),
     agencyDirectoryFile: resolve(projectRoot, e.AGENCY_DIRECTORY ?? 'data/agencies.sample.yaml'),
+    holidaysFile: resolve(projectRoot, e.HOLIDAYS_FILE ?? 'data/holidays.vn.yaml'),
     cache:
       cacheKind === 'redis'
         ? {

@@ -7,6 +7,7 @@ import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
 import type { OperationsService } from '../services/operations/OperationsService';
+import type { WorkingTimeService } from '../services/calendar/WorkingTimeService';
 import type { CallContext } from '../../connectors/contract';
 
 /** Per-request context: the caller's services, built by src/server before execution. */
@@ -17,6 +18,8 @@ export interface GatewayContext {
   keys: ApiKeyService;
   audit: AuditService;
   registrations: RegistrationService;
+  /** Working time per agency and the on-time rule. */
+  workingTime: WorkingTimeService;
   /** Health and inspection for the console. */
   operations: OperationsService;
   /** This request's id, signal and deadline, for calls made outside the dossier lookup. */

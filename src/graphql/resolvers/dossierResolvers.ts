@@ -4,6 +4,7 @@ import { withFilter, type PubSub } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
 import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
+import { vietnamIso } from '../../services/vietnamTime';
 
 /**
  * Most dossier codes in one operation, lists and fields together (ARCHITECTURE.md "Per-item
@@ -121,6 +122,20 @@ export const dossierResolvers = {
     /** Through the catalogue index; a local code the index lacks falls back to its national code. */
     procedure: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
       dossier.procedureCode === null ? null : (ctx.catalogue.find(dossier.procedureCode) ?? null),
+    /** Indicator 2.1's rule in the agency's working time, judged now for an unfinished dossier. */
+    timeliness: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
+      const judged = ctx.workingTime.judge(dossier, dossier.agencyCode, new Date());
+      const at = (iso: string | undefined) =>
+        iso === undefined ? null : vietnamIso(new Date(iso));
+      return {
+        state: judged.state,
+        overdue: judged.state === 'LATE' || (judged.state === 'IN_PROGRESS' && judged.overdue),
+        dueAt: at('dueAt' in judged ? judged.dueAt : undefined),
+        endedAt: at('endedAt' in judged ? judged.endedAt : undefined),
+        lateByHours: 'lateByMs' in judged ? Math.round(judged.lateByMs / 36_000) / 100 : 0,
+        reason: judged.reason,
+      };
+    },
   },
   DossierSource: {
     connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>

@@ -22,6 +22,8 @@ export interface Agency {
   /** Last day the code is valid (yyyy-MM-dd), or null while it is in use. */
   validTo: string | null;
   successors: Successor[];
+  /** Office hours of its own (`HH:mm` pairs), or null: its parent's, else the default. */
+  officeHours?: Array<[string, string]> | null;
 }
 
 export interface AgencyFilter {

@@ -24,6 +24,25 @@ const agencySchema = z.strictObject({
   successors: z
     .array(z.strictObject({ code, from: date, scope: z.string().nullable().default(null) }))
     .default([]),
+  /** Office hours when they differ from 07:00–11:30, 13:30–17:00: `[["07:30", "11:30"], …]`. */
+  officeHours: z
+    .array(
+      z.tuple([
+        z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm'),
+        z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm'),
+      ]),
+    )
+    .min(1)
+    .refine(
+      (periods) =>
+        periods.every(
+          ([from, to], i) =>
+            from < to && (i === 0 || (periods[i - 1] as [string, string])[1] <= from),
+        ),
+      'periods must be increasing and not overlap',
+    )
+    .nullable()
+    .default(null),
 });
 
 const directorySchema = z.strictObject({ agencies: z.array(agencySchema) });

@@ -1,9 +1,19 @@
-import type { NationalDossier, NationalStatusCode } from '../../../connectors/model';
+import type { NationalStatusCode } from '../../../connectors/model';
 import type { WorkingTime } from './WorkingTime';
 
 /** Statuses that end processing (DOMAIN.md §5): rejected, withdrawn, stopped, finished, returned. */
 const ENDING: ReadonlySet<NationalStatusCode> = new Set([3, 7, 8, 9, 10] as NationalStatusCode[]);
 const SUPPLEMENT_REQUESTED = 5;
+
+/** What the rule reads of a dossier (a NationalDossier, or its GraphQL view, has all of it). */
+export interface TimelinessInput {
+  dueAt: string | null;
+  finishedAt: string | null;
+  returnedAt: string | null;
+  status: { code: number | null };
+  history: ReadonlyArray<{ at: string | null; status: { code: number | null } | null }>;
+  supplements: ReadonlyArray<{ dueAfter: string | null }>;
+}
 
 export type Timeliness =
   | {
@@ -39,7 +49,7 @@ export type Timeliness =
  *   its due date.
  */
 export function judgeTimeliness(
-  dossier: NationalDossier,
+  dossier: TimelinessInput,
   time: WorkingTime,
   periodEnd: Date,
 ): Timeliness {
@@ -51,7 +61,7 @@ export function judgeTimeliness(
   const lateByMs = time.between(due, judgedAt);
   const iso = (date: Date) => date.toISOString();
   if (endedAt === null) {
-    if (dossier.status.code !== null && ENDING.has(dossier.status.code))
+    if (isEnding(dossier.status.code))
       return { state: 'UNKNOWN', reason: 'processing ended, but the system gives no date for it' };
     return {
       state: 'IN_PROGRESS',
@@ -82,19 +92,22 @@ export function judgeTimeliness(
 }
 
 /** The first moment processing ended, or null while it goes on. */
-export function processingEnd(dossier: NationalDossier): Date | null {
+export function processingEnd(dossier: TimelinessInput): Date | null {
   const ending = dossier.history
-    .filter((step) => step.at !== null && step.status?.code != null && ENDING.has(step.status.code))
+    .filter((step) => step.at !== null && isEnding(step.status?.code ?? null))
     .map((step) => new Date(step.at as string))
     .sort((a, b) => a.getTime() - b.getTime());
   if (ending[0] !== undefined) return ending[0];
-  const code = dossier.status.code;
-  if (code === null || !ENDING.has(code)) return null;
+  if (!isEnding(dossier.status.code)) return null;
   const date = dossier.finishedAt ?? dossier.returnedAt;
   return date === null ? null : new Date(date);
 }
 
-function dueAfterSupplement(dossier: NationalDossier, time: WorkingTime): Date {
+function isEnding(code: number | null): boolean {
+  return code !== null && ENDING.has(code as NationalStatusCode);
+}
+
+function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime): Date {
   const due = new Date(dossier.dueAt as string);
   const moved = dossier.supplements
     .map((round) => round.dueAfter)
