@@ -146,7 +146,18 @@ export interface NationalDossier {
   fees: Fee[];
   results: ResultDocument[];
   supplements: SupplementRound[];
+  /**
+   * Một cửa liên thông: a matter handled by several agencies, each in its own system. The shared
+   * reference and the other parts this system names (their codes, and agencies when given); empty
+   * when the system says nothing.
+   */
+  interAgency: InterAgencyLinks;
   warnings: MappingWarning[];
+}
+
+export interface InterAgencyLinks {
+  reference: string | null;
+  parts: Array<{ code: string; agencyCode: string | null }>;
 }
 
 /** Mức độ dịch vụ công trực tuyến — online level since Decree 42/2022 ("toàn trình", "một phần"). */

@@ -50,6 +50,8 @@ import { EventEmitter } from 'node:events';
 import { OperationsService } from './services/operations/OperationsService';
 import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
+import { TraceService } from './services/trace/TraceService';
+import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -88,6 +90,7 @@ export async function startGateway(
   const now = deps.now ?? (() => new Date());
   const { logger } = deps;
   const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  const interAgency = await InterAgencyProcedures.load(config.interAgencyFile);
   const workingTime = new WorkingTimeService(
     await HolidayCalendar.load(config.holidaysFile),
     directory,
@@ -260,6 +263,16 @@ export async function startGateway(
       now,
     });
     const agencies = new AgencyService(directory, registry, now);
+    const trace = new TraceService({
+      dossiers,
+      fetcher: dossiers.fetcher,
+      registry,
+      directory,
+      workingTime,
+      procedures: interAgency,
+      logger,
+      now,
+    });
     const operations = new OperationsService({
       registry,
       dossiers,
@@ -308,6 +321,7 @@ export async function startGateway(
         registrations: registrationService,
         operations,
         workingTime,
+        trace,
         call: { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },

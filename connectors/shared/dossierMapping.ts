@@ -40,6 +40,7 @@ export interface DossierMappingSpec {
   fees?: ListSpec<'name' | 'amount'>;
   results?: ListSpec<'name' | 'number' | 'issuedAt' | 'url'>;
   supplements?: ListSpec<'requestedAt' | 'dueBefore' | 'dueAfter' | 'reason'>;
+  interAgency?: { reference?: string; parts?: ListSpec<'code' | 'agencyCode'> };
 }
 
 export interface ListSpec<K extends string> {
@@ -102,6 +103,12 @@ export const dossierMappingSchema = z.strictObject({
   fees: listSpec(['name', 'amount']).optional(),
   results: listSpec(['name', 'number', 'issuedAt', 'url']).optional(),
   supplements: listSpec(['requestedAt', 'dueBefore', 'dueAfter', 'reason']).optional(),
+  interAgency: z
+    .strictObject({
+      reference: expression.optional(),
+      parts: listSpec(['code', 'agencyCode']).optional(),
+    })
+    .optional(),
 }) satisfies z.ZodType<DossierMappingSpec>;
 
 /** A JSONata expression's syntax error as a sentence, or null when it compiles. */

@@ -136,6 +136,7 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
         reason: reader.text(item, 'reason', at),
       };
     }),
+    interAgency: interAgency(reader, mapped.interAgency, code),
     warnings,
   };
 }
@@ -238,4 +239,22 @@ class FieldReader {
 
 function isRecord(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The inter-agency links a record names, without itself and without duplicates. */
+function interAgency(
+  reader: FieldReader,
+  raw: unknown,
+  own: string,
+): NationalDossier['interAgency'] {
+  if (!isRecord(raw)) return { reference: null, parts: [] };
+  const seen = new Set<string>([own]);
+  const parts = reader.list(raw, 'parts', 'interAgency.').flatMap((item, index) => {
+    const at = `interAgency.parts[${index}].`;
+    const code = reader.identifier(item, 'code', at);
+    if (code === null || seen.has(code)) return [];
+    seen.add(code);
+    return [{ code, agencyCode: reader.identifier(item, 'agencyCode', at) }];
+  });
+  return { reference: reader.identifier(raw, 'reference', 'interAgency.'), parts };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DateTime, FixedOffsetZone } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import { Random, hash32, unit } from './random';
+import { linksOf, partsOf, type Chain, type ChainPart, type SampleSystemName } from './interAgency';
 import {
   COMPANY_WORDS,
   FAMILY_NAMES,
@@ -72,6 +73,8 @@ export interface SampleDossier {
     dueAfter: DateTime;
     reason: string;
   }>;
+  /** For an inter-agency part whose system names them: the shared reference and the other parts. */
+  interAgency?: { reference: string; parts: Array<{ code: string; agencyCode: string }> };
 }
 
 export interface SampleDatasetOptions {
@@ -87,6 +90,8 @@ export interface SampleDatasetOptions {
   places: readonly string[];
   /** Base URL for file links. */
   fileBaseUrl: string;
+  /** Which sample system this is: it also holds its parts of the inter-agency chains. */
+  system?: SampleSystemName;
 }
 
 /**
@@ -100,6 +105,7 @@ export class SampleDataset {
   private readonly perDay: number;
   /** Status changes made while running (`setStatus`), applied over the generated dossiers. */
   private readonly changes = new Map<string, Array<{ status: number; at: DateTime }>>();
+  private readonly chainParts: ReadonlyMap<string, { chain: Chain; part: ChainPart }>;
 
   constructor(private readonly options: SampleDatasetOptions) {
     const directory = parseYaml(readFileSync(options.directoryFile, 'utf8')) as {
@@ -122,6 +128,7 @@ export class SampleDataset {
         weight: /Trung tâm/.test(agency.name) ? 4 : agency.level === 1 ? 0.5 : 1,
       }));
     this.byCode = new Map(this.agencies.map((agency) => [agency.code, agency]));
+    this.chainParts = options.system === undefined ? new Map() : partsOf(options.system);
     let weightedDays = 0;
     for (const agency of this.agencies) {
       for (let day = DATASET_START; day <= DATASET_END; day = day.plus({ days: 1 })) {
@@ -138,7 +145,8 @@ export class SampleDataset {
     const whole = Math.floor(expected);
     const extra =
       unit(this.options.seed, `${agency.code}:${day.toISODate()}`) < expected - whole ? 1 : 0;
-    return Math.min(9999, whole + extra);
+    // Sequence numbers from 9001 on belong to the inter-agency chains.
+    return Math.min(9000, whole + extra);
   }
 
   /** Every code of the dataset in order of agency, then day (a generator: no list in memory). */
@@ -208,6 +216,8 @@ export class SampleDataset {
   }
 
   private generated(code: string): SampleDossier | undefined {
+    const chained = this.chainParts.get(code);
+    if (chained !== undefined) return this.chainPart(chained.chain, chained.part);
     const match = /^(.+)-(\d{2})(\d{2})(\d{2})-(\d{4})$/.exec(code);
     if (match === null) return undefined;
     const [, agencyCode, yy, mm, dd, seq] = match as unknown as string[];
@@ -220,6 +230,65 @@ export class SampleDataset {
     if (!day.isValid || Number(seq) < 1 || Number(seq) > this.countOn(agency, day))
       return undefined;
     return this.generate(code, agency, day);
+  }
+
+  /** One part of an inter-agency chain: generated content, the chain's dates and steps. */
+  private chainPart(chain: Chain, part: ChainPart): SampleDossier {
+    const agency = this.byCode.get(part.agencyCode) as SampleAgency;
+    const base = this.generate(part.code, agency, part.receivedAt.startOf('day'));
+    const dueAt = addWorkingDays(part.receivedAt, part.days);
+    const step = (when: DateTime, status: number, content: string, department: string) => ({
+      at: when,
+      actor: base.history[0]?.actor ?? 'Nguyễn Thị Hoa',
+      title: 'Chuyên viên',
+      department,
+      content,
+      status,
+      startedAt: when,
+      dueAt: status === 4 ? dueAt : null,
+    });
+    const history: SampleHistoryStep[] = [
+      step(
+        part.receivedAt,
+        2,
+        part.system === 'provincial' ? 'Tiếp nhận hồ sơ' : 'Tiếp nhận hồ sơ liên thông',
+        'Bộ phận Một cửa',
+      ),
+    ];
+    if (part.handedOverAt !== undefined)
+      history.push(step(part.handedOverAt, 4, 'Chuyển hồ sơ liên thông', 'Bộ phận Một cửa'));
+    else
+      history.push(
+        step(part.receivedAt.plus({ minutes: 30 }), 4, 'Thẩm định hồ sơ', 'Phòng chuyên môn'),
+      );
+    if (part.resultBackAt !== undefined)
+      history.push(step(part.resultBackAt, 4, 'Nhận kết quả liên thông', 'Bộ phận Một cửa'));
+    let status = 4;
+    let finishedAt: DateTime | null = null;
+    let returnedAt: DateTime | null = null;
+    if (part.endedAt !== null) {
+      finishedAt = part.endedAt;
+      status = part.system === 'provincial' ? 10 : 9;
+      history.push(step(part.endedAt, 9, 'Hoàn thành xử lý', 'Phòng chuyên môn'));
+      if (status === 10) {
+        returnedAt = part.endedAt;
+        history.push(step(part.endedAt, 10, 'Trả kết quả', 'Bộ phận Một cửa'));
+      }
+    }
+    return {
+      ...base,
+      procedure: { ...base.procedure, code: chain.procedureCode, name: chain.procedureName },
+      receivedAt: part.receivedAt,
+      dueAt,
+      finishedAt,
+      returnedAt,
+      status,
+      history,
+      supplements: [],
+      ...(part.links
+        ? { interAgency: { reference: chain.reference, parts: linksOf(chain, part) } }
+        : {}),
+    };
   }
 
   private isOpen(agency: SampleAgency, day: DateTime): boolean {

@@ -68,6 +68,9 @@ export function renderLand(dossier: SampleDossier, broken: boolean): string {
       .join('')}</QuaTrinh>`,
     `<LePhi>${dossier.fees.map((fee) => `<Khoan>${e('Ten', escape(fee.name))}${e('SoTien', String(fee.amount))}</Khoan>`).join('')}</LePhi>`,
     `<KetQua>${dossier.results.map((result) => `<GiayTo>${e('Ten', escape(result.name))}${e('SoHieu', escape(result.number))}${e('NgayKy', date(result.issuedAt))}${e('DuongDan', escape(result.url))}</GiayTo>`).join('')}</KetQua>`,
+    dossier.interAgency === undefined
+      ? ''
+      : `${e('MaHoSoLienThong', escape(dossier.interAgency.reference))}<HoSoLienQuan>${dossier.interAgency.parts.map((part) => `<HoSo>${e('MaHoSo', part.code)}${e('MaDonVi', part.agencyCode)}</HoSo>`).join('')}</HoSoLienQuan>`,
     `<BoSung>${dossier.supplements.map((round) => `<Lan>${e('NgayYeuCau', date(round.requestedAt))}${e('HanCu', date(round.dueBefore))}${e('HanMoi', date(round.dueAfter))}${e('LyDo', escape(round.reason))}</Lan>`).join('')}</BoSung>`,
   ];
   return `<HoSo>${parts.join('')}</HoSo>`;

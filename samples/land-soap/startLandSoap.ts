@@ -183,6 +183,7 @@ export function landDataset(options: {
   directoryFile: string;
 }): SampleDataset {
   return new SampleDataset({
+    system: 'land',
     holds: (code) => /\.1[12]\.H56$/.test(code),
     directoryFile: options.directoryFile,
     procedures: LAND_PROCEDURES,

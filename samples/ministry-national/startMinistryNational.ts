@@ -182,6 +182,7 @@ export function ministryDataset(options: {
   directoryFile: string;
 }): SampleDataset {
   return new SampleDataset({
+    system: 'ministry',
     holds: (code) => code.endsWith('.G09') || code.endsWith('.G07'),
     directoryFile: options.directoryFile,
     procedures: MINISTRY_PROCEDURES,

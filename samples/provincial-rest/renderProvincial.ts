@@ -69,6 +69,16 @@ export function renderProvincial(dossier: SampleDossier, broken: boolean): Recor
       dueDate: date(step.dueAt),
     })),
     payments: dossier.fees.map((fee) => ({ paymentFee: fee.name, feeAmount: fee.amount })),
+    // Một cửa liên thông: the shared reference and the other agencies' dossiers.
+    ...(dossier.interAgency === undefined
+      ? {}
+      : {
+          interAgencyRef: dossier.interAgency.reference,
+          linkedDossiers: dossier.interAgency.parts.map((part) => ({
+            dossierNo: part.code,
+            govAgencyCode: part.agencyCode,
+          })),
+        }),
     dossierDocuments: dossier.results.map((result) => ({
       documentName: result.name,
       documentNo: result.number,

@@ -123,6 +123,7 @@ export function provincialDataset(options: {
   directoryFile: string;
 }): SampleDataset {
   return new SampleDataset({
+    system: 'provincial',
     // Thanh Hóa's units, but for the land registration branch (H56.11, H56.12), which runs the
     // SOAP system of samples/land-soap.
     holds: (code) => code.endsWith('.H56') && !/\.1[12]\.H56$/.test(code),

@@ -24,6 +24,7 @@ const envSchema = z.object({
   REGISTRATIONS_DIR: z.string().min(1).optional(),
   AGENCY_DIRECTORY: z.string().min(1).optional(),
   HOLIDAYS_FILE: z.string().min(1).optional(),
+  INTER_AGENCY_FILE: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -83,6 +84,8 @@ export interface GatewayConfig {
   agencyDirectoryFile: string;
   /** Official holiday schedules by year (other years computed). */
   holidaysFile: string;
+  /** Per-procedure inter-agency participants, for systems that do not link their parts. */
+  interAgencyFile: string;
   cache:
     | { kind: 'memory'; maxEntries: number }
     | { kind: 'redis'; target: RedisTarget; keyPrefix: string; localEntries: number }
@@ -248,6 +251,7 @@ export function readConfig(
     registrationsDir: resolve(projectRoot, e.REGISTRATIONS_DIR ?? 'examples/registrations'),
     agencyDirectoryFile: resolve(projectRoot, e.AGENCY_DIRECTORY ?? 'data/agencies.sample.yaml'),
     holidaysFile: resolve(projectRoot, e.HOLIDAYS_FILE ?? 'data/holidays.vn.yaml'),
+    interAgencyFile: resolve(projectRoot, e.INTER_AGENCY_FILE ?? 'data/inter-agency.yaml'),
     cache:
       cacheKind === 'redis'
         ? {

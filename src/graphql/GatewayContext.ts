@@ -8,6 +8,7 @@ import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { DossierLookup } from '../services/dossiers/DossierService';
 import type { OperationsService } from '../services/operations/OperationsService';
 import type { WorkingTimeService } from '../services/calendar/WorkingTimeService';
+import type { TraceService } from '../services/trace/TraceService';
 import type { CallContext } from '../../connectors/contract';
 
 /** Per-request context: the caller's services, built by src/server before execution. */
@@ -18,6 +19,8 @@ export interface GatewayContext {
   keys: ApiKeyService;
   audit: AuditService;
   registrations: RegistrationService;
+  /** Inter-agency traces. */
+  trace: TraceService;
   /** Working time per agency and the on-time rule. */
   workingTime: WorkingTimeService;
   /** Health and inspection for the console. */

@@ -8,6 +8,7 @@ import { auditResolvers } from './resolvers/auditResolvers';
 import { authResolvers } from './resolvers/authResolvers';
 import { registryResolvers } from './resolvers/registryResolvers';
 import { operationsResolvers } from './resolvers/operationsResolvers';
+import { traceResolvers } from './resolvers/traceResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
 import { procedureResolvers } from './resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
@@ -36,6 +37,7 @@ export function createSchema(schemaFolder: string): GraphQLSchema {
       auditResolvers,
       registryResolvers,
       operationsResolvers,
+      traceResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -63,6 +63,13 @@ export function dossierView(answer: DossierAnswer) {
     fees: dossier.fees,
     results: dossier.results,
     supplements: dossier.supplements,
+    interAgency: {
+      reference: dossier.interAgency.reference,
+      parts: dossier.interAgency.parts.map((part) => ({
+        code: part.code,
+        agency: part.agencyCode,
+      })),
+    },
     personalDataMasked: answer.masked,
     source: {
       connector: source.connectorId,

@@ -60,6 +60,7 @@ const POLICY: Record<string, Role[]> = {
   'Query.connector': ['province-it', 'admin'],
   'Query.connectorVersions': ['province-it', 'admin'],
   'Query.inspectDossier': ['province-it', 'admin'],
+  'Query.dossierTrace': ['auditor', 'admin'],
   'Mutation.registerConnector': ['province-it', 'admin'],
   'Mutation.updateConnector': ['province-it', 'admin'],
   'Mutation.setConnectorEnabled': ['province-it', 'admin'],
@@ -137,6 +138,7 @@ describe('Access: every role against every root field', () => {
     'Query.connectors': { query: '{ connectors { id } }' },
     'Query.connector': { query: '{ connector(id: "thanh-hoa-motcua") { id } }' },
     'Query.connectorVersions': { query: '{ connectorVersions(id: "matrix-target") { version } }' },
+    'Query.dossierTrace': { query: '{ dossierTrace(code: "000.00.01.H56-260907-9001") { code } }' },
     'Query.inspectDossier': {
       query: '{ inspectDossier(code: "000.00.01.H56-250101-0001") { code } }',
     },

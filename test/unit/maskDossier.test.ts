@@ -85,6 +85,7 @@ describe('Masking: a whole dossier', () => {
       { name: 'Giấy khai sinh', number: '12/2025', issuedAt: null, url: 'https://x/kq/1.pdf' },
     ],
     supplements: [],
+    interAgency: { reference: null, parts: [] },
     warnings: [],
   });
 

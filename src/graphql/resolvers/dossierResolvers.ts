@@ -4,7 +4,7 @@ import { withFilter, type PubSub } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
 import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
-import { vietnamIso } from '../../services/vietnamTime';
+import { timelinessView } from '../timelinessView';
 
 /**
  * Most dossier codes in one operation, lists and fields together (ARCHITECTURE.md "Per-item
@@ -123,19 +123,8 @@ export const dossierResolvers = {
     procedure: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
       dossier.procedureCode === null ? null : (ctx.catalogue.find(dossier.procedureCode) ?? null),
     /** Indicator 2.1's rule in the agency's working time, judged now for an unfinished dossier. */
-    timeliness: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
-      const judged = ctx.workingTime.judge(dossier, dossier.agencyCode, new Date());
-      const at = (iso: string | undefined) =>
-        iso === undefined ? null : vietnamIso(new Date(iso));
-      return {
-        state: judged.state,
-        overdue: judged.state === 'LATE' || (judged.state === 'IN_PROGRESS' && judged.overdue),
-        dueAt: at('dueAt' in judged ? judged.dueAt : undefined),
-        endedAt: at('endedAt' in judged ? judged.endedAt : undefined),
-        lateByHours: 'lateByMs' in judged ? Math.round(judged.lateByMs / 36_000) / 100 : 0,
-        reason: judged.reason,
-      };
-    },
+    timeliness: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
+      timelinessView(ctx.workingTime.judge(dossier, dossier.agencyCode, new Date())),
   },
   DossierSource: {
     connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>

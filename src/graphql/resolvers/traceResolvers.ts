@@ -1,0 +1,64 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { toGraphQLError } from '../../errors/GatewayError';
+import { vietnamIso } from '../../services/vietnamTime';
+import { statusView } from '../dossierView';
+import type { GatewayContext } from '../GatewayContext';
+import { hours, timelinessView } from '../timelinessView';
+
+const at = (iso: string | null) => (iso === null ? null : vietnamIso(new Date(iso)));
+
+export const traceResolvers = {
+  Query: {
+    dossierTrace: async (
+      _: unknown,
+      args: { code: string },
+      ctx: GatewayContext,
+      info: GraphQLResolveInfo,
+    ) => {
+      const principal = ctx.principal;
+      if (principal === null) throw new TypeError('no principal behind @allow');
+      const trace = await ctx.trace.trace(principal, args.code, ctx.call);
+      if (!('parts' in trace)) throw toGraphQLError(trace);
+      // Every trace is on record before it is answered (cross-agency by nature).
+      const written = await ctx.audit.record(principal, {
+        action: 'read.trace',
+        operation: `${info.operation.name?.value ?? 'anonymous'}/${info.fieldName}`,
+        codes: [...new Set(trace.parts.map((part) => part.code))],
+        scope: trace.reference,
+        purpose: null,
+        outcome: `parts ${trace.parts.length}, missing ${trace.parts.filter((p) => !p.found).length}`,
+      });
+      if (!written.ok) throw toGraphQLError(written.error);
+      return {
+        ...trace,
+        parts: trace.parts.map((part) => ({
+          ...part,
+          agency: part.agencyCode,
+          receivedAt: at(part.receivedAt),
+          endedAt: at(part.endedAt),
+          timeliness: part.timeliness === null ? null : timelinessView(part.timeliness),
+          workingHours: hours(part.workingMs),
+        })),
+        timeline: trace.timeline.map((step) => ({
+          ...step,
+          agency: step.agencyCode,
+          status: step.status === null ? null : statusView(step.status),
+          startedAt: at(step.startedAt),
+          endedAt: at(step.endedAt),
+          workingHours: hours(step.workingMs),
+        })),
+        totals: trace.totals.map((total) => ({
+          ...total,
+          agency: total.agencyCode,
+          workingHours: hours(total.workingMs),
+        })),
+        overall: trace.overall === null ? null : timelinessView(trace.overall),
+        lateParts: trace.lateParts.map((part) => ({
+          code: part.code,
+          agency: part.agencyCode,
+          lateByHours: hours(part.lateByMs),
+        })),
+      };
+    },
+  },
+};

@@ -1,0 +1,352 @@
+import type { CallContext, Logger } from '../../../connectors/contract';
+import type { NationalDossier, StatusValue } from '../../../connectors/model';
+import type { Principal } from '../../auth/Principal';
+import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
+import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { Timeliness } from '../calendar/onTime';
+import type { WorkingTimeService } from '../calendar/WorkingTimeService';
+import type { DossierFetcher } from '../dossiers/DossierFetcher';
+import type { DossierService } from '../dossiers/DossierService';
+import { resolveAgencyRoute } from '../routing/routeDossierCode';
+import { vietnamDate } from '../vietnamTime';
+import type { InterAgencyProcedures } from './interAgencyProcedures';
+
+/** How a part was found. */
+export type Discovery = 'START' | 'LINK' | 'CONFIGURATION';
+
+export interface TracePart {
+  code: string;
+  /** The agency whose part this is (the code's own, or the configured participant's). */
+  agencyCode: string | null;
+  agencyName: string | null;
+  connector: string | null;
+  discoveredBy: Discovery;
+  /** Where it was found from: the code that named it, or the procedure configuration. */
+  discoveredFrom: string | null;
+  found: boolean;
+  /** Why it is missing, when it is. */
+  missing: ErrorDetail | null;
+  receivedAt: string | null;
+  endedAt: string | null;
+  timeliness: Timeliness | null;
+  /** Office time from receipt to the end (or to now, while it goes on), in this agency's hours. */
+  workingMs: number;
+}
+
+export interface TraceStep {
+  partCode: string;
+  agencyCode: string | null;
+  agencyName: string | null;
+  /** The department or unit that acted. */
+  unit: string | null;
+  action: string | null;
+  status: StatusValue | null;
+  startedAt: string;
+  /** The part's next step, or the part's end; null while it is the current step. */
+  endedAt: string | null;
+  workingMs: number;
+}
+
+export interface DossierTrace {
+  code: string;
+  reference: string | null;
+  procedureCode: string | null;
+  procedureName: string | null;
+  parts: TracePart[];
+  timeline: TraceStep[];
+  /** Per agency: its parts' office time and steps. */
+  totals: Array<{
+    agencyCode: string | null;
+    agencyName: string | null;
+    workingMs: number;
+    steps: number;
+  }>;
+  /** The matter as the citizen sees it: the part that received it from them. */
+  overall: Timeliness | null;
+  /** Parts that ended after their own due date (or are past it), most late first. */
+  lateParts: Array<{ code: string; agencyCode: string | null; lateByMs: number }>;
+}
+
+/** Most parts followed for one trace; real matters have two or three. */
+const MAX_PARTS = 10;
+
+export interface TraceDeps {
+  dossiers: DossierService;
+  fetcher: DossierFetcher;
+  registry: ConnectorRegistry;
+  directory: AgencyDirectory;
+  workingTime: WorkingTimeService;
+  procedures: InterAgencyProcedures;
+  logger: Logger;
+  now: () => Date;
+}
+
+/**
+ * One merged, ordered timeline of an inter-agency matter (một cửa liên thông) across every
+ * agency's system it passed through. Parts are found from the links the systems carry (other
+ * parts' codes) and from the per-procedure configuration where systems do not link (the same code
+ * at a configured participant's system); each wave of parts is fetched in parallel through the
+ * connectors (and their caches). A part that cannot be read is shown as missing with the reason,
+ * never dropped.
+ */
+export class TraceService {
+  constructor(private readonly deps: TraceDeps) {}
+
+  async trace(
+    principal: Principal | null,
+    code: string,
+    call: CallContext,
+  ): Promise<DossierTrace | ErrorDetail> {
+    const lookup = this.deps.dossiers.createLookup(call, { unmask: false, principal });
+    const routed = lookup.route(code);
+    if (!routed.ok) return routed.error;
+    type Pending = {
+      code: string;
+      connector: string | null;
+      agencyCode: string | null;
+      discoveredBy: Discovery;
+      discoveredFrom: string | null;
+      problem?: ErrorDetail;
+    };
+    const seen = new Set<string>();
+    const key = (p: { connector: string | null; code: string }) =>
+      `${p.connector ?? '-'}|${p.code}`;
+    const parts: Array<{
+      pending: Pending;
+      dossier: NationalDossier | null;
+      missing: ErrorDetail | null;
+    }> = [];
+    let wave: Pending[] = [
+      {
+        code,
+        connector: routed.route.connectorId,
+        agencyCode: routed.route.agencyCode,
+        discoveredBy: 'START',
+        discoveredFrom: null,
+      },
+    ];
+    seen.add(key(wave[0] as Pending));
+    const configured = new Set<string>();
+    while (wave.length > 0 && parts.length < MAX_PARTS) {
+      const fetched = await Promise.all(
+        wave.slice(0, MAX_PARTS - parts.length).map(async (pending) => {
+          if (pending.problem !== undefined || pending.connector === null)
+            return { pending, dossier: null, missing: pending.problem ?? null };
+          const [result] = await this.deps.fetcher.fetch(pending.connector, [pending.code], call);
+          return result?.ok === true
+            ? { pending, dossier: result.entry.dossier, missing: null }
+            : { pending, dossier: null, missing: result?.ok === false ? result.error : null };
+        }),
+      );
+      parts.push(...fetched);
+      const next: Pending[] = [];
+      for (const { pending, dossier } of fetched) {
+        if (dossier === null) continue;
+        // Parts this system names.
+        for (const link of dossier.interAgency.parts) {
+          const route = lookup.route(link.code);
+          const candidate: Pending = route.ok
+            ? {
+                code: link.code,
+                connector: route.route.connectorId,
+                agencyCode: link.agencyCode ?? route.route.agencyCode,
+                discoveredBy: 'LINK',
+                discoveredFrom: pending.code,
+              }
+            : {
+                code: link.code,
+                connector: null,
+                agencyCode: link.agencyCode,
+                discoveredBy: 'LINK',
+                discoveredFrom: pending.code,
+                problem: route.error,
+              };
+          if (!seen.has(key(candidate))) {
+            seen.add(key(candidate));
+            next.push(candidate);
+          }
+        }
+        // Participants the procedure's configuration names, where systems do not link.
+        const procedure = this.deps.procedures.get(dossier.procedureCode);
+        if (procedure === undefined || configured.has(procedure.code)) continue;
+        configured.add(procedure.code);
+        for (const participant of procedure.parts) {
+          const agency = this.deps.directory.get(participant.agency);
+          const target =
+            agency === undefined
+              ? undefined
+              : resolveAgencyRoute(
+                  agency,
+                  this.deps.directory,
+                  this.deps.registry.coverage,
+                  vietnamDate(this.deps.now()),
+                );
+          const candidate: Pending =
+            target === undefined
+              ? {
+                  code: pending.code,
+                  connector: null,
+                  agencyCode: participant.agency,
+                  discoveredBy: 'CONFIGURATION',
+                  discoveredFrom: `procedure ${procedure.code}`,
+                  problem: errorDetail(
+                    'NO_CONNECTOR',
+                    `No registered system covers agency ${participant.agency}, a participant of procedure ${procedure.code}`,
+                  ),
+                }
+              : {
+                  code: pending.code,
+                  connector: target.id,
+                  agencyCode: participant.agency,
+                  discoveredBy: 'CONFIGURATION',
+                  discoveredFrom: `procedure ${procedure.code}`,
+                };
+          if (!seen.has(key(candidate))) {
+            seen.add(key(candidate));
+            next.push(candidate);
+          }
+        }
+      }
+      wave = next;
+    }
+    return this.assemble(code, parts);
+  }
+
+  private assemble(
+    code: string,
+    fetched: Array<{
+      pending: {
+        code: string;
+        connector: string | null;
+        agencyCode: string | null;
+        discoveredBy: Discovery;
+        discoveredFrom: string | null;
+      };
+      dossier: NationalDossier | null;
+      missing: ErrorDetail | null;
+    }>,
+  ): DossierTrace {
+    const now = this.deps.now();
+    const name = (agencyCode: string | null) =>
+      agencyCode === null ? null : (this.deps.directory.get(agencyCode)?.name ?? null);
+    const parts: TracePart[] = [];
+    const timeline: TraceStep[] = [];
+    for (const { pending, dossier, missing } of fetched) {
+      const agencyCode = pending.agencyCode ?? dossier?.agencyCode ?? null;
+      const time = this.deps.workingTime.forAgency(agencyCode);
+      if (dossier === null) {
+        parts.push({
+          code: pending.code,
+          agencyCode,
+          agencyName: name(agencyCode),
+          connector: pending.connector,
+          discoveredBy: pending.discoveredBy,
+          discoveredFrom: pending.discoveredFrom,
+          found: false,
+          missing:
+            missing ??
+            errorDetail('INTERNAL_SERVER_ERROR', `${pending.code}: no answer`, pending.connector),
+          receivedAt: null,
+          endedAt: null,
+          timeliness: null,
+          workingMs: 0,
+        });
+        continue;
+      }
+      const timeliness = this.deps.workingTime.judge(dossier, agencyCode, now);
+      const endedAt = 'endedAt' in timeliness ? timeliness.endedAt : null;
+      const steps = dossier.history
+        .filter((step) => step.at !== null)
+        .sort((a, b) => (a.at as string).localeCompare(b.at as string));
+      steps.forEach((step, index) => {
+        const start = new Date(step.at as string);
+        const following = steps[index + 1]?.at ?? null;
+        const end = following ?? endedAt;
+        const endDate = end === null ? now : new Date(end);
+        timeline.push({
+          partCode: dossier.code,
+          agencyCode,
+          agencyName: name(agencyCode),
+          unit: step.department,
+          action: step.content,
+          status: step.status,
+          startedAt: start.toISOString(),
+          endedAt: end === null ? null : new Date(end).toISOString(),
+          workingMs: time.between(start, endDate),
+        });
+      });
+      const receivedAt = dossier.receivedAt ?? steps[0]?.at ?? null;
+      parts.push({
+        code: dossier.code,
+        agencyCode,
+        agencyName: name(agencyCode),
+        connector: pending.connector,
+        discoveredBy: pending.discoveredBy,
+        discoveredFrom: pending.discoveredFrom,
+        found: true,
+        missing: null,
+        receivedAt: receivedAt === null ? null : new Date(receivedAt).toISOString(),
+        endedAt,
+        timeliness,
+        workingMs:
+          receivedAt === null
+            ? 0
+            : time.between(new Date(receivedAt), endedAt === null ? now : new Date(endedAt)),
+      });
+    }
+    timeline.sort(
+      (a, b) =>
+        a.startedAt.localeCompare(b.startedAt) ||
+        (a.agencyCode ?? '').localeCompare(b.agencyCode ?? ''),
+    );
+    const totals = new Map<
+      string,
+      { agencyCode: string | null; agencyName: string | null; workingMs: number; steps: number }
+    >();
+    for (const part of parts.filter((p) => p.found)) {
+      const entry = totals.get(part.agencyCode ?? '-') ?? {
+        agencyCode: part.agencyCode,
+        agencyName: part.agencyName,
+        workingMs: 0,
+        steps: 0,
+      };
+      entry.workingMs += part.workingMs;
+      entry.steps += timeline.filter(
+        (step) => step.partCode === part.code && step.agencyCode === part.agencyCode,
+      ).length;
+      totals.set(part.agencyCode ?? '-', entry);
+    }
+    const found = parts.filter((part) => part.found);
+    const first = [...found].sort((a, b) =>
+      (a.receivedAt ?? '').localeCompare(b.receivedAt ?? ''),
+    )[0];
+    const start = fetched.find((f) => f.pending.discoveredBy === 'START')?.dossier ?? null;
+    const lateParts = found
+      .filter((part) => {
+        const t = part.timeliness;
+        return t !== null && (t.state === 'LATE' || (t.state === 'IN_PROGRESS' && t.overdue));
+      })
+      .map((part) => ({
+        code: part.code,
+        agencyCode: part.agencyCode,
+        lateByMs:
+          part.timeliness !== null && 'lateByMs' in part.timeliness ? part.timeliness.lateByMs : 0,
+      }))
+      .sort((a, b) => b.lateByMs - a.lateByMs);
+    const references = fetched
+      .map((f) => f.dossier?.interAgency.reference)
+      .filter((r): r is string => typeof r === 'string');
+    return {
+      code,
+      reference: references[0] ?? null,
+      procedureCode: start?.procedureCode ?? null,
+      procedureName: start?.procedureName ?? null,
+      parts,
+      timeline,
+      totals: [...totals.values()],
+      overall: first?.timeliness ?? null,
+      lateParts,
+    };
+  }
+}
