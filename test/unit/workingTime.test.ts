@@ -31,6 +31,23 @@ describe('Holiday calendar', () => {
     ]);
   });
 
+  it('computes the same dates whatever the process time zone', () => {
+    const before = process.env.TZ;
+    try {
+      for (const zone of ['Asia/Ho_Chi_Minh', 'America/Los_Angeles', 'UTC']) {
+        process.env.TZ = zone;
+        expect([zone, firstDayOfTet(2027), hungKingsDay(2026)]).toEqual([
+          zone,
+          '2027-02-06',
+          '2026-04-26',
+        ]);
+      }
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+
   it('without the data file, computes every year: Tết, weekends made up, no swaps', async () => {
     const computed = await HolidayCalendar.load(null);
     expect(computed.year(2027).origin).toBe('computed');
@@ -87,6 +104,14 @@ describe('Holiday calendar', () => {
     await expect(HolidayCalendar.load(file)).rejects.toThrow(
       /years\.2026\.daysOff: 2026-02-14 is not a weekday of 2026[\s\S]*workingSaturdays: 2026-02-16 is not a Saturday/,
     );
+    // A statutory holiday on a weekday left out (30 April 2026 is a Thursday).
+    await writeFile(
+      file,
+      'years:\n  2026:\n    source: test\n    daysOff: [2026-01-01, 2026-02-17, 2026-05-01, 2026-09-02]\n',
+    );
+    await expect(HolidayCalendar.load(file)).rejects.toThrow(
+      /2026-04-30 \(Ngày Chiến thắng\) is a public holiday on a weekday but is not listed/,
+    );
   });
 });
 
@@ -126,6 +151,23 @@ describe('Working time (07:00–11:30, 13:30–17:00)', () => {
     expect(time.between(at('2026-11-24T11:30:00'), at('2026-11-24T13:30:00'))).toBe(0);
     expect(time.between(at('2026-11-24T17:00:00'), at('2026-11-25T07:00:00'))).toBe(0);
     expect(time.between(at('2026-11-25T07:00:00'), at('2026-11-24T17:00:00'))).toBe(0);
+  });
+
+  it('counts long spans exactly: two years of working days, eight hours each', async () => {
+    const calendar = await HolidayCalendar.load(HOLIDAYS);
+    let days = 0;
+    for (
+      let d = new Date(Date.UTC(2024, 0, 1));
+      d < new Date(Date.UTC(2026, 0, 1));
+      d = new Date(d.getTime() + 86_400_000)
+    ) {
+      if (calendar.isWorkingDay(d.toISOString().slice(0, 10))) days += 1;
+    }
+    expect(days).toBeGreaterThan(480);
+    expect(time.between(at('2024-01-01T00:00:00'), at('2026-01-01T00:00:00'))).toBe(
+      days * 8 * HOUR,
+    );
+    expect(time.add(at('2024-01-01T00:00:00'), days * 8 * HOUR)).toEqual(at('2025-12-31T17:00:00'));
   });
 
   it('takes an agency’s own office hours', async () => {

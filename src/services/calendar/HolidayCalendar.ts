@@ -78,6 +78,15 @@ export class HolidayCalendar {
             message: `${day} is not a Saturday of ${year}`,
           });
       }
+      // Every statutory holiday that falls on a weekday must be among the days off.
+      for (const holiday of statutoryHolidays(Number(year))) {
+        if (isWeekday(holiday.date) && !schedule.daysOff.includes(holiday.date))
+          problems.push({
+            file,
+            path: `years.${year}.daysOff`,
+            message: `${holiday.date} (${holiday.name}) is a public holiday on a weekday but is not listed`,
+          });
+      }
       years.set(Number(year), {
         daysOff: new Set(schedule.daysOff),
         workingSaturdays: new Set(schedule.workingSaturdays),
@@ -122,11 +131,25 @@ export function hungKingsDay(year: number): string {
 function lunarToSolar(day: number, month: number, year: number): string {
   const solar = convertLunar2Solar(day, month, year, 0, 7);
   if (!(solar instanceof Date)) throw new RangeError(`no lunar date ${day}/${month}/${year}`);
-  return solar.toISOString().slice(0, 10);
+  // The library builds the date at the process's local midnight: read it back in local terms.
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${solar.getFullYear()}-${pad(solar.getMonth() + 1)}-${pad(solar.getDate())}`;
 }
 
 function isWeekday(day: string): boolean {
   return DateTime.fromISO(day).weekday <= 5;
+}
+
+/** The Labour Code's holidays of a year with a fixed rule (the adjacent day of 2/9 aside). */
+function statutoryHolidays(year: number): Array<{ date: string; name: string }> {
+  return [
+    { date: `${year}-01-01`, name: 'Tết Dương lịch' },
+    { date: firstDayOfTet(year), name: 'mùng 1 Tết' },
+    { date: hungKingsDay(year), name: 'Giỗ Tổ Hùng Vương' },
+    { date: `${year}-04-30`, name: 'Ngày Chiến thắng' },
+    { date: `${year}-05-01`, name: 'Quốc tế Lao động' },
+    { date: `${year}-09-02`, name: 'Quốc khánh' },
+  ];
 }
 
 function computeDaysOff(year: number): Set<string> {

@@ -1,7 +1,4 @@
-import { DateTime } from 'luxon';
 import type { HolidayCalendar } from './HolidayCalendar';
-
-const ZONE = 'Asia/Ho_Chi_Minh';
 
 /** Office hours of one day, as `HH:mm` pairs in Vietnam time, in order. */
 export type OfficeHours = ReadonlyArray<readonly [string, string]>;
@@ -12,22 +9,36 @@ export const DEFAULT_OFFICE_HOURS: OfficeHours = [
   ['13:30', '17:00'],
 ];
 
+const DAY = 86_400_000;
+/** Vietnam is UTC+7 all year (no daylight saving): a local day is plain arithmetic. */
+const OFFSET = 7 * 3_600_000;
+/** Spans are measured within this many years; beyond, they are refused rather than cut short. */
+const MAX_YEARS = 100;
+
 /**
  * Working time of one agency: its office hours on the days state agencies work. Durations are
  * milliseconds of office time; a working day is the length of a day's office hours (8 hours by
  * default). What happens outside office hours waits for the next working period: a dossier received
  * at 18:00 on a Friday starts on Monday at 07:00 (or after Tết, when that Monday is in it).
+ * Whole working days between two instants are counted from per-year prefix sums, so a span of
+ * years costs no more than a span of days.
  */
 export class WorkingTime {
+  /** Office periods as milliseconds from local midnight. */
   private readonly periods: Array<[number, number]>;
   /** Office time in one working day. */
   readonly dayMs: number;
+  /** Per year: working-day flags and the number of working days before each day of the year. */
+  private readonly years = new Map<
+    number,
+    { first: number; working: Uint8Array; before: Int32Array }
+  >();
 
   constructor(
     private readonly calendar: HolidayCalendar,
     hours: OfficeHours = DEFAULT_OFFICE_HOURS,
   ) {
-    this.periods = hours.map(([from, to]) => [minutes(from), minutes(to)]);
+    this.periods = hours.map(([from, to]) => [minutes(from) * 60_000, minutes(to) * 60_000]);
     let previous = -1;
     for (const [from, to] of this.periods) {
       if (!(from < to) || from < previous)
@@ -36,29 +47,44 @@ export class WorkingTime {
         );
       previous = to;
     }
-    this.dayMs = this.periods.reduce((sum, [from, to]) => sum + (to - from) * 60_000, 0);
+    this.dayMs = this.periods.reduce((sum, [from, to]) => sum + (to - from), 0);
   }
 
   /** Office time between two instants (0 when `to` is not after `from`). */
   between(from: Date, to: Date): number {
-    if (to.getTime() <= from.getTime()) return 0;
-    let total = 0;
-    for (const [start, end] of this.periodsFrom(from)) {
-      if (start >= to.getTime()) break;
-      total += Math.min(end, to.getTime()) - Math.max(start, from.getTime());
-    }
-    return total;
+    const a = from.getTime();
+    const b = to.getTime();
+    if (b <= a) return 0;
+    const firstDay = dayIndex(a);
+    const lastDay = dayIndex(b);
+    if (lastDay - firstDay > MAX_YEARS * 366) throw new RangeError('a span of more than 100 years');
+    if (firstDay === lastDay) return this.officeWithin(firstDay, a, b);
+    const head = this.officeWithin(firstDay, a, dayStart(firstDay + 1));
+    const tail = this.officeWithin(lastDay, dayStart(lastDay), b);
+    const whole = this.workingDaysBetween(firstDay + 1, lastDay) * this.dayMs;
+    return head + whole + tail;
   }
 
   /** The instant at which `ms` of office time has passed since `from`. */
   add(from: Date, ms: number): Date {
     let left = ms;
-    for (const [start, end] of this.periodsFrom(from)) {
-      const begin = Math.max(start, from.getTime());
-      if (left <= end - begin) return new Date(begin + left);
-      left -= end - begin;
+    let day = dayIndex(from.getTime());
+    let cursor = from.getTime();
+    for (let guard = 0; guard < MAX_YEARS * 366; guard += 1) {
+      if (this.isWorking(day)) {
+        const start = dayStart(day);
+        for (const [open, close] of this.periods) {
+          const begin = Math.max(start + open, cursor);
+          const end = start + close;
+          if (end <= begin) continue;
+          if (left <= end - begin) return new Date(begin + left);
+          left -= end - begin;
+        }
+      }
+      day += 1;
+      cursor = dayStart(day);
     }
-    throw new RangeError('unreachable: periods never end');
+    throw new RangeError('a span of more than 100 years');
   }
 
   /** `days` working days of office time after `from` (the usual due date of a procedure). */
@@ -66,21 +92,85 @@ export class WorkingTime {
     return this.add(from, days * this.dayMs);
   }
 
-  /** Office periods (epoch ms) that end after `from`, in order, without end. */
-  private *periodsFrom(from: Date): Generator<[number, number]> {
-    let day = DateTime.fromJSDate(from, { zone: ZONE }).startOf('day');
-    for (let guard = 0; guard < 366 * 50; guard += 1) {
-      const iso = day.toISODate() as string;
-      if (this.calendar.isWorkingDay(iso)) {
-        for (const [start, end] of this.periods) {
-          const s = day.plus({ minutes: start }).toMillis();
-          const e = day.plus({ minutes: end }).toMillis();
-          if (e > from.getTime()) yield [s, e];
-        }
-      }
-      day = day.plus({ days: 1 });
+  /** Office time of local day `day` between two instants within it. */
+  private officeWithin(day: number, from: number, to: number): number {
+    if (!this.isWorking(day)) return 0;
+    const start = dayStart(day);
+    let total = 0;
+    for (const [open, close] of this.periods) {
+      const begin = Math.max(start + open, from);
+      const end = Math.min(start + close, to);
+      if (end > begin) total += end - begin;
     }
+    return total;
   }
+
+  /** Working days in [fromDay, toDay), from the years' prefix sums. */
+  private workingDaysBetween(fromDay: number, toDay: number): number {
+    if (toDay <= fromDay) return 0;
+    const fromYear = yearOf(fromDay);
+    const toYear = yearOf(toDay);
+    const a = this.table(fromYear);
+    const b = this.table(toYear);
+    const beforeFrom = a.before[fromDay - a.first] as number;
+    const beforeTo = b.before[toDay - b.first] as number;
+    if (fromYear === toYear) return beforeTo - beforeFrom;
+    let count = this.totalOf(fromYear) - beforeFrom + beforeTo;
+    for (let year = fromYear + 1; year < toYear; year += 1) count += this.totalOf(year);
+    return count;
+  }
+
+  private readonly totals = new Map<number, number>();
+
+  private totalOf(year: number): number {
+    let total = this.totals.get(year);
+    if (total === undefined) {
+      const table = this.table(year);
+      const last = table.working.length - 1;
+      total = (table.before[last] as number) + (table.working[last] as number);
+      this.totals.set(year, total);
+    }
+    return total;
+  }
+
+  private isWorking(day: number): boolean {
+    const table = this.table(yearOf(day));
+    return table.working[day - table.first] === 1;
+  }
+
+  private table(year: number) {
+    let table = this.years.get(year);
+    if (table === undefined) {
+      const first = Math.round(Date.UTC(year, 0, 1) / DAY);
+      const length = Math.round(Date.UTC(year + 1, 0, 1) / DAY) - first;
+      const working = new Uint8Array(length);
+      const before = new Int32Array(length);
+      let count = 0;
+      for (let i = 0; i < length; i += 1) {
+        before[i] = count;
+        const iso = new Date((first + i) * DAY).toISOString().slice(0, 10);
+        working[i] = this.calendar.isWorkingDay(iso) ? 1 : 0;
+        count += working[i] as number;
+      }
+      table = { first, working, before };
+      this.years.set(year, table);
+    }
+    return table;
+  }
+}
+
+/** The local (Vietnam) day number of an instant: days since 1970-01-01 in Vietnam. */
+function dayIndex(ms: number): number {
+  return Math.floor((ms + OFFSET) / DAY);
+}
+
+/** The instant local day `day` begins. */
+function dayStart(day: number): number {
+  return day * DAY - OFFSET;
+}
+
+function yearOf(day: number): number {
+  return new Date(day * DAY).getUTCFullYear();
 }
 
 function minutes(hhmm: string): number {
