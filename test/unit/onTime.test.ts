@@ -122,6 +122,68 @@ describe('On time (indicator 2.1), hand-worked cases in working time', () => {
     ).toMatchObject({ state: 'ON_TIME', dueAt: '2026-11-27T10:00:00.000Z', lateByMs: 0 });
   });
 
+  it('counts a wait still under way, consecutive requests once, and never an earlier new due date', () => {
+    // Waiting for the citizen since Tuesday 24/11 10:00 (due Wednesday 17:00): at the end of the
+    // period (Monday 30/11) the due date has moved with the wait; not overdue.
+    expect(
+      judgeTimeliness(
+        dossier({
+          due: '2026-11-25T17:00:00',
+          status: 5,
+          history: [step('2026-11-24T10:00:00', 5)],
+          supplements: [{ dueAfter: null }],
+        }),
+        time,
+        periodEnd,
+      ),
+    ).toMatchObject({ state: 'IN_PROGRESS', overdue: false, lateByMs: 0 });
+    // 5, 5, 4: one wait, Tuesday 10:00 → Thursday 10:00 = 16 h, not 24 h.
+    expect(
+      judgeTimeliness(
+        dossier({
+          due: '2026-11-25T17:00:00',
+          status: 9,
+          history: [
+            step('2026-11-24T10:00:00', 5),
+            step('2026-11-25T10:00:00', 5),
+            step('2026-11-26T10:00:00', 4),
+            step('2026-11-27T15:00:00', 9),
+          ],
+          supplements: [{ dueAfter: null }],
+        }),
+        time,
+        periodEnd,
+      ),
+    ).toMatchObject({ state: 'ON_TIME', dueAt: '2026-11-27T10:00:00.000Z' });
+    // A "new" due date before the original is not taken.
+    expect(
+      judgeTimeliness(
+        dossier({
+          due: '2026-11-25T17:00:00',
+          status: 9,
+          history: [step('2026-11-25T16:00:00', 9)],
+          supplements: [{ dueAfter: '2026-11-20T17:00:00' }],
+        }),
+        time,
+        periodEnd,
+      ),
+    ).toMatchObject({ state: 'ON_TIME', dueAt: '2026-11-25T10:00:00.000Z' });
+  });
+
+  it('ended after the due date outside office hours is late, by no office time', () => {
+    expect(
+      judgeTimeliness(
+        dossier({
+          due: '2026-11-27T17:00:00',
+          status: 9,
+          history: [step('2026-11-28T09:00:00', 9)],
+        }),
+        time,
+        periodEnd,
+      ),
+    ).toMatchObject({ state: 'LATE', lateByMs: 0 });
+  });
+
   it('more than one supplement request is late, whatever the dates', () => {
     const result = judgeTimeliness(
       dossier({

@@ -56,8 +56,8 @@ export function judgeTimeliness(
   if (dossier.dueAt === null) return { state: 'UNKNOWN', reason: 'no due date' };
   const endedAt = processingEnd(dossier);
   const rounds = dossier.supplements.length;
-  const due = dueAfterSupplement(dossier, time);
   const judgedAt = endedAt ?? periodEnd;
+  const due = dueAfterSupplement(dossier, time, judgedAt);
   const lateByMs = time.between(due, judgedAt);
   const iso = (date: Date) => date.toISOString();
   if (endedAt === null) {
@@ -66,17 +66,18 @@ export function judgeTimeliness(
     return {
       state: 'IN_PROGRESS',
       dueAt: iso(due),
-      overdue: rounds > 1 || lateByMs > 0,
+      overdue: rounds > 1 || periodEnd.getTime() > due.getTime(),
       lateByMs,
       reason:
         rounds > 1
           ? `${rounds} supplement requests: late`
-          : lateByMs > 0
+          : periodEnd.getTime() > due.getTime()
             ? 'unfinished and past its due date at the end of the period'
             : 'unfinished, within its due date at the end of the period',
     };
   }
-  const late = rounds > 1 || lateByMs > 0;
+  // Ended after the due date is late, even outside office hours (then by 0 office hours).
+  const late = rounds > 1 || endedAt.getTime() > due.getTime();
   return {
     state: late ? 'LATE' : 'ON_TIME',
     endedAt: iso(endedAt),
@@ -85,7 +86,7 @@ export function judgeTimeliness(
     reason:
       rounds > 1
         ? `${rounds} supplement requests: late`
-        : lateByMs > 0
+        : late
           ? 'processing ended after the due date'
           : 'processing ended by the due date',
   };
@@ -107,24 +108,35 @@ function isEnding(code: number | null): boolean {
   return code !== null && ENDING.has(code as NationalStatusCode);
 }
 
-function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime): Date {
+/**
+ * The due date with supplement waiting taken out: the latest new due date the system set (never
+ * earlier than the original), else the original moved on by the office time the dossier spent in
+ * status 5 — each wait from its first status-5 step to the next other step, or to `until` while it
+ * lasts.
+ */
+function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime, until: Date): Date {
   const due = new Date(dossier.dueAt as string);
   const moved = dossier.supplements
     .map((round) => round.dueAfter)
     .filter((date): date is string => date !== null)
-    .sort();
+    .map((date) => new Date(date))
+    .sort((a, b) => a.getTime() - b.getTime());
   const last = moved.at(-1);
-  if (last !== undefined) return new Date(last);
-  // No new due date given: add the office time spent waiting for the supplement.
+  if (last !== undefined) return last.getTime() > due.getTime() ? last : due;
   const steps = dossier.history
     .filter((step) => step.at !== null)
-    .sort((a, b) => (a.at as string).localeCompare(b.at as string));
+    .map((step) => ({ at: new Date(step.at as string), code: step.status?.code ?? null }))
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
   let waited = 0;
-  steps.forEach((step, index) => {
-    if (step.status?.code !== SUPPLEMENT_REQUESTED) return;
-    const next = steps.slice(index + 1).find((s) => s.status?.code !== SUPPLEMENT_REQUESTED);
-    if (next === undefined) return;
-    waited += time.between(new Date(step.at as string), new Date(next.at as string));
-  });
+  let waitingSince: Date | null = null;
+  for (const step of steps) {
+    if (step.code === SUPPLEMENT_REQUESTED) {
+      waitingSince ??= step.at;
+    } else if (waitingSince !== null) {
+      waited += time.between(waitingSince, step.at);
+      waitingSince = null;
+    }
+  }
+  if (waitingSince !== null) waited += time.between(waitingSince, until);
   return waited === 0 ? due : time.add(due, waited);
 }
