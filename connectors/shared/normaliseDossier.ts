@@ -248,13 +248,17 @@ function interAgency(
   own: string,
 ): NationalDossier['interAgency'] {
   if (!isRecord(raw)) return { reference: null, parts: [] };
-  const seen = new Set<string>([own]);
+  // Another agency's part may carry the same code (a shared code): only a bare repeat of the
+  // record's own code, or a repeated pair, is dropped.
+  const seen = new Set<string>([`${own}|`]);
   const parts = reader.list(raw, 'parts', 'interAgency.').flatMap((item, index) => {
     const at = `interAgency.parts[${index}].`;
     const code = reader.identifier(item, 'code', at);
-    if (code === null || seen.has(code)) return [];
-    seen.add(code);
-    return [{ code, agencyCode: reader.identifier(item, 'agencyCode', at) }];
+    const agencyCode = reader.identifier(item, 'agencyCode', at);
+    const key = `${code}|${agencyCode ?? ''}`;
+    if (code === null || seen.has(key)) return [];
+    seen.add(key);
+    return [{ code, agencyCode }];
   });
   return { reference: reader.identifier(raw, 'reference', 'interAgency.'), parts };
 }

@@ -98,6 +98,37 @@ describe('dossierTrace: one timeline across agencies', () => {
     ]);
     expect(result.overall?.state).toBe('ON_TIME');
     expect(result.lateParts.map((p) => p.agency)).toEqual(['000.00.20.G09']);
+    // Started from the land part: the ministry's part is still found (under the provincial code),
+    // and the land code tried there first does not show as a missing part.
+    const fromLand = await trace('000.01.12.H56-261005-9003');
+    expect(fromLand.parts.map((p) => [p.code, p.agency, p.discoveredBy, p.found]).sort()).toEqual(
+      [
+        ['000.00.01.H56-261005-9003', '000.00.01.H56', 'LINK', true],
+        ['000.00.01.H56-261005-9003', '000.00.20.G09', 'CONFIGURATION', true],
+        ['000.01.12.H56-261005-9003', '000.01.12.H56', 'START', true],
+      ].sort(),
+    );
+    expect(fromLand.overall?.state).toBe('ON_TIME');
+    // The audit log says which system each part was read from.
+    const log = await t.query<{ auditLog: { nodes: Array<{ scope: string }> } }>(
+      `{ auditLog(filter: { action: "read.trace", code: "000.01.12.H56-261005-9003" }) { nodes { scope } } }`,
+    );
+    expect(log.data?.auditLog.nodes[0]?.scope).toContain('000.00.01.H56-261005-9003@bo-noi-vu-dvc');
+  });
+
+  it('shows the steps’ free text only with a stated purpose', async () => {
+    const plain = await trace('000.00.01.H56-260921-9002');
+    expect(
+      plain.timeline.every((step) => (step as { action?: string | null }).action === null),
+    ).toBe(true);
+    const answer = await t.query<{ dossierTrace: { timeline: Array<{ action: string | null }> } }>(
+      `query ($c: String!) { dossierTrace(code: $c, purpose: "Thanh tra hồ sơ liên thông quý 3") { timeline { action } } }`,
+      { c: '000.00.01.H56-260921-9002' },
+      'auditor',
+    );
+    expect(answer.data?.dossierTrace.timeline.map((step) => step.action)).toContain(
+      'Tiếp nhận hồ sơ',
+    );
   });
 
   it('shows a part that cannot be read as missing, with the reason', async () => {

@@ -145,7 +145,7 @@ interface ReadAccess {
  * any other role is refused rather than ignored, so nobody believes they saw unmasked data.
  * Auditors' reads are cross-agency reads and recorded even when masked.
  */
-function readAccess(ctx: GatewayContext, purpose: string | null | undefined): ReadAccess {
+export function readAccess(ctx: GatewayContext, purpose: string | null | undefined): ReadAccess {
   const role = ctx.principal?.role;
   const stated = purpose === null || purpose === undefined ? null : purpose.normalize('NFC').trim();
   if (stated !== null) {

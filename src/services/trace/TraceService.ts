@@ -4,7 +4,7 @@ import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
-import type { Timeliness } from '../calendar/onTime';
+import { processingEnd, type Timeliness } from '../calendar/onTime';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import type { DossierFetcher } from '../dossiers/DossierFetcher';
 import type { DossierService } from '../dossiers/DossierService';
@@ -68,6 +68,16 @@ export interface DossierTrace {
   lateParts: Array<{ code: string; agencyCode: string | null; lateByMs: number }>;
 }
 
+/** A part to fetch, and how it was found. */
+interface Pending {
+  code: string;
+  connector: string | null;
+  agencyCode: string | null;
+  discoveredBy: Discovery;
+  discoveredFrom: string | null;
+  problem?: ErrorDetail;
+}
+
 /** Most parts followed for one trace; real matters have two or three. */
 const MAX_PARTS = 10;
 
@@ -101,14 +111,6 @@ export class TraceService {
     const lookup = this.deps.dossiers.createLookup(call, { unmask: false, principal });
     const routed = lookup.route(code);
     if (!routed.ok) return routed.error;
-    type Pending = {
-      code: string;
-      connector: string | null;
-      agencyCode: string | null;
-      discoveredBy: Discovery;
-      discoveredFrom: string | null;
-      problem?: ErrorDetail;
-    };
     const seen = new Set<string>();
     const key = (p: { connector: string | null; code: string }) =>
       `${p.connector ?? '-'}|${p.code}`;
@@ -127,17 +129,22 @@ export class TraceService {
       },
     ];
     seen.add(key(wave[0] as Pending));
-    const configured = new Set<string>();
     while (wave.length > 0 && parts.length < MAX_PARTS) {
+      const room = MAX_PARTS - parts.length;
+      for (const skipped of wave.slice(room)) {
+        parts.push({
+          pending: skipped,
+          dossier: null,
+          missing: errorDetail(
+            'BAD_USER_INPUT',
+            `not followed: a trace follows at most ${MAX_PARTS} parts`,
+            skipped.connector,
+            false,
+          ),
+        });
+      }
       const fetched = await Promise.all(
-        wave.slice(0, MAX_PARTS - parts.length).map(async (pending) => {
-          if (pending.problem !== undefined || pending.connector === null)
-            return { pending, dossier: null, missing: pending.problem ?? null };
-          const [result] = await this.deps.fetcher.fetch(pending.connector, [pending.code], call);
-          return result?.ok === true
-            ? { pending, dossier: result.entry.dossier, missing: null }
-            : { pending, dossier: null, missing: result?.ok === false ? result.error : null };
-        }),
+        wave.slice(0, room).map((pending) => this.fetch(pending, call)),
       );
       parts.push(...fetched);
       const next: Pending[] = [];
@@ -167,10 +174,10 @@ export class TraceService {
             next.push(candidate);
           }
         }
-        // Participants the procedure's configuration names, where systems do not link.
+        // Participants the procedure's configuration names, where systems do not link: their
+        // part carries the same code as a part found, so each found part's code is tried.
         const procedure = this.deps.procedures.get(dossier.procedureCode);
-        if (procedure === undefined || configured.has(procedure.code)) continue;
-        configured.add(procedure.code);
+        if (procedure === undefined) continue;
         for (const participant of procedure.parts) {
           const agency = this.deps.directory.get(participant.agency);
           const target =
@@ -210,7 +217,83 @@ export class TraceService {
       }
       wave = next;
     }
-    return this.assemble(code, parts);
+    // A configured participant tried under several codes: the misses do not count once one hit.
+    const foundAt = new Set(
+      parts
+        .filter((p) => p.dossier !== null && p.pending.discoveredBy === 'CONFIGURATION')
+        .map((p) => p.pending.agencyCode),
+    );
+    const kept = parts.filter(
+      (p) =>
+        !(
+          p.dossier === null &&
+          p.pending.discoveredBy === 'CONFIGURATION' &&
+          foundAt.has(p.pending.agencyCode)
+        ),
+    );
+    return this.assemble(code, kept);
+  }
+
+  /**
+   * One part. A linked part goes through the fetcher (its cache is keyed by code, and the code
+   * routes to this system); a configured participant's part shares another system's code, so it
+   * is asked directly, without touching that code's cache entry.
+   */
+  private async fetch(
+    pending: Pending,
+    call: CallContext,
+  ): Promise<{ pending: Pending; dossier: NationalDossier | null; missing: ErrorDetail | null }> {
+    if (pending.problem !== undefined || pending.connector === null)
+      return { pending, dossier: null, missing: pending.problem ?? null };
+    try {
+      if (pending.discoveredBy === 'CONFIGURATION') {
+        const runtime = this.deps.registry.runtime(pending.connector);
+        if (runtime === undefined) {
+          return {
+            pending,
+            dossier: null,
+            missing: errorDetail(
+              'NO_CONNECTOR',
+              `${pending.connector} is not registered now`,
+              pending.connector,
+            ),
+          };
+        }
+        const [outcome] = await runtime.getDossiers([pending.code], call);
+        if (outcome?.kind === 'found') return { pending, dossier: outcome.dossier, missing: null };
+        return {
+          pending,
+          dossier: null,
+          missing:
+            outcome?.kind === 'error'
+              ? outcome.error
+              : errorDetail(
+                  'DOSSIER_NOT_FOUND',
+                  `${pending.connector} has no dossier ${pending.code}`,
+                  pending.connector,
+                  false,
+                ),
+        };
+      }
+      const [result] = await this.deps.fetcher.fetch(pending.connector, [pending.code], call);
+      return result?.ok === true
+        ? { pending, dossier: result.entry.dossier, missing: null }
+        : { pending, dossier: null, missing: result?.ok === false ? result.error : null };
+    } catch (error) {
+      this.deps.logger.error(
+        { connector: pending.connector, requestId: call.requestId, err: (error as Error).message },
+        'trace: a part could not be fetched',
+      );
+      return {
+        pending,
+        dossier: null,
+        missing: errorDetail(
+          'INTERNAL_SERVER_ERROR',
+          'the part could not be fetched; the failure is logged',
+          pending.connector,
+        ),
+      };
+    }
   }
 
   private assemble(
@@ -255,14 +338,22 @@ export class TraceService {
         continue;
       }
       const timeliness = this.deps.workingTime.judge(dossier, agencyCode, now);
-      const endedAt = 'endedAt' in timeliness ? timeliness.endedAt : null;
+      const ended = processingEnd(dossier);
+      const endedAt = ended === null ? null : ended.toISOString();
       const steps = dossier.history
         .filter((step) => step.at !== null)
         .sort((a, b) => (a.at as string).localeCompare(b.at as string));
       steps.forEach((step, index) => {
         const start = new Date(step.at as string);
         const following = steps[index + 1]?.at ?? null;
-        const end = following ?? endedAt;
+        // The last step ends with the part, or is current; a step after the end lasts no time.
+        const candidate = following ?? endedAt;
+        const end =
+          candidate === null
+            ? null
+            : new Date(candidate).getTime() < start.getTime()
+              ? start.toISOString()
+              : candidate;
         const endDate = end === null ? now : new Date(end);
         timeline.push({
           partCode: dossier.code,
@@ -319,7 +410,8 @@ export class TraceService {
     }
     const found = parts.filter((part) => part.found);
     const first = [...found].sort((a, b) =>
-      (a.receivedAt ?? '').localeCompare(b.receivedAt ?? ''),
+      // Parts without a receipt date last: the first part is the one that received the matter.
+      (a.receivedAt ?? '9999').localeCompare(b.receivedAt ?? '9999'),
     )[0];
     const start = fetched.find((f) => f.pending.discoveredBy === 'START')?.dossier ?? null;
     const lateParts = found
