@@ -21,6 +21,23 @@ export interface ConnectorCapabilities {
   };
   /** Whether `listProcedures` serves the system's procedure catalogue. */
   procedures: boolean;
+  /** Whether `listDossiers` lists an agency's dossiers by date received (for indicators). */
+  listing: boolean;
+}
+
+/** Dossiers an agency received from `from` to `to` (Vietnam dates, yyyy-MM-dd, both included). */
+export interface DossierListQuery {
+  agencyCode: string;
+  from: string;
+  to: string;
+}
+
+/** One page of a listing. Records that could not be read are counted, not returned. */
+export interface DossierPage {
+  dossiers: NationalDossier[];
+  /** Pass to the next call; null on the last page. Opaque to the gateway. */
+  next: string | null;
+  unreadable: number;
 }
 
 /** One page of a catalogue. Records that could not be read are counted, not returned. */
@@ -55,6 +72,16 @@ export interface Connector {
    * `ConnectorError` when the page cannot be read. Present when `capabilities.procedures`.
    */
   listProcedures?(cursor: string | null, call: CallContext): Promise<ProcedurePage>;
+  /**
+   * Reads one page of the dossiers an agency received in a date range, from the start when
+   * `cursor` is null. Throws a `ConnectorError` when the page cannot be read. Present when
+   * `capabilities.listing`.
+   */
+  listDossiers?(
+    query: DossierListQuery,
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<DossierPage>;
   /**
    * Maps records a system pushed in its own format (a status push), the same way as lookups: one
    * result per record, a dossier or the error that made it unreadable.

@@ -3,13 +3,15 @@ import type {
   CallContext,
   Connector,
   ConnectorDeps,
+  DossierListQuery,
+  DossierPage,
   DossierResult,
   ProcedurePage,
 } from '../contract';
 import { ConnectorError, isConnectorError } from '../ConnectorError';
 import type { NationalDossier } from '../model';
 import { compileMapping, type CompiledMapping, type DossierMappingSpec } from './dossierMapping';
-import type { CatalogueCommon } from './catalogueSchema';
+import type { CatalogueCommon, ListingCommon } from './catalogueSchema';
 import { createLimiter } from './http';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
@@ -52,6 +54,31 @@ export interface CatalogueTransport {
   fetch(position: CataloguePosition, call: CallContext): Promise<unknown>;
 }
 
+/** Where one listing page is asked from: the position and what is listed. */
+export interface ListingPosition extends CataloguePosition {
+  /** The agency code, and the first and last dates received (yyyy-MM-dd). */
+  agency: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * How a kind asks for one page of an agency's dossiers by date received. The records are in the
+ * lookup's format and mapped by the registration's mapping.
+ */
+export interface ListingTransport {
+  settings: ListingCommon;
+  fetch(position: ListingPosition, call: CallContext): Promise<unknown>;
+}
+
+/** A paged source, compiled: records, total and next cursor read from an answer. */
+interface Paged {
+  pagination: CatalogueCommon['pagination'];
+  records: Evaluate;
+  total: Evaluate | undefined;
+  next: Evaluate | undefined;
+}
+
 /** Compiles a JSONata expression from a registration, bounded in time and depth. */
 export function compileExpression(source: string, timeoutMs: number): Evaluate {
   const expression = jsonata(source, { timeout: timeoutMs, stack: 200 });
@@ -73,6 +100,7 @@ export class DeclarativeConnector implements Connector {
         tables: ProcedureTables;
       }
     | undefined;
+  private readonly listing: (Paged & { transport: ListingTransport }) | undefined;
 
   constructor(
     private readonly transport: LookupTransport,
@@ -81,6 +109,7 @@ export class DeclarativeConnector implements Connector {
     private readonly deps: ConnectorDeps,
     mappingTimeoutMs: number,
     catalogue?: CatalogueTransport,
+    listing?: ListingTransport,
   ) {
     if (transport.bulk === undefined && transport.single === undefined) {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
@@ -103,19 +132,71 @@ export class DeclarativeConnector implements Connector {
         tables: procedureTables(settings.onlineLevels, settings.states, tables.channels),
       };
     }
+    if (listing !== undefined) {
+      const compile = (source: string) => compileExpression(source, mappingTimeoutMs);
+      const { pagination, records } = listing.settings;
+      this.listing = {
+        transport: listing,
+        pagination,
+        records: compile(records),
+        total:
+          pagination.type === 'page' && pagination.total !== undefined
+            ? compile(pagination.total)
+            : undefined,
+        next: pagination.type === 'cursor' ? compile(pagination.next) : undefined,
+      };
+    }
     this.capabilities = {
       dossierLookup: { maxBatch: transport.bulk?.maxBatch ?? concurrency * 4 },
       procedures: catalogue !== undefined,
+      listing: listing !== undefined,
     };
   }
 
-  /** One catalogue page. The cursor is `p:<page>` or `c:<upstream cursor>`, opaque to the gateway. */
-  async listProcedures(cursor: string | null, call: CallContext): Promise<ProcedurePage> {
-    const catalogue = this.catalogue;
-    const what = `${this.deps.connectorId} catalogue`;
-    if (catalogue === undefined)
-      throw new TypeError(`${this.deps.connectorId} declares no catalogue`);
-    const pagination = catalogue.transport.settings.pagination;
+  /**
+   * One page of the dossiers an agency received in a date range, mapped like lookups. The cursor
+   * is `p:<page>:<seen>` or `c:<upstream cursor>`, opaque to the gateway.
+   */
+  async listDossiers(
+    query: DossierListQuery,
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<DossierPage> {
+    const listing = this.listing;
+    if (listing === undefined) throw new TypeError(`${this.deps.connectorId} declares no listing`);
+    const what = `${this.deps.connectorId} listing`;
+    const { records, next } = await this.readPage(
+      listing,
+      cursor,
+      (position) =>
+        listing.transport.fetch(
+          { ...position, agency: query.agencyCode, from: query.from, to: query.to },
+          call,
+        ),
+      what,
+      'dossiers',
+    );
+    const dossiers: DossierPage['dossiers'] = [];
+    let unreadable = 0;
+    for (const record of records) {
+      try {
+        dossiers.push(normaliseDossier(await this.mapping.evaluate(record), this.tables));
+      } catch {
+        unreadable += 1;
+      }
+    }
+    return { dossiers, next, unreadable };
+  }
+
+  /** Reads one page of a paged source: its records and the cursor of the next page. */
+  private async readPage(
+    paged: Paged,
+    cursor: string | null,
+    fetch: (position: CataloguePosition) => Promise<unknown>,
+    what: string,
+    noun: string,
+  ): Promise<{ records: unknown[]; next: string | null }> {
+    const pagination = paged.pagination;
     // Page cursors carry the page number and the records seen so far: `p:<page>:<seen>`.
     const [pageText, seenText] =
       cursor?.startsWith('p:') === true ? cursor.slice(2).split(':') : [];
@@ -130,24 +211,57 @@ export class DeclarativeConnector implements Connector {
     let body: unknown;
     let selected: unknown;
     try {
-      body = await catalogue.transport.fetch(
-        { page, cursor: upstreamCursor, size: pagination.size },
-        call,
-      );
+      body = await fetch({ page, cursor: upstreamCursor, size: pagination.size });
       if (isConnectorError(body)) throw body;
-      selected = await catalogue.records(body);
+      selected = await paged.records(body);
     } catch (error) {
       throw this.asConnectorError(error, what);
     }
-    const first = cursor === null;
-    if ((selected === undefined || selected === null) && first) {
+    if ((selected === undefined || selected === null) && cursor === null) {
       throw new ConnectorError(
         'UPSTREAM_BAD_RESPONSE',
-        `${what}: the answer has no list of procedures where catalogue.records points`,
+        `${what}: the answer has no list of ${noun} where records points`,
       );
     }
     // After the first page, no list is an empty last page (a SOAP result element with no items).
     const records = selected === undefined || selected === null ? [] : [selected].flat();
+    let next: string | null = null;
+    if (records.length === 0) {
+      next = null;
+    } else if (pagination.type === 'page' && page !== null) {
+      const seen = seenBefore + records.length;
+      const totalValue =
+        paged.total === undefined ? undefined : await paged.total(body).catch(() => undefined);
+      const total =
+        totalValue === undefined || totalValue === null || totalValue === ''
+          ? Number.NaN
+          : Number(totalValue);
+      // With a total, go on until it is reached (a system may cap pages below the size asked);
+      // without one, a short page is the last.
+      const more = Number.isNaN(total) ? records.length >= pagination.size : seen < total;
+      next = more ? `p:${page + 1}:${seen}` : null;
+    } else if (paged.next !== undefined) {
+      const value = await paged.next(body).catch(() => undefined);
+      const text =
+        typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+      // A cursor that repeats is passed on: the caller refuses it as a loop rather than ending early.
+      next = text === '' ? null : `c:${text}`;
+    }
+    return { records, next };
+  }
+
+  /** One catalogue page. The cursor is `p:<page>:<seen>` or `c:<upstream cursor>`, opaque to the gateway. */
+  async listProcedures(cursor: string | null, call: CallContext): Promise<ProcedurePage> {
+    const catalogue = this.catalogue;
+    if (catalogue === undefined)
+      throw new TypeError(`${this.deps.connectorId} declares no catalogue`);
+    const { records, next } = await this.readPage(
+      { ...catalogue, pagination: catalogue.transport.settings.pagination },
+      cursor,
+      (position) => catalogue.transport.fetch(position, call),
+      `${this.deps.connectorId} catalogue`,
+      'procedures',
+    );
     const procedures: ProcedurePage['procedures'] = [];
     let unreadable = 0;
     for (const record of records) {
@@ -157,30 +271,6 @@ export class DeclarativeConnector implements Connector {
         .catch(() => null);
       if (procedure === null) unreadable += 1;
       else procedures.push(procedure);
-    }
-    let next: string | null = null;
-    if (records.length === 0) {
-      next = null;
-    } else if (pagination.type === 'page' && page !== null) {
-      const seen = seenBefore + records.length;
-      const totalValue =
-        catalogue.total === undefined
-          ? undefined
-          : await catalogue.total(body).catch(() => undefined);
-      const total =
-        totalValue === undefined || totalValue === null || totalValue === ''
-          ? Number.NaN
-          : Number(totalValue);
-      // With a total, go on until it is reached (a system may cap pages below the size asked);
-      // without one, a short page is the last.
-      const more = Number.isNaN(total) ? records.length >= pagination.size : seen < total;
-      next = more ? `p:${page + 1}:${seen}` : null;
-    } else if (catalogue.next !== undefined) {
-      const value = await catalogue.next(body).catch(() => undefined);
-      const text =
-        typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
-      // A cursor that repeats is passed on: the sync refuses it as a loop rather than ending early.
-      next = text === '' ? null : `c:${text}`;
     }
     return { procedures, next, unreadable };
   }

@@ -37,7 +37,7 @@ const scriptedKind: ConnectorKind<{ script: string }> = {
   kind: 'scripted',
   configSchema: z.object({ script: z.string() }),
   create: (config): Connector => ({
-    capabilities: { dossierLookup: { maxBatch: 1 }, procedures: true },
+    capabilities: { dossierLookup: { maxBatch: 1 }, procedures: true, listing: false },
     getDossiers: async (codes) => codes.map(() => null),
     listProcedures: async (cursor) =>
       (scripted.get(config.script) as (cursor: string | null) => ProcedurePage)(cursor),
