@@ -54,6 +54,8 @@ export interface SampleStats {
   rejectedAuth: number;
   /** Catalogue pages served. */
   cataloguePages: number;
+  /** Listing pages served (dossiers by agency and date received). */
+  listPages: number;
   /** Every API call received, answered or failed by a fault (retries show here). */
   attempts: number;
   /** The X-Request-Id headers of the last 50 API calls (the gateway passes its request id on). */
@@ -68,6 +70,7 @@ export function emptyStats(): SampleStats {
     tokenRequests: 0,
     rejectedAuth: 0,
     cataloguePages: 0,
+    listPages: 0,
     attempts: 0,
     requestIds: [],
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
-import { catalogueCommon } from '../shared/catalogueSchema';
+import { catalogueCommon, listingCommon } from '../shared/catalogueSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 const expression = z.string().superRefine((source, ctx) => {
@@ -71,6 +71,18 @@ export const restJsonConfigSchema = z.strictObject({
       /** JSONata building a JSON body from `$page`, `$size`, `$cursor` (POST only). */
       body: expression.optional(),
       ...catalogueCommon,
+    })
+    .optional(),
+  /** An agency's dossiers by date received (indicators, reports), in the lookup's record format. */
+  listing: z
+    .strictObject({
+      method: z.enum(['GET', 'POST']).default('GET'),
+      path,
+      /** Query parameters: name → JSONata over `$agency`, `$from`, `$to`, `$page`, `$size`, `$cursor`. */
+      query: z.record(z.string(), expression).default({}),
+      /** JSONata building a JSON body from the same (POST only). */
+      body: expression.optional(),
+      ...listingCommon,
     })
     .optional(),
   ...tablesSchema,

@@ -4,6 +4,7 @@ import {
   compileExpression,
   DeclarativeConnector,
   type CatalogueTransport,
+  type ListingTransport,
   type LookupTransport,
 } from '../shared/declarativeConnector';
 import { errorForStatus, parseJsonBody } from '../shared/http';
@@ -25,8 +26,46 @@ export const restJsonKind: ConnectorKind<RestJsonConfig> = {
       deps,
       config.limits.mappingTimeoutMs,
       restJsonCatalogue(config, deps),
+      restJsonListing(config, deps),
     ),
 };
+
+/** How rest-json asks for a listing page: query parameters or a body built from the position. */
+function restJsonListing(
+  config: RestJsonConfig,
+  deps: ConnectorDeps,
+): ListingTransport | undefined {
+  const listing = config.listing;
+  if (listing === undefined) return undefined;
+  const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
+  const query = Object.entries(listing.query).map(
+    ([name, source]) => [name, compile(source)] as const,
+  );
+  const body = listing.body === undefined ? undefined : compile(listing.body);
+  return {
+    settings: listing,
+    fetch: async (position, call) => {
+      const what = `${deps.connectorId} listing`;
+      const params: Record<string, string> = {};
+      for (const [name, evaluate] of query) {
+        const value = await evaluate({}, { ...position });
+        if (value !== undefined && value !== null) params[name] = String(value);
+      }
+      const response = await deps.http.request<string>({
+        method: listing.method,
+        url: listing.path,
+        params,
+        data:
+          listing.method === 'POST' && body !== undefined
+            ? await body({}, { ...position })
+            : undefined,
+        signal: call.signal,
+        headers: { 'X-Request-Id': call.requestId },
+      });
+      return errorForStatus(response, what) ?? parseJsonBody(response, what);
+    },
+  };
+}
 
 /** How rest-json asks for a catalogue page: query parameters or a body built from the position. */
 function restJsonCatalogue(

@@ -1,7 +1,7 @@
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
-import { catalogueCommon } from '../shared/catalogueSchema';
+import { catalogueCommon, listingCommon } from '../shared/catalogueSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 const expression = z.string().superRefine((source, ctx) => {
@@ -96,6 +96,11 @@ export const soapConfigSchema = z.strictObject({
   mapping: dossierMappingSchema,
   /** The procedure catalogue: an operation whose Body template reads `{{page}}`, `{{size}}`, `{{cursor}}`. */
   catalogue: z.strictObject({ ...operation, ...catalogueCommon }).optional(),
+  /**
+   * An agency's dossiers by date received: an operation whose Body template reads `{{agency}}`,
+   * `{{from}}`, `{{to}}` (yyyy-MM-dd), `{{page}}`, `{{size}}`, `{{cursor}}`; records as in lookups.
+   */
+  listing: z.strictObject({ ...operation, ...listingCommon }).optional(),
   ...tablesSchema,
   limits: z
     .strictObject({ mappingTimeoutMs: z.number().int().min(1).max(5000).default(200) })

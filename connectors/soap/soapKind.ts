@@ -4,6 +4,7 @@ import {
   compileExpression,
   DeclarativeConnector,
   type CatalogueTransport,
+  type ListingTransport,
   type Evaluate,
   type LookupTransport,
 } from '../shared/declarativeConnector';
@@ -22,7 +23,7 @@ export const soapKind: ConnectorKind<SoapConfig> = {
   kind: 'soap',
   configSchema: soapConfigSchema,
   create: (config, deps) => {
-    const { lookup, catalogue } = soapTransport(config, deps);
+    const { lookup, catalogue, listing } = soapTransport(config, deps);
     return new DeclarativeConnector(
       lookup,
       config.mapping,
@@ -30,6 +31,7 @@ export const soapKind: ConnectorKind<SoapConfig> = {
       deps,
       config.limits.mappingTimeoutMs,
       catalogue,
+      listing,
     );
   },
 };
@@ -39,7 +41,11 @@ type Operation = { path: string; action: string; body: string };
 function soapTransport(
   config: SoapConfig,
   deps: ConnectorDeps,
-): { lookup: LookupTransport; catalogue: CatalogueTransport | undefined } {
+): {
+  lookup: LookupTransport;
+  catalogue: CatalogueTransport | undefined;
+  listing: ListingTransport | undefined;
+} {
   const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
   const notFoundWhen =
     config.faults.notFoundWhen === undefined ? undefined : compile(config.faults.notFoundWhen);
@@ -137,8 +143,25 @@ function soapTransport(
     transport.single = { concurrency: config.lookup.concurrency, fetch: askOne };
   }
   const catalogue = config.catalogue;
+  const listing = config.listing;
   return {
     lookup: transport,
+    listing:
+      listing === undefined
+        ? undefined
+        : {
+            settings: listing,
+            fetch: async (position, call) => {
+              const what = `${deps.connectorId} listing`;
+              const body = await invoke(listing, { ...position }, call, what);
+              return body === null
+                ? new ConnectorError(
+                    'UPSTREAM_BAD_RESPONSE',
+                    `${what}: the listing operation answered a not-found fault`,
+                  )
+                : body;
+            },
+          },
     catalogue:
       catalogue === undefined
         ? undefined

@@ -159,6 +159,41 @@ export class SampleDataset {
     }
   }
 
+  /**
+   * The dossiers `agencyCode` received from `from` to `to` (yyyy-MM-dd, both included), in order
+   * of day and number: `limit` of them from `offset`, and how many there are in all. Generated as
+   * they are read, so a listing over a million dossiers holds one page in memory.
+   */
+  listReceived(
+    agencyCode: string,
+    from: string,
+    to: string,
+    offset: number,
+    limit: number,
+  ): { total: number; dossiers: SampleDossier[] } {
+    const agency = this.byCode.get(agencyCode);
+    if (agency === undefined) return { total: 0, dossiers: [] };
+    const first = DateTime.fromISO(from, { zone: VIETNAM }).startOf('day');
+    const last = DateTime.fromISO(to, { zone: VIETNAM }).startOf('day');
+    if (!first.isValid || !last.isValid) return { total: 0, dossiers: [] };
+    let day = first < DATASET_START ? DATASET_START.startOf('day') : first;
+    const end = last > DATASET_END ? DATASET_END.startOf('day') : last;
+    let index = 0;
+    const dossiers: SampleDossier[] = [];
+    for (; day <= end; day = day.plus({ days: 1 })) {
+      const count = this.countOn(agency, day);
+      if (index + count <= offset || dossiers.length >= limit) {
+        index += count;
+        continue;
+      }
+      for (let n = 1; n <= count; n += 1, index += 1) {
+        if (index >= offset && dossiers.length < limit)
+          dossiers.push(this.get(dossierCode(agency.code, day, n)) as SampleDossier);
+      }
+    }
+    return { total: index, dossiers };
+  }
+
   /** A spread of existing codes (every agency, old and recent), for examples and tests. */
   exampleCodes(perAgency: number): string[] {
     const codes: string[] = [];

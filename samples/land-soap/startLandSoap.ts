@@ -139,6 +139,37 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
           ),
         );
       }
+      // An agency's dossiers by date received (LayDanhSachHoSo: MaDonVi, TuNgay, DenNgay as
+      // yyyy-MM-dd, TrangSo, SoBanGhi), with the total.
+      if (action === `${NS}/LayDanhSachHoSo`) {
+        const ask = request?.LayDanhSachHoSo ?? {};
+        const from = String(ask.TuNgay ?? '');
+        const to = String(ask.DenNgay ?? '');
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to))
+          return send(
+            res,
+            500,
+            fault('Client', 'TuNgay, DenNgay phải là yyyy-MM-dd', 'NGAY_KHONG_HOP_LE'),
+          );
+        const page = Math.max(1, Number(ask.TrangSo ?? 1));
+        const size = Math.min(200, Math.max(1, Number(ask.SoBanGhi ?? 50)));
+        stats.listPages += 1;
+        const { total, dossiers } = dataset.listReceived(
+          String(ask.MaDonVi ?? ''),
+          from,
+          to,
+          (page - 1) * size,
+          size,
+        );
+        const items = dossiers.map((dossier) => renderLand(dossier, false)).join('');
+        return send(
+          res,
+          200,
+          envelope(
+            `<LayDanhSachHoSoResponse xmlns="${NS}"><LayDanhSachHoSoResult><TongSo>${total}</TongSo>${items}</LayDanhSachHoSoResult></LayDanhSachHoSoResponse>`,
+          ),
+        );
+      }
       if (action === `${NS}/LayDanhMucThuTuc`) {
         stats.cataloguePages += 1;
         const page = Math.max(1, Number(request?.LayDanhMucThuTuc?.TrangSo ?? 1));
@@ -174,6 +205,13 @@ interface LandRequest {
   LayDanhMucThuTuc?: { TrangSo?: unknown; SoBanGhi?: unknown };
   LayHoSo?: { MaHoSo?: unknown };
   TraCuuHoSo?: { DanhSachMaHoSo?: { string?: unknown } };
+  LayDanhSachHoSo?: {
+    MaDonVi?: unknown;
+    TuNgay?: unknown;
+    DenNgay?: unknown;
+    TrangSo?: unknown;
+    SoBanGhi?: unknown;
+  };
 }
 
 /** The system's dossiers, without its server. */

@@ -141,6 +141,39 @@ export async function startMinistryNational(
           ? sendJson(res, 404, { error_code: '404', message: 'Không tìm thấy hồ sơ' })
           : sendJson(res, 200, { error_code: '0', message: 'Thành công', data: found });
       }
+      // An agency's dossiers by date received, cursor-paged: {"MaDonVi","TuNgay","DenNgay"
+      // (yyyyMMdd), "ConTro", "SoBanGhi"} → {"data": [...], "ConTroTiepTheo": "…" or ""}.
+      if (req.method === 'POST' && url.pathname === '/api/dvcqg/DanhSachHoSo') {
+        const ask = (parseJson(body) ?? {}) as Record<string, unknown>;
+        const day = (value: unknown) =>
+          typeof value === 'string' && /^\d{8}$/.test(value)
+            ? `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`
+            : null;
+        const from = day(ask.TuNgay);
+        const to = day(ask.DenNgay);
+        if (from === null || to === null)
+          return sendJson(res, 400, {
+            error_code: '400',
+            message: 'TuNgay, DenNgay phải là yyyyMMdd',
+          });
+        const offset = Math.max(0, Number(ask.ConTro ?? 0) || 0);
+        const size = Math.min(200, Math.max(1, Number(ask.SoBanGhi ?? 50)));
+        stats.listPages += 1;
+        const { total, dossiers } = dataset.listReceived(
+          String(ask.MaDonVi ?? ''),
+          from,
+          to,
+          offset,
+          size,
+        );
+        const next = offset + dossiers.length < total ? String(offset + dossiers.length) : '';
+        return sendJson(res, 200, {
+          error_code: '0',
+          message: 'Thành công',
+          data: dossiers.map((dossier) => renderNational(dossier, false)),
+          ConTroTiepTheo: next,
+        });
+      }
       if (req.method === 'POST' && url.pathname === '/api/dvcqg/TraCuuHoSo') {
         const request = parseJson(body) as { DanhSachMaHoSo?: unknown } | undefined;
         const codes = request?.DanhSachMaHoSo;

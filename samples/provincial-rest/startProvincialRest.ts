@@ -75,6 +75,27 @@ export async function startProvincialRest(
         const data = catalogue.slice((page - 1) * size, page * size).map(renderService);
         return sendJson(res, 200, { total: catalogue.length, page, size, data });
       }
+      // An agency's dossiers by date received, page by page (indicators and reports).
+      if (req.method === 'GET' && url.pathname === '/api/v1/dossiers') {
+        const agency = url.searchParams.get('agency') ?? '';
+        const from = url.searchParams.get('from') ?? '';
+        const to = url.searchParams.get('to') ?? '';
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to) || agency === '')
+          return sendJson(res, 400, {
+            error: 'BAD_REQUEST',
+            message: 'agency, from, to (yyyy-MM-dd) là bắt buộc',
+          });
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+        const size = Math.min(500, Math.max(1, Number(url.searchParams.get('size') ?? 100)));
+        stats.listPages += 1;
+        const { total, dossiers } = dataset.listReceived(agency, from, to, (page - 1) * size, size);
+        return sendJson(res, 200, {
+          total,
+          page,
+          size,
+          data: dossiers.map((dossier) => renderProvincial(dossier, false)),
+        });
+      }
       const single = /^\/api\/v1\/dossiers\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && single !== null) {
         stats.singleCalls += 1;

@@ -149,7 +149,7 @@ export class GatewayMetrics {
   /** One attempt of one upstream call. */
   connectorCall(
     connector: string,
-    operation: 'lookup' | 'catalogue',
+    operation: 'lookup' | 'catalogue' | 'listing',
     outcome: CallOutcome,
     seconds: number | null,
     error: { code: string; message: string } | null,

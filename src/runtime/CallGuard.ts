@@ -29,7 +29,7 @@ export interface CallObserver {
   /** One attempt: its outcome over every item, its duration (null: refused by the circuit). */
   call(
     connector: string,
-    operation: 'lookup' | 'catalogue',
+    operation: 'lookup' | 'catalogue' | 'listing',
     outcome: 'ok' | 'partial' | 'error' | 'circuit_open',
     seconds: number | null,
     error: { code: string; message: string } | null,
@@ -95,7 +95,7 @@ export class CallGuard {
    * none is, the retries are spent, or the budget would run out. `errorOf` reads a result's error.
    */
   async run<T>(
-    operation: 'lookup' | 'catalogue',
+    operation: 'lookup' | 'catalogue' | 'listing',
     items: readonly string[],
     call: CallContext,
     attempt: (items: readonly string[]) => Promise<T[]>,
@@ -147,7 +147,7 @@ export class CallGuard {
 
   /** One attempt through the breaker: an open circuit answers CIRCUIT_OPEN without calling. */
   private async once<T>(
-    operation: 'lookup' | 'catalogue',
+    operation: 'lookup' | 'catalogue' | 'listing',
     items: readonly string[],
     call: CallContext,
     attempt: (items: readonly string[]) => Promise<T[]>,

@@ -3,6 +3,8 @@ import type {
   CallContext,
   Connector,
   ConnectorKind,
+  DossierListQuery,
+  DossierPage,
   Logger,
   ProcedurePage,
 } from '../../connectors/contract';
@@ -173,6 +175,63 @@ export class ConnectorRuntime {
             : errorDetail('INTERNAL_SERVER_ERROR', 'catalogue failed', this.id),
       };
     }
+  }
+
+  /** Whether the system lists an agency's dossiers by date received. */
+  get servesListing(): boolean {
+    return this.connector.capabilities.listing && this.connector.listDossiers !== undefined;
+  }
+
+  /**
+   * One page of the dossiers an agency received in a date range, through the guard (circuit,
+   * retries within the budget), or the typed error for why it could not be read.
+   */
+  async listDossiers(
+    query: DossierListQuery,
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<DossierPage | { error: ErrorDetail }> {
+    if (!this.servesListing) {
+      return {
+        error: errorDetail('BAD_USER_INPUT', `${this.id} lists no dossiers`, this.id, false),
+      };
+    }
+    const list = this.connector.listDossiers as NonNullable<Connector['listDossiers']>;
+    const [answer] = await this.guard.run<DossierPage | { error: ErrorDetail }>(
+      'listing',
+      ['page'],
+      call,
+      async () => {
+        try {
+          const page = await list.call(this.connector, query, cursor, call);
+          if (!Array.isArray(page?.dossiers)) {
+            return [
+              {
+                error: errorDetail(
+                  'UPSTREAM_BAD_RESPONSE',
+                  `${this.id}: the connector answered no list of dossiers`,
+                  this.id,
+                ),
+              },
+            ];
+          }
+          return [page];
+        } catch (error) {
+          const outcome = this.failure(error, call);
+          return [
+            {
+              error:
+                outcome.kind === 'error'
+                  ? outcome.error
+                  : errorDetail('INTERNAL_SERVER_ERROR', 'listing failed', this.id),
+            },
+          ];
+        }
+      },
+      (result) => ('error' in result ? result.error : null),
+      (error) => ({ error }),
+    );
+    return answer as DossierPage | { error: ErrorDetail };
   }
 
   /** Maps pushed records with the connector, when it can (declarative kinds can). */
