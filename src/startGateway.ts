@@ -51,6 +51,7 @@ import { OperationsService } from './services/operations/OperationsService';
 import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import { TraceService } from './services/trace/TraceService';
+import { ReportService } from './services/reports/ReportService';
 import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
 
 export interface GatewayDeps {
@@ -263,6 +264,8 @@ export async function startGateway(
       now,
     });
     const agencies = new AgencyService(directory, registry, now);
+    const reports = new ReportService({ registry, directory, workingTime, logger, now });
+    opened.push(() => reports.close());
     const trace = new TraceService({
       dossiers,
       fetcher: dossiers.fetcher,
@@ -322,6 +325,7 @@ export async function startGateway(
         operations,
         workingTime,
         trace,
+        reports,
         call: { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
@@ -388,6 +392,7 @@ export async function startGateway(
       demoKeys,
       close: async () => {
         catalogue.stop();
+        reports.close();
         unsubscribe();
         await server.close();
         await Promise.all([

@@ -9,6 +9,7 @@ import type { DossierLookup } from '../services/dossiers/DossierService';
 import type { OperationsService } from '../services/operations/OperationsService';
 import type { WorkingTimeService } from '../services/calendar/WorkingTimeService';
 import type { TraceService } from '../services/trace/TraceService';
+import type { ReportService } from '../services/reports/ReportService';
 import type { CallContext } from '../../connectors/contract';
 
 /** Per-request context: the caller's services, built by src/server before execution. */
@@ -19,6 +20,8 @@ export interface GatewayContext {
   keys: ApiKeyService;
   audit: AuditService;
   registrations: RegistrationService;
+  /** Indicator report jobs. */
+  reports: ReportService;
   /** Inter-agency traces. */
   trace: TraceService;
   /** Working time per agency and the on-time rule. */

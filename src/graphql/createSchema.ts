@@ -9,6 +9,7 @@ import { authResolvers } from './resolvers/authResolvers';
 import { registryResolvers } from './resolvers/registryResolvers';
 import { operationsResolvers } from './resolvers/operationsResolvers';
 import { traceResolvers } from './resolvers/traceResolvers';
+import { reportResolvers } from './resolvers/reportResolvers';
 import { dossierResolvers } from './resolvers/dossierResolvers';
 import { procedureResolvers } from './resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
@@ -38,6 +39,7 @@ export function createSchema(schemaFolder: string): GraphQLSchema {
       registryResolvers,
       operationsResolvers,
       traceResolvers,
+      reportResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

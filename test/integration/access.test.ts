@@ -61,6 +61,9 @@ const POLICY: Record<string, Role[]> = {
   'Query.connectorVersions': ['province-it', 'admin'],
   'Query.inspectDossier': ['province-it', 'admin'],
   'Query.dossierTrace': ['auditor', 'admin'],
+  'Query.report': ['auditor', 'admin'],
+  'Mutation.startReport': ['auditor', 'admin'],
+  'Mutation.cancelReport': ['auditor', 'admin'],
   'Mutation.registerConnector': ['province-it', 'admin'],
   'Mutation.updateConnector': ['province-it', 'admin'],
   'Mutation.setConnectorEnabled': ['province-it', 'admin'],
@@ -138,6 +141,14 @@ describe('Access: every role against every root field', () => {
     'Query.connectors': { query: '{ connectors { id } }' },
     'Query.connector': { query: '{ connector(id: "thanh-hoa-motcua") { id } }' },
     'Query.connectorVersions': { query: '{ connectorVersions(id: "matrix-target") { version } }' },
+    'Query.report': { query: '{ report(id: "REPORT_ID") { id } }' },
+    'Mutation.startReport': {
+      query:
+        'mutation { startReport(input: { agencies: ["000.00.01.H56"], from: "2026-07-01", to: "2026-07-02" }) { id } }',
+    },
+    'Mutation.cancelReport': {
+      query: 'mutation { cancelReport(id: "REPORT_ID") { id } }',
+    },
     'Query.dossierTrace': { query: '{ dossierTrace(code: "000.00.01.H56-260907-9001") { code } }' },
     'Query.inspectDossier': {
       query: '{ inspectDossier(code: "000.00.01.H56-250101-0001") { code } }',
@@ -205,8 +216,16 @@ describe('Access: every role against every root field', () => {
             : value,
         ]),
       );
+      const report = operation.query.includes('REPORT_ID')
+        ? await t.query<{ startReport: { id: string } }>(
+            'mutation { startReport(input: { agencies: ["000.00.01.H56"], from: "2026-07-01", to: "2026-07-02" }) { id } }',
+          )
+        : undefined;
       return {
-        query: operation.query.replace('KEY_ID', revokable).replace('VERSION', String(version)),
+        query: operation.query
+          .replace('KEY_ID', revokable)
+          .replace('VERSION', String(version))
+          .replace('REPORT_ID', report?.data?.startReport.id ?? ''),
         variables,
       };
     };

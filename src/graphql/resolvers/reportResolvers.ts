@@ -1,0 +1,85 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { toGraphQLError } from '../../errors/GatewayError';
+import type { ReportJob } from '../../services/reports/ReportService';
+import { vietnamIso } from '../../services/vietnamTime';
+import type { GatewayContext } from '../GatewayContext';
+
+function principal(ctx: GatewayContext) {
+  if (ctx.principal === null) throw new TypeError('no principal behind @allow');
+  return ctx.principal;
+}
+
+/**
+ * Reports are shared by auditors and administrators (as the audit log is): any of them reads or
+ * stops any report; who started each is in the audit log.
+ */
+function visible(_ctx: GatewayContext, job: ReportJob | undefined): ReportJob | null {
+  return job ?? null;
+}
+
+function view(job: ReportJob) {
+  const at = (date: Date | null) => (date === null ? null : vietnamIso(date));
+  const pairs = (record: Record<string, number>) =>
+    Object.entries(record).map(([key, count]) => ({ key, count }));
+  return {
+    id: job.id,
+    state: job.state,
+    agencies: job.spec.agencies,
+    from: job.spec.from,
+    to: job.spec.to,
+    createdAt: at(job.createdAt),
+    startedAt: at(job.startedAt),
+    finishedAt: at(job.finishedAt),
+    progress: job.progress,
+    problems: job.problems,
+    result:
+      job.result === null
+        ? null
+        : {
+            ...job.result,
+            byStatus: pairs(job.result.byStatus),
+            byChannel: pairs(job.result.byChannel),
+            overdue: job.result.overdue.map((o) => ({ ...o, agency: o.agencyCode })),
+            agencies: job.result.agencies.map((a) => ({ ...a, agency: a.agencyCode })),
+          },
+  };
+}
+
+export const reportResolvers = {
+  Query: {
+    report: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+      const job = visible(ctx, ctx.reports.get(args.id));
+      return job === null ? null : view(job);
+    },
+  },
+  Mutation: {
+    startReport: async (
+      _: unknown,
+      args: { input: { agencies: string[]; from: string; to: string } },
+      ctx: GatewayContext,
+      info: GraphQLResolveInfo,
+    ) => {
+      const who = principal(ctx);
+      const started = ctx.reports.start(who, args.input);
+      if (!('id' in started)) throw toGraphQLError(started);
+      // On record before it runs: who measured what, over which agencies and dates.
+      const written = await ctx.audit.record(who, {
+        action: 'report.start',
+        operation: `${info.operation.name?.value ?? 'anonymous'}/${info.fieldName}`,
+        codes: [],
+        scope: `${args.input.agencies.join(', ')} from ${args.input.from} to ${args.input.to}; report ${started.id}`,
+        purpose: null,
+        outcome: 'queued',
+      });
+      if (!written.ok) {
+        ctx.reports.cancel(started.id);
+        throw toGraphQLError(written.error);
+      }
+      return view(started);
+    },
+    cancelReport: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+      const job = visible(ctx, ctx.reports.get(args.id));
+      return job === null ? null : view(ctx.reports.cancel(job.id) as ReportJob);
+    },
+  },
+};

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../../connectors/contract';
+import type { Principal } from '../../auth/Principal';
+import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
+import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import { hierarchyKeys, isHierarchyKey } from '../agencies/agencyCode';
+import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { WorkingTimeService } from '../calendar/WorkingTimeService';
+import { resolveAgencyRoute } from '../routing/routeDossierCode';
+import { IndicatorAccumulator, type Indicators } from './indicators';
+
+export type ReportState = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
+
+export interface ReportSpec {
+  /** Agency codes or hierarchy keys (`H56` is every unit of Thanh Hóa). */
+  agencies: string[];
+  /** First and last day received, yyyy-MM-dd. */
+  from: string;
+  to: string;
+}
+
+export interface ReportJob {
+  id: string;
+  spec: ReportSpec;
+  state: ReportState;
+  requestedBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  progress: {
+    agenciesTotal: number;
+    agenciesDone: number;
+    pages: number;
+    dossiers: number;
+    percent: number;
+    etaSeconds: number | null;
+  };
+  result: (Indicators & { complete: boolean }) | null;
+  /** Agencies that could not be listed, and why. */
+  problems: string[];
+}
+
+/** Longest period one report covers. */
+const MAX_DAYS = 366;
+/** Finished jobs kept for later reads. */
+const KEPT = 100;
+
+export interface ReportDeps {
+  registry: ConnectorRegistry;
+  directory: AgencyDirectory;
+  workingTime: WorkingTimeService;
+  logger: Logger;
+  now: () => Date;
+}
+
+/**
+ * Indicator reports as jobs (issue 9): queued, run one at a time in this process, page by page
+ * through each agency's system with bounded memory, progress (percent by agency, ETA) readable
+ * while they run, cancellable, kept for later reads. A Redis-backed queue (BullMQ, resumable after
+ * a restart) comes next; this is the in-process one.
+ */
+export class ReportService {
+  private readonly jobs = new Map<string, ReportJob>();
+  private readonly aborts = new Map<string, AbortController>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: ReportDeps) {}
+
+  start(principal: Principal, spec: ReportSpec): ReportJob | ErrorDetail {
+    const problem = checkSpec(spec);
+    if (problem !== null) return errorDetail('BAD_USER_INPUT', problem);
+    const unknown = spec.agencies.filter(
+      (entry) => !isHierarchyKey(entry) && this.deps.directory.get(entry) === undefined,
+    );
+    if (unknown.length > 0)
+      return errorDetail(
+        'BAD_USER_INPUT',
+        `agencies: ${unknown.map((entry) => JSON.stringify(entry.slice(0, 40))).join(', ')} is neither an agency code of the directory nor a hierarchy key (H56)`,
+      );
+    const job: ReportJob = {
+      id: randomUUID(),
+      spec: { agencies: [...spec.agencies], from: spec.from, to: spec.to },
+      state: 'QUEUED',
+      requestedBy: principal.id,
+      createdAt: this.deps.now(),
+      startedAt: null,
+      finishedAt: null,
+      progress: {
+        agenciesTotal: 0,
+        agenciesDone: 0,
+        pages: 0,
+        dossiers: 0,
+        percent: 0,
+        etaSeconds: null,
+      },
+      result: null,
+      problems: [],
+    };
+    this.jobs.set(job.id, job);
+    this.aborts.set(job.id, new AbortController());
+    this.forgetOld();
+    this.queue = this.queue.then(() => this.run(job)).catch(() => undefined);
+    return job;
+  }
+
+  get(id: string): ReportJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Stops a queued or running job; its partial figures are dropped. */
+  cancel(id: string): ReportJob | undefined {
+    const job = this.jobs.get(id);
+    if (job === undefined) return undefined;
+    if (job.state === 'QUEUED' || job.state === 'RUNNING') {
+      this.aborts.get(id)?.abort();
+      job.state = 'CANCELLED';
+      job.finishedAt = this.deps.now();
+    }
+    return job;
+  }
+
+  /** Waits for every queued job (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  close(): void {
+    for (const controller of this.aborts.values()) controller.abort();
+  }
+
+  private async run(job: ReportJob): Promise<void> {
+    if (job.state !== 'QUEUED') return;
+    const abort = this.aborts.get(job.id) as AbortController;
+    job.state = 'RUNNING';
+    job.startedAt = this.deps.now();
+    const agencies = this.expand(job.spec.agencies, job.spec.from, job.spec.to);
+    job.progress.agenciesTotal = agencies.length;
+    const periodEnd = new Date(`${job.spec.to}T23:59:59.999+07:00`);
+    const accumulator = new IndicatorAccumulator(this.deps.workingTime, periodEnd);
+    try {
+      for (const agencyCode of agencies) {
+        if (abort.signal.aborted) return;
+        await this.listAgency(job, agencyCode, accumulator, abort.signal);
+        job.progress.agenciesDone += 1;
+        this.updateProgress(job);
+      }
+      if (abort.signal.aborted) return;
+      job.result = { ...accumulator.result(), complete: job.problems.length === 0 };
+      job.state = 'DONE';
+    } catch (error) {
+      job.state = 'FAILED';
+      job.problems.push(`the report failed: ${(error as Error).message}`);
+      this.deps.logger.error({ report: job.id, err: (error as Error).message }, 'report failed');
+    } finally {
+      // cancel() may have changed the state meanwhile.
+      if ((job.state as ReportState) !== 'CANCELLED') job.finishedAt = this.deps.now();
+      this.aborts.delete(job.id);
+    }
+  }
+
+  private async listAgency(
+    job: ReportJob,
+    agencyCode: string,
+    accumulator: IndicatorAccumulator,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const agency = this.deps.directory.get(agencyCode);
+    const route =
+      agency === undefined
+        ? undefined
+        : resolveAgencyRoute(agency, this.deps.directory, this.deps.registry.coverage, job.spec.to);
+    const runtime = route === undefined ? undefined : this.deps.registry.runtime(route.id);
+    if (runtime === undefined) {
+      job.problems.push(`${agencyCode}: no registered system covers it`);
+      return;
+    }
+    if (!runtime.servesListing) {
+      job.problems.push(`${agencyCode}: ${runtime.id} lists no dossiers`);
+      return;
+    }
+    let cursor: string | null = null;
+    const seenCursors = new Set<string>();
+    do {
+      const call = {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+        requestId: `report-${job.id}`,
+      };
+      const page = await runtime.listDossiers(
+        { agencyCode, from: job.spec.from, to: job.spec.to },
+        cursor,
+        call,
+      );
+      if (signal.aborted) return;
+      if ('error' in page) {
+        job.problems.push(`${agencyCode}: ${page.error.code}: ${page.error.message}`);
+        return;
+      }
+      for (const dossier of page.dossiers) accumulator.add(dossier, agencyCode);
+      job.progress.pages += 1;
+      job.progress.dossiers += page.dossiers.length;
+      cursor = page.next;
+      if (cursor !== null) {
+        if (seenCursors.has(cursor)) {
+          job.problems.push(`${agencyCode}: ${runtime.id} repeated a page cursor; listing stopped`);
+          return;
+        }
+        seenCursors.add(cursor);
+      }
+    } while (cursor !== null);
+  }
+
+  private updateProgress(job: ReportJob): void {
+    const { agenciesDone, agenciesTotal } = job.progress;
+    const fraction = agenciesTotal === 0 ? 1 : agenciesDone / agenciesTotal;
+    job.progress.percent = Math.round(fraction * 1000) / 10;
+    const elapsed = this.deps.now().getTime() - (job.startedAt as Date).getTime();
+    job.progress.etaSeconds =
+      fraction === 0 ? null : Math.max(0, Math.round((elapsed / fraction - elapsed) / 1000));
+  }
+
+  /** Agency codes of the spec: exact codes, and every agency under a hierarchy key, valid in the period. */
+  private expand(entries: readonly string[], from: string, to: string): string[] {
+    const codes = new Set<string>();
+    for (const entry of entries) {
+      if (isHierarchyKey(entry)) {
+        for (const agency of this.deps.directory.list({})) {
+          const overlaps =
+            (agency.validFrom === null || agency.validFrom <= to) &&
+            (agency.validTo === null || agency.validTo >= from);
+          if (overlaps && hierarchyKeys(agency.code).includes(entry)) codes.add(agency.code);
+        }
+      } else if (this.deps.directory.get(entry) !== undefined) {
+        codes.add(this.deps.directory.get(entry)?.code as string);
+      }
+    }
+    return [...codes].sort();
+  }
+
+  private forgetOld(): void {
+    const finished = [...this.jobs.values()].filter((job) => job.finishedAt !== null);
+    for (const job of finished.slice(0, Math.max(0, finished.length - KEPT)))
+      this.jobs.delete(job.id);
+  }
+}
+
+function checkSpec(spec: ReportSpec): string | null {
+  if (spec.agencies.length === 0 || spec.agencies.length > 200)
+    return 'agencies: between 1 and 200 agency codes or hierarchy keys (H56)';
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (!day.test(spec.from) || !day.test(spec.to)) return 'from, to: dates written yyyy-MM-dd';
+  if (spec.from > spec.to) return 'from is after to';
+  const days = (Date.parse(spec.to) - Date.parse(spec.from)) / 86_400_000 + 1;
+  if (days > MAX_DAYS) return `at most ${MAX_DAYS} days in one report`;
+  return null;
+}

@@ -1,0 +1,140 @@
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { startTestGateway, type TestGateway } from '../support/testGateway';
+
+const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
+const READ = `query ($id: ID!) { report(id: $id) { id state problems
+  progress { percent agenciesDone agenciesTotal pages dossiers etaSeconds }
+  result { received complete byStatus { key count } byChannel { key count }
+    onTime { judged onTime late rate unknown } online { count rate } onTheSpot { count rate }
+    overdue { code agency lateByHours state } agencies { agency received onTimeRate onlineRate } } } }`;
+
+interface Job {
+  id: string;
+  state: string;
+  problems: string[];
+  progress: { percent: number; agenciesDone: number; agenciesTotal: number; dossiers: number };
+  result: {
+    received: number;
+    complete: boolean;
+    byStatus: Array<{ key: string; count: number }>;
+    byChannel: Array<{ key: string; count: number }>;
+    onTime: { judged: number; onTime: number; late: number; rate: number | null };
+    online: { count: number; rate: number | null };
+    overdue: Array<{ code: string; lateByHours: number }>;
+    agencies: Array<{ agency: string; received: number }>;
+  } | null;
+}
+
+/** Indicator reports as jobs, checked against the sample systems' own data. */
+describe('Indicator reports', () => {
+  let samples: SampleSystems;
+  let t: TestGateway;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 6000, seed: 66 });
+    t = await startTestGateway({ samples, env: { CATALOGUE_SYNC_INTERVAL_MS: '0' } });
+  }, 30_000);
+  afterAll(async () => {
+    await t.close();
+    await samples.close();
+  });
+
+  const waitFor = async (id: string, as: 'auditor' | 'admin' = 'auditor'): Promise<Job> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const answer = await t.query<{ report: Job }>(READ, { id }, as);
+      const job = answer.data?.report as Job;
+      if (!['QUEUED', 'RUNNING'].includes(job.state) || Date.now() > deadline) return job;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it('a province over a quarter: every unit listed, counts equal to the systems’ own', async () => {
+    const started = await t.query<{ startReport: { id: string; state: string } }>(
+      START,
+      { i: { agencies: ['H56'], from: '2026-07-01', to: '2026-09-30' } },
+      'auditor',
+    );
+    expect(started.errors).toBeUndefined();
+    const job = await waitFor(started.data?.startReport.id as string);
+    expect(job.state).toBe('DONE');
+    expect(job.problems).toEqual([]);
+    expect(job.progress).toMatchObject({ percent: 100 });
+    expect(job.progress.agenciesDone).toBe(job.progress.agenciesTotal);
+    const result = job.result as NonNullable<Job['result']>;
+    expect(result.complete).toBe(true);
+    // The truth: each listed agency's dossiers as its sample system holds them.
+    let received = 0;
+    let online = 0;
+    for (const { agency, received: count } of result.agencies) {
+      const system = /\.1[12]\.H56$/.test(agency) ? samples.land : samples.provincial;
+      const truth = system.dataset.listReceived(agency, '2026-07-01', '2026-09-30', 0, 1e9);
+      expect([agency, count]).toEqual([agency, truth.total]);
+      received += truth.total;
+      online += truth.dossiers.filter((d) => d.channel === 2).length;
+    }
+    expect(result.received).toBe(received);
+    expect(received).toBeGreaterThan(500);
+    expect(result.byStatus.reduce((sum, s) => sum + s.count, 0)).toBe(received);
+    expect(result.byChannel.find((c) => c.key === '2')?.count).toBe(online);
+    expect(result.online).toEqual({ count: online, rate: online / received });
+    expect(result.onTime.onTime + result.onTime.late).toBe(result.onTime.judged);
+    expect(result.onTime.rate).toBeGreaterThan(0.5);
+    expect(result.overdue.length).toBeGreaterThan(0);
+    const late = result.overdue.map((o) => o.lateByHours);
+    expect([...late].sort((a, b) => b - a)).toEqual(late);
+  });
+
+  it('is for auditors and admins, who share the reports; every start is on record', async () => {
+    for (const role of ['portal', 'province-it'] as const) {
+      const refused = await t.query(
+        START,
+        { i: { agencies: ['H56'], from: '2026-07-01', to: '2026-07-31' } },
+        role,
+      );
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    const mine = await t.query<{ startReport: { id: string } }>(
+      START,
+      { i: { agencies: ['000.00.01.H56'], from: '2026-07-01', to: '2026-07-31' } },
+      'admin',
+    );
+    const id = mine.data?.startReport.id as string;
+    expect((await waitFor(id, 'auditor')).state).toBe('DONE');
+    const log = await t.query<{ auditLog: { nodes: Array<{ scope: string }> } }>(
+      `{ auditLog(filter: { action: "report.start" }) { nodes { scope } } }`,
+    );
+    expect(log.data?.auditLog.nodes.map((n) => n.scope)).toContain(
+      `000.00.01.H56 from 2026-07-01 to 2026-07-31; report ${id}`,
+    );
+  });
+
+  it('refuses a bad scope or period, naming it, and cancels on request', async () => {
+    const bad = await t.query(
+      START,
+      { i: { agencies: ['not-an-agency'], from: '2026-07-01', to: '2026-07-31' } },
+      'auditor',
+    );
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors?.[0]?.message).toContain('"not-an-agency" is neither an agency code');
+    const long = await t.query(
+      START,
+      { i: { agencies: ['H56'], from: '2024-01-01', to: '2026-09-30' } },
+      'auditor',
+    );
+    expect(long.errors?.[0]?.message).toContain('at most 366 days');
+    const started = await t.query<{ startReport: { id: string } }>(
+      START,
+      { i: { agencies: ['H56', 'G09'], from: '2025-10-01', to: '2026-09-30' } },
+      'auditor',
+    );
+    const id = started.data?.startReport.id as string;
+    const cancelled = await t.query<{ cancelReport: { state: string } }>(
+      `mutation ($id: ID!) { cancelReport(id: $id) { state } }`,
+      { id },
+      'auditor',
+    );
+    expect(cancelled.data?.cancelReport.state).toBe('CANCELLED');
+    const after = await waitFor(id);
+    expect([after.state, after.result]).toEqual(['CANCELLED', null]);
+  });
+});
