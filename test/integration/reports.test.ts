@@ -1,5 +1,8 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
-import { startTestGateway, type TestGateway } from '../support/testGateway';
+import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
 
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
@@ -83,6 +86,75 @@ describe('Indicator reports', () => {
     const late = result.overdue.map((o) => o.lateByHours);
     expect([...late].sort((a, b) => b - a)).toEqual(late);
   });
+
+  it('gives the figures as CSV and as a self-contained HTML page that renders offline in Chromium', async () => {
+    const started = await t.query<{ startReport: { id: string } }>(
+      START,
+      { i: { agencies: ['H56'], from: '2026-04-01', to: '2026-09-30' } },
+      'auditor',
+    );
+    const id = started.data?.startReport.id as string;
+    expect((await waitFor(id)).state).toBe('DONE');
+    const outputs = await t.query<{
+      report: {
+        csv: string;
+        html: string;
+        result: { received: number; agencies: unknown[]; months: Array<{ month: string }> };
+      };
+    }>(
+      `query ($id: ID!) { report(id: $id) { csv html result { received agencies { agency } months { month } } } }`,
+      { id },
+      'auditor',
+    );
+    const report = outputs.data?.report as NonNullable<typeof outputs.data>['report'];
+    expect(report.result.months.map((m) => m.month)).toEqual([
+      '2026-04',
+      '2026-05',
+      '2026-06',
+      '2026-07',
+      '2026-08',
+      '2026-09',
+    ]);
+    const lines = report.csv.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe(
+      'agency_code,agency_name,received,judged,on_time,late,on_time_rate,online_rate',
+    );
+    expect(lines).toHaveLength(report.result.agencies.length + 2);
+    expect(lines.at(-1)?.split(',')[2]).toBe(String(report.result.received));
+    expect(report.csv).toContain('Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa');
+
+    const chromiumPath = '/usr/bin/chromium';
+    if (!existsSync(chromiumPath))
+      throw new Error(
+        'Chromium is not installed. Install it with: apt-get update && apt-get install -y chromium',
+      );
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const requested: string[] = [];
+      await page.route('**/*', (route) => {
+        requested.push(route.request().url());
+        return route.abort();
+      });
+      await page.setContent(report.html);
+      for (const chart of ['status-mix', 'on-time-trend', 'agencies-overdue']) {
+        expect(await page.locator(`#${chart} rect`).count()).toBeGreaterThan(0);
+      }
+      expect(await page.locator('#on-time-trend rect').count()).toBe(6);
+      expect(await page.locator('h1').textContent()).toBe(
+        'Báo cáo chỉ số giải quyết thủ tục hành chính',
+      );
+      mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });
+      await page.screenshot({
+        path: join(PROJECT_ROOT, 'test', 'artifacts', 'report.png'),
+        fullPage: true,
+      });
+      // Self-contained: nothing was fetched.
+      expect(requested).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 30_000);
 
   it('is for auditors and admins, who share the reports; every start is on record', async () => {
     for (const role of ['portal', 'province-it'] as const) {

@@ -32,6 +32,7 @@ function view(job: ReportJob) {
     finishedAt: at(job.finishedAt),
     progress: job.progress,
     problems: job.problems,
+    job,
     result:
       job.result === null
         ? null
@@ -46,6 +47,10 @@ function view(job: ReportJob) {
 }
 
 export const reportResolvers = {
+  ReportJob: {
+    csv: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.csv(view.job),
+    html: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.html(view.job),
+  },
   Query: {
     report: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
       const job = visible(ctx, ctx.reports.get(args.id));

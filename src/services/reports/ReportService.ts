@@ -8,6 +8,7 @@ import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
 import { IndicatorAccumulator, type Indicators } from './indicators';
+import { reportCsv, reportHtml } from './outputs';
 
 export type ReportState = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
 
@@ -117,6 +118,16 @@ export class ReportService {
       job.finishedAt = this.deps.now();
     }
     return job;
+  }
+
+  /** The finished report's figures per agency as CSV, or null before it is done. */
+  csv(job: ReportJob): string | null {
+    return job.result === null ? null : reportCsv(job, this.deps.directory);
+  }
+
+  /** The finished report as one self-contained HTML page with charts, or null before it is done. */
+  html(job: ReportJob): string | null {
+    return job.result === null ? null : reportHtml(job, this.deps.directory);
   }
 
   /** Waits for every queued job (tests, shutdown). */

@@ -21,12 +21,23 @@ export interface Indicators {
    * target: 20 % at provincial centres, 50 % at the former district desks; targets by level).
    */
   onTheSpot: { count: number; rate: number | null };
-  /** Per agency: received, on time rate, online rate. */
+  /** Per agency: received, judged and late, on-time, overdue and online rates. */
   agencies: Array<{
     agencyCode: string;
     received: number;
+    judged: number;
+    late: number;
     onTimeRate: number | null;
+    overdueRate: number | null;
     onlineRate: number | null;
+  }>;
+  /** Per month received (yyyy-MM): judged and on time, for the trend. */
+  months: Array<{
+    month: string;
+    received: number;
+    judged: number;
+    onTime: number;
+    rate: number | null;
   }>;
 }
 
@@ -52,6 +63,10 @@ export class IndicatorAccumulator {
   private onTheSpot = 0;
   private overdue: Indicators['overdue'] = [];
   private readonly perAgency = new Map<string, AgencyCounts>();
+  private readonly perMonth = new Map<
+    string,
+    { received: number; judged: number; onTime: number }
+  >();
 
   constructor(
     private readonly time: WorkingTimeService,
@@ -69,6 +84,11 @@ export class IndicatorAccumulator {
     };
     agency.received += 1;
     this.perAgency.set(agencyCode, agency);
+    const monthKey =
+      dossier.receivedAt === null ? 'unknown' : vietnamDay(dossier.receivedAt).slice(0, 7);
+    const month = this.perMonth.get(monthKey) ?? { received: 0, judged: 0, onTime: 0 };
+    month.received += 1;
+    this.perMonth.set(monthKey, month);
     increment(
       this.byStatus,
       dossier.status.code === null ? 'unmapped' : String(dossier.status.code),
@@ -89,9 +109,11 @@ export class IndicatorAccumulator {
     if (judged.state === 'ON_TIME' || judged.state === 'LATE') {
       this.judged += 1;
       agency.judged += 1;
+      month.judged += 1;
       if (judged.state === 'ON_TIME') {
         this.onTime += 1;
         agency.onTime += 1;
+        month.onTime += 1;
       }
       if (dossier.receivedAt !== null && sameWorkingDay(dossier.receivedAt, judged.endedAt))
         this.onTheSpot += 1;
@@ -99,6 +121,7 @@ export class IndicatorAccumulator {
       // Unfinished and past due at the period's end: judged late.
       this.judged += 1;
       agency.judged += 1;
+      month.judged += 1;
     }
     if (judged.state === 'LATE' || (judged.state === 'IN_PROGRESS' && judged.overdue)) {
       this.keepOverdue({
@@ -131,9 +154,15 @@ export class IndicatorAccumulator {
         .map(([agencyCode, counts]) => ({
           agencyCode,
           received: counts.received,
+          judged: counts.judged,
+          late: counts.judged - counts.onTime,
           onTimeRate: rate(counts.onTime, counts.judged),
+          overdueRate: rate(counts.judged - counts.onTime, counts.judged),
           onlineRate: rate(counts.online, counts.received),
         })),
+      months: [...this.perMonth]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([month, counts]) => ({ month, ...counts, rate: rate(counts.onTime, counts.judged) })),
     };
   }
 
@@ -155,7 +184,10 @@ function increment(map: Map<string, number>, key: string): void {
 
 /** Whether two instants fall on the same Vietnam date. */
 function sameWorkingDay(a: string, b: string): boolean {
-  const day = (iso: string) =>
-    new Date(new Date(iso).getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
-  return day(a) === day(b);
+  return vietnamDay(a) === vietnamDay(b);
+}
+
+/** The Vietnam date (yyyy-MM-dd) of an instant. */
+function vietnamDay(iso: string): string {
+  return new Date(new Date(iso).getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
