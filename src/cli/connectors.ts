@@ -9,6 +9,7 @@ import { mapSecrets, SecretBox } from '../registry/secretBox';
 import { AuditService } from '../services/audit/AuditService';
 import { vietnamIso } from '../services/vietnamTime';
 import { openCliAuditStore } from './auditEnv';
+import { gateway } from './gatewayClient';
 import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';
 
 const USAGE = `Connectors of a running gateway (GATEWAY_URL, default http://127.0.0.1:4000; GATEWAY_API_KEY,
@@ -112,28 +113,6 @@ async function main(argv: string[]): Promise<number> {
 
 const CONNECTOR =
   'id name kind origin version enabled coverage { units agencies dossierCodePattern } updatedAt updatedBy';
-
-/** One GraphQL call to the gateway; errors become exceptions with the gateway's message. */
-async function gateway<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-  const url = `${(process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, '')}/graphql`;
-  const key = process.env.GATEWAY_API_KEY;
-  if (key === undefined || key === '')
-    throw new Error('set GATEWAY_API_KEY to a province-it or admin key');
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: JSON.stringify({ query, variables }),
-  });
-  const answer = (await response.json()) as {
-    data?: T;
-    errors?: Array<{ message: string; extensions?: { code?: string } }>;
-  };
-  if (answer.errors !== undefined && answer.errors.length > 0) {
-    const [first] = answer.errors;
-    throw new Error(`${first?.extensions?.code ?? 'ERROR'}: ${first?.message ?? 'failed'}`);
-  }
-  return answer.data as T;
-}
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 const number = (text: string | undefined, what: string) => {

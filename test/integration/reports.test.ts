@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
@@ -154,6 +157,53 @@ describe('Indicator reports', () => {
     } finally {
       await browser.close();
     }
+  }, 30_000);
+
+  it('runs from the command line with a progress bar and writes the CSV and HTML files', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'report-cli-'));
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'report.ts'), ...args],
+          {
+            cwd: PROJECT_ROOT,
+            env: { ...process.env, GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys.auditor },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
+        );
+      });
+    const done = await run(
+      '--agencies',
+      '000.00.01.H56',
+      '--from',
+      '2026-07-01',
+      '--to',
+      '2026-07-31',
+      '--out',
+      out,
+    );
+    expect(done.code).toBe(0);
+    expect(done.stderr).toMatch(/\[#{20}\] 100\.0 % · \d+ dossiers/);
+    const [summary, csvFile, htmlFile] = done.stdout.trim().split('\n');
+    expect(summary).toMatch(/^received \d+, on time [\d.]+ % \(late \d+\), online [\d.]+ %$/);
+    expect((await readFile(csvFile as string, 'utf8')).split('\r\n')[0]).toContain('agency_code');
+    expect(await readFile(htmlFile as string, 'utf8')).toContain('<svg id="status-mix"');
+    const refused = await run(
+      '--agencies',
+      'nowhere',
+      '--from',
+      '2026-07-01',
+      '--to',
+      '2026-07-31',
+      '--out',
+      out,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'BAD_USER_INPUT: agencies: "nowhere" is neither an agency code',
+    );
   }, 30_000);
 
   it('is for auditors and admins, who share the reports; every start is on record', async () => {
