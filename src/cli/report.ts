@@ -59,7 +59,10 @@ async function main(argv: string[]): Promise<number> {
   let job: Job;
   const interactive = process.stderr.isTTY === true;
   for (;;) {
-    job = (await gateway<{ report: Job }>(READ, { id })).report;
+    const read = (await gateway<{ report: Job | null }>(READ, { id })).report;
+    if (read === null)
+      throw new Error(`report ${id} is gone (the gateway restarted?); start it again`);
+    job = read;
     const { percent, dossiers, etaSeconds } = job.progress;
     const filled = Math.round(percent / 5);
     const line = `[${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${percent.toFixed(1)} % · ${dossiers} dossiers${etaSeconds === null ? '' : ` · ${etaSeconds} s left`}`;
@@ -68,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((done) => setTimeout(done, 500));
   }
   if (interactive) process.stderr.write('\n');
-  for (const problem of job.problems) process.stderr.write(`problem: ${problem}\n`);
+  // Problems quote upstream systems: no control characters reach the terminal.
+  for (const problem of job.problems)
+    process.stderr.write(`problem: ${problem.replace(/\p{Cc}/gu, ' ')}\n`);
   if (job.state !== 'DONE' || job.result === null || job.csv === null || job.html === null) {
     process.stderr.write(`report ${id} ended ${job.state}\n`);
     return 1;

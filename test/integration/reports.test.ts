@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
+import { hierarchyKeys } from '../../src/services/agencies/agencyCode';
+import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
@@ -83,11 +85,34 @@ describe('Indicator reports', () => {
     expect(result.byStatus.reduce((sum, s) => sum + s.count, 0)).toBe(received);
     expect(result.byChannel.find((c) => c.key === '2')?.count).toBe(online);
     expect(result.online).toEqual({ count: online, rate: online / received });
-    expect(result.onTime.onTime + result.onTime.late).toBe(result.onTime.judged);
-    expect(result.onTime.rate).toBeGreaterThan(0.5);
+    // Every H56 agency with dossiers in the period is in the report (none skipped).
+    const directory = await loadAgencyDirectory(join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'));
+    const expected = [...directory.list({})]
+      .filter((a) => hierarchyKeys(a.code).includes('H56'))
+      .map((a) => a.code)
+      .filter((code) => {
+        const system = /\.1[12]\.H56$/.test(code) ? samples.land : samples.provincial;
+        return system.dataset.listReceived(code, '2026-07-01', '2026-09-30', 0, 1).total > 0;
+      })
+      .sort();
+    expect(result.agencies.map((a) => a.agency)).toEqual(expected);
+    // Each overdue dossier is late by the sample system's own dates: finished after its due date,
+    // or unfinished and past due at the period's end, or more than one supplement request.
     expect(result.overdue.length).toBeGreaterThan(0);
-    const late = result.overdue.map((o) => o.lateByHours);
-    expect([...late].sort((a, b) => b - a)).toEqual(late);
+    const periodEnd = Date.parse('2026-09-30T23:59:59+07:00');
+    for (const overdue of result.overdue) {
+      const system = /\.1[12]\.H56-/.test(overdue.code) ? samples.land : samples.provincial;
+      const sample = system.dataset.get(overdue.code);
+      expect(sample).toBeDefined();
+      const dossier = sample as NonNullable<typeof sample>;
+      const rounds = dossier.supplements.length;
+      const late =
+        rounds > 1 ||
+        (dossier.finishedAt === null
+          ? dossier.dueAt.toMillis() < periodEnd
+          : dossier.finishedAt.toMillis() > dossier.dueAt.toMillis());
+      expect([overdue.code, late]).toEqual([overdue.code, true]);
+    }
   });
 
   it('gives the figures as CSV and as a self-contained HTML page that renders offline in Chromium', async () => {
@@ -258,5 +283,19 @@ describe('Indicator reports', () => {
     expect(cancelled.data?.cancelReport.state).toBe('CANCELLED');
     const after = await waitFor(id);
     expect([after.state, after.result]).toEqual(['CANCELLED', null]);
+    // A finished report stays as it is.
+    const small = await t.query<{ startReport: { id: string } }>(
+      START,
+      { i: { agencies: ['000.00.01.H56'], from: '2026-07-01', to: '2026-07-02' } },
+      'auditor',
+    );
+    const smallId = small.data?.startReport.id as string;
+    expect((await waitFor(smallId)).state).toBe('DONE');
+    const again = await t.query<{ cancelReport: { state: string } }>(
+      `mutation ($id: ID!) { cancelReport(id: $id) { state } }`,
+      { id: smallId },
+      'auditor',
+    );
+    expect(again.data?.cancelReport.state).toBe('DONE');
   });
 });

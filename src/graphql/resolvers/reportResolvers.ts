@@ -65,7 +65,7 @@ export const reportResolvers = {
       info: GraphQLResolveInfo,
     ) => {
       const who = principal(ctx);
-      const started = ctx.reports.start(who, args.input);
+      const started = ctx.reports.create(who, args.input);
       if (!('id' in started)) throw toGraphQLError(started);
       // On record before it runs: who measured what, over which agencies and dates.
       const written = await ctx.audit.record(who, {
@@ -77,14 +77,30 @@ export const reportResolvers = {
         outcome: 'queued',
       });
       if (!written.ok) {
-        ctx.reports.cancel(started.id);
+        ctx.reports.discard(started);
         throw toGraphQLError(written.error);
       }
+      ctx.reports.enqueue(started);
       return view(started);
     },
-    cancelReport: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+    cancelReport: async (
+      _: unknown,
+      args: { id: string },
+      ctx: GatewayContext,
+      info: GraphQLResolveInfo,
+    ) => {
       const job = visible(ctx, ctx.reports.get(args.id));
-      return job === null ? null : view(ctx.reports.cancel(job.id) as ReportJob);
+      if (job === null) return null;
+      const written = await ctx.audit.record(principal(ctx), {
+        action: 'report.cancel',
+        operation: `${info.operation.name?.value ?? 'anonymous'}/${info.fieldName}`,
+        codes: [],
+        scope: `report ${job.id}`,
+        purpose: null,
+        outcome: job.state,
+      });
+      if (!written.ok) throw toGraphQLError(written.error);
+      return view(ctx.reports.cancel(job.id) as ReportJob);
     },
   },
 };

@@ -45,6 +45,8 @@ export interface ReportJob {
 const MAX_DAYS = 366;
 /** Finished jobs kept for later reads. */
 const KEPT = 100;
+/** Reports one principal may have queued or running at once. */
+const MAX_PENDING_PER_PRINCIPAL = 5;
 
 export interface ReportDeps {
   registry: ConnectorRegistry;
@@ -67,7 +69,11 @@ export class ReportService {
 
   constructor(private readonly deps: ReportDeps) {}
 
-  start(principal: Principal, spec: ReportSpec): ReportJob | ErrorDetail {
+  /**
+   * A new job, not yet queued: the caller records it in the audit log, then `enqueue`s it, so that
+   * no system is asked anything before the report is on record.
+   */
+  create(principal: Principal, spec: ReportSpec): ReportJob | ErrorDetail {
     const problem = checkSpec(spec);
     if (problem !== null) return errorDetail('BAD_USER_INPUT', problem);
     const unknown = spec.agencies.filter(
@@ -77,6 +83,15 @@ export class ReportService {
       return errorDetail(
         'BAD_USER_INPUT',
         `agencies: ${unknown.map((entry) => JSON.stringify(entry.slice(0, 40))).join(', ')} is neither an agency code of the directory nor a hierarchy key (H56)`,
+      );
+    const pending = [...this.jobs.values()].filter(
+      (job) =>
+        job.requestedBy === principal.id && (job.state === 'QUEUED' || job.state === 'RUNNING'),
+    ).length;
+    if (pending >= MAX_PENDING_PER_PRINCIPAL)
+      return errorDetail(
+        'RATE_LIMITED',
+        `${pending} of your reports are queued or running; wait for one to finish or cancel one`,
       );
     const job: ReportJob = {
       id: randomUUID(),
@@ -100,8 +115,18 @@ export class ReportService {
     this.jobs.set(job.id, job);
     this.aborts.set(job.id, new AbortController());
     this.forgetOld();
-    this.queue = this.queue.then(() => this.run(job)).catch(() => undefined);
     return job;
+  }
+
+  /** Queues a created job (after its audit entry is written). */
+  enqueue(job: ReportJob): void {
+    this.queue = this.queue.then(() => this.run(job)).catch(() => undefined);
+  }
+
+  /** Forgets a created job that could not be put on record. */
+  discard(job: ReportJob): void {
+    this.jobs.delete(job.id);
+    this.aborts.delete(job.id);
   }
 
   get(id: string): ReportJob | undefined {
@@ -114,6 +139,7 @@ export class ReportService {
     if (job === undefined) return undefined;
     if (job.state === 'QUEUED' || job.state === 'RUNNING') {
       this.aborts.get(id)?.abort();
+      this.aborts.delete(id);
       job.state = 'CANCELLED';
       job.finishedAt = this.deps.now();
     }
@@ -135,8 +161,18 @@ export class ReportService {
     await this.queue;
   }
 
+  /** Stops every job: queued and running ones end FAILED, saying why. */
   close(): void {
-    for (const controller of this.aborts.values()) controller.abort();
+    for (const [id, controller] of this.aborts) {
+      controller.abort();
+      const job = this.jobs.get(id);
+      if (job !== undefined && (job.state === 'QUEUED' || job.state === 'RUNNING')) {
+        job.state = 'FAILED';
+        job.problems.push('the gateway stopped before the report was done');
+        job.finishedAt = this.deps.now();
+      }
+    }
+    this.aborts.clear();
   }
 
   private async run(job: ReportJob): Promise<void> {
@@ -146,12 +182,15 @@ export class ReportService {
     job.startedAt = this.deps.now();
     const agencies = this.expand(job.spec.agencies, job.spec.from, job.spec.to);
     job.progress.agenciesTotal = agencies.length;
-    const periodEnd = new Date(`${job.spec.to}T23:59:59.999+07:00`);
+    // Unfinished dossiers are judged at the end of the period, or now when that is still to come.
+    const end = new Date(`${job.spec.to}T23:59:59.999+07:00`);
+    const periodEnd = end.getTime() > this.deps.now().getTime() ? this.deps.now() : end;
     const accumulator = new IndicatorAccumulator(this.deps.workingTime, periodEnd);
     try {
       for (const agencyCode of agencies) {
         if (abort.signal.aborted) return;
         await this.listAgency(job, agencyCode, accumulator, abort.signal);
+        if (abort.signal.aborted) return;
         job.progress.agenciesDone += 1;
         this.updateProgress(job);
       }
@@ -191,6 +230,7 @@ export class ReportService {
     }
     let cursor: string | null = null;
     const seenCursors = new Set<string>();
+    let previousPage: string | null = null;
     do {
       const call = {
         signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
@@ -206,9 +246,34 @@ export class ReportService {
         job.problems.push(`${agencyCode}: ${page.error.code}: ${page.error.message}`);
         return;
       }
-      for (const dossier of page.dossiers) accumulator.add(dossier, agencyCode);
+      // A system that ignores the page asked answers the same page again: stop, do not count it twice.
+      const signature = `${page.dossiers.length}:${page.dossiers[0]?.code ?? ''}:${page.dossiers.at(-1)?.code ?? ''}`;
+      if (page.dossiers.length > 0 && signature === previousPage) {
+        job.problems.push(
+          `${agencyCode}: ${runtime.id} answered the same page twice; listing stopped`,
+        );
+        return;
+      }
+      previousPage = signature;
+      if (page.unreadable > 0)
+        job.problems.push(`${agencyCode}: ${page.unreadable} record(s) could not be read`);
+      let outside = 0;
+      for (const dossier of page.dossiers) {
+        const day =
+          dossier.receivedAt === null
+            ? null
+            : new Date(new Date(dossier.receivedAt).getTime() + 7 * 3_600_000)
+                .toISOString()
+                .slice(0, 10);
+        if (day === null || day < job.spec.from || day > job.spec.to) outside += 1;
+        else accumulator.add(dossier, agencyCode);
+      }
+      if (outside > 0)
+        job.problems.push(
+          `${agencyCode}: ${outside} listed dossier(s) were received outside the period (or undated); left out`,
+        );
       job.progress.pages += 1;
-      job.progress.dossiers += page.dossiers.length;
+      job.progress.dossiers += page.dossiers.length - outside;
       cursor = page.next;
       if (cursor !== null) {
         if (seenCursors.has(cursor)) {

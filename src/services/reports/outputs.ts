@@ -40,8 +40,13 @@ export function reportCsv(job: ReportJob, directory: AgencyDirectory): string {
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
+/**
+ * One CSV cell: a text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at
+ * the start — names come from upstream systems) gets a `'` in front; quoted when needed.
+ */
 function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /**
@@ -83,6 +88,7 @@ export function reportHtml(job: ReportJob, directory: AgencyDirectory): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Báo cáo chỉ số giải quyết TTHC — ${escape(scope)}</title>
 <style>
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;color:#1d2430;margin:24px;max-width:1100px}
