@@ -41,6 +41,21 @@ export interface Indicators {
   }>;
 }
 
+/** An accumulator's counts as plain JSON (`snapshot`, `restore`). */
+export interface AccumulatorState {
+  received: number;
+  byStatus: Array<[string, number]>;
+  byChannel: Array<[string, number]>;
+  judged: number;
+  onTime: number;
+  unknown: number;
+  online: number;
+  onTheSpot: number;
+  overdue: Indicators['overdue'];
+  perAgency: Array<[string, AgencyCounts]>;
+  perMonth: Array<[string, { received: number; judged: number; onTime: number }]>;
+}
+
 interface AgencyCounts {
   received: number;
   judged: number;
@@ -164,6 +179,45 @@ export class IndicatorAccumulator {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([month, counts]) => ({ month, ...counts, rate: rate(counts.onTime, counts.judged) })),
     };
+  }
+
+  /**
+   * Everything counted so far, as plain JSON: a job on a durable queue saves it after each page and
+   * a resumed job carries on from it (`restore`), with the same result as an uninterrupted run.
+   */
+  snapshot(): AccumulatorState {
+    return {
+      received: this.received,
+      byStatus: [...this.byStatus],
+      byChannel: [...this.byChannel],
+      judged: this.judged,
+      onTime: this.onTime,
+      unknown: this.unknown,
+      online: this.online,
+      onTheSpot: this.onTheSpot,
+      overdue: this.overdue.map((entry) => ({ ...entry })),
+      perAgency: [...this.perAgency].map(([code, counts]) => [code, { ...counts }]),
+      perMonth: [...this.perMonth].map(([month, counts]) => [month, { ...counts }]),
+    };
+  }
+
+  /** Carries on from a snapshot. */
+  restore(state: AccumulatorState): void {
+    this.received = state.received;
+    this.byStatus.clear();
+    for (const [key, count] of state.byStatus) this.byStatus.set(key, count);
+    this.byChannel.clear();
+    for (const [key, count] of state.byChannel) this.byChannel.set(key, count);
+    this.judged = state.judged;
+    this.onTime = state.onTime;
+    this.unknown = state.unknown;
+    this.online = state.online;
+    this.onTheSpot = state.onTheSpot;
+    this.overdue = state.overdue.map((entry) => ({ ...entry }));
+    this.perAgency.clear();
+    for (const [code, counts] of state.perAgency) this.perAgency.set(code, { ...counts });
+    this.perMonth.clear();
+    for (const [month, counts] of state.perMonth) this.perMonth.set(month, { ...counts });
   }
 
   private keepOverdue(entry: Indicators['overdue'][number]): void {
