@@ -52,6 +52,7 @@ import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import { TraceService } from './services/trace/TraceService';
 import { ReportService } from './services/reports/ReportService';
+import { IndicatorTargets } from './services/reports/targets';
 import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
 
 export interface GatewayDeps {
@@ -92,6 +93,7 @@ export async function startGateway(
   const { logger } = deps;
   const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
   const interAgency = await InterAgencyProcedures.load(config.interAgencyFile);
+  const targets = await IndicatorTargets.load(config.targetsFile);
   const workingTime = new WorkingTimeService(
     await HolidayCalendar.load(config.holidaysFile),
     directory,
@@ -264,7 +266,7 @@ export async function startGateway(
       now,
     });
     const agencies = new AgencyService(directory, registry, now);
-    const reports = new ReportService({ registry, directory, workingTime, logger, now });
+    const reports = new ReportService({ targets, registry, directory, workingTime, logger, now });
     opened.push(() => reports.close());
     const trace = new TraceService({
       dossiers,

@@ -25,6 +25,7 @@ const envSchema = z.object({
   AGENCY_DIRECTORY: z.string().min(1).optional(),
   HOLIDAYS_FILE: z.string().min(1).optional(),
   INTER_AGENCY_FILE: z.string().min(1).optional(),
+  INDICATOR_TARGETS_FILE: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -86,6 +87,8 @@ export interface GatewayConfig {
   holidaysFile: string;
   /** Per-procedure inter-agency participants, for systems that do not link their parts. */
   interAgencyFile: string;
+  /** Indicator targets by level (on-the-spot processing). */
+  targetsFile: string;
   cache:
     | { kind: 'memory'; maxEntries: number }
     | { kind: 'redis'; target: RedisTarget; keyPrefix: string; localEntries: number }
@@ -252,6 +255,7 @@ export function readConfig(
     agencyDirectoryFile: resolve(projectRoot, e.AGENCY_DIRECTORY ?? 'data/agencies.sample.yaml'),
     holidaysFile: resolve(projectRoot, e.HOLIDAYS_FILE ?? 'data/holidays.vn.yaml'),
     interAgencyFile: resolve(projectRoot, e.INTER_AGENCY_FILE ?? 'data/inter-agency.yaml'),
+    targetsFile: resolve(projectRoot, e.INDICATOR_TARGETS_FILE ?? 'data/indicator-targets.yaml'),
     cache:
       cacheKind === 'redis'
         ? {

@@ -12,7 +12,8 @@ import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirec
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
   progress { percent agenciesDone agenciesTotal pages dossiers etaSeconds }
-  result { received complete byStatus { key count } byChannel { key count }
+  result { received complete onTheSpotTargets { label target received count rate met }
+    byStatus { key count } byChannel { key count }
     onTime { judged onTime late rate unknown } online { count rate } onTheSpot { count rate }
     overdue { code agency lateByHours state } agencies { agency received onTimeRate onlineRate } } } }`;
 
@@ -30,6 +31,13 @@ interface Job {
     online: { count: number; rate: number | null };
     overdue: Array<{ code: string; lateByHours: number }>;
     agencies: Array<{ agency: string; received: number }>;
+    onTheSpotTargets: Array<{
+      label: string;
+      target: number;
+      received: number;
+      count: number;
+      met: boolean | null;
+    }>;
   } | null;
 }
 
@@ -81,6 +89,20 @@ describe('Indicator reports', () => {
       online += truth.dossiers.filter((d) => d.channel === 2).length;
     }
     expect(result.received).toBe(received);
+    // On-the-spot targets by level (data/indicator-targets.yaml): the centre (20 %), the communes (50 %).
+    expect(result.onTheSpotTargets.map((g) => [g.target, g.received])).toEqual([
+      [0.2, result.agencies.find((a) => a.agency === '000.00.01.H56')?.received],
+      [
+        0.5,
+        result.agencies
+          .filter((a) => a.agency.endsWith('.70.H56'))
+          .reduce((sum, a) => sum + a.received, 0),
+      ],
+    ]);
+    for (const group of result.onTheSpotTargets)
+      expect(group.met).toBe(
+        group.received === 0 ? null : group.count / group.received >= group.target,
+      );
     expect(received).toBeGreaterThan(500);
     expect(result.byStatus.reduce((sum, s) => sum + s.count, 0)).toBe(received);
     expect(result.byChannel.find((c) => c.key === '2')?.count).toBe(online);

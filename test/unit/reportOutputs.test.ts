@@ -53,6 +53,7 @@ const job: ReportJob = {
         received: 3,
         judged: 3,
         late: 1,
+        onTheSpot: 0,
         onTimeRate: 2 / 3,
         overdueRate: 1 / 3,
         onlineRate: 2 / 3,
@@ -60,6 +61,7 @@ const job: ReportJob = {
     ],
     months: [{ month: '2026-07', received: 3, judged: 3, onTime: 2, rate: 2 / 3 }],
     complete: false,
+    onTheSpotTargets: [],
   },
 };
 

@@ -9,6 +9,7 @@ import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
 import { IndicatorAccumulator, type Indicators } from './indicators';
 import { reportCsv, reportHtml } from './outputs';
+import { IndicatorTargets } from './targets';
 
 export type ReportState = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
 
@@ -36,7 +37,20 @@ export interface ReportJob {
     percent: number;
     etaSeconds: number | null;
   };
-  result: (Indicators & { complete: boolean }) | null;
+  result:
+    | (Indicators & {
+        complete: boolean;
+        /** On-the-spot processing against the configured targets by level. */
+        onTheSpotTargets: Array<{
+          label: string;
+          target: number;
+          received: number;
+          count: number;
+          rate: number | null;
+          met: boolean | null;
+        }>;
+      })
+    | null;
   /** Agencies that could not be listed, and why. */
   problems: string[];
 }
@@ -49,6 +63,7 @@ const KEPT = 100;
 const MAX_PENDING_PER_PRINCIPAL = 5;
 
 export interface ReportDeps {
+  targets: IndicatorTargets;
   registry: ConnectorRegistry;
   directory: AgencyDirectory;
   workingTime: WorkingTimeService;
@@ -195,7 +210,27 @@ export class ReportService {
         this.updateProgress(job);
       }
       if (abort.signal.aborted) return;
-      job.result = { ...accumulator.result(), complete: job.problems.length === 0 };
+      const result = accumulator.result();
+      job.result = {
+        ...result,
+        complete: job.problems.length === 0,
+        onTheSpotTargets: this.deps.targets.onTheSpot.map((group) => {
+          const agencies = result.agencies.filter((a) =>
+            IndicatorTargets.covers(group, a.agencyCode),
+          );
+          const received = agencies.reduce((sum, a) => sum + a.received, 0);
+          const count = agencies.reduce((sum, a) => sum + a.onTheSpot, 0);
+          const rate = received === 0 ? null : count / received;
+          return {
+            label: group.label,
+            target: group.target,
+            received,
+            count,
+            rate,
+            met: rate === null ? null : rate >= group.target,
+          };
+        }),
+      };
       job.state = 'DONE';
     } catch (error) {
       job.state = 'FAILED';

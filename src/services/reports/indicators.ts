@@ -27,6 +27,7 @@ export interface Indicators {
     received: number;
     judged: number;
     late: number;
+    onTheSpot: number;
     onTimeRate: number | null;
     overdueRate: number | null;
     onlineRate: number | null;
@@ -61,6 +62,7 @@ interface AgencyCounts {
   judged: number;
   onTime: number;
   online: number;
+  onTheSpot: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export class IndicatorAccumulator {
       judged: 0,
       onTime: 0,
       online: 0,
+      onTheSpot: 0,
     };
     agency.received += 1;
     this.perAgency.set(agencyCode, agency);
@@ -130,8 +133,10 @@ export class IndicatorAccumulator {
         agency.onTime += 1;
         month.onTime += 1;
       }
-      if (dossier.receivedAt !== null && sameWorkingDay(dossier.receivedAt, judged.endedAt))
+      if (dossier.receivedAt !== null && sameWorkingDay(dossier.receivedAt, judged.endedAt)) {
         this.onTheSpot += 1;
+        agency.onTheSpot += 1;
+      }
     } else if (judged.state === 'IN_PROGRESS' && judged.overdue) {
       // Unfinished and past due at the period's end: judged late.
       this.judged += 1;
@@ -171,6 +176,7 @@ export class IndicatorAccumulator {
           received: counts.received,
           judged: counts.judged,
           late: counts.judged - counts.onTime,
+          onTheSpot: counts.onTheSpot,
           onTimeRate: rate(counts.onTime, counts.judged),
           overdueRate: rate(counts.judged - counts.onTime, counts.judged),
           onlineRate: rate(counts.online, counts.received),
