@@ -268,6 +268,7 @@ export async function startGateway(
     const agencies = new AgencyService(directory, registry, now);
     const reports = new ReportService({ targets, registry, directory, workingTime, logger, now });
     opened.push(() => reports.close());
+    metrics.reportJobs(() => reports.counts());
     const trace = new TraceService({
       dossiers,
       fetcher: dossiers.fetcher,

@@ -115,6 +115,20 @@ export class GatewayMetrics {
     });
   }
 
+  /** Report jobs by state (queue depth: `queued`), read at each scrape from `count`. */
+  reportJobs(count: () => Record<string, number>): void {
+    new Gauge({
+      name: 'dvcgw_report_jobs',
+      help: 'Indicator report jobs kept by this gateway, by state (queued is the queue depth)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [state, value] of Object.entries(count())) this.set({ state }, value);
+      },
+    });
+  }
+
   /** One GraphQL request answered. */
   graphqlRequest(
     type: string,

@@ -78,6 +78,10 @@ describe('Indicator reports', () => {
     expect(job.progress.agenciesDone).toBe(job.progress.agenciesTotal);
     const result = job.result as NonNullable<Job['result']>;
     expect(result.complete).toBe(true);
+    // The queue shows in /metrics: nothing waiting now, this one done.
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^dvcgw_report_jobs\{state="queued"\} 0$/m);
+    expect(metrics).toMatch(/^dvcgw_report_jobs\{state="done"\} [1-9]\d*$/m);
     // The truth: each listed agency's dossiers as its sample system holds them.
     let received = 0;
     let online = 0;

@@ -144,6 +144,22 @@ export class ReportService {
     this.aborts.delete(job.id);
   }
 
+  /** Jobs kept, by state (lower case), every state present. */
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = {
+      queued: 0,
+      running: 0,
+      done: 0,
+      failed: 0,
+      cancelled: 0,
+    };
+    for (const job of this.jobs.values()) {
+      const state = job.state.toLowerCase();
+      counts[state] = (counts[state] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   get(id: string): ReportJob | undefined {
     return this.jobs.get(id);
   }
