@@ -88,10 +88,15 @@ export const restJsonConfigSchema = z.strictObject({
   ...tablesSchema,
   limits: z
     .strictObject({
-      /** Wall time for mapping one record. Default 200 ms. */
-      mappingTimeoutMs: z.number().int().min(1).max(5000).default(200),
+      /**
+       * Wall time for mapping one record. Default 1000 ms: JSONata evaluates asynchronously, so the
+       * clock also runs while other requests have the CPU; a tight budget fails good records
+       * under load (seen at 200 ms with two test workers on two cores). It stops runaway
+       * expressions, not slow machines.
+       */
+      mappingTimeoutMs: z.number().int().min(1).max(5000).default(1000),
     })
-    .default({ mappingTimeoutMs: 200 }),
+    .default({ mappingTimeoutMs: 1000 }),
 });
 
 export type RestJsonConfig = z.output<typeof restJsonConfigSchema>;

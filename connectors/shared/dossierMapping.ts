@@ -124,13 +124,13 @@ export function jsonataSyntaxProblem(source: string): string | null {
 
 /** Bounds on evaluating expressions that come from registrations. */
 export interface EvaluationLimits {
-  /** Wall time per record. Default 200 ms. */
+  /** Wall time per record. Default 1000 ms (see rest-json limits). */
   timeoutMs: number;
   /** Evaluation stack depth. Default 200. */
   maxDepth: number;
 }
 
-export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { timeoutMs: 200, maxDepth: 200 };
+export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { timeoutMs: 1000, maxDepth: 200 };
 
 /** A compiled mapping: evaluates one upstream record into the raw shape of the national model. */
 export interface CompiledMapping {

@@ -103,8 +103,9 @@ export const soapConfigSchema = z.strictObject({
   listing: z.strictObject({ ...operation, ...listingCommon }).optional(),
   ...tablesSchema,
   limits: z
-    .strictObject({ mappingTimeoutMs: z.number().int().min(1).max(5000).default(200) })
-    .default({ mappingTimeoutMs: 200 }),
+    // Wall time for mapping one record; see rest-json's `limits` for why 1000 ms.
+    .strictObject({ mappingTimeoutMs: z.number().int().min(1).max(5000).default(1000) })
+    .default({ mappingTimeoutMs: 1000 }),
 });
 
 export type SoapConfig = z.output<typeof soapConfigSchema>;
