@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { start, stopAll } from './processes';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { FileApiKeyStore } from '../src/auth/apiKeys';
@@ -24,7 +25,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SIZE = 3000;
 const SEED = 2025;
 
-const children: ChildProcess[] = [];
 /** Sent with every request to the gateways (the bench's API key, set in main). */
 const REQUEST_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
 
@@ -52,40 +52,6 @@ interface Scenario {
   /** Load run at the same time on the same gateway, not measured (other callers' traffic). */
   background?: { bodies: string[]; connections: number };
   results: LoadResult[];
-}
-
-function start(
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${args.join(' ')} did not start:\n${output}`)),
-      30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output, match });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));
-    });
-  });
 }
 
 async function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult> {
@@ -442,5 +408,5 @@ main()
     process.exitCode = 1;
   })
   .finally(() => {
-    for (const child of children) child.kill('SIGTERM');
+    stopAll();
   });

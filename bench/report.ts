@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { start, stopAll } from './processes';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,33 +13,7 @@ import { FileApiKeyStore } from '../src/auth/apiKeys';
  * 61 000 dossiers in the year reported, ≈45 s here); a million dossiers in the report needs about
  * BENCH_REPORT_SIZE=1000000 (≈12 min at today's pace).
  */
-const ROOT = join(__dirname, '..');
 const SIZE = Number(process.env.BENCH_REPORT_SIZE ?? 60_000);
-const children: ChildProcess[] = [];
-
-function start(args: string[], env: Record<string, string>, ready: RegExp) {
-  return new Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }>(
-    (resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = ready.exec(output);
-        if (match !== null) resolve({ child, output: () => output, match });
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) =>
-        reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`)),
-      );
-    },
-  );
-}
 
 /** Resident memory of a process in MB (`VmRSS`, or the peak `VmHWM`), from /proc. */
 function memory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -141,5 +115,5 @@ main()
     process.exitCode = 1;
   })
   .finally(() => {
-    for (const child of children) child.kill('SIGTERM');
+    stopAll();
   });

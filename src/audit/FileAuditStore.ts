@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { replaceFile } from '../files/replaceFile';
 import {
   GENESIS_HASH,
-  recordHash,
+  nextRecord,
   type AuditEvent,
   type AuditRecord,
   type AuditStore,
@@ -47,14 +47,7 @@ export class FileAuditStore implements AuditStore {
   append(event: AuditEvent, at: string): Promise<AuditRecord> {
     const next = this.queue.then(async () => {
       if (this.resync) await this.continueChain();
-      const unsigned = {
-        ...event,
-        writer: this.writer,
-        seq: this.head.seq + 1,
-        at,
-        prevHash: this.head.hash,
-      };
-      const record: AuditRecord = { ...unsigned, hash: recordHash(unsigned) };
+      const record = nextRecord(event, this.writer, this.head, at);
       try {
         this.file ??= await open(this.chainFile, 'a', 0o600);
         await this.file.appendFile(`${JSON.stringify(record)}\n`, 'utf8');

@@ -6,7 +6,7 @@ import {
 } from '../redis/connectRedis';
 import {
   GENESIS_HASH,
-  recordHash,
+  nextRecord,
   type AuditEvent,
   type AuditRecord,
   type AuditStore,
@@ -51,14 +51,7 @@ export class RedisAuditStore implements AuditStore {
           head === null ? { seq: 0, hash: GENESIS_HASH } : (JSON.parse(head) as ChainHead);
         this.resync = false;
       }
-      const unsigned = {
-        ...event,
-        writer: this.writer,
-        seq: this.head.seq + 1,
-        at,
-        prevHash: this.head.hash,
-      };
-      const record: AuditRecord = { ...unsigned, hash: recordHash(unsigned) };
+      const record = nextRecord(event, this.writer, this.head, at);
       const result = await this.redis
         .multi()
         .xadd(this.stream(this.writer), '*', 'e', JSON.stringify(record))

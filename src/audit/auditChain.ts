@@ -38,6 +38,17 @@ export interface AuditRecord extends AuditEvent {
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The hash of a record: SHA-256 over its fields in a fixed order, and the previous hash. */
+/** The next record of `writer`'s chain after `head`: numbered, linked and hashed. */
+export function nextRecord(
+  event: AuditEvent,
+  writer: string,
+  head: ChainHead,
+  at: string,
+): AuditRecord {
+  const unsigned = { ...event, writer, seq: head.seq + 1, at, prevHash: head.hash };
+  return { ...unsigned, hash: recordHash(unsigned) };
+}
+
 export function recordHash(record: Omit<AuditRecord, 'hash'>): string {
   const fields = [
     record.writer,

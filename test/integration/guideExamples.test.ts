@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import {
   startSampleSystems,
   type SampleSystems,
 } from '../../samples/startSampleSystems';
+import { runCli } from '../support/runCli';
 import { findCodes } from '../support/sampleCodes';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
 
@@ -30,18 +30,7 @@ describe('Provincial IT guide: the REST and SOAP examples, end to end', () => {
   });
 
   const cli = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'connectors.ts'), ...args],
-        {
-          cwd: PROJECT_ROOT,
-          env: { ...process.env, GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'] },
-        },
-        (error, stdout, stderr) =>
-          resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-      );
-    });
+    runCli('connectors', { GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'] }, ...args);
 
   const example = async (name: string) => {
     const text = (await readFile(join(PROJECT_ROOT, 'examples', 'runtime', name), 'utf8'))

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import {
   startSampleSystems,
   type SampleSystems,
 } from '../../samples/startSampleSystems';
+import { runCli } from '../support/runCli';
 import { findCodes } from '../support/sampleCodes';
 import { startRedisServer } from '../support/redisServer';
 import {
@@ -367,18 +368,7 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
     const file = join(folder, 'h5602.yaml');
     await writeFile(file, districtDocument(samples.provincial.url, 'thanh-hoa-h5602'));
     const run = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'connectors.ts'), ...args],
-          {
-            cwd: PROJECT_ROOT,
-            env: { ...process.env, GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'] },
-          },
-          (error, stdout, stderr) =>
-            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-        );
-      });
+      runCli('connectors', { GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'] }, ...args);
     const [code] = findCodes(
       samples.provincial.dataset,
       1,

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { runCli } from '../support/runCli';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
 import { hierarchyKeys } from '../../src/services/agencies/agencyCode';
 import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
@@ -213,18 +213,7 @@ describe('Indicator reports', () => {
   it('runs from the command line with a progress bar and writes the CSV and HTML files', async () => {
     const out = await mkdtemp(join(tmpdir(), 'report-cli-'));
     const run = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'report.ts'), ...args],
-          {
-            cwd: PROJECT_ROOT,
-            env: { ...process.env, GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys.auditor },
-          },
-          (error, stdout, stderr) =>
-            resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }),
-        );
-      });
+      runCli('report', { GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys.auditor }, ...args);
     const done = await run(
       '--agencies',
       '000.00.01.H56',

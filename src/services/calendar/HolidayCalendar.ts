@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { DateTime } from 'luxon';
 import { convertLunar2Solar } from 'vietnamese-lunar-calendar/build/solar-lunar';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
+import { loadDataFile } from '../../config/loadDataFile';
+import { ConfigurationError } from '../../errors/ConfigurationError';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'an ISO date, yyyy-MM-dd');
 const fileSchema = z.object({
@@ -45,23 +44,10 @@ export class HolidayCalendar {
   /** The official schedule from `file` (null: computed years only). */
   static async load(file: string | null): Promise<HolidayCalendar> {
     if (file === null) return new HolidayCalendar(new Map());
-    let raw: unknown;
-    try {
-      raw = parse(await readFile(file, 'utf8'));
-    } catch (error) {
-      throw new ConfigurationError([
-        {
-          file,
-          path: '',
-          message: `cannot read the holiday schedule: ${(error as Error).message}`,
-        },
-      ]);
-    }
-    const parsed = fileSchema.safeParse(raw);
-    if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
+    const data = await loadDataFile(file, fileSchema, 'the holiday schedule');
     const years = new Map<number, YearSchedule>();
     const problems: Array<{ file: string; path: string; message: string }> = [];
-    for (const [year, schedule] of Object.entries(parsed.data.years)) {
+    for (const [year, schedule] of Object.entries(data.years)) {
       for (const day of schedule.daysOff) {
         if (!day.startsWith(year) || !isWeekday(day))
           problems.push({

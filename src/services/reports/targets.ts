@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
+import { loadDataFile } from '../../config/loadDataFile';
 import { hierarchyKeys } from '../agencies/agencyCode';
 
 const fileSchema = z.strictObject({
@@ -37,17 +35,8 @@ export class IndicatorTargets {
   }
 
   static async load(file: string): Promise<IndicatorTargets> {
-    let raw: unknown;
-    try {
-      raw = parse(await readFile(file, 'utf8'));
-    } catch (error) {
-      throw new ConfigurationError([
-        { file, path: '', message: `cannot read: ${(error as Error).message}` },
-      ]);
-    }
-    const parsed = fileSchema.safeParse(raw);
-    if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
-    return new IndicatorTargets(parsed.data.onTheSpot);
+    const data = await loadDataFile(file, fileSchema, 'the indicator targets');
+    return new IndicatorTargets(data.onTheSpot);
   }
 
   /** Whether an agency belongs to a group (by code or hierarchy key). */

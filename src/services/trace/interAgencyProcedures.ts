@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
+import { loadDataFile } from '../../config/loadDataFile';
 
 const fileSchema = z.strictObject({
   procedures: z.record(
@@ -41,19 +39,10 @@ export class InterAgencyProcedures {
   }
 
   static async load(file: string): Promise<InterAgencyProcedures> {
-    let raw: unknown;
-    try {
-      raw = parse(await readFile(file, 'utf8'));
-    } catch (error) {
-      throw new ConfigurationError([
-        { file, path: '', message: `cannot read: ${(error as Error).message}` },
-      ]);
-    }
-    const parsed = fileSchema.safeParse(raw);
-    if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
+    const data = await loadDataFile(file, fileSchema, 'the inter-agency configuration');
     return new InterAgencyProcedures(
       new Map(
-        Object.entries(parsed.data.procedures).map(([code, procedure]) => [
+        Object.entries(data.procedures).map(([code, procedure]) => [
           code,
           { code, name: procedure.name, parts: procedure.parts },
         ]),
