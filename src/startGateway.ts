@@ -266,7 +266,15 @@ export async function startGateway(
       now,
     });
     const agencies = new AgencyService(directory, registry, now);
-    const reports = new ReportService({ targets, registry, directory, workingTime, logger, now });
+    const reports = new ReportService({
+      targets,
+      registry,
+      directory,
+      workingTime,
+      logger,
+      now,
+      redis: config.redis,
+    });
     opened.push(() => reports.close());
     metrics.reportJobs(() => reports.counts());
     const trace = new TraceService({
@@ -395,7 +403,7 @@ export async function startGateway(
       demoKeys,
       close: async () => {
         catalogue.stop();
-        reports.close();
+        await reports.close();
         unsubscribe();
         await server.close();
         await Promise.all([

@@ -115,16 +115,20 @@ export class GatewayMetrics {
     });
   }
 
-  /** Report jobs by state (queue depth: `queued`), read at each scrape from `count`. */
-  reportJobs(count: () => Record<string, number>): void {
+  /**
+   * Report jobs by state (queue depth: `queued`), read at each scrape from `count` (on Redis the
+   * shared queue's; absent from a scrape when it cannot be read).
+   */
+  reportJobs(count: () => Promise<Record<string, number>>): void {
     new Gauge({
       name: 'dvcgw_report_jobs',
-      help: 'Indicator report jobs kept by this gateway, by state (queued is the queue depth)',
+      help: 'Indicator report jobs by state (queued is the queue depth; with Redis, the shared queue; cancelled ones count as failed there)',
       labelNames: ['state'],
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset();
-        for (const [state, value] of Object.entries(count())) this.set({ state }, value);
+        const counts = await count().catch(() => ({}));
+        for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
       },
     });
   }

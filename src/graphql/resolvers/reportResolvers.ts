@@ -52,8 +52,8 @@ export const reportResolvers = {
     html: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.html(view.job),
   },
   Query: {
-    report: (_: unknown, args: { id: string }, ctx: GatewayContext) => {
-      const job = visible(ctx, ctx.reports.get(args.id));
+    report: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+      const job = visible(ctx, await ctx.reports.get(args.id));
       return job === null ? null : view(job);
     },
   },
@@ -65,7 +65,7 @@ export const reportResolvers = {
       info: GraphQLResolveInfo,
     ) => {
       const who = principal(ctx);
-      const started = ctx.reports.create(who, args.input);
+      const started = await ctx.reports.create(who, args.input);
       if (!('id' in started)) throw toGraphQLError(started);
       // On record before it runs: who measured what, over which agencies and dates.
       const written = await ctx.audit.record(who, {
@@ -76,11 +76,8 @@ export const reportResolvers = {
         purpose: null,
         outcome: 'queued',
       });
-      if (!written.ok) {
-        ctx.reports.discard(started);
-        throw toGraphQLError(written.error);
-      }
-      ctx.reports.enqueue(started);
+      if (!written.ok) throw toGraphQLError(written.error);
+      await ctx.reports.enqueue(started);
       return view(started);
     },
     cancelReport: async (
@@ -89,7 +86,7 @@ export const reportResolvers = {
       ctx: GatewayContext,
       info: GraphQLResolveInfo,
     ) => {
-      const job = visible(ctx, ctx.reports.get(args.id));
+      const job = visible(ctx, await ctx.reports.get(args.id));
       if (job === null) return null;
       const written = await ctx.audit.record(principal(ctx), {
         action: 'report.cancel',
@@ -100,7 +97,8 @@ export const reportResolvers = {
         outcome: job.state,
       });
       if (!written.ok) throw toGraphQLError(written.error);
-      return view(ctx.reports.cancel(job.id) as ReportJob);
+      const cancelled = await ctx.reports.cancel(job.id);
+      return cancelled === undefined ? null : view(cancelled);
     },
   },
 };

@@ -1,6 +1,6 @@
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import { nationalStatus } from '../dossiers/nationalStatuses';
-import type { ReportJob } from './ReportService';
+import type { ReportJob } from './ReportJob';
 
 /** A report's indicators per agency as CSV (RFC 4180: CRLF, fields quoted when needed), with a total row. */
 export function reportCsv(job: ReportJob, directory: AgencyDirectory): string {

@@ -1,0 +1,253 @@
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Logger } from '../../../connectors/contract';
+import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/connectRedis';
+import type { ReportJob, ReportQueue, ReportSpec, ReportState } from './ReportJob';
+import { runReport, startingPoint, type ReportCheckpoint, type ReportRunDeps } from './runReport';
+
+/** Finished reports are kept this long for later reads (and at most `KEPT_COUNT` of each end). */
+const KEPT_SECONDS = 30 * 86_400;
+const KEPT_COUNT = 1000;
+/**
+ * A worker holds a running report's lock this long and renews it every half; when the worker dies,
+ * the lock lapses and another replica's stalled-job check (every `STALLED_CHECK_MS`) puts the
+ * report back on the queue, where it carries on from its last checkpoint.
+ */
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+/** The reason a cancelled report ends with. */
+const CANCELLED = 'cancelled';
+
+interface JobData {
+  spec: ReportSpec;
+  requestedBy: string;
+  /** Where the report stands, saved after every page; absent before its first page. */
+  checkpoint?: ReportCheckpoint;
+}
+
+interface JobOutcome {
+  result: NonNullable<ReportJob['result']>;
+  problems: string[];
+  progress: ReportJob['progress'];
+  startedAt: string;
+}
+
+/**
+ * Report jobs on Redis (BullMQ), when the gateway has Redis: every replica adds to one queue and
+ * works on it one report at a time; reports survive restarts and are read from any replica. A
+ * report checkpoints after each page (the counts so far, the agency and the page cursor), so a
+ * replica that dies mid-report costs at most one page: the job's lock lapses, another replica
+ * takes it up from the checkpoint, and the result equals an uninterrupted run's.
+ *
+ * Its own connections (a worker blocks on one), keys under a hash-tag prefix (`{dvcgw:reports}`)
+ * so that a Redis Cluster keeps each queue's keys in one slot, as BullMQ's scripts need.
+ */
+export class RedisReportQueue implements ReportQueue {
+  readonly kind = 'redis' as const;
+  private readonly queue: Queue<JobData, JobOutcome>;
+  private readonly worker: Worker<JobData, JobOutcome>;
+  private readonly prefix: string;
+  private readonly connections: RedisClient[];
+  /** The queue's connection, also for the cancel marks. */
+  private readonly commands: RedisClient;
+  /** Reports this process is running, to stop them at once on cancel or shutdown. */
+  private readonly running = new Map<string, AbortController>();
+  private closing = false;
+
+  constructor(
+    target: RedisTarget,
+    keyPrefix: string,
+    private readonly deps: ReportRunDeps & { logger: Logger },
+  ) {
+    this.prefix = `{${keyPrefix}reports}`;
+    const queueConnection = connectRedis(target, { commandTimeout: 5_000 });
+    // A worker waits on its connection for the next job: no command timeout, retries until back.
+    const workerConnection = connectRedis(target, { maxRetriesPerRequest: null });
+    this.connections = [queueConnection, workerConnection];
+    this.commands = queueConnection;
+    this.queue = new Queue<JobData, JobOutcome>('reports', {
+      connection: queueConnection,
+      prefix: this.prefix,
+    });
+    this.worker = new Worker<JobData, JobOutcome>(
+      'reports',
+      (job, token, signal) => this.process(job, token, signal),
+      {
+        connection: workerConnection,
+        prefix: this.prefix,
+        concurrency: 1,
+        lockDuration: LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
+        // A report that kills its worker again and again ends FAILED instead of going round.
+        maxStalledCount: 3,
+        removeOnComplete: { age: KEPT_SECONDS, count: KEPT_COUNT },
+        removeOnFail: { age: KEPT_SECONDS, count: KEPT_COUNT },
+      },
+    );
+    const warn = (error: Error) =>
+      this.deps.logger.warn({ err: error.message }, 'report queue: Redis error');
+    this.queue.on('error', warn);
+    this.worker.on('error', warn);
+  }
+
+  async add(job: ReportJob): Promise<void> {
+    await this.queue.add(
+      'report',
+      { spec: job.spec, requestedBy: job.requestedBy },
+      { jobId: job.id, timestamp: job.createdAt.getTime() },
+    );
+  }
+
+  async get(id: string): Promise<ReportJob | undefined> {
+    const bull = await this.queue.getJob(id);
+    if (bull === undefined) return undefined;
+    const [state, cancelled] = await Promise.all([bull.getState(), this.isCancelled(id)]);
+    return this.view(bull, state, cancelled);
+  }
+
+  async pending(principalId: string): Promise<number> {
+    const jobs = await this.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+    return jobs.filter((job) => job?.data.requestedBy === principalId).length;
+  }
+
+  async cancel(id: string): Promise<ReportJob | undefined> {
+    const bull = await this.queue.getJob(id);
+    if (bull === undefined) return undefined;
+    const state = await bull.getState();
+    if (state !== 'completed' && state !== 'failed') {
+      // Seen by whichever replica runs it, before its next page (at once when it is this one).
+      await this.commands.set(this.cancelKey(id), '1', 'EX', KEPT_SECONDS);
+      this.running.get(id)?.abort();
+    }
+    return this.get(id);
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const counts = await this.queue.getJobCounts(
+      'waiting',
+      'prioritized',
+      'delayed',
+      'active',
+      'completed',
+      'failed',
+    );
+    return {
+      queued: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+      running: counts.active ?? 0,
+      done: counts.completed ?? 0,
+      // Cancelled reports end as failed jobs (reason `cancelled`); counted here with them.
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  /**
+   * Stops this replica's worker. A report it is running goes back on the queue from its last
+   * checkpoint (another replica, or this one after a restart, carries on).
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const controller of this.running.values()) controller.abort();
+    await this.worker.close().catch(() => undefined);
+    await this.queue.close().catch(() => undefined);
+    for (const connection of this.connections) connection.disconnect();
+  }
+
+  private async process(
+    bull: Job<JobData, JobOutcome>,
+    token: string | undefined,
+    workerSignal: AbortSignal | undefined,
+  ): Promise<JobOutcome> {
+    const id = bull.id as string;
+    if (await this.isCancelled(id)) throw new UnrecoverableError(CANCELLED);
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    const signal =
+      workerSignal === undefined
+        ? controller.signal
+        : AbortSignal.any([controller.signal, workerSignal]);
+    const job = this.view(bull, 'active', false);
+    try {
+      const from = bull.data.checkpoint ?? startingPoint(job, this.deps);
+      if (bull.data.checkpoint !== undefined)
+        this.deps.logger.info(
+          { report: id, agency: from.agencyIndex, pages: from.progress.pages },
+          'report resumed from its checkpoint',
+        );
+      const result = await runReport(job, from, this.deps, {
+        signal,
+        checkpoint: async (state) => {
+          await bull.updateData({ ...bull.data, checkpoint: state });
+          await bull.updateProgress(state.progress);
+          if (await this.isCancelled(id)) controller.abort();
+        },
+      });
+      if (result !== null)
+        return {
+          result,
+          problems: job.problems,
+          progress: job.progress,
+          startedAt: (job.startedAt as Date).toISOString(),
+        };
+      if (await this.isCancelled(id)) throw new UnrecoverableError(CANCELLED);
+      // Stopped by shutdown: back on the queue, to carry on from the last checkpoint.
+      if (this.closing && token !== undefined) {
+        await bull.moveToWait(token);
+        throw new WaitingError();
+      }
+      throw new Error('the report stopped before it was done');
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  /** The job as the API shows it. */
+  private view(bull: Job<JobData, JobOutcome>, state: string, cancelled: boolean): ReportJob {
+    const checkpoint = bull.data.checkpoint;
+    const outcome = state === 'completed' ? bull.returnvalue : null;
+    const problems = [...(outcome?.problems ?? checkpoint?.problems ?? [])];
+    if (state === 'failed' && bull.failedReason !== CANCELLED)
+      problems.push(`the report failed: ${bull.failedReason}`);
+    const startedAt = outcome?.startedAt ?? checkpoint?.startedAt;
+    return {
+      id: bull.id as string,
+      spec: bull.data.spec,
+      state: stateOf(state, bull.failedReason, cancelled),
+      requestedBy: bull.data.requestedBy,
+      createdAt: new Date(bull.timestamp),
+      startedAt: startedAt === undefined ? null : new Date(startedAt),
+      finishedAt:
+        state === 'completed' || state === 'failed'
+          ? new Date(bull.finishedOn ?? bull.timestamp)
+          : null,
+      progress: outcome?.progress ??
+        checkpoint?.progress ?? {
+          agenciesTotal: 0,
+          agenciesDone: 0,
+          pages: 0,
+          dossiers: 0,
+          percent: 0,
+          etaSeconds: null,
+        },
+      result: outcome?.result ?? null,
+      problems,
+    };
+  }
+
+  private cancelKey(id: string): string {
+    return `${this.prefix}:cancelled:${id}`;
+  }
+
+  private async isCancelled(id: string): Promise<boolean> {
+    return (await this.commands.exists(this.cancelKey(id))) === 1;
+  }
+}
+
+function stateOf(
+  bullState: string,
+  failedReason: string | undefined,
+  cancelled: boolean,
+): ReportState {
+  if (bullState === 'completed') return 'DONE';
+  if (bullState === 'failed') return failedReason === CANCELLED ? 'CANCELLED' : 'FAILED';
+  if (cancelled) return 'CANCELLED';
+  return bullState === 'active' ? 'RUNNING' : 'QUEUED';
+}
