@@ -149,6 +149,36 @@ config:
     expect(status).toBe(9);
   }, 30_000);
 
+  it('shares report jobs: one started on one process is read, finished, on the other', async () => {
+    const started = await state.query<{ startReport: { id: string } }>(
+      a,
+      `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
+      { i: { agencies: ['000.01.70.H56', '000.01.12.H56'], from: '2026-07-01', to: '2026-09-30' } },
+    );
+    expect(started.errors).toBeUndefined();
+    const id = started.data?.startReport.id as string;
+    const deadline = Date.now() + 20_000;
+    let job: { state: string; problems: string[]; result: { received: number } | null };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = (
+        await state.query<{ report: typeof job }>(
+          b,
+          `query ($id: ID!) { report(id: $id) { state problems result { received } } }`,
+          { id },
+        )
+      ).data?.report as typeof job;
+    } while (['QUEUED', 'RUNNING'].includes(job.state) && Date.now() < deadline);
+    expect(job.problems).toEqual([]);
+    expect(job.state).toBe('DONE');
+    const period = ['2026-07-01', '2026-09-30', 0, 1] as const;
+    expect(job.result?.received).toBe(
+      state.samples.provincial.dataset.listReceived('000.01.70.H56', ...period).total +
+        state.samples.land.dataset.listReceived('000.01.12.H56', ...period).total,
+    );
+    expect(job.result?.received).toBeGreaterThan(0);
+  }, 30_000);
+
   it('keeps one audit log and one key store across processes', async () => {
     // Production without METRICS_TOKEN: no /metrics.
     expect((await fetch(`${b.url}/metrics`)).status).toBe(404);
