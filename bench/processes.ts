@@ -9,6 +9,8 @@ const ROOT = join(__dirname, '..');
 /**
  * Starts `node --import tsx <args>` in the project with only `env` (and PATH, HOME), and resolves
  * once its output matches `ready`; rejects if it exits first or does not get there in 30 s.
+ * BENCH_NODE_ARGS adds Node options to every process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+ * to profile them).
  */
 export function start(
   args: string[],
@@ -16,7 +18,8 @@ export function start(
   ready: RegExp,
 ): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -75,7 +75,9 @@ export interface Connector {
   /**
    * Reads one page of the dossiers an agency received in a date range, from the start when
    * `cursor` is null. Throws a `ConnectorError` when the page cannot be read. Present when
-   * `capabilities.listing`.
+   * `capabilities.listing`. Listed dossiers feed indicators only: code, status, agency, procedure,
+   * channel, dates, supplement rounds, steps' times and statuses, inter-agency links; leave the
+   * applicant, files, fees and free text out (the built-in engines do).
    */
   listDossiers?(
     query: DossierListQuery,

@@ -10,7 +10,12 @@ import type {
 } from '../contract';
 import { ConnectorError, isConnectorError } from '../ConnectorError';
 import type { NationalDossier } from '../model';
-import { compileMapping, type CompiledMapping, type DossierMappingSpec } from './dossierMapping';
+import {
+  compileMapping,
+  listingMappingSpec,
+  type CompiledMapping,
+  type DossierMappingSpec,
+} from './dossierMapping';
 import type { CatalogueCommon, ListingCommon } from './catalogueSchema';
 import { createLimiter } from './http';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
@@ -88,6 +93,8 @@ export function compileExpression(source: string, timeoutMs: number): Evaluate {
 export class DeclarativeConnector implements Connector {
   readonly capabilities: Connector['capabilities'];
   private readonly mapping: CompiledMapping;
+  /** The mapping's fields that indicators use, for listings (no personal data). */
+  private readonly listingMapping: CompiledMapping;
   /** Single lookups in flight for this connector, across all gateway requests. */
   private readonly limit: ReturnType<typeof createLimiter>;
   private readonly catalogue:
@@ -115,6 +122,10 @@ export class DeclarativeConnector implements Connector {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
     }
     this.mapping = compileMapping(mapping, { timeoutMs: mappingTimeoutMs, maxDepth: 200 });
+    this.listingMapping = compileMapping(listingMappingSpec(mapping), {
+      timeoutMs: mappingTimeoutMs,
+      maxDepth: 200,
+    });
     const concurrency = transport.single?.concurrency ?? 1;
     this.limit = createLimiter(concurrency);
     if (catalogue !== undefined) {
@@ -154,8 +165,9 @@ export class DeclarativeConnector implements Connector {
   }
 
   /**
-   * One page of the dossiers an agency received in a date range, mapped like lookups. The cursor
-   * is `p:<page>:<seen>` or `c:<upstream cursor>`, opaque to the gateway.
+   * One page of the dossiers an agency received in a date range, mapped with the lookup mapping's
+   * fields that indicators use (`listingMappingSpec`: no applicant, files, fees or free text). The
+   * cursor is `p:<page>:<seen>` or `c:<upstream cursor>`, opaque to the gateway.
    */
   async listDossiers(
     query: DossierListQuery,
@@ -180,7 +192,7 @@ export class DeclarativeConnector implements Connector {
     let unreadable = 0;
     for (const record of records) {
       try {
-        dossiers.push(normaliseDossier(await this.mapping.evaluate(record), this.tables));
+        dossiers.push(normaliseDossier(await this.listingMapping.evaluate(record), this.tables));
       } catch {
         unreadable += 1;
       }

@@ -111,6 +111,40 @@ export const dossierMappingSchema = z.strictObject({
     .optional(),
 }) satisfies z.ZodType<DossierMappingSpec>;
 
+/**
+ * The part of a mapping that listings use: what indicators count (status, channel, dates,
+ * supplement rounds, the steps' times and statuses, inter-agency links), nothing about the
+ * applicant, files, fees or free text. A report never reads personal data it does not need, and
+ * each listed record costs a fraction of a full lookup's mapping.
+ */
+export function listingMappingSpec(spec: DossierMappingSpec): DossierMappingSpec {
+  const picked: DossierMappingSpec = { code: spec.code, status: spec.status };
+  for (const key of [
+    'procedureCode',
+    'agencyCode',
+    'channel',
+    'receivedAt',
+    'dueAt',
+    'finishedAt',
+    'returnedAt',
+  ] as const) {
+    if (spec[key] !== undefined) picked[key] = spec[key];
+  }
+  if (spec.supplements !== undefined) picked.supplements = spec.supplements;
+  if (spec.interAgency !== undefined) picked.interAgency = spec.interAgency;
+  if (spec.history !== undefined) {
+    const { at, status } = spec.history.fields;
+    picked.history = {
+      each: spec.history.each,
+      fields: {
+        ...(at === undefined ? {} : { at }),
+        ...(status === undefined ? {} : { status }),
+      },
+    };
+  }
+  return picked;
+}
+
 /** A JSONata expression's syntax error as a sentence, or null when it compiles. */
 export function jsonataSyntaxProblem(source: string): string | null {
   try {

@@ -1,5 +1,6 @@
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { startTestGateway, type TestGateway } from '../support/testGateway';
+import type { NationalDossier } from '../../connectors/model';
 
 /**
  * Listing an agency's dossiers by date received (issue 9's base), through each bundled
@@ -24,6 +25,9 @@ describe('Listing an agency’s dossiers by date received', () => {
     if (runtime === undefined) throw new Error(`no ${connector}`);
     const codes: string[] = [];
     const received: string[] = [];
+    const listed: NationalDossier[] = [];
+    const personal: unknown[] = [];
+    let steps = 0;
     let cursor: string | null = null;
     let pages = 0;
     do {
@@ -32,10 +36,23 @@ describe('Listing an agency’s dossiers by date received', () => {
       expect(page.unreadable).toBe(0);
       codes.push(...page.dossiers.map((d) => d.code));
       received.push(...page.dossiers.map((d) => d.receivedAt as string));
+      if (listed.length < 40) listed.push(...page.dossiers.slice(0, 10));
+      for (const d of page.dossiers) {
+        steps += d.history.length;
+        // Indicators' fields only: nothing about the applicant, no files, fees or free text.
+        const { name, phone, email, address, ids } = d.applicant;
+        personal.push(
+          ...[name, phone, email, address, d.summary].filter((v) => v !== null),
+          ...ids,
+          ...d.files,
+          ...d.fees,
+          ...d.history.flatMap((h) => [h.actor, h.content].filter((v) => v !== null)),
+        );
+      }
       cursor = page.next;
       pages += 1;
     } while (cursor !== null && pages < 1000);
-    return { codes, received, pages };
+    return { codes, received, pages, listed, personal, steps };
   };
 
   it.each([
@@ -45,7 +62,12 @@ describe('Listing an agency’s dossiers by date received', () => {
   ] as const)(
     '%s lists a quarter page by page: every dossier once, all in range',
     async (id, system, agency) => {
-      const { codes, received, pages } = await listAll(id, agency, '2026-07-01', '2026-09-30');
+      const { codes, received, pages, listed, personal, steps } = await listAll(
+        id,
+        agency,
+        '2026-07-01',
+        '2026-09-30',
+      );
       const truth = samples[system].dataset.listReceived(
         agency,
         '2026-07-01',
@@ -55,6 +77,27 @@ describe('Listing an agency’s dossiers by date received', () => {
       );
       expect(codes.length).toBe(truth.total);
       expect(codes).toEqual(truth.dossiers.map((d) => d.code));
+      // What indicators read is what a full lookup of the same dossier says.
+      const runtime = t.gateway.registry.runtime(id);
+      const looked = await runtime?.getDossiers(
+        listed.map((d) => d.code),
+        call(),
+      );
+      const counted = (d: NationalDossier) => ({
+        code: d.code,
+        status: d.status.code,
+        channel: d.channel,
+        agency: d.agencyCode,
+        procedure: d.procedureCode,
+        dates: [d.receivedAt, d.dueAt, d.finishedAt, d.returnedAt],
+        supplements: d.supplements,
+        steps: d.history.map((h) => [h.at, h.status?.code]),
+      });
+      expect(listed.map(counted)).toEqual(
+        looked?.map((o) => (o.kind === 'found' ? counted(o.dossier) : o.kind)),
+      );
+      expect(steps).toBeGreaterThan(0);
+      expect(personal).toEqual([]);
       expect(new Set(codes).size).toBe(codes.length);
       expect(pages).toBeGreaterThan(1);
       expect(received.every((at) => at >= '2026-07-01T00:00' && at < '2026-10-01T00:00')).toBe(
