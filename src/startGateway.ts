@@ -52,6 +52,7 @@ import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import { TraceService } from './services/trace/TraceService';
 import { ReportService } from './services/reports/ReportService';
+import { ResponseCache } from './server/ResponseCache';
 import { IndicatorTargets } from './services/reports/targets';
 import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
 
@@ -311,6 +312,19 @@ export async function startGateway(
       firstSync,
       new Promise((resolve) => setTimeout(resolve, config.catalogue.startupWaitMs).unref()),
     ]);
+    // Dossier lookups answered again from their bytes while the cache entries they show hold
+    // (issue 10); needs an in-process cache tier to check against.
+    const peek = cache.peek?.bind(cache);
+    const responses =
+      peek === undefined || config.responseCacheEntries === 0
+        ? undefined
+        : new ResponseCache({
+            maxEntries: config.responseCacheEntries,
+            maxBytes: 64 * 1024 * 1024,
+            peek,
+            generation: () => registry.coverage,
+            now: () => now().getTime(),
+          });
     const server = await createGatewayServer({
       schema,
       logger,
@@ -327,7 +341,8 @@ export async function startGateway(
       ...(tracing === null ? {} : { tracer: tracing.tracer }),
       metricsAccess: await metricsAccess(config.metrics),
       authenticate: (credentials) => authenticator.authenticate(credentials),
-      createContext: ({ requestId, signal, principal }) => ({
+      ...(responses === undefined ? {} : { responses }),
+      createContext: ({ requestId, signal, principal, recorder }) => ({
         requestId,
         principal,
         keys,
@@ -340,8 +355,9 @@ export async function startGateway(
         call: { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
         dossiers: dossiers.createLookup(
           { requestId, signal, deadline: Date.now() + config.requestBudgetMs },
-          { unmask: false, principal },
+          { unmask: false, principal, ...(recorder === undefined ? {} : { recorder }) },
         ),
+        ...(recorder === undefined ? {} : { recorder }),
         freshLookup: () => {
           const budget = config.requestBudgetMs;
           return dossiers.createLookup(

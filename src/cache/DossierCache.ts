@@ -36,5 +36,10 @@ export interface DossierCache {
   getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>>;
   setMany(entries: ReadonlyArray<{ value: CachedDossier; ttlSeconds: number }>): Promise<void>;
   deleteMany(codes: readonly string[]): Promise<void>;
+  /**
+   * This process's entry for a code, without I/O or metrics (in-process tier only; undefined when
+   * there is none): answers kept as bytes check their entries are still the live ones.
+   */
+  peek?(code: string): CachedDossier | undefined;
   close(): Promise<void>;
 }

@@ -19,6 +19,10 @@ export class MemoryDossierCache implements DossierCache {
     this.onRead = options.onRead;
   }
 
+  peek(code: string): CachedDossier | undefined {
+    return this.lru.get(code, { updateAgeOnGet: false });
+  }
+
   async getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>> {
     const entries = codes.map((code) => this.lru.get(code));
     this.onRead?.(entries);

@@ -28,6 +28,10 @@ export class TieredDossierCache implements DossierCache {
     return this.shared.healthy;
   }
 
+  peek(code: string): CachedDossier | undefined {
+    return this.local.peek(code);
+  }
+
   async getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>> {
     const local = await this.local.getMany(codes);
     const missing = codes.filter((_, index) => local[index] === undefined);

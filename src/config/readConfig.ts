@@ -40,6 +40,7 @@ const envSchema = z.object({
     .optional(),
   CACHE: z.enum(['memory', 'redis', 'none']).optional(),
   CACHE_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
+  RESPONSE_CACHE_MAX_ENTRIES: int(0, 1_000_000).default(20_000),
   REDIS_KEY_PREFIX: z.string().default('dvcgw:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
@@ -93,6 +94,8 @@ export interface GatewayConfig {
     | { kind: 'memory'; maxEntries: number }
     | { kind: 'redis'; target: RedisTarget; keyPrefix: string; localEntries: number }
     | { kind: 'none' };
+  /** Dossier lookup answers kept as bytes per caller scope (0: off). */
+  responseCacheEntries: number;
   logLevel: string;
   requestBudgetMs: number;
   maxBodyBytes: number;
@@ -267,6 +270,7 @@ export function readConfig(
         : cacheKind === 'memory'
           ? { kind: 'memory', maxEntries: e.CACHE_MAX_ENTRIES }
           : { kind: 'none' },
+    responseCacheEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
     logLevel: e.LOG_LEVEL,
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -5,7 +5,7 @@ import type { AuditService } from '../services/audit/AuditService';
 import type { RegistrationService } from '../services/registry/RegistrationService';
 import type { DossierChangeFeed } from './resolvers/dossierResolvers';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
-import type { DossierLookup } from '../services/dossiers/DossierService';
+import type { AnswerRecorder, DossierLookup } from '../services/dossiers/DossierService';
 import type { OperationsService } from '../services/operations/OperationsService';
 import type { WorkingTimeService } from '../services/calendar/WorkingTimeService';
 import type { TraceService } from '../services/trace/TraceService';
@@ -39,4 +39,9 @@ export interface GatewayContext {
   catalogue: CatalogueService;
   /** Display name of a registration, for `source.connectorName`. */
   connectorName(id: string): string | null;
+  /**
+   * Told what the answer is made of, when the server may keep it as bytes (dossier lookups over
+   * HTTP); resolvers whose values change with the clock or outside the cache say so here.
+   */
+  recorder?: AnswerRecorder;
 }

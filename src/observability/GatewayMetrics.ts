@@ -36,6 +36,9 @@ export class GatewayMetrics {
   private readonly connectorRecent: Summary<'connector'>;
   private readonly connectorRetries: Counter<'connector'>;
   private readonly cacheLookups: Counter<'layer' | 'kind' | 'result'>;
+  private readonly responseHits: Counter.Internal;
+  private readonly responseMisses: Counter.Internal;
+  private readonly localDossierHits: Counter.Internal;
   private readonly servedFrom: Counter<'connector' | 'from'>;
   private readonly graphqlSeries = new Map<
     string,
@@ -103,9 +106,24 @@ export class GatewayMetrics {
     });
     this.cacheLookups = new Counter({
       name: 'dvcgw_cache_lookups_total',
-      help: 'Dossier cache lookups by layer (local LRU, redis), data kind and hit or miss',
+      help: 'Cache lookups by layer (local LRU, redis; response: dossier lookups answered from kept bytes), data kind and hit or miss',
       labelNames: ['layer', 'kind', 'result'],
       registers,
+    });
+    this.responseHits = this.cacheLookups.labels({
+      layer: 'response',
+      kind: 'graphql',
+      result: 'hit',
+    });
+    this.responseMisses = this.cacheLookups.labels({
+      layer: 'response',
+      kind: 'graphql',
+      result: 'miss',
+    });
+    this.localDossierHits = this.cacheLookups.labels({
+      layer: 'local',
+      kind: 'dossier',
+      result: 'hit',
     });
     this.servedFrom = new Counter({
       name: 'dvcgw_dossier_answers_total',
@@ -204,6 +222,21 @@ export class GatewayMetrics {
         this.cacheLookups.inc({ layer, kind: 'not_found', result: 'hit' }, notFoundHits);
       if (misses > 0) this.cacheLookups.inc({ layer, kind: 'dossier', result: 'miss' }, misses);
     };
+  }
+
+  /**
+   * A dossier lookup asked again: answered from the kept bytes (`hit`, counted as the cache reads
+   * and cached answers it stands for) or executed (`miss`).
+   */
+  keptAnswer(hit: boolean, entries: ReadonlyArray<{ entry: { connectorId: string } }> = []): void {
+    if (!hit) {
+      this.responseMisses.inc();
+      return;
+    }
+    this.responseHits.inc();
+    if (entries.length === 0) return;
+    this.localDossierHits.inc(entries.length);
+    for (const { entry } of entries) this.answered(entry.connectorId, 1, 0);
   }
 
   /** Where one connector's answers came from in one fetch. */

@@ -35,16 +35,24 @@ import { CONSOLE_CSP, loadConsoleAssets } from './consolePage';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
 import { createErrorFormatter } from './formatError';
 import { GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql';
+import { ResponseCache, ResponseRecord } from './ResponseCache';
+import { responseRecordPlugin } from './responseRecordPlugin';
 
 export interface GatewayServerOptions {
   schema: GraphQLSchema;
   logger: Logger;
-  /** Builds the per-request context; `signal` ends when the request's time budget does. */
+  /**
+   * Builds the per-request context; `signal` ends when the request's time budget does; `recorder`
+   * (HTTP dossier lookups, when answers are kept) is told what the answer is made of.
+   */
   createContext(request: {
     requestId: string;
     signal: AbortSignal;
     principal: Principal | null;
+    recorder?: ResponseRecord;
   }): GatewayContext;
+  /** Dossier lookup answers kept as bytes per caller scope; none: every request executes. */
+  responses?: ResponseCache;
   /** Who is calling: API key or bearer token, from HTTP headers or graphql-ws connection params. */
   authenticate(credentials: Credentials): Promise<AuthResult>;
   /** A status push to `/hooks/<connector>`: raw body and X-Signature, answered as is. */
@@ -113,6 +121,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       dossierCodeLimitPlugin({ maxCodes: MAX_CODES_PER_OPERATION }),
       metricsPlugin(options.metrics),
+      ...(options.responses === undefined ? [] : [responseRecordPlugin()]),
       ...(options.tracer === undefined ? [] : [tracingPlugin(options.tracer)]),
     ],
   });
@@ -515,15 +524,58 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       });
     }
     request.body = parsedBody;
+    // The same request by the same scope, answered before from the cache: the kept bytes, while
+    // every cache entry they were made from is still the live one (ResponseCache).
+    const responses = options.responses;
+    const keptKey =
+      responses !== undefined && auth.principal !== null && request.method === 'POST'
+        ? ResponseCache.key(
+            auth.principal,
+            headers.get('accept') ?? '',
+            headers.get('content-type') ?? '',
+            body.text,
+          )
+        : undefined;
+    if (responses !== undefined && keptKey !== undefined) {
+      const kept = responses.get(keptKey);
+      options.metrics.keptAnswer(kept !== undefined, kept?.entries);
+      if (kept !== undefined) {
+        for (const [key, value] of kept.headers) res.setHeader(key, value);
+        res.statusCode = kept.status;
+        res.end(kept.body);
+        options.metrics.graphqlRequest(
+          kept.labels.type,
+          kept.labels.field,
+          'ok',
+          undefined,
+          (performance.now() - started) / 1000,
+        );
+        return;
+      }
+    }
+    const recorder = keptKey === undefined ? undefined : new ResponseRecord();
+    const generation = responses?.generation();
     const signal = AbortSignal.timeout(options.requestBudgetMs);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => options.createContext({ requestId, signal, principal: auth.principal }),
+      context: async () =>
+        options.createContext({
+          requestId,
+          signal,
+          principal: auth.principal,
+          ...(recorder === undefined ? {} : { recorder }),
+        }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
+      if (recorder !== undefined && keptKey !== undefined && generation !== undefined)
+        responses?.set(keptKey, recorder, generation, {
+          status: res.statusCode,
+          headers: [...response.headers],
+          body: response.body.string,
+        });
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -120,11 +120,30 @@ export const dossierResolvers = {
     agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
       dossier.agencyCode === null ? null : (ctx.agencies.get(dossier.agencyCode) ?? null),
     /** Through the catalogue index; a local code the index lacks falls back to its national code. */
-    procedure: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
-      dossier.procedureCode === null ? null : (ctx.catalogue.find(dossier.procedureCode) ?? null),
+    procedure: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
+      // The catalogue changes with each sync: an answer that shows it is not kept as bytes.
+      ctx.recorder?.refuse();
+      return dossier.procedureCode === null
+        ? null
+        : (ctx.catalogue.find(dossier.procedureCode) ?? null);
+    },
     /** Indicator 2.1's rule in the agency's working time, judged now for an unfinished dossier. */
-    timeliness: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
-      timelinessView(ctx.workingTime.judge(dossier, dossier.agencyCode, new Date())),
+    timeliness: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
+      const judged = ctx.workingTime.judge(dossier, dossier.agencyCode, new Date());
+      if (ctx.recorder !== undefined && judged.state === 'IN_PROGRESS') {
+        // Unfinished: overdue hours grow, and a supplement wait under way moves the due date,
+        // with every moment; otherwise the judgement holds until the due date passes.
+        let latest: { at: string; code: number | null } | null = null;
+        for (const step of dossier.history) {
+          if (step.at !== null && (latest === null || Date.parse(step.at) > Date.parse(latest.at)))
+            latest = { at: step.at, code: step.status?.code ?? null };
+        }
+        if (judged.overdue || dossier.status.code === 5 || latest?.code === 5)
+          ctx.recorder.refuse();
+        else ctx.recorder.until(Date.parse(judged.dueAt));
+      }
+      return timelinessView(judged);
+    },
   },
   DossierSource: {
     connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>
@@ -175,6 +194,8 @@ async function audited(
   results: readonly DossierLookupResult[],
 ): Promise<void> {
   if (access.action === null || ctx.principal === null) return;
+  // Every audited read is written one by one: its answer is never kept as bytes.
+  ctx.recorder?.refuse();
   const found = results.filter((result) => result.ok).length;
   const written = await ctx.audit.record(ctx.principal, {
     action: access.action,

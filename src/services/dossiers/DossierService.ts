@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
-import type { DossierCache } from '../../cache/DossierCache';
+import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { scopeCovers, type Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import { quoteInput } from '../routing/dossierCode';
@@ -41,12 +41,26 @@ export interface DossierAnswer {
 export type DossierLookupResult =
   { ok: true; answer: DossierAnswer } | { ok: false; error: ErrorDetail };
 
+/**
+ * Told what each answer of a request was made of, so the server can keep the request's whole
+ * answer as bytes while those parts hold (src/server/ResponseCache.ts).
+ */
+export interface AnswerRecorder {
+  dossier(code: string, entry: CachedDossier, cached: boolean, stale: boolean): void;
+  /** The answer changes by itself at this instant (ms since the epoch). */
+  until(ms: number): void;
+  /** The answer cannot be kept. */
+  refuse(): void;
+}
+
 /** What one caller may see. */
 export interface ViewPolicy {
   /** Personal data unmasked (auditors with a stated purpose, issue 5). Default false. */
   unmask: boolean;
   /** The caller; a province-IT caller reads only the dossiers of its scope. Null: no limit. */
   principal: Principal | null;
+  /** Told what each answer was made of (the request's answer may be kept as bytes). */
+  recorder?: AnswerRecorder;
 }
 
 export interface DossierServiceDeps {
@@ -92,7 +106,10 @@ export class DossierLookup {
     private readonly call: CallContext,
     private readonly policy: ViewPolicy,
   ) {
-    this.today = vietnamDate(deps.now());
+    const now = deps.now();
+    this.today = vietnamDate(now);
+    // Routing follows agency validity by date: an answer holds until the Vietnam day changes.
+    policy.recorder?.until(nextVietnamMidnight(now));
   }
 
   /**
@@ -129,13 +146,22 @@ export class DossierLookup {
    */
   load(code: string, unmask = this.policy.unmask): Promise<DossierLookupResult> {
     const routed = this.route(code);
-    if (!routed.ok) return Promise.resolve(routed);
+    if (!routed.ok) {
+      this.policy.recorder?.refuse();
+      return Promise.resolve(routed);
+    }
     const route = routed.route;
+    const recorder = this.policy.recorder;
     return this.loaderFor(route.connectorId)
       .load(code)
-      .then((result) =>
-        result.ok ? { ok: true, answer: this.answer(result, route, unmask) } : result,
-      );
+      .then((result) => {
+        if (recorder !== undefined) {
+          // Unmasked reads are audited one by one: never answered from kept bytes.
+          if (!result.ok || unmask) recorder.refuse();
+          else recorder.dossier(code, result.entry, result.cached, result.stale !== null);
+        }
+        return result.ok ? { ok: true, answer: this.answer(result, route, unmask) } : result;
+      });
   }
 
   loadMany(codes: readonly string[], unmask = this.policy.unmask): Promise<DossierLookupResult[]> {
@@ -174,4 +200,11 @@ export class DossierLookup {
     }
     return loader;
   }
+}
+
+/** The next midnight in Vietnam (UTC+7, no daylight saving), ms since the epoch. */
+function nextVietnamMidnight(now: Date): number {
+  const day = 86_400_000;
+  const offset = 7 * 3_600_000;
+  return Math.floor((now.getTime() + offset) / day) * day + day - offset;
 }

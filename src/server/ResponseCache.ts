@@ -1,0 +1,137 @@
+import { LRUCache } from 'lru-cache';
+import type { CachedDossier } from '../cache/DossierCache';
+import type { Principal } from '../auth/Principal';
+
+/**
+ * What one request's answer was made of, collected while it executes (the dossier lookup, the
+ * timeliness resolver and the server's plugin report here). An answer can be kept as bytes only
+ * when every part of it can be checked again cheaply: dossiers served from the cache (so the bytes
+ * say `cached: true` and the entry's `fetchedAt`), no errors, nothing audited or unmasked, and
+ * nothing that changes with the clock before `validUntil`.
+ */
+export class ResponseRecord {
+  cacheable = true;
+  /** Until when (ms since the epoch) nothing in the answer changes with the clock alone. */
+  validUntil = Number.POSITIVE_INFINITY;
+  /** The cache entries the answer was made from, by code. */
+  readonly entries: Array<{ code: string; entry: CachedDossier }> = [];
+  /** Root field and operation type, for the request metrics of a later hit. */
+  labels: { type: string; field: string } | null = null;
+
+  /** A dossier answered: keepable only when served as is from the cache. */
+  dossier(code: string, entry: CachedDossier, cached: boolean, stale: boolean): void {
+    if (!cached || stale) this.cacheable = false;
+    else this.entries.push({ code, entry });
+  }
+
+  /** Something in the answer changes at `ms` (a due date passing, the day changing). */
+  until(ms: number): void {
+    if (ms < this.validUntil) this.validUntil = ms;
+  }
+
+  /** The answer cannot be kept (an error, an audited read, a value that changes every moment). */
+  refuse(): void {
+    this.cacheable = false;
+  }
+}
+
+interface StoredResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+  entries: Array<{ code: string; entry: CachedDossier }>;
+  validUntil: number;
+  /** The routing generation it was answered under (a registration change makes a new one). */
+  generation: object;
+  labels: { type: string; field: string };
+}
+
+export interface ResponseCacheOptions {
+  /** Most answers kept. */
+  maxEntries: number;
+  /** Most bytes of answers kept. */
+  maxBytes: number;
+  /** This process's cache entry for a code right now (no I/O), to check an answer still holds. */
+  peek(code: string): CachedDossier | undefined;
+  /** The current routing generation: an object replaced whenever registrations change. */
+  generation(): object;
+  now(): number;
+}
+
+/**
+ * Serialized answers of dossier lookups per caller scope (issue 10): the portal asks the same few
+ * codes again and again, and once a dossier is in the cache its answer is the same bytes until the
+ * cache entry changes, registrations change, or the clock crosses a boundary the answer depends
+ * on. Kept per request text (exact body, content type and Accept) and per principal scope (who,
+ * which role, which agencies and systems), so masking and scope are those of the request that
+ * made the bytes. Every hit is checked against the live cache entries it was made from (identity,
+ * freshness), so a refresh, a push or an eviction makes the next request go the whole way again.
+ *
+ * Authentication, rate limiting and request metrics run for every request before the lookup here;
+ * only answers that need no audit entry are ever kept.
+ */
+export class ResponseCache {
+  private readonly answers: LRUCache<string, StoredResponse>;
+
+  constructor(private readonly options: ResponseCacheOptions) {
+    this.answers = new LRUCache<string, StoredResponse>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (value, key) => value.body.length + key.length + 200,
+    });
+  }
+
+  /** The key of a request: who asks (scope) and exactly what. */
+  static key(principal: Principal, accept: string, contentType: string, body: string): string {
+    return `${principal.id}\n${principal.role}\n${principal.agencies.join(',')}\n${principal.connectors.join(',')}\n${accept}\n${contentType}\n${body}`;
+  }
+
+  /** A kept answer that still holds, or undefined. */
+  get(key: string): StoredResponse | undefined {
+    const stored = this.answers.get(key);
+    if (stored === undefined) return undefined;
+    const now = this.options.now();
+    let holds = now < stored.validUntil && stored.generation === this.options.generation();
+    for (let i = 0; holds && i < stored.entries.length; i += 1) {
+      const { code, entry } = stored.entries[i] as { code: string; entry: CachedDossier };
+      holds = this.options.peek(code) === entry && now < entry.freshUntil;
+    }
+    if (!holds) {
+      this.answers.delete(key);
+      return undefined;
+    }
+    return stored;
+  }
+
+  /** Keeps an answer when its record allows it. */
+  set(
+    key: string,
+    record: ResponseRecord,
+    generation: object,
+    response: { status: number; headers: Array<[string, string]>; body: string },
+  ): void {
+    if (!record.cacheable || record.labels === null || response.status !== 200) return;
+    const now = this.options.now();
+    let validUntil = record.validUntil;
+    for (const { entry } of record.entries) validUntil = Math.min(validUntil, entry.freshUntil);
+    if (validUntil <= now) return;
+    this.answers.set(key, {
+      status: response.status,
+      headers: response.headers,
+      body: Buffer.from(response.body),
+      entries: record.entries,
+      validUntil,
+      generation,
+      labels: record.labels,
+    });
+  }
+
+  /** The routing generation now: taken before a request executes, stored with its answer. */
+  generation(): object {
+    return this.options.generation();
+  }
+
+  get size(): number {
+    return this.answers.size;
+  }
+}
