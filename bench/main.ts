@@ -10,6 +10,8 @@ import { provincialDataset } from '../samples/provincial-rest/startProvincialRes
 import { DEFAULT_DIRECTORY_FILE } from '../samples/startSampleSystems';
 import type { SampleDataset } from '../samples/generator/SampleDataset';
 import { sampleRegistrationsWith } from '../test/support/registrations';
+import { startRedisServer } from '../test/support/redisServer';
+import { readFileSync } from 'node:fs';
 
 /**
  * `npm run bench`: every server under test and the load generator (autocannon) run as separate
@@ -51,10 +53,27 @@ interface Scenario {
   connections?: number;
   /** Load run at the same time on the same gateway, not measured (other callers' traffic). */
   background?: { bodies: string[]; connections: number };
+  /** A process whose resident memory is sampled during the runs (the gateway under test). */
+  pid?: number;
   results: LoadResult[];
+  /** Highest resident memory sampled during the runs, MB. */
+  peakRss?: number;
+}
+
+/** Resident memory of a process in MB, from /proc. */
+function rss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
 async function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult> {
+  const pid = scenario.pid;
+  const sampler =
+    pid === undefined
+      ? undefined
+      : setInterval(() => {
+          scenario.peakRss = Math.max(scenario.peakRss ?? 0, rss(pid));
+        }, 250);
   const [result] = await Promise.all([
     runJob(scenario, seconds),
     ...(scenario.background === undefined
@@ -73,6 +92,7 @@ async function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult>
           ),
         ]),
   ]);
+  if (sampler !== undefined) clearInterval(sampler);
   return result;
 }
 
@@ -179,8 +199,21 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
   };
   const ready = /GraphQL\s+(http:\/\/\S+)\/graphql/;
-  const cachedGateway = (await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'memory' }, ready))
-    .match[1] as string;
+  const cachedProcess = await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'memory' }, ready);
+  const cachedGateway = cachedProcess.match[1] as string;
+  const cachedPid = cachedProcess.child.pid as number;
+  const idleRss = rss(cachedPid);
+  // The same gateway on Redis (its own redis-server): cache in Redis behind the in-process LRU,
+  // rate limits counted in Redis; keys, audit and registry stay in files as above.
+  const redis = await startRedisServer();
+  stopRedis = () => redis.stop();
+  const redisGateway = (
+    await start(['src/main.ts'], { ...gatewayEnv, REDIS_URL: redis.url, CACHE: 'redis' }, ready)
+  ).match[1] as string;
+  // The hand-written baseline for uncached lookups: Apollo Server 5 + axios, same upstream.
+  const baseline = (
+    await start(['bench/apolloAxiosBaseline.ts'], variables, /BASELINE (http:\/\/\S+)\n/)
+  ).match[1] as string;
   const uncachedGateway = (await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'none' }, ready))
     .match[1] as string;
   const hangingGateway = (
@@ -272,6 +305,10 @@ async function main(): Promise<void> {
   const batchBytes = await post(`${cachedGateway}/graphql`, batchBody);
   if (!lookupBytes.includes('"cached":true') || !lookupBytes.includes(lookupCode as string))
     throw new Error(`unexpected cached answer: ${lookupBytes}`);
+  await post(`${redisGateway}/graphql`, lookupBody);
+  const redisBytes = await post(`${redisGateway}/graphql`, lookupBody);
+  if (!redisBytes.includes('"cached":true') || !redisBytes.includes(lookupCode as string))
+    throw new Error(`unexpected cached answer on Redis: ${redisBytes}`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const bytesFile = join(ROOT, 'bench', 'results', 'cached-lookup.json');
   writeFileSync(bytesFile, lookupBytes);
@@ -294,11 +331,27 @@ async function main(): Promise<void> {
       url: `${cachedGateway}/graphql`,
       body: lookupBody,
       expectBody: lookupBytes,
+      pid: cachedPid,
+      results: [],
+    },
+    {
+      name: 'cached lookup (Redis behind the LRU)',
+      url: `${redisGateway}/graphql`,
+      body: lookupBody,
+      expectBody: redisBytes,
       results: [],
     },
     {
       name: 'uncached lookup (through to the REST system)',
       url: `${uncachedGateway}/graphql`,
+      body: lookupBody,
+      bodies: lookupBodies,
+      verify: 'lookup:*',
+      results: [],
+    },
+    {
+      name: 'uncached baseline: Apollo Server 5 + axios',
+      url: baseline,
       body: lookupBody,
       bodies: lookupBodies,
       verify: 'lookup:*',
@@ -343,6 +396,26 @@ async function main(): Promise<void> {
     },
   ];
 
+  // Fan-out, cold (CACHE=none): 300 codes over three systems in one query, and 50 lookups
+  // written as 50 aliased `dossier` fields; upstream calls counted by the systems themselves.
+  const landCodes = returnedCodes(land, 100);
+  const fanOut = await fanOutReport(`${uncachedGateway}/graphql`, [
+    {
+      name: 'provincial REST',
+      url: variables.SAMPLE_REST_URL as string,
+      maxBatch: 50,
+      codes: manyProvincial.slice(0, 100),
+    },
+    {
+      name: 'ministry national',
+      url: variables.SAMPLE_MINISTRY_URL as string,
+      maxBatch: 100,
+      codes: manyMinistry.slice(0, 100),
+    },
+    { name: 'land SOAP', url: variables.SAMPLE_LAND_URL as string, maxBatch: 20, codes: landCodes },
+  ]);
+  process.stdout.write(`${fanOut}\n`);
+
   process.stdout.write(`Warm-up (${Math.min(2, SECONDS)} s each)…\n`);
   for (const scenario of scenarios) await runLoad(scenario, Math.min(2, SECONDS));
   for (let round = 1; round <= ROUNDS; round += 1) {
@@ -354,6 +427,13 @@ async function main(): Promise<void> {
       );
     }
   }
+
+  // Memory over a soak: cached lookups rotating over 200 codes (each kept once warm) for
+  // BENCH_SOAK_SECONDS, resident memory sampled every 5 s, then 10 s idle.
+  const soak = await soakReport(cachedPid, `${cachedGateway}/graphql`, lookupBodies);
+  process.stdout.write(`${soak.text}\n`);
+  const routing = await runRouting();
+  process.stdout.write(routing);
 
   const referenceRps = median(scenarios[0]?.results.map((r) => r.requestsPerSecond) ?? []);
   const failures = scenarios.flatMap((s) =>
@@ -375,11 +455,175 @@ async function main(): Promise<void> {
     '',
     `Cold 50-code batch (25 + 25 codes, empty cache): ${coldMs.toFixed(0)} ms, ${coldCalls} upstream calls (one per system: bulk maxima 50 and 100).`,
     '',
-    hangingReport(scenarios[4] as Scenario, scenarios[5] as Scenario, scenarios[6] as Scenario),
+    hangingReport(scenarios[6] as Scenario, scenarios[7] as Scenario, scenarios[8] as Scenario),
+    '',
+    ratioLine(scenarios[3] as Scenario, scenarios[4] as Scenario),
+    '',
+    fanOut,
+    '',
+    routing.trim(),
+    '',
+    memoryReport(scenarios[1] as Scenario, idleRss, soak),
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), `${report}\n`);
   process.stdout.write(`\n${report}\n`);
   if (failures.length > 0) throw new Error(`wrong or failed answers:\n${failures.join('\n')}`);
+}
+
+/** Stops the bench's own redis-server (set once it runs). */
+let stopRedis: () => Promise<void> = async () => undefined;
+
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+
+interface FanOutSystem {
+  name: string;
+  url: string;
+  maxBatch: number;
+  codes: string[];
+}
+
+/**
+ * Cold fan-out through a gateway without cache, 5 times each: the 300-code batch (wall time,
+ * upstream calls against one per system per maximum batch, each system's own busy time, the
+ * gateway's overhead over the slowest system), and 50 aliased `dossier` fields over two systems.
+ */
+async function fanOutReport(url: string, systems: FanOutSystem[]): Promise<string> {
+  const reset = () =>
+    Promise.all(systems.map(async (s) => (await fetch(`${s.url}/__sample/stats?reset=1`)).json()));
+  const read = () =>
+    Promise.all(
+      systems.map(
+        async (s) =>
+          (await (await fetch(`${s.url}/__sample/stats?reset=1`)).json()) as {
+            bulkCalls: number;
+            singleCalls: number;
+            busyFrom: number | null;
+            busyUntil: number | null;
+          },
+      ),
+    );
+  const codes = systems.flatMap((s) => s.codes);
+  const expectedCalls = systems.map((s) => Math.ceil(s.codes.length / s.maxBatch));
+  const batchBody = JSON.stringify({
+    query: `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { ${LOOKUP_FIELDS} } error { code } } }`,
+    variables: { codes },
+  });
+  const runs: Array<{ wall: number; calls: number[]; busy: number[] }> = [];
+  for (let i = 0; i < 5; i += 1) {
+    await reset();
+    const started = performance.now();
+    const answer = JSON.parse(await post(url, batchBody)) as {
+      data: { dossiers: Array<{ error: unknown }> };
+    };
+    const wall = performance.now() - started;
+    const after = await read();
+    if (
+      answer.data.dossiers.length !== codes.length ||
+      answer.data.dossiers.some((d) => d.error !== null)
+    )
+      throw new Error('the 300-code batch answered errors');
+    runs.push({
+      wall,
+      calls: after.map((s) => s.bulkCalls + s.singleCalls),
+      busy: after.map((s) => (s.busyUntil ?? 0) - (s.busyFrom ?? 0)),
+    });
+  }
+  const wrongCalls = runs.filter((r) => r.calls.some((c, i) => c !== expectedCalls[i]));
+  if (wrongCalls.length > 0)
+    throw new Error(
+      `the 300-code batch made ${JSON.stringify(wrongCalls[0]?.calls)} upstream calls, expected ${JSON.stringify(expectedCalls)}`,
+    );
+  const wall = median(runs.map((r) => r.wall));
+  const slowest = median(runs.map((r) => Math.max(...r.busy)));
+  const overhead = median(runs.map((r) => r.wall - Math.max(...r.busy)));
+
+  // 50 aliased fields: 25 codes of each of the first two systems.
+  const aliased = [
+    ...(systems[0]?.codes ?? []).slice(0, 25),
+    ...(systems[1]?.codes ?? []).slice(0, 25),
+  ];
+  const aliasBody = JSON.stringify({
+    query: `{ ${aliased.map((code, i) => `d${i}: dossier(code: "${code}") { code status { code } }`).join(' ')} }`,
+  });
+  await reset();
+  const aliasAnswer = JSON.parse(await post(url, aliasBody)) as {
+    data?: Record<string, { code: string } | null>;
+    errors?: unknown;
+  };
+  const aliasCalls = (await read()).slice(0, 2).map((s) => s.bulkCalls + s.singleCalls);
+  if (aliasAnswer.errors !== undefined || Object.values(aliasAnswer.data ?? {}).length !== 50)
+    throw new Error('the 50 aliased lookups answered errors');
+  const aliasExpected = [
+    Math.ceil(25 / (systems[0]?.maxBatch ?? 1)),
+    Math.ceil(25 / (systems[1]?.maxBatch ?? 1)),
+  ];
+  if (aliasCalls.some((c, i) => c !== aliasExpected[i]))
+    throw new Error(
+      `50 aliased lookups made ${JSON.stringify(aliasCalls)} upstream calls, expected ${JSON.stringify(aliasExpected)}`,
+    );
+  return [
+    `Cold 300-code batch (${systems.map((s) => `${s.codes.length} ${s.name}`).join(' + ')}; no cache; 5 runs, medians):`,
+    `  upstream calls ${runs[0]?.calls.join(' + ')} = expected ${expectedCalls.join(' + ')} (one per system per maximum batch ${systems.map((s) => s.maxBatch).join('/')}), every run`,
+    `  wall ${wall.toFixed(0)} ms; slowest system busy ${slowest.toFixed(0)} ms (first call in to last answer out, measured by the system); gateway overhead ${overhead.toFixed(0)} ms = ${((overhead / slowest) * 100).toFixed(1)} % of it (target < 10 %)`,
+    `50 lookups as 50 aliased dossier(code:) fields (25 + 25 over two systems, no cache): upstream calls ${aliasCalls.join(' + ')} (expected ${aliasExpected.join(' + ')})`,
+  ].join('\n');
+}
+
+/** The uncached lookup against the hand-written Apollo + axios baseline. */
+function ratioLine(gateway: Scenario, baseline: Scenario): string {
+  const rps = (s: Scenario) => median(s.results.map((r) => r.requestsPerSecond));
+  const ratio = rps(gateway) / rps(baseline);
+  return `Uncached lookup: gateway ${rps(gateway).toFixed(0)} req/s against the hand-written Apollo Server 5 + axios baseline's ${rps(baseline).toFixed(0)} req/s: ${ratio.toFixed(2)}× (target ≥ 2×: ${ratio >= 2 ? 'met' : 'NOT met'})`;
+}
+
+async function soakReport(
+  pid: number,
+  url: string,
+  bodies: string[],
+): Promise<{ text: string; samples: number[]; after: number }> {
+  if (SOAK_SECONDS <= 0)
+    return { text: 'Soak: skipped (BENCH_SOAK_SECONDS=0)', samples: [], after: rss(pid) };
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(rss(pid)), 5000);
+  const result = await runLoad(
+    { name: 'soak', url, body: '', bodies, verify: 'lookup:*', results: [] },
+    SOAK_SECONDS,
+  );
+  clearInterval(sampler);
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const after = rss(pid);
+  const minute = Math.max(1, Math.round(60 / 5));
+  const first = median(samples.slice(0, minute));
+  const last = median(samples.slice(-minute));
+  if (result.errors + result.timeouts + result.non2xx + result.mismatches > 0)
+    throw new Error(`soak: wrong or failed answers: ${JSON.stringify(result)}`);
+  return {
+    samples,
+    after,
+    text: `Soak: ${SOAK_SECONDS} s of cached lookups over 200 codes, ${result.requestsPerSecond.toFixed(0)} req/s, ${result.total} answers checked; resident memory median ${first} MB in the first minute, ${last} MB in the last (${last > first * 1.1 ? 'GROWING' : 'flat'}), highest ${Math.max(...samples)} MB; ${after} MB after 10 s idle`,
+  };
+}
+
+function memoryReport(cached: Scenario, idle: number, soak: { text: string }): string {
+  return [
+    `Memory of the embedded-cache gateway: ${idle} MB resident idle after start, highest ${cached.peakRss ?? '?'} MB during the cached-lookup runs (target < 200 MB)`,
+    soak.text,
+  ].join('\n');
+}
+
+/** The routing-scale benchmark, in its own process (nothing else running). */
+function runRouting(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'routing.ts')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`routing bench exited with ${code}`)),
+    );
+  });
 }
 
 /** The hanging-system runs side by side, round by round, and the ratios of the median p99s. */
@@ -409,4 +653,5 @@ main()
   })
   .finally(() => {
     stopAll();
+    void stopRedis();
   });

@@ -60,6 +60,13 @@ export interface SampleStats {
   attempts: number;
   /** The X-Request-Id headers of the last 50 API calls (the gateway passes its request id on). */
   requestIds: string[];
+  /**
+   * When the first API call since the counters were reset arrived and the last one was answered
+   * (ms since the epoch, fractional): the system's own time for a batch, against which the bench
+   * measures the gateway's overhead.
+   */
+  busyFrom: number | null;
+  busyUntil: number | null;
 }
 
 export function emptyStats(): SampleStats {
@@ -73,6 +80,8 @@ export function emptyStats(): SampleStats {
     listPages: 0,
     attempts: 0,
     requestIds: [],
+    busyFrom: null,
+    busyUntil: null,
   };
 }
 
@@ -103,6 +112,14 @@ export async function listen(
   host = '127.0.0.1',
 ): Promise<RunningSample> {
   const server = createServer((req, res) => {
+    if (!(req.url ?? '').startsWith('/__sample/')) {
+      const arrived = performance.timeOrigin + performance.now();
+      if (stats.busyFrom === null || arrived < stats.busyFrom) stats.busyFrom = arrived;
+      res.once('finish', () => {
+        const answered = performance.timeOrigin + performance.now();
+        if (stats.busyUntil === null || answered > stats.busyUntil) stats.busyUntil = answered;
+      });
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -260,7 +277,7 @@ export interface SampleControl {
  * The sample systems' control routes, for tests and the README's walk-through (loopback only, no
  * authentication: they stand for an official's screen, not for the system's API):
  *
- *   GET  /__sample/stats                        call counters
+ *   GET  /__sample/stats[?reset=1]              call counters (and start afresh)
  *   POST /__sample/faults                       {"hang": true, "delayMs": 500, …} → switches faults
  *   POST /__sample/dossiers/{code}/status       {"status": 1-10} → changes it and pushes it
  *
@@ -275,6 +292,9 @@ export async function handleControl(
 ): Promise<boolean> {
   if (pathname === '/__sample/stats') {
     sendJson(res, 200, control.stats);
+    // `?reset=1`: read and start counting afresh (a benchmark's batch at a time).
+    if (new URL(req.url ?? '/', 'http://sample').searchParams.get('reset') === '1')
+      Object.assign(control.stats, emptyStats());
     return true;
   }
   if (pathname === '/__sample/faults') {

@@ -169,6 +169,13 @@ export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { timeoutMs: 1000, ma
 /** A compiled mapping: evaluates one upstream record into the raw shape of the national model. */
 export interface CompiledMapping {
   evaluate(record: unknown): Promise<unknown>;
+  /** Top-level fields read as plain paths (the rest by JSONata). */
+  readonly plainFields?: number;
+}
+
+/** The whole mapping as one JSONata expression (what `compileMapping` must equal). */
+export function mappingSource(spec: DossierMappingSpec | object): string {
+  return objectSource(spec as unknown as SpecNode);
 }
 
 /**
@@ -179,9 +186,133 @@ export function compileMapping(
   spec: DossierMappingSpec | object,
   limits: EvaluationLimits = DEFAULT_EVALUATION_LIMITS,
 ): CompiledMapping {
-  const source = objectSource(spec as unknown as SpecNode);
-  const expression = jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
-  return { evaluate: (record) => expression.evaluate(record) };
+  const options = { timeout: limits.timeoutMs, stack: limits.maxDepth };
+  const whole = jsonata(objectSource(spec as unknown as SpecNode), options);
+  const slow = (record: unknown) => whole.evaluate(record);
+  // Top-level fields that are plain paths are read directly; the others each keep their JSONata.
+  type Field =
+    | { key: string; plain: PlainMapper; expression?: undefined }
+    | { key: string; plain?: undefined; expression: ReturnType<typeof jsonata> };
+  const fields = Object.entries(spec as unknown as SpecNode).flatMap(([key, value]): Field[] => {
+    if (value === undefined) return [];
+    const plain = compileValue(value);
+    return [
+      plain === null ? { key, expression: jsonata(valueSource(value), options) } : { key, plain },
+    ];
+  });
+  const plainFields = fields.filter((field) => field.plain !== undefined).length;
+  if (plainFields === 0) return { evaluate: slow, plainFields };
+  return {
+    plainFields,
+    evaluate: async (record) => {
+      const values: unknown[] = [];
+      for (const field of fields) {
+        const value =
+          field.plain !== undefined ? field.plain(record) : await field.expression.evaluate(record);
+        // A record JSONata's sequence rules would read differently: the whole mapping by JSONata.
+        if (value === NOT_PLAIN) return slow(record);
+        values.push(value);
+      }
+      const out: Record<string, unknown> = {};
+      fields.forEach((field, index) => {
+        // JSONata's object constructor leaves out keys whose value is undefined.
+        if (values[index] !== undefined) out[field.key] = values[index];
+      });
+      return out;
+    },
+  };
+}
+
+/** Returned by a plain-path mapper for a record it cannot map exactly as JSONata would. */
+const NOT_PLAIN: unique symbol = Symbol('not plain');
+type PlainMapper = (record: unknown) => unknown;
+
+const STEP = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Most mapping fields only pick values (`dossierNo`, `ChuHoSo.HoTen`, lists of them). Those are
+ * compiled to plain property reads — the same result as JSONata's, without its asynchronous
+ * evaluation (far faster, far less garbage per record). Any expression beyond dotted names makes
+ * its field JSONata's (null here); a record where JSONata's sequence rules would apply (an array
+ * where a single value is read, a list item that is not an object) gives NOT_PLAIN, and the
+ * whole record goes to JSONata. Tested equal to JSONata over the sample systems' records.
+ */
+function compilePlainPaths(node: SpecNode): PlainMapper | null {
+  const fields: Array<[string, PlainMapper]> = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (value === undefined) continue;
+    const mapper = compileValue(value);
+    if (mapper === null) return null;
+    fields.push([key, mapper]);
+  }
+  return (record) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, mapper] of fields) {
+      const value = mapper(record);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      // JSONata's object constructor leaves out keys whose value is undefined.
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  };
+}
+
+function compileValue(value: string | SpecNode): PlainMapper | null {
+  if (typeof value === 'string') {
+    const steps = pathSteps(value);
+    if (steps === null) return null;
+    return (record) => {
+      const found = readPath(record, steps);
+      // A sequence (array) read as one value: JSONata collapses and flattens it; leave that to it.
+      return Array.isArray(found) ? NOT_PLAIN : found;
+    };
+  }
+  if (typeof value.each === 'string' && typeof value.fields === 'object') {
+    const each = value.each.trim();
+    const steps = each === '$' ? [] : pathSteps(each);
+    const item = compilePlainPaths(value.fields);
+    if (steps === null || item === null) return null;
+    return (record) => {
+      const found = readPath(record, steps);
+      if (found === NOT_PLAIN) return NOT_PLAIN;
+      if (found === undefined) return [];
+      const items = Array.isArray(found) ? found : [found];
+      const out: unknown[] = [];
+      for (const element of items) {
+        if (!isPlainObject(element)) return NOT_PLAIN;
+        const mapped = item(element);
+        if (mapped === NOT_PLAIN) return NOT_PLAIN;
+        out.push(mapped);
+      }
+      return out;
+    };
+  }
+  return compilePlainPaths(value);
+}
+
+/** `a.b.c` as its steps, or null for anything else JSONata would read. */
+function pathSteps(expression: string): string[] | null {
+  const steps = expression.trim().split('.');
+  return steps.every((step) => STEP.test(step)) ? steps : null;
+}
+
+/**
+ * Reads a dotted path: undefined when a step is missing (or null on the way), NOT_PLAIN when a
+ * step other than the last meets an array (JSONata would map over it).
+ */
+function readPath(record: unknown, steps: readonly string[]): unknown {
+  let current: unknown = record;
+  for (const step of steps) {
+    if (current === undefined || current === null) return undefined;
+    if (Array.isArray(current)) return NOT_PLAIN;
+    if (typeof current !== 'object') return undefined;
+    current = Object.hasOwn(current, step) ? (current as Record<string, unknown>)[step] : undefined;
+  }
+  return current;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 type SpecNode = { [key: string]: string | SpecNode | undefined };

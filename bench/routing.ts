@@ -1,0 +1,92 @@
+import type { Agency } from '../src/services/agencies/AgencyDirectory';
+import { createAgencyDirectory } from '../src/services/agencies/loadAgencyDirectory';
+import { CoverageIndex } from '../src/services/routing/CoverageIndex';
+import { routeDossierCode } from '../src/services/routing/routeDossierCode';
+import { coverageSchema } from '../src/registry/registrationSchema';
+
+/**
+ * Routing scale (issue 10): the cost of routing one dossier code (parse, directory lookup,
+ * coverage probe per hierarchy level) with 10, 1 000 and 100 000 registered agency codes, each
+ * covered by its own registration. Runs in this process, the sizes interleaved round by round;
+ * every route is checked (the code must reach its own registration). Prints ns per route and
+ * the ratio to the smallest size: flat means the directory and coverage lookups do not scan.
+ */
+const SIZES = [10, 1_000, 100_000];
+const ROUTES = 1_000_000;
+const ROUNDS = 5;
+const TODAY = '2026-11-26';
+
+/** `NNN.NN.NN.H99`-style codes: level-3 units under 100 provinces. */
+function agencyCode(i: number): string {
+  const province = `H${String(i % 100).padStart(2, '0')}`;
+  const unit = String(Math.floor(i / 100) % 1000).padStart(3, '0');
+  const group = String(Math.floor(i / 100_000) % 100).padStart(2, '0');
+  return `${unit}.${group}.01.${province}`;
+}
+
+function setup(size: number) {
+  const agencies: Agency[] = Array.from({ length: size }, (_, i) => ({
+    code: agencyCode(i),
+    name: `Đơn vị ${i}`,
+    level: 3,
+    parent: null,
+    validFrom: '2020-01-01',
+    validTo: null,
+    successors: [],
+  }));
+  const directory = createAgencyDirectory(agencies);
+  const coverage = new CoverageIndex(
+    agencies.map((agency, i) => ({
+      id: `system-${i}`,
+      coverage: coverageSchema.parse({ agencies: [agency.code] }),
+    })),
+  );
+  // 10 000 dossier codes spread over the agencies (fewer agencies: codes repeat agencies).
+  const codes = Array.from({ length: 10_000 }, (_, i) => {
+    const which = (i * 7919) % size;
+    return {
+      code: `${agencyCode(which)}-261126-${String(i).padStart(4, '0')}`,
+      id: `system-${which}`,
+    };
+  });
+  return { directory, coverage, codes };
+}
+
+function run(setupOf: ReturnType<typeof setup>): number {
+  const { directory, coverage, codes } = setupOf;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < ROUTES; i += 1) {
+    const { code, id } = codes[i % codes.length] as { code: string; id: string };
+    const routed = routeDossierCode(code, directory, coverage, TODAY);
+    if (!routed.ok || routed.route.connectorId !== id)
+      throw new Error(`${code} routed wrong: ${JSON.stringify(routed)}`);
+  }
+  return Number(process.hrtime.bigint() - started) / ROUTES;
+}
+
+function main(): void {
+  const setups = SIZES.map((size) => setup(size));
+  const results = SIZES.map(() => [] as number[]);
+  for (const s of setups) run(s); // warm-up
+  for (let round = 0; round < ROUNDS; round += 1)
+    for (const [i, s] of setups.entries()) results[i]?.push(run(s));
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const base = median(results[0] as number[]);
+  const lines = SIZES.map((size, i) => {
+    const ns = median(results[i] as number[]);
+    return `| ${size.toLocaleString('en')} | ${ns.toFixed(0)} | ${(ns / base).toFixed(2)} |`;
+  });
+  process.stdout.write(
+    [
+      `Routing scale: ${ROUTES.toLocaleString('en')} routes per run, ${ROUNDS} interleaved rounds, medians; every route checked.`,
+      '',
+      '| registered agency codes | ns per route | ratio to 10 |',
+      '|---:|---:|---:|',
+      ...lines,
+      '',
+    ].join('\n'),
+  );
+}
+
+main();

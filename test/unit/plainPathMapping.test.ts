@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import jsonata from 'jsonata';
+import { parse } from 'yaml';
+import {
+  compileMapping,
+  listingMappingSpec,
+  mappingSource,
+  type DossierMappingSpec,
+} from '../../connectors/shared/dossierMapping';
+import { NATIONAL_MAPPING } from '../../connectors/national-sync/nationalMapping';
+import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
+import { landDataset } from '../../samples/land-soap/startLandSoap';
+import { renderLand } from '../../samples/land-soap/renderLand';
+import { ministryDataset } from '../../samples/ministry-national/startMinistryNational';
+import { renderNational } from '../../samples/ministry-national/renderNational';
+import { provincialDataset } from '../../samples/provincial-rest/startProvincialRest';
+import { renderProvincial } from '../../samples/provincial-rest/renderProvincial';
+import { DEFAULT_DIRECTORY_FILE } from '../../samples/startSampleSystems';
+import type { SampleDataset } from '../../samples/generator/SampleDataset';
+import { PROJECT_ROOT } from '../support/testGateway';
+
+/** A bundled registration's lookup mapping (national-sync's built-in one when it gives none). */
+const mappingOf = (file: string): DossierMappingSpec =>
+  (
+    parse(readFileSync(join(PROJECT_ROOT, 'examples', 'registrations', file), 'utf8')) as {
+      config: { mapping?: DossierMappingSpec };
+    }
+  ).config.mapping ?? NATIONAL_MAPPING;
+
+function records(
+  dataset: SampleDataset,
+  render: (dossier: NonNullable<ReturnType<SampleDataset['get']>>, broken: boolean) => unknown,
+): unknown[] {
+  const out: unknown[] = [];
+  let i = 0;
+  for (const code of dataset.codes()) {
+    const dossier = dataset.get(code);
+    if (dossier !== undefined) out.push(render(dossier, i % 50 === 0));
+    i += 1;
+    if (out.length === 400) break;
+  }
+  return out;
+}
+
+/**
+ * A result as JSON text: keys in order, no undefined keys (JSONata marks its arrays as sequences
+ * with extra properties; the values and their order are what must match).
+ */
+const same = (value: unknown) => JSON.stringify(value) ?? 'undefined';
+
+const options = { size: 2000, seed: 77, directoryFile: DEFAULT_DIRECTORY_FILE };
+const LAND_NS = 'http://motcua.thanhhoa.gov.vn/datdai';
+
+/** Land records as the SOAP engine reads them: parsed from an envelope of many, one by one. */
+function landRecords(): unknown[] {
+  const xml = records(landDataset(options), (d, broken) => renderLand(d, broken)) as string[];
+  const answer = parseSoapResponse(
+    `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><TraCuuHoSoResponse xmlns="${LAND_NS}"><TraCuuHoSoResult>${xml.join('')}</TraCuuHoSoResult></TraCuuHoSoResponse></soap:Body></soap:Envelope>`,
+  );
+  if (!answer.ok) throw new Error('unreadable land sample');
+  const body = answer.body as {
+    TraCuuHoSoResponse: { TraCuuHoSoResult: { HoSo: unknown[] } };
+  };
+  return body.TraCuuHoSoResponse.TraCuuHoSoResult.HoSo;
+}
+
+/**
+ * Mapping fields that only pick values are read as plain property paths instead of through
+ * JSONata (issue 10's uncached path, issue 9's listings): the result must be JSONata's, key for
+ * key, for every record.
+ */
+describe('Plain-path mapping equals JSONata', () => {
+  const systems: Array<[string, string, () => unknown[]]> = [
+    [
+      'provincial REST',
+      'thanh-hoa-motcua.yaml',
+      () => records(provincialDataset(options), (d, b) => renderProvincial(d, b)),
+    ],
+    [
+      'ministry national',
+      'bo-noi-vu-dvc.yaml',
+      () => records(ministryDataset(options), (d, b) => renderNational(d, b)),
+    ],
+    ['land SOAP', 'thanh-hoa-datdai.yaml', landRecords],
+  ];
+
+  it.each(systems)('%s: lookup and listing mappings, 400 records each', async (_, file, read) => {
+    const spec = mappingOf(file);
+    const all = read();
+    expect(all.length).toBe(400);
+    for (const used of [spec, listingMappingSpec(spec)]) {
+      const compiled = compileMapping(used);
+      expect(compiled.plainFields).toBeGreaterThan(5);
+      const reference = jsonata(mappingSource(used));
+      for (const record of all)
+        expect(same(await compiled.evaluate(record))).toBe(same(await reference.evaluate(record)));
+    }
+  });
+
+  it('leaves to JSONata what its sequence rules read differently', async () => {
+    const spec = {
+      code: 'a.b',
+      status: 's',
+      history: { each: 'steps.step', fields: { at: 'at', status: 'st' } },
+      summary: '$string(s)',
+    };
+    const compiled = compileMapping(spec);
+    expect(compiled.plainFields).toBe(3);
+    const reference = jsonata(mappingSource(spec));
+    const odd = [
+      { a: [{ b: 1 }, { b: 2 }], s: 'x' },
+      { a: [{ b: 1 }], s: ['only'] },
+      { a: { b: null }, s: null, steps: { step: { at: 1, st: 2 } } },
+      { a: 'text', steps: [{ step: [{ at: 1 }] }, { step: { at: 2 } }] },
+      { a: { b: { c: 1 } }, steps: { step: ['x', { at: 3 }] } },
+      { a: { b: [] }, steps: { step: [] } },
+      { steps: null },
+      {},
+      'a string',
+      null,
+    ];
+    for (const record of odd)
+      expect([record, same(await compiled.evaluate(record))]).toEqual([
+        record,
+        same(await reference.evaluate(record)),
+      ]);
+  });
+});
