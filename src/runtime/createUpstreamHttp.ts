@@ -67,8 +67,18 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     maxContentLength: options.maxResponseBytes,
     maxBodyLength: options.maxResponseBytes,
     // Every connection resolves its name through the network policy (IP literals: see below).
-    httpAgent: new HttpAgent({ lookup: options.network.lookup as never }),
-    httpsAgent: new HttpsAgent({ lookup: options.network.lookup as never }),
+    // Connections are kept and reused (a new TCP and TLS handshake per call cost more than the
+    // call itself on a fast system); the most recently used first, so idle ones age out.
+    httpAgent: new HttpAgent({
+      lookup: options.network.lookup as never,
+      keepAlive: true,
+      scheduling: 'lifo',
+    }),
+    httpsAgent: new HttpsAgent({
+      lookup: options.network.lookup as never,
+      keepAlive: true,
+      scheduling: 'lifo',
+    }),
     headers: { Accept: 'application/json, application/xml;q=0.9, */*;q=0.1' },
   };
   const what = `${options.connectorId} upstream`;
