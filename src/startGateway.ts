@@ -52,6 +52,7 @@ import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import { TraceService } from './services/trace/TraceService';
 import { ReportService } from './services/reports/ReportService';
+import { WorkerReportRunner } from './services/reports/ReportRunner';
 import { ResponseCache } from './server/ResponseCache';
 import { IndicatorTargets } from './services/reports/targets';
 import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
@@ -275,6 +276,12 @@ export async function startGateway(
       logger,
       now,
       redis: config.redis,
+      // Reports run in a worker thread with a heap of their own (ReportRunner.ts).
+      runner: new WorkerReportRunner({
+        config,
+        registrations: () => registry.registrations(),
+        logger,
+      }),
     });
     opened.push(() => reports.close());
     metrics.reportJobs(() => reports.counts());

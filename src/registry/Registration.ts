@@ -26,6 +26,12 @@ export interface Registration {
   push: { secret: string; codes: string | undefined; records: string | undefined } | undefined;
   /** Output of the kind's config schema. */
   config: unknown;
+  /**
+   * The kind's config as written, variables resolved: plain data, from which another thread (the
+   * report worker) parses `config` again, since parsed configs hold class instances (time zones,
+   * maps) that do not cross threads.
+   */
+  configInput?: unknown;
   /** Where the registration came from; static files are read-only at runtime. */
   origin: RegistrationOrigin;
 }

@@ -147,6 +147,7 @@ export function parseRegistrationDocument(
               records: push.records,
             },
       config: config.data,
+      configInput: (resolved as { config?: unknown }).config ?? {},
       origin,
     },
   };

@@ -1,6 +1,7 @@
 import type { Logger } from '../../../connectors/contract';
 import type { ReportJob, ReportQueue } from './ReportJob';
-import { runReport, startingPoint, type ReportRunDeps } from './runReport';
+import type { ReportRunner } from './ReportRunner';
+import { startingPoint, type ReportRunDeps } from './runReport';
 
 /** Finished jobs kept for later reads. */
 const KEPT = 100;
@@ -16,7 +17,10 @@ export class LocalReportQueue implements ReportQueue {
   private readonly aborts = new Map<string, AbortController>();
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: ReportRunDeps & { logger: Logger }) {}
+  constructor(
+    private readonly deps: ReportRunDeps & { logger: Logger },
+    private readonly runner: ReportRunner,
+  ) {}
 
   async add(job: ReportJob): Promise<void> {
     this.jobs.set(job.id, job);
@@ -75,6 +79,7 @@ export class LocalReportQueue implements ReportQueue {
       }
     }
     this.aborts.clear();
+    await this.runner.close();
   }
 
   private async run(job: ReportJob): Promise<void> {
@@ -82,7 +87,7 @@ export class LocalReportQueue implements ReportQueue {
     if (job.state !== 'QUEUED' || abort === undefined) return;
     job.state = 'RUNNING';
     try {
-      const result = await runReport(job, startingPoint(job, this.deps), this.deps, {
+      const result = await this.runner.run(job, startingPoint(job, this.deps), {
         signal: abort.signal,
         checkpoint: async () => undefined,
       });

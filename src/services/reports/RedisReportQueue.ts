@@ -2,7 +2,8 @@ import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullm
 import type { Logger } from '../../../connectors/contract';
 import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/connectRedis';
 import type { ReportJob, ReportQueue, ReportSpec, ReportState } from './ReportJob';
-import { runReport, startingPoint, type ReportCheckpoint, type ReportRunDeps } from './runReport';
+import type { ReportRunner } from './ReportRunner';
+import { startingPoint, type ReportCheckpoint, type ReportRunDeps } from './runReport';
 
 /** Finished reports are kept this long for later reads (and at most `KEPT_COUNT` of each end). */
 const KEPT_SECONDS = 30 * 86_400;
@@ -57,6 +58,7 @@ export class RedisReportQueue implements ReportQueue {
     target: RedisTarget,
     keyPrefix: string,
     private readonly deps: ReportRunDeps & { logger: Logger },
+    private readonly runner: ReportRunner,
   ) {
     this.prefix = `{${keyPrefix}reports}`;
     const queueConnection = connectRedis(target, { commandTimeout: 5_000 });
@@ -148,6 +150,7 @@ export class RedisReportQueue implements ReportQueue {
     for (const controller of this.running.values()) controller.abort();
     await this.worker.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
+    await this.runner.close();
     for (const connection of this.connections) connection.disconnect();
   }
 
@@ -172,12 +175,16 @@ export class RedisReportQueue implements ReportQueue {
           { report: id, agency: from.agencyIndex, pages: from.progress.pages },
           'report resumed from its checkpoint',
         );
-      const result = await runReport(job, from, this.deps, {
+      const result = await this.runner.run(job, from, {
         signal,
         checkpoint: async (state) => {
+          // Cancelled meanwhile: stop, and leave the figures where the cancel found them.
+          if (controller.signal.aborted || (await this.isCancelled(id))) {
+            controller.abort();
+            return;
+          }
           await bull.updateData({ ...bull.data, checkpoint: state });
           await bull.updateProgress(state.progress);
-          if (await this.isCancelled(id)) controller.abort();
         },
       });
       if (result !== null)

@@ -8,6 +8,7 @@ import { LocalReportQueue } from './LocalReportQueue';
 import { reportCsv, reportHtml } from './outputs';
 import { RedisReportQueue } from './RedisReportQueue';
 import type { ReportJob, ReportQueue, ReportSpec } from './ReportJob';
+import type { ReportRunner } from './ReportRunner';
 import type { ReportRunDeps } from './runReport';
 
 export type { ReportJob, ReportSpec, ReportState } from './ReportJob';
@@ -19,6 +20,8 @@ const MAX_PENDING_PER_PRINCIPAL = 5;
 
 export interface ReportDeps extends ReportRunDeps {
   logger: Logger;
+  /** Where reports run: a worker thread in a gateway, this thread in unit tests. */
+  runner: ReportRunner;
   /** Where jobs wait and are kept: in this process (embedded default), or Redis. */
   redis: { target: RedisTarget; keyPrefix: string } | null;
 }
@@ -35,8 +38,8 @@ export class ReportService {
   constructor(private readonly deps: ReportDeps) {
     this.queue =
       deps.redis === null
-        ? new LocalReportQueue(deps)
-        : new RedisReportQueue(deps.redis.target, deps.redis.keyPrefix, deps);
+        ? new LocalReportQueue(deps, deps.runner)
+        : new RedisReportQueue(deps.redis.target, deps.redis.keyPrefix, deps, deps.runner);
   }
 
   get queueKind(): ReportQueue['kind'] {

@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../../connectors/contract';
+import type { GatewayConfig } from '../../config/readConfig';
+import type { Registration } from '../../registry/Registration';
+import type { ReportJob } from './ReportJob';
+import { runReport, type ReportCheckpoint, type ReportRunDeps, type RunHooks } from './runReport';
+
+/** Runs one report from a checkpoint to its end (null when stopped by the hooks' signal). */
+export interface ReportRunner {
+  run(job: ReportJob, from: ReportCheckpoint, hooks: RunHooks): Promise<ReportJob['result']>;
+  close(): Promise<void>;
+}
+
+export type WorkerRequest =
+  | { type: 'run'; job: ReportJob; from: ReportCheckpoint; registrations: Registration[] }
+  | { type: 'abort'; id: string };
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'broken'; message: string }
+  | { type: 'checkpoint'; id: string; state: ReportCheckpoint }
+  | {
+      type: 'done';
+      id: string;
+      result: ReportJob['result'];
+      progress: ReportJob['progress'];
+      problems: string[];
+      startedAt: Date | null;
+    }
+  | { type: 'failed'; id: string; message: string };
+
+/** In the calling thread (tests of the page loop; a gateway whose worker cannot start). */
+export class InThreadReportRunner implements ReportRunner {
+  constructor(private readonly deps: ReportRunDeps) {}
+
+  run(job: ReportJob, from: ReportCheckpoint, hooks: RunHooks): Promise<ReportJob['result']> {
+    return runReport(job, from, this.deps, hooks);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The worker's heap limits: a report holds a page and its counters, the rest is headroom. */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
+
+interface Running {
+  job: ReportJob;
+  hooks: RunHooks;
+  resolve(result: ReportJob['result']): void;
+  reject(error: Error): void;
+  /** Checkpoints are saved one after another; a newer one waiting replaces an older one. */
+  saving: Promise<void>;
+  latest: ReportCheckpoint | null;
+}
+
+/**
+ * Reports in a worker thread (reportWorker.ts): the page loop runs there with its own heap,
+ * limited, so that the garbage of mapping thousands of records a second does not grow the serving
+ * thread's heap (which the V8 collector lets reach several times its live size) and so that pages
+ * being mapped do not hold up the portal's lookups. Checkpoints come back here to be saved by the
+ * queue; cancellation goes there. Started on the first report; started again if it dies (a run
+ * under way then fails, and resumes from its checkpoint on Redis).
+ */
+export class WorkerReportRunner implements ReportRunner {
+  private worker: Worker | null = null;
+  private ready: Promise<void> | null = null;
+  private readonly running = new Map<string, Running>();
+
+  constructor(
+    private readonly options: {
+      config: GatewayConfig;
+      registrations: () => Registration[];
+      logger: Logger;
+    },
+  ) {}
+
+  async run(job: ReportJob, from: ReportCheckpoint, hooks: RunHooks): Promise<ReportJob['result']> {
+    const worker = await this.start();
+    return new Promise<ReportJob['result']>((resolve, reject) => {
+      this.running.set(job.id, {
+        job,
+        hooks,
+        resolve,
+        reject,
+        saving: Promise.resolve(),
+        latest: null,
+      });
+      const abort = () => worker.postMessage({ type: 'abort', id: job.id } satisfies WorkerRequest);
+      if (hooks.signal.aborted) abort();
+      else hooks.signal.addEventListener('abort', abort, { once: true });
+      worker.postMessage({
+        type: 'run',
+        job,
+        from,
+        registrations: this.options.registrations(),
+      } satisfies WorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    this.ready = null;
+    if (worker !== null) await worker.terminate();
+  }
+
+  private start(): Promise<Worker> {
+    if (this.worker !== null && this.ready !== null) {
+      const worker = this.worker;
+      return this.ready.then(() => worker);
+    }
+    // Compiled, the worker is a .js file; from source (tsx, jest) a .ts file, loaded through
+    // tsx's require hook (a loader given to the parent process does not reach worker threads).
+    const source = join(__dirname, 'reportWorker.ts');
+    const fromSource = existsSync(source) && __filename.endsWith('.ts');
+    const options = { workerData: { config: this.options.config }, resourceLimits: WORKER_LIMITS };
+    const worker = fromSource
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, {
+          ...options,
+          eval: true,
+        })
+      : new Worker(join(__dirname, 'reportWorker.js'), options);
+    this.worker = worker;
+    this.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: WorkerReply) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'broken') reject(new Error(`report worker: ${message.message}`));
+        else this.receive(message);
+      });
+      worker.once('error', (error) => {
+        this.options.logger.error({ err: error.message }, 'report worker failed');
+        reject(error);
+        this.lost(`the report worker failed: ${error.message}`);
+      });
+      worker.once('exit', (code) => {
+        reject(new Error(`the report worker exited with ${code}`));
+        this.lost(`the report worker exited with ${code}`);
+      });
+    });
+    return this.ready.then(() => worker);
+  }
+
+  private receive(message: Exclude<WorkerReply, { type: 'ready' } | { type: 'broken' }>): void {
+    const running = this.running.get(message.id);
+    if (running === undefined) return;
+    if (message.type === 'checkpoint') {
+      running.job.progress = message.state.progress;
+      running.job.problems = message.state.problems;
+      running.job.startedAt = new Date(message.state.startedAt);
+      const waiting = running.latest !== null;
+      running.latest = message.state;
+      if (!waiting)
+        running.saving = running.saving.then(async () => {
+          const state = running.latest;
+          running.latest = null;
+          if (state !== null) await running.hooks.checkpoint(state).catch(() => undefined);
+        });
+      return;
+    }
+    this.running.delete(message.id);
+    if (message.type === 'failed') {
+      void running.saving.then(() => running.reject(new Error(message.message)));
+      return;
+    }
+    running.job.progress = message.progress;
+    running.job.problems = message.problems;
+    running.job.startedAt = message.startedAt;
+    running.job.result = message.result;
+    void running.saving.then(() => running.resolve(message.result));
+  }
+
+  /** The worker is gone: runs under way fail (on Redis they resume from their checkpoint). */
+  private lost(reason: string): void {
+    this.worker = null;
+    this.ready = null;
+    for (const running of this.running.values()) running.reject(new Error(reason));
+    this.running.clear();
+  }
+}

@@ -1,0 +1,95 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { BUILTIN_KINDS } from '../../../connectors/builtinKinds';
+import type { GatewayConfig } from '../../config/readConfig';
+import { createLogger } from '../../logger';
+import { projectRoot } from '../../projectRoot';
+import { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import { loadKindModules } from '../../registry/loadKindModules';
+import type { Registration } from '../../registry/Registration';
+import { NetworkPolicy } from '../../runtime/NetworkPolicy';
+import { loadAgencyDirectory } from '../agencies/loadAgencyDirectory';
+import { HolidayCalendar } from '../calendar/HolidayCalendar';
+import { WorkingTimeService } from '../calendar/WorkingTimeService';
+import type { ReportJob } from './ReportJob';
+import type { WorkerReply, WorkerRequest } from './ReportRunner';
+import { runReport, type ReportRunDeps } from './runReport';
+import { IndicatorTargets } from './targets';
+
+/**
+ * The report worker thread (ReportRunner.ts): its own heap, with a limit, and its own event loop,
+ * so a report's pages — parsed, mapped, counted — neither grow the serving thread's heap nor hold
+ * up its lookups. It builds what a report reads (connectors for the registrations it is sent,
+ * the directory, working time, targets) from the gateway's configuration, then runs reports as
+ * asked and answers each page's checkpoint and the result.
+ */
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('reportWorker runs as a worker thread');
+  const config = (workerData as { config: GatewayConfig }).config;
+  const logger = createLogger(config.logLevel);
+  const kinds = loadKindModules(config.kindModules, BUILTIN_KINDS, projectRoot());
+  const registry = new ConnectorRegistry(kinds, {
+    logger,
+    now: () => new Date(),
+    network: NetworkPolicy.fromList(config.upstreamAllow),
+  });
+  const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  const deps: ReportRunDeps = {
+    registry,
+    directory,
+    workingTime: new WorkingTimeService(await HolidayCalendar.load(config.holidaysFile), directory),
+    targets: await IndicatorTargets.load(config.targetsFile),
+    now: () => new Date(),
+  };
+  let registered = '';
+  const aborts = new Map<string, AbortController>();
+  const reply = (message: WorkerReply) => port.postMessage(message);
+
+  port.on('message', (message: WorkerRequest) => {
+    if (message.type === 'abort') {
+      aborts.get(message.id)?.abort();
+      return;
+    }
+    void (async () => {
+      const job: ReportJob = message.job;
+      const controller = new AbortController();
+      aborts.set(job.id, controller);
+      try {
+        // The registrations as the gateway routes them now (runtime ones change while it runs).
+        // Parsed configs do not cross threads whole (time zones, maps): parsed again here.
+        const usable = message.registrations.flatMap((r: Registration) => {
+          const kind = kinds.get(r.kind);
+          if (kind === undefined || r.configInput === undefined) return [];
+          const parsed = kind.configSchema.safeParse(r.configInput);
+          return parsed.success ? [{ ...r, config: parsed.data }] : [];
+        });
+        const signature = JSON.stringify(usable.map((r) => [r.id, r.origin]));
+        if (signature !== registered) {
+          await registry.replaceAll(usable);
+          registered = signature;
+        }
+        const result = await runReport(job, message.from, deps, {
+          signal: controller.signal,
+          checkpoint: async (state) => reply({ type: 'checkpoint', id: job.id, state }),
+        });
+        reply({
+          type: 'done',
+          id: job.id,
+          result,
+          progress: job.progress,
+          problems: job.problems,
+          startedAt: job.startedAt,
+        });
+      } catch (error) {
+        reply({ type: 'failed', id: job.id, message: (error as Error).message });
+      } finally {
+        aborts.delete(job.id);
+      }
+    })();
+  });
+  reply({ type: 'ready' });
+}
+
+void main().catch((error: unknown) => {
+  parentPort?.postMessage({ type: 'broken', message: (error as Error).message });
+});
