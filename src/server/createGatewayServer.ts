@@ -22,7 +22,7 @@ import type { AuthResult, Credentials } from '../auth/Authenticator';
 import type { Principal } from '../auth/Principal';
 import type { Role } from '../auth/roles';
 import type { PersistedOperations } from './persistedOperations';
-import type { PrincipalRateLimiter } from './PrincipalRateLimiter';
+import type { PrincipalRateLimiter, RateDecision } from './PrincipalRateLimiter';
 import { QUERY_LIMITS, queryLimitRules } from './queryLimits';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
@@ -429,6 +429,44 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         ],
       });
     }
+    // Who is calling, from the raw headers: checked first when kept answers are on, so that a
+    // kept one is sent before any parsing (the request is byte for byte one that passed it all).
+    const credentials = credentialsOf(req);
+    const responses = options.responses;
+    const keepable = responses !== undefined && req.method === 'POST';
+    let early: { auth: AuthResult; rate: RateDecision | undefined } | undefined;
+    let keptKey: string | undefined;
+    if (keepable) {
+      const auth = await options.authenticate(credentials);
+      // As below: every accepted request counts against its caller's (or address's) rate.
+      const rate = auth.ok
+        ? await options.rateLimiter?.consume(auth.principal, remoteAddress(req))
+        : undefined;
+      early = { auth, rate };
+      if (auth.ok && auth.principal !== null && (rate === undefined || rate.ok)) {
+        keptKey = ResponseCache.key(
+          auth.principal,
+          headerOf(req, 'accept'),
+          headerOf(req, 'content-type'),
+          body.text,
+        );
+        const kept = responses.get(keptKey);
+        options.metrics.keptAnswer(kept !== undefined, kept?.entries);
+        if (kept !== undefined) {
+          for (const [key, value] of kept.headers) res.setHeader(key, value);
+          res.statusCode = kept.status;
+          res.end(kept.body);
+          options.metrics.graphqlRequest(
+            kept.labels.type,
+            kept.labels.field,
+            'ok',
+            undefined,
+            (performance.now() - started) / 1000,
+          );
+          return;
+        }
+      }
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -467,12 +505,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       search: new URL(req.url ?? '/', 'http://gateway').search,
       body: parsedBody,
     };
-    const credentials: Credentials = {};
-    const authorization = headers.get('authorization');
-    const apiKey = headers.get('x-api-key');
-    if (authorization !== undefined) credentials.authorization = authorization;
-    if (apiKey !== undefined) credentials.apiKey = apiKey;
-    const auth = await options.authenticate(credentials);
+    const auth = early?.auth ?? (await options.authenticate(credentials));
     if (!auth.ok) {
       // Refused credentials count against the address's anonymous budget: guessing keys is slow.
       const guess = await options.rateLimiter?.consume(null, remoteAddress(req));
@@ -492,7 +525,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         errors: [{ message: auth.message, extensions: { code: auth.code } }],
       });
     }
-    const rate = await options.rateLimiter?.consume(auth.principal, remoteAddress(req));
+    const rate =
+      early !== undefined
+        ? early.rate
+        : await options.rateLimiter?.consume(auth.principal, remoteAddress(req));
     if (rate !== undefined && !rate.ok) {
       res.setHeader('Retry-After', String(rate.retryAfterSeconds));
       return refuse(429, {
@@ -524,35 +560,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       });
     }
     request.body = parsedBody;
-    // The same request by the same scope, answered before from the cache: the kept bytes, while
-    // every cache entry they were made from is still the live one (ResponseCache).
-    const responses = options.responses;
-    const keptKey =
-      responses !== undefined && auth.principal !== null && request.method === 'POST'
-        ? ResponseCache.key(
-            auth.principal,
-            headers.get('accept') ?? '',
-            headers.get('content-type') ?? '',
-            body.text,
-          )
-        : undefined;
-    if (responses !== undefined && keptKey !== undefined) {
-      const kept = responses.get(keptKey);
-      options.metrics.keptAnswer(kept !== undefined, kept?.entries);
-      if (kept !== undefined) {
-        for (const [key, value] of kept.headers) res.setHeader(key, value);
-        res.statusCode = kept.status;
-        res.end(kept.body);
-        options.metrics.graphqlRequest(
-          kept.labels.type,
-          kept.labels.field,
-          'ok',
-          undefined,
-          (performance.now() - started) / 1000,
-        );
-        return;
-      }
-    }
+    // Not kept yet: told what the answer is made of, to keep it when it may be (ResponseCache).
     const recorder = keptKey === undefined ? undefined : new ResponseRecord();
     const generation = responses?.generation();
     const signal = AbortSignal.timeout(options.requestBudgetMs);
@@ -657,6 +665,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
     });
     req.on('error', reject);
   });
+}
+
+/** One request header as a string (repeated ones joined, as Apollo's HeaderMap does). */
+function headerOf(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
+
+/** The credentials a request carries: X-Api-Key, or Authorization. */
+function credentialsOf(req: IncomingMessage): Credentials {
+  const credentials: Credentials = {};
+  if (req.headers.authorization !== undefined)
+    credentials.authorization = headerOf(req, 'authorization');
+  if (req.headers['x-api-key'] !== undefined) credentials.apiKey = headerOf(req, 'x-api-key');
+  return credentials;
 }
 
 /** Accepts a caller's request id when it is short and plain; otherwise makes one. */

@@ -195,6 +195,7 @@ describe('Access: every role against every root field', () => {
     // Each mutation of a runtime registration acts on "matrix-target" as it stands: registered
     // again if a previous role deleted it, at its current version.
     let registered = 0;
+    let reportId: string | undefined;
     const prepared = async (operation: { query: string; variables?: Record<string, unknown> }) => {
       const current = await t.query<{ connector: { version: number } | null }>(
         '{ connector(id: "matrix-target") { version } }',
@@ -216,16 +217,19 @@ describe('Access: every role against every root field', () => {
             : value,
         ]),
       );
-      const report = operation.query.includes('REPORT_ID')
-        ? await t.query<{ startReport: { id: string } }>(
+      // One report for every operation that reads or stops one (each caller may have only five
+      // queued or running at once).
+      if (operation.query.includes('REPORT_ID') && reportId === undefined)
+        reportId = (
+          await t.query<{ startReport: { id: string } }>(
             'mutation { startReport(input: { agencies: ["000.00.01.H56"], from: "2026-07-01", to: "2026-07-02" }) { id } }',
           )
-        : undefined;
+        ).data?.startReport.id;
       return {
         query: operation.query
           .replace('KEY_ID', revokable)
           .replace('VERSION', String(version))
-          .replace('REPORT_ID', report?.data?.startReport.id ?? ''),
+          .replace('REPORT_ID', reportId ?? ''),
         variables,
       };
     };

@@ -255,19 +255,27 @@ describe('Indicator reports', () => {
       );
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
+    const purpose = 'Báo cáo tháng 7/2026 theo Quyết định 766/QĐ-TTg';
     const mine = await t.query<{ startReport: { id: string } }>(
       START,
-      { i: { agencies: ['000.00.01.H56'], from: '2026-07-01', to: '2026-07-31' } },
+      { i: { agencies: ['000.00.01.H56'], from: '2026-07-01', to: '2026-07-31', purpose } },
       'admin',
     );
     const id = mine.data?.startReport.id as string;
     expect((await waitFor(id, 'auditor')).state).toBe('DONE');
-    const log = await t.query<{ auditLog: { nodes: Array<{ scope: string }> } }>(
-      `{ auditLog(filter: { action: "report.start" }) { nodes { scope } } }`,
+    const log = await t.query<{ auditLog: { nodes: Array<{ scope: string; purpose: string }> } }>(
+      `{ auditLog(filter: { action: "report.start" }) { nodes { scope purpose } } }`,
     );
-    expect(log.data?.auditLog.nodes.map((n) => n.scope)).toContain(
-      `000.00.01.H56 from 2026-07-01 to 2026-07-31; report ${id}`,
+    expect(log.data?.auditLog.nodes).toContainEqual({
+      scope: `000.00.01.H56 from 2026-07-01 to 2026-07-31; report ${id}`,
+      purpose,
+    });
+    const vague = await t.query(
+      START,
+      { i: { agencies: ['H56'], from: '2026-07-01', to: '2026-07-31', purpose: 'vì' } },
+      'auditor',
     );
+    expect(vague.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('refuses a bad scope or period, naming it, and cancels on request', async () => {

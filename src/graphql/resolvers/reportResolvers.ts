@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { toGraphQLError } from '../../errors/GatewayError';
+import { errorDetail, toGraphQLError } from '../../errors/GatewayError';
 import type { ReportJob } from '../../services/reports/ReportService';
 import { vietnamIso } from '../../services/vietnamTime';
 import type { GatewayContext } from '../GatewayContext';
@@ -60,12 +60,23 @@ export const reportResolvers = {
   Mutation: {
     startReport: async (
       _: unknown,
-      args: { input: { agencies: string[]; from: string; to: string } },
+      args: {
+        input: { agencies: string[]; from: string; to: string; purpose?: string | null };
+      },
       ctx: GatewayContext,
       info: GraphQLResolveInfo,
     ) => {
       const who = principal(ctx);
-      const started = await ctx.reports.create(who, args.input);
+      const purpose = args.input.purpose?.normalize('NFC').trim() ?? null;
+      if (purpose !== null && (purpose.length < 10 || purpose.length > 500))
+        throw toGraphQLError(
+          errorDetail(
+            'BAD_USER_INPUT',
+            'purpose must be 10–500 characters saying why the figures are needed',
+          ),
+        );
+      const { agencies, from, to } = args.input;
+      const started = await ctx.reports.create(who, { agencies, from, to });
       if (!('id' in started)) throw toGraphQLError(started);
       // On record before it runs: who measured what, over which agencies and dates.
       const written = await ctx.audit.record(who, {
@@ -73,7 +84,7 @@ export const reportResolvers = {
         operation: `${info.operation.name?.value ?? 'anonymous'}/${info.fieldName}`,
         codes: [],
         scope: `${args.input.agencies.join(', ')} from ${args.input.from} to ${args.input.to}; report ${started.id}`,
-        purpose: null,
+        purpose,
         outcome: 'queued',
       });
       if (!written.ok) throw toGraphQLError(written.error);
