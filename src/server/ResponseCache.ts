@@ -37,7 +37,8 @@ export class ResponseRecord {
 
 interface StoredResponse {
   status: number;
-  headers: Array<[string, string]>;
+  /** Apollo's headers and the length, as `writeHead` takes them (name, value, name, value…). */
+  rawHeaders: string[];
   body: Buffer;
   entries: Array<{ code: string; entry: CachedDossier }>;
   validUntil: number;
@@ -115,10 +116,11 @@ export class ResponseCache {
     let validUntil = record.validUntil;
     for (const { entry } of record.entries) validUntil = Math.min(validUntil, entry.freshUntil);
     if (validUntil <= now) return;
+    const body = Buffer.from(response.body);
     this.answers.set(key, {
       status: response.status,
-      headers: response.headers,
-      body: Buffer.from(response.body),
+      rawHeaders: [...response.headers.flat(), 'content-length', String(body.length)],
+      body,
       entries: record.entries,
       validUntil,
       generation,

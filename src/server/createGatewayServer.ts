@@ -311,13 +311,16 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     options.metrics.requestStarted();
     res.once('close', () => options.metrics.requestEnded());
     const requestId = incomingRequestId(req.headers['x-request-id']);
-    res.setHeader('X-Request-Id', requestId);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     const path = (req.url ?? '/').split('?')[0] as string;
+    // A kept answer writes these with its own headers in one go (graphql below).
+    const keptPossible = path === '/graphql' && options.responses !== undefined;
+    if (!keptPossible) setCommonHeaders(res, requestId);
     route(path, req, res, requestId).catch((error: unknown) => {
       options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
-      else res.destroy();
+      if (!res.headersSent) {
+        if (!res.hasHeader('X-Request-Id')) setCommonHeaders(res, requestId);
+        sendJson(res, 500, { error: 'internal server error' });
+      } else res.destroy();
     });
   });
 
@@ -420,6 +423,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     };
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
+      if (options.responses !== undefined) setCommonHeaders(res, requestId);
       return refuse(413, {
         errors: [
           {
@@ -453,8 +457,13 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         const kept = responses.get(keptKey);
         options.metrics.keptAnswer(kept !== undefined, kept?.entries);
         if (kept !== undefined) {
-          for (const [key, value] of kept.headers) res.setHeader(key, value);
-          res.statusCode = kept.status;
+          res.writeHead(kept.status, [
+            'X-Request-Id',
+            requestId,
+            'X-Content-Type-Options',
+            'nosniff',
+            ...kept.rawHeaders,
+          ]);
           res.end(kept.body);
           options.metrics.graphqlRequest(
             kept.labels.type,
@@ -467,6 +476,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         }
       }
     }
+    if (options.responses !== undefined) setCommonHeaders(res, requestId);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -665,6 +675,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
     });
     req.on('error', reject);
   });
+}
+
+/** Headers every answer carries: its request id, and no content sniffing. */
+function setCommonHeaders(res: ServerResponse, requestId: string): void {
+  res.setHeader('X-Request-Id', requestId);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
 /** One request header as a string (repeated ones joined, as Apollo's HeaderMap does). */

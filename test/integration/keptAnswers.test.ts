@@ -82,7 +82,10 @@ describe('Kept answers of dossier lookups', () => {
     expect(third.status).toBe(200);
     expect(third.text).toBe(second.text);
     expect(third.headers.get('content-type')).toBe(second.headers.get('content-type'));
+    expect(third.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(third.headers.get('x-request-id')).not.toBe(second.headers.get('x-request-id'));
+    expect(third.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(third.headers.get('content-length')).toBe(String(Buffer.byteLength(third.text)));
     // The same question written differently executes: the answer is the same.
     const executed = await lookup(code, 'portal', ' ');
     expect(await counted('hit')).toBe(hits + 1);
