@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
@@ -118,6 +121,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     logger: apolloLogger(options.logger),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo's cache-control plugin wraps every field's resolver to compute HTTP cache hints
+      // (a third of a 300-dossier answer's execution); answers here are never HTTP-cacheable:
+      // `Cache-Control: no-store` is set on every /graphql answer instead (setGraphqlHeaders).
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       dossierCodeLimitPlugin({ maxCodes: MAX_CODES_PER_OPERATION }),
       metricsPlugin(options.metrics),
@@ -423,7 +430,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     };
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
-      if (options.responses !== undefined) setCommonHeaders(res, requestId);
+      if (options.responses !== undefined) setGraphqlHeaders(res, requestId);
+      else res.setHeader('Cache-Control', 'no-store');
       return refuse(413, {
         errors: [
           {
@@ -462,6 +470,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
             requestId,
             'X-Content-Type-Options',
             'nosniff',
+            'Cache-Control',
+            'no-store',
             ...kept.rawHeaders,
           ]);
           res.end(kept.body);
@@ -476,7 +486,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         }
       }
     }
-    if (options.responses !== undefined) setCommonHeaders(res, requestId);
+    if (options.responses !== undefined) setGraphqlHeaders(res, requestId);
+    else res.setHeader('Cache-Control', 'no-store');
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -681,6 +692,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
 function setCommonHeaders(res: ServerResponse, requestId: string): void {
   res.setHeader('X-Request-Id', requestId);
   res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+/** GraphQL answers carry dossiers and personal data: no cache on the way may keep them. */
+function setGraphqlHeaders(res: ServerResponse, requestId: string): void {
+  setCommonHeaders(res, requestId);
+  res.setHeader('Cache-Control', 'no-store');
 }
 
 /** One request header as a string (repeated ones joined, as Apollo's HeaderMap does). */

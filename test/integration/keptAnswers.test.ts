@@ -85,6 +85,12 @@ describe('Kept answers of dossier lookups', () => {
     expect(third.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(third.headers.get('x-request-id')).not.toBe(second.headers.get('x-request-id'));
     expect(third.headers.get('x-content-type-options')).toBe('nosniff');
+    // Dossiers and personal data: no cache on the way keeps any answer, kept or executed.
+    expect([first, second, third].map((a) => a.headers.get('cache-control'))).toEqual([
+      'no-store',
+      'no-store',
+      'no-store',
+    ]);
     expect(third.headers.get('content-length')).toBe(String(Buffer.byteLength(third.text)));
     // The same question written differently executes: the answer is the same.
     const executed = await lookup(code, 'portal', ' ');
