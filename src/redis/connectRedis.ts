@@ -23,6 +23,11 @@ export interface ConnectOptions {
    * keys are read or written at once and their slots differ, so MGET cannot span them.
    */
   autoPipelining?: boolean;
+  /**
+   * Asked before each reconnect: true stops reconnecting. For clients that others copy (BullMQ
+   * duplicates a worker's connection), so that closing stops the copies too.
+   */
+  stopRetrying?: () => boolean;
 }
 
 /** Whether the target is a Redis Cluster. */
@@ -32,7 +37,8 @@ export function isCluster(target: RedisTarget): target is { readonly cluster: re
 
 /** Opens a client (it connects in the background and reconnects by itself). */
 export function connectRedis(target: RedisTarget, options: ConnectOptions = {}): RedisClient {
-  const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+  const retryStrategy = (attempt: number) =>
+    options.stopRetrying?.() === true ? null : Math.min(attempt * 200, 2000);
   const common: RedisOptions = {
     ...(options.commandTimeout === undefined ? {} : { commandTimeout: options.commandTimeout }),
     ...(options.maxRetriesPerRequest === undefined

@@ -15,6 +15,8 @@ const KEPT_COUNT = 1000;
  */
 const LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
+/** How long closing waits for Redis before giving up on it. */
+const CLOSE_WAIT_MS = 3_000;
 /** The reason a cancelled report ends with. */
 const CANCELLED = 'cancelled';
 
@@ -52,6 +54,8 @@ export class RedisReportQueue implements ReportQueue {
   private readonly commands: RedisClient;
   /** Reports this process is running, to stop them at once on cancel or shutdown. */
   private readonly running = new Map<string, AbortController>();
+  /** Reports being processed here, to let them go back on the queue on close. */
+  private readonly processing = new Set<Promise<unknown>>();
   private closing = false;
 
   constructor(
@@ -61,9 +65,16 @@ export class RedisReportQueue implements ReportQueue {
     private readonly runner: ReportRunner,
   ) {
     this.prefix = `{${keyPrefix}reports}`;
-    const queueConnection = connectRedis(target, { commandTimeout: 5_000 });
-    // A worker waits on its connection for the next job: no command timeout, retries until back.
-    const workerConnection = connectRedis(target, { maxRetriesPerRequest: null });
+    const stopRetrying = () => this.closing;
+    const queueConnection = connectRedis(target, { commandTimeout: 5_000, stopRetrying });
+    // A worker waits on its connection for the next job: no command timeout, retries until back
+    // (until closed: BullMQ's copies of it stop reconnecting then too).
+    const workerConnection = connectRedis(target, { maxRetriesPerRequest: null, stopRetrying });
+    const warnOnce = onceEvery(60_000);
+    for (const connection of [queueConnection, workerConnection])
+      connection.on('error', (error: Error) => {
+        if (warnOnce()) deps.logger.warn({ err: error.message }, 'report queue: Redis unreachable');
+      });
     this.connections = [queueConnection, workerConnection];
     this.commands = queueConnection;
     this.queue = new Queue<JobData, JobOutcome>('reports', {
@@ -72,7 +83,12 @@ export class RedisReportQueue implements ReportQueue {
     });
     this.worker = new Worker<JobData, JobOutcome>(
       'reports',
-      (job, token, signal) => this.process(job, token, signal),
+      (job, token, signal) => {
+        const processed = this.process(job, token, signal);
+        this.processing.add(processed);
+        void processed.catch(() => undefined).finally(() => this.processing.delete(processed));
+        return processed;
+      },
       {
         connection: workerConnection,
         prefix: this.prefix,
@@ -148,8 +164,12 @@ export class RedisReportQueue implements ReportQueue {
   async close(): Promise<void> {
     this.closing = true;
     for (const controller of this.running.values()) controller.abort();
-    await this.worker.close().catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
+    // The reports this worker runs go back on the queue (moveToWait in `process`); with Redis
+    // gone that cannot happen, so it is waited for a few seconds only. Then the worker is closed
+    // without waiting for its poll of Redis (a graceful close would wait for Redis forever).
+    await Promise.race([Promise.allSettled([...this.processing]), delay(CLOSE_WAIT_MS, undefined)]);
+    await Promise.race([this.worker.close(true).catch(() => undefined), delay(2000, undefined)]);
+    await Promise.race([this.queue.close().catch(() => undefined), delay(1000, undefined)]);
     await this.runner.close();
     for (const connection of this.connections) connection.disconnect();
   }
@@ -257,4 +277,19 @@ function stateOf(
   if (bullState === 'failed') return failedReason === CANCELLED ? 'CANCELLED' : 'FAILED';
   if (cancelled) return 'CANCELLED';
   return bullState === 'active' ? 'RUNNING' : 'QUEUED';
+}
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+/** True at most once per `ms` (a repeating failure logged once a minute, not per retry). */
+function onceEvery(ms: number): () => boolean {
+  let last = 0;
+  return () => {
+    const now = Date.now();
+    if (now - last < ms) return false;
+    last = now;
+    return true;
+  };
 }
