@@ -399,7 +399,7 @@ async function main(): Promise<void> {
   // Fan-out, cold (CACHE=none): 300 codes over three systems in one query, and 50 lookups
   // written as 50 aliased `dossier` fields; upstream calls counted by the systems themselves.
   const landCodes = returnedCodes(land, 100);
-  const fanOut = await fanOutReport(`${uncachedGateway}/graphql`, [
+  const fanOutSystems: FanOutSystem[] = [
     {
       name: 'provincial REST',
       url: variables.SAMPLE_REST_URL as string,
@@ -413,7 +413,24 @@ async function main(): Promise<void> {
       codes: manyMinistry.slice(0, 100),
     },
     { name: 'land SOAP', url: variables.SAMPLE_LAND_URL as string, maxBatch: 20, codes: landCodes },
-  ]);
+  ];
+  const fast = await fanOutReport(`${uncachedGateway}/graphql`, fanOutSystems);
+  // The same against systems that take 300 ms per call, as provincial systems do (the samples'
+  // delay fault), so the overhead is also seen beside a realistic upstream time.
+  const setDelay = (delayMs: number) =>
+    Promise.all(
+      fanOutSystems.map((system) =>
+        fetch(`${system.url}/__sample/faults`, {
+          method: 'POST',
+          body: JSON.stringify({ delayMs }),
+        }),
+      ),
+    );
+  await setDelay(300);
+  const slow = await fanOutReport(`${uncachedGateway}/graphql`, fanOutSystems).finally(() =>
+    setDelay(0),
+  );
+  const fanOut = `${fast}\nThe same with every system taking 300 ms per call:\n${slow}`;
   process.stdout.write(`${fanOut}\n`);
 
   process.stdout.write(`Warm-up (${Math.min(2, SECONDS)} s each)…\n`);
