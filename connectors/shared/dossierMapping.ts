@@ -290,10 +290,13 @@ function compileValue(value: string | SpecNode): PlainMapper | null {
   return compilePlainPaths(value);
 }
 
+/** Words JSONata reads as values or operators, not as field names. */
+const KEYWORDS = new Set(['null', 'true', 'false', 'and', 'or', 'in', 'function']);
+
 /** `a.b.c` as its steps, or null for anything else JSONata would read. */
 function pathSteps(expression: string): string[] | null {
   const steps = expression.trim().split('.');
-  return steps.every((step) => STEP.test(step)) ? steps : null;
+  return steps.every((step) => STEP.test(step) && !KEYWORDS.has(step)) ? steps : null;
 }
 
 /**

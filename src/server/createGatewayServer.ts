@@ -326,6 +326,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
       if (!res.headersSent) {
         if (!res.hasHeader('X-Request-Id')) setCommonHeaders(res, requestId);
+        if (path === '/graphql') res.setHeader('Cache-Control', 'no-store');
         sendJson(res, 500, { error: 'internal server error' });
       } else res.destroy();
     });

@@ -104,6 +104,9 @@ describe('Plain-path mapping equals JSONata', () => {
       status: 's',
       history: { each: 'steps.step', fields: { at: 'at', status: 'st' } },
       summary: '$string(s)',
+      // Words JSONata reads as values, not field names: left to it.
+      flag: 'true',
+      none: { each: 'null', fields: { at: 'at' } },
     };
     const compiled = compileMapping(spec);
     expect(compiled.plainFields).toBe(3);
@@ -114,6 +117,7 @@ describe('Plain-path mapping equals JSONata', () => {
       { a: { b: null }, s: null, steps: { step: { at: 1, st: 2 } } },
       { a: 'text', steps: [{ step: [{ at: 1 }] }, { step: { at: 2 } }] },
       { a: { b: { c: 1 } }, steps: { step: ['x', { at: 3 }] } },
+      { a: { b: 1 }, true: 'field named true', null: [{ at: 1 }] },
       { a: { b: [] }, steps: { step: [] } },
       { steps: null },
       {},

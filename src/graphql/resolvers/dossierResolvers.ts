@@ -135,7 +135,8 @@ export const dossierResolvers = {
         // with every moment; otherwise the judgement holds until the due date passes.
         let latest: { at: string; code: number | null } | null = null;
         for (const step of dossier.history) {
-          if (step.at !== null && (latest === null || Date.parse(step.at) > Date.parse(latest.at)))
+          // The last of steps at the same time, as the on-time rule's sort leaves them.
+          if (step.at !== null && (latest === null || Date.parse(step.at) >= Date.parse(latest.at)))
             latest = { at: step.at, code: step.status?.code ?? null };
         }
         if (judged.overdue || dossier.status.code === 5 || latest?.code === 5)

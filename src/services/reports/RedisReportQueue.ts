@@ -111,7 +111,14 @@ export class RedisReportQueue implements ReportQueue {
     await this.queue.add(
       'report',
       { spec: job.spec, requestedBy: job.requestedBy },
-      { jobId: job.id, timestamp: job.createdAt.getTime() },
+      // A worker thread that dies (out of memory, a crash in connector code) fails the attempt;
+      // the report is tried again from its checkpoint, at most three times in all.
+      {
+        jobId: job.id,
+        timestamp: job.createdAt.getTime(),
+        attempts: 3,
+        backoff: { type: 'fixed', delay: 5_000 },
+      },
     );
   }
 
@@ -207,7 +214,7 @@ export class RedisReportQueue implements ReportQueue {
           await bull.updateProgress(state.progress);
         },
       });
-      if (result !== null)
+      if (result !== null && !signal.aborted)
         return {
           result,
           problems: job.problems,

@@ -61,7 +61,11 @@ interface Running {
  * thread's heap (which the V8 collector lets reach several times its live size) and so that pages
  * being mapped do not hold up the portal's lookups. Checkpoints come back here to be saved by the
  * queue; cancellation goes there. Started on the first report; started again if it dies (a run
- * under way then fails, and resumes from its checkpoint on Redis).
+ * under way then fails: on Redis it is tried again from its checkpoint, up to 3 attempts).
+ *
+ * The worker has its own connector runtimes: a report's calls have their own bulkhead, rate
+ * limit, circuit and token beside the serving thread's (one page at a time per replica), and do
+ * not show in /metrics.
  */
 export class WorkerReportRunner implements ReportRunner {
   private worker: Worker | null = null;
@@ -87,15 +91,17 @@ export class WorkerReportRunner implements ReportRunner {
         saving: Promise.resolve(),
         latest: null,
       });
-      const abort = () => worker.postMessage({ type: 'abort', id: job.id } satisfies WorkerRequest);
-      if (hooks.signal.aborted) abort();
-      else hooks.signal.addEventListener('abort', abort, { once: true });
+      // The run first, then any abort: the worker knows the report before it is told to stop it
+      // (messages arrive in order), also when it was stopped while the worker was starting.
       worker.postMessage({
         type: 'run',
         job,
         from,
         registrations: this.options.registrations(),
       } satisfies WorkerRequest);
+      const abort = () => worker.postMessage({ type: 'abort', id: job.id } satisfies WorkerRequest);
+      if (hooks.signal.aborted) abort();
+      else hooks.signal.addEventListener('abort', abort, { once: true });
     });
   }
 
@@ -167,8 +173,10 @@ export class WorkerReportRunner implements ReportRunner {
     running.job.progress = message.progress;
     running.job.problems = message.problems;
     running.job.startedAt = message.startedAt;
-    running.job.result = message.result;
-    void running.saving.then(() => running.resolve(message.result));
+    // Stopped here meanwhile (cancel, shutdown): whatever the worker finished is not a result.
+    const result = running.hooks.signal.aborted ? null : message.result;
+    running.job.result = result;
+    void running.saving.then(() => running.resolve(result));
   }
 
   /** The worker is gone: runs under way fail (on Redis they resume from their checkpoint). */

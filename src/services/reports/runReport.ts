@@ -107,7 +107,7 @@ export async function runReport(
     const agencyCode = state.agencies[state.agencyIndex] as string;
     const listing = listingOf(job, agencyCode, deps);
     if (typeof listing === 'string') {
-      state.problems.push(listing);
+      addProblem(state, listing);
       nextAgency(state);
       await save();
       continue;
@@ -122,7 +122,7 @@ export async function runReport(
     );
     if (signal.aborted) return null;
     if ('error' in page) {
-      state.problems.push(`${agencyCode}: ${page.error.code}: ${page.error.message}`);
+      addProblem(state, `${agencyCode}: ${page.error.code}: ${page.error.message}`);
       nextAgency(state);
       await save();
       continue;
@@ -130,7 +130,8 @@ export async function runReport(
     // A system that ignores the page asked answers the same page again: stop, do not count it twice.
     const signature = `${page.dossiers.length}:${page.dossiers[0]?.code ?? ''}:${page.dossiers.at(-1)?.code ?? ''}`;
     if (page.dossiers.length > 0 && signature === state.previousPage) {
-      state.problems.push(
+      addProblem(
+        state,
         `${agencyCode}: ${listing.id} answered the same page twice; listing stopped`,
       );
       nextAgency(state);
@@ -139,7 +140,7 @@ export async function runReport(
     }
     state.previousPage = signature;
     if (page.unreadable > 0)
-      state.problems.push(`${agencyCode}: ${page.unreadable} record(s) could not be read`);
+      addProblem(state, `${agencyCode}: ${page.unreadable} record(s) could not be read`);
     let outside = 0;
     for (const dossier of page.dossiers) {
       const day = dossier.receivedAt === null ? null : vietnamDay(dossier.receivedAt);
@@ -147,7 +148,8 @@ export async function runReport(
       else accumulator.add(dossier, agencyCode);
     }
     if (outside > 0)
-      state.problems.push(
+      addProblem(
+        state,
         `${agencyCode}: ${outside} listed dossier(s) were received outside the period (or undated); left out`,
       );
     state.progress.pages += 1;
@@ -155,7 +157,7 @@ export async function runReport(
     if (page.next === null) {
       nextAgency(state);
     } else if (state.seenCursors.includes(page.next)) {
-      state.problems.push(`${agencyCode}: ${listing.id} repeated a page cursor; listing stopped`);
+      addProblem(state, `${agencyCode}: ${listing.id} repeated a page cursor; listing stopped`);
       nextAgency(state);
     } else {
       state.seenCursors.push(page.next);
@@ -238,4 +240,13 @@ function expandAgencies(spec: ReportSpec, directory: AgencyDirectory): string[] 
 /** The Vietnam date (yyyy-MM-dd) of an instant. */
 function vietnamDay(iso: string): string {
   return new Date(new Date(iso).getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** Problems kept with a report; past this, one line says more were left out. */
+const MAX_PROBLEMS = 200;
+
+function addProblem(state: ReportCheckpoint, problem: string): void {
+  if (state.problems.length < MAX_PROBLEMS) state.problems.push(problem);
+  else if (state.problems.length === MAX_PROBLEMS)
+    state.problems.push(`more problems than ${MAX_PROBLEMS}; the rest are left out`);
 }
