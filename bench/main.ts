@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { start, stopAll } from './processes';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { FileApiKeyStore } from '../src/auth/apiKeys';
+import { productionGateway, start, startSampleProcess, stopAll } from './processes';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { landDataset } from '../samples/land-soap/startLandSoap';
 import { ministryDataset } from '../samples/ministry-national/startMinistryNational';
@@ -11,7 +10,6 @@ import { DEFAULT_DIRECTORY_FILE } from '../samples/startSampleSystems';
 import type { SampleDataset } from '../samples/generator/SampleDataset';
 import { sampleRegistrationsWith } from '../test/support/registrations';
 import { startRedisServer } from '../test/support/redisServer';
-import { readFileSync } from 'node:fs';
 
 /**
  * `npm run bench`: every server under test and the load generator (autocannon) run as separate
@@ -156,48 +154,15 @@ const LOOKUP_FIELDS =
   'code procedureName agency { code name } status { value code label raw lossy } receivedAt dueAt finishedAt returnedAt applicant { name phone } source { connector fetchedAt cached routedVia }';
 
 async function main(): Promise<void> {
-  const startSamples = async () => {
-    const samples = await start(
-      ['samples/main.ts'],
-      { SAMPLE_SIZE: String(SIZE), SAMPLE_SEED: String(SEED) },
-      /Example codes: .*\n/,
-    );
-    return Object.fromEntries(
-      [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
-        m[1] as string,
-        m[2] as string,
-      ]),
-    );
-  };
+  const startSamples = () => startSampleProcess(SIZE, SEED);
   const variables = await startSamples();
   // A second copy of the three systems, whose land system will hang.
   const hangingVariables = await startSamples();
-  // Production mode needs a key store: one portal key, made with the gateway's own store code.
-  const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'api-keys.json');
-  const keyStore = await FileApiKeyStore.open(keysFile);
-  const { key: apiKey } = await keyStore.create(
-    { name: 'bench', role: 'portal', createdBy: 'bench' },
-    new Date(),
-  );
-  await keyStore.close();
-  REQUEST_HEADERS['x-api-key'] = apiKey;
-  const gatewayEnv = {
-    ...variables,
-    API_KEYS_FILE: keysFile,
-    AUDIT_DIR: join(keysFile, '..', 'audit'),
-    REGISTRY_DIR: join(keysFile, '..', 'registry'),
-    SECRETS_KEY: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
-    // The sample systems listen on loopback, which production mode guards.
-    UPSTREAM_ALLOW: '127.0.0.0/8',
-    // The load is one principal far above a portal's real rate: the limit must not cut it.
-    RATE_LIMITS: 'portal=10000000',
-    GATEWAY_MODE: 'production',
-    REGISTRATIONS_DIR: 'examples/registrations',
-    AGENCY_DIRECTORY: 'data/agencies.sample.yaml',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-  };
+  // Production mode: one portal key; the load is one principal far above a portal's real rate,
+  // so its limit must not cut it.
+  const production = await productionGateway(variables, 'portal');
+  REQUEST_HEADERS['x-api-key'] = production.key;
+  const gatewayEnv = { ...production.env, RATE_LIMITS: 'portal=10000000' };
   const ready = /GraphQL\s+(http:\/\/\S+)\/graphql/;
   const cachedProcess = await start(['src/main.ts'], { ...gatewayEnv, CACHE: 'memory' }, ready);
   const cachedGateway = cachedProcess.match[1] as string;

@@ -1,5 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileApiKeyStore } from '../src/auth/apiKeys';
+import type { Role } from '../src/auth/roles';
 
 /** The benchmarks' own processes (sample systems, gateways), stopped together at the end. */
 export const children: ChildProcess[] = [];
@@ -73,4 +77,54 @@ export function start(
 /** Stops every process started here. */
 export function stopAll(): void {
   for (const child of children) child.kill('SIGTERM');
+}
+
+/** The sample systems as their own process; resolves with the variables they print. */
+export async function startSampleProcess(
+  size: number,
+  seed: number,
+): Promise<Record<string, string>> {
+  const samples = await start(
+    ['samples/main.ts'],
+    { SAMPLE_SIZE: String(size), SAMPLE_SEED: String(seed) },
+    /Example codes: .*\n/,
+  );
+  return Object.fromEntries(
+    [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
+      m[1] as string,
+      m[2] as string,
+    ]),
+  );
+}
+
+/**
+ * What a production-mode gateway in front of the sample systems needs: a key store holding one
+ * key of `role` (made with the gateway's own store code), folders for audit and registry, a
+ * secrets key, loopback allowed upstream (production mode guards it), the bundled registrations.
+ */
+export async function productionGateway(
+  variables: Record<string, string>,
+  role: Role,
+): Promise<{ key: string; env: Record<string, string> }> {
+  const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-keys-')), 'api-keys.json');
+  const keyStore = await FileApiKeyStore.open(keysFile);
+  const { key } = await keyStore.create({ name: 'bench', role, createdBy: 'bench' }, new Date());
+  await keyStore.close();
+  return {
+    key,
+    env: {
+      ...variables,
+      API_KEYS_FILE: keysFile,
+      AUDIT_DIR: join(keysFile, '..', 'audit'),
+      REGISTRY_DIR: join(keysFile, '..', 'registry'),
+      SECRETS_KEY: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+      UPSTREAM_ALLOW: '127.0.0.0/8',
+      GATEWAY_MODE: 'production',
+      REGISTRATIONS_DIR: 'examples/registrations',
+      AGENCY_DIRECTORY: 'data/agencies.sample.yaml',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+  };
 }

@@ -1,8 +1,5 @@
-import { start, stopAll } from './processes';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FileApiKeyStore } from '../src/auth/apiKeys';
+import { readFileSync } from 'node:fs';
+import { productionGateway, start, startSampleProcess, stopAll } from './processes';
 
 /**
  * The report benchmark (issue 9): one indicator report over a year of dossiers of every agency of
@@ -11,7 +8,7 @@ import { FileApiKeyStore } from '../src/auth/apiKeys';
  * gateway's resident memory before, at its peak (sampled every 200 ms, and the kernel's high-water
  * mark), and after, with the V8 heap from the gateway's /metrics. BENCH_REPORT_SIZE sets the sample
  * systems' size: the default 1 000 000 gives about a million dossiers in the year reported
- * (≈10 min here); 60 000 gives about 61 000 (≈40 s) for a quick look.
+ * (≈9 min here); 60 000 gives about 61 000 (≈40 s) for a quick look.
  */
 const SIZE = Number(process.env.BENCH_REPORT_SIZE ?? 1_000_000);
 
@@ -23,42 +20,11 @@ function memory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 async function main(): Promise<void> {
-  const samples = await start(
-    ['samples/main.ts'],
-    { SAMPLE_SIZE: String(SIZE), SAMPLE_SEED: '2025' },
-    /Example codes: .*\n/,
-  );
-  const variables = Object.fromEntries(
-    [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
-      m[1] as string,
-      m[2] as string,
-    ]),
-  );
-  const keysFile = join(mkdtempSync(join(tmpdir(), 'bench-report-')), 'api-keys.json');
-  const keyStore = await FileApiKeyStore.open(keysFile);
-  const { key } = await keyStore.create(
-    { name: 'bench', role: 'auditor', createdBy: 'bench' },
-    new Date(),
-  );
-  await keyStore.close();
+  const variables = await startSampleProcess(SIZE, 2025);
+  const { key, env } = await productionGateway(variables, 'auditor');
   const gateway = await start(
     ['src/main.ts'],
-    {
-      ...variables,
-      API_KEYS_FILE: keysFile,
-      AUDIT_DIR: join(keysFile, '..', 'audit'),
-      REGISTRY_DIR: join(keysFile, '..', 'registry'),
-      SECRETS_KEY: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
-      UPSTREAM_ALLOW: '127.0.0.0/8',
-      GATEWAY_MODE: 'production',
-      REGISTRATIONS_DIR: 'examples/registrations',
-      AGENCY_DIRECTORY: 'data/agencies.sample.yaml',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      CATALOGUE_SYNC_INTERVAL_MS: '0',
-      METRICS_TOKEN: 'bench-metrics-token',
-    },
+    { ...env, CATALOGUE_SYNC_INTERVAL_MS: '0', METRICS_TOKEN: 'bench-metrics-token' },
     /GraphQL\s+(http:\/\/\S+)\/graphql/,
   );
   const url = `${gateway.match[1]}/graphql`;

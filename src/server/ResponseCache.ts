@@ -132,8 +132,4 @@ export class ResponseCache {
   generation(): object {
     return this.options.generation();
   }
-
-  get size(): number {
-    return this.answers.size;
-  }
 }

@@ -9,11 +9,10 @@ import {
 } from '../../samples/startSampleSystems';
 import { RedisApiKeyStore } from '../../src/auth/apiKeys';
 import type { RedisTarget } from '../../src/redis/connectRedis';
-import { runMain, type MainProcess } from '../support/runMain';
+import { runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { findCodes } from '../support/sampleCodes';
 import { startRedisCluster, type RedisCluster } from '../support/redisCluster';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
-import { PROJECT_ROOT } from '../support/testGateway';
 
 interface Replicas {
   samples: SampleSystems;
@@ -38,20 +37,7 @@ function replicas(redis: () => { env: Record<string, string>; target: RedisTarge
   const processes: MainProcess[] = [];
   const state = {} as Replicas;
   state.gateway = async () => {
-    const started = await runMain({
-      ...state.samples.variables,
-      GATEWAY_MODE: 'production',
-      HOST: '127.0.0.1',
-      REGISTRATIONS_DIR: join(PROJECT_ROOT, 'examples', 'registrations'),
-      AGENCY_DIRECTORY: join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'),
-      ...redis().env,
-      REDIS_KEY_PREFIX: PREFIX,
-      REGISTRY_DIR: '',
-      AUDIT_DIR: '',
-      UPSTREAM_ALLOW: '127.0.0.0/8',
-      CATALOGUE_SYNC_INTERVAL_MS: '0',
-      RATE_LIMITS: 'admin=100000',
-    });
+    const started = await runProductionOnRedis(state.samples.variables, redis().env, PREFIX);
     processes.push(started);
     return started;
   };

@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { RedisApiKeyStore } from '../../src/auth/apiKeys';
-import { runMain, type MainProcess } from '../support/runMain';
+import { runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
-import { PROJECT_ROOT } from '../support/testGateway';
 
 const PREFIX = 'resume:';
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
@@ -36,20 +34,7 @@ describe('A report on Redis whose worker is killed mid-way', () => {
   const processes: MainProcess[] = [];
 
   const gateway = async () => {
-    const started = await runMain({
-      ...samples.variables,
-      GATEWAY_MODE: 'production',
-      HOST: '127.0.0.1',
-      REGISTRATIONS_DIR: join(PROJECT_ROOT, 'examples', 'registrations'),
-      AGENCY_DIRECTORY: join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'),
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: PREFIX,
-      REGISTRY_DIR: '',
-      AUDIT_DIR: '',
-      UPSTREAM_ALLOW: '127.0.0.0/8',
-      CATALOGUE_SYNC_INTERVAL_MS: '0',
-      RATE_LIMITS: 'admin=100000',
-    });
+    const started = await runProductionOnRedis(samples.variables, { REDIS_URL: redis.url }, PREFIX);
     processes.push(started);
     return started;
   };

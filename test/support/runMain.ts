@@ -79,3 +79,29 @@ export async function runMain(
     },
   };
 }
+
+/**
+ * A production-mode gateway process on Redis in front of the sample systems: the bundled
+ * registrations and directory, registry and audit log in Redis under `keyPrefix`, loopback
+ * allowed upstream, no catalogue sync, an admin rate high enough for tests.
+ */
+export function runProductionOnRedis(
+  sampleVariables: Record<string, string>,
+  redis: Record<string, string>,
+  keyPrefix: string,
+): Promise<MainProcess> {
+  return runMain({
+    ...sampleVariables,
+    GATEWAY_MODE: 'production',
+    HOST: '127.0.0.1',
+    REGISTRATIONS_DIR: join(PROJECT_ROOT, 'examples', 'registrations'),
+    AGENCY_DIRECTORY: join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'),
+    ...redis,
+    REDIS_KEY_PREFIX: keyPrefix,
+    REGISTRY_DIR: '',
+    AUDIT_DIR: '',
+    UPSTREAM_ALLOW: '127.0.0.0/8',
+    CATALOGUE_SYNC_INTERVAL_MS: '0',
+    RATE_LIMITS: 'admin=100000',
+  });
+}

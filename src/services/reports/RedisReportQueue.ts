@@ -1,7 +1,13 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../../../connectors/contract';
 import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/connectRedis';
-import type { ReportJob, ReportQueue, ReportSpec, ReportState } from './ReportJob';
+import {
+  noProgress,
+  type ReportJob,
+  type ReportQueue,
+  type ReportSpec,
+  type ReportState,
+} from './ReportJob';
 import type { ReportRunner } from './ReportRunner';
 import { startingPoint, type ReportCheckpoint, type ReportRunDeps } from './runReport';
 
@@ -252,15 +258,7 @@ export class RedisReportQueue implements ReportQueue {
         state === 'completed' || state === 'failed'
           ? new Date(bull.finishedOn ?? bull.timestamp)
           : null,
-      progress: outcome?.progress ??
-        checkpoint?.progress ?? {
-          agenciesTotal: 0,
-          agenciesDone: 0,
-          pages: 0,
-          dossiers: 0,
-          percent: 0,
-          etaSeconds: null,
-        },
+      progress: outcome?.progress ?? checkpoint?.progress ?? noProgress(),
       result: outcome?.result ?? null,
       problems,
     };

@@ -44,6 +44,11 @@ export interface ReportJob {
   problems: string[];
 }
 
+/** A job's progress before its first page. */
+export function noProgress(agenciesTotal = 0): ReportJob['progress'] {
+  return { agenciesTotal, agenciesDone: 0, pages: 0, dossiers: 0, percent: 0, etaSeconds: null };
+}
+
 /**
  * Where report jobs wait, run and are kept: in this process (the embedded default), or on Redis
  * through BullMQ, shared by the replicas and resumable after a restart.

@@ -5,7 +5,7 @@ import type { Logger } from '../../../connectors/contract';
 import type { GatewayConfig } from '../../config/readConfig';
 import type { Registration } from '../../registry/Registration';
 import type { ReportJob } from './ReportJob';
-import { runReport, type ReportCheckpoint, type ReportRunDeps, type RunHooks } from './runReport';
+import type { ReportCheckpoint, RunHooks } from './runReport';
 
 /** Runs one report from a checkpoint to its end (null when stopped by the hooks' signal). */
 export interface ReportRunner {
@@ -30,17 +30,6 @@ export type WorkerReply =
       startedAt: Date | null;
     }
   | { type: 'failed'; id: string; message: string };
-
-/** In the calling thread (tests of the page loop; a gateway whose worker cannot start). */
-export class InThreadReportRunner implements ReportRunner {
-  constructor(private readonly deps: ReportRunDeps) {}
-
-  run(job: ReportJob, from: ReportCheckpoint, hooks: RunHooks): Promise<ReportJob['result']> {
-    return runReport(job, from, this.deps, hooks);
-  }
-
-  async close(): Promise<void> {}
-}
 
 /** The worker's heap limits: a report holds a page and its counters, the rest is headroom. */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };

@@ -7,7 +7,7 @@ import { isHierarchyKey } from '../agencies/agencyCode';
 import { LocalReportQueue } from './LocalReportQueue';
 import { reportCsv, reportHtml } from './outputs';
 import { RedisReportQueue } from './RedisReportQueue';
-import type { ReportJob, ReportQueue, ReportSpec } from './ReportJob';
+import { noProgress, type ReportJob, type ReportQueue, type ReportSpec } from './ReportJob';
 import type { ReportRunner } from './ReportRunner';
 import type { ReportRunDeps } from './runReport';
 
@@ -20,7 +20,7 @@ const MAX_PENDING_PER_PRINCIPAL = 5;
 
 export interface ReportDeps extends ReportRunDeps {
   logger: Logger;
-  /** Where reports run: a worker thread in a gateway, this thread in unit tests. */
+  /** Where reports run: a worker thread with its own heap (ReportRunner.ts). */
   runner: ReportRunner;
   /** Where jobs wait and are kept: in this process (embedded default), or Redis. */
   redis: { target: RedisTarget; keyPrefix: string } | null;
@@ -40,10 +40,6 @@ export class ReportService {
       deps.redis === null
         ? new LocalReportQueue(deps, deps.runner)
         : new RedisReportQueue(deps.redis.target, deps.redis.keyPrefix, deps, deps.runner);
-  }
-
-  get queueKind(): ReportQueue['kind'] {
-    return this.queue.kind;
   }
 
   /**
@@ -75,14 +71,7 @@ export class ReportService {
       createdAt: this.deps.now(),
       startedAt: null,
       finishedAt: null,
-      progress: {
-        agenciesTotal: 0,
-        agenciesDone: 0,
-        pages: 0,
-        dossiers: 0,
-        percent: 0,
-        etaSeconds: null,
-      },
+      progress: noProgress(),
       result: null,
       problems: [],
     };

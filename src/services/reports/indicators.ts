@@ -1,5 +1,6 @@
 import type { NationalDossier } from '../../../connectors/model';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
+import { vietnamDate } from '../vietnamTime';
 
 /** Most overdue dossiers kept in a report (the most late). */
 const OVERDUE_KEPT = 100;
@@ -103,7 +104,9 @@ export class IndicatorAccumulator {
     agency.received += 1;
     this.perAgency.set(agencyCode, agency);
     const monthKey =
-      dossier.receivedAt === null ? 'unknown' : vietnamDay(dossier.receivedAt).slice(0, 7);
+      dossier.receivedAt === null
+        ? 'unknown'
+        : vietnamDate(new Date(dossier.receivedAt)).slice(0, 7);
     const month = this.perMonth.get(monthKey) ?? { received: 0, judged: 0, onTime: 0 };
     month.received += 1;
     this.perMonth.set(monthKey, month);
@@ -244,10 +247,5 @@ function increment(map: Map<string, number>, key: string): void {
 
 /** Whether two instants fall on the same Vietnam date. */
 function sameWorkingDay(a: string, b: string): boolean {
-  return vietnamDay(a) === vietnamDay(b);
-}
-
-/** The Vietnam date (yyyy-MM-dd) of an instant. */
-function vietnamDay(iso: string): string {
-  return new Date(new Date(iso).getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+  return vietnamDate(new Date(a)) === vietnamDate(new Date(b));
 }

@@ -3,8 +3,9 @@ import { hierarchyKeys, isHierarchyKey } from '../agencies/agencyCode';
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
+import { vietnamDate } from '../vietnamTime';
 import { IndicatorAccumulator, type AccumulatorState } from './indicators';
-import type { ReportJob, ReportSpec } from './ReportJob';
+import { noProgress, type ReportJob, type ReportSpec } from './ReportJob';
 import { IndicatorTargets } from './targets';
 
 /**
@@ -61,14 +62,7 @@ export function startingPoint(job: ReportJob, deps: ReportRunDeps): ReportCheckp
     periodEnd: periodEnd.toISOString(),
     startedAt: now.toISOString(),
     accumulator: new IndicatorAccumulator(deps.workingTime, periodEnd).snapshot(),
-    progress: {
-      agenciesTotal: agencies.length,
-      agenciesDone: 0,
-      pages: 0,
-      dossiers: 0,
-      percent: 0,
-      etaSeconds: null,
-    },
+    progress: noProgress(agencies.length),
     problems: [],
   };
 }
@@ -143,7 +137,7 @@ export async function runReport(
       addProblem(state, `${agencyCode}: ${page.unreadable} record(s) could not be read`);
     let outside = 0;
     for (const dossier of page.dossiers) {
-      const day = dossier.receivedAt === null ? null : vietnamDay(dossier.receivedAt);
+      const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
       if (day === null || day < job.spec.from || day > job.spec.to) outside += 1;
       else accumulator.add(dossier, agencyCode);
     }
@@ -235,11 +229,6 @@ function expandAgencies(spec: ReportSpec, directory: AgencyDirectory): string[] 
     }
   }
   return [...codes].sort();
-}
-
-/** The Vietnam date (yyyy-MM-dd) of an instant. */
-function vietnamDay(iso: string): string {
-  return new Date(new Date(iso).getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
 }
 
 /** Problems kept with a report; past this, one line says more were left out. */
