@@ -1,6 +1,7 @@
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { findCodes } from '../support/sampleCodes';
 import { startTestGateway, takeStats, type TestGateway } from '../support/testGateway';
+import { DossierFetcher } from '../../src/services/dossiers/DossierFetcher';
 
 /**
  * "Fifty aliases, one call": codes over two systems make one upstream call per system per maximum
@@ -82,6 +83,106 @@ describe('Batching: one upstream call per system per maximum batch', () => {
       rejectedAuth: 1,
       bulkCalls: 3,
       codesRequested: 300,
+    });
+  });
+
+  describe('requests handled in one turn share an upstream call', () => {
+    const fetcher = () =>
+      new DossierFetcher({
+        registry: t.gateway.registry,
+        cache: t.gateway.cache,
+        logger: t.logger,
+        now: () => new Date(),
+        refreshBudgetMs: 10_000,
+      });
+    const callWith = (signal: AbortSignal, requestId: string) => ({
+      signal,
+      requestId,
+      deadline: Date.now() + 10_000,
+    });
+
+    it('three requests for different codes of one system: one bulk call, each its own answer', async () => {
+      const shared = fetcher();
+      const asked = codes.slice(0, 3);
+      const answers = await Promise.all(
+        asked.map((code, index) =>
+          shared.fetch(
+            'thanh-hoa-motcua',
+            [code],
+            callWith(new AbortController().signal, `request-${index}`),
+          ),
+        ),
+      );
+      expect(answers.map(([answer]) => (answer?.ok ? answer.entry.code : answer))).toEqual(asked);
+      const stats = takeStats(samples.provincial);
+      expect(stats).toMatchObject({ bulkCalls: 1, singleCalls: 0, codesRequested: 3 });
+      // The shared call goes upstream in the first caller's name.
+      expect(stats.requestIds).toEqual(['request-0']);
+    });
+
+    it('a caller whose budget ends stops waiting; the call goes on for the others', async () => {
+      samples.provincial.faults.delayMs = 400;
+      try {
+        const shared = fetcher();
+        const impatient = new AbortController();
+        const started = Date.now();
+        const [short, long] = [
+          shared.fetch(
+            'thanh-hoa-motcua',
+            [codes[0] as string],
+            callWith(impatient.signal, 'impatient'),
+          ),
+          shared.fetch(
+            'thanh-hoa-motcua',
+            [codes[1] as string],
+            callWith(new AbortController().signal, 'patient'),
+          ),
+        ];
+        setTimeout(() => impatient.abort(), 50);
+        const [shortAnswer] = await short;
+        const shortMs = Date.now() - started;
+        expect(shortAnswer).toMatchObject({ ok: false, error: { code: 'UPSTREAM_TIMEOUT' } });
+        expect(shortMs).toBeLessThan(350);
+        const [longAnswer] = await long;
+        expect(longAnswer).toMatchObject({ ok: true, entry: { code: codes[1] } });
+        expect(takeStats(samples.provincial)).toMatchObject({ bulkCalls: 1, codesRequested: 2 });
+      } finally {
+        samples.provincial.faults.delayMs = 0;
+      }
+    });
+
+    it('when every caller gives up, the shared call is abandoned', async () => {
+      samples.provincial.faults.delayMs = 400;
+      try {
+        const shared = fetcher();
+        const a = new AbortController();
+        const b = new AbortController();
+        const started = Date.now();
+        const answers = Promise.all([
+          shared.fetch('thanh-hoa-motcua', [codes[0] as string], callWith(a.signal, 'a')),
+          shared.fetch('thanh-hoa-motcua', [codes[1] as string], callWith(b.signal, 'b')),
+        ]);
+        setTimeout(() => a.abort(), 30);
+        setTimeout(() => b.abort(), 60);
+        const settled = await answers;
+        expect(settled.flat().map((answer) => (answer.ok ? 'ok' : answer.error.code))).toEqual([
+          'UPSTREAM_TIMEOUT',
+          'UPSTREAM_TIMEOUT',
+        ]);
+        // The call was cancelled when the last caller gave up: counted as a timeout at once,
+        // not when the system answers 400 ms later.
+        const timedOut =
+          /dvcgw_connector_calls_total\{connector="thanh-hoa-motcua",operation="lookup",outcome="error",code="UPSTREAM_TIMEOUT"\} 1/;
+        let exposition = '';
+        for (let i = 0; i < 20 && !timedOut.test(exposition); i += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          exposition = (await t.gateway.metrics.exposition()).body;
+        }
+        expect(exposition).toMatch(timedOut);
+        expect(Date.now() - started).toBeLessThan(350);
+      } finally {
+        samples.provincial.faults.delayMs = 0;
+      }
     });
   });
 });

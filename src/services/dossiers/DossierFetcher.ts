@@ -5,6 +5,7 @@ import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
+import { requestScopes } from '../../observability/requestScope';
 import { vietnamIso } from '../vietnamTime';
 import { ttlFor } from './cachePolicy';
 
@@ -40,10 +41,15 @@ export interface DossierFetcherDeps {
  * - past the hard lifetime, or missing → fetched; when the fetch fails, the last value is served
  *   (up to `maxStaleSeconds` old) marked stale with the reason;
  * - "no such dossier" is remembered for `notFoundTtlSeconds`, so a flood of bad codes stays here;
- * - concurrent fetches of one code — from any requests — make one upstream call.
+ * - concurrent fetches of one code — from any requests — make one upstream call;
+ * - codes of different requests that reach a connector in one turn of the event loop go in one
+ *   upstream call (split to the connector's maximum batch by its runtime): under load the portal's
+ *   many single lookups become a few bulk calls, with no added wait (`Gathering`).
  */
 export class DossierFetcher {
   private readonly inflight = new Map<string, Promise<FetchResult>>();
+  /** Codes gathered this turn per connector, sent together once the turn's I/O is handled. */
+  private readonly gatherings = new Map<string, Gathering>();
   /**
    * Codes a push changed, with the change's sequence number: an upstream answer read before the
    * change must not overwrite it in the cache. Kept longer than any fetch can take.
@@ -182,33 +188,52 @@ export class DossierFetcher {
     );
   }
 
-  /** One upstream call for the codes not already being fetched; the others wait for theirs. */
-  private async upstream(
+  /**
+   * The codes not already being fetched join this turn's gathering for the connector (one
+   * upstream call for all requests of the turn, `Gathering`); the others wait for their fetch.
+   * The caller stops waiting when its own signal ends, even while a shared call goes on.
+   */
+  private upstream(
     connectorId: string,
     codes: readonly string[],
     call: CallContext,
   ): Promise<FetchResult[]> {
     const waiting = new Map<string, Promise<FetchResult>>();
-    const own: string[] = [];
+    let gathering: Gathering | undefined;
     for (const code of new Set(codes)) {
       const pending = this.inflight.get(key(connectorId, code));
-      if (pending !== undefined) waiting.set(code, pending);
-      else own.push(code);
-    }
-    if (own.length > 0) {
-      const batch = this.call(connectorId, own, call);
-      own.forEach((code, index) => {
-        const promise = batch.then((results) => results[index] as FetchResult);
-        this.inflight.set(key(connectorId, code), promise);
-        waiting.set(code, promise);
-        void promise.finally(() => {
-          // A push may have replaced this fetch with a newer one meanwhile: leave that one.
-          if (this.inflight.get(key(connectorId, code)) === promise)
-            this.inflight.delete(key(connectorId, code));
-        });
+      if (pending !== undefined) {
+        waiting.set(code, pending);
+        continue;
+      }
+      gathering ??= this.gathering(connectorId, call);
+      const promise = gathering.add(code);
+      this.inflight.set(key(connectorId, code), promise);
+      waiting.set(code, promise);
+      void promise.finally(() => {
+        // A push may have replaced this fetch with a newer one meanwhile: leave that one.
+        if (this.inflight.get(key(connectorId, code)) === promise)
+          this.inflight.delete(key(connectorId, code));
       });
     }
-    return Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
+    const all = Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
+    return untilAborted(all, call, connectorId, codes.length);
+  }
+
+  /** This turn's gathering for a connector, with `call` among those it answers. */
+  private gathering(connectorId: string, call: CallContext): Gathering {
+    let gathering = this.gatherings.get(connectorId);
+    if (gathering === undefined) {
+      const created = new Gathering();
+      gathering = created;
+      this.gatherings.set(connectorId, created);
+      setImmediate(() => {
+        this.gatherings.delete(connectorId);
+        created.send((codes, shared) => this.call(connectorId, codes, shared));
+      });
+    }
+    gathering.join(call);
+    return gathering;
   }
 
   private async call(
@@ -306,4 +331,117 @@ function notFound(registration: Registration, code: string): ErrorDetail {
 
 function key(connectorId: string, code: string): string {
   return `${connectorId}\u0000${code}`;
+}
+
+/**
+ * The codes that requests handled in one turn of the event loop need from one connector, sent as
+ * one call when the turn's I/O is done (`setImmediate`): requests whose bytes arrived together
+ * share an upstream call instead of making one each, and a request alone waits for nothing. The
+ * shared call runs in the first caller's name (its request id goes upstream, its trace holds the
+ * span), ends when every caller has given up (their signals), and may run until the latest
+ * caller's deadline; each caller stops waiting at its own (`untilAborted`).
+ */
+class Gathering {
+  private readonly codes: string[] = [];
+  private readonly indexOf = new Map<string, number>();
+  private readonly calls = new Set<CallContext>();
+  private readonly sent: Promise<FetchResult[]>;
+  private resolveSent!: (results: Promise<FetchResult[]>) => void;
+
+  constructor() {
+    this.sent = new Promise((resolve) => (this.resolveSent = resolve));
+  }
+
+  join(call: CallContext): void {
+    this.calls.add(call);
+  }
+
+  add(code: string): Promise<FetchResult> {
+    let index = this.indexOf.get(code);
+    if (index === undefined) {
+      index = this.codes.push(code) - 1;
+      this.indexOf.set(code, index);
+    }
+    const at = index;
+    return this.sent.then((results) => results[at] as FetchResult);
+  }
+
+  send(call: (codes: readonly string[], shared: CallContext) => Promise<FetchResult[]>): void {
+    const calls = [...this.calls];
+    if (calls.length === 1) {
+      this.resolveSent(call(this.codes, calls[0] as CallContext));
+      return;
+    }
+    const shared = sharedCall(calls);
+    const results = call(this.codes, shared.call);
+    results.then(shared.release, shared.release);
+    this.resolveSent(results);
+  }
+}
+
+/** One call context for several callers: aborted once all of theirs are, at the latest deadline. */
+function sharedCall(calls: readonly CallContext[]): { call: CallContext; release: () => void } {
+  const [first] = calls as [CallContext, ...CallContext[]];
+  const controller = new AbortController();
+  let live = 0;
+  const onAbort = () => {
+    live -= 1;
+    if (live === 0) controller.abort(first.signal.reason);
+  };
+  for (const call of calls) {
+    if (call.signal.aborted) continue;
+    live += 1;
+    call.signal.addEventListener('abort', onAbort, { once: true });
+  }
+  if (live === 0) controller.abort(first.signal.reason);
+  const span = requestScopes.span(first.signal);
+  if (span !== undefined) requestScopes.setSpan(controller.signal, span);
+  const deadlines = calls.map((call) => call.deadline);
+  const shared: CallContext = {
+    signal: controller.signal,
+    requestId: first.requestId,
+    ...(deadlines.includes(undefined) ? {} : { deadline: Math.max(...(deadlines as number[])) }),
+  };
+  return {
+    call: shared,
+    release: () => {
+      for (const call of calls) call.signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * The results, or — when the caller's own signal ends first (its time budget), while a fetch it
+ * shares with others goes on — a timeout for each of its codes.
+ */
+function untilAborted(
+  results: Promise<FetchResult[]>,
+  call: CallContext,
+  connectorId: string,
+  count: number,
+): Promise<FetchResult[]> {
+  const signal = call.signal;
+  const timedOut = (): FetchResult[] => {
+    const error = errorDetail(
+      'UPSTREAM_TIMEOUT',
+      `${connectorId}: the request's time budget ran out`,
+      connectorId,
+    );
+    return Array.from({ length: count }, () => ({ ok: false, error }));
+  };
+  if (signal.aborted) return Promise.resolve(timedOut());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(timedOut());
+    signal.addEventListener('abort', onAbort, { once: true });
+    results.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
