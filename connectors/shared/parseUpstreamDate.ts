@@ -32,7 +32,15 @@ export type ParsedDate = { ok: true; value: string } | { ok: false; problem: str
  */
 export function parseUpstreamDate(raw: string, parsing: DateParsing): ParsedDate {
   const text = raw.trim();
+  // A zone without daylight saving (Vietnam's, or any fixed offset) needs no calendar library.
+  const offset = parsing.zone.isUniversal ? parsing.zone.offset(0) : null;
   for (const format of parsing.formats) {
+    const fast = offset === null ? null : fastFormat(format);
+    if (fast !== null) {
+      const value = fastIso(text, fast, offset as number);
+      if (value === null) continue;
+      if (value !== undefined) return { ok: true, value };
+    }
     const parsed = parseWith(text, format, parsing.zone);
     if (parsed?.isValid) {
       const value = parsed.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true });
@@ -108,7 +116,8 @@ function fastFormat(format: string): FastFormat | null {
   return compiled;
 }
 
-function parseFast(text: string, format: FastFormat, zone: Zone): DateTime | null {
+/** The fields a fixed-width format reads from `text`, or null when it does not match. */
+function readFields(text: string, format: FastFormat): Fields | null {
   const match = format.regex.exec(text);
   if (match === null) return null;
   const fields: Fields = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
@@ -116,6 +125,43 @@ function parseFast(text: string, format: FastFormat, zone: Zone): DateTime | nul
     fields[field] = Number(match[index + 1]);
   });
   if (fields.hour > 23 || fields.minute > 59 || fields.second > 59) return null;
+  return fields;
+}
+
+const VIETNAM_OFFSET_MS = 7 * 3_600_000;
+
+/**
+ * A fixed-width time in a zone of fixed offset (minutes east of UTC) as ISO 8601 in Vietnam time,
+ * without Luxon (a third of a lookup's mapping time was Luxon building and formatting these):
+ * null when the text does not match or names no real time (31/02, 24:00), undefined for years
+ * before 100, which JavaScript dates read as 19xx (Luxon handles those).
+ */
+function fastIso(
+  text: string,
+  format: FastFormat,
+  offsetMinutes: number,
+): string | null | undefined {
+  const fields = readFields(text, format);
+  if (fields === null) return null;
+  const { year, month, day, hour, minute, second } = fields;
+  if (year < 100) return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(local);
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  const vietnam =
+    offsetMinutes === 420 ? check : new Date(local - offsetMinutes * 60_000 + VIETNAM_OFFSET_MS);
+  const y = vietnam.getUTCFullYear();
+  if (y < 0 || y > 9999) return undefined;
+  return `${String(y).padStart(4, '0')}-${two(vietnam.getUTCMonth() + 1)}-${two(vietnam.getUTCDate())}T${two(vietnam.getUTCHours())}:${two(vietnam.getUTCMinutes())}:${two(vietnam.getUTCSeconds())}+07:00`;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function parseFast(text: string, format: FastFormat, zone: Zone): DateTime | null {
+  const fields = readFields(text, format);
+  if (fields === null) return null;
   const parsed = DateTime.fromObject(fields, { zone });
   // fromObject refuses 31/02; hours are checked above because it would roll 24:00 over.
   return parsed.isValid ? parsed : null;

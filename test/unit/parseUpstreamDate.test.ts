@@ -1,3 +1,4 @@
+import { DateTime, FixedOffsetZone } from 'luxon';
 import {
   DEFAULT_DATE_FORMATS,
   VIETNAM_ZONE,
@@ -64,5 +65,57 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
   it('checks registration formats by reading a sample back', () => {
     expect(checkDateFormat('dd/MM/yyyy HH:mm:ss')).toBeNull();
     expect(checkDateFormat('HH:mm')).toMatch(/not a date format/);
+  });
+
+  it('reads fixed-width formats in fixed-offset zones exactly as Luxon does (valid and impossible times)', () => {
+    // Deterministic pseudo-random fields, some out of range (31/02, 29/02 of common years, 24:00).
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    const formats = ['yyyyMMddHHmmss', 'yyyy-MM-dd HH:mm:ss', 'dd/MM/yyyy HH:mm:ss', 'dd/MM/yyyy'];
+    const zones = [
+      VIETNAM_ZONE,
+      FixedOffsetZone.utcInstance,
+      FixedOffsetZone.instance(330),
+      FixedOffsetZone.instance(-180),
+    ];
+    let compared = 0;
+    let valid = 0;
+    for (let i = 0; i < 4000; i += 1) {
+      const fields = {
+        yyyy: pad(1900 + next(250), 4),
+        MM: pad(1 + next(12), 2),
+        dd: pad(1 + next(31), 2),
+        HH: pad(next(25), 2),
+        mm: pad(next(60), 2),
+        ss: pad(next(60), 2),
+      };
+      const format = formats[i % formats.length] as string;
+      const zone = zones[next(zones.length)] as (typeof zones)[number];
+      const text = format.replace(
+        /yyyy|MM|dd|HH|mm|ss/g,
+        (token) => fields[token as keyof typeof fields],
+      );
+      const luxon = DateTime.fromFormat(text, format, { zone });
+      const expected =
+        luxon.isValid && (!format.includes('HH') || Number(fields.HH) < 24)
+          ? { ok: true, value: luxon.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true }) }
+          : { ok: false };
+      const parsed = parseUpstreamDate(text, { formats: [format], zone });
+      expect({ text, zone: zone.name, ...(parsed.ok ? parsed : { ok: false }) }).toEqual({
+        text,
+        zone: zone.name,
+        ...expected,
+      });
+      compared += 1;
+      if (parsed.ok) valid += 1;
+    }
+    expect(compared).toBe(4000);
+    // Both kinds were compared: real times and impossible ones.
+    expect(valid).toBeGreaterThan(2000);
+    expect(valid).toBeLessThan(4000);
   });
 });
