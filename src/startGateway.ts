@@ -344,6 +344,7 @@ export async function startGateway(
       graphiqlHeaders: demoKeys === null ? {} : { 'X-Api-Key': demoKeys.portal },
       maxBodyBytes: config.maxBodyBytes,
       requestBudgetMs: config.requestBudgetMs,
+      compileQueries: config.compileQueries,
       metrics,
       ...(tracing === null ? {} : { tracer: tracing.tracer }),
       metricsAccess: await metricsAccess(config.metrics),

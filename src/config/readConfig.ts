@@ -41,6 +41,7 @@ const envSchema = z.object({
   CACHE: z.enum(['memory', 'redis', 'none']).optional(),
   CACHE_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
   RESPONSE_CACHE_MAX_ENTRIES: int(0, 1_000_000).default(20_000),
+  COMPILE_QUERIES: bool.default(true),
   REDIS_KEY_PREFIX: z.string().default('dvcgw:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
@@ -96,6 +97,8 @@ export interface GatewayConfig {
     | { kind: 'none' };
   /** Dossier lookup answers kept as bytes per caller scope (0: off). */
   responseCacheEntries: number;
+  /** Known queries run compiled (src/server/compiledOperations.ts); false: Apollo runs every one. */
+  compileQueries: boolean;
   logLevel: string;
   requestBudgetMs: number;
   maxBodyBytes: number;
@@ -271,6 +274,7 @@ export function readConfig(
           ? { kind: 'memory', maxEntries: e.CACHE_MAX_ENTRIES }
           : { kind: 'none' },
     responseCacheEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+    compileQueries: e.COMPILE_QUERIES,
     logLevel: e.LOG_LEVEL,
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -29,10 +29,16 @@ import type { PrincipalRateLimiter, RateDecision } from './PrincipalRateLimiter'
 import { QUERY_LIMITS, queryLimitRules } from './queryLimits';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
-import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
-import { metricsPlugin } from './metricsPlugin';
+import { codesAsked, dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
+import { metricsPlugin, outcomeOf } from './metricsPlugin';
+import {
+  CompiledOperations,
+  answerContentType,
+  formatExecutionErrors,
+  type CompiledOperation,
+} from './compiledOperations';
 import { ClientAddress } from './clientAddress';
-import { tracingPlugin } from './tracingPlugin';
+import { requestSpan, tracingPlugin } from './tracingPlugin';
 import type { Tracer } from '@opentelemetry/api';
 import { CONSOLE_CSP, loadConsoleAssets } from './consolePage';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
@@ -87,6 +93,8 @@ export interface GatewayServerOptions {
   metrics: GatewayMetrics;
   /** OpenTelemetry tracer when tracing is on. */
   tracer?: Tracer;
+  /** Run known queries compiled (src/server/compiledOperations.ts). Default true. */
+  compileQueries?: boolean;
   /** Who may read `/metrics`: holders of the bearer token, anyone (open), or nobody. */
   metricsAccess: { token: string } | { open: boolean };
 }
@@ -167,6 +175,13 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ...queryLimitRules(),
     ...(options.graphiql ? [] : [NoSchemaIntrospectionCustomRule]),
   ];
+  // Known queries run compiled (graphql-jit), past Apollo's per-request pipeline; with the same
+  // rules, context, plugins' work (code limit, metrics, tracing, kept answers) and error format.
+  const compiled =
+    options.compileQueries === false
+      ? null
+      : new CompiledOperations(options.schema, rules, QUERY_LIMITS.maxTokens);
+  const formatError = createErrorFormatter(options.logger);
   const subscriptionsOf = new WeakMap<object, number>();
   // Credentials of each open connection, checked again every few seconds: a key revoked or a
   // token expired since the connection opened closes it (4403).
@@ -412,6 +427,36 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     );
   }
 
+  /**
+   * The compiled form of a plain POSTed query (no extensions, no batching), with its variables and
+   * answer type, when it has one and its variables and code count pass; undefined: Apollo answers.
+   */
+  function compiledFor(
+    req: IncomingMessage,
+    body: unknown,
+  ):
+    | { operation: CompiledOperation; variables: Record<string, unknown>; contentType: string }
+    | undefined {
+    if (compiled === null || req.method !== 'POST' || !isRecord(body)) return undefined;
+    const { query, operationName, variables, extensions } = body;
+    if (typeof query !== 'string' || (extensions !== undefined && extensions !== null))
+      return undefined;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+      return undefined;
+    if (variables !== undefined && variables !== null && !isRecord(variables)) return undefined;
+    const contentType = answerContentType(headerOf(req, 'accept'));
+    if (contentType === null) return undefined;
+    const operation = compiled.get(query, operationName ?? undefined);
+    if (operation === undefined) return undefined;
+    const given = variables ?? {};
+    if (
+      codesAsked(operation.document, operation.operation, given) > MAX_CODES_PER_OPERATION ||
+      !compiled.variablesFit(operation, given)
+    )
+      return undefined;
+    return { operation, variables: given, contentType };
+  }
+
   async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const started = performance.now();
     // Refused before Apollo (body, credentials, rate, allow-list): counted too.
@@ -586,6 +631,49 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     const recorder = keptKey === undefined ? undefined : new ResponseRecord();
     const generation = responses?.generation();
     const signal = AbortSignal.timeout(options.requestBudgetMs);
+    const known = compiledFor(req, parsedBody);
+    if (known !== undefined) {
+      const context = options.createContext({
+        requestId,
+        signal,
+        principal: auth.principal,
+        ...(recorder === undefined ? {} : { recorder }),
+      });
+      const span = options.tracer === undefined ? null : requestSpan(options.tracer, context);
+      span?.resolved(known.operation.operation);
+      if (recorder !== undefined) {
+        if (known.operation.keepable)
+          recorder.labels = { type: 'query', field: known.operation.field };
+        else recorder.refuse();
+      }
+      const result = await known.operation.query(undefined, context, known.variables);
+      const { errors, status } =
+        result.errors === undefined
+          ? { errors: undefined, status: undefined }
+          : formatExecutionErrors(result.errors, formatError);
+      const answer = `${JSON.stringify({ errors, data: result.data })}\n`;
+      res.statusCode = status ?? 200;
+      res.setHeader('content-type', known.contentType);
+      res.end(answer);
+      span?.end(errors ?? []);
+      const { outcome, code } = outcomeOf({ data: result.data, ...(errors ? { errors } : {}) });
+      options.metrics.graphqlRequest(
+        'query',
+        known.operation.field,
+        outcome,
+        code,
+        (performance.now() - started) / 1000,
+      );
+      if (recorder !== undefined && keptKey !== undefined && generation !== undefined) {
+        if (errors !== undefined && errors.length > 0) recorder.refuse();
+        responses?.set(keptKey, recorder, generation, {
+          status: res.statusCode,
+          headers: [['content-type', known.contentType]],
+          body: answer,
+        });
+      }
+      return;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
       context: async () =>

@@ -2,7 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
+  type DocumentNode,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
@@ -19,12 +21,7 @@ export function dossierCodeLimitPlugin(options: { maxCodes: number }): ApolloSer
       return {
         async didResolveOperation({ operation, document, request }) {
           if (operation === undefined || operation.operation !== 'query') return;
-          const fragments = new Map(
-            document.definitions
-              .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-              .map((d) => [d.name.value, d]),
-          );
-          const count = countCodes(operation.selectionSet, fragments, request.variables ?? {}, 0);
+          const count = codesAsked(document, operation, request.variables ?? {});
           if (count > options.maxCodes) {
             throw new GraphQLError(
               `This operation asks for ${count} dossier codes; at most ${options.maxCodes} per operation (in dossiers lists and dossier fields together). Split it into several requests.`,
@@ -35,6 +32,20 @@ export function dossierCodeLimitPlugin(options: { maxCodes: number }): ApolloSer
       };
     },
   };
+}
+
+/** How many dossier codes a query asks for, in `dossiers` lists and `dossier` fields together. */
+export function codesAsked(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): number {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  return countCodes(operation.selectionSet, fragments, variables, 0);
 }
 
 function countCodes(

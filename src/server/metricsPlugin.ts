@@ -15,19 +15,27 @@ export function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin {
         async willSendResponse({ operation, response }) {
           const type = operation?.operation ?? 'unknown';
           const field = operation === undefined ? '(invalid)' : rootField(operation);
-          let outcome: 'ok' | 'partial' | 'error' = 'ok';
-          let code: unknown = undefined;
-          if (response.body.kind === 'single') {
-            const { data, errors } = response.body.singleResult;
-            if (errors !== undefined && errors.length > 0) {
-              outcome = data === undefined || data === null ? 'error' : 'partial';
-              code = errors[0]?.extensions?.code;
-            }
-          }
+          const { outcome, code } =
+            response.body.kind === 'single'
+              ? outcomeOf(response.body.singleResult)
+              : { outcome: 'ok' as const, code: undefined };
           metrics.graphqlRequest(type, field, outcome, code, (performance.now() - started) / 1000);
         },
       };
     },
+  };
+}
+
+/** A request's outcome for metrics: ok, partial (data and errors) or error, and the first code. */
+export function outcomeOf(result: {
+  data?: unknown;
+  errors?: ReadonlyArray<{ extensions?: Readonly<Record<string, unknown>> }>;
+}): { outcome: 'ok' | 'partial' | 'error'; code: unknown } {
+  const errors = result.errors;
+  if (errors === undefined || errors.length === 0) return { outcome: 'ok', code: undefined };
+  return {
+    outcome: result.data === undefined || result.data === null ? 'error' : 'partial',
+    code: errors[0]?.extensions?.code,
   };
 }
 

@@ -34,7 +34,8 @@ export function responseRecordPlugin(): ApolloServerPlugin<GatewayContext> {
   };
 }
 
-function keepable(operation: OperationDefinitionNode): boolean {
+/** Whether an operation's answer may be kept: a query of dossier lookups only. */
+export function keepable(operation: OperationDefinitionNode): boolean {
   if (operation.operation !== 'query') return false;
   return operation.selectionSet.selections.every(
     (selection) => selection.kind === Kind.FIELD && KEEPABLE.has(selection.name.value),

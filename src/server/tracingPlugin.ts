@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
+import type { OperationDefinitionNode } from 'graphql';
 import { requestScopes } from '../observability/requestScope';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { endSpan } from '../observability/tracing';
@@ -9,33 +10,51 @@ import { rootField } from './metricsPlugin';
 export function tracingPlugin(tracer: Tracer): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
-      const span = tracer.startSpan('graphql.request', {
-        kind: SpanKind.SERVER,
-        attributes: { 'gateway.request_id': contextValue.requestId },
-      });
-      requestScopes.setSpan(contextValue.call.signal, span);
+      const span = requestSpan(tracer, contextValue);
       return {
         async didResolveOperation({ operation }) {
-          if (operation === undefined) return;
-          const field = rootField(operation);
-          span.updateName(`graphql.${operation.operation} ${field}`);
-          span.setAttribute('graphql.operation.type', operation.operation);
-          span.setAttribute('graphql.root_field', field);
+          if (operation !== undefined) span.resolved(operation);
         },
         async willSendResponse({ response }) {
-          const errors =
-            response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const first = errors[0];
-          const code = first?.extensions?.code;
-          span.setAttribute('graphql.errors', errors.length);
-          endSpan(
-            span,
-            first === undefined
-              ? null
-              : { code: typeof code === 'string' ? code : 'OTHER', message: '' },
+          span.end(
+            response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [],
           );
         },
       };
+    },
+  };
+}
+
+/** A request's span: started with the request, named once its operation is known, ended with its errors. */
+export function requestSpan(
+  tracer: Tracer,
+  context: Pick<GatewayContext, 'requestId' | 'call'>,
+): {
+  resolved(operation: OperationDefinitionNode): void;
+  end(errors: ReadonlyArray<{ extensions?: Readonly<Record<string, unknown>> }>): void;
+} {
+  const span = tracer.startSpan('graphql.request', {
+    kind: SpanKind.SERVER,
+    attributes: { 'gateway.request_id': context.requestId },
+  });
+  requestScopes.setSpan(context.call.signal, span);
+  return {
+    resolved(operation) {
+      const field = rootField(operation);
+      span.updateName(`graphql.${operation.operation} ${field}`);
+      span.setAttribute('graphql.operation.type', operation.operation);
+      span.setAttribute('graphql.root_field', field);
+    },
+    end(errors) {
+      const first = errors[0];
+      const code = first?.extensions?.code;
+      span.setAttribute('graphql.errors', errors.length);
+      endSpan(
+        span,
+        first === undefined
+          ? null
+          : { code: typeof code === 'string' ? code : 'OTHER', message: '' },
+      );
     },
   };
 }
