@@ -330,7 +330,8 @@ export async function startGateway(
             maxBytes: 64 * 1024 * 1024,
             peek,
             generation: () => registry.coverage,
-            now: () => now().getTime(),
+            // Read on every kept answer: no Date object when the clock is the real one.
+            now: deps.now === undefined ? Date.now : () => now().getTime(),
           });
     const server = await createGatewayServer({
       schema,
