@@ -169,7 +169,10 @@ export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { timeoutMs: 1000, ma
 /** A compiled mapping: evaluates one upstream record into the raw shape of the national model. */
 export interface CompiledMapping {
   evaluate(record: unknown): Promise<unknown>;
-  /** Top-level fields read as plain paths (the rest by JSONata). */
+  /**
+   * Top-level fields read as plain paths, or with JSONata only for the values they compute; the
+   * rest are evaluated whole by JSONata.
+   */
   readonly plainFields?: number;
 }
 
@@ -189,16 +192,17 @@ export function compileMapping(
   const options = { timeout: limits.timeoutMs, stack: limits.maxDepth };
   const whole = jsonata(objectSource(spec as unknown as SpecNode), options);
   const slow = (record: unknown) => whole.evaluate(record);
-  // Top-level fields that are plain paths are read directly; the others each keep their JSONata.
+  // Fields read as plain paths where they only pick values; expressions keep their JSONata, each
+  // evaluated on its own record or list item (`compileValue`); a field that cannot be split so
+  // is evaluated whole by JSONata.
   type Field =
-    | { key: string; plain: PlainMapper; expression?: undefined }
+    | { key: string; plain: Mapper; expression?: undefined }
     | { key: string; plain?: undefined; expression: ReturnType<typeof jsonata> };
+  const compile = (source: string) => jsonata(source, options);
   const fields = Object.entries(spec as unknown as SpecNode).flatMap(([key, value]): Field[] => {
     if (value === undefined) return [];
-    const plain = compileValue(value);
-    return [
-      plain === null ? { key, expression: jsonata(valueSource(value), options) } : { key, plain },
-    ];
+    const plain = compileValue(value, compile);
+    return [plain === null ? { key, expression: compile(valueSource(value)) } : { key, plain }];
   });
   const plainFields = fields.filter((field) => field.plain !== undefined).length;
   if (plainFields === 0) return { evaluate: slow, plainFields };
@@ -207,8 +211,9 @@ export function compileMapping(
     evaluate: async (record) => {
       const values: unknown[] = [];
       for (const field of fields) {
-        const value =
+        let value =
           field.plain !== undefined ? field.plain(record) : await field.expression.evaluate(record);
+        if (value instanceof Promise) value = await value;
         // A record JSONata's sequence rules would read differently: the whole mapping by JSONata.
         if (value === NOT_PLAIN) return slow(record);
         values.push(value);
@@ -225,42 +230,56 @@ export function compileMapping(
 
 /** Returned by a plain-path mapper for a record it cannot map exactly as JSONata would. */
 const NOT_PLAIN: unique symbol = Symbol('not plain');
-type PlainMapper = (record: unknown) => unknown;
+/** Maps a record (or list item); a promise when a JSONata expression is part of it. */
+type Mapper = (record: unknown) => unknown;
+type Compile = (source: string) => ReturnType<typeof jsonata>;
 
 const STEP = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Most mapping fields only pick values (`dossierNo`, `ChuHoSo.HoTen`, lists of them). Those are
  * compiled to plain property reads — the same result as JSONata's, without its asynchronous
- * evaluation (far faster, far less garbage per record). Any expression beyond dotted names makes
- * its field JSONata's (null here); a record where JSONata's sequence rules would apply (an array
- * where a single value is read, a list item that is not an object) gives NOT_PLAIN, and the
- * whole record goes to JSONata. Tested equal to JSONata over the sample systems' records.
+ * evaluation (far faster, far less garbage per record). A field that computes something keeps its
+ * JSONata, evaluated on the record or list item it belongs to, unless it reaches outside it (`$$`
+ * the root, `%` the parent, a variable bound elsewhere): then the whole top-level field is
+ * JSONata's (null here). A record where JSONata's sequence rules would apply (an array where a
+ * single value is read, a list item that is not an object) gives NOT_PLAIN, and the whole record
+ * goes to JSONata. Tested equal to JSONata over the sample systems' records.
  */
-function compilePlainPaths(node: SpecNode): PlainMapper | null {
-  const fields: Array<[string, PlainMapper]> = [];
+function compileFields(node: SpecNode, compile: Compile): Mapper | null {
+  const fields: Array<[string, Mapper]> = [];
   for (const [key, value] of Object.entries(node)) {
     if (value === undefined) continue;
-    const mapper = compileValue(value);
+    const mapper = compileValue(value, compile);
     if (mapper === null) return null;
     fields.push([key, mapper]);
   }
-  return (record) => {
+  const build = (values: readonly unknown[]) => {
     const out: Record<string, unknown> = {};
-    for (const [key, mapper] of fields) {
-      const value = mapper(record);
+    for (let i = 0; i < fields.length; i += 1) {
+      const value = values[i];
       if (value === NOT_PLAIN) return NOT_PLAIN;
       // JSONata's object constructor leaves out keys whose value is undefined.
-      if (value !== undefined) out[key] = value;
+      if (value !== undefined) out[(fields[i] as [string, Mapper])[0]] = value;
     }
     return out;
   };
+  return (record) => {
+    const values = fields.map(([, mapper]) => mapper(record));
+    return values.some((value) => value instanceof Promise)
+      ? Promise.all(values).then(build)
+      : build(values);
+  };
 }
 
-function compileValue(value: string | SpecNode): PlainMapper | null {
+function compileValue(value: string | SpecNode, compile: Compile): Mapper | null {
   if (typeof value === 'string') {
     const steps = pathSteps(value);
-    if (steps === null) return null;
+    if (steps === null) {
+      if (!selfContained(value)) return null;
+      const expression = compile(`(${value})`);
+      return (record) => expression.evaluate(record);
+    }
     return (record) => {
       const found = readPath(record, steps);
       // A sequence (array) read as one value: JSONata collapses and flattens it; leave that to it.
@@ -270,7 +289,7 @@ function compileValue(value: string | SpecNode): PlainMapper | null {
   if (typeof value.each === 'string' && typeof value.fields === 'object') {
     const each = value.each.trim();
     const steps = each === '$' ? [] : pathSteps(each);
-    const item = compilePlainPaths(value.fields);
+    const item = compileFields(value.fields, compile);
     if (steps === null || item === null) return null;
     return (record) => {
       const found = readPath(record, steps);
@@ -280,14 +299,26 @@ function compileValue(value: string | SpecNode): PlainMapper | null {
       const out: unknown[] = [];
       for (const element of items) {
         if (!isPlainObject(element)) return NOT_PLAIN;
-        const mapped = item(element);
-        if (mapped === NOT_PLAIN) return NOT_PLAIN;
-        out.push(mapped);
+        out.push(item(element));
       }
-      return out;
+      const done = (mapped: unknown[]) => (mapped.includes(NOT_PLAIN) ? NOT_PLAIN : mapped);
+      return out.some((mapped) => mapped instanceof Promise)
+        ? Promise.all(out).then(done)
+        : done(out);
     };
   }
-  return compilePlainPaths(value);
+  return compileFields(value, compile);
+}
+
+/**
+ * Whether an expression reads only the record (or list item) it is evaluated on: no `$$` (the
+ * whole input), no `%` (a parent), no variable but `$` and JSONata's functions. Conservative: a
+ * `%` or `$$` anywhere, even in a string, keeps the field whole.
+ */
+function selfContained(expression: string): boolean {
+  if (expression.includes('$$') || expression.includes('%')) return false;
+  // `$name` not followed by `(` is a variable, bound outside the expression or by `:=` inside it.
+  return !/\$[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_]|\s*\()/.test(expression);
 }
 
 /** Words JSONata reads as values or operators, not as field names. */

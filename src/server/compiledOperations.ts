@@ -1,59 +1,97 @@
 import {
-  GraphQLError,
   Kind,
+  TypeInfo,
+  getLocation,
+  getNamedType,
   getOperationAST,
   getVariableValues,
+  isListType,
+  isNonNullType,
   parse,
+  parseType,
+  print,
   validate,
+  visit,
+  visitWithTypeInfo,
   type DocumentNode,
+  type GraphQLError,
   type GraphQLFormattedError,
+  type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SourceLocation,
   type ValidationRule,
+  type ValueNode,
+  type VariableDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import Negotiator from 'negotiator';
 import { rootField } from './metricsPlugin';
 import { keepable } from './responseRecordPlugin';
+import { codeCounter } from './dossierCodeLimitPlugin';
 
-/** A query compiled to a function (graphql-jit), with what the request path needs to know of it. */
-export interface CompiledOperation {
-  document: DocumentNode;
-  operation: OperationDefinitionNode;
+/**
+ * A query shape compiled to a function (graphql-jit): the document with its string arguments
+ * written inline taken out as variables, so that `dossier(code: "A")` and `dossier(code: "B")`
+ * share one compiled function.
+ */
+interface Shape {
   query: CompiledQuery['query'];
+  /** Index of each field of the document it was compiled from, by its "line:column". */
+  fieldIndex: ReadonlyMap<string, number>;
+}
+
+/**
+ * A query text ready to run compiled, with what the request path needs to know of it (kept small:
+ * thousands of texts may share a few shapes).
+ */
+export interface CompiledOperation {
+  /** The operation's own variables, checked per request (`variablesFit`). */
+  variableDefinitions: readonly VariableDefinitionNode[];
+  /** Dossier codes the operation asks for with these variables (the 500 limit). */
+  codes(variables: Readonly<Record<string, unknown>>): number;
   /** Root field, for metrics and traces (`rootField`). */
   field: string;
   /** Whether its answer may be kept as bytes (dossier lookups only). */
   keepable: boolean;
+  shape: Shape;
+  /** The shape's printed document, its key. */
+  shapeKey: string;
+  /** The string arguments taken out of the text, as variables of the shape. */
+  literals: Readonly<Record<string, unknown>>;
+  /** This text's fields' locations in document order, line and column in turn (errors point here). */
+  fieldLocations: Uint32Array;
 }
 
 /** Longest query text compiled; longer ones (hundreds of codes written inline) go to Apollo. */
 const MAX_QUERY_LENGTH = 16 * 1024;
+/** Name of the variables that stand for string arguments written inline. */
+const LITERAL = '__inline';
 
 /**
  * Known queries compiled once and run as functions (ARCHITECTURE.md in the README, "Compiled
  * queries"). Apollo Server parses and validates every request (its own cache keeps the parsed
- * document) and runs graphql-js's interpreter over ~30 fields per dossier; for the same few
- * queries the portal sends all day, that pipeline was most of a lookup's CPU. A query text seen a
- * second time is parsed, validated with exactly Apollo's rules and compiled by graphql-jit; from
- * then on requests with that text run the compiled function. Anything else — first sightings,
- * invalid documents, mutations, introspection, texts over 16 KiB — goes to Apollo, so every error
- * answer about the request itself stays Apollo's.
+ * document) and runs graphql-js's interpreter over ~30 fields per dossier; for the few query
+ * shapes the portal sends all day, that pipeline was most of a lookup's CPU. A query text is
+ * parsed and validated once with exactly Apollo's rules; its string arguments written inline
+ * (`dossier(code: "…")`) become variables, so every text of one shape runs one function compiled
+ * by graphql-jit once the shape has been seen twice. Anything else — invalid documents,
+ * mutations, introspection, texts over 16 KiB, a shape's first sighting — goes to Apollo, so every
+ * error answer about the request itself stays Apollo's.
  */
 export class CompiledOperations {
-  /** Compiled queries by text, or false for texts Apollo must answer. */
-  private readonly compiled = new LRUCache<string, CompiledOperation | false>({
-    max: 500,
+  /** Texts ready to run, or false for texts Apollo must answer (invalid, not a query). */
+  private readonly texts = new LRUCache<string, CompiledOperation | false>({
+    max: 2_000,
     maxSize: 8 * 1024 * 1024,
     sizeCalculation: (_value, key) => key.length + 1,
   });
-  /** Texts seen once: a text seen again is compiled (one-off texts are not worth compiling). */
-  private readonly seen = new LRUCache<string, true>({
-    max: 5_000,
-    maxSize: 4 * 1024 * 1024,
-    sizeCalculation: (_value, key) => key.length + 1,
-  });
+  /**
+   * Compiled shapes (each holds generated code: ~0.2 MB), or false for shapes seen once (a shape
+   * seen again is compiled; one-off shapes are not worth it).
+   */
+  private readonly shapes = new LRUCache<string, Shape | false>({ max: 100 });
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -65,16 +103,18 @@ export class CompiledOperations {
   get(query: string, operationName: string | undefined): CompiledOperation | undefined {
     if (query.length > MAX_QUERY_LENGTH) return undefined;
     const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
-    const found = this.compiled.get(key);
-    if (found !== undefined) return found === false ? undefined : found;
-    if (!this.seen.has(key)) {
-      this.seen.set(key, true);
+    const found = this.texts.get(key);
+    if (found === false) return undefined;
+    if (found !== undefined && this.shapes.get(found.shapeKey) === found.shape) return found;
+    const prepared = this.prepare(query, operationName);
+    if (prepared === null) {
+      this.texts.set(key, false);
       return undefined;
     }
-    this.seen.delete(key);
-    const prepared = this.prepare(query, operationName) ?? false;
-    this.compiled.set(key, prepared);
-    return prepared === false ? undefined : prepared;
+    if (prepared.shape === undefined) return undefined;
+    const ready = prepared as CompiledOperation;
+    this.texts.set(key, ready);
+    return ready;
   }
 
   /**
@@ -82,15 +122,18 @@ export class CompiledOperations {
    * Apollo answers, with its message and status.
    */
   variablesFit(operation: CompiledOperation, variables: Record<string, unknown>): boolean {
-    const coerced = getVariableValues(
-      this.schema,
-      operation.operation.variableDefinitions ?? [],
-      variables,
-    );
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions, variables);
     return coerced.errors === undefined;
   }
 
-  private prepare(query: string, operationName: string | undefined): CompiledOperation | null {
+  /**
+   * Parses and validates a text, takes its inline strings out and finds its shape: null when
+   * Apollo must answer it; no `shape` yet when the shape is seen for the first time.
+   */
+  private prepare(
+    query: string,
+    operationName: string | undefined,
+  ): (Omit<CompiledOperation, 'shape'> & { shape?: Shape }) | null {
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: this.maxTokens });
@@ -103,19 +146,141 @@ export class CompiledOperations {
       operation === null ||
       operation === undefined ||
       operation.operation !== 'query' ||
-      introspects(operation)
+      introspects(operation) ||
+      query.includes(LITERAL)
     )
       return null;
-    const compiled = compileQuery(this.schema, document, operationName);
-    if (!isCompiledQuery(compiled)) return null;
+    const { shaped, literals } = takeLiterals(this.schema, document, operation);
+    const shapeKey = print(shaped);
+    const locations = fieldLocations(document);
+    const seen = this.shapes.get(shapeKey);
+    let shape: Shape | undefined;
+    if (seen === undefined) {
+      // First sighting of the shape: Apollo answers; the next text of this shape compiles it.
+      this.shapes.set(shapeKey, false);
+    } else if (seen === false) {
+      const compiled = compileQuery(this.schema, shaped, operation.name?.value);
+      if (!isCompiledQuery(compiled)) return null;
+      const fieldIndex = new Map<string, number>();
+      for (let i = 0; i < locations.length; i += 2)
+        fieldIndex.set(`${locations[i]}:${locations[i + 1]}`, i / 2);
+      shape = { query: compiled.query.bind(compiled), fieldIndex };
+      this.shapes.set(shapeKey, shape);
+    } else {
+      shape = seen;
+    }
     return {
-      document,
-      operation,
-      query: compiled.query.bind(compiled),
+      variableDefinitions: operation.variableDefinitions ?? [],
+      codes: codeCounter(document, operation),
       field: rootField(operation),
       keepable: keepable(operation),
+      literals,
+      fieldLocations: locations,
+      shapeKey,
+      ...(shape === undefined ? {} : { shape }),
     };
   }
+}
+
+/** Runs a compiled operation with the request's variables. */
+export function runCompiled(
+  operation: CompiledOperation,
+  context: unknown,
+  variables: Record<string, unknown>,
+): ReturnType<CompiledQuery['query']> {
+  return operation.shape.query(undefined, context, { ...variables, ...operation.literals });
+}
+
+/**
+ * The locations an error of a shared shape gives, moved into this text: the shape was compiled
+ * from another text of the same shape, whose fields may sit at other columns.
+ */
+export function relocate(
+  operation: CompiledOperation,
+  locations: readonly SourceLocation[],
+): SourceLocation[] {
+  const own = operation.fieldLocations;
+  return locations.map((at) => {
+    const index = operation.shape.fieldIndex.get(`${at.line}:${at.column}`);
+    return index === undefined
+      ? at
+      : { line: own[2 * index] as number, column: own[2 * index + 1] as number };
+  });
+}
+
+/**
+ * The operation (and the fragments) with every string argument written inline — an argument of
+ * type String or ID, or a list of them — replaced by a variable, and those variables' values.
+ */
+function takeLiterals(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): { shaped: DocumentNode; literals: Record<string, unknown> } {
+  const typeInfo = new TypeInfo(schema);
+  const literals: Record<string, unknown> = {};
+  const definitions: VariableDefinitionNode[] = [];
+  const kept = document.definitions.filter(
+    (definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION,
+  );
+  const replaced = visit(
+    { ...document, definitions: kept },
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const argument = typeInfo.getArgument();
+        if (typeInfo.getDirective() !== null || argument === null || argument === undefined)
+          return undefined;
+        const value = inlineStrings(node.value, argument.type);
+        if (value === undefined) return undefined;
+        const name = `${LITERAL}${definitions.length}`;
+        literals[name] = value;
+        definitions.push({
+          kind: Kind.VARIABLE_DEFINITION,
+          variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
+          type: parseType(String(argument.type)),
+        });
+        return { ...node, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } };
+      },
+    }),
+  );
+  const shaped: DocumentNode = {
+    ...replaced,
+    definitions: replaced.definitions.map((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION
+        ? {
+            ...definition,
+            variableDefinitions: [...(definition.variableDefinitions ?? []), ...definitions],
+          }
+        : definition,
+    ),
+  };
+  return { shaped, literals };
+}
+
+/** A String/ID literal (or a list of them) as its value; undefined for anything else. */
+function inlineStrings(value: ValueNode, type: GraphQLInputType): unknown {
+  const named = getNamedType(type);
+  if (named.name !== 'String' && named.name !== 'ID') return undefined;
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (value.kind === Kind.STRING && !isListType(inner)) return value.value;
+  if (value.kind === Kind.LIST && isListType(inner)) {
+    const items = value.values.map((item) => (item.kind === Kind.STRING ? item.value : undefined));
+    return items.includes(undefined) ? undefined : items;
+  }
+  return undefined;
+}
+
+/** Every field's location in document order: line and column in turn. */
+function fieldLocations(document: DocumentNode): Uint32Array {
+  const found: number[] = [];
+  visit(document, {
+    Field(node) {
+      if (node.loc === undefined) return;
+      const at = getLocation(node.loc.source, node.loc.start);
+      found.push(at.line, at.column);
+    },
+  });
+  return Uint32Array.from(found);
 }
 
 /** Whether a query reads the schema (`__schema`, `__type`): GraphiQL's, left to Apollo. */
@@ -159,6 +324,7 @@ export function answerContentType(accept: string): string | null {
 export function formatExecutionErrors(
   errors: readonly GraphQLError[],
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+  relocated: (locations: readonly SourceLocation[]) => SourceLocation[] = (l) => [...l],
 ): { errors: GraphQLFormattedError[]; status: number | undefined } {
   let status: number | undefined;
   const formatted = errors.map((error) => {
@@ -172,7 +338,10 @@ export function formatExecutionErrors(
         if (typeof http.status === 'number') status = http.status;
         delete extensions.http;
       }
-      return formatError({ ...error.toJSON(), extensions }, error);
+      const json = error.toJSON();
+      const located =
+        json.locations === undefined ? json : { ...json, locations: relocated(json.locations) };
+      return formatError({ ...located, extensions }, error);
     } catch {
       return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }

@@ -29,12 +29,14 @@ import type { PrincipalRateLimiter, RateDecision } from './PrincipalRateLimiter'
 import { QUERY_LIMITS, queryLimitRules } from './queryLimits';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { MAX_CODES_PER_OPERATION } from '../graphql/resolvers/dossierResolvers';
-import { codesAsked, dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
+import { dossierCodeLimitPlugin } from './dossierCodeLimitPlugin';
 import { metricsPlugin, outcomeOf } from './metricsPlugin';
 import {
   CompiledOperations,
   answerContentType,
   formatExecutionErrors,
+  relocate,
+  runCompiled,
   type CompiledOperation,
 } from './compiledOperations';
 import { ClientAddress } from './clientAddress';
@@ -450,7 +452,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     if (operation === undefined) return undefined;
     const given = variables ?? {};
     if (
-      codesAsked(operation.document, operation.operation, given) > MAX_CODES_PER_OPERATION ||
+      operation.codes(given) > MAX_CODES_PER_OPERATION ||
       !compiled.variablesFit(operation, given)
     )
       return undefined;
@@ -640,17 +642,19 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         ...(recorder === undefined ? {} : { recorder }),
       });
       const span = options.tracer === undefined ? null : requestSpan(options.tracer, context);
-      span?.resolved(known.operation.operation);
+      span?.resolved('query', known.operation.field);
       if (recorder !== undefined) {
         if (known.operation.keepable)
           recorder.labels = { type: 'query', field: known.operation.field };
         else recorder.refuse();
       }
-      const result = await known.operation.query(undefined, context, known.variables);
+      const result = await runCompiled(known.operation, context, known.variables);
       const { errors, status } =
         result.errors === undefined
           ? { errors: undefined, status: undefined }
-          : formatExecutionErrors(result.errors, formatError);
+          : formatExecutionErrors(result.errors, formatError, (locations) =>
+              relocate(known.operation, locations),
+            );
       const answer = `${JSON.stringify({ errors, data: result.data })}\n`;
       res.statusCode = status ?? 200;
       res.setHeader('content-type', known.contentType);

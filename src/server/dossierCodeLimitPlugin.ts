@@ -40,18 +40,39 @@ export function codesAsked(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
 ): number {
+  return codeCounter(document, operation)(variables);
+}
+
+/**
+ * `codesAsked` for one operation, read from its document once: the codes written in it, and the
+ * list variables whose lengths add to them.
+ */
+export function codeCounter(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): (variables: Readonly<Record<string, unknown>>) => number {
   const fragments = new Map(
     document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((d) => [d.name.value, d]),
   );
-  return countCodes(operation.selectionSet, fragments, variables, 0);
+  const lists: string[] = [];
+  const written = countCodes(operation.selectionSet, fragments, lists, 0);
+  return (variables) => {
+    let count = written;
+    for (const name of lists) {
+      const bound = variables[name];
+      count += Array.isArray(bound) ? bound.length : 1;
+    }
+    return count;
+  };
 }
 
+/** Codes written in a selection; the variables holding lists of codes go to `lists`. */
 function countCodes(
   selectionSet: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  variables: Readonly<Record<string, unknown>>,
+  lists: string[],
   depth: number,
 ): number {
   if (depth > 20) return 0;
@@ -62,16 +83,17 @@ function countCodes(
         if (selection.name.value === 'dossier') count += 1;
         if (selection.name.value === 'dossiers') {
           const codes = selection.arguments?.find((a) => a.name.value === 'codes')?.value;
-          count += listLength(codes, variables);
+          if (codes?.kind === Kind.VARIABLE) lists.push(codes.name.value);
+          else count += listLength(codes);
         }
         break;
       case Kind.INLINE_FRAGMENT:
-        count += countCodes(selection.selectionSet, fragments, variables, depth + 1);
+        count += countCodes(selection.selectionSet, fragments, lists, depth + 1);
         break;
       case Kind.FRAGMENT_SPREAD: {
         const fragment = fragments.get(selection.name.value);
         if (fragment !== undefined)
-          count += countCodes(fragment.selectionSet, fragments, variables, depth + 1);
+          count += countCodes(fragment.selectionSet, fragments, lists, depth + 1);
         break;
       }
     }
@@ -79,15 +101,8 @@ function countCodes(
   return count;
 }
 
-function listLength(
-  value: ValueNode | undefined,
-  variables: Readonly<Record<string, unknown>>,
-): number {
+function listLength(value: ValueNode | undefined): number {
   if (value === undefined) return 0;
   if (value.kind === Kind.LIST) return value.values.length;
-  if (value.kind === Kind.VARIABLE) {
-    const bound = variables[value.name.value];
-    return Array.isArray(bound) ? bound.length : 1;
-  }
   return 1;
 }

@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
-import type { OperationDefinitionNode } from 'graphql';
 import { requestScopes } from '../observability/requestScope';
 import type { GatewayContext } from '../graphql/GatewayContext';
 import { endSpan } from '../observability/tracing';
@@ -13,7 +12,7 @@ export function tracingPlugin(tracer: Tracer): ApolloServerPlugin<GatewayContext
       const span = requestSpan(tracer, contextValue);
       return {
         async didResolveOperation({ operation }) {
-          if (operation !== undefined) span.resolved(operation);
+          if (operation !== undefined) span.resolved(operation.operation, rootField(operation));
         },
         async willSendResponse({ response }) {
           span.end(
@@ -30,7 +29,7 @@ export function requestSpan(
   tracer: Tracer,
   context: Pick<GatewayContext, 'requestId' | 'call'>,
 ): {
-  resolved(operation: OperationDefinitionNode): void;
+  resolved(type: string, field: string): void;
   end(errors: ReadonlyArray<{ extensions?: Readonly<Record<string, unknown>> }>): void;
 } {
   const span = tracer.startSpan('graphql.request', {
@@ -39,10 +38,9 @@ export function requestSpan(
   });
   requestScopes.setSpan(context.call.signal, span);
   return {
-    resolved(operation) {
-      const field = rootField(operation);
-      span.updateName(`graphql.${operation.operation} ${field}`);
-      span.setAttribute('graphql.operation.type', operation.operation);
+    resolved(type, field) {
+      span.updateName(`graphql.${type} ${field}`);
+      span.setAttribute('graphql.operation.type', type);
       span.setAttribute('graphql.root_field', field);
     },
     end(errors) {

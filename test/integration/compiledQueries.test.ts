@@ -211,7 +211,35 @@ describe('Compiled queries answer exactly what Apollo answers', () => {
     expect(invalid.ranCompiled).toBe(false);
   });
 
-  it('requests are counted in metrics as Apollo counts them (each sent twice to the compiling one)', async () => {
+  it('texts that differ only in codes written inline share one compiled shape; errors point into each text', async () => {
+    const text = (first: string) =>
+      `{ a: dossier(code: "${first}") { code } b: dossier(code: "000.00.00.Z99-250101-0001") { code } }`;
+    // The shape is compiled from the first text (sent twice)…
+    await same('portal', { query: text(provincial[0] as string) });
+    // …and runs a text of the same shape at its first sighting, where the failing field sits
+    // further right: the error's location is this text's, as Apollo gives it.
+    const expected = await post(apollo, 'portal', { query: text(provincial[1] as string) });
+    get.mockClear();
+    const answer = await post(compiled, 'portal', { query: text(provincial[1] as string) });
+    expect(get.mock.results.some((result) => result.value !== undefined)).toBe(true);
+    expect(answer).toEqual(expected);
+    // A code of another length moves field b: still Apollo's location.
+    const other = 'not a code';
+    const expectedOther = await post(apollo, 'portal', { query: text(other) });
+    get.mockClear();
+    const answerOther = await post(compiled, 'portal', { query: text(other) });
+    expect(get.mock.results.some((result) => result.value !== undefined)).toBe(true);
+    expect(answerOther).toEqual(expectedOther);
+    const errors = JSON.parse(answerOther.body).errors as Array<{
+      path: string[];
+      locations: unknown;
+    }>;
+    expect(errors.find((error) => error.path[0] === 'b')?.locations).toEqual([
+      { line: 1, column: text(other).indexOf('b: dossier') + 1 },
+    ]);
+  });
+
+  it('requests are counted in metrics as Apollo counts them', async () => {
     const counts = async (t: TestGateway) =>
       new Map(
         [
@@ -220,9 +248,18 @@ describe('Compiled queries answer exactly what Apollo answers', () => {
           ),
         ].map((m) => [m[1] as string, Number(m[2])]),
       );
-    const fromApollo = await counts(apollo);
-    const fromCompiled = await counts(compiled);
-    expect(fromApollo.size).toBeGreaterThan(5);
-    expect([...fromCompiled]).toEqual([...fromApollo].map(([labels, n]) => [labels, 2 * n]));
+    const before = [await counts(apollo), await counts(compiled)] as const;
+    await same('portal', { query: `{ dossier(code: "${provincial[2]}") { code } }` });
+    await same('portal', { query: '{ dossier(code: "000.00.00.Z99-250101-0001") { code } }' });
+    await same('portal', { query: '{ apiKeys { name } }' });
+    const delta = (now: Map<string, number>, then: Map<string, number>, times: number) =>
+      [...now]
+        .map(([labels, n]) => [labels, (n - (then.get(labels) ?? 0)) / times] as const)
+        .filter(([, n]) => n > 0);
+    const fromApollo = delta(await counts(apollo), before[0], 1);
+    // Each request went twice to the compiling gateway (Apollo, then compiled).
+    const fromCompiled = delta(await counts(compiled), before[1], 2);
+    expect(fromApollo).toHaveLength(3);
+    expect(fromCompiled).toEqual(fromApollo);
   });
 });

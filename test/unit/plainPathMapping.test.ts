@@ -107,9 +107,16 @@ describe('Plain-path mapping equals JSONata', () => {
       // Words JSONata reads as values, not field names: left to it.
       flag: 'true',
       none: { each: 'null', fields: { at: 'at' } },
+      // Reaching outside the list item (the root, a parent, a variable): the field stays whole.
+      rooted: { each: 'steps.step', fields: { at: '$$.s' } },
+      parent: { each: 'steps.step', fields: { at: '%.s' } },
+      bound: { each: 'steps.step', fields: { at: '$x' } },
+      // Computed inside the item: only that value is JSONata's.
+      computed: { each: 'steps.step', fields: { at: '$string(at)', st: 'st' } },
     };
     const compiled = compileMapping(spec);
-    expect(compiled.plainFields).toBe(3);
+    // code, status, history, summary, flag and computed; none, rooted, parent and bound whole.
+    expect(compiled.plainFields).toBe(6);
     const reference = jsonata(mappingSource(spec));
     const odd = [
       { a: [{ b: 1 }, { b: 2 }], s: 'x' },
@@ -119,6 +126,7 @@ describe('Plain-path mapping equals JSONata', () => {
       { a: { b: { c: 1 } }, steps: { step: ['x', { at: 3 }] } },
       { a: { b: 1 }, true: 'field named true', null: [{ at: 1 }] },
       { a: { b: [] }, steps: { step: [] } },
+      { a: { b: 1 }, s: 'root', steps: [{ step: { at: 5, st: 'p' } }, { step: { at: 6 } }] },
       { steps: null },
       {},
       'a string',
