@@ -1,0 +1,126 @@
+import {
+  parseSoapResponse,
+  readXmlConforming,
+  readXmlWithFastXmlParser,
+} from '../../connectors/soap/parseSoapResponse';
+import {
+  SAMPLE_CREDENTIALS,
+  startSampleSystems,
+  type SampleSystems,
+} from '../../samples/startSampleSystems';
+import { findCodes } from '../support/sampleCodes';
+
+/**
+ * SOAP answers are read by @rgrove/parse-xml turned into fast-xml-parser's shape, with
+ * fast-xml-parser for what that does not cover. The promise: every answer reads exactly as it did
+ * with fast-xml-parser alone. Checked over the land system's real answers (every kind it sends)
+ * and over documents chosen to differ.
+ */
+describe('SOAP answers read as fast-xml-parser read them', () => {
+  let samples: SampleSystems;
+  const NS = 'http://motcua.thanhhoa.gov.vn/datdai';
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 3000, seed: 2025 });
+  });
+  afterAll(async () => {
+    await samples.close();
+  });
+
+  const call = async (action: string, body: string): Promise<string> => {
+    const response = await fetch(`${samples.variables.SAMPLE_LAND_URL}/ws/DatDai.asmx`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: `"${NS}/${action}"`,
+        authorization: `Basic ${Buffer.from(`${SAMPLE_CREDENTIALS.SAMPLE_LAND_USER}:${SAMPLE_CREDENTIALS.SAMPLE_LAND_PASSWORD}`).toString('base64')}`,
+      },
+      body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`,
+    });
+    return response.text();
+  };
+
+  it('every kind of answer the land system sends: same reading, by the conforming parser', async () => {
+    const codes = findCodes(samples.land.dataset, 400, () => true);
+    samples.land.faults.brokenCodes.add(codes[3] as string);
+    const answers: string[] = [];
+    for (let i = 0; i < codes.length; i += 20) {
+      const list = codes
+        .slice(i, i + 20)
+        .map((code) => `<string>${code}</string>`)
+        .join('');
+      answers.push(
+        await call(
+          'TraCuuHoSo',
+          `<TraCuuHoSo xmlns="${NS}"><DanhSachMaHoSo>${list}</DanhSachMaHoSo></TraCuuHoSo>`,
+        ),
+      );
+    }
+    answers.push(
+      await call('LayHoSo', `<LayHoSo xmlns="${NS}"><MaHoSo>${codes[0]}</MaHoSo></LayHoSo>`),
+    );
+    answers.push(
+      await call('LayHoSo', `<LayHoSo xmlns="${NS}"><MaHoSo>nothing</MaHoSo></LayHoSo>`),
+    );
+    answers.push(
+      await call(
+        'LayDanhMucThuTuc',
+        `<LayDanhMucThuTuc xmlns="${NS}"><TrangSo>1</TrangSo><SoBanGhi>50</SoBanGhi></LayDanhMucThuTuc>`,
+      ),
+    );
+    const agency = (codes[0] as string).split('-')[0];
+    answers.push(
+      await call(
+        'LayDanhSachHoSo',
+        `<LayDanhSachHoSo xmlns="${NS}"><MaDonVi>${agency}</MaDonVi><TuNgay>2025-01-01</TuNgay><DenNgay>2026-10-31</DenNgay><TrangSo>1</TrangSo><SoBanGhi>100</SoBanGhi></LayDanhSachHoSo>`,
+      ),
+    );
+    samples.land.faults.brokenCodes.clear();
+    expect(answers.every((answer) => answer.includes('Envelope'))).toBe(true);
+    for (const answer of answers) {
+      const conforming = readXmlConforming(answer);
+      expect(conforming).not.toBeNull();
+      expect(conforming).toEqual(readXmlWithFastXmlParser(answer));
+      expect(parseSoapResponse(answer)).toEqual(
+        parseSoapResponse(answer, readXmlWithFastXmlParser),
+      );
+    }
+  });
+
+  it.each([
+    [
+      'namespaces and prefixed attributes',
+      '<a xmlns:s="urn:s" xmlns="urn:d" s:x="1"><s:b>t</s:b></a>',
+    ],
+    ['an element holding only a namespace', '<a><b xmlns="urn:d"/></a>'],
+    ['empty and blank elements', '<a><b/><c></c><d>  </d></a>'],
+    ['repeated elements with and without attributes', '<a><b x="1">t</b><b>u</b><b x="2"/></a>'],
+    ['nil', '<a xmlns:xsi="urn:xsi"><b xsi:nil="true"/><c xsi:nil="1"></c></a>'],
+    ['CDATA', '<a><![CDATA[<x> & y]]></a>'],
+    ['character references', '<a>Ti&#7871;ng &amp; &#x1EBF; &lt;b&gt; &quot;&apos;</a>'],
+    ['comments', '<a><!-- c --><b>1</b></a>'],
+    ['nested same names', '<a><b><b>1</b></b></a>'],
+    ['spaces kept inside, trimmed outside', '<a>  spaced  text </a>'],
+    ['Vietnamese text, composed and decomposed', '<a><b>Thanh Hóa</b><c>Thanh Hóa</c></a>'],
+  ])('%s: read by the conforming parser, the same', (_name, xml) => {
+    const conforming = readXmlConforming(xml);
+    expect(conforming).not.toBeNull();
+    expect(conforming).toEqual(readXmlWithFastXmlParser(xml));
+  });
+
+  it.each([
+    ['an HTML entity', '<a>&nbsp;x</a>'],
+    ['text mixed with elements', '<a>x<b/>y</a>'],
+    ['a processing instruction inside', '<a><?pi x?><b>1</b></a>'],
+    ['an attribute with spaces around its value', '<a x=" 1 "/>'],
+  ])('%s: left to fast-xml-parser, read as before', (_name, xml) => {
+    expect(readXmlConforming(xml)).toBeNull();
+    expect(parseSoapResponse(xml)).toEqual(parseSoapResponse(xml, readXmlWithFastXmlParser));
+  });
+
+  it('what is not XML is refused as before', () => {
+    for (const text of ['<a><b></a>', 'not xml at all', '<a>', '']) {
+      expect(parseSoapResponse(text)).toEqual(parseSoapResponse(text, readXmlWithFastXmlParser));
+      expect(parseSoapResponse(text).ok).toBe(false);
+    }
+  });
+});
