@@ -6,6 +6,8 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { FileApiKeyStore } from '../../src/auth/apiKeys';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { DEFAULT_RATE_LIMITS, PrincipalRateLimiter } from '../../src/server/PrincipalRateLimiter';
 import { findCodes } from '../support/sampleCodes';
 import { startRedisServer } from '../support/redisServer';
 import { startTestGateway, takeStats, type TestGateway } from '../support/testGateway';
@@ -301,6 +303,53 @@ describe('Rate limits per principal', () => {
     } finally {
       await Promise.all([first.close(), second.close()]);
       await samples.close();
+      await redis.stop();
+    }
+  });
+});
+
+describe('Rate limits in Redis, taken in leases', () => {
+  it('a large budget is taken from Redis a lease at a time, shared by replicas, and never exceeded', async () => {
+    const redis = await startRedisServer();
+    const limits = { ...DEFAULT_RATE_LIMITS, portal: 400 }; // leases of 20 requests
+    const replicas = [0, 1].map(
+      () => new PrincipalRateLimiter(limits, { target: redis.url, keyPrefix: 'lease-test:' }),
+    );
+    const portal = {
+      id: 'key:00000000000000bb',
+      name: 'p',
+      role: 'portal' as const,
+      via: 'apiKey' as const,
+      agencies: [],
+      connectors: [],
+    };
+    const storeCalls = jest.spyOn(RateLimiterRedis.prototype, 'consume');
+    try {
+      // Both connections up, so the count is Redis's, not the in-memory fallback's.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      storeCalls.mockClear();
+      // 600 requests at once, half on each replica, within one second's window.
+      const started = Date.now();
+      const decisions = await Promise.all(
+        Array.from({ length: 600 }, (_, i) =>
+          (replicas[i % 2] as PrincipalRateLimiter).consume(portal, '127.0.0.1'),
+        ),
+      );
+      const elapsed = Date.now() - started;
+      const admitted = decisions.filter((d) => d.ok).length;
+      expect(elapsed).toBeLessThan(900); // one window: otherwise the counts below mean nothing
+      // Never more than the budget; at most a lease per replica left unspent.
+      expect(admitted).toBeLessThanOrEqual(400);
+      expect(admitted).toBeGreaterThanOrEqual(400 - 2 * 20);
+      expect(decisions.filter((d) => !d.ok).every((d) => !d.ok && d.limit === 400)).toBe(true);
+      // A round trip per lease (and per request past the budget), not per admitted request.
+      expect(storeCalls.mock.calls.length).toBeLessThanOrEqual(
+        2 * (400 / 20) + 2 + (600 - admitted),
+      );
+      expect(storeCalls.mock.calls.length).toBeLessThan(300);
+    } finally {
+      storeCalls.mockRestore();
+      for (const replica of replicas) replica.close();
       await redis.stop();
     }
   });
