@@ -30,12 +30,13 @@ const MAX_LEASE = 100;
  * that every replica counts against the same budget; while Redis is away, each replica counts in
  * memory (the insurance limiter) instead of refusing or letting everything through.
  *
- * In Redis, a replica takes its caller's requests from the shared budget in leases — 5 % of the
- * budget (at most 100 requests, at least 1) in one round trip — and counts them off locally until
- * the lease is spent or its window ends; a lease the budget cannot cover is given back and the
- * request counted alone. The shared limit is never exceeded; a lease a replica has not spent when
- * the window ends is lost, so a caller near its limit may be refused up to a lease early on
- * another replica. A per-request round trip to Redis was a quarter of a kept answer's time.
+ * A replica takes its caller's requests from the budget in leases — 5 % of the budget (at most
+ * 100 requests, at least 1), in Redis one round trip — and counts them off locally until the
+ * lease is spent or its window ends; a lease the budget cannot cover is given back and the request
+ * counted alone. The limit is never exceeded; a lease not spent when the window ends is lost, so a
+ * caller near its limit may be refused up to a lease early (per replica). A per-request round trip
+ * to Redis was a quarter of a kept answer's time, and even the in-memory limiter's bookkeeping
+ * per request cost more than counting off a lease.
  */
 export class PrincipalRateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
@@ -81,10 +82,7 @@ export class PrincipalRateLimiter {
     const kind = principal?.role ?? 'anonymous';
     const limiter = this.limiters.get(kind) as RateLimiterAbstract;
     const key = principal?.id ?? address;
-    const size =
-      this.redis === null
-        ? 1
-        : Math.max(1, Math.min(MAX_LEASE, Math.floor(this.limits[kind] * LEASE_SHARE)));
+    const size = Math.max(1, Math.min(MAX_LEASE, Math.floor(this.limits[kind] * LEASE_SHARE)));
     if (size > 1) {
       const leaseKey = `${kind}\n${key}`;
       for (;;) {

@@ -308,7 +308,28 @@ describe('Rate limits per principal', () => {
   });
 });
 
-describe('Rate limits in Redis, taken in leases', () => {
+describe('Rate limits taken in leases', () => {
+  it('in memory: a large budget is counted off in leases and never exceeded', async () => {
+    const limiter = new PrincipalRateLimiter({ ...DEFAULT_RATE_LIMITS, portal: 400 }, null);
+    const portal = {
+      id: 'key:00000000000000cc',
+      name: 'p',
+      role: 'portal' as const,
+      via: 'apiKey' as const,
+      agencies: [],
+      connectors: [],
+    };
+    const started = Date.now();
+    const decisions = await Promise.all(
+      Array.from({ length: 600 }, () => limiter.consume(portal, '127.0.0.1')),
+    );
+    expect(Date.now() - started).toBeLessThan(900); // one window
+    const admitted = decisions.filter((d) => d.ok).length;
+    expect(admitted).toBeLessThanOrEqual(400);
+    expect(admitted).toBeGreaterThanOrEqual(400 - 20);
+    limiter.close();
+  });
+
   it('a large budget is taken from Redis a lease at a time, shared by replicas, and never exceeded', async () => {
     const redis = await startRedisServer();
     const limits = { ...DEFAULT_RATE_LIMITS, portal: 400 }; // leases of 20 requests
