@@ -25,10 +25,11 @@ const KEY_CACHE_MS = 10_000;
  * logged with the key id or token subject at most, never the secret.
  */
 export class Authenticator {
-  private readonly checked = new LRUCache<string, { principal: Principal; expiresAt: number }>({
-    max: 10_000,
-    ttl: KEY_CACHE_MS,
-  });
+  /** Keys checked lately, by hash; trusted until `trustedUntil` (own clock: no LRU timers). */
+  private readonly checked = new LRUCache<
+    string,
+    { principal: Principal; expiresAt: number; trustedUntil: number }
+  >({ max: 10_000 });
 
   constructor(
     private readonly keys: ApiKeyStore,
@@ -61,8 +62,11 @@ export class Authenticator {
     const hash = cryptoHash('sha256', key, 'hex');
     const known = this.checked.get(hash);
     // A key trusted a moment ago is not trusted past its own expiry.
-    if (known !== undefined && this.now().getTime() < known.expiresAt)
-      return { ok: true, principal: known.principal };
+    if (known !== undefined) {
+      const now = this.now().getTime();
+      if (now < known.expiresAt && now < known.trustedUntil)
+        return { ok: true, principal: known.principal };
+    }
     let check: Awaited<ReturnType<ApiKeyStore['check']>>;
     try {
       check = await this.keys.check(key, this.now());
@@ -88,6 +92,7 @@ export class Authenticator {
     this.checked.set(hash, {
       principal,
       expiresAt: check.record.expiresAt === null ? Infinity : Date.parse(check.record.expiresAt),
+      trustedUntil: this.now().getTime() + KEY_CACHE_MS,
     });
     return { ok: true, principal };
   }
