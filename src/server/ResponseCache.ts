@@ -71,6 +71,9 @@ export interface ResponseCacheOptions {
  * Authentication, rate limiting and request metrics run for every request before the lookup here;
  * only answers that need no audit entry are ever kept.
  */
+/** A principal's scope as key text, made once per principal object (principals are immutable). */
+const scopes = new WeakMap<Principal, string>();
+
 export class ResponseCache {
   private readonly answers: LRUCache<string, StoredResponse>;
 
@@ -84,7 +87,12 @@ export class ResponseCache {
 
   /** The key of a request: who asks (scope) and exactly what. */
   static key(principal: Principal, accept: string, contentType: string, body: string): string {
-    return `${principal.id}\n${principal.role}\n${principal.agencies.join(',')}\n${principal.connectors.join(',')}\n${accept}\n${contentType}\n${body}`;
+    let scope = scopes.get(principal);
+    if (scope === undefined) {
+      scope = `${principal.id}\n${principal.role}\n${principal.agencies.join(',')}\n${principal.connectors.join(',')}`;
+      scopes.set(principal, scope);
+    }
+    return `${scope}\n${accept}\n${contentType}\n${body}`;
   }
 
   /** A kept answer that still holds, or undefined. */

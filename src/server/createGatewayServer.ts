@@ -774,7 +774,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Body> {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      const bytes = Buffer.concat(chunks);
+      // A small body comes in one chunk: no copy.
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       resolve({ kind: 'ok', text: bytes.toString('utf8'), bytes });
     });
     req.on('error', reject);
