@@ -329,9 +329,11 @@ export function formatExecutionErrors(
   let status: number | undefined;
   const formatted = errors.map((error) => {
     try {
+      // graphql-jit's own errors (a resolver's plain Error) carry no extensions object at all.
+      const own: Record<string, unknown> = error.extensions ?? {};
       const extensions: Record<string, unknown> = {
-        ...error.extensions,
-        code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR',
+        ...own,
+        code: own.code ?? 'INTERNAL_SERVER_ERROR',
       };
       const http = extensions.http as { status?: unknown } | undefined;
       if (typeof http === 'object' && http !== null) {
