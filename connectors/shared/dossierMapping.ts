@@ -298,7 +298,12 @@ function compileValue(value: string | SpecNode, compile: Compile): Mapper | null
       const items = Array.isArray(found) ? found : [found];
       const out: unknown[] = [];
       for (const element of items) {
-        if (!isPlainObject(element)) return NOT_PLAIN;
+        if (!isPlainObject(element)) {
+          // The whole record goes to JSONata: items already being evaluated are dropped, and a
+          // failure of theirs must not surface as an unhandled rejection.
+          for (const mapped of out) if (mapped instanceof Promise) mapped.catch(() => undefined);
+          return NOT_PLAIN;
+        }
         out.push(item(element));
       }
       const done = (mapped: unknown[]) => (mapped.includes(NOT_PLAIN) ? NOT_PLAIN : mapped);

@@ -138,4 +138,31 @@ describe('Plain-path mapping equals JSONata', () => {
         same(await reference.evaluate(record)),
       ]);
   });
+
+  it('a list item JSONata fails on, beside one it cannot read plainly: the failure is the mapping’s, never unhandled', async () => {
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const spec = {
+        code: 'a',
+        status: 's',
+        fees: { each: 'items', fields: { amount: '$number(x)' } },
+      };
+      const compiled = compileMapping(spec);
+      const reference = jsonata(mappingSource(spec));
+      const record = { a: '1', s: '2', items: [{ x: '12 trang' }, null] };
+      const outcome = async (evaluate: () => Promise<unknown>) =>
+        evaluate().then(
+          (value) => ({ value }),
+          (error: { code?: string }) => ({ error: error.code }),
+        );
+      expect(await outcome(() => compiled.evaluate(record))).toEqual(
+        await outcome(() => reference.evaluate(record)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
 });
