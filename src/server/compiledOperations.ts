@@ -84,14 +84,21 @@ export class CompiledOperations {
   /** Texts ready to run, or false for texts Apollo must answer (invalid, not a query). */
   private readonly texts = new LRUCache<string, CompiledOperation | false>({
     max: 2_000,
-    maxSize: 8 * 1024 * 1024,
-    sizeCalculation: (_value, key) => key.length + 1,
+    maxSize: 16 * 1024 * 1024,
+    // The text twice over: as key, and the strings taken out of it (at most as long).
+    sizeCalculation: (value, key) => (value === false ? 1 : 2) * key.length + 1,
   });
   /**
    * Compiled shapes (each holds generated code: ~0.2 MB), or false for shapes seen once (a shape
    * seen again is compiled; one-off shapes are not worth it).
    */
-  private readonly shapes = new LRUCache<string, Shape | false>({ max: 100 });
+  private readonly shapes = new LRUCache<string, Shape>({ max: 100 });
+  /** Shapes seen once: kept apart, so that one-off shapes never push compiled ones out. */
+  private readonly seenShapes = new LRUCache<string, true>({
+    max: 2_000,
+    maxSize: 4 * 1024 * 1024,
+    sizeCalculation: (_value, key) => key.length + 1,
+  });
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -150,15 +157,22 @@ export class CompiledOperations {
       query.includes(LITERAL)
     )
       return null;
-    const { shaped, literals } = takeLiterals(this.schema, document, operation);
+    // The operation asked for and the fragments: other operations in the text are not run.
+    const selected: DocumentNode = {
+      ...document,
+      definitions: document.definitions.filter(
+        (definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION,
+      ),
+    };
+    const { shaped, literals } = takeLiterals(this.schema, selected);
     const shapeKey = print(shaped);
-    const locations = fieldLocations(document);
-    const seen = this.shapes.get(shapeKey);
-    let shape: Shape | undefined;
-    if (seen === undefined) {
+    const locations = fieldLocations(selected);
+    let shape = this.shapes.get(shapeKey);
+    if (shape === undefined && !this.seenShapes.has(shapeKey)) {
       // First sighting of the shape: Apollo answers; the next text of this shape compiles it.
-      this.shapes.set(shapeKey, false);
-    } else if (seen === false) {
+      this.seenShapes.set(shapeKey, true);
+    } else if (shape === undefined) {
+      this.seenShapes.delete(shapeKey);
       const compiled = compileQuery(this.schema, shaped, operation.name?.value);
       if (!isCompiledQuery(compiled)) return null;
       const fieldIndex = new Map<string, number>();
@@ -166,8 +180,6 @@ export class CompiledOperations {
         fieldIndex.set(`${locations[i]}:${locations[i + 1]}`, i / 2);
       shape = { query: compiled.query.bind(compiled), fieldIndex };
       this.shapes.set(shapeKey, shape);
-    } else {
-      shape = seen;
     }
     return {
       variableDefinitions: operation.variableDefinitions ?? [],
@@ -209,22 +221,18 @@ export function relocate(
 }
 
 /**
- * The operation (and the fragments) with every string argument written inline — an argument of
+ * A document of one operation (and fragments) with every string argument written inline — an argument of
  * type String or ID, or a list of them — replaced by a variable, and those variables' values.
  */
 function takeLiterals(
   schema: GraphQLSchema,
   document: DocumentNode,
-  operation: OperationDefinitionNode,
 ): { shaped: DocumentNode; literals: Record<string, unknown> } {
   const typeInfo = new TypeInfo(schema);
   const literals: Record<string, unknown> = {};
   const definitions: VariableDefinitionNode[] = [];
-  const kept = document.definitions.filter(
-    (definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION,
-  );
   const replaced = visit(
-    { ...document, definitions: kept },
+    document,
     visitWithTypeInfo(typeInfo, {
       Argument(node) {
         const argument = typeInfo.getArgument();

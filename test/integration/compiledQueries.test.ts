@@ -242,6 +242,22 @@ describe('Compiled queries answer exactly what Apollo answers', () => {
     ]);
   });
 
+  it('a shape compiled from a text with other operations in it: errors still point into each text', async () => {
+    const failing = (code: string) => `query L { bad: dossier(code: "${code}") { code } }`;
+    // Compiled from a text holding another operation before the one asked for…
+    await same('portal', {
+      query: `query Other { agencies(first: 1) { __typename } } ${failing('000.00.00.Z99-250101-0001')}`,
+      operationName: 'L',
+    });
+    // …and run for a text of only that operation: its error's location is its own.
+    const body = { query: failing('000.00.00.Z99-250101-0002'), operationName: 'L' };
+    const expected = await post(apollo, 'portal', body);
+    get.mockClear();
+    const answer = await post(compiled, 'portal', body);
+    expect(get.mock.results.some((result) => result.value !== undefined)).toBe(true);
+    expect(answer).toEqual(expected);
+  });
+
   it('requests are counted in metrics as Apollo counts them', async () => {
     const counts = async (t: TestGateway) =>
       new Map(
