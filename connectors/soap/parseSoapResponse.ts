@@ -74,7 +74,12 @@ export const readXmlWithFastXmlParser: XmlReader = (text) => {
   const valid = XMLValidator.validate(text);
   if (valid !== true)
     return { ok: false, unreadable: `the answer is not well-formed XML (line ${valid.err.line})` };
-  return { ok: true, document: parser.parse(text) };
+  try {
+    return { ok: true, document: parser.parse(text) };
+  } catch (error) {
+    // It refuses some well-formed documents (an element named __proto__, for one).
+    return { ok: false, unreadable: `the answer cannot be read: ${(error as Error).message}` };
+  }
 };
 
 /**
@@ -93,7 +98,8 @@ export const readXml: XmlReader = (text) =>
 export function readXmlConforming(text: string): { ok: true; document: unknown } | null {
   let document: XmlDocument;
   try {
-    document = parseXml(text, { preserveXmlDeclaration: true });
+    // CDATA sections apart from text around them, as fast-xml-parser sees them (see `element`).
+    document = parseXml(text, { preserveXmlDeclaration: true, preserveCdata: true });
   } catch {
     return null;
   }
@@ -120,27 +126,35 @@ const NOT_COVERED: unique symbol = Symbol('not covered');
 function element(node: XmlElement): unknown {
   let out: Record<string, unknown> | null = null;
   let text = '';
+  let pieces = 0;
   for (const child of node.children) {
     if (child instanceof XmlElement) {
       const value = element(child);
       if (value === NOT_COVERED) return NOT_COVERED;
-      out ??= {};
       const key = localPart(child.name);
+      // Names an object already has (`toString`, `__proto__`): fast-xml-parser's own handling.
+      if (key in Object.prototype) return NOT_COVERED;
+      out ??= {};
       const existing = out[key];
       if (existing === undefined) out[key] = value;
       else if (Array.isArray(existing)) existing.push(value);
       else out[key] = [existing, value];
     } else if (child instanceof XmlText || child instanceof XmlCdata) {
       text += child.text;
+      if (child.text.trim() !== '') pieces += 1;
     } else if (child.type !== 'comment') {
       return NOT_COVERED;
     }
   }
+  // Text in several pieces (text and CDATA, or around comments) is trimmed piece by piece there.
+  if (pieces > 1) return NOT_COVERED;
   const trimmed = text.trim();
   if (out !== null && trimmed !== '') return NOT_COVERED;
   for (const [name, value] of Object.entries(node.attributes)) {
     if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-    if (value !== value.trim()) return NOT_COVERED;
+    // This parser turns tabs and line breaks in attribute values into spaces (as XML says);
+    // fast-xml-parser keeps them: a value with spaces may have had them.
+    if (value.includes(' ')) return NOT_COVERED;
     out ??= {};
     out[`@_${localPart(name)}`] = value;
   }

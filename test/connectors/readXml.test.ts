@@ -112,6 +112,9 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
     ['text mixed with elements', '<a>x<b/>y</a>'],
     ['a processing instruction inside', '<a><?pi x?><b>1</b></a>'],
     ['an attribute with spaces around its value', '<a x=" 1 "/>'],
+    ['an attribute with a line break in its value', '<a x="1\n2"/>'],
+    ['elements named like object properties', '<a><toString>x</toString><valueOf>1</valueOf></a>'],
+    ['text beside CDATA', '<a>Tên: <![CDATA[X]]></a>'],
   ])('%s: left to fast-xml-parser, read as before', (_name, xml) => {
     expect(readXmlConforming(xml)).toBeNull();
     expect(parseSoapResponse(xml)).toEqual(parseSoapResponse(xml, readXmlWithFastXmlParser));
@@ -122,5 +125,14 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
       expect(parseSoapResponse(text)).toEqual(parseSoapResponse(text, readXmlWithFastXmlParser));
       expect(parseSoapResponse(text).ok).toBe(false);
     }
+  });
+
+  it('a document fast-xml-parser refuses to read (an element named __proto__) is unreadable, not a crash', () => {
+    const text = '<a><__proto__>x</__proto__></a>';
+    expect(readXmlConforming(text)).toBeNull();
+    expect(parseSoapResponse(text)).toMatchObject({
+      ok: false,
+      unreadable: expect.stringMatching(/cannot be read/),
+    });
   });
 });
