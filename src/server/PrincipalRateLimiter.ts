@@ -32,9 +32,12 @@ const MAX_LEASE = 100;
  *
  * A replica takes its caller's requests from the budget in leases — 5 % of the budget (at most
  * 100 requests, at least 1), in Redis one round trip — and counts them off locally until the
- * lease is spent or its window ends; a lease the budget cannot cover is given back and the request
- * counted alone. The limit is never exceeded; a lease not spent when the window ends is lost, so a
- * caller near its limit may be refused up to a lease early (per replica). A per-request round trip
+ * lease is spent or its window ends. A lease the budget cannot cover is given back (unless its
+ * window is about to end) and, for the rest of that window, the caller's requests are counted one
+ * by one. The limit is never exceeded; what is lost errs on the strict side: a lease not spent
+ * when the window ends, a lease refused in the window's last 100 ms, and — while another replica
+ * asks for a lease the budget cannot cover — a single request refused a round trip early. So a
+ * caller near its limit may be refused up to a lease per replica early. A per-request round trip
  * to Redis was a quarter of a kept answer's time, and even the in-memory limiter's bookkeeping
  * per request cost more than counting off a lease.
  */
@@ -42,7 +45,10 @@ export class PrincipalRateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: RedisClient | null;
   /** Requests of a lease not yet spent, per caller, until the window the lease came from ends. */
-  private readonly leases = new Map<string, { remaining: number; until: number }>();
+  private readonly leases = new Map<
+    string,
+    { remaining: number; until: number; exact?: boolean }
+  >();
   /** Leases being taken from Redis now, per caller. */
   private readonly taking = new Map<string, Promise<'leased' | 'refused' | 'failed'>>();
 
@@ -87,9 +93,14 @@ export class PrincipalRateLimiter {
       const leaseKey = `${kind}\n${key}`;
       for (;;) {
         const lease = this.leases.get(leaseKey);
-        if (lease !== undefined && lease.remaining > 0 && Date.now() < lease.until) {
-          lease.remaining -= 1;
-          return { ok: true };
+        const now = Date.now();
+        if (lease !== undefined && now < lease.until) {
+          // Near the limit (a lease was refused in this window): every request counted alone.
+          if (lease.exact) break;
+          if (lease.remaining > 0) {
+            lease.remaining -= 1;
+            return { ok: true };
+          }
         }
         // One lease taken at a time per caller: concurrent requests wait for it and share it.
         let taking = this.taking.get(leaseKey);
@@ -143,7 +154,11 @@ export class PrincipalRateLimiter {
       return 'leased';
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) return 'failed';
-      await limiter.reward(key, size).catch(() => undefined);
+      // Given back only while the window lasts: a reward landing after it ended would open the
+      // next window with the lease credited (over the limit). Near its end the lease is lost.
+      if (rejection.msBeforeNext > REWARD_MARGIN_MS)
+        await limiter.reward(key, size).catch(() => undefined);
+      this.leases.set(leaseKey, { remaining: 0, until: now + rejection.msBeforeNext, exact: true });
       return 'refused';
     }
   }
@@ -157,6 +172,9 @@ export class PrincipalRateLimiter {
     }
   }
 }
+
+/** A refused lease is given back only when its window has at least this long to run. */
+const REWARD_MARGIN_MS = 100;
 
 /** Callers with a lease held at once (each a few bytes); beyond it, the oldest are dropped. */
 const MAX_LEASES = 100_000;

@@ -6,7 +6,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { FileApiKeyStore } from '../../src/auth/apiKeys';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { DEFAULT_RATE_LIMITS, PrincipalRateLimiter } from '../../src/server/PrincipalRateLimiter';
 import { findCodes } from '../support/sampleCodes';
 import { startRedisServer } from '../support/redisServer';
@@ -328,6 +328,37 @@ describe('Rate limits taken in leases', () => {
     expect(admitted).toBeLessThanOrEqual(400);
     expect(admitted).toBeGreaterThanOrEqual(400 - 20);
     limiter.close();
+  });
+
+  it('near the limit, once a lease is refused, requests are counted one by one for the rest of the window', async () => {
+    const limiter = new PrincipalRateLimiter({ ...DEFAULT_RATE_LIMITS, portal: 40 }, null); // leases of 2
+    const portal = {
+      id: 'key:00000000000000dd',
+      name: 'p',
+      role: 'portal' as const,
+      via: 'apiKey' as const,
+      agencies: [],
+      connectors: [],
+    };
+    const consumes = jest.spyOn(RateLimiterMemory.prototype, 'consume');
+    const rewards = jest.spyOn(RateLimiterMemory.prototype, 'reward');
+    try {
+      const started = Date.now();
+      const decisions = [];
+      for (let i = 0; i < 45; i += 1) decisions.push(await limiter.consume(portal, '127.0.0.1'));
+      expect(Date.now() - started).toBeLessThan(800); // one window
+      expect(decisions.map((d) => d.ok)).toEqual([
+        ...Array.from({ length: 40 }, () => true),
+        ...Array.from({ length: 5 }, () => false),
+      ]);
+      // 20 leases; then one refused lease (given back) and a count of its own; then one each.
+      expect(consumes.mock.calls.length).toBe(20 + 2 + 4);
+      expect(rewards.mock.calls.length).toBe(1);
+    } finally {
+      consumes.mockRestore();
+      rewards.mockRestore();
+      limiter.close();
+    }
   });
 
   it('a large budget is taken from Redis a lease at a time, shared by replicas, and never exceeded', async () => {
