@@ -14,6 +14,11 @@ export interface SampleFaults {
   htmlInsteadOfJson: boolean;
   /** Codes whose records are sent broken (no status, no code). */
   brokenCodes: Set<string>;
+  /**
+   * Codes that make a bulk search refuse the whole call (HTTP 400 with the system's error body),
+   * as systems that check every code before answering do. The provincial REST system only.
+   */
+  refusedCodes: Set<string>;
   /** The next this-many API calls answer 503 (a burst), with `retryAfterSeconds` if set. */
   failNext: number;
   retryAfterSeconds: number | null;
@@ -36,6 +41,7 @@ export function noFaults(): SampleFaults {
     htmlErrorStatus: null,
     htmlInsteadOfJson: false,
     brokenCodes: new Set(),
+    refusedCodes: new Set(),
     failNext: 0,
     retryAfterSeconds: null,
     hang: false,
@@ -300,7 +306,12 @@ export async function handleControl(
   if (pathname === '/__sample/faults') {
     const problem = setFaults(control.faults, parseJson(body));
     if (problem !== null) sendJson(res, 400, { error: problem });
-    else sendJson(res, 200, { ...control.faults, brokenCodes: [...control.faults.brokenCodes] });
+    else
+      sendJson(res, 200, {
+        ...control.faults,
+        brokenCodes: [...control.faults.brokenCodes],
+        refusedCodes: [...control.faults.refusedCodes],
+      });
     return true;
   }
   const change = /^\/__sample\/dossiers\/([^/]+)\/status$/.exec(pathname);
@@ -341,10 +352,10 @@ function setFaults(faults: SampleFaults, request: unknown): string | null {
   for (const [name, value] of Object.entries(request)) {
     if (!(name in defaults)) return `unknown fault ${JSON.stringify(name)}`;
     const key = name as keyof SampleFaults;
-    if (key === 'brokenCodes') {
+    if (key === 'brokenCodes' || key === 'refusedCodes') {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
-        return 'brokenCodes must be a list of codes';
-      faults.brokenCodes = new Set(value as string[]);
+        return `${key} must be a list of codes`;
+      faults[key] = new Set(value as string[]);
     } else if (
       typeof value === typeof defaults[key] ||
       (value === null && key.endsWith('Status'))

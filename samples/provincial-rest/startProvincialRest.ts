@@ -122,6 +122,13 @@ export async function startProvincialRest(
         }
         stats.bulkCalls += 1;
         stats.codesRequested += codes.length;
+        const refused = codes.find((code) => faults.refusedCodes.has(code));
+        if (refused !== undefined) {
+          return sendJson(res, 400, {
+            error: 'INVALID_DOSSIER_NO',
+            message: `Mã hồ sơ không hợp lệ: ${refused}`,
+          });
+        }
         const data = codes.map(record).filter((item) => item !== undefined);
         return sendJson(res, 200, { total: data.length, data });
       }

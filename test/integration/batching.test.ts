@@ -120,6 +120,27 @@ describe('Batching: one upstream call per system per maximum batch', () => {
       expect(stats.requestIds).toEqual(['request-0']);
     });
 
+    it("a call the system refuses whole for one caller's code: each caller asks again alone", async () => {
+      const [bad, good] = codes as [string, string];
+      samples.provincial.faults.refusedCodes.add(bad);
+      try {
+        const shared = fetcher();
+        const [badAnswer, goodAnswer] = await Promise.all([
+          shared.fetch('thanh-hoa-motcua', [bad], callWith(new AbortController().signal, 'a')),
+          shared.fetch('thanh-hoa-motcua', [good], callWith(new AbortController().signal, 'b')),
+        ]);
+        expect(badAnswer?.[0]).toMatchObject({
+          ok: false,
+          error: { code: 'UPSTREAM_BAD_RESPONSE' },
+        });
+        expect(goodAnswer?.[0]).toMatchObject({ ok: true, entry: { code: good } });
+        // The shared call, then one each.
+        expect(takeStats(samples.provincial)).toMatchObject({ bulkCalls: 3, codesRequested: 4 });
+      } finally {
+        samples.provincial.faults.refusedCodes.clear();
+      }
+    });
+
     it('a caller whose budget ends stops waiting; the call goes on for the others', async () => {
       samples.provincial.faults.delayMs = 400;
       try {

@@ -207,7 +207,7 @@ export class DossierFetcher {
         continue;
       }
       gathering ??= this.gathering(connectorId, call);
-      const promise = gathering.add(code);
+      const promise = gathering.add(code, call);
       this.inflight.set(key(connectorId, code), promise);
       waiting.set(code, promise);
       void promise.finally(() => {
@@ -339,12 +339,15 @@ function key(connectorId: string, code: string): string {
  * share an upstream call instead of making one each, and a request alone waits for nothing. The
  * shared call runs in the first caller's name (its request id goes upstream, its trace holds the
  * span), ends when every caller has given up (their signals), and may run until the latest
- * caller's deadline; each caller stops waiting at its own (`untilAborted`).
+ * caller's deadline; each caller stops waiting at its own (`untilAborted`). A call the system
+ * refuses as a whole is asked again by each caller alone (`askAlone`).
  */
 class Gathering {
   private readonly codes: string[] = [];
   private readonly indexOf = new Map<string, number>();
   private readonly calls = new Set<CallContext>();
+  /** Each caller's own codes (asked again alone when the shared call is refused whole). */
+  private readonly codesOf = new Map<CallContext, string[]>();
   private readonly sent: Promise<FetchResult[]>;
   private resolveSent!: (results: Promise<FetchResult[]>) => void;
 
@@ -356,7 +359,13 @@ class Gathering {
     this.calls.add(call);
   }
 
-  add(code: string): Promise<FetchResult> {
+  add(code: string, call: CallContext): Promise<FetchResult> {
+    let own = this.codesOf.get(call);
+    if (own === undefined) {
+      own = [];
+      this.codesOf.set(call, own);
+    }
+    own.push(code);
     let index = this.indexOf.get(code);
     if (index === undefined) {
       index = this.codes.push(code) - 1;
@@ -373,10 +382,41 @@ class Gathering {
       return;
     }
     const shared = sharedCall(calls);
-    const results = call(this.codes, shared.call);
+    const results = call(this.codes, shared.call).then((answers) =>
+      refusedWhole(answers) ? this.askAlone(call, calls, answers) : answers,
+    );
     results.then(shared.release, shared.release);
     this.resolveSent(results);
   }
+
+  /**
+   * The system refused the shared call as a whole, as systems that check every code before
+   * answering do when one is wrong: each caller asks again for its own codes alone, so that one
+   * caller's code does not fail another's lookup.
+   */
+  private async askAlone(
+    call: (codes: readonly string[], shared: CallContext) => Promise<FetchResult[]>,
+    calls: readonly CallContext[],
+    answers: readonly FetchResult[],
+  ): Promise<FetchResult[]> {
+    const again = new Map<string, FetchResult>();
+    await Promise.all(
+      calls.map(async (caller) => {
+        const own = this.codesOf.get(caller) ?? [];
+        const results = await call(own, caller);
+        own.forEach((code, index) => again.set(code, results[index] as FetchResult));
+      }),
+    );
+    return this.codes.map((code, index) => again.get(code) ?? (answers[index] as FetchResult));
+  }
+}
+
+/** Whether every code of a call failed with the system's refusal of the call (not a timeout or an outage). */
+function refusedWhole(answers: readonly FetchResult[]): boolean {
+  return (
+    answers.length > 1 &&
+    answers.every((answer) => !answer.ok && answer.error.code === 'UPSTREAM_BAD_RESPONSE')
+  );
 }
 
 /** One call context for several callers: aborted once all of theirs are, at the latest deadline. */
