@@ -195,35 +195,23 @@ export function compileMapping(
   // Fields read as plain paths where they only pick values; expressions keep their JSONata, each
   // evaluated on its own record or list item (`compileValue`); a field that cannot be split so
   // is evaluated whole by JSONata.
-  type Field =
-    | { key: string; plain: Mapper; expression?: undefined }
-    | { key: string; plain?: undefined; expression: ReturnType<typeof jsonata> };
   const compile = (source: string) => jsonata(source, options);
-  const fields = Object.entries(spec as unknown as SpecNode).flatMap(([key, value]): Field[] => {
-    if (value === undefined) return [];
-    const plain = compileValue(value, compile);
-    return [plain === null ? { key, expression: compile(valueSource(value)) } : { key, plain }];
-  });
-  const plainFields = fields.filter((field) => field.plain !== undefined).length;
+  const fields = fieldMappers(spec as unknown as SpecNode, compile);
+  const plainFields = fields.filter(([, mapper]) => mapper !== null).length;
   if (plainFields === 0) return { evaluate: slow, plainFields };
+  const mapper = objectMapper(
+    fields.map(([key, mapper, value]): [string, Mapper] => {
+      if (mapper !== null) return [key, mapper];
+      const expression = compile(valueSource(value));
+      return [key, (record) => expression.evaluate(record)];
+    }),
+  );
   return {
     plainFields,
     evaluate: async (record) => {
-      const values: unknown[] = [];
-      for (const field of fields) {
-        let value =
-          field.plain !== undefined ? field.plain(record) : await field.expression.evaluate(record);
-        if (value instanceof Promise) value = await value;
-        // A record JSONata's sequence rules would read differently: the whole mapping by JSONata.
-        if (value === NOT_PLAIN) return slow(record);
-        values.push(value);
-      }
-      const out: Record<string, unknown> = {};
-      fields.forEach((field, index) => {
-        // JSONata's object constructor leaves out keys whose value is undefined.
-        if (values[index] !== undefined) out[field.key] = values[index];
-      });
-      return out;
+      const mapped = await mapper(record);
+      // A record JSONata's sequence rules would read differently: the whole mapping by JSONata.
+      return mapped === NOT_PLAIN ? slow(record) : mapped;
     },
   };
 }
@@ -247,20 +235,34 @@ const STEP = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * goes to JSONata. Tested equal to JSONata over the sample systems' records.
  */
 function compileFields(node: SpecNode, compile: Compile): Mapper | null {
-  const fields: Array<[string, Mapper]> = [];
-  for (const [key, value] of Object.entries(node)) {
-    if (value === undefined) continue;
-    const mapper = compileValue(value, compile);
+  const mappers: Array<[string, Mapper]> = [];
+  for (const [key, mapper] of fieldMappers(node, compile)) {
     if (mapper === null) return null;
-    fields.push([key, mapper]);
+    mappers.push([key, mapper]);
   }
+  return objectMapper(mappers);
+}
+
+/** Each field of a node with its mapper (null: not read this way), and its spec. */
+function fieldMappers(
+  node: SpecNode,
+  compile: Compile,
+): Array<[string, Mapper | null, string | SpecNode]> {
+  return Object.entries(node).flatMap(
+    ([key, value]): Array<[string, Mapper | null, string | SpecNode]> =>
+      value === undefined ? [] : [[key, compileValue(value, compile), value]],
+  );
+}
+
+/** An object of the fields' values, as JSONata's object constructor makes it; NOT_PLAIN if any is. */
+function objectMapper(fields: ReadonlyArray<readonly [string, Mapper]>): Mapper {
   const build = (values: readonly unknown[]) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < fields.length; i += 1) {
       const value = values[i];
       if (value === NOT_PLAIN) return NOT_PLAIN;
       // JSONata's object constructor leaves out keys whose value is undefined.
-      if (value !== undefined) out[(fields[i] as [string, Mapper])[0]] = value;
+      if (value !== undefined) out[(fields[i] as readonly [string, Mapper])[0]] = value;
     }
     return out;
   };

@@ -1,4 +1,12 @@
-import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  Summary,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+} from 'prom-client';
 import type { CacheReadObserver } from '../cache/DossierCache';
 import { ErrorCode } from '../errors/ErrorCode';
 import { ConnectorActivity } from './ConnectorActivity';
@@ -40,9 +48,9 @@ export class GatewayMetrics {
     string,
     { count: TallySeries; duration: Histogram.Internal<'type' | 'field'> }
   >();
-  private readonly graphqlTally = new Tally();
-  private readonly cacheTally = new Tally();
-  private readonly servedTally = new Tally();
+  private readonly graphqlTally: Tally;
+  private readonly cacheTally: Tally;
+  private readonly servedTally: Tally;
   /** Per connector, its served-from-cache and from-upstream series. */
   private readonly servedSeries = new Map<string, { cache: TallySeries; upstream: TallySeries }>();
   private requestsInFlight = 0;
@@ -50,15 +58,11 @@ export class GatewayMetrics {
   constructor(circuits: () => ReadonlyArray<{ connector: string; state: string }>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'dvcgw_' });
-    const graphqlTally = this.graphqlTally;
-    new Counter({
+    this.graphqlTally = new Tally({
       name: 'dvcgw_graphql_requests_total',
       help: 'GraphQL requests by operation type, root field (or "multiple"), outcome and first error code',
       labelNames: ['type', 'field', 'outcome', 'code'],
       registers,
-      collect() {
-        graphqlTally.flush(this);
-      },
     });
     this.graphqlDuration = new Histogram({
       name: 'dvcgw_graphql_request_duration_seconds',
@@ -114,28 +118,21 @@ export class GatewayMetrics {
         for (const { connector, state } of circuits()) this.set({ connector }, CIRCUIT[state] ?? 0);
       },
     });
-    const cacheTally = this.cacheTally;
-    new Counter({
+    this.cacheTally = new Tally({
       name: 'dvcgw_cache_lookups_total',
       help: 'Cache lookups by layer (local LRU, redis; response: dossier lookups answered from kept bytes), data kind and hit or miss',
       labelNames: ['layer', 'kind', 'result'],
       registers,
-      collect() {
-        cacheTally.flush(this);
-      },
     });
-    this.responseHits = cacheTally.bind({ layer: 'response', kind: 'graphql', result: 'hit' });
-    this.responseMisses = cacheTally.bind({ layer: 'response', kind: 'graphql', result: 'miss' });
-    this.localDossierHits = cacheTally.bind({ layer: 'local', kind: 'dossier', result: 'hit' });
-    const servedTally = this.servedTally;
-    new Counter({
+    const cache = this.cacheTally;
+    this.responseHits = cache.bind({ layer: 'response', kind: 'graphql', result: 'hit' });
+    this.responseMisses = cache.bind({ layer: 'response', kind: 'graphql', result: 'miss' });
+    this.localDossierHits = cache.bind({ layer: 'local', kind: 'dossier', result: 'hit' });
+    this.servedTally = new Tally({
       name: 'dvcgw_dossier_answers_total',
       help: 'Dossier answers per connector by where they came from: cache, upstream, stale fallback',
       labelNames: ['connector', 'from'],
       registers,
-      collect() {
-        servedTally.flush(this);
-      },
     });
   }
 
@@ -294,6 +291,17 @@ interface TallySeries {
 class Tally {
   private readonly series = new Map<string, TallySeries>();
 
+  /** Registers the counter the counts go to (handed over at each of its scrapes). */
+  constructor(configuration: CounterConfiguration<string>) {
+    const flush = (counter: Counter<string>) => this.flush(counter);
+    new Counter({
+      ...configuration,
+      collect() {
+        flush(this);
+      },
+    });
+  }
+
   /** The series for these labels (looked up once by the caller, then `pending += n`). */
   bind(labels: Record<string, string>): TallySeries {
     const key = Object.values(labels).join('|');
@@ -306,7 +314,7 @@ class Tally {
   }
 
   /** Hands the pending counts to the counter (called by its `collect`). */
-  flush(counter: Counter<string>): void {
+  private flush(counter: Counter<string>): void {
     for (const series of this.series.values()) {
       if (series.pending === 0) continue;
       counter.inc(series.labels, series.pending);

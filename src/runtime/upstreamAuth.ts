@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { ConnectorError } from '../../connectors/ConnectorError';
 import { errorForStatus, parseJsonBody } from '../../connectors/shared/http';
+import { untilAborted } from './abortable';
 
 /** How the gateway authenticates to one upstream system (registration `upstream.auth`). */
 export const upstreamAuthSchema = z.discriminatedUnion('type', [
@@ -105,7 +106,13 @@ class ClientCredentials implements Authenticator {
   async credentials(signal?: AbortSignal) {
     // The token fetch is shared by every waiting call, so it never runs on one caller's signal:
     // each caller stops waiting when its own budget ends, the fetch goes on for the others.
-    const token = await untilAborted(this.current(), signal);
+    const current = this.current();
+    const token =
+      signal === undefined
+        ? await current
+        : await untilAborted(current, signal, () => {
+            throw budgetSpent();
+          });
     return { headers: { Authorization: `Bearer ${token.value}` }, params: {} };
   }
 
@@ -171,26 +178,6 @@ class ClientCredentials implements Authenticator {
     this.token = token;
     return token;
   }
-}
-
-/** Waits for `promise` unless `signal` aborts first, then rejects as a timeout. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(budgetSpent());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(budgetSpent());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function budgetSpent(): ConnectorError {

@@ -43,13 +43,15 @@ const MAX_LEASE = 100;
  */
 export class PrincipalRateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
+  /** Requests per lease, by role (`anonymous` too). */
+  private readonly leaseSizes = new Map<string, number>();
   private readonly redis: RedisClient | null;
   /** Requests of a lease not yet spent, per caller, until the window the lease came from ends. */
   private readonly leases = new Map<
     string,
     { remaining: number; until: number; exact?: boolean }
   >();
-  /** Leases being taken from Redis now, per caller. */
+  /** Leases being taken from the store now, per caller. */
   private readonly taking = new Map<string, Promise<'leased' | 'refused' | 'failed'>>();
 
   constructor(
@@ -66,6 +68,7 @@ export class PrincipalRateLimiter {
           });
     this.redis?.on('error', () => undefined);
     for (const [kind, points] of Object.entries(limits)) {
+      this.leaseSizes.set(kind, Math.max(1, Math.min(MAX_LEASE, Math.floor(points * LEASE_SHARE))));
       const memory = new RateLimiterMemory({ points, duration: 1, keyPrefix: `rl-${kind}` });
       this.limiters.set(
         kind,
@@ -88,7 +91,7 @@ export class PrincipalRateLimiter {
     const kind = principal?.role ?? 'anonymous';
     const limiter = this.limiters.get(kind) as RateLimiterAbstract;
     const key = principal?.id ?? address;
-    const size = Math.max(1, Math.min(MAX_LEASE, Math.floor(this.limits[kind] * LEASE_SHARE)));
+    const size = this.leaseSizes.get(kind) as number;
     if (size > 1) {
       const leaseKey = `${kind}\n${key}`;
       for (;;) {

@@ -88,12 +88,12 @@ export class CompiledOperations {
     // The text twice over: as key, and the strings taken out of it (at most as long).
     sizeCalculation: (value, key) => (value === false ? 1 : 2) * key.length + 1,
   });
-  /**
-   * Compiled shapes (each holds generated code: ~0.2 MB), or false for shapes seen once (a shape
-   * seen again is compiled; one-off shapes are not worth it).
-   */
+  /** Compiled shapes, each holding generated code (~0.2 MB). */
   private readonly shapes = new LRUCache<string, Shape>({ max: 100 });
-  /** Shapes seen once: kept apart, so that one-off shapes never push compiled ones out. */
+  /**
+   * Shapes seen once (a shape seen again is compiled; one-off shapes are not worth it), kept apart
+   * so that they never push compiled ones out.
+   */
   private readonly seenShapes = new LRUCache<string, true>({
     max: 2_000,
     maxSize: 4 * 1024 * 1024,
@@ -114,14 +114,10 @@ export class CompiledOperations {
     if (found === false) return undefined;
     if (found !== undefined && this.shapes.get(found.shapeKey) === found.shape) return found;
     const prepared = this.prepare(query, operationName);
-    if (prepared === null) {
-      this.texts.set(key, false);
-      return undefined;
-    }
-    if (prepared.shape === undefined) return undefined;
-    const ready = prepared as CompiledOperation;
-    this.texts.set(key, ready);
-    return ready;
+    // First sighting of its shape: Apollo answers, and the text is read again next time.
+    if (prepared === 'first sighting') return undefined;
+    this.texts.set(key, prepared ?? false);
+    return prepared ?? undefined;
   }
 
   /**
@@ -135,12 +131,12 @@ export class CompiledOperations {
 
   /**
    * Parses and validates a text, takes its inline strings out and finds its shape: null when
-   * Apollo must answer it; no `shape` yet when the shape is seen for the first time.
+   * Apollo must answer it.
    */
   private prepare(
     query: string,
     operationName: string | undefined,
-  ): (Omit<CompiledOperation, 'shape'> & { shape?: Shape }) | null {
+  ): CompiledOperation | 'first sighting' | null {
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: this.maxTokens });
@@ -166,12 +162,13 @@ export class CompiledOperations {
     };
     const { shaped, literals } = takeLiterals(this.schema, selected);
     const shapeKey = print(shaped);
-    const locations = fieldLocations(selected);
     let shape = this.shapes.get(shapeKey);
     if (shape === undefined && !this.seenShapes.has(shapeKey)) {
-      // First sighting of the shape: Apollo answers; the next text of this shape compiles it.
       this.seenShapes.set(shapeKey, true);
-    } else if (shape === undefined) {
+      return 'first sighting';
+    }
+    const locations = fieldLocations(selected);
+    if (shape === undefined) {
       this.seenShapes.delete(shapeKey);
       const compiled = compileQuery(this.schema, shaped, operation.name?.value);
       if (!isCompiledQuery(compiled)) return null;
@@ -189,7 +186,7 @@ export class CompiledOperations {
       literals,
       fieldLocations: locations,
       shapeKey,
-      ...(shape === undefined ? {} : { shape }),
+      shape,
     };
   }
 }

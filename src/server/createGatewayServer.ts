@@ -336,9 +336,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     res.once('close', () => options.metrics.requestEnded());
     const requestId = incomingRequestId(req.headers['x-request-id']);
     const path = (req.url ?? '/').split('?')[0] as string;
-    // A kept answer writes these with its own headers in one go (graphql below).
-    const keptPossible = path === '/graphql' && options.responses !== undefined;
-    if (!keptPossible) setCommonHeaders(res, requestId);
+    // /graphql sets its own (a kept answer writes them with its others in one go).
+    if (path !== '/graphql') setCommonHeaders(res, requestId);
     route(path, req, res, requestId).catch((error: unknown) => {
       options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
       if (!res.headersSent) {
@@ -478,8 +477,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     };
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
-      if (options.responses !== undefined) setGraphqlHeaders(res, requestId);
-      else res.setHeader('Cache-Control', 'no-store');
+      setGraphqlHeaders(res, requestId);
       return refuse(413, {
         errors: [
           {
@@ -534,8 +532,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         }
       }
     }
-    if (options.responses !== undefined) setGraphqlHeaders(res, requestId);
-    else res.setHeader('Cache-Control', 'no-store');
+    setGraphqlHeaders(res, requestId);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -633,14 +630,21 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     const recorder = keptKey === undefined ? undefined : new ResponseRecord();
     const generation = responses?.generation();
     const signal = AbortSignal.timeout(options.requestBudgetMs);
-    const known = compiledFor(req, parsedBody);
-    if (known !== undefined) {
-      const context = options.createContext({
+    const contextFor = () =>
+      options.createContext({
         requestId,
         signal,
         principal: auth.principal,
         ...(recorder === undefined ? {} : { recorder }),
       });
+    /** Keeps the answer's bytes when its record allows (ResponseCache decides). */
+    const keep = (status: number, headers: Array<[string, string]>, answer: string) => {
+      if (recorder !== undefined && keptKey !== undefined && generation !== undefined)
+        responses?.set(keptKey, recorder, generation, { status, headers, body: answer });
+    };
+    const known = compiledFor(req, parsedBody);
+    if (known !== undefined) {
+      const context = contextFor();
       const span = options.tracer === undefined ? null : requestSpan(options.tracer, context);
       span?.resolved('query', known.operation.field);
       if (recorder !== undefined) {
@@ -668,36 +672,19 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         code,
         (performance.now() - started) / 1000,
       );
-      if (recorder !== undefined && keptKey !== undefined && generation !== undefined) {
-        if (errors !== undefined && errors.length > 0) recorder.refuse();
-        responses?.set(keptKey, recorder, generation, {
-          status: res.statusCode,
-          headers: [['content-type', known.contentType]],
-          body: answer,
-        });
-      }
+      if (errors !== undefined && errors.length > 0) recorder?.refuse();
+      keep(res.statusCode, [['content-type', known.contentType]], answer);
       return;
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () =>
-        options.createContext({
-          requestId,
-          signal,
-          principal: auth.principal,
-          ...(recorder === undefined ? {} : { recorder }),
-        }),
+      context: async () => contextFor(),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
-      if (recorder !== undefined && keptKey !== undefined && generation !== undefined)
-        responses?.set(keptKey, recorder, generation, {
-          status: res.statusCode,
-          headers: [...response.headers],
-          body: response.body.string,
-        });
+      keep(res.statusCode, [...response.headers], response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

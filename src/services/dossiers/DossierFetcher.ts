@@ -6,6 +6,7 @@ import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
 import { requestScopes } from '../../observability/requestScope';
+import { untilAborted } from '../../runtime/abortable';
 import { vietnamIso } from '../vietnamTime';
 import { ttlFor } from './cachePolicy';
 
@@ -206,7 +207,7 @@ export class DossierFetcher {
         waiting.set(code, pending);
         continue;
       }
-      gathering ??= this.gathering(connectorId, call);
+      gathering ??= this.gathering(connectorId);
       const promise = gathering.add(code, call);
       this.inflight.set(key(connectorId, code), promise);
       waiting.set(code, promise);
@@ -217,11 +218,19 @@ export class DossierFetcher {
       });
     }
     const all = Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
-    return untilAborted(all, call, connectorId, codes.length);
+    // The caller's budget may end while a fetch it shares with others goes on: it stops waiting.
+    return untilAborted(all, call.signal, () => {
+      const error = errorDetail(
+        'UPSTREAM_TIMEOUT',
+        `${connectorId}: the request's time budget ran out`,
+        connectorId,
+      );
+      return codes.map((): FetchResult => ({ ok: false, error }));
+    });
   }
 
-  /** This turn's gathering for a connector, with `call` among those it answers. */
-  private gathering(connectorId: string, call: CallContext): Gathering {
+  /** This turn's gathering for a connector. */
+  private gathering(connectorId: string): Gathering {
     let gathering = this.gatherings.get(connectorId);
     if (gathering === undefined) {
       const created = new Gathering();
@@ -232,7 +241,6 @@ export class DossierFetcher {
         created.send((codes, shared) => this.call(connectorId, codes, shared));
       });
     }
-    gathering.join(call);
     return gathering;
   }
 
@@ -345,18 +353,13 @@ function key(connectorId: string, code: string): string {
 class Gathering {
   private readonly codes: string[] = [];
   private readonly indexOf = new Map<string, number>();
-  private readonly calls = new Set<CallContext>();
-  /** Each caller's own codes (asked again alone when the shared call is refused whole). */
+  /** Each caller and its own codes (asked again alone when the shared call is refused whole). */
   private readonly codesOf = new Map<CallContext, string[]>();
   private readonly sent: Promise<FetchResult[]>;
   private resolveSent!: (results: Promise<FetchResult[]>) => void;
 
   constructor() {
     this.sent = new Promise((resolve) => (this.resolveSent = resolve));
-  }
-
-  join(call: CallContext): void {
-    this.calls.add(call);
   }
 
   add(code: string, call: CallContext): Promise<FetchResult> {
@@ -376,7 +379,7 @@ class Gathering {
   }
 
   send(call: (codes: readonly string[], shared: CallContext) => Promise<FetchResult[]>): void {
-    const calls = [...this.calls];
+    const calls = [...this.codesOf.keys()];
     if (calls.length === 1) {
       this.resolveSent(call(this.codes, calls[0] as CallContext));
       return;
@@ -448,40 +451,4 @@ function sharedCall(calls: readonly CallContext[]): { call: CallContext; release
       for (const call of calls) call.signal.removeEventListener('abort', onAbort);
     },
   };
-}
-
-/**
- * The results, or — when the caller's own signal ends first (its time budget), while a fetch it
- * shares with others goes on — a timeout for each of its codes.
- */
-function untilAborted(
-  results: Promise<FetchResult[]>,
-  call: CallContext,
-  connectorId: string,
-  count: number,
-): Promise<FetchResult[]> {
-  const signal = call.signal;
-  const timedOut = (): FetchResult[] => {
-    const error = errorDetail(
-      'UPSTREAM_TIMEOUT',
-      `${connectorId}: the request's time budget ran out`,
-      connectorId,
-    );
-    return Array.from({ length: count }, () => ({ ok: false, error }));
-  };
-  if (signal.aborted) return Promise.resolve(timedOut());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(timedOut());
-    signal.addEventListener('abort', onAbort, { once: true });
-    results.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
 }
