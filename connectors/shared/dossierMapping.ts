@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
+import { compilePlainExpression, isPlainObject, NOT_PLAIN } from './plainExpression';
 
 /**
  * Declarative mapping from one upstream record to the national model: each value is a JSONata
@@ -170,8 +171,8 @@ export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { timeoutMs: 1000, ma
 export interface CompiledMapping {
   evaluate(record: unknown): Promise<unknown>;
   /**
-   * Top-level fields read as plain paths, or with JSONata only for the values they compute; the
-   * rest are evaluated whole by JSONata.
+   * Top-level fields read without JSONata (plain paths, simple computed values), or with JSONata
+   * only for the values they compute; the rest are evaluated whole by JSONata.
    */
   readonly plainFields?: number;
 }
@@ -192,9 +193,10 @@ export function compileMapping(
   const options = { timeout: limits.timeoutMs, stack: limits.maxDepth };
   const whole = jsonata(objectSource(spec as unknown as SpecNode), options);
   const slow = (record: unknown) => whole.evaluate(record);
-  // Fields read as plain paths where they only pick values; expressions keep their JSONata, each
-  // evaluated on its own record or list item (`compileValue`); a field that cannot be split so
-  // is evaluated whole by JSONata.
+  // Fields read as plain paths where they only pick values, simple computed values without
+  // JSONata (`compilePlainExpression`: no loops, so no time limit to keep); other expressions keep
+  // their JSONata, each evaluated on its own record or list item (`compileValue`); a field that
+  // cannot be split so is evaluated whole by JSONata.
   const compile = (source: string) => jsonata(source, options);
   const fields = fieldMappers(spec as unknown as SpecNode, compile);
   const plainFields = fields.filter(([, mapper]) => mapper !== null).length;
@@ -216,8 +218,6 @@ export function compileMapping(
   };
 }
 
-/** Returned by a plain-path mapper for a record it cannot map exactly as JSONata would. */
-const NOT_PLAIN: unique symbol = Symbol('not plain');
 /** Maps a record (or list item); a promise when a JSONata expression is part of it. */
 type Mapper = (record: unknown) => unknown;
 type Compile = (source: string) => ReturnType<typeof jsonata>;
@@ -227,8 +227,9 @@ const STEP = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Most mapping fields only pick values (`dossierNo`, `ChuHoSo.HoTen`, lists of them). Those are
  * compiled to plain property reads — the same result as JSONata's, without its asynchronous
- * evaluation (far faster, far less garbage per record). A field that computes something keeps its
- * JSONata, evaluated on the record or list item it belongs to, unless it reaches outside it (`$$`
+ * evaluation (far faster, far less garbage per record); so are the simple conditions and
+ * comparisons `compilePlainExpression` reads. A field that computes more keeps its JSONata,
+ * evaluated on the record or list item it belongs to, unless it reaches outside it (`$$`
  * the root, `%` the parent, a variable bound elsewhere): then the whole top-level field is
  * JSONata's (null here). A record where JSONata's sequence rules would apply (an array where a
  * single value is read, a list item that is not an object) gives NOT_PLAIN, and the whole record
@@ -276,25 +277,25 @@ function objectMapper(fields: ReadonlyArray<readonly [string, Mapper]>): Mapper 
 
 function compileValue(value: string | SpecNode, compile: Compile): Mapper | null {
   if (typeof value === 'string') {
-    const steps = pathSteps(value);
-    if (steps === null) {
+    const read = reader(value);
+    if (read === null) {
       if (!selfContained(value)) return null;
       const expression = compile(`(${value})`);
       return (record) => expression.evaluate(record);
     }
     return (record) => {
-      const found = readPath(record, steps);
+      const found = read(record);
       // A sequence (array) read as one value: JSONata collapses and flattens it; leave that to it.
       return Array.isArray(found) ? NOT_PLAIN : found;
     };
   }
   if (typeof value.each === 'string' && typeof value.fields === 'object') {
     const each = value.each.trim();
-    const steps = each === '$' ? [] : pathSteps(each);
+    const read = each === '$' ? (record: unknown) => readPath(record, []) : reader(each);
     const item = compileFields(value.fields, compile);
-    if (steps === null || item === null) return null;
+    if (read === null || item === null) return null;
     return (record) => {
-      const found = readPath(record, steps);
+      const found = read(record);
       if (found === NOT_PLAIN) return NOT_PLAIN;
       if (found === undefined) return [];
       const items = Array.isArray(found) ? found : [found];
@@ -315,6 +316,16 @@ function compileValue(value: string | SpecNode, compile: Compile): Mapper | null
     };
   }
   return compileFields(value, compile);
+}
+
+/**
+ * How a field is read without JSONata: a dotted path as property reads, an expression that only
+ * computes from its record by `compilePlainExpression`; null when JSONata must evaluate it.
+ */
+function reader(expression: string): ((record: unknown) => unknown) | null {
+  const steps = pathSteps(expression);
+  if (steps !== null) return (record) => readPath(record, steps);
+  return selfContained(expression) ? compilePlainExpression(`(${expression})`) : null;
 }
 
 /**
@@ -350,10 +361,6 @@ function readPath(record: unknown, steps: readonly string[]): unknown {
     current = Object.hasOwn(current, step) ? (current as Record<string, unknown>)[step] : undefined;
   }
   return current;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 type SpecNode = { [key: string]: string | SpecNode | undefined };

@@ -115,8 +115,9 @@ describe('Plain-path mapping equals JSONata', () => {
       computed: { each: 'steps.step', fields: { at: '$string(at)', st: 'st' } },
     };
     const compiled = compileMapping(spec);
-    // code, status, history, summary, flag and computed; none, rooted, parent and bound whole.
-    expect(compiled.plainFields).toBe(6);
+    // code, status, history, summary, flag, none (the constant null: each record then goes to
+    // JSONata whole) and computed; rooted, parent and bound whole.
+    expect(compiled.plainFields).toBe(7);
     const reference = jsonata(mappingSource(spec));
     const odd = [
       { a: [{ b: 1 }, { b: 2 }], s: 'x' },
