@@ -156,7 +156,10 @@ class FieldReader {
       this.warn(`${at}${key}`, `several values (${value.length}); the first is used`);
       return this.identifier({ [key]: value[0] }, key, at);
     }
-    if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
+    if (typeof value === 'string') {
+      const trimmed = value.trim();
+      return trimmed === '' ? null : trimmed;
+    }
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     this.warn(`${at}${key}`, `an object where a value was expected; ignored`);
     return null;

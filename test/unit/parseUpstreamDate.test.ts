@@ -118,4 +118,34 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
     expect(valid).toBeGreaterThan(2000);
     expect(valid).toBeLessThan(4000);
   });
+
+  it('reads fixed-width formats by position: digits only, the exact separators and width, real calendar days', () => {
+    const read = (text: string, format = 'dd/MM/yyyy HH:mm:ss') =>
+      parseUpstreamDate(text, { formats: [format], zone: VIETNAM_ZONE });
+    expect(read('29/02/2024 23:59:59')).toEqual({ ok: true, value: '2024-02-29T23:59:59+07:00' });
+    expect(read(' 01/01/0100 00:00:00 ')).toEqual({ ok: true, value: '0100-01-01T00:00:00+07:00' });
+    expect(read('31/12/9999 00:00:00')).toEqual({ ok: true, value: '9999-12-31T00:00:00+07:00' });
+    expect(read('15/08/2025', 'dd/MM/yyyy')).toEqual({
+      ok: true,
+      value: '2025-08-15T00:00:00+07:00',
+    });
+    for (const text of [
+      '29/02/2025 08:00:00', // not a leap year
+      '29/02/1900 08:00:00', // nor is 1900
+      '31/04/2025 08:00:00',
+      '00/01/2025 08:00:00',
+      '01/00/2025 08:00:00',
+      '01/13/2025 08:00:00',
+      '01/01/2025 08:60:00',
+      '1/01/2025 08:00:00', // one digit short
+      '01/01/2025 08:00:000',
+      '01-01-2025 08:00:00', // another separator
+      '01/01/2025T08:00:00',
+      '0a/01/2025 08:00:00',
+      '01/01/20２5 08:00:00', // a full-width digit
+      '-1/01/2025 08:00:00',
+      '',
+    ])
+      expect({ text, ok: read(text).ok }).toEqual({ text, ok: false });
+  });
 });
