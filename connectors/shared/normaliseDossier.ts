@@ -93,7 +93,10 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
     summary: reader.text(mapped, 'summary'),
     files: reader.list(mapped, 'files').map((item, index) => {
       const at = `files[${index}].`;
-      return { name: reader.text(item, 'name', at), url: reader.identifier(item, 'url', at) };
+      return {
+        name: reader.text(item, 'name', at, 'files[].'),
+        url: reader.identifier(item, 'url', at),
+      };
     }),
     receivedAt: reader.date(mapped, 'receivedAt'),
     dueAt: reader.date(mapped, 'dueAt'),
@@ -105,23 +108,23 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
       const status = reader.identifier(item, 'status', at);
       return {
         at: reader.date(item, 'at', at),
-        actor: reader.text(item, 'actor', at),
-        actorTitle: reader.text(item, 'actorTitle', at),
-        department: reader.text(item, 'department', at),
-        content: reader.text(item, 'content', at),
+        actor: reader.text(item, 'actor', at, 'history[].'),
+        actorTitle: reader.text(item, 'actorTitle', at, 'history[].'),
+        department: reader.text(item, 'department', at, 'history[].'),
+        content: reader.text(item, 'content', at, 'history[].'),
         status: status === null ? null : reader.status(status, `${at}status`),
         startedAt: reader.date(item, 'startedAt', at),
         dueAt: reader.date(item, 'dueAt', at),
       };
     }),
     fees: reader.list(mapped, 'fees').map((item, index) => ({
-      name: reader.text(item, 'name', `fees[${index}].`),
+      name: reader.text(item, 'name', `fees[${index}].`, 'fees[].'),
       amount: reader.amount(item, 'amount', `fees[${index}].`),
     })),
     results: reader.list(mapped, 'results').map((item, index) => {
       const at = `results[${index}].`;
       return {
-        name: reader.text(item, 'name', at),
+        name: reader.text(item, 'name', at, 'results[].'),
         number: reader.identifier(item, 'number', at),
         issuedAt: reader.date(item, 'issuedAt', at),
         url: reader.identifier(item, 'url', at),
@@ -133,7 +136,7 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
         requestedAt: reader.date(item, 'requestedAt', at),
         dueBefore: reader.date(item, 'dueBefore', at),
         dueAfter: reader.date(item, 'dueAfter', at),
-        reason: reader.text(item, 'reason', at),
+        reason: reader.text(item, 'reason', at, 'supplements[].'),
       };
     }),
     interAgency: interAgency(reader, mapped.interAgency, code),
@@ -165,15 +168,16 @@ class FieldReader {
     return null;
   }
 
-  /** Free text: NFC, trimmed. */
-  text(from: Raw, key: string, at = ''): string | null {
+  /**
+   * Free text: NFC, trimmed. `declaredAt` is `at` as legacy-text fields are declared, lists
+   * written with `[]` (`history[].` for `history[3].`).
+   */
+  text(from: Raw, key: string, at = '', declaredAt = at): string | null {
     const value = this.identifier(from, key, at);
     const legacy = this.tables.legacyText;
-    if (value !== null && legacy !== null) {
-      const field = `${at}${key}`;
-      const declared = legacy.fields.has(field.replace(/\[\d+\]/g, '[]'));
-      if (declared && (legacy.mode === 'always' || looksLegacy(value, legacy.encoding))) {
-        this.warn(field, `decoded from ${legacy.encoding.toUpperCase()}`);
+    if (value !== null && legacy !== null && legacy.fields.has(declaredAt + key)) {
+      if (legacy.mode === 'always' || looksLegacy(value, legacy.encoding)) {
+        this.warn(`${at}${key}`, `decoded from ${legacy.encoding.toUpperCase()}`);
         return normaliseText(decodeLegacy(value, legacy.encoding));
       }
     }

@@ -44,9 +44,8 @@ const parser = new XMLParser({
 export function parseSoapResponse(text: string, read: XmlReader = readXml): SoapAnswer {
   // SOAP messages carry no DTD (SOAP 1.1 §3, 1.2 Part 1 §5); refusing one also refuses entity
   // bombs. A DTD can only stand before the root element; the same words later (in CDATA) are text.
-  const doctype = text.search(/<!DOCTYPE/i);
   const root = text.search(/<[A-Za-z_]/);
-  if (doctype !== -1 && (root === -1 || doctype < root)) {
+  if (/<!DOCTYPE/i.test(root === -1 ? text : text.slice(0, root))) {
     return { ok: false, unreadable: 'the answer carries a DTD, which SOAP forbids' };
   }
   const read_ = read(text);

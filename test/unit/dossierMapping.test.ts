@@ -6,6 +6,7 @@ import {
 } from '../../connectors/shared/normaliseDossier';
 import { VIETNAM_ZONE } from '../../connectors/shared/parseUpstreamDate';
 import { createStatusTable } from '../../connectors/shared/statusTable';
+import { LEGACY_TEXT_FIELDS } from '../../connectors/shared/tablesSchema';
 
 const tables = {
   statuses: createStatusTable({ dang_xu_ly: 4, da_tra: 10 }, {}),
@@ -132,4 +133,29 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
       { field: 'history[0].content', problem: 'decoded from TCVN3' },
     ]);
   });
+
+  it.each(LEGACY_TEXT_FIELDS)(
+    'legacy text declared as %s is decoded there, with a warning naming each place',
+    (field) => {
+      const [list, key] = field.includes('[].') ? field.split('[].') : [null, field];
+      const raw: Record<string, unknown> = { code: 'X-1', status: 'da_tra' };
+      const put = (path: string, value: string) => {
+        const [head, tail] = path.split('.') as [string, string | undefined];
+        if (tail === undefined) raw[head] = value;
+        else raw[head] = { ...(raw[head] as object), [tail]: value };
+      };
+      if (list === null) put(key as string, 'CÊp phÐp');
+      else raw[list] = [{ [key as string]: 'TiÕp nhËn' }, { [key as string]: 'TiÕp nhËn' }];
+      const dossier = normaliseDossier(raw, {
+        ...tables,
+        legacyText: { encoding: 'tcvn3', fields: new Set([field]), mode: 'detect' },
+      });
+      expect(dossier.warnings).toEqual(
+        list === null
+          ? [{ field, problem: 'decoded from TCVN3' }]
+          : [0, 1].map((i) => ({ field: `${list}[${i}].${key}`, problem: 'decoded from TCVN3' })),
+      );
+      expect(JSON.stringify(dossier)).not.toMatch(/Ê|Õ/);
+    },
+  );
 });
