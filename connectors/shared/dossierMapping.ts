@@ -1,6 +1,11 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
-import { compilePlainExpression, isPlainObject, NOT_PLAIN } from './plainExpression';
+import {
+  compilePlainExpression,
+  isPlainObject,
+  NOT_PLAIN,
+  type PlainExpression,
+} from './plainExpression';
 
 /**
  * Declarative mapping from one upstream record to the national model: each value is a JSONata
@@ -197,14 +202,17 @@ export function compileMapping(
   // JSONata (`compilePlainExpression`: no loops, so no time limit to keep); other expressions keep
   // their JSONata, each evaluated on its own record or list item (`compileValue`); a field that
   // cannot be split so is evaluated whole by JSONata.
-  const compile = (source: string) => jsonata(source, options);
-  const fields = fieldMappers(spec as unknown as SpecNode, compile);
+  const compilers: Compilers = {
+    jsonata: (source) => jsonata(source, options),
+    plain: (source) => compilePlainExpression(source, limits.maxDepth),
+  };
+  const fields = fieldMappers(spec as unknown as SpecNode, compilers);
   const plainFields = fields.filter(([, mapper]) => mapper !== null).length;
   if (plainFields === 0) return { evaluate: slow, plainFields };
   const mapper = objectMapper(
     fields.map(([key, mapper, value]): [string, Mapper] => {
       if (mapper !== null) return [key, mapper];
-      const expression = compile(valueSource(value));
+      const expression = compilers.jsonata(valueSource(value));
       return [key, (record) => expression.evaluate(record)];
     }),
   );
@@ -220,7 +228,12 @@ export function compileMapping(
 
 /** Maps a record (or list item); a promise when a JSONata expression is part of it. */
 type Mapper = (record: unknown) => unknown;
-type Compile = (source: string) => ReturnType<typeof jsonata>;
+/** How expressions are compiled: by JSONata (with the registration's limits), or without it. */
+interface Compilers {
+  jsonata: (source: string) => ReturnType<typeof jsonata>;
+  /** The expression as `compilePlainExpression` reads it, or null (left to JSONata). */
+  plain: (source: string) => PlainExpression | null;
+}
 
 const STEP = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -235,9 +248,9 @@ const STEP = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * single value is read, a list item that is not an object) gives NOT_PLAIN, and the whole record
  * goes to JSONata. Tested equal to JSONata over the sample systems' records.
  */
-function compileFields(node: SpecNode, compile: Compile): Mapper | null {
+function compileFields(node: SpecNode, compilers: Compilers): Mapper | null {
   const mappers: Array<[string, Mapper]> = [];
-  for (const [key, mapper] of fieldMappers(node, compile)) {
+  for (const [key, mapper] of fieldMappers(node, compilers)) {
     if (mapper === null) return null;
     mappers.push([key, mapper]);
   }
@@ -247,11 +260,11 @@ function compileFields(node: SpecNode, compile: Compile): Mapper | null {
 /** Each field of a node with its mapper (null: not read this way), and its spec. */
 function fieldMappers(
   node: SpecNode,
-  compile: Compile,
+  compilers: Compilers,
 ): Array<[string, Mapper | null, string | SpecNode]> {
   return Object.entries(node).flatMap(
     ([key, value]): Array<[string, Mapper | null, string | SpecNode]> =>
-      value === undefined ? [] : [[key, compileValue(value, compile), value]],
+      value === undefined ? [] : [[key, compileValue(value, compilers), value]],
   );
 }
 
@@ -275,12 +288,12 @@ function objectMapper(fields: ReadonlyArray<readonly [string, Mapper]>): Mapper 
   };
 }
 
-function compileValue(value: string | SpecNode, compile: Compile): Mapper | null {
+function compileValue(value: string | SpecNode, compilers: Compilers): Mapper | null {
   if (typeof value === 'string') {
-    const read = reader(value);
+    const read = reader(value, compilers);
     if (read === null) {
       if (!selfContained(value)) return null;
-      const expression = compile(`(${value})`);
+      const expression = compilers.jsonata(`(${value})`);
       return (record) => expression.evaluate(record);
     }
     return (record) => {
@@ -291,8 +304,8 @@ function compileValue(value: string | SpecNode, compile: Compile): Mapper | null
   }
   if (typeof value.each === 'string' && typeof value.fields === 'object') {
     const each = value.each.trim();
-    const read = each === '$' ? (record: unknown) => readPath(record, []) : reader(each);
-    const item = compileFields(value.fields, compile);
+    const read = each === '$' ? (record: unknown) => readPath(record, []) : reader(each, compilers);
+    const item = compileFields(value.fields, compilers);
     if (read === null || item === null) return null;
     return (record) => {
       const found = read(record);
@@ -315,17 +328,17 @@ function compileValue(value: string | SpecNode, compile: Compile): Mapper | null
         : done(out);
     };
   }
-  return compileFields(value, compile);
+  return compileFields(value, compilers);
 }
 
 /**
  * How a field is read without JSONata: a dotted path as property reads, an expression that only
  * computes from its record by `compilePlainExpression`; null when JSONata must evaluate it.
  */
-function reader(expression: string): ((record: unknown) => unknown) | null {
+function reader(expression: string, compilers: Compilers): ((record: unknown) => unknown) | null {
   const steps = pathSteps(expression);
   if (steps !== null) return (record) => readPath(record, steps);
-  return selfContained(expression) ? compilePlainExpression(`(${expression})`) : null;
+  return selfContained(expression) ? compilers.plain(`(${expression})`) : null;
 }
 
 /**

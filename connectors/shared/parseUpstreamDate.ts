@@ -17,11 +17,12 @@ export const DEFAULT_DATE_FORMATS: readonly string[] = [
 /** Vietnam has kept UTC+7 without daylight saving since 1975; times leave the gateway in it. */
 export const VIETNAM_ZONE: Zone = FixedOffsetZone.instance(7 * 60);
 
+/** Read-only: its compiled form is kept per object (`compiledParsing`). */
 export interface DateParsing {
   /** Formats tried in order. Default `DEFAULT_DATE_FORMATS`. */
-  formats: readonly string[];
+  readonly formats: readonly string[];
   /** Zone of a time that carries none. Default Vietnam time (UTC+7). */
-  zone: Zone;
+  readonly zone: Zone;
 }
 
 export type ParsedDate = { ok: true; value: string } | { ok: false; problem: string };

@@ -25,19 +25,41 @@ type Evaluate = (input: Record<string, unknown>) => unknown;
  * tested by them, when it holds objects only; anywhere else, and lists of anything else, are
  * NOT_PLAIN.
  */
-export function compilePlainExpression(source: string): PlainExpression | null {
+export function compilePlainExpression(source: string, maxDepth = 200): PlainExpression | null {
   let ast: unknown;
   try {
     ast = jsonata(source).ast();
   } catch {
     return null;
   }
+  // JSONata refuses expressions nested deeper than its depth limit (one level per node, two
+  // for a path step): only expressions well within it are read here, so none gives a value
+  // here where JSONata would stop.
+  if (depth(ast) > maxDepth / 4) return null;
   const evaluate = compileNode(ast);
   if (evaluate === null) return null;
   return (input) => (isPlainObject(input) ? evaluate(input) : NOT_PLAIN);
 }
 
 type Node = Record<string, unknown>;
+
+/** How deeply an AST nests (objects and arrays). */
+function depth(node: unknown): number {
+  if (typeof node !== 'object' || node === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(node)) deepest = Math.max(deepest, depth(child));
+  return deepest + 1;
+}
+
+/** A string literal, nothing attached to it (a predicate or group makes it something else). */
+function stringLiteral(node: unknown): string | null {
+  return isPlainObject(node) &&
+    node.type === 'string' &&
+    typeof node.value === 'string' &&
+    Object.keys(node).every((key) => NODE_KEYS.string?.has(key))
+    ? node.value
+    : null;
+}
 
 /** The keys each node type may have; any other key (a predicate, a stage, a group) is not plain. */
 const NODE_KEYS: Record<string, ReadonlySet<string>> = {
@@ -240,8 +262,8 @@ function compileObject(node: Node): Evaluate | null {
   for (const pair of node.lhs as unknown[]) {
     if (!Array.isArray(pair) || pair.length !== 2) return null;
     const [key, value] = pair as [unknown, unknown];
-    if (!isPlainObject(key) || key.type !== 'string' || typeof key.value !== 'string') return null;
-    const name = key.value;
+    const name = stringLiteral(key);
+    if (name === null) return null;
     // A repeated key is JSONata's error to raise; names objects already have are left to it.
     if (name in Object.prototype || name.startsWith('_jsonata_')) return null;
     if (pairs.some(([other]) => other === name)) return null;
@@ -292,10 +314,9 @@ function compileFunction(node: Node): Evaluate | null {
   }
   if (name === 'contains' && args.length === 2) {
     // A literal string to look for; a regular expression is JSONata's.
-    const token = args[1] as unknown;
+    const text = stringLiteral(args[1]);
     const argument = compileNode(args[0]);
-    if (argument === null || !isPlainObject(token) || token.type !== 'string') return null;
-    const text = token.value as string;
+    if (argument === null || text === null) return null;
     return (input) => {
       const value = argument(input);
       if (value === NOT_PLAIN || value === undefined) return value;

@@ -101,6 +101,12 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
     ],
     ['empty attribute values', '<a><b x=""/><c x="" y="2"><d/></c></a>'],
     [
+      'the last attribute named nil decides',
+      '<a xmlns:xsi="urn:xsi"><b xsi:nil="true" nil="false"/><c nil="false" xsi:nil="1"/><d xsi:nil="true" nil=""/><e xsi:nil="true" nil="false">text</e></a>',
+    ],
+    ['CDATA without spaces at its ends', '<a><b><![CDATA[x y]]></b></a>'],
+    ['references to letters', '<a>Ti&#7871;ng Vi&#x1EC7;t Nam</a>'],
+    [
       'attributes named like namespace declarations',
       '<a xmlns:p="urn:p"><b p:xmlnsX="1"/><c p:xmlnsX="1" y="2"/><d p:xmlnsX="1">t</d></a>',
     ],
@@ -124,6 +130,11 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
     ['an attribute with a line break in its value', '<a x="1\n2"/>'],
     ['elements named like object properties', '<a><toString>x</toString><valueOf>1</valueOf></a>'],
     ['text beside CDATA', '<a>Tên: <![CDATA[X]]></a>'],
+    ['CDATA with spaces at an end', '<a><b><![CDATA[ ]]></b><c x="1"><![CDATA[ x ]]></c></a>'],
+    ['a reference to white space at an end of text', '<a><b>&#10;</b><c>&#x20;x</c></a>'],
+    ['a nil attribute beside one with spaces', '<a><b xsi:nil="true" nil="x y"/></a>'],
+    ['attribute names of more than one colon', '<a><b a:b:c="1"/></a>'],
+    ['element names of more than one colon', '<a><b:c:d>1</b:c:d></a>'],
   ])('%s: left to fast-xml-parser, read as before', (_name, xml) => {
     expect(readXmlConforming(xml)).toBeNull();
     expect(parseSoapResponse(xml)).toEqual(parseSoapResponse(xml, readXmlWithFastXmlParser));

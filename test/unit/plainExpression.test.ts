@@ -106,6 +106,10 @@ const LEFT_TO_JSONATA = [
   '$$.a',
   'a ~> $uppercase',
   '$.s',
+  // A literal with something attached is no longer a literal.
+  '$contains(s, "x"[1])',
+  '{"a"[1]: s}',
+  '{"a"{"k": 1}: s}',
 ];
 
 const RECORDS: Array<Record<string, unknown>> = [
@@ -230,6 +234,16 @@ describe('expressions evaluated without JSONata', () => {
 
   it.each(LEFT_TO_JSONATA)('%s: left to JSONata', (source) => {
     expect(compilePlainExpression(`(${source})`)).toBeNull();
+  });
+
+  it('an expression nested near JSONata’s depth limit is left to it (which stops it there)', async () => {
+    const deep = `${'s & '.repeat(250)}s`;
+    expect(compilePlainExpression(`(${deep})`, 200)).toBeNull();
+    await expect(
+      jsonata(`(${deep})`, { stack: 200 } as never).evaluate({ s: 'x' }),
+    ).rejects.toMatchObject({ code: 'D1011' });
+    // Well within it: read here.
+    expect(compilePlainExpression(`(${'s & '.repeat(5)}s)`, 200)).not.toBeNull();
   });
 
   it('a record that is not an object is left to JSONata', () => {
