@@ -270,21 +270,37 @@ function fieldMappers(
 
 /** An object of the fields' values, as JSONata's object constructor makes it; NOT_PLAIN if any is. */
 function objectMapper(fields: ReadonlyArray<readonly [string, Mapper]>): Mapper {
-  const build = (values: readonly unknown[]) => {
+  // From the first field whose value is a promise on, the rest are awaited together.
+  const settle = (
+    record: unknown,
+    from: number,
+    first: Promise<unknown>,
+    out: Record<string, unknown>,
+  ) => {
+    const rest: unknown[] = [first];
+    for (let i = from + 1; i < fields.length; i += 1)
+      rest.push((fields[i] as readonly [string, Mapper])[1](record));
+    return Promise.all(rest).then((values) => {
+      for (let i = 0; i < values.length; i += 1) {
+        const value = values[i];
+        if (value === NOT_PLAIN) return NOT_PLAIN;
+        // JSONata's object constructor leaves out keys whose value is undefined.
+        if (value !== undefined) out[(fields[from + i] as readonly [string, Mapper])[0]] = value;
+      }
+      return out;
+    });
+  };
+  // Values go straight into the object: no array of them per record (garbage on every dossier).
+  return (record) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < fields.length; i += 1) {
-      const value = values[i];
+      const [key, mapper] = fields[i] as readonly [string, Mapper];
+      const value = mapper(record);
+      if (value instanceof Promise) return settle(record, i, value, out);
       if (value === NOT_PLAIN) return NOT_PLAIN;
-      // JSONata's object constructor leaves out keys whose value is undefined.
-      if (value !== undefined) out[(fields[i] as readonly [string, Mapper])[0]] = value;
+      if (value !== undefined) out[key] = value;
     }
     return out;
-  };
-  return (record) => {
-    const values = fields.map(([, mapper]) => mapper(record));
-    return values.some((value) => value instanceof Promise)
-      ? Promise.all(values).then(build)
-      : build(values);
   };
 }
 
