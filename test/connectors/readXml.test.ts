@@ -9,6 +9,7 @@ import {
   type SampleSystems,
 } from '../../samples/startSampleSystems';
 import { findCodes } from '../support/sampleCodes';
+import { seeded } from '../support/seeded';
 
 /**
  * SOAP answers are read by @rgrove/parse-xml turned into what fast-xml-parser (then simplified) reads, with
@@ -138,6 +139,90 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
   ])('%s: left to fast-xml-parser, read as before', (_name, xml) => {
     expect(readXmlConforming(xml)).toBeNull();
     expect(parseSoapResponse(xml)).toEqual(parseSoapResponse(xml, readXmlWithFastXmlParser));
+  });
+
+  it('3 000 random documents (prefixes, nil, xmlns-like names, CDATA, comments, references): read the same, or left to fast-xml-parser', () => {
+    const { next, pick } = seeded(3);
+    const names = ['a', 'b', 'c', 'p:b', 'q:c', 's:Body', 'HoSo', 'nil', 'xmlnsX', 'p:a'];
+    const attributes = [
+      'x',
+      'y',
+      'p:x',
+      'q:x',
+      'xsi:nil',
+      'nil',
+      'p:nil',
+      'xmlns',
+      'xmlns:p',
+      'p:xmlnsY',
+      'id',
+    ];
+    const values = [
+      '',
+      '1',
+      'true',
+      'false',
+      '0',
+      'a&amp;b',
+      '&lt;',
+      '&#10;',
+      'x y',
+      '&#x1EBF;',
+      'Hòa',
+      ' ',
+    ];
+    const texts = [
+      '',
+      ' ',
+      't',
+      ' t ',
+      '\n  ',
+      '&amp;',
+      '&#7871;',
+      '0',
+      'x y',
+      '<![CDATA[c]]>',
+      '<![CDATA[ ]]>',
+      '<![CDATA[]]>',
+      '<!-- c -->',
+      '&#32;',
+      'Hòa',
+    ];
+    const element = (depth: number): string => {
+      const name = pick(names);
+      const used = new Set<string>();
+      let head = `<${name}`;
+      const count = next() < 0.5 ? 0 : 1 + Math.floor(next() * 3);
+      for (let i = 0; i < count; i += 1) {
+        const attribute = pick(attributes);
+        if (used.has(attribute)) continue;
+        used.add(attribute);
+        head += ` ${attribute}="${pick(values)}"`;
+      }
+      const r = next();
+      if (depth <= 0 || r < 0.2) return `${head}/>`;
+      if (r < 0.5) return `${head}>${pick(texts)}</${name}>`;
+      let inner = '';
+      const children = 1 + Math.floor(next() * 4);
+      for (let i = 0; i < children; i += 1) {
+        inner += element(depth - 1);
+        if (next() < 0.2) inner += pick(['\n  ', '<!-- c -->', ' ', '']);
+      }
+      return `${head}>${inner}</${name}>`;
+    };
+    let covered = 0;
+    for (let i = 0; i < 3000; i += 1) {
+      const xml = element(3).replace(
+        /^<([A-Za-z:]+)/,
+        '<$1 xmlns:p="urn:p" xmlns:q="urn:q" xmlns:xsi="urn:xsi" xmlns:s="urn:s"',
+      );
+      const conforming = readXmlConforming(xml);
+      if (conforming === null) continue;
+      covered += 1;
+      expect({ xml, read: conforming }).toEqual({ xml, read: readXmlWithFastXmlParser(xml) });
+    }
+    // Most documents are read by the conforming parser: the comparison is not vacuous.
+    expect(covered).toBeGreaterThan(1000);
   });
 
   it('what is not XML is refused as before', () => {
