@@ -28,7 +28,7 @@ export interface StatusValue {
   /** True when the registration declares this value lossy, or when it is unmapped. */
   lossy: boolean;
   /** National statuses this value may stand for (declared by the registration); empty when exact. */
-  mayBe: NationalStatusCode[];
+  mayBe: readonly NationalStatusCode[];
 }
 
 /** Kênh thực hiện with the upstream's raw value. */

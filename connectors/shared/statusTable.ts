@@ -37,14 +37,37 @@ export function createStatusTable(
   };
 }
 
-/** Maps one upstream status; an unmapped value keeps its raw text and is marked lossy. */
+/**
+ * Maps one upstream status; an unmapped value keeps its raw text and is marked lossy. The values
+ * a table meets are few and repeat on every history step: each is built once per table and shared,
+ * frozen (a bulk answer's dossiers then hold one object per status, not one per step).
+ */
 export function mapStatus(raw: string, table: StatusTable): StatusValue {
+  let seen = mappedStatuses.get(table);
+  if (seen === undefined) {
+    seen = new Map();
+    mappedStatuses.set(table, seen);
+  }
+  let status = seen.get(raw);
+  if (status === undefined) {
+    status = Object.freeze(buildStatus(raw, table));
+    // A system sending endless different values is not remembered past this many.
+    if (seen.size < MAX_REMEMBERED_STATUSES) seen.set(raw, status);
+  }
+  return status;
+}
+
+const MAX_REMEMBERED_STATUSES = 1000;
+const NO_OTHERS: readonly NationalStatusCode[] = Object.freeze([]);
+const mappedStatuses = new WeakMap<StatusTable, Map<string, StatusValue>>();
+
+function buildStatus(raw: string, table: StatusTable): StatusValue {
   const code = table.map.get(tableKey(raw)) ?? null;
-  if (code === null) return { code: null, raw, lossy: true, mayBe: [] };
+  if (code === null) return { code: null, raw, lossy: true, mayBe: NO_OTHERS };
   const others = table.lossy.get(code);
-  if (others === undefined) return { code, raw, lossy: false, mayBe: [] };
+  if (others === undefined) return { code, raw, lossy: false, mayBe: NO_OTHERS };
   const mayBe = [...new Set([code, ...others])].sort((a, b) => a - b);
-  return { code, raw, lossy: true, mayBe };
+  return { code, raw, lossy: true, mayBe: Object.freeze(mayBe) };
 }
 
 /** Values compare as NFC, trimmed, lower case: "Đang xử lý" sent decomposed still matches. */

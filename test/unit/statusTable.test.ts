@@ -43,4 +43,27 @@ describe('Statuses: a registration maps its vocabulary, declares what is lossy, 
     const vietnamese = createStatusTable({ 'Đang xử lý': 4 }, {});
     expect(mapStatus('Đang xử lý'.normalize('NFD'), vietnamese).code).toBe(4);
   });
+
+  it('builds each value once per table and shares it, frozen; endless new values stay correct', () => {
+    const first = mapStatus('releasing', table);
+    expect(mapStatus('releasing', table)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.mayBe)).toBe(true);
+    const other = createStatusTable({ releasing: 9 }, {});
+    expect(mapStatus('releasing', other)).not.toBe(first);
+    expect(mapStatus('releasing', other)).toEqual({
+      code: 9,
+      raw: 'releasing',
+      lossy: false,
+      mayBe: [],
+    });
+    for (let i = 0; i < 1500; i += 1) {
+      expect(mapStatus(`unknown ${i}`, table)).toEqual({
+        code: null,
+        raw: `unknown ${i}`,
+        lossy: true,
+        mayBe: [],
+      });
+    }
+    expect(mapStatus('done', table).code).toBe(10);
+  });
 });
