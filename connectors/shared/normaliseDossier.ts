@@ -112,7 +112,7 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
         actorTitle: reader.text(item, 'actorTitle', at, 'history[].'),
         department: reader.text(item, 'department', at, 'history[].'),
         content: reader.text(item, 'content', at, 'history[].'),
-        status: status === null ? null : reader.status(status, `${at}status`),
+        status: status === null ? null : reader.status(status, 'status', at),
         startedAt: reader.date(item, 'startedAt', at),
         dueAt: reader.date(item, 'dueAt', at),
       };
@@ -193,10 +193,10 @@ class FieldReader {
     return null;
   }
 
-  status(raw: string, field: string): StatusValue {
+  status(raw: string, key: string, at = ''): StatusValue {
     const status = mapStatus(raw, this.tables.statuses);
     if (status.code === null) {
-      this.warn(field, `status "${raw}" is not in the registration's status table`);
+      this.warn(`${at}${key}`, `status "${raw}" is not in the registration's status table`);
     }
     return status;
   }

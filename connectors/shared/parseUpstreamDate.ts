@@ -204,8 +204,12 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** Two-digit fields, built once: a bulk answer formats a dozen dates per dossier. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
+
+/** 0–99 as two digits (every caller's fields are in that range). */
 function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+  return TWO_DIGITS[n] as string;
 }
 
 function parseFast(text: string, format: FastFormat, zone: Zone): DateTime | null {
