@@ -105,13 +105,14 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
     status: reader.status(rawStatus, 'status'),
     history: reader.list(mapped, 'history').map((item, index) => {
       const at = `history[${index}].`;
+      const declared = 'history[].';
       const status = reader.identifier(item, 'status', at);
       return {
         at: reader.date(item, 'at', at),
-        actor: reader.text(item, 'actor', at, 'history[].'),
-        actorTitle: reader.text(item, 'actorTitle', at, 'history[].'),
-        department: reader.text(item, 'department', at, 'history[].'),
-        content: reader.text(item, 'content', at, 'history[].'),
+        actor: reader.text(item, 'actor', at, declared),
+        actorTitle: reader.text(item, 'actorTitle', at, declared),
+        department: reader.text(item, 'department', at, declared),
+        content: reader.text(item, 'content', at, declared),
         status: status === null ? null : reader.status(status, 'status', at),
         startedAt: reader.date(item, 'startedAt', at),
         dueAt: reader.date(item, 'dueAt', at),

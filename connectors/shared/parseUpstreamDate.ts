@@ -41,7 +41,7 @@ export function parseUpstreamDate(raw: string, parsing: DateParsing): ParsedDate
       if (value === null) continue;
       if (value !== undefined) return { ok: true, value };
     }
-    const parsed = parseWith(text, format, parsing.zone);
+    const parsed = parseWith(text, format, fast, parsing.zone);
     if (parsed?.isValid) {
       const value = parsed.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true });
       if (value !== null) return { ok: true, value };
@@ -187,8 +187,7 @@ function fastIso(
   if (year < 100) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   // Already in Vietnam time: the fields are the answer.
-  if (offsetMinutes === 420)
-    return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}+07:00`;
+  if (offsetMinutes === 420) return wallClockIso(year, month, day, hour, minute, second);
   const vietnam = new Date(
     Date.UTC(year, month - 1, day, hour, minute, second) -
       offsetMinutes * 60_000 +
@@ -196,7 +195,29 @@ function fastIso(
   );
   const y = vietnam.getUTCFullYear();
   if (y < 0 || y > 9999) return undefined;
-  return `${String(y).padStart(4, '0')}-${two(vietnam.getUTCMonth() + 1)}-${two(vietnam.getUTCDate())}T${two(vietnam.getUTCHours())}:${two(vietnam.getUTCMinutes())}:${two(vietnam.getUTCSeconds())}+07:00`;
+  return wallClockIso(
+    y,
+    vietnam.getUTCMonth() + 1,
+    vietnam.getUTCDate(),
+    vietnam.getUTCHours(),
+    vietnam.getUTCMinutes(),
+    vietnam.getUTCSeconds(),
+  );
+}
+
+/**
+ * A Vietnam wall-clock time (year 0–9999) as ISO 8601 with its +07:00 offset, to the second (the
+ * gateway's `vietnamIso` in src/services/vietnamTime.ts formats instants with milliseconds).
+ */
+function wallClockIso(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): string {
+  return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}+07:00`;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -220,8 +241,13 @@ function parseFast(text: string, format: FastFormat, zone: Zone): DateTime | nul
   return parsed.isValid ? parsed : null;
 }
 
-function parseWith(text: string, format: string, zone: Zone): DateTime | null {
-  const fast = fastFormat(format);
+/** `fast`: the format's fixed-width reading (`fastFormat`), when it has one. */
+function parseWith(
+  text: string,
+  format: string,
+  fast: FastFormat | null,
+  zone: Zone,
+): DateTime | null {
   if (fast !== null) return parseFast(text, fast, zone);
   switch (format) {
     case 'ISO':

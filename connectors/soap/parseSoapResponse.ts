@@ -90,9 +90,10 @@ export const readXmlWithFastXmlParser: XmlReader = (text) => {
  * without prefix, attributes as `@_name`, text trimmed, repeated elements as lists, nil and empty
  * elements null — several times faster on a bulk answer, where reading the XML was most of a SOAP
  * lookup's cost. Anything it refuses or that this reading does not cover the same way (HTML
- * entities such as `&nbsp;`, processing instructions, text mixed with elements) is read by
+ * entities such as `&nbsp;`, processing instructions, text mixed with elements, CDATA with spaces
+ * at an end, character references to white space, names of more than one colon) is read by
  * fast-xml-parser as before, so every answer reads as it did (tested equal over the land system's
- * answers and odd documents).
+ * answers, odd documents and random ones).
  */
 export const readXml: XmlReader = (text) =>
   readXmlConforming(text) ?? readXmlWithFastXmlParser(text);

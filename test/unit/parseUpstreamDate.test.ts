@@ -5,6 +5,7 @@ import {
   checkDateFormat,
   parseUpstreamDate,
 } from '../../connectors/shared/parseUpstreamDate';
+import { seeded } from '../support/seeded';
 
 const parsing = { formats: DEFAULT_DATE_FORMATS, zone: VIETNAM_ZONE };
 
@@ -69,11 +70,8 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
 
   it('reads fixed-width formats in fixed-offset zones exactly as Luxon does (valid and impossible times)', () => {
     // Deterministic pseudo-random fields, some out of range (31/02, 29/02 of common years, 24:00).
-    let seed = 12345;
-    const next = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const random = seeded(12345);
+    const next = (n: number) => Math.floor(random.next() * n);
     const pad = (n: number, width: number) => String(n).padStart(width, '0');
     const formats = ['yyyyMMddHHmmss', 'yyyy-MM-dd HH:mm:ss', 'dd/MM/yyyy HH:mm:ss', 'dd/MM/yyyy'];
     const zones = [
