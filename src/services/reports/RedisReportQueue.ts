@@ -129,9 +129,16 @@ export class RedisReportQueue implements ReportQueue {
   }
 
   async get(id: string): Promise<ReportJob | undefined> {
+    // The state first, then the job's data: BullMQ writes a report's figures in the same script
+    // that moves it to `completed`, so data read after a `completed` state has them. (Read the
+    // other way round, a report finishing between the two reads showed DONE with no figures.)
+    const [state, cancelled] = await Promise.all([
+      this.queue.getJobState(id),
+      this.isCancelled(id),
+    ]);
+    if (state === 'unknown') return undefined;
     const bull = await this.queue.getJob(id);
     if (bull === undefined) return undefined;
-    const [state, cancelled] = await Promise.all([bull.getState(), this.isCancelled(id)]);
     return this.view(bull, state, cancelled);
   }
 
