@@ -28,7 +28,13 @@ export class Authenticator {
   /** Keys checked lately, by hash; trusted until `trustedUntil` (own clock: no LRU timers). */
   private readonly checked = new LRUCache<
     string,
-    { principal: Principal; expiresAt: number; trustedUntil: number }
+    {
+      principal: Principal;
+      /** The answer given for it (shared: results are read, never changed). */
+      result: AuthResult;
+      expiresAt: number;
+      trustedUntil: number;
+    }
   >({ max: 10_000 });
 
   constructor(
@@ -38,16 +44,27 @@ export class Authenticator {
     private readonly now: () => Date,
   ) {}
 
-  async authenticate(credentials: Credentials): Promise<AuthResult> {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization ?? '')?.[1];
+  /**
+   * The caller's principal. A key checked a moment ago is answered at once (no promise: this is
+   * on every kept answer's path); anything else asks the key store or verifies the token.
+   */
+  authenticate(credentials: Credentials): AuthResult | Promise<AuthResult> {
+    const bearer =
+      credentials.authorization === undefined
+        ? undefined
+        : /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization)?.[1];
     if (credentials.authorization !== undefined && bearer === undefined)
       return refuse('Authorization must be "Bearer <token or API key>"');
     if (bearer !== undefined && credentials.apiKey !== undefined)
       return refuse('send one credential: X-Api-Key or Authorization, not both');
     const key = credentials.apiKey ?? (bearer?.startsWith('dvck_') ? bearer : undefined);
-    if (key !== undefined) return this.byKey(key);
+    if (key !== undefined) {
+      // One-shot hashing: no Hash object per request.
+      const hash = cryptoHash('sha256', key, 'hex');
+      return this.knownKey(hash) ?? this.byKey(key, hash);
+    }
     if (bearer !== undefined) return this.byToken(bearer);
-    return { ok: true, principal: null };
+    return ANONYMOUS;
   }
 
   /** A key revoked here stops working here at once (elsewhere within KEY_CACHE_MS). */
@@ -57,16 +74,15 @@ export class Authenticator {
     }
   }
 
-  private async byKey(key: string): Promise<AuthResult> {
-    // One-shot hashing: no Hash object per request (the cached path's hottest line).
-    const hash = cryptoHash('sha256', key, 'hex');
+  /** A key (by hash) trusted a moment ago, and not past its own expiry. */
+  private knownKey(hash: string): AuthResult | undefined {
     const known = this.checked.get(hash);
-    // A key trusted a moment ago is not trusted past its own expiry.
-    if (known !== undefined) {
-      const now = this.now().getTime();
-      if (now < known.expiresAt && now < known.trustedUntil)
-        return { ok: true, principal: known.principal };
-    }
+    if (known === undefined) return undefined;
+    const now = this.now().getTime();
+    return now < known.expiresAt && now < known.trustedUntil ? known.result : undefined;
+  }
+
+  private async byKey(key: string, hash: string): Promise<AuthResult> {
     let check: Awaited<ReturnType<ApiKeyStore['check']>>;
     try {
       check = await this.keys.check(key, this.now());
@@ -91,6 +107,7 @@ export class Authenticator {
     const principal = keyPrincipal(check.record);
     this.checked.set(hash, {
       principal,
+      result: Object.freeze({ ok: true, principal }),
       expiresAt: check.record.expiresAt === null ? Infinity : Date.parse(check.record.expiresAt),
       trustedUntil: this.now().getTime() + KEY_CACHE_MS,
     });
@@ -129,6 +146,8 @@ export function keyPrincipal(record: ApiKeyRecord): Principal {
     connectors: record.role === 'province-it' ? record.connectors : [],
   };
 }
+
+const ANONYMOUS: AuthResult = Object.freeze({ ok: true, principal: null });
 
 function refuse(message: string): AuthResult {
   return { ok: false, status: 401, code: 'UNAUTHENTICATED', message };

@@ -21,6 +21,10 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number; limit: number };
 
+/** The decision of every request let through (shared: decisions are read, never changed). */
+const ALLOWED: RateDecision = Object.freeze({ ok: true });
+const leaseKeys = new WeakMap<Principal, string>();
+
 /** Share of a budget a replica takes from Redis at once (a lease), and the most it takes. */
 const LEASE_SHARE = 0.05;
 const MAX_LEASE = 100;
@@ -86,14 +90,33 @@ export class PrincipalRateLimiter {
     }
   }
 
-  /** Counts one request of `principal` (or of an anonymous client at `address`). */
-  async consume(principal: Principal | null, address: string): Promise<RateDecision> {
+  /**
+   * Counts one request of `principal` (or of an anonymous client at `address`). A request counted
+   * off a lease is decided at once (no promise); the rest asks the store.
+   */
+  consume(principal: Principal | null, address: string): RateDecision | Promise<RateDecision> {
+    const kind = principal?.role ?? 'anonymous';
+    const size = this.leaseSizes.get(kind) as number;
+    if (size > 1) {
+      const lease = this.leases.get(this.leaseKey(principal, kind, address));
+      if (lease !== undefined && !lease.exact && lease.remaining > 0 && Date.now() < lease.until) {
+        lease.remaining -= 1;
+        return ALLOWED;
+      }
+    }
+    return this.consumeFromStore(principal, address);
+  }
+
+  private async consumeFromStore(
+    principal: Principal | null,
+    address: string,
+  ): Promise<RateDecision> {
     const kind = principal?.role ?? 'anonymous';
     const limiter = this.limiters.get(kind) as RateLimiterAbstract;
     const key = principal?.id ?? address;
     const size = this.leaseSizes.get(kind) as number;
     if (size > 1) {
-      const leaseKey = `${kind}\n${key}`;
+      const leaseKey = this.leaseKey(principal, kind, address);
       for (;;) {
         const lease = this.leases.get(leaseKey);
         const now = Date.now();
@@ -102,7 +125,7 @@ export class PrincipalRateLimiter {
           if (lease.exact) break;
           if (lease.remaining > 0) {
             lease.remaining -= 1;
-            return { ok: true };
+            return ALLOWED;
           }
         }
         // One lease taken at a time per caller: concurrent requests wait for it and share it.
@@ -114,13 +137,13 @@ export class PrincipalRateLimiter {
           this.taking.set(leaseKey, taking);
         }
         const taken = await taking;
-        if (taken === 'failed') return { ok: true };
+        if (taken === 'failed') return ALLOWED;
         if (taken === 'refused') break;
       }
     }
     try {
       await limiter.consume(key);
-      return { ok: true };
+      return ALLOWED;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
         return {
@@ -130,8 +153,19 @@ export class PrincipalRateLimiter {
         };
       }
       // A store failure with no insurance left: let the request through rather than refuse all.
-      return { ok: true };
+      return ALLOWED;
     }
+  }
+
+  /** The key of a caller's lease, made once per principal object (principals are immutable). */
+  private leaseKey(principal: Principal | null, kind: string, address: string): string {
+    if (principal === null) return `${kind}\n${address}`;
+    let key = leaseKeys.get(principal);
+    if (key === undefined) {
+      key = `${kind}\n${principal.id}`;
+      leaseKeys.set(principal, key);
+    }
+    return key;
   }
 
   close(): void {

@@ -68,37 +68,57 @@ export interface ResponseCacheOptions {
  * made the bytes. Every hit is checked against the live cache entries it was made from (identity,
  * freshness), so a refresh, a push or an eviction makes the next request go the whole way again.
  *
+ * Kept by request body first, then by scope and headers (each a short string): one key of both
+ * would be a new string the length of the body per request, copied and hashed in full.
+ *
  * Authentication, rate limiting and request metrics run for every request before the lookup here;
  * only answers that need no audit entry are ever kept.
  */
+export interface ResponseKey {
+  /** The request body, exactly as received. */
+  body: string;
+  /** Who asks (principal scope), what answer type (Accept) and how the body is written. */
+  scope: string;
+}
+
 /** A principal's scope as key text, made once per principal object (principals are immutable). */
 const scopes = new WeakMap<Principal, string>();
 
 export class ResponseCache {
-  private readonly answers: LRUCache<string, StoredResponse>;
+  /** By request body: the answers kept for it, by scope. */
+  private readonly answers: LRUCache<string, Map<string, StoredResponse>>;
+  /** Answers kept, over every body (at most `maxEntries`). */
+  private kept = 0;
 
   constructor(private readonly options: ResponseCacheOptions) {
-    this.answers = new LRUCache<string, StoredResponse>({
-      max: options.maxEntries,
+    this.answers = new LRUCache<string, Map<string, StoredResponse>>({
       maxSize: options.maxBytes,
-      sizeCalculation: (value, key) => value.body.length + key.length + 200,
+      sizeCalculation: (variants, body) => {
+        let size = body.length + 200;
+        for (const [scope, stored] of variants) size += scope.length + stored.body.length + 200;
+        return size;
+      },
+      dispose: (variants) => {
+        this.kept -= variants.size;
+      },
     });
   }
 
   /** The key of a request: who asks (scope) and exactly what. */
-  static key(principal: Principal, accept: string, contentType: string, body: string): string {
+  static key(principal: Principal, accept: string, contentType: string, body: string): ResponseKey {
     let scope = scopes.get(principal);
     if (scope === undefined) {
       scope = `${principal.id}\n${principal.role}\n${principal.agencies.join(',')}\n${principal.connectors.join(',')}`;
       scopes.set(principal, scope);
     }
-    return `${scope}\n${accept}\n${contentType}\n${body}`;
+    return { body, scope: `${scope}\n${accept}\n${contentType}` };
   }
 
   /** A kept answer that still holds, or undefined. */
-  get(key: string): StoredResponse | undefined {
-    const stored = this.answers.get(key);
-    if (stored === undefined) return undefined;
+  get(key: ResponseKey): StoredResponse | undefined {
+    const variants = this.answers.get(key.body);
+    const stored = variants?.get(key.scope);
+    if (variants === undefined || stored === undefined) return undefined;
     const now = this.options.now();
     let holds = now < stored.validUntil && stored.generation === this.options.generation();
     for (let i = 0; holds && i < stored.entries.length; i += 1) {
@@ -106,7 +126,12 @@ export class ResponseCache {
       holds = this.options.peek(code) === entry && now < entry.freshUntil;
     }
     if (!holds) {
-      this.answers.delete(key);
+      if (variants.size === 1) this.answers.delete(key.body);
+      else {
+        // Its bytes stay counted until the body's answers are set again: evicted early, not late.
+        variants.delete(key.scope);
+        this.kept -= 1;
+      }
       return undefined;
     }
     return stored;
@@ -114,7 +139,7 @@ export class ResponseCache {
 
   /** Keeps an answer when its record allows it. */
   set(
-    key: string,
+    key: ResponseKey,
     record: ResponseRecord,
     generation: object,
     response: { status: number; headers: Array<[string, string]>; body: string },
@@ -125,7 +150,9 @@ export class ResponseCache {
     for (const { entry } of record.entries) validUntil = Math.min(validUntil, entry.freshUntil);
     if (validUntil <= now) return;
     const body = Buffer.from(response.body);
-    this.answers.set(key, {
+    // A new map, set again: the body's size is counted anew (the one it replaces is disposed).
+    const variants = new Map(this.answers.peek(key.body));
+    variants.set(key.scope, {
       status: response.status,
       rawHeaders: [...response.headers.flat(), 'content-length', String(body.length)],
       body,
@@ -134,6 +161,9 @@ export class ResponseCache {
       generation,
       labels: record.labels,
     });
+    this.answers.set(key.body, variants);
+    if (this.answers.peek(key.body) === variants) this.kept += variants.size;
+    while (this.kept > this.options.maxEntries && this.answers.size > 0) this.answers.pop();
   }
 
   /** The routing generation now: taken before a request executes, stored with its answer. */

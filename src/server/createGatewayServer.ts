@@ -46,7 +46,7 @@ import { CONSOLE_CSP, loadConsoleAssets } from './consolePage';
 import type { GatewayMetrics } from '../observability/GatewayMetrics';
 import { createErrorFormatter } from './formatError';
 import { GRAPHIQL_CSP, graphiqlHtml, loadGraphiqlAssets } from './graphiql';
-import { ResponseCache, ResponseRecord } from './ResponseCache';
+import { ResponseCache, ResponseRecord, type ResponseKey } from './ResponseCache';
 import { responseRecordPlugin } from './responseRecordPlugin';
 
 export interface GatewayServerOptions {
@@ -64,8 +64,11 @@ export interface GatewayServerOptions {
   }): GatewayContext;
   /** Dossier lookup answers kept as bytes per caller scope; none: every request executes. */
   responses?: ResponseCache;
-  /** Who is calling: API key or bearer token, from HTTP headers or graphql-ws connection params. */
-  authenticate(credentials: Credentials): Promise<AuthResult>;
+  /**
+   * Who is calling: API key or bearer token, from HTTP headers or graphql-ws connection params
+   * (a key checked a moment ago answered at once, without a promise).
+   */
+  authenticate(credentials: Credentials): AuthResult | Promise<AuthResult>;
   /** A status push to `/hooks/<connector>`: raw body and X-Signature, answered as is. */
   push(
     connectorId: string,
@@ -191,7 +194,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const perAddress = new Map<string, number>();
   const recheck = setInterval(() => {
     for (const [socket, credentials] of connections) {
-      void options.authenticate(credentials).then((result) => {
+      void Promise.resolve(options.authenticate(credentials)).then((result) => {
         if (!result.ok || result.principal === null) {
           socket.close(4403, 'credentials no longer valid');
           connections.delete(socket);
@@ -331,25 +334,29 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const consoleAssets = loadConsoleAssets();
   const page = graphiqlHtml(options.exampleCodes, options.graphiqlHeaders);
 
+  const requestEnded = () => options.metrics.requestEnded();
   http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     options.metrics.requestStarted();
-    res.once('close', () => options.metrics.requestEnded());
+    res.on('close', requestEnded);
     const requestId = incomingRequestId(req.headers['x-request-id']);
-    const path = (req.url ?? '/').split('?')[0] as string;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     // /graphql sets its own (a kept answer writes them with its others in one go).
     if (path !== '/graphql') setCommonHeaders(res, requestId);
-    route(path, req, res, requestId).catch((error: unknown) => {
-      options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
-      if (!res.headersSent) {
-        if (!res.hasHeader('X-Request-Id')) setCommonHeaders(res, requestId);
-        if (path === '/graphql') res.setHeader('Cache-Control', 'no-store');
-        sendJson(res, 500, { error: 'internal server error' });
-      } else res.destroy();
-    });
+    (path === '/graphql' ? graphql(req, res, requestId) : route(path, req, res)).catch(
+      (error: unknown) => {
+        options.logger.error({ requestId, err: (error as Error).message }, 'request failed');
+        if (!res.headersSent) {
+          if (!res.hasHeader('X-Request-Id')) setCommonHeaders(res, requestId);
+          if (path === '/graphql') res.setHeader('Cache-Control', 'no-store');
+          sendJson(res, 500, { error: 'internal server error' });
+        } else res.destroy();
+      },
+    );
   });
 
-  async function route(path: string, req: IncomingMessage, res: ServerResponse, requestId: string) {
-    if (path === '/graphql') return graphql(req, res, requestId);
+  async function route(path: string, req: IncomingMessage, res: ServerResponse) {
     if (path.startsWith('/hooks/')) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST a signed push here' });
       const id = path.slice('/hooks/'.length);
@@ -458,27 +465,34 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return { operation, variables: given, contentType };
   }
 
+  /** A refused request (body, credentials, rate, allow-list), answered before Apollo: counted too. */
+  function refuse(
+    res: ServerResponse,
+    started: number,
+    status: number,
+    body: { errors: Array<{ message: string; extensions?: unknown }> },
+  ): void {
+    const code = (body.errors[0]?.extensions as { code?: unknown } | undefined)?.code;
+    options.metrics.graphqlRequest(
+      'unknown',
+      '(refused)',
+      'refused',
+      code,
+      (performance.now() - started) / 1000,
+    );
+    sendJson(res, status, body);
+  }
+
+  /**
+   * /graphql. The path of a kept answer is this function alone (kept small: an async function's
+   * suspended state is as large as its body's locals); everything else goes on in `execute`.
+   */
   async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const started = performance.now();
-    // Refused before Apollo (body, credentials, rate, allow-list): counted too.
-    const refuse = (
-      status: number,
-      body: { errors: Array<{ message: string; extensions?: unknown }> },
-    ) => {
-      const code = (body.errors[0]?.extensions as { code?: unknown } | undefined)?.code;
-      options.metrics.graphqlRequest(
-        'unknown',
-        '(refused)',
-        'refused',
-        code,
-        (performance.now() - started) / 1000,
-      );
-      return sendJson(res, status, body);
-    };
     const body = await readBody(req, options.maxBodyBytes);
     if (body.kind === 'tooLarge') {
       setGraphqlHeaders(res, requestId);
-      return refuse(413, {
+      return refuse(res, started, 413, {
         errors: [
           {
             message: `request body larger than ${options.maxBodyBytes} bytes`,
@@ -491,47 +505,62 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     // kept one is sent before any parsing (the request is byte for byte one that passed it all).
     const credentials = credentialsOf(req);
     const responses = options.responses;
-    const keepable = responses !== undefined && req.method === 'POST';
-    let early: { auth: AuthResult; rate: RateDecision | undefined } | undefined;
-    let keptKey: string | undefined;
-    if (keepable) {
-      const auth = await options.authenticate(credentials);
-      // As below: every accepted request counts against its caller's (or address's) rate.
-      const rate = auth.ok
-        ? await options.rateLimiter?.consume(auth.principal, remoteAddress(req))
-        : undefined;
-      early = { auth, rate };
-      if (auth.ok && auth.principal !== null && (rate === undefined || rate.ok)) {
-        keptKey = ResponseCache.key(
-          auth.principal,
-          headerOf(req, 'accept'),
-          headerOf(req, 'content-type'),
-          body.text,
+    if (responses === undefined || req.method !== 'POST')
+      return execute(req, res, requestId, started, body, credentials, undefined, undefined);
+    // Decided at once for a key checked a moment ago and a caller with a lease: no suspension.
+    const authenticated = options.authenticate(credentials);
+    const auth = authenticated instanceof Promise ? await authenticated : authenticated;
+    // As below: every accepted request counts against its caller's (or address's) rate.
+    const counted = auth.ok
+      ? options.rateLimiter?.consume(auth.principal, remoteAddress(req))
+      : undefined;
+    const rate = counted instanceof Promise ? await counted : counted;
+    let keptKey: ResponseKey | undefined;
+    if (auth.ok && auth.principal !== null && (rate === undefined || rate.ok)) {
+      keptKey = ResponseCache.key(
+        auth.principal,
+        headerOf(req, 'accept'),
+        headerOf(req, 'content-type'),
+        body.text,
+      );
+      const kept = responses.get(keptKey);
+      options.metrics.keptAnswer(kept !== undefined, kept?.entries);
+      if (kept !== undefined) {
+        res.writeHead(kept.status, [
+          'X-Request-Id',
+          requestId,
+          'X-Content-Type-Options',
+          'nosniff',
+          'Cache-Control',
+          'no-store',
+          ...kept.rawHeaders,
+        ]);
+        res.end(kept.body);
+        options.metrics.graphqlRequest(
+          kept.labels.type,
+          kept.labels.field,
+          'ok',
+          undefined,
+          (performance.now() - started) / 1000,
         );
-        const kept = responses.get(keptKey);
-        options.metrics.keptAnswer(kept !== undefined, kept?.entries);
-        if (kept !== undefined) {
-          res.writeHead(kept.status, [
-            'X-Request-Id',
-            requestId,
-            'X-Content-Type-Options',
-            'nosniff',
-            'Cache-Control',
-            'no-store',
-            ...kept.rawHeaders,
-          ]);
-          res.end(kept.body);
-          options.metrics.graphqlRequest(
-            kept.labels.type,
-            kept.labels.field,
-            'ok',
-            undefined,
-            (performance.now() - started) / 1000,
-          );
-          return;
-        }
+        return;
       }
     }
+    return execute(req, res, requestId, started, body, credentials, { auth, rate }, keptKey);
+  }
+
+  /** A GraphQL request not answered from the kept answers: compiled, or through Apollo. */
+  async function execute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    started: number,
+    body: { text: string },
+    credentials: Credentials,
+    early: { auth: AuthResult; rate: RateDecision | undefined } | undefined,
+    keptKey: ResponseKey | undefined,
+  ) {
+    const responses = options.responses;
     setGraphqlHeaders(res, requestId);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -543,7 +572,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       if (/^application\/(graphql-response\+)?json\b/i.test(type)) {
         const charset = /charset=([^;\s]+)/i.exec(type)?.[1];
         if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-          return refuse(415, {
+          return refuse(res, started, 415, {
             errors: [
               {
                 message: `unsupported charset ${charset}; send UTF-8`,
@@ -555,7 +584,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         try {
           parsedBody = JSON.parse(body.text);
         } catch {
-          return refuse(400, {
+          return refuse(res, started, 400, {
             errors: [
               { message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } },
             ],
@@ -577,7 +606,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       const guess = await options.rateLimiter?.consume(null, remoteAddress(req));
       if (guess !== undefined && !guess.ok) {
         res.setHeader('Retry-After', String(guess.retryAfterSeconds));
-        return refuse(429, {
+        return refuse(res, started, 429, {
           errors: [
             {
               message: `too many refused credentials from this address; retry in ${guess.retryAfterSeconds} s`,
@@ -587,7 +616,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         });
       }
       if (auth.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-      return refuse(auth.status, {
+      return refuse(res, started, auth.status, {
         errors: [{ message: auth.message, extensions: { code: auth.code } }],
       });
     }
@@ -597,7 +626,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         : await options.rateLimiter?.consume(auth.principal, remoteAddress(req));
     if (rate !== undefined && !rate.ok) {
       res.setHeader('Retry-After', String(rate.retryAfterSeconds));
-      return refuse(429, {
+      return refuse(res, started, 429, {
         errors: [
           {
             message: `more than ${rate.limit} requests per second; retry in ${rate.retryAfterSeconds} s`,
@@ -621,7 +650,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
             )
           : null;
     if (held !== null) {
-      return refuse(403, {
+      return refuse(res, started, 403, {
         errors: [{ message: held.message, extensions: held.extensions }],
       });
     }
