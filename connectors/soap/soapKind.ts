@@ -11,7 +11,8 @@ import {
 import { errorForStatus } from '../shared/http';
 import { buildTables } from '../shared/tablesSchema';
 import { soapConfigSchema, type SoapConfig } from './configSchema';
-import { parseSoapResponse, type SoapFault } from './parseSoapResponse';
+import { soapParseThread } from './parseOffThread';
+import type { SoapFault } from './parseSoapResponse';
 import { buildEnvelope, renderBody, soapHeaders } from './soapEnvelope';
 
 /**
@@ -75,7 +76,9 @@ function soapTransport(
       signal: call.signal,
     });
     // Faults arrive with HTTP 500 (SOAP 1.1) or 4xx/5xx (1.2): read the body before the status.
-    const answer = parseSoapResponse(String(response.data ?? ''));
+    // A large answer is read in the worker thread (parseOffThread.ts), a small one here.
+    const read = soapParseThread.parse(String(response.data ?? ''));
+    const answer = read instanceof Promise ? await read : read;
     if (answer.ok) {
       return errorForStatus(response, what) ?? answer.body;
     }

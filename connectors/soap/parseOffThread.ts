@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { parseSoapResponse, type SoapAnswer } from './parseSoapResponse';
+
+/**
+ * Answers at least this long are read in the worker thread; shorter ones (a single dossier's,
+ * ~3 KB) in the calling thread, where the hop would cost more than it saves.
+ */
+export const OFF_THREAD_CHARS = 16 * 1024;
+/** The worker ends after this long without an answer to read (its memory is given back). */
+const IDLE_MS = 30_000;
+/** After this many workers lost (crashed, could not start), answers are read in the calling thread. */
+const MAX_FAILURES = 3;
+/** The worker's heap: a document and its tree at a time. */
+const LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 };
+
+interface Pending {
+  text: string;
+  resolve(answer: SoapAnswer): void;
+}
+
+/**
+ * SOAP answers read in a worker thread (issue 10): reading a 20-dossier answer's XML is ~1 ms of
+ * CPU and ~1 MB of short-lived objects, which in a 300-code batch landed on the serving thread
+ * just when the other systems' answers were being mapped (and brought its garbage collections
+ * into that window). In the worker it runs beside them on the other core; what comes back is the
+ * Body as plain data (a structured clone, a sixth of the reading's time).
+ *
+ * The same `parseSoapResponse` runs there, so the answer is the same. One worker per process,
+ * started by the first large answer, ended after 30 s idle, not keeping the process alive. A
+ * worker that dies (out of memory on a huge document, a crash) has its answers in progress read
+ * here instead; after three lost workers everything is read here.
+ */
+export class SoapParseThread {
+  private worker: Worker | null = null;
+  private readonly idleMs: number;
+  private readonly limits: typeof LIMITS;
+  private readonly pending = new Map<number, Pending>();
+  private sequence = 0;
+  private failures = 0;
+  private idle: NodeJS.Timeout | null = null;
+
+  constructor(options: { idleMs?: number; limits?: typeof LIMITS } = {}) {
+    this.idleMs = options.idleMs ?? IDLE_MS;
+    this.limits = options.limits ?? LIMITS;
+  }
+
+  /** Whether a worker thread is running now. */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** The answer read off the calling thread when it is large (and a worker can run). */
+  parse(text: string): SoapAnswer | Promise<SoapAnswer> {
+    if (text.length < OFF_THREAD_CHARS || this.failures >= MAX_FAILURES)
+      return parseSoapResponse(text);
+    const worker = this.worker ?? this.start();
+    this.sequence += 1;
+    const id = this.sequence;
+    if (this.idle !== null) {
+      clearTimeout(this.idle);
+      this.idle = null;
+    }
+    return new Promise<SoapAnswer>((resolve) => {
+      this.pending.set(id, { text, resolve });
+      worker.postMessage([id, text]);
+    });
+  }
+
+  /** Ends the worker (answers in progress are read here). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.lost(false);
+    await worker?.terminate();
+  }
+
+  private start(): Worker {
+    // Compiled, the worker is a .js file; from source (tsx, jest) a .ts file loaded through tsx's
+    // require hook (a loader given to the parent process does not reach worker threads).
+    const source = join(__dirname, 'parseWorker.ts');
+    const fromSource = existsSync(source) && __filename.endsWith('.ts');
+    const worker = fromSource
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, {
+          eval: true,
+          resourceLimits: this.limits,
+        })
+      : new Worker(join(__dirname, 'parseWorker.js'), { resourceLimits: this.limits });
+    worker.unref();
+    worker.on('message', ([id, answer]: [number, SoapAnswer]) => {
+      const pending = this.pending.get(id);
+      if (pending === undefined) return;
+      this.pending.delete(id);
+      pending.resolve(answer);
+      if (this.pending.size === 0 && this.worker === worker) {
+        this.idle = setTimeout(() => void this.close(), this.idleMs);
+        this.idle.unref();
+      }
+    });
+    // Lost (an error is followed by exit): what it was reading is read here.
+    worker.once('error', () => this.worker === worker && this.lost(true));
+    worker.once('exit', () => this.worker === worker && this.lost(true));
+    this.worker = worker;
+    return worker;
+  }
+
+  private lost(failed: boolean): void {
+    if (failed) this.failures += 1;
+    this.worker = null;
+    if (this.idle !== null) clearTimeout(this.idle);
+    this.idle = null;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const { text, resolve } of pending) resolve(parseSoapResponse(text));
+  }
+}
+
+/** The process's SOAP parse thread, shared by every soap registration. */
+export const soapParseThread = new SoapParseThread();

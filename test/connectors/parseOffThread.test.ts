@@ -1,0 +1,126 @@
+import { OFF_THREAD_CHARS, SoapParseThread } from '../../connectors/soap/parseOffThread';
+import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
+import {
+  SAMPLE_CREDENTIALS,
+  startSampleSystems,
+  type SampleSystems,
+} from '../../samples/startSampleSystems';
+import { findCodes } from '../support/sampleCodes';
+
+/**
+ * Large SOAP answers are read in a worker thread (a real one, from the TypeScript source here):
+ * the reading is the calling thread's, value for value, and an answer is never lost to the
+ * worker — one that dies or cannot start has its answers read in the calling thread.
+ */
+describe('SOAP answers read off the serving thread', () => {
+  let samples: SampleSystems;
+  const NS = 'http://motcua.thanhhoa.gov.vn/datdai';
+  const answers: string[] = [];
+  const threads: SoapParseThread[] = [];
+  const thread = (options?: ConstructorParameters<typeof SoapParseThread>[0]) => {
+    const created = new SoapParseThread(options);
+    threads.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 3000, seed: 2025 });
+    const codes = findCodes(samples.land.dataset, 200, () => true);
+    samples.land.faults.brokenCodes.add(codes[5] as string);
+    const call = async (body: string) =>
+      (
+        await fetch(`${samples.variables.SAMPLE_LAND_URL}/ws/DatDai.asmx`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'text/xml; charset=utf-8',
+            soapaction: `"${NS}/TraCuuHoSo"`,
+            authorization: `Basic ${Buffer.from(`${SAMPLE_CREDENTIALS.SAMPLE_LAND_USER}:${SAMPLE_CREDENTIALS.SAMPLE_LAND_PASSWORD}`).toString('base64')}`,
+          },
+          body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><TraCuuHoSo xmlns="${NS}"><DanhSachMaHoSo>${body}</DanhSachMaHoSo></TraCuuHoSo></soap:Body></soap:Envelope>`,
+        })
+      ).text();
+    for (let i = 0; i < codes.length; i += 20)
+      answers.push(
+        await call(
+          codes
+            .slice(i, i + 20)
+            .map((code) => `<string>${code}</string>`)
+            .join(''),
+        ),
+      );
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(threads.map((t) => t.close()));
+    await samples.close();
+  });
+
+  it('reads a batch answer in the worker exactly as in the calling thread', async () => {
+    const parser = thread();
+    expect(answers.every((text) => text.length >= OFF_THREAD_CHARS)).toBe(true);
+    // All at once, as a 300-code batch's answers arrive: each comes back to its own caller.
+    const read = answers.map((text) => parser.parse(text));
+    expect(read.every((answer) => answer instanceof Promise)).toBe(true);
+    expect(parser.running).toBe(true);
+    const offThread = await Promise.all(read);
+    expect(offThread).toStrictEqual(answers.map((text) => parseSoapResponse(text)));
+    const first = offThread[0] as { ok: true; body: Record<string, unknown> };
+    expect(first.ok).toBe(true);
+    // Plain data, as the calling thread's reading gives it (mappings read it the same way). Its
+    // prototype is the process's Object.prototype (Jest's test realm has another).
+    const prototype = Object.getPrototypeOf(first.body) as object;
+    expect(prototype.constructor.name).toBe('Object');
+    expect(Object.getPrototypeOf(prototype)).toBeNull();
+    // A fault and an unreadable answer come back as such too.
+    const fault = answers[0]?.replace(
+      /<soap:Body>[\s\S]*<\/soap:Body>/,
+      `<soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>${'x'.repeat(OFF_THREAD_CHARS)}</faultstring></soap:Fault></soap:Body>`,
+    ) as string;
+    const broken = `${answers[0]?.slice(0, -20)}`;
+    expect(await parser.parse(fault)).toStrictEqual(parseSoapResponse(fault));
+    expect(await parser.parse(broken)).toStrictEqual(parseSoapResponse(broken));
+    expect((await parser.parse(broken)).ok).toBe(false);
+  });
+
+  it('reads a small answer in the calling thread, starting no worker', () => {
+    const parser = thread();
+    const small = answers[0]?.replace(/<HoSo>[\s\S]*<\/HoSo>/, '') as string;
+    expect(small.length).toBeLessThan(OFF_THREAD_CHARS);
+    const read = parser.parse(small);
+    expect(read).not.toBeInstanceOf(Promise);
+    expect(read).toStrictEqual(parseSoapResponse(small));
+    expect(parser.running).toBe(false);
+  });
+
+  it('lets an idle worker end, and starts another for the next large answer', async () => {
+    const parser = thread({ idleMs: 50 });
+    await parser.parse(answers[1] as string);
+    expect(parser.running).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(parser.running).toBe(false);
+    expect(await parser.parse(answers[2] as string)).toStrictEqual(
+      parseSoapResponse(answers[2] as string),
+    );
+  });
+
+  it('reads the answers of a worker that cannot run in the calling thread, then stops trying', async () => {
+    // A heap far too small for the worker even to start: it dies at once, every time.
+    const parser = thread({ limits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 } });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const read = parser.parse(answers[attempt] as string);
+      expect(read).toBeInstanceOf(Promise);
+      expect(await read).toStrictEqual(parseSoapResponse(answers[attempt] as string));
+    }
+    // Three workers lost: from now on every answer is read here, at once.
+    const read = parser.parse(answers[3] as string);
+    expect(read).not.toBeInstanceOf(Promise);
+    expect(read).toStrictEqual(parseSoapResponse(answers[3] as string));
+  });
+
+  it('reads what was sent to a worker being closed in the calling thread', async () => {
+    const parser = thread();
+    const read = answers.map((text) => parser.parse(text));
+    await parser.close();
+    expect(await Promise.all(read)).toStrictEqual(answers.map((text) => parseSoapResponse(text)));
+    expect(parser.running).toBe(false);
+  });
+});
