@@ -217,8 +217,29 @@ function wallClockIso(
   minute: number,
   second: number,
 ): string {
-  return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}+07:00`;
+  // Two halves made once each and joined: a batch's thousands of dates share few days and
+  // times, and a template of a dozen pieces left a dozen strings of garbage per date.
+  const dayKey = year * 10_000 + month * 100 + day;
+  let date = DAYS.get(dayKey);
+  if (date === undefined) {
+    date = `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}`;
+    if (DAYS.size >= MAX_KEPT) DAYS.clear();
+    DAYS.set(dayKey, date);
+  }
+  const timeKey = hour * 10_000 + minute * 100 + second;
+  let time = TIMES.get(timeKey);
+  if (time === undefined) {
+    time = `T${two(hour)}:${two(minute)}:${two(second)}+07:00`;
+    if (TIMES.size >= MAX_KEPT) TIMES.clear();
+    TIMES.set(timeKey, time);
+  }
+  return date + time;
 }
+
+/** Formatted days and times of day, by their fields (at most `MAX_KEPT` of each, then anew). */
+const DAYS = new Map<number, string>();
+const TIMES = new Map<number, string>();
+const MAX_KEPT = 20_000;
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;

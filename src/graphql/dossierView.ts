@@ -36,9 +36,14 @@ function applicantType(type: ApplicantTypeCode | null) {
   return type === null ? null : APPLICANT_TYPES[type];
 }
 
+type HistoryView = Omit<DossierAnswer['dossier']['history'][number], 'status'> & {
+  status: ReturnType<typeof statusView> | null;
+};
+
 /** The `Dossier` object for one answer; `agency` and `source.connectorName` resolve lazily. */
 export function dossierView(answer: DossierAnswer) {
   const { dossier, source } = answer;
+  let history: Array<HistoryView> | undefined;
   return {
     code: dossier.code,
     procedureCode: dossier.procedureCode,
@@ -56,10 +61,14 @@ export function dossierView(answer: DossierAnswer) {
     finishedAt: dossier.finishedAt,
     returnedAt: dossier.returnedAt,
     status: statusView(dossier.status),
-    history: dossier.history.map((step) => ({
-      ...step,
-      status: step.status === null ? null : statusView(step.status),
-    })),
+    /** Built when read (most lookups do not ask for the history), once. */
+    get history(): Array<HistoryView> {
+      history ??= dossier.history.map((step) => ({
+        ...step,
+        status: step.status === null ? null : statusView(step.status),
+      }));
+      return history;
+    },
     fees: dossier.fees,
     results: dossier.results,
     supplements: dossier.supplements,

@@ -6,6 +6,37 @@ import {
   maskEmail,
   maskName,
 } from '../../src/services/dossiers/maskDossier';
+import { seeded } from '../support/seeded';
+
+/** The masking as first written (arrays of code points), the reference for the rewritten one. */
+const reference = {
+  maskName(name: string): string {
+    const words = name.split(/\s+/).filter(Boolean);
+    return words
+      .map((word, index) => {
+        const letters = [...word];
+        if (index === 0 && words.length > 1) return word;
+        return (letters[0] ?? '') + '*'.repeat(letters.length - 1);
+      })
+      .join(' ');
+  },
+  keepDigits(value: string, head: number, tail: number): string {
+    const total = [...value].filter((c) => c >= '0' && c <= '9').length;
+    let seen = 0;
+    return [...value]
+      .map((c) => {
+        if (c < '0' || c > '9') return c;
+        seen += 1;
+        return seen <= head || seen > total - tail ? c : '*';
+      })
+      .join('');
+  },
+  maskEmail(email: string): string {
+    const at = email.lastIndexOf('@');
+    if (at <= 0) return '***';
+    return `${[...email][0]}***${email.slice(at)}`;
+  },
+};
 
 describe('Masking: personal data is masked by default (docs/MASKING.md)', () => {
   it('keeps the family name and initials, one star per letter', () => {
@@ -113,5 +144,48 @@ describe('Masking: a whole dossier', () => {
   it("shows an enterprise's name, masks a name of unknown type", () => {
     expect(maskDossier(dossier(2)).applicant.name).toBe('CÔNG TY TNHH SÔNG MÃ');
     expect(maskDossier(dossier(null)).applicant.name).toBe('Nguyễn V*** A**');
+  });
+
+  it('masks 20 000 random texts exactly as the first, array-based masking did', () => {
+    const { next, pick } = seeded(11);
+    const pieces = [
+      'Nguyễn',
+      'Thị',
+      'Hương'.normalize('NFD'),
+      'Đạt',
+      'A',
+      ' ',
+      '  ',
+      '\t',
+      '\u00a0',
+      '0',
+      '9',
+      '12',
+      '+84',
+      '-',
+      '.',
+      '@',
+      'gmail.com',
+      '\ud83d\ude00',
+      '\ud83d',
+      '\ude00',
+      '𝔸',
+      '٣',
+      '０',
+      '',
+    ];
+    for (let i = 0; i < 20_000; i += 1) {
+      let text = '';
+      const count = Math.floor(next() * 8);
+      for (let j = 0; j < count; j += 1) text += pick(pieces);
+      const head = Math.floor(next() * 4);
+      const tail = Math.floor(next() * 4);
+      expect([text, maskName(text)]).toEqual([text, reference.maskName(text)]);
+      expect([text, keepDigits(text, head, tail)]).toEqual([
+        text,
+        reference.keepDigits(text, head, tail),
+      ]);
+      expect([text, maskEmail(text)]).toEqual([text, reference.maskEmail(text)]);
+    }
   });
 });

@@ -33,34 +33,55 @@ function maskApplicant(applicant: Applicant): Applicant {
 
 /** Family name kept, other words as their first letter and one star per letter: `Nguyễn V*** A**`. */
 export function maskName(name: string): string {
+  // Letters are code points (a decomposed name's marks count as letters, as they always have).
   const words = name.split(/\s+/).filter(Boolean);
-  return words
-    .map((word, index) => {
-      const letters = [...word];
-      if (index === 0 && words.length > 1) return word;
-      return (letters[0] ?? '') + '*'.repeat(letters.length - 1);
-    })
-    .join(' ');
+  let masked = '';
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index] as string;
+    if (index > 0) masked += ' ';
+    if (index === 0 && words.length > 1) masked += word;
+    else {
+      const first = String.fromCodePoint(word.codePointAt(0) as number);
+      masked += first + '*'.repeat(codePoints(word) - 1);
+    }
+  }
+  return masked;
 }
 
 /** Every digit but the first `head` and last `tail` digits becomes `*`: `0912345612` → `09******12`. */
 export function keepDigits(value: string, head: number, tail: number): string {
-  const total = [...value].filter((c) => c >= '0' && c <= '9').length;
+  let total = 0;
+  for (let i = 0; i < value.length; i += 1) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0x30 && unit <= 0x39) total += 1;
+  }
   let seen = 0;
-  return [...value]
-    .map((c) => {
-      if (c < '0' || c > '9') return c;
-      seen += 1;
-      return seen <= head || seen > total - tail ? c : '*';
-    })
-    .join('');
+  return value.replace(/[0-9]/g, (digit) => {
+    seen += 1;
+    return seen <= head || seen > total - tail ? digit : '*';
+  });
 }
 
 /** First character of the mailbox, then `***`, domain kept: `n***@gmail.com`. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at <= 0) return '***';
-  return `${[...email][0]}***${email.slice(at)}`;
+  return `${String.fromCodePoint(email.codePointAt(0) as number)}***${email.slice(at)}`;
+}
+
+/** Code points in a string (a surrogate pair is one). */
+function codePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    // The second half of a pair is not counted again.
+    if (unit < 0xdc00 || unit > 0xdfff || i === 0) count += 1;
+    else {
+      const before = text.charCodeAt(i - 1);
+      if (before < 0xd800 || before > 0xdbff) count += 1;
+    }
+  }
+  return count;
 }
 
 /** Only the last two comma-separated parts (commune or ward, province) are kept: `***, phường X, tỉnh Y`. */
