@@ -93,11 +93,7 @@ export class ResponseCache {
   constructor(private readonly options: ResponseCacheOptions) {
     this.answers = new LRUCache<string, Map<string, StoredResponse>>({
       maxSize: options.maxBytes,
-      sizeCalculation: (variants, body) => {
-        let size = body.length + 200;
-        for (const [scope, stored] of variants) size += scope.length + stored.body.length + 200;
-        return size;
-      },
+      sizeCalculation: (variants, body) => sizeOf(body, variants),
       dispose: (variants) => {
         this.kept -= variants.size;
       },
@@ -152,6 +148,7 @@ export class ResponseCache {
     const body = Buffer.from(response.body);
     // A new map, set again: the body's size is counted anew (the one it replaces is disposed).
     const variants = new Map(this.answers.peek(key.body));
+    variants.delete(key.scope); // set again below: the newest last
     variants.set(key.scope, {
       status: response.status,
       rawHeaders: [...response.headers.flat(), 'content-length', String(body.length)],
@@ -161,13 +158,33 @@ export class ResponseCache {
       generation,
       labels: record.labels,
     });
+    // One body's answers alone within both bounds, its oldest scopes going first (else the whole
+    // body would be evicted, the answer just made with it).
+    for (const scope of variants.keys()) {
+      if (
+        variants.size <= this.options.maxEntries &&
+        sizeOf(key.body, variants) <= this.options.maxBytes
+      )
+        break;
+      variants.delete(scope);
+    }
+    if (variants.size === 0) return;
     this.answers.set(key.body, variants);
-    if (this.answers.peek(key.body) === variants) this.kept += variants.size;
-    while (this.kept > this.options.maxEntries && this.answers.size > 0) this.answers.pop();
+    if (this.answers.peek(key.body) !== variants) return;
+    this.kept += variants.size;
+    // Then the least recently used other bodies, as many as the entry bound needs.
+    while (this.kept > this.options.maxEntries && this.answers.size > 1) this.answers.pop();
   }
 
   /** The routing generation now: taken before a request executes, stored with its answer. */
   generation(): object {
     return this.options.generation();
   }
+}
+
+/** What a body's answers count against the byte bound. */
+function sizeOf(body: string, variants: ReadonlyMap<string, StoredResponse>): number {
+  let size = body.length + 200;
+  for (const [scope, stored] of variants) size += scope.length + stored.body.length + 200;
+  return size;
 }

@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { OFF_THREAD_CHARS, SoapParseThread } from '../../connectors/soap/parseOffThread';
 import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
 import {
@@ -63,6 +68,9 @@ describe('SOAP answers read off the serving thread', () => {
     expect(parser.running).toBe(true);
     const offThread = await Promise.all(read);
     expect(offThread).toStrictEqual(answers.map((text) => parseSoapResponse(text)));
+    // Read by the worker itself, not by a fallback here: it answered and is still there.
+    expect(parser.running).toBe(true);
+    expect(parser.lostWorkers).toBe(0);
     const first = offThread[0] as { ok: true; body: Record<string, unknown> };
     expect(first.ok).toBe(true);
     // Plain data, as the calling thread's reading gives it (mappings read it the same way). Its
@@ -123,4 +131,64 @@ describe('SOAP answers read off the serving thread', () => {
     expect(await Promise.all(read)).toStrictEqual(answers.map((text) => parseSoapResponse(text)));
     expect(parser.running).toBe(false);
   });
+
+  it('gives up on an answer the worker takes too long over, and reads the others here', async () => {
+    // 1 ms: the worker is still starting when the first answer's time is up.
+    const parser = thread({ stuckMs: 1 });
+    const read = answers.slice(0, 3).map((text) => parser.parse(text));
+    const [first, ...others] = await Promise.all(read);
+    expect(first).toEqual({ ok: false, unreadable: 'reading the answer took longer than 1 ms' });
+    expect(others).toStrictEqual(answers.slice(1, 3).map((text) => parseSoapResponse(text)));
+    expect(parser.lostWorkers).toBe(1);
+    expect(parser.running).toBe(false);
+  });
+
+  it('does not keep a process alive once its answers are read, whatever its working directory', async () => {
+    // A process elsewhere (no node_modules around it) reads one large answer through the worker
+    // and has nothing else to do: it ends at once, not when the worker's 30 s idle time is up.
+    const dir = await mkdtemp(join(tmpdir(), 'soap-thread-'));
+    const answerFile = join(dir, 'answer.xml');
+    await writeFile(answerFile, answers[0] as string);
+    const script = join(dir, 'read.ts');
+    await writeFile(
+      script,
+      `import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { SoapParseThread } from ${JSON.stringify(join(__dirname, '../../connectors/soap/parseOffThread'))};
+import { parseSoapResponse } from ${JSON.stringify(join(__dirname, '../../connectors/soap/parseSoapResponse'))};
+const text = readFileSync(${JSON.stringify(answerFile)}, 'utf8');
+const thread = new SoapParseThread();
+void (async () => {
+  const read = thread.parse(text);
+  const answer = await read;
+  console.log(JSON.stringify({ promise: read instanceof Promise, same: isDeepStrictEqual(answer, parseSoapResponse(text)), lost: thread.lostWorkers, running: thread.running, at: Date.now() }));
+})();
+`,
+    );
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      ['--import', pathToFileURL(require.resolve('tsx')).href, script],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const ended = Date.now();
+    expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('"same":true') });
+    const result = JSON.parse(output.trim().split('\n').at(-1) as string) as {
+      promise: boolean;
+      lost: number;
+      running: boolean;
+      at: number;
+    };
+    expect(result).toMatchObject({ promise: true, lost: 0, running: true });
+    // Ended within moments of its answer (the worker's idle end is 30 s away).
+    expect(ended - result.at).toBeLessThan(5_000);
+    expect(ended - started).toBeLessThan(25_000);
+  }, 40_000);
 });

@@ -127,4 +127,25 @@ describe('ResponseCache', () => {
     keep(b, 'q3', 'C', 'again');
     expect([read(a, 'q2'), read(b, 'q3')]).toEqual(['key:a:q2', 'again']);
   });
+
+  it('keeps the newest answers of a body asked by more scopes than it may hold, not none', () => {
+    const { keep, read } = setup(2);
+    const [a, b, c] = [principal('key:a'), principal('key:b'), principal('key:c')];
+    keep(a, 'q1', 'A');
+    keep(b, 'q1', 'A');
+    keep(c, 'q1', 'A');
+    expect([read(a, 'q1'), read(b, 'q1'), read(c, 'q1')]).toEqual([
+      undefined,
+      'key:b:q1',
+      'key:c:q1',
+    ]);
+    // Kept again, a scope is the newest: the oldest other one goes.
+    keep(b, 'q1', 'A', 'b again');
+    keep(a, 'q1', 'A');
+    expect([read(a, 'q1'), read(b, 'q1'), read(c, 'q1')]).toEqual([
+      'key:a:q1',
+      'b again',
+      undefined,
+    ]);
+  });
 });

@@ -107,15 +107,19 @@ export class WorkerReportRunner implements ReportRunner {
       return this.ready.then(() => worker);
     }
     // Compiled, the worker is a .js file; from source (tsx, jest) a .ts file, loaded through
-    // tsx's require hook (a loader given to the parent process does not reach worker threads).
+    // tsx's require hook, resolved here (a loader given to the parent process does not reach
+    // worker threads, and the worker would resolve `tsx` from the working directory).
     const source = join(__dirname, 'reportWorker.ts');
     const fromSource = existsSync(source) && __filename.endsWith('.ts');
     const options = { workerData: { config: this.options.config }, resourceLimits: WORKER_LIMITS };
     const worker = fromSource
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, {
-          ...options,
-          eval: true,
-        })
+      ? new Worker(
+          `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`,
+          {
+            ...options,
+            eval: true,
+          },
+        )
       : new Worker(join(__dirname, 'reportWorker.js'), options);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
