@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../shared/workerThread';
 import { parseSoapResponse, type SoapAnswer } from './parseSoapResponse';
 
 /**
@@ -97,17 +96,7 @@ export class SoapParseThread {
   }
 
   private start(): Worker {
-    // Compiled, the worker is a .js file; from source (tsx, jest) a .ts file loaded through tsx's
-    // require hook, resolved here (a loader given to the parent process does not reach worker
-    // threads, and the worker would resolve `tsx` from the working directory).
-    const source = join(__dirname, 'parseWorker.ts');
-    const fromSource = existsSync(source) && __filename.endsWith('.ts');
-    const worker = fromSource
-      ? new Worker(
-          `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`,
-          { eval: true, resourceLimits: this.limits },
-        )
-      : new Worker(join(__dirname, 'parseWorker.js'), { resourceLimits: this.limits });
+    const worker = startWorker(__dirname, 'parseWorker', { resourceLimits: this.limits });
     worker.on('message', ([id, answer]: [number, SoapAnswer]) => {
       const pending = this.pending.get(id);
       if (pending === undefined) return;

@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OFF_THREAD_CHARS, SoapParseThread } from '../../connectors/soap/parseOffThread';
 import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
-import {
-  SAMPLE_CREDENTIALS,
-  startSampleSystems,
-  type SampleSystems,
-} from '../../samples/startSampleSystems';
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { callLandSoap, LAND_NS } from '../support/landSoap';
 import { findCodes } from '../support/sampleCodes';
 
 /**
@@ -19,7 +16,6 @@ import { findCodes } from '../support/sampleCodes';
  */
 describe('SOAP answers read off the serving thread', () => {
   let samples: SampleSystems;
-  const NS = 'http://motcua.thanhhoa.gov.vn/datdai';
   const answers: string[] = [];
   const threads: SoapParseThread[] = [];
   const thread = (options?: ConstructorParameters<typeof SoapParseThread>[0]) => {
@@ -32,18 +28,12 @@ describe('SOAP answers read off the serving thread', () => {
     samples = await startSampleSystems({ size: 3000, seed: 2025 });
     const codes = findCodes(samples.land.dataset, 200, () => true);
     samples.land.faults.brokenCodes.add(codes[5] as string);
-    const call = async (body: string) =>
-      (
-        await fetch(`${samples.variables.SAMPLE_LAND_URL}/ws/DatDai.asmx`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'text/xml; charset=utf-8',
-            soapaction: `"${NS}/TraCuuHoSo"`,
-            authorization: `Basic ${Buffer.from(`${SAMPLE_CREDENTIALS.SAMPLE_LAND_USER}:${SAMPLE_CREDENTIALS.SAMPLE_LAND_PASSWORD}`).toString('base64')}`,
-          },
-          body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><TraCuuHoSo xmlns="${NS}"><DanhSachMaHoSo>${body}</DanhSachMaHoSo></TraCuuHoSo></soap:Body></soap:Envelope>`,
-        })
-      ).text();
+    const call = (list: string) =>
+      callLandSoap(
+        samples.variables.SAMPLE_LAND_URL as string,
+        'TraCuuHoSo',
+        `<TraCuuHoSo xmlns="${LAND_NS}"><DanhSachMaHoSo>${list}</DanhSachMaHoSo></TraCuuHoSo>`,
+      );
     for (let i = 0; i < codes.length; i += 20)
       answers.push(
         await call(

@@ -3,11 +3,8 @@ import {
   readXmlConforming,
   readXmlWithFastXmlParser,
 } from '../../connectors/soap/parseSoapResponse';
-import {
-  SAMPLE_CREDENTIALS,
-  startSampleSystems,
-  type SampleSystems,
-} from '../../samples/startSampleSystems';
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { callLandSoap, LAND_NS } from '../support/landSoap';
 import { findCodes } from '../support/sampleCodes';
 import { seeded } from '../support/seeded';
 
@@ -19,7 +16,7 @@ import { seeded } from '../support/seeded';
  */
 describe('SOAP answers read as fast-xml-parser read them', () => {
   let samples: SampleSystems;
-  const NS = 'http://motcua.thanhhoa.gov.vn/datdai';
+  const NS = LAND_NS;
   beforeAll(async () => {
     samples = await startSampleSystems({ size: 3000, seed: 2025 });
   });
@@ -27,18 +24,8 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
     await samples.close();
   });
 
-  const call = async (action: string, body: string): Promise<string> => {
-    const response = await fetch(`${samples.variables.SAMPLE_LAND_URL}/ws/DatDai.asmx`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'text/xml; charset=utf-8',
-        soapaction: `"${NS}/${action}"`,
-        authorization: `Basic ${Buffer.from(`${SAMPLE_CREDENTIALS.SAMPLE_LAND_USER}:${SAMPLE_CREDENTIALS.SAMPLE_LAND_PASSWORD}`).toString('base64')}`,
-      },
-      body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${body}</soap:Body></soap:Envelope>`,
-    });
-    return response.text();
-  };
+  const call = (action: string, body: string) =>
+    callLandSoap(samples.variables.SAMPLE_LAND_URL as string, action, body);
 
   it('every kind of answer the land system sends: same reading, by the conforming parser', async () => {
     const codes = findCodes(samples.land.dataset, 400, () => true);

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../../connectors/shared/workerThread';
 import type { Logger } from '../../../connectors/contract';
 import type { GatewayConfig } from '../../config/readConfig';
 import type { Registration } from '../../registry/Registration';
@@ -106,21 +105,10 @@ export class WorkerReportRunner implements ReportRunner {
       const worker = this.worker;
       return this.ready.then(() => worker);
     }
-    // Compiled, the worker is a .js file; from source (tsx, jest) a .ts file, loaded through
-    // tsx's require hook, resolved here (a loader given to the parent process does not reach
-    // worker threads, and the worker would resolve `tsx` from the working directory).
-    const source = join(__dirname, 'reportWorker.ts');
-    const fromSource = existsSync(source) && __filename.endsWith('.ts');
-    const options = { workerData: { config: this.options.config }, resourceLimits: WORKER_LIMITS };
-    const worker = fromSource
-      ? new Worker(
-          `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`,
-          {
-            ...options,
-            eval: true,
-          },
-        )
-      : new Worker(join(__dirname, 'reportWorker.js'), options);
+    const worker = startWorker(__dirname, 'reportWorker', {
+      workerData: { config: this.options.config },
+      resourceLimits: WORKER_LIMITS,
+    });
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
