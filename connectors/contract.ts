@@ -9,6 +9,7 @@
 import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import type { ConnectorError } from './ConnectorError';
+import type { ExpressionLimitError } from './shared/expression/ExpressionLimitError';
 import type { NationalDossier, Procedure } from './model';
 
 /** One dossier lookup result: the dossier, `null` when the upstream does not know the code, or an error. */
@@ -118,6 +119,12 @@ export interface ConnectorDeps {
   http: AxiosInstance;
   logger: Logger;
   clock: Clock;
+  /**
+   * Told of every evaluation of the registration's expressions stopped by a limit (time, depth,
+   * size; connectors/shared/expression/README.md). The gateway quarantines a registration that
+   * keeps reaching them. Kinds that compile expressions pass it to their ExpressionCompiler.
+   */
+  onExpressionLimit?: (error: ExpressionLimitError) => void;
 }
 
 export interface ConnectorKind<C> {

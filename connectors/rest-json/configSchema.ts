@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { dossierMappingSchema, jsonataSyntaxProblem } from '../shared/dossierMapping';
+import { dossierMappingSchema } from '../shared/dossierMapping';
+import { expression } from '../shared/expression/expressionSchema';
 import { catalogueCommon, listingCommon } from '../shared/catalogueSchema';
 import { tablesSchema } from '../shared/tablesSchema';
-
-const expression = z.string().superRefine((source, ctx) => {
-  const problem = jsonataSyntaxProblem(source);
-  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-});
 
 const path = z
   .string()

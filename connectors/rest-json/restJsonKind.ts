@@ -1,12 +1,12 @@
 import type { CallContext, ConnectorDeps, ConnectorKind } from '../contract';
 import { ConnectorError } from '../ConnectorError';
 import {
-  compileExpression,
   DeclarativeConnector,
   type CatalogueTransport,
   type ListingTransport,
   type LookupTransport,
 } from '../shared/declarativeConnector';
+import { ExpressionCompiler } from '../shared/expression/ExpressionCompiler';
 import { errorForStatus, parseJsonBody } from '../shared/http';
 import { buildTables } from '../shared/tablesSchema';
 import { restJsonConfigSchema, type RestJsonConfig } from './configSchema';
@@ -18,26 +18,32 @@ import { restJsonConfigSchema, type RestJsonConfig } from './configSchema';
 export const restJsonKind: ConnectorKind<RestJsonConfig> = {
   kind: 'rest-json',
   configSchema: restJsonConfigSchema,
-  create: (config, deps) =>
-    new DeclarativeConnector(
-      restJsonTransport(config, deps),
+  create: (config, deps) => {
+    const expressions = new ExpressionCompiler(
+      config.limits.mappingTimeoutMs,
+      deps.onExpressionLimit,
+    );
+    return new DeclarativeConnector(
+      restJsonTransport(config, deps, expressions),
       config.mapping,
       buildTables(config),
       deps,
-      config.limits.mappingTimeoutMs,
-      restJsonCatalogue(config, deps),
-      restJsonListing(config, deps),
-    ),
+      expressions,
+      restJsonCatalogue(config, deps, expressions),
+      restJsonListing(config, deps, expressions),
+    );
+  },
 };
 
 /** How rest-json asks for a listing page: query parameters or a body built from the position. */
 function restJsonListing(
   config: RestJsonConfig,
   deps: ConnectorDeps,
+  expressions: ExpressionCompiler,
 ): ListingTransport | undefined {
   const listing = config.listing;
   if (listing === undefined) return undefined;
-  const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
+  const compile = (source: string) => expressions.compile(source);
   const query = Object.entries(listing.query).map(
     ([name, source]) => [name, compile(source)] as const,
   );
@@ -71,10 +77,11 @@ function restJsonListing(
 function restJsonCatalogue(
   config: RestJsonConfig,
   deps: ConnectorDeps,
+  expressions: ExpressionCompiler,
 ): CatalogueTransport | undefined {
   const catalogue = config.catalogue;
   if (catalogue === undefined) return undefined;
-  const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
+  const compile = (source: string) => expressions.compile(source);
   const query = Object.entries(catalogue.query).map(
     ([name, source]) => [name, compile(source)] as const,
   );
@@ -105,8 +112,12 @@ function restJsonCatalogue(
 }
 
 /** How rest-json asks: JSON requests built by JSONata, records selected by JSONata. */
-function restJsonTransport(config: RestJsonConfig, deps: ConnectorDeps): LookupTransport {
-  const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
+function restJsonTransport(
+  config: RestJsonConfig,
+  deps: ConnectorDeps,
+  expressions: ExpressionCompiler,
+): LookupTransport {
+  const compile = (source: string) => expressions.compile(source);
   const { bulk, single } = config.lookup;
   const transport: LookupTransport = {};
 

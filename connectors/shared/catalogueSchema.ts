@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expression } from './dossierMapping';
+import { expression } from './expression/expressionSchema';
 import { procedureMappingSchema } from './procedureMapping';
 
 /**

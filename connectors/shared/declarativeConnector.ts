@@ -1,4 +1,3 @@
-import jsonata from 'jsonata';
 import type {
   CallContext,
   Connector,
@@ -17,6 +16,8 @@ import {
   type DossierMappingSpec,
 } from './dossierMapping';
 import type { CatalogueCommon, ListingCommon } from './catalogueSchema';
+import { isExpressionLimitError } from './expression/ExpressionLimitError';
+import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
 import { createLimiter } from './http';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
@@ -43,8 +44,6 @@ export interface LookupTransport {
     fetch(code: string, call: CallContext): Promise<unknown | null | ConnectorError>;
   };
 }
-
-export type Evaluate = (input: unknown, bindings?: Record<string, unknown>) => Promise<unknown>;
 
 /** Where one catalogue page is asked from: page number or cursor, and the page size. */
 export interface CataloguePosition {
@@ -84,12 +83,6 @@ interface Paged {
   next: Evaluate | undefined;
 }
 
-/** Compiles a JSONata expression from a registration, bounded in time and depth. */
-export function compileExpression(source: string, timeoutMs: number): Evaluate {
-  const expression = jsonata(source, { timeout: timeoutMs, stack: 200 });
-  return (input, bindings) => expression.evaluate(input, bindings);
-}
-
 export class DeclarativeConnector implements Connector {
   readonly capabilities: Connector['capabilities'];
   private readonly mapping: CompiledMapping;
@@ -114,26 +107,23 @@ export class DeclarativeConnector implements Connector {
     mapping: DossierMappingSpec,
     private readonly tables: NormalisationTables,
     private readonly deps: ConnectorDeps,
-    mappingTimeoutMs: number,
+    expressions: ExpressionCompiler,
     catalogue?: CatalogueTransport,
     listing?: ListingTransport,
   ) {
     if (transport.bulk === undefined && transport.single === undefined) {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
     }
-    this.mapping = compileMapping(mapping, { timeoutMs: mappingTimeoutMs, maxDepth: 200 });
-    this.listingMapping = compileMapping(listingMappingSpec(mapping), {
-      timeoutMs: mappingTimeoutMs,
-      maxDepth: 200,
-    });
+    this.mapping = compileMapping(mapping, expressions);
+    this.listingMapping = compileMapping(listingMappingSpec(mapping), expressions);
     const concurrency = transport.single?.concurrency ?? 1;
     this.limit = createLimiter(concurrency);
     if (catalogue !== undefined) {
       const { settings } = catalogue;
-      const compile = (source: string) => compileExpression(source, mappingTimeoutMs);
+      const compile = (source: string) => expressions.compile(source);
       this.catalogue = {
         transport: catalogue,
-        mapping: compileMapping(settings.mapping, { timeoutMs: mappingTimeoutMs, maxDepth: 200 }),
+        mapping: compileMapping(settings.mapping, expressions),
         records: compile(settings.records),
         total:
           settings.pagination.type === 'page' && settings.pagination.total !== undefined
@@ -144,7 +134,7 @@ export class DeclarativeConnector implements Connector {
       };
     }
     if (listing !== undefined) {
-      const compile = (source: string) => compileExpression(source, mappingTimeoutMs);
+      const compile = (source: string) => expressions.compile(source);
       const { pagination, records } = listing.settings;
       this.listing = {
         transport: listing,
@@ -424,22 +414,27 @@ export class DeclarativeConnector implements Connector {
   }
 }
 
-const JSONATA_LIMITS: Record<string, string> = {
-  D1011: 'the mapping recursed too deeply',
-  D1012: 'the mapping ran past its time limit (limits.mappingTimeoutMs)',
-};
-
 /**
- * A JSONata evaluation error as UPSTREAM_BAD_RESPONSE. JSONata errors are plain objects with a code
- * like "D1012"; their messages can quote values from the record (personal data), so only the code
+ * A JSONata evaluation error as UPSTREAM_BAD_RESPONSE. An evaluation stopped by a limit says which
+ * (its message names the limit, never a value). Other JSONata errors are plain objects with a code
+ * like "T2001"; their messages can quote values from the record (personal data), so only the code
  * is kept. Anything else is a bug and is thrown on.
  */
 export function jsonataFailure(error: unknown, what: string): ConnectorError {
+  if (isExpressionLimitError(error)) {
+    return new ConnectorError(
+      'UPSTREAM_BAD_RESPONSE',
+      `${what}: mapping stopped: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Z]\d{4}$/.test(code)) {
     return new ConnectorError(
       'UPSTREAM_BAD_RESPONSE',
-      `${what}: mapping failed (JSONata ${code}: ${JSONATA_LIMITS[code] ?? 'see the JSONata error codes'})`,
+      `${what}: mapping failed (JSONata ${code}: see the JSONata error codes)`,
     );
   }
   throw error;

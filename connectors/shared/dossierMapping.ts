@@ -1,5 +1,6 @@
-import jsonata from 'jsonata';
 import { z } from 'zod';
+import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
+import { expression } from './expression/expressionSchema';
 import {
   compilePlainExpression,
   isPlainObject,
@@ -53,14 +54,6 @@ export interface ListSpec<K extends string> {
   each: string;
   fields: Partial<Record<K, string>>;
 }
-
-export const expression = z
-  .string()
-  .min(1, 'an empty JSONata expression')
-  .superRefine((source, ctx) => {
-    const problem = jsonataSyntaxProblem(source);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-  });
 
 export function listSpec<const K extends string>(keys: readonly K[]) {
   const fields = Object.fromEntries(keys.map((key) => [key, expression.optional()])) as Record<
@@ -151,27 +144,6 @@ export function listingMappingSpec(spec: DossierMappingSpec): DossierMappingSpec
   return picked;
 }
 
-/** A JSONata expression's syntax error as a sentence, or null when it compiles. */
-export function jsonataSyntaxProblem(source: string): string | null {
-  try {
-    jsonata(source);
-    return null;
-  } catch (error) {
-    const { message, position } = error as { message?: string; position?: number };
-    return `JSONata syntax error${position === undefined ? '' : ` at character ${position}`}: ${message ?? String(error)}`;
-  }
-}
-
-/** Bounds on evaluating expressions that come from registrations. */
-export interface EvaluationLimits {
-  /** Wall time per record. Default 1000 ms (see rest-json limits). */
-  timeoutMs: number;
-  /** Evaluation stack depth. Default 200. */
-  maxDepth: number;
-}
-
-export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { timeoutMs: 1000, maxDepth: 200 };
-
 /** A compiled mapping: evaluates one upstream record into the raw shape of the national model. */
 export interface CompiledMapping {
   evaluate(record: unknown): Promise<unknown>;
@@ -189,31 +161,31 @@ export function mappingSource(spec: DossierMappingSpec | object): string {
 
 /**
  * Compiles the whole spec into one JSONata object constructor, so a record costs one evaluation.
- * Each expression was already checked on its own by the schema, where errors carry field paths.
+ * Each expression was already checked on its own by the schema, where errors carry field paths;
+ * every JSONata evaluation is bounded by the compiler's limits (expression/README.md).
  */
 export function compileMapping(
   spec: DossierMappingSpec | object,
-  limits: EvaluationLimits = DEFAULT_EVALUATION_LIMITS,
+  expressions: ExpressionCompiler,
 ): CompiledMapping {
-  const options = { timeout: limits.timeoutMs, stack: limits.maxDepth };
-  const whole = jsonata(objectSource(spec as unknown as SpecNode), options);
-  const slow = (record: unknown) => whole.evaluate(record);
+  const slow = expressions.compile(objectSource(spec as unknown as SpecNode));
   // Fields read as plain paths where they only pick values, simple computed values without
   // JSONata (`compilePlainExpression`: no loops, so no time limit to keep); other expressions keep
   // their JSONata, each evaluated on its own record or list item (`compileValue`); a field that
   // cannot be split so is evaluated whole by JSONata.
+  const { maxDepth, maxStringLength } = expressions.limits;
   const compilers: Compilers = {
-    jsonata: (source) => jsonata(source, options),
-    plain: (source) => compilePlainExpression(source, limits.maxDepth),
+    jsonata: (source) => expressions.compile(source),
+    plain: (source) => compilePlainExpression(source, maxDepth, maxStringLength),
   };
   const fields = fieldMappers(spec as unknown as SpecNode, compilers);
   const plainFields = fields.filter(([, mapper]) => mapper !== null).length;
-  if (plainFields === 0) return { evaluate: slow, plainFields };
+  if (plainFields === 0) return { evaluate: (record) => slow(record), plainFields };
   const mapper = objectMapper(
     fields.map(([key, mapper, value]): [string, Mapper] => {
       if (mapper !== null) return [key, mapper];
       const expression = compilers.jsonata(valueSource(value));
-      return [key, (record) => expression.evaluate(record)];
+      return [key, (record) => expression(record)];
     }),
   );
   return {
@@ -230,7 +202,7 @@ export function compileMapping(
 type Mapper = (record: unknown) => unknown;
 /** How expressions are compiled: by JSONata (with the registration's limits), or without it. */
 interface Compilers {
-  jsonata: (source: string) => ReturnType<typeof jsonata>;
+  jsonata: (source: string) => Evaluate;
   /** The expression as `compilePlainExpression` reads it, or null (left to JSONata). */
   plain: (source: string) => PlainExpression | null;
 }
@@ -310,7 +282,7 @@ function compileValue(value: string | SpecNode, compilers: Compilers): Mapper | 
     if (read === null) {
       if (!selfContained(value)) return null;
       const expression = compilers.jsonata(`(${value})`);
-      return (record) => expression.evaluate(record);
+      return (record) => expression(record);
     }
     return (record) => {
       const found = read(record);

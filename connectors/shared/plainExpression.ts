@@ -25,7 +25,11 @@ type Evaluate = (input: Record<string, unknown>) => unknown;
  * tested by them, when it holds objects only; anywhere else, and lists of anything else, are
  * NOT_PLAIN.
  */
-export function compilePlainExpression(source: string, maxDepth = 200): PlainExpression | null {
+export function compilePlainExpression(
+  source: string,
+  maxDepth = 200,
+  maxStringLength = Number.POSITIVE_INFINITY,
+): PlainExpression | null {
   let ast: unknown;
   try {
     ast = jsonata(source).ast();
@@ -36,7 +40,7 @@ export function compilePlainExpression(source: string, maxDepth = 200): PlainExp
   // for a path step): only expressions well within it are read here, so none gives a value
   // here where JSONata would stop.
   if (depth(ast) > maxDepth / 4) return null;
-  const evaluate = compileNode(ast);
+  const evaluate = compileNode(ast, maxStringLength);
   if (evaluate === null) return null;
   return (input) => (isPlainObject(input) ? evaluate(input) : NOT_PLAIN);
 }
@@ -77,7 +81,7 @@ const NODE_KEYS: Record<string, ReadonlySet<string>> = {
   function: new Set(['type', 'name', 'value', 'arguments', 'procedure', 'position']),
 };
 
-function compileNode(node: unknown): Evaluate | null {
+function compileNode(node: unknown, limit: number): Evaluate | null {
   if (!isPlainObject(node) || typeof node.type !== 'string') return null;
   const keys = NODE_KEYS[node.type];
   if (keys === undefined || !Object.keys(node).every((key) => keys.has(key))) return null;
@@ -94,20 +98,20 @@ function compileNode(node: unknown): Evaluate | null {
       return compilePath(node);
     case 'block':
       return Array.isArray(node.expressions) && node.expressions.length === 1
-        ? compileNode(node.expressions[0])
+        ? compileNode(node.expressions[0], limit)
         : null;
     case 'condition':
-      return compileCondition(node);
+      return compileCondition(node, limit);
     case 'binary':
-      return compileBinary(node);
+      return compileBinary(node, limit);
     case 'unary':
       return node.value === '-'
-        ? compileNegation(node)
+        ? compileNegation(node, limit)
         : node.value === '{'
-          ? compileObject(node)
+          ? compileObject(node, limit)
           : null;
     case 'function':
-      return compileFunction(node);
+      return compileFunction(node, limit);
     default:
       return null;
   }
@@ -148,10 +152,10 @@ function compilePath(node: Node): Evaluate | null {
   };
 }
 
-function compileCondition(node: Node): Evaluate | null {
-  const test = compileNode(node.condition);
-  const then = compileNode(node.then);
-  const otherwise = node.else === undefined ? () => undefined : compileNode(node.else);
+function compileCondition(node: Node, limit: number): Evaluate | null {
+  const test = compileNode(node.condition, limit);
+  const then = compileNode(node.then, limit);
+  const otherwise = node.else === undefined ? () => undefined : compileNode(node.else, limit);
   if (test === null || then === null || otherwise === null) return null;
   return (input) => {
     const value = test(input);
@@ -160,9 +164,9 @@ function compileCondition(node: Node): Evaluate | null {
   };
 }
 
-function compileBinary(node: Node): Evaluate | null {
-  const left = compileNode(node.lhs);
-  const right = compileNode(node.rhs);
+function compileBinary(node: Node, limit: number): Evaluate | null {
+  const left = compileNode(node.lhs, limit);
+  const right = compileNode(node.rhs, limit);
   if (left === null || right === null) return null;
   const op = node.value;
   switch (op) {
@@ -205,7 +209,9 @@ function compileBinary(node: Node): Evaluate | null {
       return both(left, right, (l, r) => {
         const a = l === undefined ? '' : asString(l);
         const b = r === undefined ? '' : asString(r);
-        return a === NOT_PLAIN || b === NOT_PLAIN ? NOT_PLAIN : a + b;
+        if (a === NOT_PLAIN || b === NOT_PLAIN) return NOT_PLAIN;
+        // Longer than an expression may build: JSONata's evaluation refuses it (with the limit).
+        return a.length + b.length > limit ? NOT_PLAIN : a + b;
       });
     case '+':
     case '-':
@@ -245,8 +251,8 @@ function both(
   };
 }
 
-function compileNegation(node: Node): Evaluate | null {
-  const operand = compileNode(node.expression);
+function compileNegation(node: Node, limit: number): Evaluate | null {
+  const operand = compileNode(node.expression, limit);
   if (operand === null) return null;
   return (input) => {
     const value = operand(input);
@@ -256,7 +262,7 @@ function compileNegation(node: Node): Evaluate | null {
 }
 
 /** `{"key": value, …}` with string literal keys, each once. */
-function compileObject(node: Node): Evaluate | null {
+function compileObject(node: Node, limit: number): Evaluate | null {
   if (!Array.isArray(node.lhs)) return null;
   const pairs: Array<[string, Evaluate]> = [];
   for (const pair of node.lhs as unknown[]) {
@@ -267,7 +273,7 @@ function compileObject(node: Node): Evaluate | null {
     // A repeated key is JSONata's error to raise; names objects already have are left to it.
     if (name in Object.prototype || name.startsWith('_jsonata_')) return null;
     if (pairs.some(([other]) => other === name)) return null;
-    const evaluate = compileNode(value);
+    const evaluate = compileNode(value, limit);
     if (evaluate === null) return null;
     pairs.push([name, evaluate]);
   }
@@ -292,7 +298,7 @@ const FUNCTIONS: Record<string, (value: unknown) => unknown> = {
   not: (value) => (value === undefined ? undefined : !effectiveBoolean(value)),
 };
 
-function compileFunction(node: Node): Evaluate | null {
+function compileFunction(node: Node, limit: number): Evaluate | null {
   const procedure = node.procedure;
   const args = node.arguments;
   if (
@@ -305,7 +311,7 @@ function compileFunction(node: Node): Evaluate | null {
   if (!Object.keys(procedure).every((key) => NODE_KEYS.variable?.has(key))) return null;
   const name = procedure.value;
   if (name === 'exists' && args.length === 1) {
-    const argument = compileNode(args[0]);
+    const argument = compileNode(args[0], limit);
     if (argument === null) return null;
     return (input) => {
       const value = argument(input);
@@ -315,7 +321,7 @@ function compileFunction(node: Node): Evaluate | null {
   if (name === 'contains' && args.length === 2) {
     // A literal string to look for; a regular expression is JSONata's.
     const text = stringLiteral(args[1]);
-    const argument = compileNode(args[0]);
+    const argument = compileNode(args[0], limit);
     if (argument === null || text === null) return null;
     return (input) => {
       const value = argument(input);
@@ -325,7 +331,7 @@ function compileFunction(node: Node): Evaluate | null {
   }
   const apply = typeof name === 'string' && Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : null;
   if (apply === null || apply === undefined || args.length !== 1) return null;
-  const argument = compileNode(args[0]);
+  const argument = compileNode(args[0], limit);
   if (argument === null) return null;
   return (input) => {
     const value = argument(input);

@@ -8,7 +8,8 @@ import type {
   PublicationState,
   TableValue,
 } from '../model';
-import { expression, listSpec } from './dossierMapping';
+import { listSpec } from './dossierMapping';
+import { expression } from './expression/expressionSchema';
 import type { NormalisationTables } from './normaliseDossier';
 import { foldText, normaliseText } from './text';
 

@@ -1,13 +1,12 @@
 import type { CallContext, ConnectorDeps, ConnectorKind } from '../contract';
 import { ConnectorError } from '../ConnectorError';
 import {
-  compileExpression,
   DeclarativeConnector,
   type CatalogueTransport,
   type ListingTransport,
-  type Evaluate,
   type LookupTransport,
 } from '../shared/declarativeConnector';
+import { ExpressionCompiler, type Evaluate } from '../shared/expression/ExpressionCompiler';
 import { errorForStatus } from '../shared/http';
 import { buildTables } from '../shared/tablesSchema';
 import { soapConfigSchema, type SoapConfig } from './configSchema';
@@ -24,13 +23,17 @@ export const soapKind: ConnectorKind<SoapConfig> = {
   kind: 'soap',
   configSchema: soapConfigSchema,
   create: (config, deps) => {
-    const { lookup, catalogue, listing } = soapTransport(config, deps);
+    const expressions = new ExpressionCompiler(
+      config.limits.mappingTimeoutMs,
+      deps.onExpressionLimit,
+    );
+    const { lookup, catalogue, listing } = soapTransport(config, deps, expressions);
     return new DeclarativeConnector(
       lookup,
       config.mapping,
       buildTables(config),
       deps,
-      config.limits.mappingTimeoutMs,
+      expressions,
       catalogue,
       listing,
     );
@@ -42,12 +45,13 @@ type Operation = { path: string; action: string; body: string };
 function soapTransport(
   config: SoapConfig,
   deps: ConnectorDeps,
+  expressions: ExpressionCompiler,
 ): {
   lookup: LookupTransport;
   catalogue: CatalogueTransport | undefined;
   listing: ListingTransport | undefined;
 } {
-  const compile = (source: string) => compileExpression(source, config.limits.mappingTimeoutMs);
+  const compile = (source: string) => expressions.compile(source);
   const notFoundWhen =
     config.faults.notFoundWhen === undefined ? undefined : compile(config.faults.notFoundWhen);
   const notFoundCodes = new Set(config.faults.notFoundCodes);

@@ -1,14 +1,9 @@
 import { z } from 'zod';
-import { jsonataSyntaxProblem } from '../../connectors/shared/dossierMapping';
+import { expression } from '../../connectors/shared/expression/expressionSchema';
 import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../services/agencies/agencyCode';
 import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
 import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';
-
-const jsonataExpression = z.string().superRefine((source, ctx) => {
-  const problem = jsonataSyntaxProblem(source);
-  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-});
 
 const agencyCode = z
   .string()
@@ -141,9 +136,9 @@ export const registrationSchema = z.strictObject({
       /** Shared secret, at least 16 characters; keep it in an environment variable. */
       secret: z.string().min(16, 'at least 16 characters'),
       /** JSONata over the pushed body giving the changed codes. Default `codes` (unless `records` is set). */
-      codes: jsonataExpression.optional(),
+      codes: expression.optional(),
       /** JSONata over the pushed body giving full records, mapped like lookups. */
-      records: jsonataExpression.optional(),
+      records: expression.optional(),
     })
     .optional(),
   /** The connector kind's own settings, validated by its schema. */

@@ -19,6 +19,9 @@ import { renderProvincial } from '../../samples/provincial-rest/renderProvincial
 import { DEFAULT_DIRECTORY_FILE } from '../../samples/startSampleSystems';
 import type { SampleDataset } from '../../samples/generator/SampleDataset';
 import { PROJECT_ROOT } from '../support/testGateway';
+import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
+
+const EXPRESSIONS = new ExpressionCompiler(1000);
 
 /** A bundled registration's lookup mapping (national-sync's built-in one when it gives none). */
 const mappingOf = (file: string): DossierMappingSpec =>
@@ -90,7 +93,7 @@ describe('Plain-path mapping equals JSONata', () => {
     const all = read();
     expect(all.length).toBe(400);
     for (const used of [spec, listingMappingSpec(spec)]) {
-      const compiled = compileMapping(used);
+      const compiled = compileMapping(used, EXPRESSIONS);
       expect(compiled.plainFields).toBeGreaterThan(5);
       const reference = jsonata(mappingSource(used));
       for (const record of all)
@@ -114,7 +117,7 @@ describe('Plain-path mapping equals JSONata', () => {
       // Computed inside the item: only that value is JSONata's.
       computed: { each: 'steps.step', fields: { at: '$string(at)', st: 'st' } },
     };
-    const compiled = compileMapping(spec);
+    const compiled = compileMapping(spec, EXPRESSIONS);
     // code, status, history, summary, flag, none (the constant null: each record then goes to
     // JSONata whole) and computed; rooted, parent and bound whole.
     expect(compiled.plainFields).toBe(7);
@@ -149,7 +152,7 @@ describe('Plain-path mapping equals JSONata', () => {
         status: 's',
         fees: { each: 'items', fields: { amount: '$number(x)' } },
       };
-      const compiled = compileMapping(spec);
+      const compiled = compileMapping(spec, EXPRESSIONS);
       const reference = jsonata(mappingSource(spec));
       const record = { a: '1', s: '2', items: [{ x: '12 trang' }, null] };
       const outcome = async (evaluate: () => Promise<unknown>) =>

@@ -1,6 +1,9 @@
 import jsonata from 'jsonata';
 import { compileMapping, mappingSource } from '../../connectors/shared/dossierMapping';
 import { seeded } from '../support/seeded';
+import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
+
+const EXPRESSIONS = new ExpressionCompiler(1000);
 
 /**
  * Mappings read without JSONata (plain paths, `plainExpression.ts`, JSONata for the rest and for
@@ -97,7 +100,7 @@ describe('random mappings read as JSONata reads them', () => {
         spec[`list${l}`] = { each: pick(EACH), fields };
       }
       if (next() < 0.3) spec.nested = { inner: pick(FIELDS) };
-      const compiled = compileMapping(spec);
+      const compiled = compileMapping(spec, EXPRESSIONS);
       plainFields += compiled.plainFields ?? 0;
       const reference = jsonata(mappingSource(spec));
       for (let r = 0; r < 8; r += 1) {

@@ -3,6 +3,7 @@ import type { ConnectorKind } from '../../../connectors/contract';
 import { ConnectorError } from '../../../connectors/ConnectorError';
 import { DeclarativeConnector } from '../../../connectors/shared/declarativeConnector';
 import { dossierMappingSchema } from '../../../connectors/shared/dossierMapping';
+import { ExpressionCompiler } from '../../../connectors/shared/expression/ExpressionCompiler';
 import { errorForStatus, parseJsonBody } from '../../../connectors/shared/http';
 import { buildTables, tablesSchema } from '../../../connectors/shared/tablesSchema';
 
@@ -70,6 +71,6 @@ export const connectorKind: ConnectorKind<TwoStepConfig> = {
       config.mapping,
       buildTables(config),
       deps,
-      200,
+      new ExpressionCompiler(200, deps.onExpressionLimit),
     ),
 };

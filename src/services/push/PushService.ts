@@ -1,7 +1,10 @@
 import type { Logger } from '../../../connectors/contract';
 import { isConnectorError } from '../../../connectors/ConnectorError';
 import type { NationalDossier } from '../../../connectors/model';
-import { compileExpression } from '../../../connectors/shared/declarativeConnector';
+import {
+  ExpressionCompiler,
+  type Evaluate,
+} from '../../../connectors/shared/expression/ExpressionCompiler';
 import type { DossierEvents } from '../../events/DossierEvents';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
@@ -34,8 +37,25 @@ export interface PushServiceDeps {
  * format (mapped like lookups and cached as just fetched). Codes a system does not own are ignored:
  * a province cannot touch another's dossiers.
  */
+/** Push expressions run within 200 ms each (README "Status pushes"). */
+const PUSH_EXPRESSIONS = new ExpressionCompiler(200);
+
 export class PushService {
+  /** Compiled push expressions, by source (a registration's `push.codes` and `push.records`). */
+  private readonly compiled = new Map<string, Evaluate>();
+
   constructor(private readonly deps: PushServiceDeps) {}
+
+  private expression(source: string): Evaluate {
+    let evaluate = this.compiled.get(source);
+    if (evaluate === undefined) {
+      // Bounded: registrations come and go, their sources with them.
+      if (this.compiled.size >= 1000) this.compiled.clear();
+      evaluate = PUSH_EXPRESSIONS.compile(source);
+      this.compiled.set(source, evaluate);
+    }
+    return evaluate;
+  }
 
   async receive(
     connectorId: string,
@@ -90,7 +110,7 @@ export class PushService {
     const changed = new Set<string>();
     try {
       if (push.codes !== undefined) {
-        const selected = await compileExpression(push.codes, 200)(parsed);
+        const selected = await this.expression(push.codes)(parsed);
         const codes = selected === undefined || selected === null ? [] : [selected].flat();
         for (const code of codes) {
           if (typeof code === 'string' && owns(code)) changed.add(code);
@@ -99,7 +119,7 @@ export class PushService {
         await this.deps.fetcher.forget(connectorId, [...changed]);
       }
       if (push.records !== undefined) {
-        const selected = await compileExpression(push.records, 200)(parsed);
+        const selected = await this.expression(push.records)(parsed);
         const records = selected === undefined || selected === null ? [] : [selected].flat();
         const mapped = runtime.mapRecords === undefined ? [] : await runtime.mapRecords(records);
         const dossiers: NationalDossier[] = [];

@@ -1,0 +1,153 @@
+import type { ExpressionLimits } from './ExpressionLimits';
+import { ExpressionLimitError } from './ExpressionLimitError';
+
+/**
+ * What one evaluation has built, against its limits. Every value an expression builds is charged:
+ * a string by its characters, a list or object by its logical size — its items and keys, and the
+ * logical size of every list or object in it, counted each time it is used. Logical size is what
+ * matters: a list holding the same big list ten times costs nothing to build, yet comparing or
+ * printing it walks all ten, synchronously, where no time limit can stop it. Sizes are remembered
+ * per object (a WeakMap), so each is measured once.
+ *
+ * Functions that build in one native call reserve what they will build before they run
+ * (`reserve`); everything else is charged when its node is evaluated (`charge`), which is in time:
+ * between two nodes JSONata can only build what its own caps allow (a list of `maxItems`, a string
+ * of two earlier strings).
+ */
+export class AllocationMeter {
+  private used = 0;
+  private readonly sizes = new WeakMap<object, number>();
+
+  constructor(private readonly limits: ExpressionLimits) {}
+
+  /** The longest string an expression may build. */
+  get maxStringLength(): number {
+    return this.limits.maxStringLength;
+  }
+
+  /** Charges a value the evaluation produced. */
+  charge(value: unknown): void {
+    if (typeof value === 'string') {
+      this.checkString(value.length);
+      this.add(value.length);
+    } else if (typeof value === 'object' && value !== null) {
+      if (Array.isArray(value) && value.length > this.limits.maxItems) this.tooManyItems();
+      this.add(this.sizeOf(value));
+    }
+  }
+
+  /** Before a native call builds a string of `length` characters: refuses it if it would not fit. */
+  reserveString(length: number, what: string): void {
+    if (length > this.limits.maxStringLength) {
+      throw new ExpressionLimitError(
+        'string',
+        `${what} would build ${Number.isFinite(length) ? length : 'more than that of'} characters, more than the ${this.limits.maxStringLength} an expression may build`,
+      );
+    }
+    this.fits(length, what);
+  }
+
+  /** Before a native call builds a list of `count` items: refuses it if it would not fit. */
+  reserveItems(count: number, what: string): void {
+    if (count > this.limits.maxItems) {
+      throw new ExpressionLimitError(
+        'items',
+        `${what} would build ${count} items, more than the ${this.limits.maxItems} an expression may build`,
+      );
+    }
+    this.fits(count, what);
+  }
+
+  /** Refuses a string argument longer than an expression may build (a function would copy it). */
+  checkArgument(text: string, what: string): void {
+    if (text.length > this.limits.maxStringLength) {
+      throw new ExpressionLimitError(
+        'string',
+        `${what} was given ${text.length} characters, more than the ${this.limits.maxStringLength} an expression may use`,
+      );
+    }
+  }
+
+  /** Logical size of a list or object: items and keys, nested ones counted each time they are used. */
+  sizeOf(value: object): number {
+    const known = this.sizes.get(value);
+    if (known !== undefined) return known;
+    // Iterative, so that a deeply nested input cannot overflow the stack; a part met again (a
+    // shared one) is measured once and counted at each use. JSONata's function values count as
+    // one item (a lambda holds its environment, which refers to itself).
+    const pending: Array<{ node: object; children: unknown[]; next: number; size: number }> = [];
+    const opened = new Set<object>();
+    const open = (node: object) => {
+      const children = isFunctionValue(node)
+        ? []
+        : Array.isArray(node)
+          ? node
+          : Object.values(node);
+      pending.push({ node, children, next: 0, size: children.length });
+      opened.add(node);
+    };
+    open(value);
+    let result = 0;
+    while (pending.length > 0) {
+      const frame = pending[pending.length - 1] as (typeof pending)[number];
+      if (frame.next === frame.children.length) {
+        pending.pop();
+        opened.delete(frame.node);
+        this.sizes.set(frame.node, frame.size);
+        result = frame.size;
+        const parent = pending[pending.length - 1];
+        if (parent !== undefined) parent.size += frame.size;
+        if (frame.size > this.limits.budget) this.overBudget();
+        continue;
+      }
+      const child = frame.children[frame.next];
+      frame.next += 1;
+      if (typeof child !== 'object' || child === null) continue;
+      const size = this.sizes.get(child);
+      if (size !== undefined) frame.size += size;
+      else if (!opened.has(child)) open(child);
+    }
+    return result;
+  }
+
+  private checkString(length: number): void {
+    if (length > this.limits.maxStringLength) {
+      throw new ExpressionLimitError(
+        'string',
+        `the expression built a string of ${length} characters, more than the ${this.limits.maxStringLength} allowed`,
+      );
+    }
+  }
+
+  private tooManyItems(): never {
+    throw new ExpressionLimitError(
+      'items',
+      `the expression built a list of more than ${this.limits.maxItems} items`,
+    );
+  }
+
+  private fits(size: number, what: string): void {
+    if (this.used + size > this.limits.budget) {
+      throw new ExpressionLimitError(
+        'budget',
+        `${what} would go past the ${this.limits.budget} characters and items one evaluation may build`,
+      );
+    }
+  }
+
+  private add(size: number): void {
+    this.used += size;
+    if (this.used > this.limits.budget) this.overBudget();
+  }
+
+  private overBudget(): never {
+    throw new ExpressionLimitError(
+      'budget',
+      `the expression built more than the ${this.limits.budget} characters and items one evaluation may build`,
+    );
+  }
+}
+
+function isFunctionValue(value: object): boolean {
+  return Object.hasOwn(value, '_jsonata_function') || Object.hasOwn(value, '_jsonata_lambda');
+}

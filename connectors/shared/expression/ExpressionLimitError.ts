@@ -1,0 +1,65 @@
+/** Which bound an evaluation reached. */
+export type ExpressionLimit = 'time' | 'depth' | 'items' | 'string' | 'budget' | 'function';
+
+/**
+ * An evaluation stopped by one of its bounds (ExpressionLimits): the registration's expression,
+ * not the upstream's data, is at fault, and enough of these quarantine the registration. The
+ * message names the bound and its value, never a value from the record (personal data).
+ */
+export class ExpressionLimitError extends Error {
+  override readonly name = 'ExpressionLimitError';
+
+  constructor(
+    readonly limit: ExpressionLimit,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isExpressionLimitError(value: unknown): value is ExpressionLimitError {
+  return value instanceof ExpressionLimitError;
+}
+
+/**
+ * JSONata's own guardrails (depth D1011, time D1012, range D2014, sequence D2015) and the engine's
+ * own refusals (a string or the call stack over V8's maximum) as ExpressionLimitError; anything
+ * else as it was.
+ */
+export function asLimitError(
+  error: unknown,
+  limits: { timeoutMs: number; maxDepth: number; maxItems: number },
+): unknown {
+  if (error instanceof ExpressionLimitError) return error;
+  if (error instanceof RangeError) {
+    return /string length/i.test(error.message)
+      ? new ExpressionLimitError(
+          'string',
+          'the expression built a string longer than JavaScript allows',
+        )
+      : new ExpressionLimitError(
+          'depth',
+          'the expression nested deeper than the call stack allows',
+        );
+  }
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'D1011':
+      return new ExpressionLimitError(
+        'depth',
+        `the expression nested deeper than ${limits.maxDepth}`,
+      );
+    case 'D1012':
+      return new ExpressionLimitError(
+        'time',
+        `the expression ran past its time limit of ${limits.timeoutMs} ms (limits.mappingTimeoutMs)`,
+      );
+    case 'D2014':
+    case 'D2015':
+      return new ExpressionLimitError(
+        'items',
+        `the expression built a list of more than ${limits.maxItems} items`,
+      );
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,67 @@
+import jsonata from 'jsonata';
+import { AllocationMeter } from './AllocationMeter';
+import { asLimitError, ExpressionLimitError } from './ExpressionLimitError';
+import type { ExpressionLimits } from './ExpressionLimits';
+import { bindGuardedFunctions } from './guardedFunctions';
+import { LinearRegExp } from './LinearRegExp';
+
+/** A registration's expression, compiled: evaluated within its limits. */
+export interface BoundedExpression {
+  /** The value, or a rejection: an ExpressionLimitError past a limit, JSONata's error otherwise. */
+  evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+}
+
+/** Told of every evaluation stopped by a limit (the runtime counts them towards quarantine). */
+export type LimitObserver = (error: ExpressionLimitError) => void;
+
+/** Evaluation nodes whose value is an existing one (read, not built): nothing to charge. */
+const READS = new Set(['name', 'variable', 'string', 'number', 'value', 'regex', 'parent', 'condition', 'block', 'bind']); // prettier-ignore
+
+const METER = Symbol('allocation meter');
+/** JSONata calls the function bound under this name after evaluating each node, with its value. */
+const EVALUATE_EXIT = Symbol.for('jsonata.__evaluate_exit');
+
+/**
+ * Compiles an expression already checked by `expressionProblems`, bounded as README.md beside
+ * this file explains: JSONata's own guardrails (time, depth, items per list) and linear-time
+ * regular expressions; guarded built-in functions that refuse, before running, what would not fit;
+ * and a meter, per evaluation, charging every value a node builds (JSONata's evaluate-exit hook),
+ * so no evaluation builds more than `limits.budget` characters and items in all.
+ */
+export function compileBoundedExpression(
+  source: string,
+  limits: ExpressionLimits,
+  onLimit?: LimitObserver,
+): BoundedExpression {
+  const expression = jsonata(source, {
+    timeout: limits.timeoutMs,
+    stack: limits.maxDepth,
+    sequence: limits.maxItems,
+    RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+  });
+  const meterOf = (focus: { environment: { base: object } }): AllocationMeter => {
+    const base = focus.environment.base as { [METER]?: AllocationMeter };
+    return (base[METER] ??= new AllocationMeter(limits));
+  };
+  bindGuardedFunctions(expression, meterOf);
+  const charge = (
+    node: { type: string },
+    _input: unknown,
+    environment: { base: object },
+    value: unknown,
+  ) => {
+    if (!READS.has(node.type)) meterOf({ environment }).charge(value);
+  };
+  (expression.assign as unknown as (name: symbol, value: unknown) => void)(EVALUATE_EXIT, charge);
+  return {
+    evaluate: async (input, bindings) => {
+      try {
+        return await expression.evaluate(input, bindings);
+      } catch (error) {
+        const stopped = asLimitError(error, limits);
+        if (stopped instanceof ExpressionLimitError) onLimit?.(stopped);
+        throw stopped;
+      }
+    },
+  };
+}
