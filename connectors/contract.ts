@@ -120,11 +120,12 @@ export interface ConnectorDeps {
   logger: Logger;
   clock: Clock;
   /**
-   * Told of every evaluation of the registration's expressions stopped by a limit (time, depth,
-   * size; connectors/shared/expression/README.md). The gateway quarantines a registration that
-   * keeps reaching them. Kinds that compile expressions pass it to their ExpressionCompiler.
+   * Told of every evaluation of the registration's expressions: `null` when it completed, the
+   * error when a limit stopped it (time, depth, size; connectors/shared/expression/README.md).
+   * The gateway quarantines a registration whose evaluations keep being stopped. Kinds that
+   * compile expressions pass it to their ExpressionCompiler.
    */
-  onExpressionLimit?: (error: ExpressionLimitError) => void;
+  onExpression?: (stopped: ExpressionLimitError | null) => void;
 }
 
 export interface ConnectorKind<C> {

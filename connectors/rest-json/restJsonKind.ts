@@ -19,10 +19,7 @@ export const restJsonKind: ConnectorKind<RestJsonConfig> = {
   kind: 'rest-json',
   configSchema: restJsonConfigSchema,
   create: (config, deps) => {
-    const expressions = new ExpressionCompiler(
-      config.limits.mappingTimeoutMs,
-      deps.onExpressionLimit,
-    );
+    const expressions = new ExpressionCompiler(config.limits.mappingTimeoutMs, deps.onExpression);
     return new DeclarativeConnector(
       restJsonTransport(config, deps, expressions),
       config.mapping,

@@ -23,10 +23,7 @@ export const soapKind: ConnectorKind<SoapConfig> = {
   kind: 'soap',
   configSchema: soapConfigSchema,
   create: (config, deps) => {
-    const expressions = new ExpressionCompiler(
-      config.limits.mappingTimeoutMs,
-      deps.onExpressionLimit,
-    );
+    const expressions = new ExpressionCompiler(config.limits.mappingTimeoutMs, deps.onExpression);
     const { lookup, catalogue, listing } = soapTransport(config, deps, expressions);
     return new DeclarativeConnector(
       lookup,

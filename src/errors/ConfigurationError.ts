@@ -6,6 +6,8 @@ export interface ConfigurationProblem {
   /** Field path inside the file, e.g. `config.lookup.bulk.maxBatch`; empty for the whole file. */
   path: string;
   message: string;
+  /** Valid JSONata that registrations may not run (connectors/shared/expression/README.md). */
+  unsafeExpression?: true;
 }
 
 /**
@@ -34,6 +36,9 @@ export function describeZodIssues(
     file,
     path: formatPath([...prefix, ...issue.path]),
     message: issue.message,
+    ...(issue.code === 'custom' && issue.params?.unsafeExpression === true
+      ? { unsafeExpression: true as const }
+      : {}),
   }));
 }
 

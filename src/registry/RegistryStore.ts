@@ -25,6 +25,17 @@ export interface StoredRegistration {
   updatedBy: string;
   /** `rollback to v3`, `disabled`, … */
   note: string | null;
+  /**
+   * Set by the gateway on a version it will not run (README "Quarantine"): its expressions are
+   * unsafe under the current rules, or kept reaching their limits. A later version clears it.
+   */
+  quarantine?: RegistrationQuarantine | null;
+}
+
+/** Why and since when a registration version is quarantined. */
+export interface RegistrationQuarantine {
+  reason: string;
+  since: string;
 }
 
 const storedSchema = z.object({
@@ -36,6 +47,7 @@ const storedSchema = z.object({
   updatedAt: z.string(),
   updatedBy: z.string(),
   note: z.string().nullable(),
+  quarantine: z.object({ reason: z.string(), since: z.string() }).nullable().optional(),
 });
 
 export type PutResult = { ok: true } | { ok: false; currentVersion: number };

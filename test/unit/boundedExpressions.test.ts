@@ -39,41 +39,41 @@ async function outcome(
  * `$fromMillis` with a width of 100 million 6 s and 2 GB; the regular expression did not return
  * within two minutes; the doubling recursions took 1.1 GB before their time limit).
  */
-const DANGEROUS: Array<[source: string, refusedAtValidation: boolean, stoppedBy: string]> = [
-  ['$length($pad("x", 200000000))', true, 'limit:string'],
-  ['$length($pad("x", $count(list) * 100000000))', false, 'limit:string'],
-  ['$length($pad("", 900000, "abcdefghij"))', false, 'limit:string'],
-  ['$length($join([1..10000].$string(), "' + 'x'.repeat(100) + '"))', false, 'limit:string'],
-  ['$length($string([1..99999]))', false, 'limit:string'],
-  ['$count([1..1000000000])', true, 'limit:items'],
-  ['$count([1..$count(list) * 1e8])', false, 'limit:items'],
-  ['$length($fromMillis(0, "[Y,100000000]"))', false, 'limit:string'],
-  ['$length($now("[Y,100000000]"))', false, 'limit:string'],
-  ['$length($formatInteger(1e300, "I"))', false, 'limit:string'],
-  ['$match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /^(a+)+$/)', false, 'value undefined'],
-  ['$match("aaaa", /(a)\\1/)', true, 'error:'],
+const DANGEROUS: Array<[source: string, refusedAtValidation: boolean, stoppedBy: RegExp]> = [
+  ['$length($pad("x", 200000000))', true, /^limit:string$/],
+  ['$length($pad("x", $count(list) * 100000000))', false, /^limit:string$/],
+  ['$length($pad("", 900000, "abcdefghij"))', false, /^limit:string$/],
+  ['$length($join([1..10000].$string(), "' + 'x'.repeat(100) + '"))', false, /^limit:string$/],
+  ['$length($string([1..99999]))', false, /^limit:string$/],
+  ['$count([1..1000000000])', true, /^limit:items$/],
+  ['$count([1..$count(list) * 1e8])', false, /^limit:items$/],
+  ['$length($fromMillis(0, "[Y,100000000]"))', false, /^limit:string$/],
+  ['$length($now("[Y,100000000]"))', false, /^limit:string$/],
+  ['$length($formatInteger(1e300, "I"))', false, /^limit:string$/],
+  ['$match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /^(a+)+$/)', false, /^value undefined$/],
+  ['$match("aaaa", /(a)\\1/)', true, /^error:/],
   [
     '($f := function($a, $n) { $n = 0 ? $a : $f([$a, $a], $n - 1) }; $count($f([1], 40)))',
     true,
-    'limit:items',
+    /^limit:items$/,
   ],
   [
     '($f := function($a, $n) { $n = 0 ? $a : $f($append($a, $a), $n - 1) }; $count($f([1], 40)))',
     true,
-    'limit:items',
+    /^limit:items$/,
   ],
-  ['($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))', true, 'limit:depth'],
-  ['($s := text; ' + '$s := $s & $s; '.repeat(30) + '$length($s))', false, 'limit:string'],
-  ['($a := [1..1000]; ' + '$a := [[$a], [$a]]; '.repeat(20) + '$a = $a)', false, 'limit:budget'],
-  ['$count(items.{"all": $$.items})', false, 'limit:budget'],
-  ['$count([1..1000].[[$$.items]])', false, 'limit:budget'],
-  ['$count([1..1000].[[1..10000]])', false, 'limit:budget'],
-  ['$count([1..100000].($string($) & $string($)))', false, 'limit:time'],
-  ['$distinct([1..100000])', false, 'limit:items'],
-  ['$eval("$pad(\\"x\\", 200000000)")', true, 'limit:function'],
-  ['$toMillis("2026-01-01", "[Y0001]-[M01]-[D01]")', false, 'limit:function'],
-  ['$clone(items)', true, 'limit:function'],
-  ['"' + 'x'.repeat(MAX_EXPRESSION_LENGTH) + '"', true, 'value'],
+  ['($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))', true, /^limit:depth$/],
+  ['($s := text; ' + '$s := $s & $s; '.repeat(30) + '$length($s))', false, /^limit:string$/],
+  ['($a := [1..1000]; ' + '$a := [[$a], [$a]]; '.repeat(20) + '$a = $a)', false, /^limit:budget$/],
+  ['$count(items.{"all": $$.items})', false, /^limit:budget$/],
+  ['$count([1..1000].[[$$.items]])', false, /^limit:budget$/],
+  ['$count([1..1000].[[1..10000]])', false, /^limit:budget$/],
+  ['$count([1..100000].($string($) & $string($)))', false, /^limit:(time|steps)$/],
+  ['$distinct([1..100000])', false, /^limit:items$/],
+  ['$eval("$pad(\\"x\\", 200000000)")', true, /^limit:function$/],
+  ['$toMillis("2026-01-01", "[Y0001]-[M01]-[D01]")', false, /^limit:function$/],
+  ['$clone(items)', true, /^limit:function$/],
+  ['"' + 'x'.repeat(MAX_EXPRESSION_LENGTH) + '"', true, /^value/],
 ];
 
 describe('Expressions: what a registration may run is bounded before it runs', () => {
@@ -84,9 +84,7 @@ describe('Expressions: what a registration may run is bounded before it runs', (
       expect(problems.some((problem) => problem.unsafe)).toBe(refused);
       // Whether validation refuses it or not, evaluating it directly is bounded too.
       if (source.length <= MAX_EXPRESSION_LENGTH) {
-        expect(await outcome(source)).toMatch(
-          new RegExp(`^${stoppedBy.replace(/[()[\]$^]/g, '\\$&')}`),
-        );
+        expect(await outcome(source)).toMatch(stoppedBy);
       }
     },
   );

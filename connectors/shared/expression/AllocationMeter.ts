@@ -16,6 +16,7 @@ import { ExpressionLimitError } from './ExpressionLimitError';
  */
 export class AllocationMeter {
   private used = 0;
+  private steps = 0;
   private readonly sizes = new WeakMap<object, number>();
 
   constructor(private readonly limits: ExpressionLimits) {}
@@ -23,6 +24,17 @@ export class AllocationMeter {
   /** The longest string an expression may build. */
   get maxStringLength(): number {
     return this.limits.maxStringLength;
+  }
+
+  /** Counts one evaluated node. */
+  step(): void {
+    this.steps += 1;
+    if (this.steps > this.limits.maxSteps) {
+      throw new ExpressionLimitError(
+        'steps',
+        `the expression took more than the ${this.limits.maxSteps} steps one evaluation may take`,
+      );
+    }
   }
 
   /** Charges a value the evaluation produced. */

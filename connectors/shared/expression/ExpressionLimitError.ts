@@ -1,5 +1,6 @@
 /** Which bound an evaluation reached. */
-export type ExpressionLimit = 'time' | 'depth' | 'items' | 'string' | 'budget' | 'function';
+export type ExpressionLimit =
+  'time' | 'steps' | 'depth' | 'items' | 'string' | 'budget' | 'function';
 
 /**
  * An evaluation stopped by one of its bounds (ExpressionLimits): the registration's expression,

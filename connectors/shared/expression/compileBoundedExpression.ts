@@ -11,8 +11,12 @@ export interface BoundedExpression {
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
 }
 
-/** Told of every evaluation stopped by a limit (the runtime counts them towards quarantine). */
-export type LimitObserver = (error: ExpressionLimitError) => void;
+/**
+ * Told of every evaluation: `null` when it completed, the error when a limit stopped it (the
+ * gateway counts them towards quarantine). An evaluation that failed on JSONata's own rules (a
+ * wrong type in the data) is neither.
+ */
+export type EvaluationObserver = (stopped: ExpressionLimitError | null) => void;
 
 /** Evaluation nodes whose value is an existing one (read, not built): nothing to charge. */
 const READS = new Set(['name', 'variable', 'string', 'number', 'value', 'regex', 'parent', 'condition', 'block', 'bind']); // prettier-ignore
@@ -31,7 +35,7 @@ const EVALUATE_EXIT = Symbol.for('jsonata.__evaluate_exit');
 export function compileBoundedExpression(
   source: string,
   limits: ExpressionLimits,
-  onLimit?: LimitObserver,
+  observer?: EvaluationObserver,
 ): BoundedExpression {
   const expression = jsonata(source, {
     timeout: limits.timeoutMs,
@@ -50,18 +54,25 @@ export function compileBoundedExpression(
     environment: { base: object },
     value: unknown,
   ) => {
-    if (!READS.has(node.type)) meterOf({ environment }).charge(value);
+    const meter = meterOf({ environment });
+    meter.step();
+    // A path's strings are the record's own, read, not built; its lists are new sequences.
+    if (READS.has(node.type) || (node.type === 'path' && typeof value === 'string')) return;
+    meter.charge(value);
   };
   (expression.assign as unknown as (name: symbol, value: unknown) => void)(EVALUATE_EXIT, charge);
   return {
     evaluate: async (input, bindings) => {
+      let value: unknown;
       try {
-        return await expression.evaluate(input, bindings);
+        value = await expression.evaluate(input, bindings);
       } catch (error) {
         const stopped = asLimitError(error, limits);
-        if (stopped instanceof ExpressionLimitError) onLimit?.(stopped);
+        if (stopped instanceof ExpressionLimitError) observer?.(stopped);
         throw stopped;
       }
+      observer?.(null);
+      return value;
     },
   };
 }

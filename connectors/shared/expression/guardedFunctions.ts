@@ -104,10 +104,9 @@ function occurrences(text: string, separator: string, atMost: number): number {
   return count;
 }
 
-/** The pre-checks, by function name; every other callable function only has its strings checked. */
+/** The pre-checks, by function name. Pictures and zones are the expression's, and short. */
 const GUARDS: Record<string, Guard> = {
   pad: (meter, [text, width, char]) => {
-    checkStrings(meter, [text, char], '$pad');
     if (typeof text !== 'string' || typeof width !== 'number') return;
     const fill = typeof char === 'string' && char.length > 0 ? char.length : 1;
     const padding = Math.max(0, Math.abs(Math.trunc(width)) - [...text].length);
@@ -115,7 +114,6 @@ const GUARDS: Record<string, Guard> = {
     meter.reserveString(text.length + padding * fill, `$pad to a width of ${width}`);
   },
   join: (meter, [items, separator]) => {
-    checkStrings(meter, [separator], '$join');
     if (!Array.isArray(items)) return;
     const sep = typeof separator === 'string' ? separator.length : 0;
     let length = Math.max(0, items.length - 1) * sep;
@@ -128,10 +126,10 @@ const GUARDS: Record<string, Guard> = {
     meter.reserveString(length, '$string');
   },
   split: (meter, [text, separator, limit]) => {
-    checkStrings(meter, [text, separator], '$split');
     if (typeof text !== 'string') return;
     const most = typeof limit === 'number' ? Math.max(0, limit) : Number.POSITIVE_INFINITY;
-    // A regular expression's matches are bounded by the text's length, checked above.
+    // A regular expression's matches are bounded by the text's length (the record's, or built
+    // within maxStringLength); charged as a list when $split returns.
     if (typeof separator === 'string')
       meter.reserveItems(Math.min(most, occurrences(text, separator, most) + 1), '$split');
   },
@@ -174,8 +172,7 @@ const GUARDS: Record<string, Guard> = {
     checkStrings(meter, [picture, zone], '$now');
     checkPicture(picture, '$now');
   },
-  toMillis: (meter, [text, picture]) => {
-    checkStrings(meter, [text], '$toMillis');
+  toMillis: (_meter, [, picture]) => {
     if (picture !== undefined) {
       throw new ExpressionLimitError(
         'function',

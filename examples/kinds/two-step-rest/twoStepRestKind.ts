@@ -71,6 +71,6 @@ export const connectorKind: ConnectorKind<TwoStepConfig> = {
       config.mapping,
       buildTables(config),
       deps,
-      new ExpressionCompiler(200, deps.onExpressionLimit),
+      new ExpressionCompiler(200, deps.onExpression),
     ),
 };
