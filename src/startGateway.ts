@@ -30,6 +30,7 @@ import {
 } from './registry/RegistryStore';
 import { SecretBox } from './registry/secretBox';
 import { NetworkPolicy } from './runtime/NetworkPolicy';
+import { QuarantineWatch } from './services/registry/QuarantineWatch';
 import { RegistrationService } from './services/registry/RegistrationService';
 import { PersistedOperations } from './server/persistedOperations';
 import { PrincipalRateLimiter } from './server/PrincipalRateLimiter';
@@ -127,6 +128,8 @@ export async function startGateway(
         state: registry.runtime(r.id)?.circuit ?? 'closed',
       })),
     );
+    // Set once the registration service exists; expressions only run after start-up.
+    let quarantineWatch: QuarantineWatch | null = null;
     const tracing = config.tracing === null ? null : new Tracing(config.tracing);
     if (tracing !== null) opened.push(() => tracing.shutdown());
     const registry = new ConnectorRegistry(deps.kinds, {
@@ -137,6 +140,10 @@ export async function startGateway(
       observer: {
         call: (...args) => metrics.connectorCall(...args),
         retry: (connector, items) => metrics.connectorRetry(connector, items),
+      },
+      onExpression: (registration, stopped) => {
+        if (stopped !== null) metrics.expressionStopped(registration.id, stopped.limit);
+        quarantineWatch?.observe(registration, stopped);
       },
     });
     opened.push(() => registry.close());
@@ -206,6 +213,15 @@ export async function startGateway(
       registrations,
     );
     opened.push(() => registrationService.close());
+    quarantineWatch = new QuarantineWatch(
+      (id, version, reason) => void registrationService.quarantine(id, version, reason),
+    );
+    metrics.quarantined(() =>
+      registrationService
+        .health()
+        .unrouted.filter((entry) => entry.problem === 'quarantined')
+        .map((entry) => entry.id),
+    );
     await registrationService.start();
     const demoKeys =
       config.keys.kind === 'memory' && config.keys.demo

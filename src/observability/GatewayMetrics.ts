@@ -41,6 +41,7 @@ export class GatewayMetrics {
   private readonly connectorDuration: Histogram<'connector' | 'operation'>;
   private readonly connectorRecent: Summary<'connector'>;
   private readonly connectorRetries: Counter<'connector'>;
+  private readonly expressionStops: Counter<'connector' | 'limit'>;
   private readonly responseHits: TallySeries;
   private readonly responseMisses: TallySeries;
   private readonly localDossierHits: TallySeries;
@@ -108,6 +109,12 @@ export class GatewayMetrics {
       labelNames: ['connector'],
       registers,
     });
+    this.expressionStops = new Counter({
+      name: 'dvcgw_expression_stopped_total',
+      help: 'Evaluations of a registration’s expressions stopped by a limit, by connector and limit (time, steps, depth, items, string, budget, function)',
+      labelNames: ['connector', 'limit'],
+      registers,
+    });
     new Gauge({
       name: 'dvcgw_connector_circuit_state',
       help: 'Circuit breaker state per connector: 0 closed, 1 half-open, 2 open, 3 isolated',
@@ -152,6 +159,28 @@ export class GatewayMetrics {
         for (const [state, value] of Object.entries(counts)) this.set({ state }, value);
       },
     });
+  }
+
+  /**
+   * Runtime registrations quarantined (README "Quarantine"), read at each scrape: 1 per
+   * registration id.
+   */
+  quarantined(ids: () => readonly string[]): void {
+    new Gauge({
+      name: 'dvcgw_registration_quarantined',
+      help: 'Runtime registrations the gateway will not run until a new version: unsafe expressions, or evaluations kept stopped by their limits',
+      labelNames: ['connector'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const connector of ids()) this.set({ connector }, 1);
+      },
+    });
+  }
+
+  /** An evaluation of a registration's expression stopped by a limit (time, steps, size, …). */
+  expressionStopped(connector: string, limit: string): void {
+    this.expressionStops.inc({ connector, limit });
   }
 
   /** One GraphQL request answered. */

@@ -9,6 +9,7 @@ import type {
   ProcedurePage,
 } from '../../connectors/contract';
 import { isConnectorError, type ConnectorError } from '../../connectors/ConnectorError';
+import type { ExpressionLimitError } from '../../connectors/shared/expression/ExpressionLimitError';
 import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import type { Registration } from '../registry/Registration';
@@ -31,6 +32,11 @@ export interface RuntimeDeps {
   observer?: CallObserver;
   /** OpenTelemetry tracer when tracing is on: a span per call attempt. */
   tracer?: Tracer;
+  /**
+   * Told of every evaluation of a registration's expressions: null when it completed, the error
+   * when a limit stopped it (metrics, quarantine).
+   */
+  onExpression?: (registration: Registration, stopped: ExpressionLimitError | null) => void;
 }
 
 /**
@@ -73,11 +79,15 @@ export class ConnectorRuntime {
       network: deps.network,
       now: () => deps.now().getTime(),
     });
+    const observe = deps.onExpression;
     const connector = kind.create(registration.config, {
       connectorId: registration.id,
       http,
       logger,
       clock: { now: deps.now },
+      ...(observe === undefined
+        ? {}
+        : { onExpression: (stopped) => observe(registration, stopped) }),
     });
     const guard = new CallGuard(
       registration.id,

@@ -34,6 +34,7 @@ const TEXT = {
       FAILING: 'Đang lỗi',
       IDLE: 'Chưa có lượt gọi',
       OFF: 'Không hoạt động',
+      QUARANTINED: 'Bị cách ly',
     },
     circuit: {
       closed: 'đóng',
@@ -43,6 +44,7 @@ const TEXT = {
       off: '—',
     },
     none: 'Không có',
+    quarantinedSince: 'Bị cách ly từ',
     notAllowed: 'Khóa này không dùng được bảng điều khiển (cần vai trò province-it hoặc admin).',
     badKey: 'Khóa không hợp lệ, đã bị thu hồi hoặc hết hạn.',
     unreachable: 'Không kết nối được với cổng kết nối.',
@@ -83,6 +85,7 @@ const TEXT = {
       FAILING: 'Failing',
       IDLE: 'No calls lately',
       OFF: 'Off',
+      QUARANTINED: 'Quarantined',
     },
     circuit: {
       closed: 'closed',
@@ -92,6 +95,7 @@ const TEXT = {
       off: '—',
     },
     none: 'None',
+    quarantinedSince: 'Quarantined since',
     notAllowed: 'This key cannot use the console (it needs the province-it or admin role).',
     badKey: 'The key is not valid, revoked or expired.',
     unreachable: 'The gateway cannot be reached.',
@@ -105,6 +109,7 @@ const TEXT = {
 const HEALTH_QUERY = `query ConsoleConnectors {
   connectors {
     id name kind origin enabled
+    quarantine { reason since }
     health {
       status circuit recentCalls errorRate cacheHitRate latencyP50Ms latencyP99Ms lastCallAt
       lastError { code message at }
@@ -196,10 +201,12 @@ function renderConnectors(connectors) {
   const body = $('connectors').querySelector('tbody');
   body.replaceChildren();
   for (const connector of connectors) {
-    const { health } = connector;
+    const { health, quarantine } = connector;
+    // A quarantined registration is not run until a new version: say so, and why, first.
+    const state = quarantine ? 'QUARANTINED' : health.status;
     const row = document.createElement('tr');
     row.dataset.connector = connector.id;
-    row.dataset.status = health.status;
+    row.dataset.status = state;
     const name = cell(row, connector.id);
     const small = document.createElement('div');
     small.className = 'connector-name';
@@ -207,8 +214,8 @@ function renderConnectors(connectors) {
     name.append(small);
     const status = cell(row, '');
     const badge = document.createElement('span');
-    badge.className = `badge ${health.status}`;
-    badge.textContent = t().status[health.status] ?? health.status;
+    badge.className = `badge ${state}`;
+    badge.textContent = t().status[state] ?? state;
     status.append(badge);
     cell(row, t().circuit[health.circuit] ?? health.circuit);
     cell(row, String(health.recentCalls), 'num');
@@ -218,7 +225,11 @@ function renderConnectors(connectors) {
     const error = health.lastError;
     cell(
       row,
-      error === null ? t().none : `${error.code} (${t().at} ${time(error.at)}): ${error.message}`,
+      quarantine
+        ? `${t().quarantinedSince} ${time(quarantine.since)}: ${quarantine.reason}`
+        : error === null
+          ? t().none
+          : `${error.code} (${t().at} ${time(error.at)}): ${error.message}`,
       'last-error',
     );
     body.append(row);

@@ -8,11 +8,15 @@ import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
-import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import type {
+  RegistrationQuarantine,
+  RegistryStore,
+  StoredRegistration,
+} from '../../registry/RegistryStore';
 import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import { hierarchyKeys, isAgencyCode } from '../agencies/agencyCode';
-import type { AuditService } from '../audit/AuditService';
+import type { Actor, AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../vietnamTime';
 
 /** A registration as a caller may see it: secrets never leave the gateway. */
@@ -28,6 +32,8 @@ export interface ConnectorView {
   document: string;
   updatedAt: string | null;
   updatedBy: string | null;
+  /** Set when the gateway will not run this version (README "Quarantine"); a new version clears it. */
+  quarantine: RegistrationQuarantine | null;
 }
 
 export interface VersionView {
@@ -53,6 +59,11 @@ export interface ProbeReport {
   /** The first dossier found, normalised and masked. */
   sample: NationalDossier | null;
   catalogue: { entries: number; codes: string[]; error: ErrorDetail | null } | null;
+  /**
+   * Evaluations of the registration's expressions stopped by a limit during the dry run, by
+   * message; saved, a registration whose evaluations keep being stopped is quarantined.
+   */
+  expressionLimits: Array<{ limit: string; message: string; count: number }>;
 }
 
 /** Most codes one dry run may ask for. */
@@ -86,8 +97,11 @@ export interface RegistrationServiceDeps {
 export interface UnroutedRegistration {
   id: string;
   version: number;
-  /** Sealed with a key not configured, no longer valid (e.g. a kind removed), or in conflict. */
-  problem: 'unreadable' | 'invalid' | 'conflict';
+  /**
+   * Sealed with a key not configured, no longer valid (e.g. a kind removed), in conflict, or
+   * quarantined (expressions unsafe under the current rules, or kept stopped by their limits).
+   */
+  problem: 'unreadable' | 'invalid' | 'conflict' | 'quarantined';
   /** Words for the log (field paths, key ids; never a secret). */
   detail: string;
 }
@@ -100,6 +114,8 @@ export class RegistrationService {
   private storeError: string | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private pending = false;
+  /** Quarantines being stored from this replica (`id@version`). */
+  private readonly quarantining = new Set<string>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -300,10 +316,21 @@ export class RegistrationService {
     const unreachable = await this.networkProblems(checked.value);
     if (unreachable.length > 0) return invalid(unreachable);
     const kind = this.deps.kinds.get(checked.value.kind) as ConnectorKind<unknown>;
+    const stopped = new Map<string, ProbeReport['expressionLimits'][number]>();
     const runtime = ConnectorRuntime.create(checked.value, kind, {
       logger: this.deps.logger,
       now: this.deps.now,
       network: this.deps.network,
+      onExpression: (_registration, error) => {
+        if (error === null) return;
+        const entry = stopped.get(error.message) ?? {
+          limit: error.limit,
+          message: error.message,
+          count: 0,
+        };
+        entry.count += 1;
+        stopped.set(error.message, entry);
+      },
     });
     try {
       const budget = 10_000;
@@ -367,10 +394,56 @@ export class RegistrationService {
           warnings: [...warnings.values()],
           sample: found[0] === undefined ? null : maskDossier(found[0]),
           catalogue,
+          expressionLimits: [...stopped.values()],
         },
       };
     } finally {
       await runtime.close();
+    }
+  }
+
+  /**
+   * Quarantines a runtime registration the gateway will not run (README "Quarantine"): a new
+   * version of the same document, marked with the reason, by the gateway, audited
+   * (`registry.quarantine`), applied on every replica. Nothing happens when the version that was
+   * stopped is no longer the one stored or served (someone fixed it meanwhile), or it already is
+   * quarantined. A later version (update, rollback) clears it.
+   */
+  async quarantine(id: string, version: number, reason: string): Promise<void> {
+    const key = `${id}@${version}`;
+    if (this.quarantining.has(key)) return;
+    this.quarantining.add(key);
+    try {
+      const latest = (await this.deps.store.history(id)).at(-1);
+      if (latest === undefined || latest.deleted || latest.quarantine) return;
+      // The runtime serving a newer version with the same settings is kept (ConnectorRegistry),
+      // so the version stopped may be older than the one stored, but the same document.
+      const serving = this.deps.registry.runtime(id)?.registration.origin;
+      const same =
+        latest.version === version || (serving?.type === 'runtime' && serving.version === version);
+      if (!same) return;
+      const since = vietnamIso(this.deps.now());
+      const written = await this.store(
+        'gateway',
+        {
+          ...latest,
+          quarantine: { reason, since },
+          note: `quarantined: ${reason.length > 300 ? `${reason.slice(0, 299)}…` : reason}`,
+        },
+        latest.version,
+        'registry.quarantine',
+      );
+      if (written.ok) {
+        this.deps.logger.error(
+          { id, version: latest.version + 1, reason },
+          'registration quarantined',
+        );
+      }
+    } catch (error) {
+      // The store is away: the version stays unrouted here and is tried again at the next reload.
+      this.deps.logger.error({ id, err: (error as Error).message }, 'quarantine not stored');
+    } finally {
+      this.quarantining.delete(key);
     }
   }
 
@@ -428,12 +501,13 @@ export class RegistrationService {
       updatedAt: vietnamIso(this.deps.now()),
       updatedBy: principal.id,
       note: change.note,
+      quarantine: null,
     };
     return this.store(principal, record, expectedVersion, change.action);
   }
 
   private async store(
-    principal: Principal,
+    principal: Actor,
     next: StoredRegistration,
     expectedVersion: number,
     action: string,
@@ -442,10 +516,11 @@ export class RegistrationService {
       ...next,
       version: expectedVersion + 1,
       updatedAt: vietnamIso(this.deps.now()),
-      updatedBy: principal.id,
+      updatedBy: typeof principal === 'string' ? principal : principal.id,
     };
-    // Switching on, or a new version while on, must still fit among the others.
-    if (record.enabled && !record.deleted) {
+    // Switching on, or a new version while on, must still fit among the others (a quarantined
+    // one is not routed, so it takes no place).
+    if (record.enabled && !record.deleted && !record.quarantine) {
       const problems = this.conflicts(record);
       if (problems.length > 0) return invalid(problems);
     }
@@ -512,8 +587,9 @@ export class RegistrationService {
 
   /** Problems of `record` among the static and the other switched-on runtime registrations. */
   private conflicts(record: StoredRegistration): string[] {
-    const candidate = this.toRegistration(record);
-    if (candidate === null) return ['(document): cannot be read back (secrets key?)'];
+    const read = this.read(record);
+    if (!('registration' in read)) return [`(document): ${read.problem}: ${read.detail}`];
+    const candidate = read.registration;
     const others = this.active().filter((registration) => registration.id !== record.id);
     return crossCheck([...others, candidate])
       .filter((problem) => problem.file.includes(record.id) || problem.path === 'coverage')
@@ -537,6 +613,7 @@ export class RegistrationService {
   private read(
     stored: StoredRegistration,
   ): { registration: Registration } | Pick<UnroutedRegistration, 'problem' | 'detail'> {
+    if (stored.quarantine) return { problem: 'quarantined', detail: stored.quarantine.reason };
     try {
       const document = mapSecrets(stored.document, (sealed) =>
         SecretBox.isSealed(sealed) ? this.deps.secrets.open(sealed) : sealed,
@@ -554,9 +631,13 @@ export class RegistrationService {
         },
       );
       if (parsed.ok) return { registration: parsed.registration };
+      // Saved before the current expression rules: quarantined, not merely invalid.
+      const unsafe = parsed.problems.filter((p) => p.unsafeExpression === true);
       return {
-        problem: 'invalid',
-        detail: parsed.problems.map((p) => `${p.path || '(document)'}: ${p.message}`).join('; '),
+        problem: unsafe.length > 0 ? 'quarantined' : 'invalid',
+        detail: (unsafe.length > 0 ? unsafe : parsed.problems)
+          .map((p) => `${p.path || '(document)'}: ${p.message}`)
+          .join('; '),
       };
     } catch (error) {
       // Never the secret itself: the box names the key id it lacks or the failed check.
@@ -596,6 +677,12 @@ export class RegistrationService {
     for (const problem of unrouted) {
       if (!this.unrouted.some((u) => u.id === problem.id && u.version === problem.version))
         this.deps.logger.error({ ...problem }, 'runtime registration not routed');
+      // Unsafe under the current rules but not yet marked: marked once, by whichever replica
+      // stores it first (the store's compare-and-set), audited there. Not awaited: storing it
+      // reloads, and this is a reload.
+      const stored = latest.find((candidate) => candidate.id === problem.id);
+      if (problem.problem === 'quarantined' && !stored?.quarantine)
+        void this.quarantine(problem.id, problem.version, `unsafe expressions: ${problem.detail}`);
     }
     this.unrouted = unrouted;
     await this.deps.registry.replaceAll(accepted);
@@ -629,6 +716,7 @@ export class RegistrationService {
       document: this.redactedYaml(stored.document),
       updatedAt: stored.updatedAt,
       updatedBy: stored.updatedBy,
+      quarantine: stored.quarantine ?? null,
     };
   }
 
@@ -658,6 +746,7 @@ function staticView(registration: Registration): ConnectorView {
     document: `# ${registration.origin.type === 'file' ? registration.origin.file.split('/').pop() : registration.id}: a static registration, read-only at runtime\n`,
     updatedAt: null,
     updatedBy: null,
+    quarantine: null,
   };
 }
 
