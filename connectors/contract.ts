@@ -120,12 +120,13 @@ export interface ConnectorDeps {
   logger: Logger;
   clock: Clock;
   /**
-   * Told of every evaluation of the registration's expressions: `null` when it completed, the
-   * error when a limit stopped it (time, depth, size; connectors/shared/expression/README.md).
-   * The gateway quarantines a registration whose evaluations keep being stopped. Kinds that
-   * compile expressions pass it to their ExpressionCompiler.
+   * Told of every evaluation of the registration's expressions (by source): `null` when it
+   * completed, the error when a limit stopped it (time, depth, size;
+   * connectors/shared/expression/README.md). The gateway quarantines a registration whose
+   * evaluations of one expression keep being stopped. Kinds that compile expressions pass it to
+   * their ExpressionCompiler.
    */
-  onExpression?: (stopped: ExpressionLimitError | null) => void;
+  onExpression?: (stopped: ExpressionLimitError | null, source: string) => void;
 }
 
 export interface ConnectorKind<C> {

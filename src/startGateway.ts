@@ -141,9 +141,9 @@ export async function startGateway(
         call: (...args) => metrics.connectorCall(...args),
         retry: (connector, items) => metrics.connectorRetry(connector, items),
       },
-      onExpression: (registration, stopped) => {
+      onExpression: (registration, stopped, source) => {
         if (stopped !== null) metrics.expressionStopped(registration.id, stopped.limit);
-        quarantineWatch?.observe(registration, stopped);
+        quarantineWatch?.observe(registration, stopped, source);
       },
     });
     opened.push(() => registry.close());

@@ -33,10 +33,14 @@ export interface RuntimeDeps {
   /** OpenTelemetry tracer when tracing is on: a span per call attempt. */
   tracer?: Tracer;
   /**
-   * Told of every evaluation of a registration's expressions: null when it completed, the error
-   * when a limit stopped it (metrics, quarantine).
+   * Told of every evaluation of a registration's expressions (by source): null when it
+   * completed, the error when a limit stopped it (metrics, quarantine).
    */
-  onExpression?: (registration: Registration, stopped: ExpressionLimitError | null) => void;
+  onExpression?: (
+    registration: Registration,
+    stopped: ExpressionLimitError | null,
+    source: string,
+  ) => void;
 }
 
 /**
@@ -87,7 +91,7 @@ export class ConnectorRuntime {
       clock: { now: deps.now },
       ...(observe === undefined
         ? {}
-        : { onExpression: (stopped) => observe(registration, stopped) }),
+        : { onExpression: (stopped, source) => observe(registration, stopped, source) }),
     });
     const guard = new CallGuard(
       registration.id,

@@ -89,6 +89,7 @@ export function runProductionOnRedis(
   sampleVariables: Record<string, string>,
   redis: Record<string, string>,
   keyPrefix: string,
+  extra: Record<string, string> = {},
 ): Promise<MainProcess> {
   return runMain({
     ...sampleVariables,
@@ -103,5 +104,6 @@ export function runProductionOnRedis(
     UPSTREAM_ALLOW: '127.0.0.0/8',
     CATALOGUE_SYNC_INTERVAL_MS: '0',
     RATE_LIMITS: 'admin=100000',
+    ...extra,
   });
 }

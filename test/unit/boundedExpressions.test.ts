@@ -91,12 +91,12 @@ describe('Expressions: what a registration may run is bounded before it runs', (
 
   it('names the limit and the value, at validation and when it runs', async () => {
     expect(expressionProblems('$pad("x", 200000000)')).toEqual([
-      { message: '$pad to a width of 200000000: at most 1000000 characters', unsafe: true },
+      { message: '$pad to a width of 200,000,000: at most 1,000,000 characters', unsafe: true },
     ]);
     await expect(
       compileBoundedExpression('$pad("x", $count(list) * 100000000)', LIMITS).evaluate(RECORD),
     ).rejects.toThrow(
-      '$pad to a width of 300000000 would build 300000000 characters, more than the 1000000 an expression may build',
+      '$pad to a width of 300,000,000 would build 300,000,000 characters, more than the 1,000,000 an expression may build',
     );
   });
 

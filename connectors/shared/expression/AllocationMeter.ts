@@ -1,5 +1,5 @@
 import type { ExpressionLimits } from './ExpressionLimits';
-import { ExpressionLimitError } from './ExpressionLimitError';
+import { ExpressionLimitError, grouped } from './ExpressionLimitError';
 
 /**
  * What one evaluation has built, against its limits. Every value an expression builds is charged:
@@ -32,7 +32,7 @@ export class AllocationMeter {
     if (this.steps > this.limits.maxSteps) {
       throw new ExpressionLimitError(
         'steps',
-        `the expression took more than the ${this.limits.maxSteps} steps one evaluation may take`,
+        `the expression took more than the ${grouped(this.limits.maxSteps)} steps one evaluation may take`,
       );
     }
   }
@@ -53,7 +53,7 @@ export class AllocationMeter {
     if (length > this.limits.maxStringLength) {
       throw new ExpressionLimitError(
         'string',
-        `${what} would build ${Number.isFinite(length) ? length : 'more than that of'} characters, more than the ${this.limits.maxStringLength} an expression may build`,
+        `${what} would build ${Number.isFinite(length) ? grouped(length) : 'more than that of'} characters, more than the ${grouped(this.limits.maxStringLength)} an expression may build`,
       );
     }
     this.fits(length, what);
@@ -64,7 +64,7 @@ export class AllocationMeter {
     if (count > this.limits.maxItems) {
       throw new ExpressionLimitError(
         'items',
-        `${what} would build ${count} items, more than the ${this.limits.maxItems} an expression may build`,
+        `${what} would build ${grouped(count)} items, more than the ${grouped(this.limits.maxItems)} an expression may build`,
       );
     }
     this.fits(count, what);
@@ -75,7 +75,7 @@ export class AllocationMeter {
     if (text.length > this.limits.maxStringLength) {
       throw new ExpressionLimitError(
         'string',
-        `${what} was given ${text.length} characters, more than the ${this.limits.maxStringLength} an expression may use`,
+        `${what} was given ${grouped(text.length)} characters, more than the ${grouped(this.limits.maxStringLength)} an expression may use`,
       );
     }
   }
@@ -126,7 +126,7 @@ export class AllocationMeter {
     if (length > this.limits.maxStringLength) {
       throw new ExpressionLimitError(
         'string',
-        `the expression built a string of ${length} characters, more than the ${this.limits.maxStringLength} allowed`,
+        `the expression built a string of ${grouped(length)} characters, more than the ${grouped(this.limits.maxStringLength)} allowed`,
       );
     }
   }
@@ -134,7 +134,7 @@ export class AllocationMeter {
   private tooManyItems(): never {
     throw new ExpressionLimitError(
       'items',
-      `the expression built a list of more than ${this.limits.maxItems} items`,
+      `the expression built a list of more than ${grouped(this.limits.maxItems)} items`,
     );
   }
 
@@ -142,7 +142,7 @@ export class AllocationMeter {
     if (this.used + size > this.limits.budget) {
       throw new ExpressionLimitError(
         'budget',
-        `${what} would go past the ${this.limits.budget} characters and items one evaluation may build`,
+        `${what} would go past the ${grouped(this.limits.budget)} characters and items one evaluation may build`,
       );
     }
   }
@@ -155,7 +155,7 @@ export class AllocationMeter {
   private overBudget(): never {
     throw new ExpressionLimitError(
       'budget',
-      `the expression built more than the ${this.limits.budget} characters and items one evaluation may build`,
+      `the expression built more than the ${grouped(this.limits.budget)} characters and items one evaluation may build`,
     );
   }
 }

@@ -18,6 +18,13 @@ export class ExpressionLimitError extends Error {
   }
 }
 
+/** A count in a message, digits grouped (`200,000,000`): readable, and never mistaken for an id. */
+export function grouped(value: number): string {
+  return Number.isFinite(value)
+    ? value.toLocaleString('en-US', { maximumFractionDigits: 3 })
+    : String(value);
+}
+
 export function isExpressionLimitError(value: unknown): value is ExpressionLimitError {
   return value instanceof ExpressionLimitError;
 }
@@ -47,18 +54,18 @@ export function asLimitError(
     case 'D1011':
       return new ExpressionLimitError(
         'depth',
-        `the expression nested deeper than ${limits.maxDepth}`,
+        `the expression nested deeper than ${grouped(limits.maxDepth)}`,
       );
     case 'D1012':
       return new ExpressionLimitError(
         'time',
-        `the expression ran past its time limit of ${limits.timeoutMs} ms (limits.mappingTimeoutMs)`,
+        `the expression ran past its time limit of ${grouped(limits.timeoutMs)} ms (limits.mappingTimeoutMs)`,
       );
     case 'D2014':
     case 'D2015':
       return new ExpressionLimitError(
         'items',
-        `the expression built a list of more than ${limits.maxItems} items`,
+        `the expression built a list of more than ${grouped(limits.maxItems)} items`,
       );
     default:
       return error;

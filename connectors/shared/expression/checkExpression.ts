@@ -4,6 +4,7 @@ import {
   MAX_EXPRESSION_LENGTH,
   type ExpressionLimits,
 } from './ExpressionLimits';
+import { grouped } from './ExpressionLimitError';
 import { CALLABLE_FUNCTIONS, REFUSED_FUNCTIONS } from './guardedFunctions';
 import { linearPatternProblem } from './LinearRegExp';
 
@@ -36,7 +37,7 @@ export function expressionProblems(
   if (source.length > MAX_EXPRESSION_LENGTH) {
     return [
       {
-        message: `an expression of ${source.length} characters; at most ${MAX_EXPRESSION_LENGTH}`,
+        message: `an expression of ${grouped(source.length)} characters; at most ${grouped(MAX_EXPRESSION_LENGTH)}`,
         unsafe: true,
       },
     ];
@@ -134,7 +135,7 @@ function callProblem(node: Node, limits: ExpressionLimits): string | null {
     width?.type === 'number' &&
     Math.abs(Number(width.value)) > limits.maxStringLength
   )
-    return `$pad to a width of ${String(width.value)}: at most ${limits.maxStringLength} characters`;
+    return `$pad to a width of ${grouped(Number(width.value))}: at most ${grouped(limits.maxStringLength)} characters`;
   return null;
 }
 
@@ -142,5 +143,7 @@ function rangeProblem(node: Node, limits: ExpressionLimits): string | null {
   const [lhs, rhs] = [node.lhs as Node | undefined, node.rhs as Node | undefined];
   if (lhs?.type !== 'number' || rhs?.type !== 'number') return null;
   const size = Number(rhs.value) - Number(lhs.value) + 1;
-  return size > limits.maxItems ? `a range of ${size} items: at most ${limits.maxItems}` : null;
+  return size > limits.maxItems
+    ? `a range of ${grouped(size)} items: at most ${grouped(limits.maxItems)}`
+    : null;
 }

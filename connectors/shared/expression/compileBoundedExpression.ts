@@ -12,11 +12,11 @@ export interface BoundedExpression {
 }
 
 /**
- * Told of every evaluation: `null` when it completed, the error when a limit stopped it (the
- * gateway counts them towards quarantine). An evaluation that failed on JSONata's own rules (a
- * wrong type in the data) is neither.
+ * Told of every evaluation of an expression (its source): `null` when it completed, the error
+ * when a limit stopped it (the gateway counts them towards quarantine). An evaluation that failed
+ * on JSONata's own rules (a wrong type in the data) is neither.
  */
-export type EvaluationObserver = (stopped: ExpressionLimitError | null) => void;
+export type EvaluationObserver = (stopped: ExpressionLimitError | null, source: string) => void;
 
 /** Evaluation nodes whose value is an existing one (read, not built): nothing to charge. */
 const READS = new Set(['name', 'variable', 'string', 'number', 'value', 'regex', 'parent', 'condition', 'block', 'bind']); // prettier-ignore
@@ -68,10 +68,10 @@ export function compileBoundedExpression(
         value = await expression.evaluate(input, bindings);
       } catch (error) {
         const stopped = asLimitError(error, limits);
-        if (stopped instanceof ExpressionLimitError) observer?.(stopped);
+        if (stopped instanceof ExpressionLimitError) observer?.(stopped, source);
         throw stopped;
       }
-      observer?.(null);
+      observer?.(null, source);
       return value;
     },
   };

@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import type { AllocationMeter } from './AllocationMeter';
-import { ExpressionLimitError } from './ExpressionLimitError';
+import { ExpressionLimitError, grouped } from './ExpressionLimitError';
 
 /**
  * JSONata's built-in functions as registrations may call them. Each function that can build more
@@ -82,11 +82,12 @@ const MAX_PICTURE_WIDTH = 100;
 function checkPicture(picture: unknown, what: string): void {
   if (typeof picture !== 'string') return;
   for (const component of picture.match(/\[[^\]]*\]/g) ?? []) {
-    const widths = component.split(',')[1]?.match(/\d+/g) ?? [];
-    if (widths.some((width) => Number(width) > MAX_PICTURE_WIDTH)) {
+    const widths = (component.split(',')[1]?.match(/\d+/g) ?? []).map(Number);
+    const widest = Math.max(0, ...widths);
+    if (widest > MAX_PICTURE_WIDTH) {
       throw new ExpressionLimitError(
         'string',
-        `${what}: a width above ${MAX_PICTURE_WIDTH} in the picture ${component}`,
+        `${what}: a width of ${grouped(widest)} in its picture, more than ${MAX_PICTURE_WIDTH}`,
       );
     }
   }
@@ -111,14 +112,14 @@ const GUARDS: Record<string, Guard> = {
     const fill = typeof char === 'string' && char.length > 0 ? char.length : 1;
     const padding = Math.max(0, Math.abs(Math.trunc(width)) - [...text].length);
     // `Array(padding + 1).join(char)` builds padding × char characters before cutting them.
-    meter.reserveString(text.length + padding * fill, `$pad to a width of ${width}`);
+    meter.reserveString(text.length + padding * fill, `$pad to a width of ${grouped(width)}`);
   },
   join: (meter, [items, separator]) => {
     if (!Array.isArray(items)) return;
     const sep = typeof separator === 'string' ? separator.length : 0;
     let length = Math.max(0, items.length - 1) * sep;
     for (const item of items) length += typeof item === 'string' ? item.length : 0;
-    meter.reserveString(length, `$join of ${items.length} strings`);
+    meter.reserveString(length, `$join of ${grouped(items.length)} strings`);
   },
   string: (meter, [value, prettify]) => {
     if (typeof value === 'string') return;
@@ -152,7 +153,7 @@ const GUARDS: Record<string, Guard> = {
     if (/^[Ii]/.test(picture) && Math.abs(value) > 100_000) {
       throw new ExpressionLimitError(
         'string',
-        `$formatInteger: roman numerals only up to 100000, not ${value}`,
+        `$formatInteger: roman numerals only up to 100,000, not ${grouped(value)}`,
       );
     }
     meter.reserveString(picture.length * 2 + 1000, '$formatInteger');
@@ -185,7 +186,7 @@ const GUARDS: Record<string, Guard> = {
     if (Array.isArray(items) && items.length * meter.sizeOf(items) > 100_000_000) {
       throw new ExpressionLimitError(
         'items',
-        `$distinct of ${items.length} items would compare too much in one call`,
+        `$distinct of ${grouped(items.length)} items would compare too much in one call`,
       );
     }
   },
