@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
@@ -22,7 +23,40 @@ describe('Console page in Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_INSTALL_HINT);
     samples = await startSampleSystems({ size: 400, seed: 77 });
-    t = await startTestGateway({ samples, env: { CATALOGUE_SYNC_INTERVAL_MS: '0' } });
+    // A registration an earlier gateway saved, with an expression the current rules refuse: the
+    // gateway starts, quarantines it, and the console says so.
+    const registryDir = mkdtempSync(join(tmpdir(), 'console-registry-'));
+    writeFileSync(
+      join(registryDir, 'cu-h5601.json'),
+      JSON.stringify({
+        versions: [
+          {
+            id: 'cu-h5601',
+            version: 1,
+            enabled: true,
+            deleted: false,
+            document: {
+              id: 'cu-h5601',
+              kind: 'rest-json',
+              name: 'Đăng ký cũ',
+              coverage: { units: ['H56.01'] },
+              upstream: { baseUrl: samples.provincial.url },
+              config: {
+                lookup: { single: { path: '/api/v1/dossiers/{code}' } },
+                mapping: { code: 'dossierNo', status: 'x', summary: '$pad("x", 200000000)' },
+              },
+            },
+            updatedAt: '2026-11-30T08:00:00+07:00',
+            updatedBy: 'key_old',
+            note: null,
+          },
+        ],
+      }),
+    );
+    t = await startTestGateway({
+      samples,
+      env: { CATALOGUE_SYNC_INTERVAL_MS: '0', REGISTRY_DIR: registryDir },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
@@ -87,6 +121,12 @@ describe('Console page in Chromium', () => {
     );
     // Another agency's system is not shown to Thanh Hóa's IT.
     expect(await row('bo-noi-vu-dvc').count()).toBe(0);
+    // Its quarantined registration is, with why.
+    expect(await row('cu-h5601').getAttribute('data-status')).toBe('QUARANTINED');
+    expect(await row('cu-h5601').locator('.badge').textContent()).toBe('Bị cách ly');
+    expect(await row('cu-h5601').locator('.last-error').textContent()).toMatch(
+      /^Bị cách ly từ .*config\.mapping\.summary: \$pad to a width of 200,000,000: at most 1,000,000 characters/,
+    );
     expect(await page.locator('#who').textContent()).toContain('province_it');
 
     await page.locator('#code').fill(code as string);
@@ -110,6 +150,7 @@ describe('Console page in Chromium', () => {
     await page.locator('#lang').click();
     expect(await page.locator('h1').textContent()).toBe('Gateway console');
     expect(await row('thanh-hoa-datdai').locator('.badge').textContent()).toBe('Failing');
+    expect(await row('cu-h5601').locator('.badge').textContent()).toBe('Quarantined');
     expect(await page.locator('#lookup-summary').textContent()).toBe('Found at thanh-hoa-motcua');
     mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });
     await page.screenshot({
