@@ -55,6 +55,12 @@ export interface ProbeReport {
   catalogue: { entries: number; codes: string[]; error: ErrorDetail | null } | null;
 }
 
+/**
+ * Largest registration document (YAML or JSON text) accepted: 256 KiB. The bundled ones are about
+ * 4.5 KB; a document far larger is a mistake or an attempt to make every replica hold and parse it.
+ */
+export const MAX_REGISTRATION_BYTES = 256 * 1024;
+
 /** Most codes one dry run may ask for. */
 export const MAX_PROBE_CODES = 10;
 
@@ -704,6 +710,11 @@ function agencyInScope(principal: Principal, code: string): boolean {
 }
 
 function parseText(text: string): RegistryResult<Record<string, unknown>> {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_REGISTRATION_BYTES)
+    return invalid([
+      `(document): ${bytes} bytes, more than the ${MAX_REGISTRATION_BYTES} (${MAX_REGISTRATION_BYTES / 1024} KiB) a registration may have`,
+    ]);
   let value: unknown;
   try {
     value = parseYaml(text, { prettyErrors: false });
