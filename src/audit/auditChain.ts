@@ -97,6 +97,13 @@ export function verifyChain(
   });
   if (head === null) {
     if (records.length > 0) problems.push('no head: the chain cannot be checked for truncation');
+    // Readers list a writer only where one announced itself (the writers' set) or left a file: a
+    // writer with nothing at all had its whole chain deleted, or died between announcing itself
+    // and its first entry. Either way the log cannot vouch for it.
+    else
+      problems.push(
+        'listed as a writer, but it has no entries and no head: its chain was deleted (or it stopped before its first entry)',
+      );
   } else if (head.seq > previous.seq) {
     problems.push(
       `the head says seq ${head.seq}, the chain ends at seq ${previous.seq}: entries were removed from the end`,
