@@ -294,11 +294,9 @@ export class RegistrationService {
     const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
     const known =
       stored !== undefined && !stored.deleted && visibleTo(principal, this.runtimeView(stored));
-    const document = mapSecrets(parsed.value, (value, path) => {
-      if (value !== REDACTED || !known) return value;
-      const kept = secretAt(stored.document, path);
-      return kept === undefined ? value : this.deps.secrets.open(kept);
-    }) as Record<string, unknown>;
+    const kept = this.keepSecrets(parsed.value, known ? stored.document : null);
+    if (!kept.ok) return kept;
+    const document = kept.value;
     const checked = this.validate(document, id, 0, true);
     if (!checked.ok) return checked;
     const scope = scopeProblem(principal, checked.value);
@@ -409,13 +407,9 @@ export class RegistrationService {
       previous: StoredRegistration | null;
     },
   ): Promise<RegistryResult<ConnectorView>> {
-    // `********` keeps the stored secret: documents read back can be edited and sent again.
-    const previous = change.previous;
-    const withSecrets = mapSecrets(plain, (value, path) => {
-      if (value !== REDACTED) return value;
-      const kept = previous === null ? undefined : secretAt(previous.document, path);
-      return kept === undefined ? value : this.deps.secrets.open(kept);
-    }) as Record<string, unknown>;
+    const kept = this.keepSecrets(plain, change.previous?.document ?? null);
+    if (!kept.ok) return kept;
+    const withSecrets = kept.value;
     const id = typeof withSecrets.id === 'string' ? withSecrets.id : '';
     const checked = this.validate(withSecrets, id, expectedVersion + 1, change.enabled);
     if (!checked.ok) return checked;
@@ -436,6 +430,36 @@ export class RegistrationService {
       note: change.note,
     };
     return this.store(principal, record, expectedVersion, change.action);
+  }
+
+  /**
+   * `********` keeps the secret stored at that path in `previous` (documents read back can be
+   * edited and sent again), but a stored secret is only ever sent to the origin it was entered
+   * for: when `upstream.baseUrl`'s or `upstream.auth.tokenUrl`'s origin differs from `previous`,
+   * each kept secret must be given again (a token bought with a client secret goes to the base
+   * URL, so either move counts for every secret). `push.secret` only checks pushes coming in and
+   * is never sent, so it may stay. Returns the document with kept secrets opened, or the fields to
+   * give again.
+   */
+  private keepSecrets(
+    plain: Record<string, unknown>,
+    previous: Record<string, unknown> | null,
+  ): RegistryResult<Record<string, unknown>> {
+    const moved = previous === null ? [] : movedOrigins(previous, plain);
+    const again: string[] = [];
+    const document = mapSecrets(plain, (value, path) => {
+      if (value !== REDACTED || previous === null) return value;
+      const kept = secretAt(previous, path);
+      if (kept === undefined) return value;
+      if (moved.length > 0 && path[0] !== 'push') {
+        again.push(
+          `${fieldPath(path)}: give this secret again: ${moved.join(', ')} (a stored secret is only sent to the origin it was entered for)`,
+        );
+        return value;
+      }
+      return this.deps.secrets.open(kept);
+    }) as Record<string, unknown>;
+    return again.length > 0 ? invalid(again) : { ok: true, value: document };
   }
 
   private async store(
@@ -743,6 +767,36 @@ function secretAt(
     value = (value as Record<string | number, unknown>)[step];
   }
   return typeof value === 'string' && SecretBox.isSealed(value) ? value : undefined;
+}
+
+/** Where a document's upstream calls go: the origins of its base URL and token URL. */
+function movedOrigins(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const origin = (document: Record<string, unknown>, path: readonly string[]): string => {
+    let value: unknown = document;
+    for (const step of path)
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[step]
+          : undefined;
+    if (typeof value !== 'string') return '(none)';
+    return URL.canParse(value) ? new URL(value).origin : value;
+  };
+  return [
+    ['upstream', 'baseUrl'],
+    ['upstream', 'auth', 'tokenUrl'],
+  ].flatMap((path) => {
+    const [from, to] = [origin(before, path), origin(after, path)];
+    return from === to ? [] : [`${path.join('.')} moved from ${from} to ${to}`];
+  });
+}
+
+/** `upstream.auth.value`, `config.soap.security[0].password`: a path as problems name it. */
+function fieldPath(path: readonly (string | number)[]): string {
+  return path
+    .map((step, index) =>
+      typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${step}`,
+    )
+    .join('');
 }
 
 function stringList(value: unknown): string[] {
