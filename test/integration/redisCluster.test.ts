@@ -76,9 +76,29 @@ describe('Redis Cluster: every shared store', () => {
     await cache.close();
   }, 30_000);
 
-  it('registry: compare-and-set in one slot, change notices reach a store connected elsewhere', async () => {
+  it('registry: compare-and-set and its audit entry in one slot, change notices reach a store connected elsewhere', async () => {
     const one = new RedisRegistryStore(target, 'cl:');
     const two = new RedisRegistryStore(target, 'cl:');
+    // Another prefix than the registry's: the slot is the hash tag's, whatever the prefix.
+    const audit = new RedisAuditStore(target, 'clr:', 'registry-writer');
+    const event: AuditEvent = {
+      who: 'cli',
+      name: 'cli',
+      role: 'cli',
+      action: 'registry.create',
+      operation: 'create',
+      codes: [],
+      scope: 'cluster-system',
+      purpose: null,
+      outcome: 'ok',
+    };
+    // The registry's script writes the entry with the change: its keys share the {registry} slot.
+    const put = async (store: RedisRegistryStore, record: StoredRegistration, expected: number) =>
+      (
+        await audit.appendWithChange(event, '2026-11-26T10:00:00+07:00', (entry) =>
+          store.put(record, expected, entry),
+        )
+      ).result;
     // Both connected (each store also tells its listeners once its subscriber is ready: only the
     // notice of the change below may count).
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -93,13 +113,22 @@ describe('Redis Cluster: every shared store', () => {
       updatedBy: 'test',
       note: null,
     });
-    await expect(one.put(record(1), 0)).resolves.toEqual({ ok: true });
-    await heard;
-    await expect(two.put(record(2), 0)).resolves.toEqual({ ok: false, currentVersion: 1 });
-    await expect(two.put(record(2), 1)).resolves.toEqual({ ok: true });
-    expect((await one.latest()).map((r) => r.version)).toEqual([2]);
-    expect((await one.history('cluster-system')).map((r) => r.version)).toEqual([1, 2]);
-    await Promise.all([one.close(), two.close()]);
+    try {
+      await expect(put(one, record(1), 0)).resolves.toEqual({ ok: true });
+      await heard;
+      await expect(put(two, record(2), 0)).resolves.toEqual({ ok: false, currentVersion: 1 });
+      await expect(put(two, record(2), 1)).resolves.toEqual({ ok: true });
+      expect((await one.latest()).map((r) => r.version)).toEqual([2]);
+      expect((await one.history('cluster-system')).map((r) => r.version)).toEqual([1, 2]);
+      // Two changes, two entries (the refused one wrote nothing), and the chain verifies.
+      const chain = (await audit.readAll()).get('registry-writer/registry');
+      expect(chain?.records.map((r) => r.seq)).toEqual([1, 2]);
+      expect(
+        verifyChain('registry-writer/registry', chain?.records ?? [], chain?.head ?? null),
+      ).toEqual([]);
+    } finally {
+      await Promise.all([one.close(), two.close(), audit.close()]);
+    }
   }, 30_000);
 
   it('audit log: each writer chain (stream and head in one slot) verifies', async () => {

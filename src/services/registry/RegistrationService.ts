@@ -479,30 +479,23 @@ export class RegistrationService {
       const problems = this.conflicts(record);
       if (problems.length > 0) return invalid(problems);
     }
-    const put = await this.deps.store.put(record, expectedVersion);
-    if (!put.ok) return stale(record.id, expectedVersion, put.currentVersion);
+    // The change and its audit entry are written together (one script on Redis, the entry
+    // written ahead on files), so no change is ever live without its entry.
+    const written = await this.deps.audit.recordChange(
+      principal,
+      {
+        action,
+        operation: action.replace('registry.', ''),
+        codes: [],
+        scope: `${record.id} v${record.version}${record.note === null ? '' : ` (${record.note})`}`,
+        purpose: null,
+        outcome: 'ok',
+      },
+      (entry) => this.deps.store.put(record, expectedVersion, entry),
+    );
+    if (!written.ok) return written;
+    if (!written.result.ok) return stale(record.id, expectedVersion, written.result.currentVersion);
     await this.reload();
-    const written = await this.deps.audit.record(principal, {
-      action,
-      operation: action.replace('registry.', ''),
-      codes: [],
-      scope: `${record.id} v${record.version}${record.note === null ? '' : ` (${record.note})`}`,
-      purpose: null,
-      outcome: 'ok',
-    });
-    if (!written.ok) {
-      this.deps.logger.error(
-        { id: record.id, version: record.version },
-        'registry change saved but not audited',
-      );
-      return {
-        ok: false,
-        error: errorDetail(
-          'AUDIT_UNAVAILABLE',
-          `${record.id} was saved as version ${record.version}, but the audit log could not record it`,
-        ),
-      };
-    }
     return { ok: true, value: this.runtimeView(record) };
   }
 
