@@ -6,11 +6,19 @@ import { startSampleSystems, type SampleSystems } from '../../samples/startSampl
 import { RedisApiKeyStore } from '../../src/auth/apiKeys';
 import { readAuditFolder } from '../../src/audit/FileAuditStore';
 import { RedisAuditStore } from '../../src/audit/RedisAuditStore';
-import { verifyChain, type AuditRecord, type ChainHead } from '../../src/audit/auditChain';
+import { FileAuditStore } from '../../src/audit/FileAuditStore';
+import {
+  NOT_APPLIED,
+  verifyChain,
+  type AuditEvent,
+  type AuditRecord,
+  type ChainHead,
+} from '../../src/audit/auditChain';
 import {
   FileRegistryStore,
   RedisRegistryStore,
   type RegistryStore,
+  type StoredRegistration,
 } from '../../src/registry/RegistryStore';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 import { runMain, runProductionOnRedis, type MainProcess } from '../support/runMain';
@@ -226,4 +234,91 @@ describe('Registry changes and their audit entries: never one without the other,
       await rm(state, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+describe('Registry changes and their audit entries: the stores on a real Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  const AT = '2026-11-26T10:00:00+07:00';
+  const event = (scope: string): AuditEvent => ({
+    who: 'cli',
+    name: 'cli',
+    role: 'cli',
+    action: 'registry.create',
+    operation: 'create',
+    codes: [],
+    scope,
+    purpose: null,
+    outcome: 'ok',
+  });
+  const record = (id: string, version: number): StoredRegistration => ({
+    id,
+    version,
+    enabled: true,
+    deleted: false,
+    document: { id },
+    updatedAt: AT,
+    updatedBy: 'test',
+    note: null,
+  });
+
+  it('a chain moved under an entry (same writer id twice, or a lost answer) is chained again, not forked', async () => {
+    const registry = new RedisRegistryStore(redis.url, 'moved:');
+    const first = new RedisAuditStore(redis.url, 'moved:', 'twin');
+    const second = new RedisAuditStore(redis.url, 'moved:', 'twin');
+    try {
+      const change = (audit: RedisAuditStore, id: string) =>
+        audit.appendWithChange(event(id), AT, (entry) => registry.put(record(id, 1), 0, entry));
+      expect((await change(second, 'one')).result).toEqual({ ok: true });
+      expect((await change(first, 'two')).result).toEqual({ ok: true });
+      // `second` still holds the head of its own last entry: the script refuses it, and it
+      // reads the head again and chains on it.
+      expect((await change(second, 'three')).result).toEqual({ ok: true });
+      const chain = (await first.readAll()).get('twin/registry');
+      expect(chain?.records.map((r) => [r.seq, r.scope])).toEqual([
+        [1, 'one'],
+        [2, 'two'],
+        [3, 'three'],
+      ]);
+      expect(verifyChain('twin/registry', chain?.records ?? [], chain?.head ?? null)).toEqual([]);
+    } finally {
+      await Promise.all([registry.close(), first.close(), second.close()]);
+    }
+  });
+
+  it('with the audit log in files and the registry in Redis: written ahead, and a change lost to another replica is followed by an entry saying so', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'ahead-'));
+    const registry = new RedisRegistryStore(redis.url, 'ahead:');
+    const audit = await FileAuditStore.open(folder, 'gw-a');
+    const other = await FileAuditStore.open(folder, 'gw-b');
+    try {
+      const lost = await audit.appendWithChange(event('raced v1'), AT, (entry) =>
+        registry.put(record('raced', 1), 0, {
+          ...entry,
+          // Another replica's change lands between this entry and this change.
+          writeAhead: async () => {
+            await entry.writeAhead();
+            await other.appendWithChange(event('raced v1'), AT, (theirs) =>
+              registry.put(record('raced', 1), 0, theirs),
+            );
+          },
+        }),
+      );
+      expect(lost).toEqual({ result: { ok: false, currentVersion: 1 }, record: null });
+      const chains = await readAuditFolder(folder);
+      expect(chains.get('gw-a')?.records.map((r) => r.outcome)).toEqual(['ok', NOT_APPLIED]);
+      expect(chains.get('gw-b')?.records.map((r) => r.outcome)).toEqual(['ok']);
+      for (const [writer, chain] of chains)
+        expect(verifyChain(writer, chain.records, chain.head)).toEqual([]);
+      expect((await registry.history('raced')).map((r) => r.version)).toEqual([1]);
+    } finally {
+      await Promise.all([registry.close(), audit.close(), other.close()]);
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });
