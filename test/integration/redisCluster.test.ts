@@ -35,6 +35,19 @@ describe('Redis Cluster: every shared store', () => {
   afterAll(async () => {
     await cluster.stop();
   });
+  /**
+   * What a test opened, closed after it whether it passed or not: a failed assertion must fail
+   * the run, not leave Jest waiting on an open connection.
+   */
+  let opened: Array<() => unknown> = [];
+  const open = <T>(thing: T, close: (thing: T) => unknown): T => {
+    opened.push(() => close(thing));
+    return thing;
+  };
+  afterEach(async () => {
+    await Promise.allSettled(opened.map((close) => close()));
+    opened = [];
+  });
 
   /** Keys held by each master. */
   const keysPerNode = async () =>
@@ -45,12 +58,10 @@ describe('Redis Cluster: every shared store', () => {
     );
 
   it('cache: entries spread over every master are read, written and deleted in one call each', async () => {
-    const cache = new RedisDossierCache({
-      target,
-      keyPrefix: 'cl:',
-      commandTimeoutMs: 1000,
-      logger: quiet,
-    });
+    const cache = open(
+      new RedisDossierCache({ target, keyPrefix: 'cl:', commandTimeoutMs: 1000, logger: quiet }),
+      (c) => c.close(),
+    );
     await cache.ready(10_000);
     const codes = Array.from(
       { length: 200 },
@@ -73,14 +84,13 @@ describe('Redis Cluster: every shared store', () => {
     expect(read[200]).toBeUndefined();
     await cache.deleteMany(codes);
     expect((await cache.getMany(codes)).every((entry) => entry === undefined)).toBe(true);
-    await cache.close();
   }, 30_000);
 
   it('registry: compare-and-set and its audit entry in one slot, change notices reach a store connected elsewhere', async () => {
-    const one = new RedisRegistryStore(target, 'cl:');
-    const two = new RedisRegistryStore(target, 'cl:');
+    const one = open(new RedisRegistryStore(target, 'cl:'), (store) => store.close());
+    const two = open(new RedisRegistryStore(target, 'cl:'), (store) => store.close());
     // Another prefix than the registry's: the slot is the hash tag's, whatever the prefix.
-    const audit = new RedisAuditStore(target, 'clr:', 'registry-writer');
+    const audit = open(new RedisAuditStore(target, 'clr:', 'registry-writer'), (a) => a.close());
     const event: AuditEvent = {
       who: 'cli',
       name: 'cli',
@@ -113,7 +123,7 @@ describe('Redis Cluster: every shared store', () => {
       updatedBy: 'test',
       note: null,
     });
-    try {
+    {
       await expect(put(one, record(1), 0)).resolves.toEqual({ ok: true });
       await heard;
       await expect(put(two, record(2), 0)).resolves.toEqual({ ok: false, currentVersion: 1 });
@@ -126,8 +136,6 @@ describe('Redis Cluster: every shared store', () => {
       expect(
         verifyChain('registry-writer/registry', chain?.records ?? [], chain?.head ?? null),
       ).toEqual([]);
-    } finally {
-      await Promise.all([one.close(), two.close(), audit.close()]);
     }
   }, 30_000);
 
@@ -143,8 +151,8 @@ describe('Redis Cluster: every shared store', () => {
       purpose: null,
       outcome: 'ok',
     };
-    const writers = ['writer-a', 'writer-b', 'writer-c', 'writer-d'].map(
-      (writer) => new RedisAuditStore(target, 'cl:', writer),
+    const writers = ['writer-a', 'writer-b', 'writer-c', 'writer-d'].map((writer) =>
+      open(new RedisAuditStore(target, 'cl:', writer), (store) => store.close()),
     );
     for (let i = 0; i < 5; i += 1) {
       await Promise.all(writers.map((store) => store.append(event, '2026-11-26T10:00:00+07:00')));
@@ -155,20 +163,18 @@ describe('Redis Cluster: every shared store', () => {
       expect(records).toHaveLength(5);
       expect(verifyChain(writer, records, head)).toEqual([]);
     }
-    await Promise.all(writers.map((store) => store.close()));
   }, 30_000);
 
   it('keys, rate limits, push replay guard and dossier events work on the Cluster', async () => {
-    const keys = new RedisApiKeyStore(target, 'cl:');
+    const keys = open(new RedisApiKeyStore(target, 'cl:'), (k) => k.close());
     const created = await keys.create({ name: 'c', role: 'portal', createdBy: 'test' }, new Date());
     expect((await keys.check(created.key, new Date())).ok).toBe(true);
     await keys.revoke(created.record.id, new Date());
     expect((await keys.check(created.key, new Date())).ok).toBe(false);
-    await keys.close();
 
-    const limiter = new PrincipalRateLimiter(
-      { ...DEFAULT_RATE_LIMITS, portal: 3 },
-      { target, keyPrefix: 'cl:' },
+    const limiter = open(
+      new PrincipalRateLimiter({ ...DEFAULT_RATE_LIMITS, portal: 3 }, { target, keyPrefix: 'cl:' }),
+      (l) => l.close(),
     );
     const portal = {
       id: 'key:00000000000000aa',
@@ -199,19 +205,26 @@ describe('Redis Cluster: every shared store', () => {
       ),
     );
     expect(counters.join('')).toContain('00000000000000aa');
-    limiter.close();
 
-    const guards = [
-      new RedisReplayGuard(target, 'cl:push:', quiet),
-      new RedisReplayGuard(target, 'cl:push:', quiet),
-    ];
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await guards[0]?.claim('sig-1', 60)).toBe(true);
-    expect(await guards[1]?.claim('sig-1', 60)).toBe(false);
-    await Promise.all(guards.map((guard) => guard.close()));
+    const guards = [1, 2].map(() =>
+      open(new RedisReplayGuard(target, 'cl:push:', quiet), (guard) => guard.close()),
+    ) as [RedisReplayGuard, RedisReplayGuard];
+    // As a sender would after a 503: a guard not connected yet answers `unavailable` (it used to
+    // fall back to its own memory and say "first", so the second guard accepted a replay).
+    const settled = async (guard: RedisReplayGuard, key: string) => {
+      const deadline = Date.now() + 10_000;
+      let claim = await guard.claim(key, 60);
+      while ((claim === 'unavailable' || claim === 'pending') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        claim = await guard.claim(key, 60);
+      }
+      return claim;
+    };
+    expect(await settled(guards[0], 'sig-1')).toBe('first');
+    expect(await settled(guards[1], 'sig-1')).toBe('replay');
 
-    const sender = new RedisDossierEvents(target, 'cl:events', quiet);
-    const receiver = new RedisDossierEvents(target, 'cl:events', quiet);
+    const sender = open(new RedisDossierEvents(target, 'cl:events', quiet), (e) => e.close());
+    const receiver = open(new RedisDossierEvents(target, 'cl:events', quiet), (e) => e.close());
     await new Promise((resolve) => setTimeout(resolve, 500));
     const received = new Promise<DossierChanged>((resolve) => receiver.subscribe(resolve));
     await sender.publish({
@@ -220,6 +233,5 @@ describe('Redis Cluster: every shared store', () => {
       changedAt: '2026-11-26T10:00:00+07:00',
     });
     expect((await received).codes).toEqual(['000.00.12.G09-250101-0001']);
-    await Promise.all([sender.close(), receiver.close()]);
   }, 30_000);
 });
