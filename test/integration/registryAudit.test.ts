@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
@@ -22,7 +22,7 @@ import {
 } from '../../src/registry/RegistryStore';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 import { runMain, runProductionOnRedis, type MainProcess } from '../support/runMain';
-import { PROJECT_ROOT } from '../support/testGateway';
+import { PROJECT_ROOT, startTestGateway } from '../support/testGateway';
 
 const PREFIX = 'kill9:';
 
@@ -265,6 +265,41 @@ describe('Registry changes and their audit entries: the stores on a real Redis',
     updatedAt: AT,
     updatedBy: 'test',
     note: null,
+  });
+
+  it('a gateway whose audit log cannot be written changes nothing, and says so', async () => {
+    const own = await startRedisServer();
+    const registryDir = await mkdtemp(join(tmpdir(), 'unaudited-'));
+    const samples = await startSampleSystems({ size: 100, seed: 5 });
+    const t = await startTestGateway({
+      samples,
+      env: {
+        REDIS_URL: own.url,
+        REDIS_KEY_PREFIX: 'unaudited:',
+        AUDIT_DIR: '',
+        REGISTRY_DIR: registryDir,
+        CACHE: 'none',
+        CATALOGUE_SYNC_INTERVAL_MS: '0',
+      },
+    });
+    try {
+      await own.stop();
+      const answer = await t.query(
+        'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+        { d: document('unaudited', 'G20.10', samples.provincial.url) },
+      );
+      expect(answer.errors?.[0]?.extensions?.code).toBe('AUDIT_UNAVAILABLE');
+      expect(answer.errors?.[0]?.message).toContain('registry.create unaudited v1: not done');
+      // It used to be saved and routed anyway ("saved, but the audit log could not record it").
+      expect(await readdir(registryDir)).toEqual([]);
+      const listed = await t.query<{ connectors: Array<{ id: string }> }>('{ connectors { id } }');
+      expect(listed.data?.connectors.map((c) => c.id)).not.toContain('unaudited');
+    } finally {
+      await t.close();
+      await samples.close();
+      await own.stop();
+      await rm(registryDir, { recursive: true, force: true });
+    }
   });
 
   it('a chain moved under an entry (same writer id twice, or a lost answer) is chained again, not forked', async () => {

@@ -100,7 +100,7 @@ export class AuditService {
         ok: false,
         error: errorDetail(
           'AUDIT_UNAVAILABLE',
-          `${event.scope ?? 'the change'} was not made: it and its audit entry could not be written together now; try again shortly (if the store was only slow to answer, read the versions first)`,
+          `${event.action} ${event.scope ?? ''}: not done — a change and its audit entry are written together or not at all, and they could not be written now; try again shortly (if the store only answered late, both may be there: read the versions first)`,
         ),
       };
     }
