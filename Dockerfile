@@ -30,6 +30,13 @@ COPY schema ./schema
 COPY src/console/assets ./src/console/assets
 COPY data ./data
 COPY examples ./examples
+# Everything above is root's and read-only to the gateway. Its state — the embedded default's audit
+# log, runtime registrations and secrets key, or on one machine AUDIT_DIR=var/audit,
+# REGISTRY_DIR=var/registry, API_KEYS_FILE=var/api-keys.json — goes in /app/var, the one folder
+# user node may write, declared a volume (mount one to keep it across containers). With Redis
+# (compose.yaml) nothing is written there.
+RUN mkdir -p /app/var && chown node:node /app/var && chmod 700 /app/var
+VOLUME ["/app/var"]
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \

@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { replaceFile } from '../files/replaceFile';
 import {
   GENESIS_HASH,
+  NOT_APPLIED,
   nextRecord,
+  UNRECORDED_CHANGE,
   type AuditEvent,
   type AuditRecord,
   type AuditStore,
   type ChainHead,
+  type ChangeEntry,
 } from './auditChain';
 
 /**
@@ -45,26 +48,42 @@ export class FileAuditStore implements AuditStore {
   }
 
   append(event: AuditEvent, at: string): Promise<AuditRecord> {
-    const next = this.queue.then(async () => {
-      if (this.resync) await this.continueChain();
+    return this.serial(async () => {
       const record = nextRecord(event, this.writer, this.head, at);
-      try {
-        this.file ??= await open(this.chainFile, 'a', 0o600);
-        await this.file.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
-        await this.file.datasync();
-      } catch (error) {
-        this.resync = true;
-        throw error;
-      }
-      // Durable from here: the chain goes on from this entry whatever happens to the head file.
-      this.head = { seq: record.seq, hash: record.hash };
-      await this.writeHead().catch(() => {
-        this.resync = true;
-      });
+      await this.write(record);
       return record;
     });
-    this.queue = next.catch(() => undefined);
-    return next;
+  }
+
+  /**
+   * Write-ahead: the registry file store calls `writeAhead()` with its lock held and the version
+   * checked, so the entry is durable before the registry file changes. A crash between the two
+   * leaves an entry whose version the registry does not have: a change that was never made nor
+   * acknowledged (the next change of that id takes the same version number, with its own entry).
+   */
+  appendWithChange<T extends { ok: boolean }>(
+    event: AuditEvent,
+    at: string,
+    change: (entry: ChangeEntry) => Promise<T>,
+  ): Promise<{ result: T; record: AuditRecord | null }> {
+    return this.serial(async () => {
+      const record = nextRecord(event, this.writer, this.head, at);
+      let written = false;
+      const result = await change({
+        record,
+        inScript: () => null,
+        writeAhead: async () => {
+          await this.write(record);
+          written = true;
+        },
+      });
+      if (result.ok && !written) throw new Error(UNRECORDED_CHANGE);
+      if (!result.ok && written)
+        await this.write(
+          nextRecord({ ...event, outcome: NOT_APPLIED }, this.writer, this.head, at),
+        );
+      return { result, record: result.ok ? record : null };
+    });
   }
 
   async readAll(): Promise<Map<string, { records: AuditRecord[]; head: ChainHead | null }>> {
@@ -74,6 +93,33 @@ export class FileAuditStore implements AuditStore {
   async close(): Promise<void> {
     await this.queue;
     await this.file?.close();
+  }
+
+  /** Runs `work` after every earlier append, on a chain read again after a failure. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(async () => {
+      if (this.resync) await this.continueChain();
+      return work();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Appends `record` (the next of the chain) and fsyncs it, then replaces the head. */
+  private async write(record: AuditRecord): Promise<void> {
+    try {
+      this.file ??= await open(this.chainFile, 'a', 0o600);
+      await this.file.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
+      await this.file.datasync();
+    } catch (error) {
+      this.resync = true;
+      throw error;
+    }
+    // Durable from here: the chain goes on from this entry whatever happens to the head file.
+    this.head = { seq: record.seq, hash: record.hash };
+    await this.writeHead().catch(() => {
+      this.resync = true;
+    });
   }
 
   private async writeHead(): Promise<void> {

@@ -97,6 +97,13 @@ export function verifyChain(
   });
   if (head === null) {
     if (records.length > 0) problems.push('no head: the chain cannot be checked for truncation');
+    // Readers list a writer only where one announced itself (the writers' set) or left a file: a
+    // writer with nothing at all had its whole chain deleted, or died between announcing itself
+    // and its first entry. Either way the log cannot vouch for it.
+    else
+      problems.push(
+        'listed as a writer, but it has no entries and no head: its chain was deleted (or it stopped before its first entry)',
+      );
   } else if (head.seq > previous.seq) {
     problems.push(
       `the head says seq ${head.seq}, the chain ends at seq ${previous.seq}: entries were removed from the end`,
@@ -133,12 +140,68 @@ export function matches(record: AuditRecord, filter: AuditFilter): boolean {
   return true;
 }
 
+/**
+ * The audit entry of a change that must never be live without it (a registry change), handed to
+ * the store that makes the change (RegistryStore.put). The store either writes `record` in the
+ * same atomic step as the change, at the keys `inScript()` gives (the audit log and the registry on
+ * one Redis), or, where it cannot, calls `writeAhead()` once it knows it will write the change
+ * (lock held, version checked) and before writing it.
+ */
+export interface ChangeEntry {
+  readonly record: AuditRecord;
+  /**
+   * Where the entry goes in Redis, all in the registry's Cluster slot (`{registry}`): its chain's
+   * stream and head, the head the chain must still have (`''`: none yet) and the new one, and the
+   * set listing the chain's writer. Null when the audit log is not in Redis. Calling it commits
+   * the store to writing the entry with the change.
+   */
+  inScript(): {
+    stream: string;
+    head: string;
+    writers: string;
+    expectedHead: string;
+    newHead: string;
+  } | null;
+  /** Appends the entry durably now, ahead of the change. */
+  writeAhead(): Promise<void>;
+}
+
+/** The outcome of an entry that follows one written ahead of a change that was then not made. */
+export const NOT_APPLIED = 'not applied: the change was not made (changed meanwhile)';
+
+/** A store reported a change made without using its entry: a defect, never to pass silently. */
+export const UNRECORDED_CHANGE =
+  'the registry store reported a change without writing its audit entry';
+
+/**
+ * Thrown by a store's atomic step when the chain's head in Redis is not the one the entry was
+ * prepared on (another process with the same writer id, or an answer lost after a commit): the
+ * entry is prepared again on the head as it is.
+ */
+export class ChainMovedError extends Error {
+  constructor() {
+    super('the audit chain moved since this entry was prepared');
+  }
+}
+
 /** Where audit records live. */
 export interface AuditStore {
   readonly kind: 'file' | 'redis';
   readonly writer: string;
   /** Appends and returns once the record is durable. */
   append(event: AuditEvent, at: string): Promise<AuditRecord>;
+  /**
+   * Appends `event` as the entry of the change `change` makes (see {@link ChangeEntry}): the chain
+   * advances only when the change reports it was made (`ok`), so no change is live without its
+   * entry. An entry written ahead for a change that was then not made (another replica changed it
+   * first) is followed by an entry saying so (`outcome: not applied`). Returns the change's answer
+   * and the entry written with it (null when it was not made).
+   */
+  appendWithChange<T extends { ok: boolean }>(
+    event: AuditEvent,
+    at: string,
+    change: (entry: ChangeEntry) => Promise<T>,
+  ): Promise<{ result: T; record: AuditRecord | null }>;
   /** Every writer's records, in sequence order per writer. */
   readAll(): Promise<Map<string, { records: AuditRecord[]; head: ChainHead | null }>>;
   close(): Promise<void>;

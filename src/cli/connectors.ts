@@ -78,29 +78,37 @@ async function main(argv: string[]): Promise<number> {
         return box.seal(box.open(sealed));
       }) as Record<string, unknown>;
       if (!stale) continue;
-      const put = await store.put(
+      // As every registry change: written with its audit entry, or not at all.
+      const written = await audit.recordChange(
+        'cli',
         {
-          ...latest,
-          version: latest.version + 1,
-          document,
-          updatedAt: vietnamIso(new Date()),
-          updatedBy: 'cli',
-          note: `re-encrypted with key ${box.currentKid}`,
+          action: 'registry.reencrypt',
+          operation: 'npm run connectors reencrypt',
+          codes: [],
+          scope: `${latest.id} v${latest.version + 1} (sealed with ${box.currentKid})`,
+          purpose: null,
+          outcome: 'ok',
         },
-        latest.version,
+        (entry) =>
+          store.put(
+            {
+              ...latest,
+              version: latest.version + 1,
+              document,
+              updatedAt: vietnamIso(new Date()),
+              updatedBy: 'cli',
+              note: `re-encrypted with key ${box.currentKid}`,
+            },
+            latest.version,
+            entry,
+          ),
       );
-      if (!put.ok)
-        throw new Error(`${latest.id} changed meanwhile (v${put.currentVersion}); run again`);
+      if (!written.ok) throw new Error(`${latest.id}: ${written.error.message}`);
+      if (!written.result.ok)
+        throw new Error(
+          `${latest.id} changed meanwhile (v${written.result.currentVersion}); run again`,
+        );
       changed += 1;
-      const written = await audit.record('cli', {
-        action: 'registry.reencrypt',
-        operation: 'npm run connectors reencrypt',
-        codes: [],
-        scope: `${latest.id} v${latest.version + 1} (sealed with ${box.currentKid})`,
-        purpose: null,
-        outcome: 'ok',
-      });
-      if (!written.ok) process.stderr.write(`${latest.id}: not recorded in the audit log\n`);
       process.stdout.write(`${latest.id}: v${latest.version + 1}, sealed with ${box.currentKid}\n`);
     }
     process.stdout.write(`${changed} registration(s) re-encrypted\n`);

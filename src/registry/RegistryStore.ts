@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
+import { ChainMovedError, type ChangeEntry } from '../audit/auditChain';
 import { replaceFile } from '../files/replaceFile';
 import {
   closeRedis,
@@ -60,9 +61,12 @@ export interface RegistryStore {
   history(id: string): Promise<StoredRegistration[]>;
   /**
    * Stores `record` (version = `expectedVersion` + 1) only if the latest stored version is still
-   * `expectedVersion` (0: none), and returns once it is durable; otherwise nothing is written.
+   * `expectedVersion` (0: none), together with its audit entry (`entry`, from
+   * AuditStore.appendWithChange), and returns once both are durable; otherwise nothing is
+   * written. No change is ever live without its entry: on Redis with the audit log there, the
+   * change and the entry are one script; elsewhere the entry is written ahead of the change.
    */
-  put(record: StoredRegistration, expectedVersion: number): Promise<PutResult>;
+  put(record: StoredRegistration, expectedVersion: number, entry: ChangeEntry): Promise<PutResult>;
   /** Called after any change, here or on another replica (and periodically, to reconcile). */
   onChange(listener: () => void): () => void;
   close(): Promise<void>;
@@ -109,7 +113,11 @@ export class FileRegistryStore implements RegistryStore {
     return this.read(this.file(id));
   }
 
-  async put(record: StoredRegistration, expectedVersion: number): Promise<PutResult> {
+  async put(
+    record: StoredRegistration,
+    expectedVersion: number,
+    entry: ChangeEntry,
+  ): Promise<PutResult> {
     const file = this.file(record.id);
     const release = await lock(file, {
       realpath: false,
@@ -120,6 +128,8 @@ export class FileRegistryStore implements RegistryStore {
       const versions = await this.read(file);
       const current = versions.at(-1)?.version ?? 0;
       if (current !== expectedVersion) return { ok: false, currentVersion: current };
+      // Write-ahead, with the lock held: the entry is durable before the change can be seen.
+      await entry.writeAhead();
       await replaceFile(file, `${JSON.stringify({ versions: [...versions, record] }, null, 2)}\n`);
     } finally {
       await release();
@@ -155,12 +165,24 @@ export class FileRegistryStore implements RegistryStore {
   }
 }
 
-/** Atomically: compare the latest version, then store the record, append it to history, tell everyone. */
+/**
+ * Atomically: compare the latest version; with an audit entry (KEYS 3–5: its chain's stream, head
+ * and writers' set, all in the `{registry}` slot), check the chain's head is still the one the
+ * entry was chained on (-2 if not), append the entry and move the head; then store the record,
+ * append it to history, tell everyone. Nothing is written unless all of it is.
+ */
 const PUT_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 local version = 0
 if current then version = cjson.decode(current).version end
 if version ~= tonumber(ARGV[2]) then return version end
+if #KEYS == 5 then
+  local head = redis.call('GET', KEYS[4]) or ''
+  if head ~= ARGV[5] then return -2 end
+  redis.call('XADD', KEYS[3], '*', 'e', ARGV[6])
+  redis.call('SET', KEYS[4], ARGV[7])
+  redis.call('SADD', KEYS[5], ARGV[8])
+end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[1])
@@ -220,17 +242,33 @@ export class RedisRegistryStore implements RegistryStore {
     return values.map((text) => storedSchema.parse(JSON.parse(text)));
   }
 
-  async put(record: StoredRegistration, expectedVersion: number): Promise<PutResult> {
-    const result = (await this.redis.eval(
-      PUT_SCRIPT,
-      2,
-      this.latestKey,
-      this.historyKey(record.id),
-      record.id,
-      String(expectedVersion),
-      JSON.stringify(record),
-      this.channel,
-    )) as number;
+  async put(
+    record: StoredRegistration,
+    expectedVersion: number,
+    entry: ChangeEntry,
+  ): Promise<PutResult> {
+    const keys = [this.latestKey, this.historyKey(record.id)];
+    const args = [record.id, String(expectedVersion), JSON.stringify(record), this.channel];
+    const audit = entry.inScript();
+    if (audit !== null) {
+      // The audit log is on this Redis (the configuration gives both one target): one script.
+      keys.push(audit.stream, audit.head, audit.writers);
+      args.push(
+        audit.expectedHead,
+        JSON.stringify(entry.record),
+        audit.newHead,
+        entry.record.writer,
+      );
+    } else {
+      // The audit log is elsewhere (AUDIT_DIR): the entry goes first, then the change; a change
+      // lost to another replica in between is followed by an entry saying so.
+      const current = await this.redis.hget(this.latestKey, record.id);
+      const version = current === null ? 0 : storedSchema.parse(JSON.parse(current)).version;
+      if (version !== expectedVersion) return { ok: false, currentVersion: version };
+      await entry.writeAhead();
+    }
+    const result = (await this.redis.eval(PUT_SCRIPT, keys.length, ...keys, ...args)) as number;
+    if (result === -2) throw new ChainMovedError();
     if (result !== -1) return { ok: false, currentVersion: result };
     this.notify();
     return { ok: true };

@@ -66,8 +66,11 @@ export const registrationSchema = z.strictObject({
   upstream: z.strictObject({
     baseUrl: z
       .url({ protocol: /^https?$/, error: 'an absolute http(s) URL' })
+      // Zod runs this even when the URL check failed (`//host/` has no scheme): parse it only if
+      // it parses, the check has named the problem already.
       .refine(
-        (url) => new URL(url).username === '' && new URL(url).password === '',
+        (url) =>
+          !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''),
         'no user or password in the URL; put credentials in upstream.auth',
       ),
     auth: upstreamAuthSchema.default({ type: 'none' }),

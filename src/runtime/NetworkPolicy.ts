@@ -13,7 +13,41 @@ const GUARDED_RANGES: Record<string, string> = {
   broadcast: 'a broadcast address',
   multicast: 'a multicast address',
   reserved: 'a reserved address',
+  // IPv6 ranges that carry no IPv4 address a policy could judge (embedding ones: embeddedIpv4).
+  teredo: 'a Teredo address',
+  discard: 'a discard-only address',
+  deprecatedSiteLocal: 'a site-local (private) address',
 };
+
+/** The local-use NAT64 prefix (RFC 8215): where its IPv4 part sits depends on the network. */
+const LOCAL_NAT64 = ipaddr.parseCIDR('64:ff9b:1::/48');
+
+/**
+ * The IPv4 address an IPv6 address stands for, where it embeds one that a host would reach
+ * through it: NAT64's well-known prefix (RFC 6052, `64:ff9b::a9fe:a9fe`), 6to4 (RFC 3056,
+ * `2002:a9fe:a9fe::1`), the deprecated IPv4-compatible form (RFC 4291 §2.5.5.1, `::7f00:2`) and
+ * SIIT's IPv4-translated form (RFC 6145, `::ffff:0:a9fe:a9fe`). IPv4-mapped addresses
+ * (`::ffff:127.0.0.1`) are turned into IPv4 by `ipaddr.process` already.
+ */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const parts = address.parts;
+  const fromWords = (high: number, low: number) =>
+    new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+  const last = fromWords(parts[6] as number, parts[7] as number);
+  if (address.match(LOCAL_NAT64)) return null;
+  switch (address.range()) {
+    case 'rfc6052':
+    case 'rfc6145':
+      return last;
+    case '6to4':
+      return fromWords(parts[1] as number, parts[2] as number);
+    default:
+      // ::/96 but not :: and ::1 (unspecified, loopback: judged as themselves).
+      return parts.slice(0, 6).every((part) => part === 0) && address.range() === 'unicast'
+        ? last
+        : null;
+  }
+}
 
 /**
  * Which addresses connectors may reach (SSRF guard). Public addresses pass; loopback, link-local
@@ -61,14 +95,34 @@ export class NetworkPolicy {
     } catch {
       return `${address} is not an address`;
     }
-    const range = parsed.range();
-    const why = GUARDED_RANGES[range];
-    if (why === undefined) return null;
-    if (
-      this.ranges.some(([base, bits]) => base.kind() === parsed.kind() && parsed.match(base, bits))
-    )
-      return null;
-    return `${host}${host === address ? '' : ` resolves to ${address}, which`} is ${why}; an administrator can allow it with UPSTREAM_ALLOW`;
+    if (this.allowed(parsed)) return null;
+    const subject = `${host}${host === address ? '' : ` resolves to ${address}, which`}`;
+    if (parsed.kind() === 'ipv6' && parsed.match(LOCAL_NAT64))
+      return `${subject} is a local-use NAT64 address; an administrator can allow it with UPSTREAM_ALLOW`;
+    const inside = parsed.kind() === 'ipv6' ? embeddedIpv4(parsed as ipaddr.IPv6) : null;
+    if (inside !== null) {
+      // Judged as the IPv4 address a NAT64 gateway or 6to4 relay would reach.
+      const why = this.guarded(inside);
+      return why === null
+        ? null
+        : `${subject} embeds ${inside.toString()}, which is ${why}; an administrator can allow it with UPSTREAM_ALLOW`;
+    }
+    const why = this.guarded(parsed);
+    return why === null
+      ? null
+      : `${subject} is ${why}; an administrator can allow it with UPSTREAM_ALLOW`;
+  }
+
+  /** Why `address` is guarded (its special range), or null when public or allowed. */
+  private guarded(address: ipaddr.IPv4 | ipaddr.IPv6): string | null {
+    const why = GUARDED_RANGES[address.range()];
+    return why === undefined || this.allowed(address) ? null : why;
+  }
+
+  private allowed(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+    return this.ranges.some(
+      ([base, bits]) => base.kind() === address.kind() && address.match(base, bits),
+    );
   }
 
   /** Resolves `host` and checks every address it has (registration time). */

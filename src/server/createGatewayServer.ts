@@ -74,7 +74,7 @@ export interface GatewayServerOptions {
     connectorId: string,
     body: Buffer,
     signature: string | undefined,
-  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  ): Promise<{ status: number; body: Record<string, unknown>; retryAfterSeconds?: number }>;
   /** Readiness summary for `/readyz`. */
   readiness(): { ready: boolean; degraded: boolean; details: Record<string, unknown> };
   /** Serve GraphiQL at /graphiql and allow introspection. Default true in the embedded default. */
@@ -372,6 +372,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         body.bytes,
         Array.isArray(signature) ? signature[0] : signature,
       );
+      if (answer.retryAfterSeconds !== undefined)
+        res.setHeader('Retry-After', String(answer.retryAfterSeconds));
       return sendJson(res, answer.status, answer.body);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD')

@@ -301,22 +301,42 @@ describe('Audit log in Redis: shared by replicas, and no unmasked answer when it
         'replica-a',
         'replica-b',
       ]);
-      const verified = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'audit.ts'), 'verify'],
-        {
-          cwd: PROJECT_ROOT,
-          env: {
-            ...process.env,
-            AUDIT_DIR: '',
-            REDIS_URL: redis.url,
-            REDIS_KEY_PREFIX: 'audit-test:',
+      const verifyRedis = () =>
+        spawnSync(
+          process.execPath,
+          ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'cli', 'audit.ts'), 'verify'],
+          {
+            cwd: PROJECT_ROOT,
+            env: {
+              ...process.env,
+              AUDIT_DIR: '',
+              REDIS_URL: redis.url,
+              REDIS_KEY_PREFIX: 'audit-test:',
+            },
+            encoding: 'utf8',
           },
-          encoding: 'utf8',
-        },
-      );
+        );
+      const verified = verifyRedis();
       expect(verified.stdout).toContain('2 chains in');
       expect(verified.status).toBe(0);
+
+      // A writer still listed in the writers' set whose chain (stream and head) is gone fails.
+      const deleted = spawnSync(
+        'redis-cli',
+        [
+          '-p',
+          String(redis.port),
+          'DEL',
+          'audit-test:{audit:replica-b}',
+          'audit-test:{audit:replica-b}:head',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(deleted.stdout.trim()).toBe('2');
+      const missing = verifyRedis();
+      expect(missing.stdout).toContain('BROKEN  replica-b: 0 entries');
+      expect(missing.stdout).toContain('listed as a writer, but it has no entries and no head');
+      expect(missing.status).toBe(1);
 
       await redis.stop();
       const refused = await first.query<{ dossiers: unknown }>(

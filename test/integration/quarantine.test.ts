@@ -313,17 +313,15 @@ config:
         await fetch(`${b.url}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })
       ).text();
       expect(metrics).toContain('dvcgw_registration_quarantined{connector="cu-h5601"} 1');
-      // One audit entry, whichever replica stored the quarantine.
-      const streams = await direct.keys(`${PREFIX}{audit:*}`);
-      const actions: string[] = [];
-      for (const stream of streams.filter((key) => !key.endsWith(':head'))) {
-        if ((await direct.type(stream)) !== 'stream') continue;
-        for (const [, fields] of await direct.xrange(stream, '-', '+')) {
-          const entry = JSON.parse(fields[1] as string) as { action: string; scope: string };
-          if (entry.scope.startsWith('cu-h5601')) actions.push(entry.action);
-        }
-      }
-      expect(actions).toEqual(['registry.quarantine']);
+      // One audit entry, whichever replica stored the quarantine, by the gateway itself.
+      const audit = await query<{ auditLog: { nodes: Array<{ who: string; scope: string }> } }>(
+        a,
+        'query { auditLog(filter: { action: "registry.quarantine" }) { nodes { who scope } } }',
+      );
+      expect(audit.errors).toBeUndefined();
+      expect(
+        audit.data?.auditLog.nodes.filter((entry) => entry.scope.startsWith('cu-h5601')),
+      ).toEqual([{ who: 'gateway', scope: expect.stringMatching(/^cu-h5601 v2 \(quarantined: /) }]);
     } finally {
       direct.disconnect();
     }

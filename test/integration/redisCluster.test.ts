@@ -35,6 +35,19 @@ describe('Redis Cluster: every shared store', () => {
   afterAll(async () => {
     await cluster.stop();
   });
+  /**
+   * What a test opened, closed after it whether it passed or not: a failed assertion must fail
+   * the run, not leave Jest waiting on an open connection.
+   */
+  let opened: Array<() => unknown> = [];
+  const open = <T>(thing: T, close: (thing: T) => unknown): T => {
+    opened.push(() => close(thing));
+    return thing;
+  };
+  afterEach(async () => {
+    await Promise.allSettled(opened.map((close) => close()));
+    opened = [];
+  });
 
   /** Keys held by each master. */
   const keysPerNode = async () =>
@@ -45,12 +58,10 @@ describe('Redis Cluster: every shared store', () => {
     );
 
   it('cache: entries spread over every master are read, written and deleted in one call each', async () => {
-    const cache = new RedisDossierCache({
-      target,
-      keyPrefix: 'cl:',
-      commandTimeoutMs: 1000,
-      logger: quiet,
-    });
+    const cache = open(
+      new RedisDossierCache({ target, keyPrefix: 'cl:', commandTimeoutMs: 1000, logger: quiet }),
+      (c) => c.close(),
+    );
     await cache.ready(10_000);
     const codes = Array.from(
       { length: 200 },
@@ -73,12 +84,31 @@ describe('Redis Cluster: every shared store', () => {
     expect(read[200]).toBeUndefined();
     await cache.deleteMany(codes);
     expect((await cache.getMany(codes)).every((entry) => entry === undefined)).toBe(true);
-    await cache.close();
   }, 30_000);
 
-  it('registry: compare-and-set in one slot, change notices reach a store connected elsewhere', async () => {
-    const one = new RedisRegistryStore(target, 'cl:');
-    const two = new RedisRegistryStore(target, 'cl:');
+  it('registry: compare-and-set and its audit entry in one slot, change notices reach a store connected elsewhere', async () => {
+    const one = open(new RedisRegistryStore(target, 'cl:'), (store) => store.close());
+    const two = open(new RedisRegistryStore(target, 'cl:'), (store) => store.close());
+    // Another prefix than the registry's: the slot is the hash tag's, whatever the prefix.
+    const audit = open(new RedisAuditStore(target, 'clr:', 'registry-writer'), (a) => a.close());
+    const event: AuditEvent = {
+      who: 'cli',
+      name: 'cli',
+      role: 'cli',
+      action: 'registry.create',
+      operation: 'create',
+      codes: [],
+      scope: 'cluster-system',
+      purpose: null,
+      outcome: 'ok',
+    };
+    // The registry's script writes the entry with the change: its keys share the {registry} slot.
+    const put = async (store: RedisRegistryStore, record: StoredRegistration, expected: number) =>
+      (
+        await audit.appendWithChange(event, '2026-11-26T10:00:00+07:00', (entry) =>
+          store.put(record, expected, entry),
+        )
+      ).result;
     // Both connected (each store also tells its listeners once its subscriber is ready: only the
     // notice of the change below may count).
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -93,13 +123,20 @@ describe('Redis Cluster: every shared store', () => {
       updatedBy: 'test',
       note: null,
     });
-    await expect(one.put(record(1), 0)).resolves.toEqual({ ok: true });
-    await heard;
-    await expect(two.put(record(2), 0)).resolves.toEqual({ ok: false, currentVersion: 1 });
-    await expect(two.put(record(2), 1)).resolves.toEqual({ ok: true });
-    expect((await one.latest()).map((r) => r.version)).toEqual([2]);
-    expect((await one.history('cluster-system')).map((r) => r.version)).toEqual([1, 2]);
-    await Promise.all([one.close(), two.close()]);
+    {
+      await expect(put(one, record(1), 0)).resolves.toEqual({ ok: true });
+      await heard;
+      await expect(put(two, record(2), 0)).resolves.toEqual({ ok: false, currentVersion: 1 });
+      await expect(put(two, record(2), 1)).resolves.toEqual({ ok: true });
+      expect((await one.latest()).map((r) => r.version)).toEqual([2]);
+      expect((await one.history('cluster-system')).map((r) => r.version)).toEqual([1, 2]);
+      // Two changes, two entries (the refused one wrote nothing), and the chain verifies.
+      const chain = (await audit.readAll()).get('registry-writer/registry');
+      expect(chain?.records.map((r) => r.seq)).toEqual([1, 2]);
+      expect(
+        verifyChain('registry-writer/registry', chain?.records ?? [], chain?.head ?? null),
+      ).toEqual([]);
+    }
   }, 30_000);
 
   it('audit log: each writer chain (stream and head in one slot) verifies', async () => {
@@ -114,8 +151,8 @@ describe('Redis Cluster: every shared store', () => {
       purpose: null,
       outcome: 'ok',
     };
-    const writers = ['writer-a', 'writer-b', 'writer-c', 'writer-d'].map(
-      (writer) => new RedisAuditStore(target, 'cl:', writer),
+    const writers = ['writer-a', 'writer-b', 'writer-c', 'writer-d'].map((writer) =>
+      open(new RedisAuditStore(target, 'cl:', writer), (store) => store.close()),
     );
     for (let i = 0; i < 5; i += 1) {
       await Promise.all(writers.map((store) => store.append(event, '2026-11-26T10:00:00+07:00')));
@@ -126,20 +163,18 @@ describe('Redis Cluster: every shared store', () => {
       expect(records).toHaveLength(5);
       expect(verifyChain(writer, records, head)).toEqual([]);
     }
-    await Promise.all(writers.map((store) => store.close()));
   }, 30_000);
 
   it('keys, rate limits, push replay guard and dossier events work on the Cluster', async () => {
-    const keys = new RedisApiKeyStore(target, 'cl:');
+    const keys = open(new RedisApiKeyStore(target, 'cl:'), (k) => k.close());
     const created = await keys.create({ name: 'c', role: 'portal', createdBy: 'test' }, new Date());
     expect((await keys.check(created.key, new Date())).ok).toBe(true);
     await keys.revoke(created.record.id, new Date());
     expect((await keys.check(created.key, new Date())).ok).toBe(false);
-    await keys.close();
 
-    const limiter = new PrincipalRateLimiter(
-      { ...DEFAULT_RATE_LIMITS, portal: 3 },
-      { target, keyPrefix: 'cl:' },
+    const limiter = open(
+      new PrincipalRateLimiter({ ...DEFAULT_RATE_LIMITS, portal: 3 }, { target, keyPrefix: 'cl:' }),
+      (l) => l.close(),
     );
     const portal = {
       id: 'key:00000000000000aa',
@@ -170,19 +205,26 @@ describe('Redis Cluster: every shared store', () => {
       ),
     );
     expect(counters.join('')).toContain('00000000000000aa');
-    limiter.close();
 
-    const guards = [
-      new RedisReplayGuard(target, 'cl:push:', quiet),
-      new RedisReplayGuard(target, 'cl:push:', quiet),
-    ];
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await guards[0]?.claim('sig-1', 60)).toBe(true);
-    expect(await guards[1]?.claim('sig-1', 60)).toBe(false);
-    await Promise.all(guards.map((guard) => guard.close()));
+    const guards = [1, 2].map(() =>
+      open(new RedisReplayGuard(target, 'cl:push:', quiet), (guard) => guard.close()),
+    ) as [RedisReplayGuard, RedisReplayGuard];
+    // As a sender would after a 503: a guard not connected yet answers `unavailable` (it used to
+    // fall back to its own memory and say "first", so the second guard accepted a replay).
+    const settled = async (guard: RedisReplayGuard, key: string) => {
+      const deadline = Date.now() + 10_000;
+      let claim = await guard.claim(key, 60);
+      while ((claim === 'unavailable' || claim === 'pending') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        claim = await guard.claim(key, 60);
+      }
+      return claim;
+    };
+    expect(await settled(guards[0], 'sig-1')).toBe('first');
+    expect(await settled(guards[1], 'sig-1')).toBe('replay');
 
-    const sender = new RedisDossierEvents(target, 'cl:events', quiet);
-    const receiver = new RedisDossierEvents(target, 'cl:events', quiet);
+    const sender = open(new RedisDossierEvents(target, 'cl:events', quiet), (e) => e.close());
+    const receiver = open(new RedisDossierEvents(target, 'cl:events', quiet), (e) => e.close());
     await new Promise((resolve) => setTimeout(resolve, 500));
     const received = new Promise<DossierChanged>((resolve) => receiver.subscribe(resolve));
     await sender.publish({
@@ -191,6 +233,5 @@ describe('Redis Cluster: every shared store', () => {
       changedAt: '2026-11-26T10:00:00+07:00',
     });
     expect((await received).codes).toEqual(['000.00.12.G09-250101-0001']);
-    await Promise.all([sender.close(), receiver.close()]);
   }, 30_000);
 });

@@ -300,6 +300,62 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
     expect((await readdir(registryDir)).sort()).toEqual(before);
   });
 
+  it('answers malformed addresses and oversize documents with BAD_USER_INPUT naming the field, never a server error', async () => {
+    const before = (await readdir(registryDir)).sort();
+    const base = districtDocument(samples.provincial.url, 'malformed-url').replace(
+      'H56.01',
+      'H56.04',
+    );
+    const baseUrl = `baseUrl: ${samples.provincial.url}`;
+    const token = (url: string) =>
+      base.replace(
+        /auth: \{[^}]*\}/,
+        `auth: { type: oauth2ClientCredentials, tokenUrl: "${url}", clientId: a, clientSecret: b }`,
+      );
+    // 900 KB in one description: a registration is a few kilobytes (the bundled ones ~4.5 KB).
+    const huge = base.replace(
+      'kind: rest-json',
+      `kind: rest-json\ndescription: "${'x'.repeat(900_000)}"`,
+    );
+    const cases: Array<[string, string]> = [
+      [
+        base.replace(baseUrl, 'baseUrl: //127.0.0.2:18080/'),
+        'upstream.baseUrl: an absolute http(s) URL',
+      ],
+      [base.replace(baseUrl, 'baseUrl: "http://"'), 'upstream.baseUrl: an absolute http(s) URL'],
+      [base.replace(baseUrl, 'baseUrl: "http:/x"'), 'upstream.baseUrl'],
+      [
+        base.replace(baseUrl, 'baseUrl: "javascript:alert(1)"'),
+        'upstream.baseUrl: an absolute http(s) URL',
+      ],
+      [base.replace(baseUrl, 'baseUrl: "//[::1]/"'), 'upstream.baseUrl: an absolute http(s) URL'],
+      [base.replace(baseUrl, 'baseUrl: 17'), 'upstream.baseUrl'],
+      [token('//127.0.0.2:18080/token'), 'upstream.auth.tokenUrl: an absolute http(s) URL'],
+      [token('ftp://example.org/token'), 'upstream.auth.tokenUrl: an absolute http(s) URL'],
+      [huge, '(document): 900'],
+    ];
+    for (const [document, message] of cases) {
+      for (const mutation of [
+        'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+        'mutation ($d: String!) { testConnector(document: $d) { connector } }',
+      ]) {
+        const answer: Answer<unknown> = await t.query(mutation, { d: document });
+        const shown = document.length > 200 ? `${document.length} characters` : document;
+        expect([shown, mutation, answer.errors?.[0]?.extensions?.code]).toEqual([
+          shown,
+          mutation,
+          'BAD_USER_INPUT',
+        ]);
+        expect([shown, answer.errors?.[0]?.message]).toEqual([
+          shown,
+          expect.stringContaining(message),
+        ]);
+      }
+    }
+    expect(huge.length).toBeGreaterThan(900_000);
+    expect((await readdir(registryDir)).sort()).toEqual(before);
+  });
+
   it('dry-runs a document: found or not, fields filled, unmapped statuses, warnings, a masked sample — storing nothing', async () => {
     const [done] = findCodes(
       samples.provincial.dataset,

@@ -35,6 +35,54 @@ describe('Network policy: which addresses an upstream may have', () => {
     expect(() => NetworkPolicy.fromList(['not a range/x'])).toThrow();
   });
 
+  it.each([
+    // NAT64 (RFC 6052), 6to4 (RFC 3056), IPv4-compatible (RFC 4291 §2.5.5.1) and the SIIT form
+    // (RFC 6145): judged by the IPv4 address inside, so the metadata service and loopback stay out.
+    [
+      '64:ff9b::a9fe:a9fe',
+      '169.254.169.254',
+      'a link-local address (cloud metadata lives at 169.254.169.254)',
+    ],
+    ['64:ff9b::7f00:1', '127.0.0.1', 'a loopback address'],
+    [
+      '2002:a9fe:a9fe::1',
+      '169.254.169.254',
+      'a link-local address (cloud metadata lives at 169.254.169.254)',
+    ],
+    ['2002:0a00:0001::', '10.0.0.1', 'a private-network address'],
+    ['::7f00:2', '127.0.0.2', 'a loopback address'],
+    [
+      '::a9fe:a9fe',
+      '169.254.169.254',
+      'a link-local address (cloud metadata lives at 169.254.169.254)',
+    ],
+    ['::ffff:0:c0a8:10a', '192.168.1.10', 'a private-network address'],
+  ])('judges %s by the IPv4 address inside it (%s)', (address, inside, why) => {
+    expect(strict.refuse(address, address)).toBe(
+      `${address} embeds ${inside}, which is ${why}; an administrator can allow it with UPSTREAM_ALLOW`,
+    );
+  });
+
+  it.each([
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'a Teredo address'],
+    ['100::1', 'a discard-only address'],
+    ['64:ff9b:1::a9fe:a9fe', 'a local-use NAT64 address'],
+    ['fec0::1', 'a site-local (private) address'],
+  ])('refuses %s outright (%s)', (address, why) => {
+    expect(strict.refuse(address, address)).toBe(
+      `${address} is ${why}; an administrator can allow it with UPSTREAM_ALLOW`,
+    );
+  });
+
+  it('lets through the embedding forms of public addresses, and of what an administrator allows', () => {
+    // 203.162.4.191 inside NAT64 and 6to4: a public address either way.
+    expect(strict.refuse('64:ff9b::cba2:4bf', '64:ff9b::cba2:4bf')).toBeNull();
+    expect(strict.refuse('2002:cba2:4bf::1', '2002:cba2:4bf::1')).toBeNull();
+    const allowing = NetworkPolicy.fromList(['127.0.0.0/8']);
+    expect(allowing.refuse('::7f00:2', '::7f00:2')).toBeNull();
+    expect(allowing.refuse('64:ff9b::a9fe:a9fe', 'x')).not.toBeNull();
+  });
+
   it('checks the addresses a name resolves to', async () => {
     expect(await strict.check('localhost')).toBe(
       'localhost resolves to 127.0.0.1, which is a loopback address; an administrator can allow it with UPSTREAM_ALLOW',
@@ -82,6 +130,16 @@ ${extra}config:
         ],
         ['http://10.0.0.5:8080', '', 'upstream.baseUrl: 10.0.0.5 is a private-network address'],
         ['http://[::1]:9', '', 'upstream.baseUrl: ::1 is a loopback address'],
+        [
+          'http://[64:ff9b::a9fe:a9fe]/latest/meta-data',
+          '',
+          'upstream.baseUrl: 64:ff9b::a9fe:a9fe embeds 169.254.169.254, which is a link-local address',
+        ],
+        [
+          'http://[::7f00:2]:9',
+          '',
+          'upstream.baseUrl: ::7f00:2 embeds 127.0.0.2, which is a loopback address',
+        ],
         [
           'http://localhost:9',
           '',

@@ -6,6 +6,7 @@ import {
   type AuditFilter,
   type AuditRecord,
   type AuditStore,
+  type ChangeEntry,
 } from '../../audit/auditChain';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
@@ -46,12 +47,8 @@ export class AuditService {
     actor: Actor,
     event: Omit<AuditEvent, 'who' | 'name' | 'role'>,
   ): Promise<{ ok: true; record: AuditRecord } | { ok: false; error: ErrorDetail }> {
-    const who =
-      actor === 'cli' || actor === 'gateway'
-        ? { who: actor, name: actor, role: actor }
-        : { who: actor.id, name: actor.name, role: actor.role };
     try {
-      const record = await this.store.append({ ...who, ...event }, vietnamIso(this.now()));
+      const record = await this.store.append({ ...whoIs(actor), ...event }, vietnamIso(this.now()));
       this.logger.info(
         { writer: record.writer, seq: record.seq, hash: record.hash, action: record.action },
         'audit entry written',
@@ -67,6 +64,43 @@ export class AuditService {
         error: errorDetail(
           'AUDIT_UNAVAILABLE',
           'the audit log cannot record this read now, so it was not answered; try again shortly',
+        ),
+      };
+    }
+  }
+
+  /**
+   * Records `event` as the entry of the change `change` makes (a registry change), so that the
+   * change is never live without its entry (AuditStore.appendWithChange). Fails with
+   * AUDIT_UNAVAILABLE when the entry, and so the change, could not be written.
+   */
+  async recordChange<T extends { ok: boolean }>(
+    actor: Actor,
+    event: Omit<AuditEvent, 'who' | 'name' | 'role'>,
+    change: (entry: ChangeEntry) => Promise<T>,
+  ): Promise<{ ok: true; result: T } | { ok: false; error: ErrorDetail }> {
+    try {
+      const { result, record } = await this.store.appendWithChange(
+        { ...whoIs(actor), ...event },
+        vietnamIso(this.now()),
+        change,
+      );
+      if (record !== null)
+        this.logger.info(
+          { writer: record.writer, seq: record.seq, hash: record.hash, action: record.action },
+          'audit entry written',
+        );
+      return { ok: true, result };
+    } catch (error) {
+      this.logger.error(
+        { action: event.action, err: (error as Error).message },
+        'audit entry and its change NOT written',
+      );
+      return {
+        ok: false,
+        error: errorDetail(
+          'AUDIT_UNAVAILABLE',
+          `${event.action} ${event.scope ?? ''}: not done — a change and its audit entry are written together or not at all, and they could not be written now; try again shortly (if the store only answered late, both may be there: read the versions first)`,
         ),
       };
     }
@@ -135,6 +169,12 @@ export class AuditService {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+function whoIs(actor: Actor): Pick<AuditEvent, 'who' | 'name' | 'role'> {
+  return actor === 'cli' || actor === 'gateway'
+    ? { who: actor, name: actor, role: actor }
+    : { who: actor.id, name: actor.name, role: actor.role };
 }
 
 function toRecord([at, writer, seq]: [string, string, number]): AuditRecord {

@@ -17,7 +17,12 @@ import { REPLAY_WINDOW_SECONDS, verifySignature } from './verifySignature';
 export interface PushAnswer {
   status: number;
   body: Record<string, unknown>;
+  /** For a 503: when to send the push again (`Retry-After`). */
+  retryAfterSeconds?: number;
 }
+
+/** How long a sender waits before sending a push refused as retryable again. */
+export const PUSH_RETRY_AFTER_SECONDS = 2;
 
 export interface PushServiceDeps {
   registry: ConnectorRegistry;
@@ -77,13 +82,28 @@ export class PushService {
       Math.floor(this.deps.now().getTime() / 1000),
     );
     // A signature is claimed once, for longer than the window in which it could be accepted.
-    const fresh =
-      check.ok &&
-      (await this.deps.replays.claim(
-        `push-seen:${connectorId}:${check.signature}`,
-        2 * REPLAY_WINDOW_SECONDS,
-      ));
-    if (!fresh) {
+    const claim = check.ok
+      ? await this.deps.replays.claim(
+          `push-seen:${connectorId}:${check.signature}`,
+          2 * REPLAY_WINDOW_SECONDS,
+        )
+      : 'replay';
+    if (claim === 'unavailable' || claim === 'pending') {
+      // Nothing claimed: the same signed push, sent again within its window, is accepted then.
+      const why =
+        claim === 'unavailable'
+          ? 'the replay check shared by the replicas cannot be asked'
+          : 'the same push is being checked by a replica';
+      return {
+        status: 503,
+        body: {
+          error: `push not accepted now: ${why}; send it again in ${PUSH_RETRY_AFTER_SECONDS} s`,
+          retryable: true,
+        },
+        retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS,
+      };
+    }
+    if (claim === 'replay') {
       const reason = check.ok ? 'signature already used (replay)' : check.reason;
       this.deps.logger.warn({ connector: connectorId, reason }, 'status push refused');
       return { status: 401, body: { error: `push refused: ${reason}` } };

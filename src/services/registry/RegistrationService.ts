@@ -66,6 +66,12 @@ export interface ProbeReport {
   expressionLimits: Array<{ limit: string; message: string; count: number }>;
 }
 
+/**
+ * Largest registration document (YAML or JSON text) accepted: 256 KiB. The bundled ones are about
+ * 4.5 KB; a document far larger is a mistake or an attempt to make every replica hold and parse it.
+ */
+export const MAX_REGISTRATION_BYTES = 256 * 1024;
+
 /** Most codes one dry run may ask for. */
 export const MAX_PROBE_CODES = 10;
 
@@ -304,11 +310,9 @@ export class RegistrationService {
     const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
     const known =
       stored !== undefined && !stored.deleted && visibleTo(principal, this.runtimeView(stored));
-    const document = mapSecrets(parsed.value, (value, path) => {
-      if (value !== REDACTED || !known) return value;
-      const kept = secretAt(stored.document, path);
-      return kept === undefined ? value : this.deps.secrets.open(kept);
-    }) as Record<string, unknown>;
+    const kept = this.keepSecrets(parsed.value, known ? stored.document : null);
+    if (!kept.ok) return kept;
+    const document = kept.value;
     const checked = this.validate(document, id, 0, true);
     if (!checked.ok) return checked;
     const scope = scopeProblem(principal, checked.value);
@@ -476,13 +480,9 @@ export class RegistrationService {
       previous: StoredRegistration | null;
     },
   ): Promise<RegistryResult<ConnectorView>> {
-    // `********` keeps the stored secret: documents read back can be edited and sent again.
-    const previous = change.previous;
-    const withSecrets = mapSecrets(plain, (value, path) => {
-      if (value !== REDACTED) return value;
-      const kept = previous === null ? undefined : secretAt(previous.document, path);
-      return kept === undefined ? value : this.deps.secrets.open(kept);
-    }) as Record<string, unknown>;
+    const kept = this.keepSecrets(plain, change.previous?.document ?? null);
+    if (!kept.ok) return kept;
+    const withSecrets = kept.value;
     const id = typeof withSecrets.id === 'string' ? withSecrets.id : '';
     const checked = this.validate(withSecrets, id, expectedVersion + 1, change.enabled);
     if (!checked.ok) return checked;
@@ -506,6 +506,36 @@ export class RegistrationService {
     return this.store(principal, record, expectedVersion, change.action);
   }
 
+  /**
+   * `********` keeps the secret stored at that path in `previous` (documents read back can be
+   * edited and sent again), but a stored secret is only ever sent to the origin it was entered
+   * for: when `upstream.baseUrl`'s or `upstream.auth.tokenUrl`'s origin differs from `previous`,
+   * each kept secret must be given again (a token bought with a client secret goes to the base
+   * URL, so either move counts for every secret). `push.secret` only checks pushes coming in and
+   * is never sent, so it may stay. Returns the document with kept secrets opened, or the fields to
+   * give again.
+   */
+  private keepSecrets(
+    plain: Record<string, unknown>,
+    previous: Record<string, unknown> | null,
+  ): RegistryResult<Record<string, unknown>> {
+    const moved = previous === null ? [] : movedOrigins(previous, plain);
+    const again: string[] = [];
+    const document = mapSecrets(plain, (value, path) => {
+      if (value !== REDACTED || previous === null) return value;
+      const kept = secretAt(previous, path);
+      if (kept === undefined) return value;
+      if (moved.length > 0 && path[0] !== 'push') {
+        again.push(
+          `${fieldPath(path)}: give this secret again: ${moved.join(', ')} (a stored secret is only sent to the origin it was entered for)`,
+        );
+        return value;
+      }
+      return this.deps.secrets.open(kept);
+    }) as Record<string, unknown>;
+    return again.length > 0 ? invalid(again) : { ok: true, value: document };
+  }
+
   private async store(
     principal: Actor,
     next: StoredRegistration,
@@ -524,30 +554,23 @@ export class RegistrationService {
       const problems = this.conflicts(record);
       if (problems.length > 0) return invalid(problems);
     }
-    const put = await this.deps.store.put(record, expectedVersion);
-    if (!put.ok) return stale(record.id, expectedVersion, put.currentVersion);
+    // The change and its audit entry are written together (one script on Redis, the entry
+    // written ahead on files), so no change is ever live without its entry.
+    const written = await this.deps.audit.recordChange(
+      principal,
+      {
+        action,
+        operation: action.replace('registry.', ''),
+        codes: [],
+        scope: `${record.id} v${record.version}${record.note === null ? '' : ` (${record.note})`}`,
+        purpose: null,
+        outcome: 'ok',
+      },
+      (entry) => this.deps.store.put(record, expectedVersion, entry),
+    );
+    if (!written.ok) return written;
+    if (!written.result.ok) return stale(record.id, expectedVersion, written.result.currentVersion);
     await this.reload();
-    const written = await this.deps.audit.record(principal, {
-      action,
-      operation: action.replace('registry.', ''),
-      codes: [],
-      scope: `${record.id} v${record.version}${record.note === null ? '' : ` (${record.note})`}`,
-      purpose: null,
-      outcome: 'ok',
-    });
-    if (!written.ok) {
-      this.deps.logger.error(
-        { id: record.id, version: record.version },
-        'registry change saved but not audited',
-      );
-      return {
-        ok: false,
-        error: errorDetail(
-          'AUDIT_UNAVAILABLE',
-          `${record.id} was saved as version ${record.version}, but the audit log could not record it`,
-        ),
-      };
-    }
     return { ok: true, value: this.runtimeView(record) };
   }
 
@@ -793,6 +816,11 @@ function agencyInScope(principal: Principal, code: string): boolean {
 }
 
 function parseText(text: string): RegistryResult<Record<string, unknown>> {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_REGISTRATION_BYTES)
+    return invalid([
+      `(document): ${bytes} bytes, more than the ${MAX_REGISTRATION_BYTES} (${MAX_REGISTRATION_BYTES / 1024} KiB) a registration may have`,
+    ]);
   let value: unknown;
   try {
     value = parseYaml(text, { prettyErrors: false });
@@ -821,6 +849,36 @@ function secretAt(
     value = (value as Record<string | number, unknown>)[step];
   }
   return typeof value === 'string' && SecretBox.isSealed(value) ? value : undefined;
+}
+
+/** Where a document's upstream calls go: the origins of its base URL and token URL. */
+function movedOrigins(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const origin = (document: Record<string, unknown>, path: readonly string[]): string => {
+    let value: unknown = document;
+    for (const step of path)
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[step]
+          : undefined;
+    if (typeof value !== 'string') return '(none)';
+    return URL.canParse(value) ? new URL(value).origin : value;
+  };
+  return [
+    ['upstream', 'baseUrl'],
+    ['upstream', 'auth', 'tokenUrl'],
+  ].flatMap((path) => {
+    const [from, to] = [origin(before, path), origin(after, path)];
+    return from === to ? [] : [`${path.join('.')} moved from ${from} to ${to}`];
+  });
+}
+
+/** `upstream.auth.value`, `config.soap.security[0].password`: a path as problems name it. */
+function fieldPath(path: readonly (string | number)[]): string {
+  return path
+    .map((step, index) =>
+      typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${step}`,
+    )
+    .join('');
 }
 
 function stringList(value: unknown): string[] {
