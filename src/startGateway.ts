@@ -146,7 +146,7 @@ export async function startGateway(
     await registry.replaceAll(registrations);
 
     // The request path's one Redis connection and circuit breaker: cache, API keys, rate limits.
-    const redis = config.redis === null ? null : new GuardedRedis(config.redis.target);
+    const redis = config.redis === null ? null : new GuardedRedis(config.redis.target, { logger });
     if (redis !== null) {
       opened.push(() => redis.close());
       try {

@@ -6,6 +6,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { ReplyError } from 'ioredis';
+import type { Logger } from '../../connectors/contract';
 import {
   closeRedis,
   connectRedis,
@@ -24,6 +25,8 @@ export interface GuardedRedisOptions {
   halfOpenAfterMs?: number;
   /** How often Redis is asked PING, so that a freeze is seen without traffic. Default 500 ms. */
   heartbeatMs?: number;
+  /** Where the circuit's opening (once per outage) and closing are logged. Default: nowhere. */
+  logger?: Logger;
 }
 
 /** Thrown at once, without asking Redis, while its circuit is open. */
@@ -52,6 +55,8 @@ export class GuardedRedis {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly recovered = new Set<() => void>();
+  /** When the circuit opened after being closed (a failed probe does not count again). */
+  private openedAt: number | null = null;
 
   constructor(
     readonly target: RedisTarget,
@@ -74,7 +79,26 @@ export class GuardedRedis {
         breaker: new ConsecutiveBreaker(options.failuresToOpen ?? 3),
       },
     );
+    const logger = options.logger;
+    this.breaker.onBreak(() => {
+      if (this.openedAt !== null) return;
+      this.openedAt = Date.now();
+      logger?.warn(
+        { redis: describeRedis(target) },
+        'Redis not answering: circuit open, commands refused at once until it answers again',
+      );
+    });
     this.breaker.onReset(() => {
+      if (this.openedAt !== null) {
+        logger?.info(
+          {
+            redis: describeRedis(target),
+            seconds: Math.round((Date.now() - this.openedAt) / 1000),
+          },
+          'Redis answers again: circuit closed',
+        );
+      }
+      this.openedAt = null;
       for (const listener of this.recovered) listener();
     });
     this.heartbeat = setInterval(() => {

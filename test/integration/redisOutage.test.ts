@@ -208,6 +208,10 @@ describe('Redis outage: replicas keep authenticating from their local copy of th
       expect(answered(await lookup(gateway, keys.unseen, [cached]), 'thanh-hoa-motcua')).toBe(true);
       // Checked again in Redis, a stranger is now refused.
       expect((await lookup(gateway, strangerKey(), [cached])).status).toBe(401);
+      // The outage is logged once each way, not once per failed command.
+      const logged = (text: string) => gateway.stdout().split(text).length - 1;
+      expect(logged('Redis not answering: circuit open')).toBe(1);
+      expect(logged('Redis answers again: circuit closed')).toBe(1);
     }
   }, 90_000);
 
