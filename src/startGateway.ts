@@ -160,6 +160,7 @@ export async function startGateway(
         );
       }
     }
+    if (redis !== null) metrics.redisCircuit(() => redis.circuit);
     const cache = createCache(config, redis, metrics, logger);
     opened.push(() => cache.close());
     const keyStore: ApiKeyStore =

@@ -10,6 +10,7 @@ import { findCodes } from '../support/sampleCodes';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 
 const PREFIX = 'outage:';
+const METRICS_TOKEN = 'outage-metrics-token-0123456789';
 const LOOKUP = `query ($codes: [String!]!) { dossiers(codes: $codes) { code dossier { source { connector cached } } error { code } } }`;
 
 interface Answer {
@@ -79,7 +80,11 @@ describe('Redis outage: replicas keep authenticating from their local copy of th
     }
     for (let i = 0; i < 2; i += 1) {
       gateways.push(
-        await runProductionOnRedis(samples.variables, { REDIS_URL: redis.url }, PREFIX),
+        await runProductionOnRedis(
+          samples.variables,
+          { REDIS_URL: redis.url, METRICS_TOKEN: METRICS_TOKEN },
+          PREFIX,
+        ),
       );
     }
   }, 60_000);
@@ -198,6 +203,12 @@ describe('Redis outage: replicas keep authenticating from their local copy of th
         redis: 'unreachable',
         apiKeys: { keys: 5 },
       });
+      const metrics = await (
+        await fetch(`${gateway.url}/metrics`, {
+          headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+        })
+      ).text();
+      expect(metrics).toMatch(/^dvcgw_redis_circuit_state 2$/m);
     }
 
     // Back on the same port with its data: both replicas use it again by themselves.
