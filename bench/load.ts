@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 /**
  * The load generator, run as its own process so that it does not share an event loop with the
- * server under test. Reads one JSON job from argv[2], prints one JSON result line.
+ * server under test. Reads one JSON job from argv[2] (or from the file `@<path>` names, for jobs
+ * too long for a command line), prints one JSON result line.
  */
 interface LoadJob {
   url: string;
@@ -17,12 +19,16 @@ interface LoadJob {
   expectBody?: string;
   /**
    * `lookup:<code>`: a JSON answer for that code without errors (uncached answers vary in
-   * fetchedAt); `items:<n>`: a `dossiers` answer of n items, none with an error.
+   * fetchedAt); `items:<n>`: a `dossiers` answer of n items, none with an error; `source:cached`
+   * or `source:fetched`: a `dossier` answer without errors, from the cache or fetched now.
    */
   verify?: string;
 }
 
-const job = JSON.parse(process.argv[2] as string) as LoadJob;
+const argument = process.argv[2] as string;
+const job = JSON.parse(
+  argument.startsWith('@') ? readFileSync(argument.slice(1), 'utf8') : argument,
+) as LoadJob;
 
 function verifier(verify: string): (body: string | Buffer | undefined) => boolean {
   const [kind, argument] = verify.split(/:(.*)/s) as [string, string];
@@ -30,12 +36,17 @@ function verifier(verify: string): (body: string | Buffer | undefined) => boolea
     try {
       const parsed = JSON.parse(String(body)) as {
         data?: {
-          dossier?: { code?: string };
+          dossier?: { code?: string; source?: { cached?: boolean } };
           dossiers?: Array<{ error: unknown; dossier: unknown }>;
         };
         errors?: unknown;
       };
       if (parsed.errors !== undefined) return false;
+      if (kind === 'source')
+        return (
+          typeof parsed.data?.dossier?.code === 'string' &&
+          parsed.data.dossier.source?.cached === (argument === 'cached')
+        );
       if (kind === 'lookup')
         return argument === '*'
           ? typeof parsed.data?.dossier?.code === 'string'
@@ -95,6 +106,12 @@ autocannon(
         timeouts: result.timeouts,
         non2xx: result.non2xx,
         mismatches: result.mismatches,
+        statusCodes: Object.fromEntries(
+          Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [
+            status,
+            count,
+          ]),
+        ),
       })}\n`,
     );
   },

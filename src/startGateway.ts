@@ -19,7 +19,10 @@ import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/resolvers/dos
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
 import { Authenticator } from './auth/Authenticator';
-import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
+import { FileApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
+import { RedisApiKeyStore } from './auth/RedisApiKeyStore';
+import { GuardedRedis } from './redis/GuardedRedis';
+import { vietnamIso } from './services/vietnamTime';
 import { JwtVerifier } from './auth/jwt';
 import type { Role } from './auth/roles';
 import { ApiKeyService } from './services/access/ApiKeyService';
@@ -149,11 +152,27 @@ export async function startGateway(
     opened.push(() => registry.close());
     await registry.replaceAll(registrations);
 
-    const cache = await createCache(config, logger, metrics);
+    // The request path's one Redis connection and circuit breaker: cache, API keys, rate limits.
+    const redis = config.redis === null ? null : new GuardedRedis(config.redis.target, { logger });
+    if (redis !== null) {
+      opened.push(() => redis.close());
+      try {
+        await redis.ready();
+      } catch (error) {
+        // Redis trouble never stops the gateway: it serves from its LRU, its copy of the API keys
+        // and the upstreams, and the client reconnects by itself.
+        logger.warn(
+          { err: (error as Error).message },
+          'Redis not reachable at start-up; continuing, it reconnects by itself',
+        );
+      }
+    }
+    if (redis !== null) metrics.redisCircuit(() => redis.circuit);
+    const cache = createCache(config, redis, metrics, logger);
     opened.push(() => cache.close());
     const keyStore: ApiKeyStore =
-      config.keys.kind === 'redis'
-        ? new RedisApiKeyStore(config.keys.target, config.keys.keyPrefix)
+      config.keys.kind === 'redis' && redis !== null
+        ? new RedisApiKeyStore(redis, config.keys.keyPrefix, { logger })
         : await FileApiKeyStore.open(config.keys.kind === 'file' ? config.keys.path : null);
     opened.push(() => keyStore.close());
     const auditStore: AuditStore =
@@ -179,7 +198,10 @@ export async function startGateway(
       outcome: 'ok',
     });
     if (!started.ok) logger.error({}, 'gateway start not recorded: the audit log is unavailable');
-    const rateLimiter = new PrincipalRateLimiter(config.rateLimits, config.redis);
+    const rateLimiter = new PrincipalRateLimiter(
+      config.rateLimits,
+      config.redis === null || redis === null ? null : { redis, keyPrefix: config.redis.keyPrefix },
+    );
     opened.push(() => rateLimiter.close());
     const authenticator = new Authenticator(keyStore, jwt, logger, now);
     const keys = new ApiKeyService(keyStore, authenticator, audit, now);
@@ -400,9 +422,10 @@ export async function startGateway(
         const registrySeen = registrationService.health();
         return {
           ready: true,
-          // Degraded, not down: Redis away, a system's circuit open, a runtime registration not
-          // routed or the registry store unreadable; the gateway still answers.
+          // Degraded, not down: Redis away or not answering, a system's circuit open, a runtime
+          // registration not routed or the registry store unreadable; the gateway still answers.
           degraded:
+            (redis !== null && !redis.healthy) ||
             !cache.healthy ||
             registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed') ||
             registrySeen.unrouted.length > 0 ||
@@ -417,6 +440,10 @@ export async function startGateway(
             cache: cache.kind,
             agencies: directory.size,
             cacheHealthy: cache.healthy,
+            ...(redis === null
+              ? {}
+              : { redis: redis.healthy ? 'ok' : 'unreachable', redisCircuit: redis.circuit }),
+            ...(keyStore instanceof RedisApiKeyStore ? { apiKeys: keyCopyDetails(keyStore) } : {}),
             connectors: registry.registrations().map((r) => ({
               id: r.id,
               kind: r.kind,
@@ -455,9 +482,10 @@ export async function startGateway(
           keyStore.close(),
           auditStore.close(),
           registryStore.close(),
-          Promise.resolve(rateLimiter.close()),
+          rateLimiter.close(),
           tracing?.shutdown(),
         ]);
+        await redis?.close();
       },
     };
   }
@@ -481,11 +509,21 @@ async function metricsAccess(
   return { token };
 }
 
-async function createCache(
+/**
+ * What readiness says of a replica's copy of the API keys: how many, and as of when (while Redis
+ * is away, the copy is what keys are checked against).
+ */
+function keyCopyDetails(store: RedisApiKeyStore): { keys: number; copiedAt: string | null } {
+  const { keys, copiedAt } = store.localCopy();
+  return { keys, copiedAt: copiedAt === null ? null : vietnamIso(copiedAt) };
+}
+
+function createCache(
   config: GatewayConfig,
-  logger: Logger,
+  redis: GuardedRedis | null,
   metrics: GatewayMetrics,
-): Promise<DossierCache> {
+  logger: Logger,
+): DossierCache {
   switch (config.cache.kind) {
     case 'memory':
       return new MemoryDossierCache({
@@ -495,23 +533,14 @@ async function createCache(
     case 'none':
       return new NoDossierCache();
     case 'redis': {
+      // readConfig requires REDIS_URL (or a Cluster) for CACHE=redis.
+      if (redis === null) throw new TypeError('a Redis cache needs Redis configured');
       const shared = new RedisDossierCache({
-        target: config.cache.target,
+        redis,
         keyPrefix: config.cache.keyPrefix,
-        commandTimeoutMs: 250,
         logger,
         onRead: metrics.cacheReads('redis'),
       });
-      try {
-        await shared.ready();
-      } catch (error) {
-        // Redis trouble never stops the gateway: it serves from its LRU and the upstreams, and
-        // the client reconnects by itself.
-        logger.warn(
-          { err: (error as Error).message },
-          'Redis not reachable at start-up; continuing, it reconnects by itself',
-        );
-      }
       return new TieredDossierCache(shared, config.cache.localEntries, metrics.cacheReads('local'));
     }
     default: {

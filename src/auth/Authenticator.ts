@@ -16,7 +16,11 @@ export type AuthResult =
   | { ok: true; principal: Principal | null }
   | { ok: false; status: 401 | 503; code: 'UNAUTHENTICATED' | 'UNAVAILABLE'; message: string };
 
-/** How long a checked key is trusted without asking the store again (other replicas' revocations). */
+/**
+ * How long a checked key is trusted without asking the store again. A store shared by replicas
+ * also says at once when a key changed elsewhere (`onChange`); this bounds what a missed
+ * message can cost.
+ */
 const KEY_CACHE_MS = 10_000;
 
 /**
@@ -36,13 +40,19 @@ export class Authenticator {
       trustedUntil: number;
     }
   >({ max: 10_000 });
+  private lastUnavailableLog = 0;
+  /** Keys forgotten so far: a check under way while one is forgotten is not trusted afterwards. */
+  private forgotten = 0;
 
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly jwt: JwtVerifier | null,
     private readonly logger: Logger,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    // A key revoked (or changed) on another replica is forgotten here as soon as the store hears.
+    keys.onChange?.((id) => this.forgetKey(id));
+  }
 
   /**
    * The caller's principal. A key checked a moment ago is answered at once (no promise: this is
@@ -67,8 +77,12 @@ export class Authenticator {
     return ANONYMOUS;
   }
 
-  /** A key revoked here stops working here at once (elsewhere within KEY_CACHE_MS). */
+  /**
+   * A key revoked here stops working here at once; elsewhere as soon as the store announces it
+   * (`onChange`), at most KEY_CACHE_MS after a missed announcement.
+   */
   forgetKey(id: string): void {
+    this.forgotten += 1;
     for (const [hash, entry] of this.checked.entries()) {
       if (entry.principal.id === `key:${id}`) this.checked.delete(hash);
     }
@@ -84,15 +98,22 @@ export class Authenticator {
 
   private async byKey(key: string, hash: string): Promise<AuthResult> {
     let check: Awaited<ReturnType<ApiKeyStore['check']>>;
+    const forgotten = this.forgotten;
     try {
       check = await this.keys.check(key, this.now());
     } catch (error) {
-      this.logger.error({ err: (error as Error).message }, 'API key store unavailable');
+      // Unreachable, not refused: the caller is told to retry, and it never counts as a refusal.
+      // Logged at most once a second: an outage must not flood the logs.
+      const at = Date.now();
+      if (at - this.lastUnavailableLog >= 1000) {
+        this.lastUnavailableLog = at;
+        this.logger.error({ err: (error as Error).message }, 'API key store unavailable');
+      }
       return {
         ok: false,
         status: 503,
         code: 'UNAVAILABLE',
-        message: 'the API key store cannot be reached; try again shortly',
+        message: 'the API key store cannot be reached to check this key; try again shortly',
       };
     }
     if (!check.ok) {
@@ -105,6 +126,8 @@ export class Authenticator {
       );
     }
     const principal = keyPrincipal(check.record);
+    // A key changed while it was being checked may have been revoked: answered, not remembered.
+    if (forgotten !== this.forgotten) return { ok: true, principal };
     this.checked.set(hash, {
       principal,
       result: Object.freeze({ ok: true, principal }),

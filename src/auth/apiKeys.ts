@@ -6,12 +6,6 @@ import { z } from 'zod';
 import { replaceFile } from '../files/replaceFile';
 import { vietnamIso } from '../services/vietnamTime';
 import { ROLES, type Role } from './roles';
-import {
-  closeRedis,
-  connectRedis,
-  type RedisClient,
-  type RedisTarget,
-} from '../redis/connectRedis';
 
 /**
  * API keys: `dvck_<id>_<secret>`. Only the SHA-256 of the secret is stored (the secret has 256 bits
@@ -43,7 +37,8 @@ export interface NewApiKey {
   createdBy: string;
 }
 
-const recordSchema = z.object({
+/** A stored record, checked whole: a record that does not match is never used. */
+export const recordSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/),
   name: z.string().min(1).max(200),
   role: z.enum(ROLES),
@@ -75,10 +70,16 @@ export interface ApiKeyStore {
   check(presented: string, now: Date): Promise<KeyCheck>;
   revoke(id: string, now: Date): Promise<ApiKeyRecord | null>;
   list(): Promise<ApiKeyRecord[]>;
+  /**
+   * Calls `listener` with the id of each key changed elsewhere (another replica, the command
+   * line), so that what was trusted of it is forgotten at once. Stores shared by replicas only.
+   */
+  onChange?(listener: (id: string) => void): () => void;
   close(): Promise<void>;
 }
 
-function newKey(input: NewApiKey, now: Date): { key: string; record: ApiKeyRecord } {
+/** A new key: its id and secret, and the record (hash only) to store. */
+export function newKey(input: NewApiKey, now: Date): { key: string; record: ApiKeyRecord } {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   return {
@@ -98,7 +99,12 @@ function newKey(input: NewApiKey, now: Date): { key: string; record: ApiKeyRecor
   };
 }
 
-function checkAgainst(record: ApiKeyRecord | undefined, secret: string, now: Date): KeyCheck {
+/** Checks a presented secret against a record (constant-time), then revocation and expiry. */
+export function checkAgainst(
+  record: ApiKeyRecord | undefined,
+  secret: string,
+  now: Date,
+): KeyCheck {
   if (record === undefined) return { ok: false, reason: 'unknown' };
   const given = Buffer.from(hashSecret(secret), 'hex');
   const stored = Buffer.from(record.secretHash, 'hex');
@@ -110,7 +116,8 @@ function checkAgainst(record: ApiKeyRecord | undefined, secret: string, now: Dat
   return { ok: true, record };
 }
 
-function parseKey(presented: string): { id: string; secret: string } | null {
+/** `dvck_<id>_<secret>` → its id and secret, or null when it is not shaped like a key. */
+export function parseKey(presented: string): { id: string; secret: string } | null {
   const match = KEY_FORMAT.exec(presented);
   return match === null ? null : { id: match[1] as string, secret: match[2] as string };
 }
@@ -241,59 +248,6 @@ export class FileApiKeyStore implements ApiKeyStore {
 
 function stamp(stats: { ino: number; size: number; mtimeMs: number }): string {
   return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-}
-
-/** Keys in one Redis hash shared by every replica (`<prefix>apikeys`: id → record JSON). */
-export class RedisApiKeyStore implements ApiKeyStore {
-  readonly kind = 'redis' as const;
-  private readonly redis: RedisClient;
-  private readonly hash: string;
-
-  constructor(target: RedisTarget, prefix: string) {
-    this.redis = connectRedis(target, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
-    this.redis.on('error', () => undefined);
-    this.hash = `${prefix}apikeys`;
-  }
-
-  async create(input: NewApiKey, now: Date) {
-    const created = newKey(input, now);
-    await this.redis.hset(this.hash, created.record.id, JSON.stringify(created.record));
-    return created;
-  }
-
-  async check(presented: string, now: Date): Promise<KeyCheck> {
-    const parsed = parseKey(presented);
-    if (parsed === null) return { ok: false, reason: 'malformed' };
-    return checkAgainst(await this.get(parsed.id), parsed.secret, now);
-  }
-
-  async revoke(id: string, now: Date): Promise<ApiKeyRecord | null> {
-    const record = await this.get(id);
-    if (record === undefined) return null;
-    if (record.revokedAt !== null) return record;
-    const revoked = { ...record, revokedAt: vietnamIso(now) };
-    await this.redis.hset(this.hash, id, JSON.stringify(revoked));
-    return revoked;
-  }
-
-  async list(): Promise<ApiKeyRecord[]> {
-    const all = await this.redis.hvals(this.hash);
-    return all
-      .map((text) => recordSchema.safeParse(JSON.parse(text)))
-      .flatMap((parsed) => (parsed.success ? [parsed.data] : []))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  }
-
-  async close(): Promise<void> {
-    await closeRedis(this.redis);
-  }
-
-  private async get(id: string): Promise<ApiKeyRecord | undefined> {
-    const text = await this.redis.hget(this.hash, id);
-    if (text === null) return undefined;
-    const parsed = recordSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  }
 }
 
 /** What may be shown of a key: everything but its hash. */

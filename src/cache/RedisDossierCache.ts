@@ -1,71 +1,60 @@
 import type { Logger } from '../../connectors/contract';
-import {
-  closeRedis,
-  connectRedis,
-  describeRedis,
-  isCluster,
-  type RedisClient,
-  type RedisTarget,
-} from '../redis/connectRedis';
+import type { RedisTarget } from '../redis/connectRedis';
+import { GuardedRedis } from '../redis/GuardedRedis';
 import type { CacheReadObserver, CachedDossier, DossierCache } from './DossierCache';
 
-export interface RedisCacheOptions {
-  target: RedisTarget;
+export type RedisCacheOptions = (
+  | {
+      /** The gateway's guarded Redis connection (shared with the key store and rate limits). */
+      redis: GuardedRedis;
+    }
+  | {
+      /** Or a Redis of its own (closed with the cache). */
+      target: RedisTarget;
+      /** A command not answered within this fails as a miss. */
+      commandTimeoutMs: number;
+    }
+) & {
   /** Prefix of every key. Default `dvcgw:`. */
   keyPrefix: string;
-  /** A command not answered within this fails as a miss. Default 250 ms. */
-  commandTimeoutMs: number;
   logger: Logger;
   onRead?: CacheReadObserver;
-}
+};
 
 /** Cached value format; bump when CachedDossier changes shape, so old entries read as misses. */
 const VERSION = 'v2';
 
 /**
- * The shared cache for many replicas. Commands fail fast while Redis is away (no offline queue,
- * a command timeout) and are answered as misses; ioredis reconnects by itself.
+ * The shared cache for many replicas. Commands go through the guarded connection
+ * (src/redis/GuardedRedis.ts): they fail fast while Redis is away or frozen and are answered as
+ * misses; ioredis reconnects by itself.
  */
 export class RedisDossierCache implements DossierCache {
   readonly kind = 'redis';
-  private readonly redis: RedisClient;
+  private readonly redis: GuardedRedis;
+  private readonly owned: boolean;
   /** Keys of one call spread over slots in a Cluster: no MGET/DEL across them. */
   private readonly cluster: boolean;
   private lastFailureLog = 0;
 
   constructor(private readonly options: RedisCacheOptions) {
-    this.cluster = isCluster(options.target);
-    this.redis = connectRedis(options.target, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: options.commandTimeoutMs,
-      // In a Cluster, per-key commands of one call go out as one pipeline per node.
-      autoPipelining: this.cluster,
-    });
-    this.redis.on('error', (error: Error) => this.logFailure('connection', error));
+    const adopted = GuardedRedis.adopt(
+      'redis' in options ? options.redis : options.target,
+      'redis' in options ? undefined : { commandTimeoutMs: options.commandTimeoutMs },
+    );
+    this.redis = adopted.redis;
+    this.owned = adopted.owned;
+    this.cluster = this.redis.cluster;
   }
 
-  /** Whether Redis answers now. */
+  /** Whether Redis answers now (connected, its circuit closed). */
   get healthy(): boolean {
-    return this.redis.status === 'ready';
+    return this.redis.healthy;
   }
 
   /** Resolves once connected, or rejects after `timeoutMs`; start-up uses it to fail loudly on a wrong URL. */
-  async ready(timeoutMs = 3000): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.redis.off('ready', onReady);
-        reject(
-          new Error(`${describeRedis(this.options.target)} did not answer within ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.redis.once('ready', onReady);
-    });
+  ready(timeoutMs = 3000): Promise<void> {
+    return this.redis.ready(timeoutMs);
   }
 
   async getMany(codes: readonly string[]): Promise<Array<CachedDossier | undefined>> {
@@ -74,9 +63,9 @@ export class RedisDossierCache implements DossierCache {
       // One round trip per key would be N round trips; MGET is one. In a Cluster the keys spread
       // over slots (MGET across them is refused): one GET each, pipelined per node.
       const keys = codes.map((code) => this.key(code));
-      const values = this.cluster
-        ? await Promise.all(keys.map((key) => this.redis.get(key)))
-        : await this.redis.mget(...keys);
+      const values = await this.redis.run((redis) =>
+        this.cluster ? Promise.all(keys.map((key) => redis.get(key))) : redis.mget(...keys),
+      );
       const entries = values.map((value) => (value === null ? undefined : this.decode(value)));
       this.options.onRead?.(entries);
       return entries;
@@ -92,19 +81,23 @@ export class RedisDossierCache implements DossierCache {
     const writes = entries.filter(({ ttlSeconds }) => ttlSeconds > 0);
     if (writes.length === 0) return;
     try {
-      if (this.cluster) {
-        await Promise.all(
-          writes.map(({ value, ttlSeconds }) =>
-            this.redis.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds),
-          ),
-        );
-      } else {
-        const pipeline = this.redis.pipeline();
-        for (const { value, ttlSeconds } of writes) {
-          pipeline.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds);
+      await this.redis.run(async (redis) => {
+        if (this.cluster) {
+          await Promise.all(
+            writes.map(({ value, ttlSeconds }) =>
+              redis.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds),
+            ),
+          );
+        } else {
+          const pipeline = redis.pipeline();
+          for (const { value, ttlSeconds } of writes) {
+            pipeline.set(this.key(value.code), JSON.stringify(value), 'EX', ttlSeconds);
+          }
+          // A pipeline resolves with each command's error: a timed-out write is a failure too.
+          const failed = (await pipeline.exec())?.find(([error]) => error !== null)?.[0];
+          if (failed) throw failed;
         }
-        await pipeline.exec();
-      }
+      });
     } catch (error) {
       this.logFailure('write', error as Error);
     }
@@ -114,16 +107,16 @@ export class RedisDossierCache implements DossierCache {
     if (codes.length === 0) return;
     try {
       const keys = codes.map((code) => this.key(code));
-      if (this.cluster) await Promise.all(keys.map((key) => this.redis.del(key)));
-      else await this.redis.del(...keys);
+      await this.redis.run<unknown>((redis) =>
+        this.cluster ? Promise.all(keys.map((key) => redis.del(key))) : redis.del(...keys),
+      );
     } catch (error) {
       this.logFailure('delete', error as Error);
     }
   }
 
   async close(): Promise<void> {
-    // quit() waits for replies; while Redis is away there are none to wait for.
-    await closeRedis(this.redis);
+    if (this.owned) await this.redis.close();
   }
 
   private key(code: string): string {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { FileApiKeyStore, RedisApiKeyStore, type ApiKeyStore } from '../auth/apiKeys';
+import { FileApiKeyStore, type ApiKeyStore } from '../auth/apiKeys';
+import { RedisApiKeyStore } from '../auth/RedisApiKeyStore';
 import { isRole, ROLES } from '../auth/roles';
 import { ApiKeyService } from '../services/access/ApiKeyService';
 import { AuditService } from '../services/audit/AuditService';

@@ -178,6 +178,18 @@ export class GatewayMetrics {
     });
   }
 
+  /** The request path's Redis circuit (src/redis/GuardedRedis.ts), read at each scrape. */
+  redisCircuit(state: () => string): void {
+    new Gauge({
+      name: 'dvcgw_redis_circuit_state',
+      help: 'Circuit breaker of Redis on the request path (cache, API keys, rate limits): 0 closed, 1 half-open, 2 open',
+      registers: [this.registry],
+      collect() {
+        this.set(CIRCUIT[state()] ?? 0);
+      },
+    });
+  }
+
   /** An evaluation of a registration's expression stopped by a limit (time, steps, size, …). */
   expressionStopped(connector: string, limit: string): void {
     this.expressionStops.inc({ connector, limit });

@@ -6,7 +6,8 @@ import {
 } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/Principal';
 import type { Role } from '../auth/roles';
-import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connectRedis';
+import type { RedisTarget } from '../redis/connectRedis';
+import { GuardedRedis } from '../redis/GuardedRedis';
 
 /** Requests per second per principal, by role; `anonymous` per client address. */
 export type RateLimits = Record<Role | 'anonymous', number>;
@@ -31,8 +32,9 @@ const MAX_LEASE = 100;
 
 /**
  * A rate limit per principal (rate-limiter-flexible): in memory on one machine, or in Redis so
- * that every replica counts against the same budget; while Redis is away, each replica counts in
- * memory (the insurance limiter) instead of refusing or letting everything through.
+ * that every replica counts against the same budget; while Redis is away or does not answer (its
+ * circuit open, src/redis/GuardedRedis.ts), each replica counts in memory instead of refusing or
+ * letting everything through, without waiting on Redis.
  *
  * A replica takes its caller's requests from the budget in leases — 5 % of the budget (at most
  * 100 requests, at least 1), in Redis one round trip — and counts them off locally until the
@@ -46,47 +48,59 @@ const MAX_LEASE = 100;
  * per request cost more than counting off a lease.
  */
 export class PrincipalRateLimiter {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  /** Counts in this process: the limit without Redis, and the fallback while it is away. */
+  private readonly memory = new Map<string, RateLimiterMemory>();
+  /** Counts in Redis, shared by replicas (when Redis is configured). */
+  private readonly shared = new Map<string, RateLimiterRedis>();
   /** Requests per lease, by role (`anonymous` too). */
   private readonly leaseSizes = new Map<string, number>();
-  private readonly redis: RedisClient | null;
+  private readonly redis: GuardedRedis | null;
+  private readonly ownsRedis: boolean;
   /** Requests of a lease not yet spent, per caller, until the window the lease came from ends. */
   private readonly leases = new Map<
     string,
     { remaining: number; until: number; exact?: boolean }
   >();
   /** Leases being taken from the store now, per caller. */
-  private readonly taking = new Map<string, Promise<'leased' | 'refused' | 'failed'>>();
+  private readonly taking = new Map<string, Promise<'leased' | 'refused'>>();
 
+  /**
+   * @param redis where the shared counts live: the gateway's guarded connection, or a target
+   * (a connection of its own, closed with the limiter); null: in memory only.
+   */
   constructor(
     private readonly limits: RateLimits,
-    redis: { target: RedisTarget; keyPrefix: string } | null,
+    redis:
+      | { redis: GuardedRedis; keyPrefix: string }
+      | { target: RedisTarget; keyPrefix: string }
+      | null,
   ) {
-    this.redis =
+    const adopted =
       redis === null
         ? null
-        : connectRedis(redis.target, {
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 1,
-            commandTimeout: 300,
+        : GuardedRedis.adopt('redis' in redis ? redis.redis : redis.target, {
+            commandTimeoutMs: 300,
           });
-    this.redis?.on('error', () => undefined);
+    this.redis = adopted?.redis ?? null;
+    this.ownsRedis = adopted?.owned ?? false;
     for (const [kind, points] of Object.entries(limits)) {
       this.leaseSizes.set(kind, Math.max(1, Math.min(MAX_LEASE, Math.floor(points * LEASE_SHARE))));
-      const memory = new RateLimiterMemory({ points, duration: 1, keyPrefix: `rl-${kind}` });
-      this.limiters.set(
+      this.memory.set(
         kind,
-        this.redis === null
-          ? memory
-          : new RateLimiterRedis({
-              storeClient: this.redis,
-              points,
-              duration: 1,
-              keyPrefix: `${redis?.keyPrefix ?? ''}rl:${kind}`,
-              insuranceLimiter: memory,
-              rejectIfRedisNotReady: true,
-            }),
+        new RateLimiterMemory({ points, duration: 1, keyPrefix: `rl-${kind}` }),
       );
+      if (this.redis !== null) {
+        this.shared.set(
+          kind,
+          new RateLimiterRedis({
+            storeClient: this.redis.client,
+            points,
+            duration: 1,
+            keyPrefix: `${redis?.keyPrefix ?? ''}rl:${kind}`,
+            rejectIfRedisNotReady: true,
+          }),
+        );
+      }
     }
   }
 
@@ -112,7 +126,6 @@ export class PrincipalRateLimiter {
     address: string,
   ): Promise<RateDecision> {
     const kind = principal?.role ?? 'anonymous';
-    const limiter = this.limiters.get(kind) as RateLimiterAbstract;
     const key = principal?.id ?? address;
     const size = this.leaseSizes.get(kind) as number;
     if (size > 1) {
@@ -131,29 +144,55 @@ export class PrincipalRateLimiter {
         // One lease taken at a time per caller: concurrent requests wait for it and share it.
         let taking = this.taking.get(leaseKey);
         if (taking === undefined) {
-          taking = this.takeLease(limiter, key, leaseKey, size).finally(() =>
+          taking = this.takeLease(kind, key, leaseKey, size).finally(() =>
             this.taking.delete(leaseKey),
           );
           this.taking.set(leaseKey, taking);
         }
-        const taken = await taking;
-        if (taken === 'failed') return ALLOWED;
-        if (taken === 'refused') break;
+        if ((await taking) === 'refused') break;
       }
     }
-    try {
-      await limiter.consume(key);
-      return ALLOWED;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        return {
-          ok: false,
-          retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
-          limit: this.limits[kind],
-        };
+    const counted = await this.count(kind, key, 1);
+    if (counted.ok) return ALLOWED;
+    return {
+      ok: false,
+      retryAfterSeconds: Math.max(1, Math.ceil(counted.res.msBeforeNext / 1000)),
+      limit: this.limits[kind],
+    };
+  }
+
+  /**
+   * Counts `points` for `key`: in Redis when it answers, else (a failure, or its circuit open:
+   * refused at once) in this process. Says which limiter counted, to give a lease back to it.
+   */
+  private async count(
+    kind: string,
+    key: string,
+    points: number,
+  ): Promise<{ ok: boolean; res: RateLimiterRes; limiter: RateLimiterAbstract }> {
+    const shared = this.shared.get(kind);
+    if (shared !== undefined && this.redis !== null) {
+      try {
+        // A refusal is Redis answering (not a failure of Redis): resolved, not thrown, in here.
+        return await this.redis.run(() =>
+          shared.consume(key, points).then(
+            (res) => ({ ok: true, res, limiter: shared }),
+            (rejection: unknown) => {
+              if (rejection instanceof RateLimiterRes)
+                return { ok: false, res: rejection, limiter: shared };
+              throw rejection;
+            },
+          ),
+        );
+      } catch {
+        // Redis away or not answering: this replica counts alone until it is back.
       }
-      // A store failure with no insurance left: let the request through rather than refuse all.
-      return ALLOWED;
+    }
+    const memory = this.memory.get(kind) as RateLimiterMemory;
+    try {
+      return { ok: true, res: await memory.consume(key, points), limiter: memory };
+    } catch (rejection) {
+      return { ok: false, res: rejection as RateLimiterRes, limiter: memory };
     }
   }
 
@@ -168,36 +207,38 @@ export class PrincipalRateLimiter {
     return key;
   }
 
-  close(): void {
-    this.redis?.disconnect();
+  async close(): Promise<void> {
+    if (this.ownsRedis) await this.redis?.close();
   }
 
   /**
-   * Takes a lease of `size` requests from the shared budget: `refused` (given back) when the
-   * budget cannot cover it, `failed` when the store cannot be asked (the request goes through, as
-   * without leases).
+   * Takes a lease of `size` requests from the budget (shared in Redis, or this process's while
+   * Redis is away): `refused` (given back) when the budget cannot cover it.
    */
   private async takeLease(
-    limiter: RateLimiterAbstract,
+    kind: string,
     key: string,
     leaseKey: string,
     size: number,
-  ): Promise<'leased' | 'refused' | 'failed'> {
+  ): Promise<'leased' | 'refused'> {
     const now = Date.now();
-    try {
-      const taken = await limiter.consume(key, size);
-      this.leases.set(leaseKey, { remaining: size, until: now + taken.msBeforeNext });
+    const taken = await this.count(kind, key, size);
+    if (taken.ok) {
+      this.leases.set(leaseKey, { remaining: size, until: now + taken.res.msBeforeNext });
       if (this.leases.size > MAX_LEASES) this.dropSpentLeases(now);
       return 'leased';
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) return 'failed';
-      // Given back only while the window lasts: a reward landing after it ended would open the
-      // next window with the lease credited (over the limit). Near its end the lease is lost.
-      if (rejection.msBeforeNext > REWARD_MARGIN_MS)
-        await limiter.reward(key, size).catch(() => undefined);
-      this.leases.set(leaseKey, { remaining: 0, until: now + rejection.msBeforeNext, exact: true });
-      return 'refused';
     }
+    // Given back only while the window lasts: a reward landing after it ended would open the
+    // next window with the lease credited (over the limit). Near its end the lease is lost.
+    if (taken.res.msBeforeNext > REWARD_MARGIN_MS) {
+      const limiter = taken.limiter;
+      const reward = () => limiter.reward(key, size);
+      await (
+        limiter === this.shared.get(kind) && this.redis !== null ? this.redis.run(reward) : reward()
+      ).catch(() => undefined);
+    }
+    this.leases.set(leaseKey, { remaining: 0, until: now + taken.res.msBeforeNext, exact: true });
+    return 'refused';
   }
 
   /** Forgets leases whose window has ended (callers gone quiet), and the oldest past the cap. */

@@ -195,7 +195,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const recheck = setInterval(() => {
     for (const [socket, credentials] of connections) {
       void Promise.resolve(options.authenticate(credentials)).then((result) => {
-        if (!result.ok || result.principal === null) {
+        // Refused now (revoked, expired) closes it; a key store that cannot be asked does not.
+        if (result.ok ? result.principal === null : result.status === 401) {
           socket.close(4403, 'credentials no longer valid');
           connections.delete(socket);
         }
@@ -251,6 +252,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       onSubscribe: async (ctx, _id, payload) => {
         // Each new subscription re-checks the connection's credentials.
         const current = await options.authenticate(ctx.extra.credentials ?? {});
+        if (!current.ok && current.status === 503) {
+          // The key store cannot be asked: this subscription waits, the connection stays.
+          return [new GraphQLError(current.message, { extensions: { code: current.code } })];
+        }
         if (!current.ok || current.principal === null) {
           ctx.extra.socket.close(4403, 'credentials no longer valid');
           return [
@@ -605,7 +610,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     const auth = early?.auth ?? (await options.authenticate(credentials));
     if (!auth.ok) {
       // Refused credentials count against the address's anonymous budget: guessing keys is slow.
-      const guess = await options.rateLimiter?.consume(null, remoteAddress(req));
+      // A key store that cannot be reached (503) refused nothing: not counted.
+      const guess =
+        auth.status === 401
+          ? await options.rateLimiter?.consume(null, remoteAddress(req))
+          : undefined;
       if (guess !== undefined && !guess.ok) {
         res.setHeader('Retry-After', String(guess.retryAfterSeconds));
         return refuse(res, started, 429, {

@@ -7,7 +7,7 @@ import {
   SAMPLE_CREDENTIALS,
   type SampleSystems,
 } from '../../samples/startSampleSystems';
-import { RedisApiKeyStore } from '../../src/auth/apiKeys';
+import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import type { RedisTarget } from '../../src/redis/connectRedis';
 import { runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { findCodes } from '../support/sampleCodes';

@@ -4,7 +4,7 @@ import {
   startSampleSystems,
   type SampleSystems,
 } from '../../samples/startSampleSystems';
-import { RedisApiKeyStore } from '../../src/auth/apiKeys';
+import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { findCodes } from '../support/sampleCodes';
 import { startRedisServer, type RedisServer } from '../support/redisServer';

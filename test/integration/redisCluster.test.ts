@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { CachedDossier } from '../../src/cache/DossierCache';
 import { RedisDossierCache } from '../../src/cache/RedisDossierCache';
-import { RedisApiKeyStore } from '../../src/auth/apiKeys';
+import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { RedisAuditStore } from '../../src/audit/RedisAuditStore';
 import { verifyChain, type AuditEvent } from '../../src/audit/auditChain';
 import { RedisDossierEvents, type DossierChanged } from '../../src/events/DossierEvents';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
-import { RedisApiKeyStore } from '../../src/auth/apiKeys';
+import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { readAuditFolder } from '../../src/audit/FileAuditStore';
 import { RedisAuditStore } from '../../src/audit/RedisAuditStore';
 import { FileAuditStore } from '../../src/audit/FileAuditStore';

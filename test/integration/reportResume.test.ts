@@ -1,5 +1,5 @@
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
-import { RedisApiKeyStore } from '../../src/auth/apiKeys';
+import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 
