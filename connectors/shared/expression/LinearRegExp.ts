@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { ExpressionLimitError, grouped } from './ExpressionLimitError';
 
 /**
  * JSONata's regular expression engine for registrations: the same patterns, run by re2js (a port of
@@ -8,17 +9,30 @@ import { RE2JS } from 're2js';
  * (`linearPatternProblem`).
  *
  * JSONata creates the engine with the parsed `RegExp` (flags `i`, `m` and always `g`) and calls
- * `exec` from `lastIndex`, as with a global `RegExp`; this class keeps that contract.
+ * `exec` from `lastIndex`, as with a global `RegExp`; this class keeps that contract. JSONata makes
+ * one per use of the pattern, and walks `$match`, `$replace` and `$split` through the matches
+ * without its time limit: `maxMatches` bounds that walk (`linearRegExpEngine`).
  */
 export class LinearRegExp {
   lastIndex = 0;
   private readonly pattern: RE2JS;
+  private matches = 0;
 
-  constructor(source: RegExp) {
+  constructor(
+    source: RegExp,
+    private readonly maxMatches = Number.POSITIVE_INFINITY,
+  ) {
     this.pattern = compileLinear(source);
   }
 
   exec(text: string): RegExpExecArray | null {
+    this.matches += 1;
+    if (this.matches > this.maxMatches) {
+      throw new ExpressionLimitError(
+        'items',
+        `a regular expression matched more than ${grouped(this.maxMatches)} times`,
+      );
+    }
     const start = this.lastIndex;
     const matcher = this.pattern.matcher(text);
     if (start > text.length || !matcher.find(start)) {
@@ -34,6 +48,15 @@ export class LinearRegExp {
     this.lastIndex = matcher.end();
     return match as unknown as RegExpExecArray;
   }
+}
+
+/** The engine class JSONata is given: each pattern's use stops after `maxMatches` matches. */
+export function linearRegExpEngine(maxMatches: number): RegExpConstructor {
+  return class extends LinearRegExp {
+    constructor(source: RegExp) {
+      super(source, maxMatches);
+    }
+  } as unknown as RegExpConstructor;
 }
 
 function compileLinear(source: RegExp): RE2JS {

@@ -3,7 +3,7 @@ import { AllocationMeter } from './AllocationMeter';
 import { asLimitError, ExpressionLimitError } from './ExpressionLimitError';
 import type { ExpressionLimits } from './ExpressionLimits';
 import { bindGuardedFunctions } from './guardedFunctions';
-import { LinearRegExp } from './LinearRegExp';
+import { linearRegExpEngine } from './LinearRegExp';
 
 /** A registration's expression, compiled: evaluated within its limits. */
 export interface BoundedExpression {
@@ -41,7 +41,7 @@ export function compileBoundedExpression(
     timeout: limits.timeoutMs,
     stack: limits.maxDepth,
     sequence: limits.maxItems,
-    RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+    RegexEngine: linearRegExpEngine(limits.maxItems),
   });
   const meterOf = (focus: { environment: { base: object } }): AllocationMeter => {
     const base = focus.environment.base as { [METER]?: AllocationMeter };

@@ -46,14 +46,19 @@ type Focus = { environment: { base: object; timestamp?: Date | null } };
 type Implementation = (this: Focus, ...args: unknown[]) => unknown;
 type Guard = (meter: AllocationMeter, args: readonly unknown[], focus: Focus) => void;
 
-/** How long a JSON text of `value` can be, or Infinity once it is past `limit` (shared parts each time). */
+/**
+ * How long a JSON text of `value` is, near enough, or Infinity once it is past `limit` (shared
+ * parts counted each time). Strings count as written: JSON escapes only quotes, backslashes and
+ * control characters (at most six characters each), so the text is at most six times this, and
+ * the meter refuses it when `$string` returns if it is longer than allowed.
+ */
 function jsonLengthAtMost(value: unknown, limit: number, pretty: boolean): number {
   let length = 0;
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   while (pending.length > 0) {
     const { value: next, depth } = pending.pop() as { value: unknown; depth: number };
     const indent = pretty ? 2 * depth + 1 : 0;
-    if (typeof next === 'string') length += next.length * 6 + 2 + indent;
+    if (typeof next === 'string') length += next.length + 2 + indent;
     else if (typeof next === 'number') length += 24 + indent;
     else if (typeof next !== 'object' || next === null) length += 5 + indent;
     else if (Array.isArray(next)) {
@@ -63,7 +68,7 @@ function jsonLengthAtMost(value: unknown, limit: number, pretty: boolean): numbe
       const entries = Object.entries(next);
       length += 2 + indent;
       for (const [key, item] of entries) {
-        length += key.length * 6 + 4;
+        length += key.length + 4;
         pending.push({ value: item, depth: depth + 1 });
       }
     }
