@@ -46,6 +46,12 @@ export function randomExpressions(seed: number, count: number): string[] {
     (x) => `$reverse(${x})`,
     (x) => `$keys(${x})`,
     (x) => `$spread(${x})`,
+    // Built-ins called once per item by higher-order ones; `&` over lists; long texts.
+    (x) => `$map(${x}, $string)`,
+    (x) => `$reduce([1..${pick(['100', '30000'])}], $append, ${x})`,
+    (x) => `$filter(${x}, $boolean)`,
+    (x) => `(items.(${x}) & "")`,
+    (x) => `$replace($pad("", 500000, $string(${x})), /./, "$0")`,
   ];
   const expression = (depth: number): string =>
     depth === 0 || next() < 0.15 ? pick(small) : pick(wraps)(expression(depth - 1));

@@ -18,21 +18,34 @@ export class AllocationMeter {
   private used = 0;
   private steps = 0;
   private readonly sizes = new WeakMap<object, number>();
+  /** When the evaluation must stop (JSONata checks its own time limit only between nodes). */
+  private readonly deadline: number;
 
-  constructor(private readonly limits: ExpressionLimits) {}
+  constructor(private readonly limits: ExpressionLimits) {
+    this.deadline = Date.now() + limits.timeoutMs;
+  }
 
   /** The longest string an expression may build. */
   get maxStringLength(): number {
     return this.limits.maxStringLength;
   }
 
-  /** Counts one evaluated node. */
+  /**
+   * Counts one step — a node evaluated, or a built-in function called (also by `$map`, `$reduce`
+   * and the like, once per item, where JSONata checks no limit) — and checks the time limit.
+   */
   step(): void {
     this.steps += 1;
     if (this.steps > this.limits.maxSteps) {
       throw new ExpressionLimitError(
         'steps',
         `the expression took more than the ${grouped(this.limits.maxSteps)} steps one evaluation may take`,
+      );
+    }
+    if ((this.steps & 63) === 0 && Date.now() > this.deadline) {
+      throw new ExpressionLimitError(
+        'time',
+        `the expression ran past its time limit of ${grouped(this.limits.timeoutMs)} ms (limits.mappingTimeoutMs)`,
       );
     }
   }
@@ -53,7 +66,7 @@ export class AllocationMeter {
     if (length > this.limits.maxStringLength) {
       throw new ExpressionLimitError(
         'string',
-        `${what} would build ${Number.isFinite(length) ? grouped(length) : 'more than that of'} characters, more than the ${grouped(this.limits.maxStringLength)} an expression may build`,
+        `${what} would build more than the ${grouped(this.limits.maxStringLength)} characters a string may have`,
       );
     }
     this.fits(length, what);
@@ -64,7 +77,7 @@ export class AllocationMeter {
     if (count > this.limits.maxItems) {
       throw new ExpressionLimitError(
         'items',
-        `${what} would build ${grouped(count)} items, more than the ${grouped(this.limits.maxItems)} an expression may build`,
+        `${what} would build more than the ${grouped(this.limits.maxItems)} items a list may have`,
       );
     }
     this.fits(count, what);
@@ -75,7 +88,7 @@ export class AllocationMeter {
     if (text.length > this.limits.maxStringLength) {
       throw new ExpressionLimitError(
         'string',
-        `${what} was given ${grouped(text.length)} characters, more than the ${grouped(this.limits.maxStringLength)} an expression may use`,
+        `${what} was given more than the ${grouped(this.limits.maxStringLength)} characters a string may have`,
       );
     }
   }
@@ -126,7 +139,7 @@ export class AllocationMeter {
     if (length > this.limits.maxStringLength) {
       throw new ExpressionLimitError(
         'string',
-        `the expression built a string of ${grouped(length)} characters, more than the ${grouped(this.limits.maxStringLength)} allowed`,
+        `the expression built a string of more than the ${grouped(this.limits.maxStringLength)} characters a string may have`,
       );
     }
   }
@@ -162,4 +175,35 @@ export class AllocationMeter {
 
 function isFunctionValue(value: object): boolean {
   return Object.hasOwn(value, '_jsonata_function') || Object.hasOwn(value, '_jsonata_lambda');
+}
+
+/**
+ * How long the JSON text of `value` is, near enough (what `$string` and `&` turn a list or object
+ * into), or Infinity once it is past `limit`; shared parts are counted each time. Strings count as
+ * written: JSON escapes only quotes, backslashes and control characters (at most six characters
+ * each), so the text is at most six times this, and the meter refuses the longer text when it is
+ * built.
+ */
+export function jsonLengthAtMost(value: unknown, limit: number, pretty: boolean): number {
+  let length = 0;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const { value: next, depth } = pending.pop() as { value: unknown; depth: number };
+    const indent = pretty ? 2 * depth + 1 : 0;
+    if (typeof next === 'string') length += next.length + 2 + indent;
+    else if (typeof next === 'number') length += 24 + indent;
+    else if (typeof next !== 'object' || next === null) length += 5 + indent;
+    else if (Array.isArray(next)) {
+      length += 2 + next.length + indent;
+      for (const item of next) pending.push({ value: item, depth: depth + 1 });
+    } else {
+      length += 2 + indent;
+      for (const [key, item] of Object.entries(next)) {
+        length += key.length + 4;
+        pending.push({ value: item, depth: depth + 1 });
+      }
+    }
+    if (length > limit) return Number.POSITIVE_INFINITY;
+  }
+  return length;
 }

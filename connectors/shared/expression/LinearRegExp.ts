@@ -59,11 +59,58 @@ export function linearRegExpEngine(maxMatches: number): RegExpConstructor {
   } as unknown as RegExpConstructor;
 }
 
+/** JavaScript's white space (`\s`, ECMA-262 WhiteSpace and LineTerminator); RE2's is ASCII only. */
+const SPACE =
+  '\\t\\n\\v\\f\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
+
+/**
+ * A JavaScript pattern in RE2's syntax with JavaScript's meaning where they differ on text
+ * registrations meet: `\s` and `\S` include the non-breaking and other Unicode spaces (text copied
+ * from Word or a web page), `.` stops at U+2028 and U+2029 as well as at line breaks. The rest
+ * (`\d`, `\w`, `\b` ASCII in both; named groups; `/`) is re2js's `translateRegExp`. One difference
+ * stays: a character outside the Basic Multilingual Plane (an emoji) is one character to RE2, as
+ * to JavaScript with the `u` flag, and two to JSONata's JavaScript patterns.
+ */
+function toRe2(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i += 1) {
+    const char = source[i] as string;
+    if (char === '\\' && i + 1 < source.length) {
+      const next = source[i + 1] as string;
+      i += 1;
+      if (next === 's') out += inClass ? SPACE : `[${SPACE}]`;
+      else if (next === 'S' && !inClass) out += `[^${SPACE}]`;
+      else out += `\\${next}`;
+      continue;
+    }
+    if (inClass) {
+      if (char === ']') inClass = false;
+      out += char;
+    } else if (char === '[') {
+      inClass = true;
+      out += char;
+    } else if (char === '.') {
+      out += '[^\\n\\r\\x{2028}\\x{2029}]';
+    } else {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** Compiled once per pattern: JSONata makes a new engine each time a pattern is used. */
+const compiled = new WeakMap<RegExp, RE2JS>();
+
 function compileLinear(source: RegExp): RE2JS {
+  const known = compiled.get(source);
+  if (known !== undefined) return known;
   let flags = 0;
   if (source.flags.includes('i')) flags |= RE2JS.CASE_INSENSITIVE;
   if (source.flags.includes('m')) flags |= RE2JS.MULTILINE;
-  return RE2JS.compile(RE2JS.translateRegExp(source.source), flags);
+  const pattern = RE2JS.compile(RE2JS.translateRegExp(toRe2(source.source)), flags);
+  compiled.set(source, pattern);
+  return pattern;
 }
 
 /** Why a pattern cannot run in linear time (RE2's words), or null when it can. */

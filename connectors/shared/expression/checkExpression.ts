@@ -5,7 +5,7 @@ import {
   type ExpressionLimits,
 } from './ExpressionLimits';
 import { grouped } from './ExpressionLimitError';
-import { CALLABLE_FUNCTIONS, REFUSED_FUNCTIONS } from './guardedFunctions';
+import { CALLABLE_FUNCTIONS, REFUSED_FUNCTIONS, TO_MILLIS_PICTURE } from './guardedFunctions';
 import { linearPatternProblem } from './LinearRegExp';
 
 /** What is wrong with an expression; `unsafe` when it is valid JSONata that registrations may not run. */
@@ -33,7 +33,22 @@ export interface ExpressionProblem {
 export function expressionProblems(
   source: string,
   limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS,
-): ExpressionProblem[] {
+): readonly ExpressionProblem[] {
+  // Every replica validates every stored registration again at each reload: the same sources.
+  if (limits !== DEFAULT_EXPRESSION_LIMITS) return check(source, limits);
+  let problems = checked.get(source);
+  if (problems === undefined) {
+    if (checked.size >= 10_000) checked.clear();
+    problems = Object.freeze(check(source, limits));
+    checked.set(source, problems);
+  }
+  return problems;
+}
+
+/** Problems of the sources checked with the default limits (they depend on nothing else). */
+const checked = new Map<string, readonly ExpressionProblem[]>();
+
+function check(source: string, limits: ExpressionLimits): ExpressionProblem[] {
   if (source.length > MAX_EXPRESSION_LENGTH) {
     return [
       {
@@ -68,10 +83,13 @@ type Node = Record<string, unknown> & { type: string };
 
 /** Every AST node (objects with a `type`), in any field, iteratively. */
 function visit(root: unknown, each: (node: Node) => void): void {
+  const seen = new Set<object>();
   const pending: unknown[] = [root];
   while (pending.length > 0) {
     const value = pending.pop();
-    if (typeof value !== 'object' || value === null || value instanceof RegExp) continue;
+    if (typeof value !== 'object' || value === null || value instanceof RegExp || seen.has(value))
+      continue;
+    seen.add(value);
     if (Array.isArray(value)) {
       pending.push(...value);
       continue;
@@ -129,7 +147,9 @@ function callProblem(node: Node, limits: ExpressionLimits): string | null {
   if (Object.hasOwn(REFUSED_FUNCTIONS, name)) return null; // reported on the variable
   if (!CALLABLE_FUNCTIONS.has(name))
     return `calls $${name}, which is not one of JSONata’s built-in functions registrations may call`;
-  const width = (node.arguments as Node[] | undefined)?.[1];
+  const args = (node.arguments as Node[] | undefined) ?? [];
+  if (name === 'toMillis' && args.length > 1) return TO_MILLIS_PICTURE;
+  const width = args[1];
   if (
     name === 'pad' &&
     width?.type === 'number' &&

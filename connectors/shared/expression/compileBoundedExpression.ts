@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { AllocationMeter } from './AllocationMeter';
+import { AllocationMeter, jsonLengthAtMost } from './AllocationMeter';
 import { asLimitError, ExpressionLimitError } from './ExpressionLimitError';
 import type { ExpressionLimits } from './ExpressionLimits';
 import { bindGuardedFunctions } from './guardedFunctions';
@@ -18,8 +18,11 @@ export interface BoundedExpression {
  */
 export type EvaluationObserver = (stopped: ExpressionLimitError | null, source: string) => void;
 
-/** Evaluation nodes whose value is an existing one (read, not built): nothing to charge. */
-const READS = new Set(['name', 'variable', 'string', 'number', 'value', 'regex', 'parent', 'condition', 'block', 'bind']); // prettier-ignore
+/**
+ * Evaluation nodes whose value is not charged when they return: an existing one (read, not built),
+ * or a function's, which the wrapped built-in charged (guardedFunctions.ts).
+ */
+const NOT_BUILT = new Set(['name', 'variable', 'string', 'number', 'value', 'regex', 'parent', 'condition', 'block', 'bind', 'function', 'apply', 'partial']); // prettier-ignore
 
 const METER = Symbol('allocation meter');
 /** JSONata calls the function bound under this name after evaluating each node, with its value. */
@@ -48,6 +51,9 @@ export function compileBoundedExpression(
     return (base[METER] ??= new AllocationMeter(limits));
   };
   bindGuardedFunctions(expression, meterOf);
+  // `&` turns a list or object into its JSON text inside JSONata, past every wrapper: its
+  // operands are measured when they return, before the text is built.
+  const concatenated = concatenationOperands(expression.ast());
   const charge = (
     node: { type: string },
     _input: unknown,
@@ -56,8 +62,11 @@ export function compileBoundedExpression(
   ) => {
     const meter = meterOf({ environment });
     meter.step();
+    if (concatenated.has(node) && typeof value === 'object' && value !== null) {
+      meter.reserveString(jsonLengthAtMost(value, limits.maxStringLength, false), '&');
+    }
     // A path's strings are the record's own, read, not built; its lists are new sequences.
-    if (READS.has(node.type) || (node.type === 'path' && typeof value === 'string')) return;
+    if (NOT_BUILT.has(node.type) || (node.type === 'path' && typeof value === 'string')) return;
     meter.charge(value);
   };
   (expression.assign as unknown as (name: symbol, value: unknown) => void)(EVALUATE_EXIT, charge);
@@ -75,4 +84,28 @@ export function compileBoundedExpression(
       return value;
     },
   };
+}
+
+/** The operands of every `&` in an expression's tree (the very nodes JSONata evaluates). */
+function concatenationOperands(ast: unknown): WeakSet<object> {
+  const operands = new WeakSet<object>();
+  const seen = new Set<object>();
+  const pending: unknown[] = [ast];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (typeof node !== 'object' || node === null || node instanceof RegExp || seen.has(node))
+      continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      pending.push(...node);
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    if (record.type === 'binary' && record.value === '&') {
+      for (const side of [record.lhs, record.rhs])
+        if (typeof side === 'object' && side !== null) operands.add(side);
+    }
+    for (const [key, child] of Object.entries(record)) if (key !== 'position') pending.push(child);
+  }
+  return operands;
 }

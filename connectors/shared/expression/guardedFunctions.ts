@@ -1,40 +1,54 @@
 import jsonata from 'jsonata';
-import type { AllocationMeter } from './AllocationMeter';
-import { ExpressionLimitError, grouped } from './ExpressionLimitError';
+import { jsonLengthAtMost, type AllocationMeter } from './AllocationMeter';
+import { ExpressionLimitError } from './ExpressionLimitError';
 
 /**
- * JSONata's built-in functions as registrations may call them. Each function that can build more
- * than it is given in one native call — `$pad` (one `Array#join` of any width: a width of 200
- * million aborted the whole process with "Fatal JavaScript invalid size error"), `$join`,
- * `$string`, `$split`, `$formatNumber`, `$formatInteger`, `$fromMillis`, `$now`, `$distinct` — is
- * replaced by a wrapper that computes what the call will build and refuses it, before it runs,
- * when it would not fit the evaluation's limits (AllocationMeter).
- * Functions that build nothing their arguments did not already hold (`$count`, `$keys`, `$map`, …)
- * run as they are: what they return is charged by the meter like any value. A string any function
- * is given comes from the upstream's answer (bounded by `upstream.maxResponseBytes`) or was built
- * by the expression (bounded by `maxStringLength`), so functions that grow their input by a fixed
- * factor (`$uppercase`, `$encodeUrl`, `$base64encode`) stay bounded too.
+ * JSONata's built-in functions as registrations may call them, each one wrapped: every call counts
+ * a step (and checks the time limit) and what it returns is charged to the evaluation's meter,
+ * however it is called — from the expression, or by `$map`, `$reduce`, `$sort` or `$filter` once per
+ * item, which JSONata does without evaluating a node (so without its own guardrails). Functions
+ * that can build more than they are given in one native call — `$pad` (one `Array#join` of any
+ * width: a width of 200 million aborted the whole process with "Fatal JavaScript invalid size
+ * error"), `$join`, `$string`, `$split`, `$formatNumber`, `$formatInteger`, `$fromMillis`, `$now`,
+ * `$distinct` — also compute what the call will build and refuse it, before it runs, when it would
+ * not fit. Functions that grow a string by a fixed factor (`$uppercase`, `$encodeUrl`, `$base64encode`)
+ * are bounded by their argument: built by the expression (at most `maxStringLength`) or the
+ * record's own (at most the answer's size, `upstream.maxResponseBytes`).
  *
- * `$eval` (text run as an expression, unseen by validation), `$clone` (a deep copy of shared
- * structures) and the picture form of `$toMillis` (a backtracking pattern built from the picture)
- * are refused: a registration has declarative tables for what they would do.
+ * Signatures are JSONata 2.2's own (checked equal in test/unit/boundedExpressions.test.ts).
+ * `$eval` (text run as an expression, unseen by validation) and `$clone` (a deep copy of shared
+ * structures) are refused, as is the picture form of `$toMillis` (a backtracking pattern built
+ * from the picture; registrations declare `dates.formats`).
  */
-export const CALLABLE_FUNCTIONS: ReadonlySet<string> = new Set([
+const SIGNATURES: Readonly<Record<string, string>> = {
   // strings
-  'string', 'length', 'substring', 'substringBefore', 'substringAfter', 'uppercase', 'lowercase',
-  'trim', 'pad', 'contains', 'split', 'join', 'match', 'replace', 'base64encode', 'base64decode',
-  'encodeUrlComponent', 'encodeUrl', 'decodeUrlComponent', 'decodeUrl',
+  string: '<x-b?:s>', length: '<s-:n>', substring: '<s-nn?:s>', substringBefore: '<s-s:s>',
+  substringAfter: '<s-s:s>', uppercase: '<s-:s>', lowercase: '<s-:s>', trim: '<s-:s>',
+  pad: '<s-ns?:s>', contains: '<s-(sf):b>', split: '<s-(sf)n?:a<s>>', join: '<a<s>s?:s>',
+  match: '<s-f<s:o>n?:a<o>>', replace: '<s-(sf)(sf)n?:s>', base64encode: '<s-:s>',
+  base64decode: '<s-:s>', encodeUrlComponent: '<s-:s>', encodeUrl: '<s-:s>',
+  decodeUrlComponent: '<s-:s>', decodeUrl: '<s-:s>',
   // numbers
-  'number', 'abs', 'floor', 'ceil', 'round', 'power', 'sqrt', 'random', 'formatNumber',
-  'formatBase', 'formatInteger', 'parseInteger', 'sum', 'max', 'min', 'average',
+  number: '<(nsb)-:n>', abs: '<n-:n>', floor: '<n-:n>', ceil: '<n-:n>', round: '<n-n?:n>',
+  power: '<n-n:n>', sqrt: '<n-:n>', random: '<:n>', formatNumber: '<n-so?:s>',
+  formatBase: '<n-n?:s>', formatInteger: '<n-s:s>', parseInteger: '<s-s:n>', sum: '<a<n>:n>',
+  max: '<a<n>:n>', min: '<a<n>:n>', average: '<a<n>:n>',
   // booleans
-  'boolean', 'not', 'exists',
+  boolean: '<x-:b>', not: '<x-:b>', exists: '<x:b>',
   // arrays and objects
-  'count', 'append', 'sort', 'reverse', 'shuffle', 'distinct', 'zip', 'keys', 'lookup', 'spread',
-  'merge', 'each', 'sift', 'map', 'filter', 'single', 'reduce', 'type', 'error', 'assert',
-  // dates
-  'now', 'millis', 'fromMillis', 'toMillis',
-]); // prettier-ignore
+  count: '<a:n>', append: '<xx:a>', sort: '<af?:a>', reverse: '<a:a>', shuffle: '<a:a>',
+  distinct: '<x:x>', zip: '<a+>', keys: '<x-:a<s>>', lookup: '<x-s:x>', spread: '<x-:a<o>>',
+  merge: '<a<o>:o>', each: '<o-f:a>', sift: '<o-f?:o>', map: '<af>', filter: '<af>',
+  single: '<af?>', reduce: '<afj?:j>', type: '<x:s>', error: '<s?:x>', assert: '<bs?:x>',
+  // dates (`$now` and `$millis` read the evaluation's own start)
+  now: '<s?s?:s>', millis: '<:n>', fromMillis: '<n-s?s?:s>', toMillis: '<s-s?:n>',
+}; // prettier-ignore
+
+/** The built-in functions a registration may call. */
+export const CALLABLE_FUNCTIONS: ReadonlySet<string> = new Set(Object.keys(SIGNATURES));
+
+/** JSONata's signature of each callable function, as the wrappers declare it (for the tests). */
+export const CALLABLE_SIGNATURES = SIGNATURES;
 
 /** Built-ins a registration may not use, and why (the validator's words). */
 export const REFUSED_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -42,40 +56,12 @@ export const REFUSED_FUNCTIONS: Readonly<Record<string, string>> = {
   clone: '$clone copies structures whole; registrations build values with object constructors',
 };
 
-type Focus = { environment: { base: object; timestamp?: Date | null } };
+type Focus = {
+  environment: { base: object & { timestamp?: Date | null } };
+  createSequence?: () => unknown[];
+};
 type Implementation = (this: Focus, ...args: unknown[]) => unknown;
-type Guard = (meter: AllocationMeter, args: readonly unknown[], focus: Focus) => void;
-
-/**
- * How long a JSON text of `value` is, near enough, or Infinity once it is past `limit` (shared
- * parts counted each time). Strings count as written: JSON escapes only quotes, backslashes and
- * control characters (at most six characters each), so the text is at most six times this, and
- * the meter refuses it when `$string` returns if it is longer than allowed.
- */
-function jsonLengthAtMost(value: unknown, limit: number, pretty: boolean): number {
-  let length = 0;
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (pending.length > 0) {
-    const { value: next, depth } = pending.pop() as { value: unknown; depth: number };
-    const indent = pretty ? 2 * depth + 1 : 0;
-    if (typeof next === 'string') length += next.length + 2 + indent;
-    else if (typeof next === 'number') length += 24 + indent;
-    else if (typeof next !== 'object' || next === null) length += 5 + indent;
-    else if (Array.isArray(next)) {
-      length += 2 + next.length + indent;
-      for (const item of next) pending.push({ value: item, depth: depth + 1 });
-    } else {
-      const entries = Object.entries(next);
-      length += 2 + indent;
-      for (const [key, item] of entries) {
-        length += key.length + 4;
-        pending.push({ value: item, depth: depth + 1 });
-      }
-    }
-    if (length > limit) return Number.POSITIVE_INFINITY;
-  }
-  return length;
-}
+type Guard = (meter: AllocationMeter, args: readonly unknown[]) => void;
 
 function checkStrings(meter: AllocationMeter, args: readonly unknown[], what: string): void {
   for (const arg of args) if (typeof arg === 'string') meter.checkArgument(arg, what);
@@ -88,11 +74,10 @@ function checkPicture(picture: unknown, what: string): void {
   if (typeof picture !== 'string') return;
   for (const component of picture.match(/\[[^\]]*\]/g) ?? []) {
     const widths = (component.split(',')[1]?.match(/\d+/g) ?? []).map(Number);
-    const widest = Math.max(0, ...widths);
-    if (widest > MAX_PICTURE_WIDTH) {
+    if (Math.max(0, ...widths) > MAX_PICTURE_WIDTH) {
       throw new ExpressionLimitError(
         'string',
-        `${what}: a width of ${grouped(widest)} in its picture, more than ${MAX_PICTURE_WIDTH}`,
+        `${what}: a width above ${MAX_PICTURE_WIDTH} in its picture`,
       );
     }
   }
@@ -110,32 +95,36 @@ function occurrences(text: string, separator: string, atMost: number): number {
   return count;
 }
 
-/** The pre-checks, by function name. Pictures and zones are the expression's, and short. */
-const GUARDS: Record<string, Guard> = {
+/**
+ * The pre-checks, by function name. Messages name the function and the limit, never a value the
+ * expression computed (it may come from the record). Pictures and zones are the expression's.
+ */
+const GUARDS: Readonly<Record<string, Guard>> = {
   pad: (meter, [text, width, char]) => {
     if (typeof text !== 'string' || typeof width !== 'number') return;
     const fill = typeof char === 'string' && char.length > 0 ? char.length : 1;
     const padding = Math.max(0, Math.abs(Math.trunc(width)) - [...text].length);
     // `Array(padding + 1).join(char)` builds padding × char characters before cutting them.
-    meter.reserveString(text.length + padding * fill, `$pad to a width of ${grouped(width)}`);
+    meter.reserveString(text.length + padding * fill, '$pad');
   },
   join: (meter, [items, separator]) => {
     if (!Array.isArray(items)) return;
     const sep = typeof separator === 'string' ? separator.length : 0;
     let length = Math.max(0, items.length - 1) * sep;
     for (const item of items) length += typeof item === 'string' ? item.length : 0;
-    meter.reserveString(length, `$join of ${grouped(items.length)} strings`);
+    meter.reserveString(length, '$join');
   },
   string: (meter, [value, prettify]) => {
     if (typeof value === 'string') return;
-    const length = jsonLengthAtMost(value, meter.maxStringLength, prettify === true);
-    meter.reserveString(length, '$string');
+    meter.reserveString(
+      jsonLengthAtMost(value, meter.maxStringLength, prettify === true),
+      '$string',
+    );
   },
   split: (meter, [text, separator, limit]) => {
     if (typeof text !== 'string') return;
     const most = typeof limit === 'number' ? Math.max(0, limit) : Number.POSITIVE_INFINITY;
-    // A regular expression's matches are bounded by the text's length (the record's, or built
-    // within maxStringLength); charged as a list when $split returns.
+    // A regular expression's walk through its matches stops at maxItems (LinearRegExp).
     if (typeof separator === 'string')
       meter.reserveItems(Math.min(most, occurrences(text, separator, most) + 1), '$split');
   },
@@ -156,17 +145,17 @@ const GUARDS: Record<string, Guard> = {
     if (typeof picture !== 'string' || typeof value !== 'number') return;
     // Roman numerals repeat M once per thousand (and recurse once per symbol).
     if (/^[Ii]/.test(picture) && Math.abs(value) > 100_000) {
-      throw new ExpressionLimitError(
-        'string',
-        `$formatInteger: roman numerals only up to 100,000, not ${grouped(value)}`,
-      );
+      throw new ExpressionLimitError('string', '$formatInteger: roman numerals only up to 100,000');
     }
     meter.reserveString(picture.length * 2 + 1000, '$formatInteger');
   },
   parseInteger: (meter, args) => {
     for (const arg of args) {
       if (typeof arg === 'string' && arg.length > 1000)
-        throw new ExpressionLimitError('string', '$parseInteger: texts of at most 1000 characters');
+        throw new ExpressionLimitError(
+          'string',
+          '$parseInteger: texts of at most 1,000 characters',
+        );
     }
     checkStrings(meter, args, '$parseInteger');
   },
@@ -179,30 +168,67 @@ const GUARDS: Record<string, Guard> = {
     checkPicture(picture, '$now');
   },
   toMillis: (_meter, [, picture]) => {
-    if (picture !== undefined) {
-      throw new ExpressionLimitError(
-        'function',
-        '$toMillis with a picture is not available in registrations; declare dates.formats instead',
-      );
-    }
+    if (picture !== undefined) throw new ExpressionLimitError('function', TO_MILLIS_PICTURE);
   },
   distinct: (meter, [items]) => {
-    // Every item is compared with every other, deeply: n × (logical size) steps in one call.
-    if (Array.isArray(items) && items.length * meter.sizeOf(items) > 100_000_000) {
-      throw new ExpressionLimitError(
-        'items',
-        `$distinct of ${grouped(items.length)} items would compare too much in one call`,
-      );
+    // Objects and lists are compared deeply, each with every distinct one kept so far.
+    if (Array.isArray(items) && !items.every(isScalar)) {
+      if (items.length * meter.sizeOf(items) > 10_000_000) {
+        throw new ExpressionLimitError(
+          'items',
+          '$distinct of objects or lists would compare too much in one call',
+        );
+      }
     }
   },
 };
 
-/** JSONata's own implementations, read once from its built-in bindings. */
-const NATIVE_COUNT = Object.keys(GUARDS).length - 1;
+/** Why `$toMillis` with a picture is not available (validation says it too). */
+export const TO_MILLIS_PICTURE =
+  '$toMillis with a picture is not available in registrations (it parses with a backtracking pattern); declare dates.formats instead';
+
+function isScalar(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
+}
+
+/**
+ * Implementations that replace JSONata's: `$distinct` of scalars in one pass (JSONata compares
+ * each with every one kept, n × distinct steps in one native call; the answer is the same), and
+ * `$now` / `$millis` from the evaluation's own start (JSONata binds its own per expression).
+ */
+const OWN: Readonly<Record<string, Implementation>> = {
+  distinct(this: Focus, items: unknown) {
+    if (!Array.isArray(items) || items.length <= 1 || !items.every(isScalar))
+      return (natives.get('distinct') as Implementation).call(this, items);
+    const seen = new Set<unknown>();
+    const kept =
+      (items as { sequence?: boolean }).sequence === true && this.createSequence !== undefined
+        ? this.createSequence()
+        : [];
+    for (const item of items) {
+      if (seen.has(item)) continue;
+      seen.add(item);
+      kept.push(item);
+    }
+    return kept;
+  },
+  now(this: Focus, picture?: unknown, zone?: unknown) {
+    return (natives.get('fromMillis') as Implementation).call(this, startOf(this), picture, zone);
+  },
+  millis(this: Focus) {
+    return startOf(this);
+  },
+};
+
+function startOf(focus: Focus): number {
+  return focus.environment.base.timestamp?.getTime() ?? Date.now();
+}
+
+/** JSONata's own implementations, read once from its built-in bindings (at module load). */
 const natives = new Map<string, Implementation>();
+const NATIVE_NAMES = Object.keys(SIGNATURES).filter((name) => name !== 'now' && name !== 'millis');
 const nativesRead: Promise<void> = (async () => {
-  for (const name of Object.keys(GUARDS)) {
-    if (name === 'now') continue;
+  for (const name of NATIVE_NAMES) {
     const value = (await jsonata(`$${name}`).evaluate(null)) as { implementation?: Implementation };
     if (typeof value?.implementation !== 'function')
       throw new TypeError(`JSONata has no built-in $${name}`);
@@ -212,47 +238,41 @@ const nativesRead: Promise<void> = (async () => {
 // Evaluations that need a native wait for this promise and fail with its error; none is lost.
 nativesRead.catch(() => undefined);
 
-/** The signatures of the wrapped functions, as JSONata declares them. */
-const SIGNATURES: Record<string, string> = {
-  pad: '<s-ns?:s>',
-  join: '<a<s>s?:s>',
-  string: '<x-b?:s>',
-  split: '<s-(sf)n?:a<s>>',
-  formatNumber: '<n-so?:s>',
-  formatInteger: '<n-s:s>',
-  parseInteger: '<s-s:n>',
-  fromMillis: '<n-s?s?:s>',
-  now: '<s?s?:s>',
-  toMillis: '<s-s?:n>',
-  distinct: '<x:x>',
-};
-
 /**
- * Binds the guarded functions, and stubs that refuse the refused ones, into a compiled expression.
- * `meterOf` gives the evaluation's meter from JSONata's `this`.
+ * Binds every callable function, wrapped, and stubs that refuse the refused ones, into a compiled
+ * expression. `meterOf` gives the evaluation's meter from JSONata's `this`.
  */
 export function bindGuardedFunctions(
   expression: ReturnType<typeof jsonata>,
   meterOf: (focus: Focus) => AllocationMeter,
 ): void {
-  for (const [name, guard] of Object.entries(GUARDS)) {
+  for (const [name, signature] of Object.entries(SIGNATURES)) {
+    const guard = GUARDS[name];
+    const own = OWN[name];
     const implementation: Implementation = function (this: Focus, ...args: unknown[]) {
-      guard(meterOf(this), args, this);
-      // `$now` is `$fromMillis` of the evaluation's start (JSONata binds its own per expression).
-      const call = () =>
-        name === 'now'
-          ? (natives.get('fromMillis') as Implementation).call(
-              this,
-              (this.environment.base as { timestamp?: Date }).timestamp?.getTime() ?? Date.now(),
-              ...args,
-            )
-          : (natives.get(name) as Implementation).apply(this, args);
-      return natives.size === NATIVE_COUNT ? call() : nativesRead.then(call);
+      const meter = meterOf(this);
+      meter.step();
+      guard?.(meter, args);
+      const call = (): unknown => {
+        const result = (own ?? (natives.get(name) as Implementation)).apply(this, args);
+        if (result instanceof Promise)
+          return result.then((value: unknown) => {
+            meter.charge(value);
+            return value;
+          });
+        meter.charge(result);
+        return result;
+      };
+      return natives.size === NATIVE_NAMES.length ? call() : nativesRead.then(call);
     };
+    // JSONata passes `$map`'s and `$filter`'s functions as many arguments as they declare.
+    Object.defineProperty(implementation, 'length', {
+      get: () => (own ?? natives.get(name))?.length ?? 0,
+    });
     expression.registerFunction(
       name,
       implementation as unknown as Parameters<typeof expression.registerFunction>[1],
-      SIGNATURES[name],
+      signature,
     );
   }
   for (const [name, reason] of Object.entries(REFUSED_FUNCTIONS)) {
