@@ -327,23 +327,52 @@ config:
     }
   }, 60_000);
 
-  it('a saved registration whose evaluations keep being stopped is quarantined after five; an update clears it', async () => {
+  it('a saved registration whose evaluations keep being stopped is quarantined after five different records; an update clears it', async () => {
     const bad = '$pad("x", $length(dossierNo) * 100000000)';
-    const made = await query(
+    const register = () =>
+      query(
+        a,
+        'mutation ($d: String!) { registerConnector(document: $d) { id } }',
+        { d: document('loi-h5601', bad) },
+        provinceIt,
+      );
+    // The quarantined registration of the previous test still holds its coverage …
+    expect((await register()).errors?.[0]?.message).toContain(
+      'coverage: unit H56.01 is held by the quarantined registration "cu-h5601"',
+    );
+    // … until its owner deletes it (or fixes it).
+    const deleted = await query(
       a,
-      'mutation ($d: String!) { registerConnector(document: $d) { id } }',
-      { d: document('loi-h5601', bad) },
+      'mutation { deleteConnector(id: "cu-h5601", version: 2) { id } }',
+      {},
       provinceIt,
     );
-    expect(made.errors).toBeUndefined();
-    // The quarantined registration of the previous test holds no coverage: this one may take it.
+    expect(deleted.errors).toBeUndefined();
+    expect((await register()).errors).toBeUndefined();
     const lookup = 'query ($c: String!) { dossier(code: $c) { source { connector } } }';
+    // One dossier asked for again and again counts once: it could be one odd record.
     const errors: string[] = [];
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < 6; i += 1) {
       const answer = await query<{ dossier: unknown }>(b, lookup, { c: districtCode });
       errors.push(answer.errors?.[0]?.message ?? 'answered');
     }
     expect(errors.every((message) => message.includes('mapping stopped'))).toBe(true);
+    const before = await query<{ connector: { quarantine: unknown } | null }>(
+      a,
+      'query { connector(id: "loi-h5601") { quarantine { reason } } }',
+      {},
+      provinceIt,
+    );
+    expect(before.data?.connector?.quarantine).toBeNull();
+    // Five different dossiers, each stopped: the expression, not a record, is at fault.
+    for (const code of findCodes(
+      samples.provincial.dataset,
+      5,
+      (d) => d.agency.code === '000.00.01.H56',
+    )) {
+      const answer = await query<{ dossier: unknown }>(b, lookup, { c: code });
+      expect(answer.errors?.[0]?.message).toContain('mapping stopped');
+    }
     const started = Date.now();
     type Seen = { version: number; quarantine: { reason: string } | null };
     let connector: Seen | null = null;
@@ -360,7 +389,9 @@ config:
       if (connector?.quarantine) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(connector?.quarantine?.reason).toContain('5 evaluations in a row stopped by a limit');
+    expect(connector?.quarantine?.reason).toContain(
+      'evaluations of one expression stopped by a limit on 5 different records in a row',
+    );
     expect(
       (await query<{ dossier: { source: { connector: string } } }>(b, lookup, { c: districtCode }))
         .data?.dossier.source.connector,

@@ -9,6 +9,11 @@ export type ExpressionLimit =
  */
 export class ExpressionLimitError extends Error {
   override readonly name = 'ExpressionLimitError';
+  /**
+   * A digest of what the stopped evaluation was given (input and variables), so that the same
+   * odd record asked for again is told apart from an expression stopped on every record.
+   */
+  inputKey: string | undefined;
 
   constructor(
     readonly limit: ExpressionLimit,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import { AllocationMeter, jsonLengthAtMost } from './AllocationMeter';
 import { asLimitError, ExpressionLimitError } from './ExpressionLimitError';
@@ -77,7 +78,10 @@ export function compileBoundedExpression(
         value = await expression.evaluate(input, bindings);
       } catch (error) {
         const stopped = asLimitError(error, limits);
-        if (stopped instanceof ExpressionLimitError) observer?.(stopped, source);
+        if (stopped instanceof ExpressionLimitError) {
+          stopped.inputKey = digest(input, bindings);
+          observer?.(stopped, source);
+        }
         throw stopped;
       }
       observer?.(null, source);
@@ -108,4 +112,16 @@ function concatenationOperands(ast: unknown): WeakSet<object> {
     for (const [key, child] of Object.entries(record)) if (key !== 'position') pending.push(child);
   }
   return operands;
+}
+
+/** A digest of an evaluation's input and variables (only when it was stopped). */
+function digest(input: unknown, bindings: Record<string, unknown> | undefined): string {
+  try {
+    return createHash('sha256')
+      .update(JSON.stringify([input, bindings ?? null]) ?? '')
+      .digest('hex')
+      .slice(0, 16);
+  } catch {
+    return 'unreadable';
+  }
 }

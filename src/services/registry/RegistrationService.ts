@@ -15,7 +15,9 @@ import type {
 } from '../../registry/RegistryStore';
 import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
+import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
 import { hierarchyKeys, isAgencyCode } from '../agencies/agencyCode';
+import { CoverageIndex } from '../routing/CoverageIndex';
 import type { Actor, AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../vietnamTime';
 
@@ -418,14 +420,19 @@ export class RegistrationService {
     if (this.quarantining.has(key)) return;
     this.quarantining.add(key);
     try {
-      const latest = (await this.deps.store.history(id)).at(-1);
+      const history = await this.deps.store.history(id);
+      const latest = history.at(-1);
       if (latest === undefined || latest.deleted || latest.quarantine) return;
-      // The runtime serving a newer version with the same settings is kept (ConnectorRegistry),
-      // so the version stopped may be older than the one stored, but the same document.
-      const serving = this.deps.registry.runtime(id)?.registration.origin;
-      const same =
-        latest.version === version || (serving?.type === 'runtime' && serving.version === version);
-      if (!same) return;
+      // The version stopped may be older than the one stored (a runtime is kept across versions
+      // with the same settings): the latest is marked only when it is the same document, never a
+      // fix saved meanwhile on another replica.
+      const stopped = history.find((candidate) => candidate.version === version);
+      if (
+        stopped === undefined ||
+        JSON.stringify(this.opened(stopped.document)) !==
+          JSON.stringify(this.opened(latest.document))
+      )
+        return;
       const since = vietnamIso(this.deps.now());
       const written = await this.store(
         'gateway',
@@ -614,9 +621,34 @@ export class RegistrationService {
     if (!('registration' in read)) return [`(document): ${read.problem}: ${read.detail}`];
     const candidate = read.registration;
     const others = this.active().filter((registration) => registration.id !== record.id);
-    return crossCheck([...others, candidate])
-      .filter((problem) => problem.file.includes(record.id) || problem.path === 'coverage')
-      .map((problem) => `${problem.path}: ${problem.message}`);
+    // A quarantined registration is not routed, but its coverage stays its own: a new version of
+    // it takes it back, and no other registration may take it meanwhile.
+    const held = CoverageIndex.conflicts([
+      ...this.quarantinedClaims().filter((claim) => claim.id !== record.id),
+      candidate,
+    ]).map(
+      (conflict) =>
+        `coverage: ${conflict.key} is held by the quarantined registration "${conflict.first}"`,
+    );
+    return [
+      ...crossCheck([...others, candidate])
+        .filter((problem) => problem.file.includes(record.id) || problem.path === 'coverage')
+        .map((problem) => `${problem.path}: ${problem.message}`),
+      ...held,
+    ];
+  }
+
+  /** The coverage of the switched-on runtime registrations that are quarantined. */
+  private quarantinedClaims(): Array<{ id: string; coverage: Coverage }> {
+    return this.unrouted
+      .filter((entry) => entry.problem === 'quarantined')
+      .flatMap((entry) => {
+        const stored = this.runtime.find((candidate) => candidate.id === entry.id);
+        const coverage = coverageSchema.safeParse(
+          (stored?.document as { coverage?: unknown } | undefined)?.coverage,
+        );
+        return coverage.success ? [{ id: entry.id, coverage: coverage.data }] : [];
+      });
   }
 
   private active(): Registration[] {
@@ -638,9 +670,7 @@ export class RegistrationService {
   ): { registration: Registration } | Pick<UnroutedRegistration, 'problem' | 'detail'> {
     if (stored.quarantine) return { problem: 'quarantined', detail: stored.quarantine.reason };
     try {
-      const document = mapSecrets(stored.document, (sealed) =>
-        SecretBox.isSealed(sealed) ? this.deps.secrets.open(sealed) : sealed,
-      );
+      const document = this.opened(stored.document);
       const parsed = parseRegistrationDocument(
         document,
         stored.id,
@@ -666,6 +696,13 @@ export class RegistrationService {
       // Never the secret itself: the box names the key id it lacks or the failed check.
       return { problem: 'unreadable', detail: (error as Error).message };
     }
+  }
+
+  /** A stored document with its secrets opened (throws when a key is missing). */
+  private opened(document: Record<string, unknown>): unknown {
+    return mapSecrets(document, (sealed) =>
+      SecretBox.isSealed(sealed) ? this.deps.secrets.open(sealed) : sealed,
+    );
   }
 
   /** Routes to the static and switched-on runtime registrations that fit together. */
