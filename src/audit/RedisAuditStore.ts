@@ -30,6 +30,8 @@ interface Chain {
   queue: Promise<unknown>;
   /** Read the head from Redis before the next append (at first, and after a failed one). */
   resync: boolean;
+  /** Listed in `writers` by this process (an own chain is listed after its first entry). */
+  listed: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export class RedisAuditStore implements AuditStore {
       headText: '',
       queue: Promise.resolve(),
       resync: true,
+      listed: false,
     };
   }
 
@@ -136,8 +139,10 @@ export class RedisAuditStore implements AuditStore {
   }
 
   async readAll(): Promise<Map<string, { records: AuditRecord[]; head: ChainHead | null }>> {
+    const own = await this.redis.smembers(this.ownWriters);
     const listed = [
-      ...(await this.redis.smembers(this.ownWriters)).map((writer) => this.chain(writer, false)),
+      ...own.map((writer) => this.chain(writer, false)),
+      ...(await this.unlistedChains(new Set(own))),
       ...(await this.redis.smembers(this.registryWriters)).map((writer) =>
         this.chain(writer, true),
       ),
@@ -187,8 +192,6 @@ export class RedisAuditStore implements AuditStore {
    * answer was lost (a timeout after Redis committed it) is not written twice under one number.
    */
   private async resync(chain: Chain): Promise<void> {
-    // The registry chain is listed with each entry, atomically (nothing listed without a chain).
-    if (!chain.inSlot) await this.redis.sadd(chain.writers, chain.writer);
     chain.headText = (await this.redis.get(chain.head)) ?? '';
     chain.resync = false;
   }
@@ -214,5 +217,32 @@ export class RedisAuditStore implements AuditStore {
       throw new Error(`audit append failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
     }
     chain.headText = newHead;
+    // An own chain is listed once it has an entry (its set is in another slot): a process killed
+    // before its first entry leaves no listed writer without a chain, and one killed between the
+    // two leaves a chain that `readAll` still finds (unlistedChains).
+    if (!chain.inSlot && !chain.listed) {
+      await this.redis.sadd(chain.writers, chain.writer);
+      chain.listed = true;
+    }
+  }
+
+  /** Own chains whose stream exists but whose writer is not listed (found by a key scan). */
+  private async unlistedChains(listed: ReadonlySet<string>): Promise<Chain[]> {
+    const pattern = `${this.prefix}{audit:*}`;
+    const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
+    const writers = new Set<string>();
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        for (const key of keys) {
+          if (key.endsWith(':head')) continue;
+          const writer = key.slice(`${this.prefix}{audit:`.length, -1);
+          if (!listed.has(writer)) writers.add(writer);
+        }
+      } while (cursor !== '0');
+    }
+    return [...writers].map((writer) => this.chain(writer, false));
   }
 }

@@ -320,6 +320,19 @@ describe('Audit log in Redis: shared by replicas, and no unmasked answer when it
       expect(verified.stdout).toContain('2 chains in');
       expect(verified.status).toBe(0);
 
+      // A chain whose writer is not listed (a process killed between its first entry and its
+      // listing, or a writer taken off the set) is still found and verified.
+      const unlisted = spawnSync(
+        'redis-cli',
+        ['-p', String(redis.port), 'SREM', 'audit-test:audit:writers', 'replica-a'],
+        { encoding: 'utf8' },
+      );
+      expect(unlisted.stdout.trim()).toBe('1');
+      const stillVerified = verifyRedis();
+      expect(stillVerified.stdout).toContain('2 chains in');
+      expect(stillVerified.stdout).toContain('replica-a');
+      expect(stillVerified.status).toBe(0);
+
       // A writer still listed in the writers' set whose chain (stream and head) is gone fails.
       const deleted = spawnSync(
         'redis-cli',
