@@ -35,6 +35,9 @@ export interface PushServiceDeps {
   now: () => Date;
 }
 
+/** Push expressions run within 200 ms each (README "Status pushes"). */
+const PUSH_EXPRESSIONS = new ExpressionCompiler(200);
+
 /**
  * Status pushes from provincial systems (POST /hooks/<connector>): signed with the registration's
  * secret, inside a five-minute window, each signature accepted once. A push names changed codes
@@ -42,8 +45,6 @@ export interface PushServiceDeps {
  * format (mapped like lookups and cached as just fetched). Codes a system does not own are ignored:
  * a province cannot touch another's dossiers.
  */
-/** Push expressions run within 200 ms each (README "Status pushes"). */
-const PUSH_EXPRESSIONS = new ExpressionCompiler(200);
 
 export class PushService {
   /** Compiled push expressions, by source (a registration's `push.codes` and `push.records`). */

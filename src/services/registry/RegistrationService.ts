@@ -2,6 +2,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
+import { formatPath } from '../../errors/ConfigurationError';
 import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
 import { maskDossier } from '../dossiers/maskDossier';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
@@ -534,7 +535,7 @@ export class RegistrationService {
       if (kept === undefined) return value;
       if (moved.length > 0 && path[0] !== 'push') {
         again.push(
-          `${fieldPath(path)}: give this secret again: ${moved.join(', ')} (a stored secret is only sent to the origin it was entered for)`,
+          `${formatPath(path)}: give this secret again: ${moved.join(', ')} (a stored secret is only sent to the origin it was entered for)`,
         );
         return value;
       }
@@ -876,27 +877,28 @@ function parseText(text: string): RegistryResult<Record<string, unknown>> {
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-function secretAt(
-  document: Record<string, unknown>,
-  path: readonly (string | number)[],
-): string | undefined {
+/** The value at a path of a document, undefined when the path does not lead anywhere. */
+function valueAt(document: Record<string, unknown>, path: readonly (string | number)[]): unknown {
   let value: unknown = document;
   for (const step of path) {
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<string | number, unknown>)[step];
   }
+  return value;
+}
+
+function secretAt(
+  document: Record<string, unknown>,
+  path: readonly (string | number)[],
+): string | undefined {
+  const value = valueAt(document, path);
   return typeof value === 'string' && SecretBox.isSealed(value) ? value : undefined;
 }
 
 /** Where a document's upstream calls go: the origins of its base URL and token URL. */
 function movedOrigins(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const origin = (document: Record<string, unknown>, path: readonly string[]): string => {
-    let value: unknown = document;
-    for (const step of path)
-      value =
-        value !== null && typeof value === 'object'
-          ? (value as Record<string, unknown>)[step]
-          : undefined;
+    const value = valueAt(document, path);
     if (typeof value !== 'string') return '(none)';
     return URL.canParse(value) ? new URL(value).origin : value;
   };
@@ -907,15 +909,6 @@ function movedOrigins(before: Record<string, unknown>, after: Record<string, unk
     const [from, to] = [origin(before, path), origin(after, path)];
     return from === to ? [] : [`${path.join('.')} moved from ${from} to ${to}`];
   });
-}
-
-/** `upstream.auth.value`, `config.soap.security[0].password`: a path as problems name it. */
-function fieldPath(path: readonly (string | number)[]): string {
-  return path
-    .map((step, index) =>
-      typeof step === 'number' ? `[${step}]` : `${index === 0 ? '' : '.'}${step}`,
-    )
-    .join('');
 }
 
 function stringList(value: unknown): string[] {
