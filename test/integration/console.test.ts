@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { storedBeforeTheRules } from '../support/registrations';
 import { findCodes } from '../support/sampleCodes';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
 
@@ -28,30 +29,7 @@ describe('Console page in Chromium', () => {
     const registryDir = mkdtempSync(join(tmpdir(), 'console-registry-'));
     writeFileSync(
       join(registryDir, 'cu-h5601.json'),
-      JSON.stringify({
-        versions: [
-          {
-            id: 'cu-h5601',
-            version: 1,
-            enabled: true,
-            deleted: false,
-            document: {
-              id: 'cu-h5601',
-              kind: 'rest-json',
-              name: 'Đăng ký cũ',
-              coverage: { units: ['H56.01'] },
-              upstream: { baseUrl: samples.provincial.url },
-              config: {
-                lookup: { single: { path: '/api/v1/dossiers/{code}' } },
-                mapping: { code: 'dossierNo', status: 'x', summary: '$pad("x", 200000000)' },
-              },
-            },
-            updatedAt: '2026-11-30T08:00:00+07:00',
-            updatedBy: 'key_old',
-            note: null,
-          },
-        ],
-      }),
+      JSON.stringify({ versions: [storedBeforeTheRules('cu-h5601', samples.provincial.url)] }),
     );
     t = await startTestGateway({
       samples,

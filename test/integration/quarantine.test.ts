@@ -6,6 +6,7 @@ import {
 } from '../../samples/startSampleSystems';
 import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { runProductionOnRedis, type MainProcess } from '../support/runMain';
+import { storedBeforeTheRules } from '../support/registrations';
 import { findCodes } from '../support/sampleCodes';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 import { seeded } from '../support/seeded';
@@ -247,30 +248,7 @@ config:
     // Written straight into the store, as an earlier gateway version saved it.
     const direct = new Redis(redis.url);
     try {
-      const stored = {
-        id: 'cu-h5601',
-        version: 1,
-        enabled: true,
-        deleted: false,
-        document: {
-          id: 'cu-h5601',
-          kind: 'rest-json',
-          name: 'Đăng ký cũ',
-          coverage: { units: ['H56.01'] },
-          upstream: { baseUrl: samples.provincial.url },
-          config: {
-            lookup: { single: { path: '/api/v1/dossiers/{code}' } },
-            mapping: {
-              code: 'dossierNo',
-              status: 'dossierStatus',
-              summary: '$pad("x", 200000000)',
-            },
-          },
-        },
-        updatedAt: '2026-11-30T08:00:00+07:00',
-        updatedBy: 'key_old',
-        note: null,
-      };
+      const stored = storedBeforeTheRules('cu-h5601', samples.provincial.url);
       await direct.hset(`${PREFIX}{registry}:latest`, 'cu-h5601', JSON.stringify(stored));
       await direct.rpush(`${PREFIX}{registry}:history:cu-h5601`, JSON.stringify(stored));
       await direct.publish(`${PREFIX}registry-changed`, 'cu-h5601');

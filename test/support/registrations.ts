@@ -23,3 +23,31 @@ export async function sampleRegistrationsWith(
   }
   return folder;
 }
+
+/**
+ * A runtime registration as an earlier gateway stored it, with an expression the current rules
+ * refuse (`$pad` of 200 million characters, which aborted the process): for the start-up
+ * quarantine. District H56.01 of the sample provincial system; no secrets.
+ */
+export function storedBeforeTheRules(id: string, baseUrl: string) {
+  return {
+    id,
+    version: 1,
+    enabled: true,
+    deleted: false,
+    document: {
+      id,
+      kind: 'rest-json',
+      name: 'Đăng ký cũ',
+      coverage: { units: ['H56.01'] },
+      upstream: { baseUrl },
+      config: {
+        lookup: { single: { path: '/api/v1/dossiers/{code}' } },
+        mapping: { code: 'dossierNo', status: 'dossierStatus', summary: '$pad("x", 200000000)' },
+      },
+    },
+    updatedAt: '2026-11-30T08:00:00+07:00',
+    updatedBy: 'key_old',
+    note: null,
+  };
+}

@@ -72,17 +72,18 @@ function check(source: string, limits: ExpressionLimits): ExpressionProblem[] {
     ];
   }
   const problems = new Set<string>();
-  visit(ast, (node) => {
+  visitAst(ast, (node) => {
     const problem = nodeProblem(node, limits);
     if (problem !== null) problems.add(problem);
   });
   return [...problems].map((message) => ({ message, unsafe: true }));
 }
 
-type Node = Record<string, unknown> & { type: string };
+/** A node of JSONata's tree, as its parser makes it. */
+export type Node = Record<string, unknown> & { type: string };
 
-/** Every AST node (objects with a `type`), in any field, iteratively. */
-function visit(root: unknown, each: (node: Node) => void): void {
+/** Every node (an object with a `type`) of a JSONata tree, in any field, once, iteratively. */
+export function visitAst(root: unknown, each: (node: Node) => void): void {
   const seen = new Set<object>();
   const pending: unknown[] = [root];
   while (pending.length > 0) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import { AllocationMeter, jsonLengthAtMost } from './AllocationMeter';
+import { visitAst } from './checkExpression';
 import { asLimitError, ExpressionLimitError } from './ExpressionLimitError';
 import type { ExpressionLimits } from './ExpressionLimits';
 import { bindGuardedFunctions } from './guardedFunctions';
@@ -93,24 +94,11 @@ export function compileBoundedExpression(
 /** The operands of every `&` in an expression's tree (the very nodes JSONata evaluates). */
 function concatenationOperands(ast: unknown): WeakSet<object> {
   const operands = new WeakSet<object>();
-  const seen = new Set<object>();
-  const pending: unknown[] = [ast];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (typeof node !== 'object' || node === null || node instanceof RegExp || seen.has(node))
-      continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      pending.push(...node);
-      continue;
-    }
-    const record = node as Record<string, unknown>;
-    if (record.type === 'binary' && record.value === '&') {
-      for (const side of [record.lhs, record.rhs])
-        if (typeof side === 'object' && side !== null) operands.add(side);
-    }
-    for (const [key, child] of Object.entries(record)) if (key !== 'position') pending.push(child);
-  }
+  visitAst(ast, (node) => {
+    if (node.type !== 'binary' || node.value !== '&') return;
+    for (const side of [node.lhs, node.rhs])
+      if (typeof side === 'object' && side !== null) operands.add(side);
+  });
   return operands;
 }
 
