@@ -219,7 +219,13 @@ export class DeclarativeConnector implements Connector {
     } catch (error) {
       throw this.asConnectorError(error, what);
     }
-    if ((selected === undefined || selected === null) && cursor === null) {
+    // No list on the first page is an empty listing only when the answer's total says 0 (a SOAP
+    // result with no items); without a total to say so, the records path is wrong.
+    if (
+      (selected === undefined || selected === null) &&
+      cursor === null &&
+      !(await saysNone(paged, body))
+    ) {
       throw new ConnectorError(
         'UPSTREAM_BAD_RESPONSE',
         `${what}: the answer has no list of ${noun} where records points`,
@@ -438,4 +444,11 @@ export function jsonataFailure(error: unknown, what: string): ConnectorError {
     );
   }
   throw error;
+}
+
+/** Whether a paged answer's total is there and is 0. */
+async function saysNone(paged: Paged, body: unknown): Promise<boolean> {
+  if (paged.total === undefined) return false;
+  const total = await paged.total(body).catch(() => undefined);
+  return total !== undefined && total !== null && total !== '' && Number(total) === 0;
 }

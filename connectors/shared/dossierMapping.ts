@@ -111,8 +111,8 @@ export const dossierMappingSchema = z.strictObject({
 }) satisfies z.ZodType<DossierMappingSpec>;
 
 /**
- * The part of a mapping that listings use: what indicators count (status, channel, dates,
- * supplement rounds, the steps' times and statuses, inter-agency links), nothing about the
+ * The part of a mapping that listings use: what indicators count (procedure and field, status,
+ * channel, dates, supplement rounds, the steps' times and statuses, inter-agency links), nothing about the
  * applicant, files, fees or free text. A report never reads personal data it does not need, and
  * each listed record costs a fraction of a full lookup's mapping.
  */
@@ -120,6 +120,9 @@ export function listingMappingSpec(spec: DossierMappingSpec): DossierMappingSpec
   const picked: DossierMappingSpec = { code: spec.code, status: spec.status };
   for (const key of [
     'procedureCode',
+    'procedureName',
+    'fieldCode',
+    'fieldName',
     'agencyCode',
     'channel',
     'receivedAt',

@@ -19,10 +19,16 @@ interface Job {
   problems: string[];
   progress: { percent: number; dossiers: number; etaSeconds: number | null };
   result: {
-    received: number;
     complete: boolean;
-    onTime: { rate: number | null; late: number };
-    online: { rate: number | null };
+    total: {
+      toResolve: number;
+      carriedOver: number;
+      received: number;
+      resolved: number;
+      resolvedLate: number;
+      openOverdue: number;
+    };
+    indicators: Array<{ id: string; rate: number | null; status: string }>;
   } | null;
   csv: string | null;
   html: string | null;
@@ -30,7 +36,8 @@ interface Job {
 
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
   progress { percent dossiers etaSeconds }
-  result { received complete onTime { rate late } online { rate } } csv html } }`;
+  result { complete total { toResolve carriedOver received resolved resolvedLate openOverdue }
+    indicators { id rate status } } csv html } }`;
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -85,13 +92,23 @@ async function main(argv: string[]): Promise<number> {
   await writeFile(`${base}.html`, job.html);
   const rate = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
   process.stdout.write(
-    [
-      `received ${job.result.received}, on time ${rate(job.result.onTime.rate)} (late ${job.result.onTime.late}), online ${rate(job.result.online.rate)}${job.result.complete ? '' : ' — incomplete, see problems'}`,
-      `${base}.csv`,
-      `${base}.html`,
-    ].join('\n') + '\n',
+    [headline(job.result, rate), `${base}.csv`, `${base}.html`].join('\n') + '\n',
   );
   return 0;
+}
+
+function headline(
+  result: NonNullable<Job['result']>,
+  rate: (value: number | null) => string,
+): string {
+  const t = result.total;
+  const figure = (id: string) => {
+    const indicator = result.indicators.find((entry) => entry.id === id);
+    return indicator === undefined
+      ? '—'
+      : `${rate(indicator.rate)}${indicator.status === 'PARTIAL' ? ' (partial)' : ''}`;
+  };
+  return `to resolve ${t.toResolve} (carried over ${t.carriedOver}, received ${t.received}); resolved ${t.resolved} (late ${t.resolvedLate}); overdue unresolved ${t.openOverdue}; 2.1 on time ${figure('2.1')}; 3.3 online ${figure('3.3')}${result.complete ? '' : ' — incomplete, see problems'}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -4,7 +4,9 @@ import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
 import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 import { HolidayCalendar } from '../../src/services/calendar/HolidayCalendar';
 import { WorkingTimeService } from '../../src/services/calendar/WorkingTimeService';
+import { reportPeriod } from '../../src/services/reports/classifyDossier';
 import { IndicatorAccumulator } from '../../src/services/reports/indicators';
+import { buildReportResult } from '../../src/services/reports/reportResult';
 import { noProgress, type ReportJob } from '../../src/services/reports/ReportJob';
 import type { ReportRunner } from '../../src/services/reports/ReportRunner';
 import { RedisReportQueue } from '../../src/services/reports/RedisReportQueue';
@@ -43,10 +45,17 @@ describe('Reading a report on Redis while it finishes', () => {
     const runner: ReportRunner = {
       run: async (job, from) => {
         await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 6));
-        const accumulator = new IndicatorAccumulator(workingTime, new Date(from.periodEnd));
+        const period = reportPeriod(job.spec.from, job.spec.to, new Date(from.periodEnd));
+        const accumulator = new IndicatorAccumulator(workingTime, period, from.rules);
         job.startedAt = new Date(from.startedAt);
         job.progress = { ...noProgress(from.agencies.length), percent: 100 };
-        return { ...accumulator.result(), complete: true, onTheSpotTargets: [] };
+        return buildReportResult(accumulator.result(), {
+          period,
+          rules: from.rules,
+          complete: true,
+          directory,
+          targets,
+        });
       },
       close: async () => undefined,
     };

@@ -2,24 +2,20 @@ import { startSampleSystems, type SampleSystems } from '../../samples/startSampl
 import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
+import { REPORT_RESULT_FIELDS, type ReportResultView } from '../support/reportFields';
 
 const PREFIX = 'resume:';
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
   progress { percent agenciesDone agenciesTotal pages dossiers }
-  result { received complete byStatus { key count } byChannel { key count }
-    onTime { judged onTime late rate unknown } online { count rate } onTheSpot { count rate }
-    onTheSpotTargets { label target received count rate met }
-    overdue { code agency lateByHours state }
-    agencies { agency received judged late onTheSpot onTimeRate overdueRate onlineRate }
-    months { month received judged onTime rate } } } }`;
+  result ${REPORT_RESULT_FIELDS} } }`;
 
 interface Job {
   id: string;
   state: string;
   problems: string[];
   progress: { pages: number; dossiers: number; agenciesDone: number; agenciesTotal: number };
-  result: { received: number; complete: boolean } | null;
+  result: ReportResultView | null;
 }
 
 /**
@@ -108,7 +104,7 @@ describe('A report on Redis whose worker is killed mid-way', () => {
     const again = await query<{ startReport: { id: string } }>(survivor, START, { i: spec });
     const uninterrupted = await finished(survivor, again.data?.startReport.id as string, 90_000);
     expect(uninterrupted.state).toBe('DONE');
-    expect(uninterrupted.result?.received).toBeGreaterThan(1000);
+    expect(uninterrupted.result?.total.received).toBeGreaterThan(1000);
     expect(resumed.result).toEqual(uninterrupted.result);
     expect(resumed.progress).toEqual(uninterrupted.progress);
 

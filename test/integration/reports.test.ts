@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { recomputeResultForm, type Recomputed } from '../support/recomputeResultForm';
+import {
+  REPORT_RESULT_FIELDS,
+  type ReportResultView,
+  type ResultRowView,
+} from '../support/reportFields';
 import { runCli } from '../support/runCli';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
 import { hierarchyKeys } from '../../src/services/agencies/agencyCode';
@@ -12,34 +18,18 @@ import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirec
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
   progress { percent agenciesDone agenciesTotal pages dossiers etaSeconds }
-  result { received complete onTheSpotTargets { label target received count rate met }
-    byStatus { key count } byChannel { key count }
-    onTime { judged onTime late rate unknown } online { count rate } onTheSpot { count rate }
-    overdue { code agency lateByHours state } agencies { agency received onTimeRate onlineRate } } } }`;
+  result ${REPORT_RESULT_FIELDS} } }`;
 
 interface Job {
   id: string;
   state: string;
   problems: string[];
   progress: { percent: number; agenciesDone: number; agenciesTotal: number; dossiers: number };
-  result: {
-    received: number;
-    complete: boolean;
-    byStatus: Array<{ key: string; count: number }>;
-    byChannel: Array<{ key: string; count: number }>;
-    onTime: { judged: number; onTime: number; late: number; rate: number | null };
-    online: { count: number; rate: number | null };
-    overdue: Array<{ code: string; lateByHours: number }>;
-    agencies: Array<{ agency: string; received: number }>;
-    onTheSpotTargets: Array<{
-      label: string;
-      target: number;
-      received: number;
-      count: number;
-      met: boolean | null;
-    }>;
-  } | null;
+  result: ReportResultView | null;
 }
+
+/** The land system holds the land registry's units; the provincial system every other H56 unit. */
+const systemOf = (code: string) => (/\.1[12]\.H56$/.test(code) ? 'land' : 'provincial');
 
 /** Indicator reports as jobs, checked against the sample systems' own data. */
 describe('Indicator reports', () => {
@@ -64,82 +54,76 @@ describe('Indicator reports', () => {
     }
   };
 
-  it('a province over a quarter: every unit listed, counts equal to the systems’ own', async () => {
-    const started = await t.query<{ startReport: { id: string; state: string } }>(
-      START,
-      { i: { agencies: ['H56'], from: '2026-07-01', to: '2026-09-30' } },
-      'auditor',
-    );
-    expect(started.errors).toBeUndefined();
-    const job = await waitFor(started.data?.startReport.id as string);
-    expect([job.state, job.problems]).toEqual(['DONE', []]);
-    expect(job.problems).toEqual([]);
-    expect(job.progress).toMatchObject({ percent: 100 });
-    expect(job.progress.agenciesDone).toBe(job.progress.agenciesTotal);
-    const result = job.result as NonNullable<Job['result']>;
-    expect(result.complete).toBe(true);
-    // The queue shows in /metrics: nothing waiting now, this one done.
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
-    expect(metrics).toMatch(/^dvcgw_report_jobs\{state="queued"\} 0$/m);
-    expect(metrics).toMatch(/^dvcgw_report_jobs\{state="done"\} [1-9]\d*$/m);
-    // The truth: each listed agency's dossiers as its sample system holds them.
-    let received = 0;
-    let online = 0;
-    for (const { agency, received: count } of result.agencies) {
-      const system = /\.1[12]\.H56$/.test(agency) ? samples.land : samples.provincial;
-      const truth = system.dataset.listReceived(agency, '2026-07-01', '2026-09-30', 0, 1e9);
-      expect([agency, count]).toEqual([agency, truth.total]);
-      received += truth.total;
-      online += truth.dossiers.filter((d) => d.channel === 2).length;
-    }
-    expect(result.received).toBe(received);
-    // On-the-spot targets by level (data/indicator-targets.yaml): the centre (20 %), the communes (50 %).
-    expect(result.onTheSpotTargets.map((g) => [g.target, g.received])).toEqual([
-      [0.2, result.agencies.find((a) => a.agency === '000.00.01.H56')?.received],
-      [
-        0.5,
-        result.agencies
-          .filter((a) => a.agency.endsWith('.70.H56'))
-          .reduce((sum, a) => sum + a.received, 0),
-      ],
-    ]);
-    for (const group of result.onTheSpotTargets)
-      expect(group.met).toBe(
-        group.received === 0 ? null : group.count / group.received >= group.target,
+  it.each([
+    ['2026-07-01', '2026-09-30'],
+    ['2026-04-01', '2026-06-30'],
+  ])(
+    'H56 from %s to %s: every agency row equals a second, independent reading of the systems’ own data',
+    async (from, to) => {
+      const started = await t.query<{ startReport: { id: string; state: string } }>(
+        START,
+        { i: { agencies: ['H56'], from, to } },
+        'auditor',
       );
-    expect(received).toBeGreaterThan(500);
-    expect(result.byStatus.reduce((sum, s) => sum + s.count, 0)).toBe(received);
-    expect(result.byChannel.find((c) => c.key === '2')?.count).toBe(online);
-    expect(result.online).toEqual({ count: online, rate: online / received });
-    // Every H56 agency with dossiers in the period is in the report (none skipped).
-    const directory = await loadAgencyDirectory(join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'));
-    const expected = [...directory.list({})]
-      .filter((a) => hierarchyKeys(a.code).includes('H56'))
-      .map((a) => a.code)
-      .filter((code) => {
-        const system = /\.1[12]\.H56$/.test(code) ? samples.land : samples.provincial;
-        return system.dataset.listReceived(code, '2026-07-01', '2026-09-30', 0, 1).total > 0;
-      })
-      .sort();
-    expect(result.agencies.map((a) => a.agency)).toEqual(expected);
-    // Each overdue dossier is late by the sample system's own dates: finished after its due date,
-    // or unfinished and past due at the period's end, or more than one supplement request.
-    expect(result.overdue.length).toBeGreaterThan(0);
-    const periodEnd = Date.parse('2026-09-30T23:59:59+07:00');
-    for (const overdue of result.overdue) {
-      const system = /\.1[12]\.H56-/.test(overdue.code) ? samples.land : samples.provincial;
-      const sample = system.dataset.get(overdue.code);
-      expect(sample).toBeDefined();
-      const dossier = sample as NonNullable<typeof sample>;
-      const rounds = dossier.supplements.length;
-      const late =
-        rounds > 1 ||
-        (dossier.finishedAt === null
-          ? dossier.dueAt.toMillis() < periodEnd
-          : dossier.finishedAt.toMillis() > dossier.dueAt.toMillis());
-      expect([overdue.code, late]).toEqual([overdue.code, true]);
-    }
-  });
+      expect(started.errors).toBeUndefined();
+      const job = await waitFor(started.data?.startReport.id as string);
+      expect([job.state, job.problems]).toEqual(['DONE', []]);
+      expect(job.progress).toMatchObject({ percent: 100 });
+      const result = job.result as ReportResultView;
+      expect(result.complete).toBe(true);
+      expect(result.period).toMatchObject({ from, to });
+      const agencyRows = result.table.filter((row) => row.scope === 'AGENCY');
+      const sum = { received: 0, carriedOver: 0, resolvedLate: 0, openOverdue: 0 };
+      for (const row of agencyRows) {
+        const code = row.agency as string;
+        const system = systemOf(code);
+        const truth = recomputeResultForm(samples[system].dataset, system, code, from, to);
+        expect([code, pickCounted(row)]).toEqual([code, truth]);
+        sum.received += truth.receivedOnline + truth.receivedInPerson;
+        sum.carriedOver += truth.carriedOver;
+        sum.resolvedLate += truth.resolvedLate;
+        sum.openOverdue += truth.openOverdue;
+      }
+      expect(result.total).toMatchObject(sum);
+      // Not a trivial agreement: every column has dossiers in it somewhere.
+      for (const column of [
+        'carriedOver',
+        'resolvedEarly',
+        'resolvedOnTime',
+        'resolvedLate',
+        'openNotDue',
+        'openOverdue',
+        'withdrawn',
+        'stopped',
+        'rejectedAtIntake',
+        'notReceived',
+      ] as const)
+        expect([column, result.total[column] > 0]).toEqual([column, true]);
+      // Every H56 agency with a dossier counted is in the report, and no other.
+      const directory = await loadAgencyDirectory(
+        join(PROJECT_ROOT, 'data', 'agencies.sample.yaml'),
+      );
+      const expected = [...directory.list({})]
+        .filter((a) => hierarchyKeys(a.code).includes('H56'))
+        .map((a) => a.code)
+        .filter((code) => {
+          const system = systemOf(code);
+          const truth = recomputeResultForm(samples[system].dataset, system, code, from, to);
+          return Object.values(truth).some((count) => count > 0);
+        })
+        .sort();
+      expect(agencyRows.map((row) => row.agency).sort()).toEqual(expected);
+      // The queue shows in /metrics: nothing waiting now, reports done.
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      expect(metrics).toMatch(/^dvcgw_report_jobs\{state="queued"\} 0$/m);
+      expect(metrics).toMatch(/^dvcgw_report_jobs\{state="done"\} [1-9]\d*$/m);
+      // On-the-spot targets by level (data/indicator-targets.yaml): the centre (20 %), the communes (50 %).
+      expect(result.onTheSpotTargets.map((g) => g.target)).toEqual([0.2, 0.5]);
+      for (const group of result.onTheSpotTargets)
+        expect(group.met).toBe(group.rate === null ? null : group.rate >= group.target);
+    },
+    60_000,
+  );
 
   it('gives the figures as CSV and as a self-contained HTML page that renders offline in Chromium', async () => {
     const started = await t.query<{ startReport: { id: string } }>(
@@ -153,10 +137,14 @@ describe('Indicator reports', () => {
       report: {
         csv: string;
         html: string;
-        result: { received: number; agencies: unknown[]; months: Array<{ month: string }> };
+        result: {
+          table: Array<{ scope: string }>;
+          total: { received: number };
+          months: Array<{ month: string }>;
+        };
       };
     }>(
-      `query ($id: ID!) { report(id: $id) { csv html result { received agencies { agency } months { month } } } }`,
+      `query ($id: ID!) { report(id: $id) { csv html result { table { scope } total { received } months { month } } } }`,
       { id },
       'auditor',
     );
@@ -170,11 +158,19 @@ describe('Indicator reports', () => {
       '2026-09',
     ]);
     const lines = report.csv.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe(
-      'agency_code,agency_name,received,judged,on_time,late,on_time_rate,online_rate',
-    );
-    expect(lines).toHaveLength(report.result.agencies.length + 2);
-    expect(lines.at(-1)?.split(',')[2]).toBe(String(report.result.received));
+    expect(lines[0]?.split(',').slice(0, 8)).toEqual([
+      'scope',
+      'key',
+      'agency_code',
+      'field_code',
+      'label',
+      'c03_to_resolve',
+      'c04_received_online',
+      'c05_received_in_person_or_post',
+    ]);
+    expect(lines).toHaveLength(report.result.table.length + 1);
+    const last = lines.at(-1)?.split(',') as string[];
+    expect(Number(last[6]) + Number(last[7])).toBe(report.result.total.received);
     expect(report.csv).toContain('Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa');
 
     const chromiumPath = '/usr/bin/chromium';
@@ -191,13 +187,31 @@ describe('Indicator reports', () => {
         return route.abort();
       });
       await page.setContent(report.html);
-      for (const chart of ['status-mix', 'on-time-trend', 'agencies-overdue']) {
+      for (const chart of ['status-mix', 'on-time-trend']) {
         expect(await page.locator(`#${chart} rect`).count()).toBeGreaterThan(0);
       }
       expect(await page.locator('#on-time-trend rect').count()).toBe(6);
       expect(await page.locator('h1').textContent()).toBe(
-        'Báo cáo chỉ số giải quyết thủ tục hành chính',
+        'TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH',
       );
+      // The form as filed: columns (1)–(20) numbered, a row per table row, dates dd/MM/yyyy.
+      const numbers = await page.locator('#result-form thead tr:nth-child(3) th').allTextContents();
+      expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => `(${i + 1})`));
+      expect(await page.locator('#result-form tbody tr').count()).toBe(report.result.table.length);
+      expect(await page.locator('.period').textContent()).toBe(
+        'Kỳ báo cáo: từ ngày 01/04/2026 đến ngày 30/09/2026',
+      );
+      // Every indicator shows its counts or why it has none; none is an empty 0 %.
+      const statuses = await page.locator('#indicators tbody tr td:nth-child(7)').allTextContents();
+      expect(statuses).toContain('Chưa có dữ liệu');
+      for (const row of await page.locator('#indicators tbody tr').all()) {
+        const cells = await row.locator('td').allTextContents();
+        if (cells[6] === 'Chưa có dữ liệu' || cells[6] === 'Không áp dụng')
+          expect([cells[0], cells[2], cells[3], cells[5]]).toEqual([cells[0], '—', '—', '—']);
+      }
+      // Printed on A4 landscape, the form's header repeats on every page.
+      const pdf = await page.pdf({ format: 'A4', landscape: true });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
       mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });
       await page.screenshot({
         path: join(PROJECT_ROOT, 'test', 'artifacts', 'report.png'),
@@ -227,8 +241,10 @@ describe('Indicator reports', () => {
     expect(done.code).toBe(0);
     expect(done.stderr).toMatch(/\[#{20}\] 100\.0 % · \d+ dossiers/);
     const [summary, csvFile, htmlFile] = done.stdout.trim().split('\n');
-    expect(summary).toMatch(/^received \d+, on time [\d.]+ % \(late \d+\), online [\d.]+ %$/);
-    expect((await readFile(csvFile as string, 'utf8')).split('\r\n')[0]).toContain('agency_code');
+    expect(summary).toMatch(
+      /^to resolve \d+ \(carried over \d+, received \d+\); resolved \d+ \(late \d+\); overdue unresolved \d+; 2\.1 on time [\d.]+ %; 3\.3 online [\d.]+ % \(partial\)$/,
+    );
+    expect((await readFile(csvFile as string, 'utf8')).split('\r\n')[0]).toContain('c07_resolved');
     expect(await readFile(htmlFile as string, 'utf8')).toContain('<svg id="status-mix"');
     const refused = await run(
       '--agencies',
@@ -322,3 +338,22 @@ describe('Indicator reports', () => {
     expect(again.data?.cancelReport.state).toBe('DONE');
   });
 });
+
+/** The columns the second reading counts, from a report row. */
+function pickCounted(row: ResultRowView): Recomputed {
+  return {
+    carriedOver: row.carriedOver,
+    receivedOnline: row.receivedOnline,
+    receivedInPerson: row.receivedInPerson + row.receivedChannelUnknown,
+    resolvedEarly: row.resolvedEarly,
+    resolvedOnTime: row.resolvedOnTime,
+    resolvedLate: row.resolvedLate,
+    openNotDue: row.openNotDue,
+    openOverdue: row.openOverdue,
+    withdrawn: row.withdrawn,
+    stopped: row.stopped,
+    unknown: row.unknown,
+    rejectedAtIntake: row.rejectedAtIntake,
+    notReceived: row.notReceived,
+  };
+}

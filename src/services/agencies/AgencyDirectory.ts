@@ -1,5 +1,6 @@
 import { foldText } from '../../../connectors/shared/text';
 import { canonicalAgencyCode, shortForm } from './agencyCode';
+import type { AgencyTier } from './agencyTier';
 
 /** Đơn vị kế thừa — where a closed agency's work went, from a date, optionally for part of it. */
 export interface Successor {
@@ -16,6 +17,8 @@ export interface Agency {
   name: string;
   /** Administrative level within its hierarchy: 1 ministry or province, 2 department or district, 3, 4. */
   level: number;
+  /** The tier reports group it under, when given; else `agencyTier` decides. */
+  tier?: AgencyTier | null;
   parent: string | null;
   /** First day the code is valid (yyyy-MM-dd), or null when unknown. */
   validFrom: string | null;

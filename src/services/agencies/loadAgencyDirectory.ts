@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
 import { AgencyDirectory, type Agency } from './AgencyDirectory';
 import { canonicalAgencyCode, isAgencyCode } from './agencyCode';
+import { AGENCY_TIERS } from './agencyTier';
 
 const date = z.iso.date({ error: 'a date written yyyy-MM-dd' });
 const code = z
@@ -18,6 +19,8 @@ const agencySchema = z.strictObject({
     .min(1)
     .transform((name) => name.normalize('NFC')),
   level: z.number().int().min(1).max(4),
+  /** The tier a report groups it under, when the rule in agencyTier.ts would guess wrong. */
+  tier: z.enum(AGENCY_TIERS).nullable().default(null),
   parent: code.nullable().default(null),
   validFrom: date.nullable().default(null),
   validTo: date.nullable().default(null),

@@ -114,7 +114,7 @@ function isEnding(code: number | null): boolean {
  * status 5 — each wait from its first status-5 step to the next other step, or to `until` while it
  * lasts.
  */
-function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime, until: Date): Date {
+export function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime, until: Date): Date {
   const due = new Date(dossier.dueAt as string);
   const moved = dossier.supplements
     .map((round) => round.dueAfter)

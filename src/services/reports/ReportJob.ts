@@ -1,4 +1,4 @@
-import type { Indicators } from './indicators';
+import type { ReportResult } from './reportResult';
 
 export type ReportState = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
 
@@ -26,20 +26,8 @@ export interface ReportJob {
     percent: number;
     etaSeconds: number | null;
   };
-  result:
-    | (Indicators & {
-        complete: boolean;
-        /** On-the-spot processing against the configured targets by level. */
-        onTheSpotTargets: Array<{
-          label: string;
-          target: number;
-          received: number;
-          count: number;
-          rate: number | null;
-          met: boolean | null;
-        }>;
-      })
-    | null;
+  /** The figures, once done (reportResult.ts). */
+  result: ReportResult | null;
   /** Agencies that could not be listed, and why. */
   problems: string[];
 }

@@ -1,192 +1,167 @@
 import type { NationalDossier } from '../../../connectors/model';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { vietnamDate } from '../vietnamTime';
+import { classifyDossier, type ReportPeriod } from './classifyDossier';
+import type { ReportRules } from './reportRules';
+import { addCounts, countDossier, emptyCounts, type ResultCounts } from './resultCounts';
 
 /** Most overdue dossiers kept in a report (the most late). */
 const OVERDUE_KEPT = 100;
 
+/** One row of the result form as counted: an agency and a field of law (lĩnh vực). */
+export interface CountedRow {
+  agencyCode: string;
+  /** Mã lĩnh vực, or null when the system gives none. */
+  fieldCode: string | null;
+  fieldName: string | null;
+  counts: ResultCounts;
+}
+
+export interface OverdueDossier {
+  code: string;
+  agencyCode: string;
+  lateByHours: number;
+  /** `LATE`: resolved after its due date; `OVERDUE`: unresolved and past due at the period's end. */
+  state: 'LATE' | 'OVERDUE';
+}
+
 export interface Indicators {
-  received: number;
-  /** National status code (or `unmapped`) → count. */
+  /** The whole scope's row. */
+  total: ResultCounts;
+  /** One row per agency and field, sorted by agency then field. */
+  rows: CountedRow[];
+  /** National status code (or `unmapped`) → dossiers submitted in the period. */
   byStatus: Record<string, number>;
-  /** 1 in person, 2 online, 3 postal, `unknown` → count. */
+  /** 1 in person, 2 online, 3 postal, `unknown` → dossiers newly received. */
   byChannel: Record<string, number>;
-  /** Indicator 2.1: dossiers judged on time / judged (ended, or unfinished past due at the end). */
-  onTime: { judged: number; onTime: number; late: number; rate: number | null; unknown: number };
-  /** The most overdue dossiers (ended late, or unfinished past due at the period's end). */
-  overdue: Array<{ code: string; agencyCode: string; lateByHours: number; state: string }>;
-  /** Indicator 3.3's channel part: online (channel 2) over received. */
-  online: { count: number; rate: number | null };
-  /**
-   * Processed on the spot: ended within the same working day as received (the founding plan's
-   * target: 20 % at provincial centres, 50 % at the former district desks; targets by level).
-   */
-  onTheSpot: { count: number; rate: number | null };
-  /** Per agency: received, judged and late, on-time, overdue and online rates. */
-  agencies: Array<{
-    agencyCode: string;
-    received: number;
-    judged: number;
-    late: number;
-    onTheSpot: number;
-    onTimeRate: number | null;
-    overdueRate: number | null;
-    onlineRate: number | null;
-  }>;
-  /** Per month received (yyyy-MM): judged and on time, for the trend. */
-  months: Array<{
-    month: string;
-    received: number;
-    judged: number;
-    onTime: number;
-    rate: number | null;
-  }>;
+  /** The most overdue dossiers (resolved late, or unresolved past due at the period's end). */
+  overdue: OverdueDossier[];
+  /** By month received (yyyy-MM), dossiers received in the period: resolved and resolved in time. */
+  months: Array<{ month: string; received: number; resolved: number; inTime: number }>;
+  /** Per agency and procedure: dossiers resolved in the period, and of them on the day received. */
+  procedures: ProcedureCounts[];
+}
+
+export interface ProcedureCounts {
+  agencyCode: string;
+  procedureCode: string;
+  procedureName: string | null;
+  resolved: number;
+  onReceiptDay: number;
 }
 
 /** An accumulator's counts as plain JSON (`snapshot`, `restore`). */
 export interface AccumulatorState {
-  received: number;
+  rows: CountedRow[];
   byStatus: Array<[string, number]>;
   byChannel: Array<[string, number]>;
-  judged: number;
-  onTime: number;
-  unknown: number;
-  online: number;
-  onTheSpot: number;
-  overdue: Indicators['overdue'];
-  perAgency: Array<[string, AgencyCounts]>;
-  perMonth: Array<[string, { received: number; judged: number; onTime: number }]>;
-}
-
-interface AgencyCounts {
-  received: number;
-  judged: number;
-  onTime: number;
-  online: number;
-  onTheSpot: number;
+  overdue: OverdueDossier[];
+  months: Indicators['months'];
+  procedures: ProcedureCounts[];
 }
 
 /**
- * Indicators over a stream of dossiers with bounded memory: counters, and the most overdue
- * dossiers kept in a small sorted list. Fed page by page by a report job.
+ * The result form's counts over a stream of listed dossiers with bounded memory: a row per agency
+ * and field, and the most overdue dossiers in a small sorted list. Fed page by page by a report
+ * job; every dossier is classified by `classifyDossier` (docs/INDICATORS.md).
  */
 export class IndicatorAccumulator {
-  private received = 0;
+  private readonly rows = new Map<string, CountedRow>();
   private readonly byStatus = new Map<string, number>();
   private readonly byChannel = new Map<string, number>();
-  private judged = 0;
-  private onTime = 0;
-  private unknown = 0;
-  private online = 0;
-  private onTheSpot = 0;
-  private overdue: Indicators['overdue'] = [];
-  private readonly perAgency = new Map<string, AgencyCounts>();
-  private readonly perMonth = new Map<
-    string,
-    { received: number; judged: number; onTime: number }
-  >();
+  private readonly months = new Map<string, Indicators['months'][number]>();
+  private overdue: OverdueDossier[] = [];
+  private readonly procedures = new Map<string, ProcedureCounts>();
 
   constructor(
     private readonly time: WorkingTimeService,
-    /** The end of the period: unfinished dossiers are judged then. */
-    private readonly periodEnd: Date,
+    private readonly period: ReportPeriod,
+    private readonly rules: ReportRules,
   ) {}
 
-  add(dossier: NationalDossier, agencyCode: string): void {
-    this.received += 1;
-    const agency = this.perAgency.get(agencyCode) ?? {
-      received: 0,
-      judged: 0,
-      onTime: 0,
-      online: 0,
-      onTheSpot: 0,
-    };
-    agency.received += 1;
-    this.perAgency.set(agencyCode, agency);
-    const monthKey =
-      dossier.receivedAt === null
-        ? 'unknown'
-        : vietnamDate(new Date(dossier.receivedAt)).slice(0, 7);
-    const month = this.perMonth.get(monthKey) ?? { received: 0, judged: 0, onTime: 0 };
-    month.received += 1;
-    this.perMonth.set(monthKey, month);
-    increment(
-      this.byStatus,
-      dossier.status.code === null ? 'unmapped' : String(dossier.status.code),
+  /** Counts one listed dossier of `agencyCode`; false when it is outside the form (not counted). */
+  add(dossier: NationalDossier, agencyCode: string): boolean {
+    const classified = classifyDossier(
+      dossier,
+      this.period,
+      this.time.forAgency(agencyCode),
+      this.rules,
     );
-    increment(
-      this.byChannel,
-      dossier.channel?.code == null ? 'unknown' : String(dossier.channel.code),
-    );
-    if (dossier.channel?.code === 2) {
-      this.online += 1;
-      agency.online += 1;
+    if (classified.intake === 'OUTSIDE') return false;
+    countDossier(this.row(agencyCode, dossier.fieldCode, dossier.fieldName).counts, classified);
+    if (classified.intake !== 'CARRIED') {
+      increment(
+        this.byStatus,
+        dossier.status.code === null ? 'unmapped' : String(dossier.status.code),
+      );
     }
-    const judged = this.time.judge(dossier, agencyCode, this.periodEnd);
-    if (judged.state === 'UNKNOWN') {
-      this.unknown += 1;
-      return;
+    if (classified.intake === 'NEW') {
+      increment(
+        this.byChannel,
+        dossier.channel?.code == null ? 'unknown' : String(dossier.channel.code),
+      );
+      const key = vietnamDate(new Date(dossier.receivedAt as string)).slice(0, 7);
+      const month = this.months.get(key) ?? { month: key, received: 0, resolved: 0, inTime: 0 };
+      month.received += 1;
+      if (classified.outcome === 'EARLY' || classified.outcome === 'ON_TIME') {
+        month.resolved += 1;
+        month.inTime += 1;
+      } else if (classified.outcome === 'LATE') month.resolved += 1;
+      this.months.set(key, month);
     }
-    if (judged.state === 'ON_TIME' || judged.state === 'LATE') {
-      this.judged += 1;
-      agency.judged += 1;
-      month.judged += 1;
-      if (judged.state === 'ON_TIME') {
-        this.onTime += 1;
-        agency.onTime += 1;
-        month.onTime += 1;
-      }
-      if (dossier.receivedAt !== null && sameWorkingDay(dossier.receivedAt, judged.endedAt)) {
-        this.onTheSpot += 1;
-        agency.onTheSpot += 1;
-      }
-    } else if (judged.state === 'IN_PROGRESS' && judged.overdue) {
-      // Unfinished and past due at the period's end: judged late.
-      this.judged += 1;
-      agency.judged += 1;
-      month.judged += 1;
+    if (
+      dossier.procedureCode !== null &&
+      (classified.outcome === 'EARLY' ||
+        classified.outcome === 'ON_TIME' ||
+        classified.outcome === 'LATE')
+    ) {
+      const key = rowKey(agencyCode, dossier.procedureCode);
+      const procedure = this.procedures.get(key) ?? {
+        agencyCode,
+        procedureCode: dossier.procedureCode,
+        procedureName: dossier.procedureName,
+        resolved: 0,
+        onReceiptDay: 0,
+      };
+      procedure.resolved += 1;
+      if (classified.resolvedOnReceiptDay) procedure.onReceiptDay += 1;
+      this.procedures.set(key, procedure);
     }
-    if (judged.state === 'LATE' || (judged.state === 'IN_PROGRESS' && judged.overdue)) {
+    if (classified.outcome === 'LATE' || classified.outcome === 'OPEN_OVERDUE') {
       this.keepOverdue({
         code: dossier.code,
         agencyCode,
-        lateByHours: Math.round(judged.lateByMs / 36_000) / 100,
-        state: judged.state,
+        lateByHours: Math.round(classified.lateByMs / 36_000) / 100,
+        state: classified.outcome === 'LATE' ? 'LATE' : 'OVERDUE',
       });
     }
+    return true;
   }
 
   result(): Indicators {
-    const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+    const rows = [...this.rows.values()]
+      .sort(
+        (a, b) =>
+          a.agencyCode.localeCompare(b.agencyCode) ||
+          (a.fieldCode ?? '\uffff').localeCompare(b.fieldCode ?? '\uffff'),
+      )
+      .map((row) => ({ ...row, counts: { ...row.counts } }));
     return {
-      received: this.received,
+      total: rows.reduce((sum, row) => addCounts(sum, row.counts), emptyCounts()),
+      rows,
       byStatus: Object.fromEntries([...this.byStatus].sort()),
       byChannel: Object.fromEntries([...this.byChannel].sort()),
-      onTime: {
-        judged: this.judged,
-        onTime: this.onTime,
-        late: this.judged - this.onTime,
-        rate: rate(this.onTime, this.judged),
-        unknown: this.unknown,
-      },
-      overdue: this.overdue,
-      online: { count: this.online, rate: rate(this.online, this.received) },
-      onTheSpot: { count: this.onTheSpot, rate: rate(this.onTheSpot, this.received) },
-      agencies: [...this.perAgency]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([agencyCode, counts]) => ({
-          agencyCode,
-          received: counts.received,
-          judged: counts.judged,
-          late: counts.judged - counts.onTime,
-          onTheSpot: counts.onTheSpot,
-          onTimeRate: rate(counts.onTime, counts.judged),
-          overdueRate: rate(counts.judged - counts.onTime, counts.judged),
-          onlineRate: rate(counts.online, counts.received),
-        })),
-      months: [...this.perMonth]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([month, counts]) => ({ month, ...counts, rate: rate(counts.onTime, counts.judged) })),
+      overdue: this.overdue.map((entry) => ({ ...entry })),
+      months: [...this.months.values()]
+        .sort((a, b) => a.month.localeCompare(b.month))
+        .map((month) => ({ ...month })),
+      procedures: [...this.procedures.values()]
+        .sort(
+          (a, b) =>
+            a.agencyCode.localeCompare(b.agencyCode) ||
+            a.procedureCode.localeCompare(b.procedureCode),
+        )
+        .map((procedure) => ({ ...procedure })),
     };
   }
 
@@ -196,40 +171,43 @@ export class IndicatorAccumulator {
    */
   snapshot(): AccumulatorState {
     return {
-      received: this.received,
+      rows: [...this.rows.values()].map((row) => ({ ...row, counts: { ...row.counts } })),
       byStatus: [...this.byStatus],
       byChannel: [...this.byChannel],
-      judged: this.judged,
-      onTime: this.onTime,
-      unknown: this.unknown,
-      online: this.online,
-      onTheSpot: this.onTheSpot,
       overdue: this.overdue.map((entry) => ({ ...entry })),
-      perAgency: [...this.perAgency].map(([code, counts]) => [code, { ...counts }]),
-      perMonth: [...this.perMonth].map(([month, counts]) => [month, { ...counts }]),
+      months: [...this.months.values()].map((month) => ({ ...month })),
+      procedures: [...this.procedures.values()].map((procedure) => ({ ...procedure })),
     };
   }
 
   /** Carries on from a snapshot. */
   restore(state: AccumulatorState): void {
-    this.received = state.received;
+    this.rows.clear();
+    for (const row of state.rows)
+      this.rows.set(rowKey(row.agencyCode, row.fieldCode), { ...row, counts: { ...row.counts } });
     this.byStatus.clear();
     for (const [key, count] of state.byStatus) this.byStatus.set(key, count);
     this.byChannel.clear();
     for (const [key, count] of state.byChannel) this.byChannel.set(key, count);
-    this.judged = state.judged;
-    this.onTime = state.onTime;
-    this.unknown = state.unknown;
-    this.online = state.online;
-    this.onTheSpot = state.onTheSpot;
     this.overdue = state.overdue.map((entry) => ({ ...entry }));
-    this.perAgency.clear();
-    for (const [code, counts] of state.perAgency) this.perAgency.set(code, { ...counts });
-    this.perMonth.clear();
-    for (const [month, counts] of state.perMonth) this.perMonth.set(month, { ...counts });
+    this.months.clear();
+    for (const month of state.months) this.months.set(month.month, { ...month });
+    this.procedures.clear();
+    for (const procedure of state.procedures)
+      this.procedures.set(rowKey(procedure.agencyCode, procedure.procedureCode), { ...procedure });
   }
 
-  private keepOverdue(entry: Indicators['overdue'][number]): void {
+  private row(agencyCode: string, fieldCode: string | null, fieldName: string | null): CountedRow {
+    const key = rowKey(agencyCode, fieldCode);
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = { agencyCode, fieldCode, fieldName, counts: emptyCounts() };
+      this.rows.set(key, row);
+    } else if (row.fieldName === null && fieldName !== null) row.fieldName = fieldName;
+    return row;
+  }
+
+  private keepOverdue(entry: OverdueDossier): void {
     if (
       this.overdue.length >= OVERDUE_KEPT &&
       (this.overdue.at(-1)?.lateByHours ?? 0) >= entry.lateByHours
@@ -241,11 +219,10 @@ export class IndicatorAccumulator {
   }
 }
 
-function increment(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
+function rowKey(agencyCode: string, fieldCode: string | null): string {
+  return `${agencyCode}\u0000${fieldCode ?? ''}`;
 }
 
-/** Whether two instants fall on the same Vietnam date. */
-function sameWorkingDay(a: string, b: string): boolean {
-  return vietnamDate(new Date(a)) === vietnamDate(new Date(b));
+function increment(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
 }

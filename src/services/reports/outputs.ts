@@ -1,43 +1,41 @@
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import { nationalStatus } from '../dossiers/nationalStatuses';
+import { vietnamIso } from '../vietnamTime';
 import type { ReportJob } from './ReportJob';
+import type { ReportResult } from './reportResult';
+import { FORM_COLUMNS, FORM_GROUPS } from './resultForm';
 
-/** A report's indicators per agency as CSV (RFC 4180: CRLF, fields quoted when needed), with a total row. */
-export function reportCsv(job: ReportJob, directory: AgencyDirectory): string {
-  const result = job.result;
-  if (result === null) throw new TypeError('the report has no result yet');
+/**
+ * The result form as CSV (RFC 4180: CRLF, fields quoted when needed): every row of the report's
+ * table (tiers, agencies, their fields, fields across the scope, the total), one column per form
+ * column, named with its number (`c07_resolved` is column (7)).
+ */
+export function reportCsv(job: ReportJob, _directory: AgencyDirectory): string {
+  const result = finished(job);
   const header = [
+    'scope',
+    'key',
     'agency_code',
-    'agency_name',
-    'received',
-    'judged',
-    'on_time',
-    'late',
-    'on_time_rate',
-    'online_rate',
+    'field_code',
+    'label',
+    ...FORM_COLUMNS.map((c) => c.name),
+    'lossy_status',
   ];
-  const rate = (value: number | null) => (value === null ? '' : value.toFixed(4));
-  const rows = result.agencies.map((agency) => [
-    agency.agencyCode,
-    directory.get(agency.agencyCode)?.name ?? '',
-    String(agency.received),
-    String(agency.judged),
-    String(agency.judged - agency.late),
-    String(agency.late),
-    rate(agency.onTimeRate),
-    rate(agency.onlineRate),
-  ]);
-  rows.push([
-    'TOTAL',
-    '',
-    String(result.received),
-    String(result.onTime.judged),
-    String(result.onTime.onTime),
-    String(result.onTime.late),
-    rate(result.onTime.rate),
-    rate(result.online.rate),
+  const rows = result.table.map((row) => [
+    row.scope,
+    row.key,
+    row.agencyCode ?? '',
+    row.fieldCode ?? '',
+    row.label,
+    ...FORM_COLUMNS.map((column) => String(column.value(row))),
+    String(row.counts.lossyStatus),
   ]);
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+function finished(job: ReportJob): ReportResult {
+  if (job.result === null) throw new TypeError('the report has no result yet');
+  return job.result;
 }
 
 /**
@@ -50,15 +48,18 @@ function csvField(value: string): string {
 }
 
 /**
- * A report as one self-contained HTML page (inline CSS and SVG, nothing fetched): the figures,
- * and three charts — status mix, on-time rate per month, agencies by overdue rate. Vietnamese, with
- * English beneath. Every name is escaped.
+ * A report as one self-contained HTML page (inline CSS and SVG, nothing fetched) laid out as the
+ * form is filed and printable on A4 landscape: the reporting unit and period, the result form,
+ * the indicators with the counts behind every rate and the targets beside them, on-the-spot
+ * processing by level, the method note, what could not be listed, and two charts. Vietnamese, with
+ * English beneath; every name is escaped.
  */
 export function reportHtml(job: ReportJob, directory: AgencyDirectory): string {
-  const result = job.result;
-  if (result === null) throw new TypeError('the report has no result yet');
+  const result = finished(job);
   const percent = (value: number | null) =>
     value === null ? '—' : `${(value * 100).toFixed(1).replace('.', ',')} %`;
+  const number = (value: number) => value.toLocaleString('vi-VN');
+  const units = job.spec.agencies.map((entry) => directory.get(entry)?.name ?? entry).join('; ');
   const statusBars = Object.entries(result.byStatus).map(([code, count]) => ({
     label:
       code === 'unmapped'
@@ -67,75 +68,164 @@ export function reportHtml(job: ReportJob, directory: AgencyDirectory): string {
     value: count,
     text: String(count),
   }));
-  const months = result.months.filter((month) => month.month !== 'unknown');
-  const monthBars = months.map((month) => ({
-    label: month.month,
-    value: month.rate ?? 0,
-    text: percent(month.rate),
+  const monthBars = result.months.map((month) => {
+    const rate = month.resolved === 0 ? null : month.inTime / month.resolved;
+    return { label: month.month, value: rate ?? 0, text: percent(rate) };
+  });
+  const groups = (['RECEIVED', 'RESOLVED', 'OPEN', 'ADDED'] as const).map((group) => ({
+    group,
+    columns: FORM_COLUMNS.filter((column) => column.group === group),
   }));
-  const agencyBars = [...result.agencies]
-    .filter((agency) => agency.overdueRate !== null)
-    .sort((a, b) => (b.overdueRate ?? 0) - (a.overdueRate ?? 0))
-    .slice(0, 15)
-    .map((agency) => ({
-      label: `${agency.agencyCode} ${directory.get(agency.agencyCode)?.name ?? ''}`,
-      value: agency.overdueRate ?? 0,
-      text: percent(agency.overdueRate),
-    }));
-  const scope = `${job.spec.agencies.join(', ')} · ${job.spec.from} → ${job.spec.to}`;
+  const formRows = result.table
+    .map((row, index) => {
+      const cls = row.scope === 'AGENCY_FIELD' ? 'field' : row.scope === 'FIELD' ? 'field' : 'sum';
+      return `<tr class="${cls}"><td class="n">${index + 1}</td><td>${escape(row.label)}${
+        row.agencyCode !== null && row.scope === 'AGENCY'
+          ? ` <span class="code">${escape(row.agencyCode)}</span>`
+          : ''
+      }</td>${FORM_COLUMNS.map((column) => `<td class="n">${number(column.value(row))}</td>`).join('')}</tr>`;
+    })
+    .join('\n');
+  const indicatorRows = result.indicators
+    .map(
+      (indicator) =>
+        `<tr><td>${escape(indicator.id)}</td><td>${escape(indicator.name)}<div class="en">${escape(indicator.nameEn)}</div></td><td class="n">${
+          indicator.numerator === null
+            ? '—'
+            : `${number(indicator.numerator)} / ${number(indicator.denominator ?? 0)}`
+        }</td><td class="n">${
+          indicator.value !== null
+            ? `${String(indicator.value).replace('.', ',')} ${escape(indicator.unit ?? '')}`
+            : percent(indicator.rate)
+        }</td><td class="n">${indicator.fullScoreAt === null ? '—' : percent(indicator.fullScoreAt)}</td><td class="n">${
+          indicator.points === null
+            ? '—'
+            : `${String(indicator.points).replace('.', ',')} / ${indicator.maxPoints}`
+        }</td><td>${STATUS_LABELS[indicator.status]}</td><td class="note">${escape(indicator.note ?? '')}</td></tr>`,
+    )
+    .join('\n');
+  const targetRows = result.onTheSpotTargets
+    .map(
+      (target) =>
+        `<tr><td>${escape(target.label)}</td><td class="n">${target.onTheSpotProcedures} / ${target.frequentProcedures}</td><td class="n">${percent(target.rate)}</td><td class="n">${percent(target.target)}</td><td>${
+          target.met === null ? '—' : target.met ? 'Đạt / met' : 'Chưa đạt / not met'
+        }</td></tr>`,
+    )
+    .join('\n');
+  const total = result.table.at(-1);
+  const flags = total === undefined ? null : total.counts;
   return `<!doctype html>
 <html lang="vi">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Báo cáo chỉ số giải quyết TTHC — ${escape(scope)}</title>
+<title>Tình hình, kết quả giải quyết TTHC — ${escape(job.spec.agencies.join(', '))} — ${date(result.period.from)} – ${date(result.period.to)}</title>
 <style>
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;color:#1d2430;margin:24px;max-width:1100px}
-h1{font-size:1.3rem;margin:0 0 4px}h2{font-size:1.05rem;margin:24px 0 8px}
-.en{color:#5b6575;font-size:.85rem}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px;margin:16px 0}
-.figure{border:1px solid #d9dee7;border-radius:8px;padding:10px 14px}
-.figure b{display:block;font-size:1.4rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #d9dee7;padding:4px 6px;text-align:left}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-svg text{font-size:12px;fill:#1d2430}
+@page{size:A4 landscape;margin:10mm}
+body{font-family:'Times New Roman',Times,'Noto Serif',serif;color:#111;margin:16px;font-size:12px}
+.head{display:grid;grid-template-columns:1fr 2fr 1fr;gap:12px;align-items:start}
+.head .form{text-align:right;font-weight:bold}
+h1{font-size:15px;text-align:center;margin:0}h2{font-size:13px;margin:18px 0 6px;break-after:avoid}
+.period{text-align:center;font-weight:bold;margin:4px 0}
+.en{color:#555;font-size:10px;font-weight:normal}
+.meta{font-size:11px;margin:6px 0}
+table{border-collapse:collapse;width:100%;font-size:10.5px}
+th,td{border:1px solid #333;padding:2px 4px;vertical-align:top}
+th{font-weight:bold;text-align:center}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.sum td{font-weight:bold}tr.field td:nth-child(2){padding-left:14px}
+.code{color:#555;font-weight:normal;font-size:9.5px}
+td.note{font-size:9.5px;color:#333}
+thead{display:table-header-group}tr{break-inside:avoid}
+svg text{font-size:11px;fill:#111}
+.charts{break-before:page}
 </style>
 </head>
 <body>
-<h1>Báo cáo chỉ số giải quyết thủ tục hành chính</h1>
-<div class="en">Administrative procedure indicators · ${escape(scope)} · ${result.complete ? 'đủ dữ liệu / complete' : 'thiếu dữ liệu một số đơn vị / incomplete'}</div>
-<div class="figures">
-${figure('Hồ sơ tiếp nhận', 'Received', String(result.received))}
-${figure('Đúng hạn (2.1)', 'On time', percent(result.onTime.rate))}
-${figure('Trực tuyến (3.3)', 'Online', percent(result.online.rate))}
-${figure('Giải quyết ngay trong ngày', 'On the spot', percent(result.onTheSpot.rate))}
-${figure('Trễ hạn', 'Late', String(result.onTime.late))}
-</div>
-<h2>Cơ cấu trạng thái <span class="en">Status mix</span></h2>
-${bars(statusBars, 'status-mix')}
-<h2>Tỷ lệ đúng hạn theo tháng <span class="en">On-time rate by month received</span></h2>
-${bars(monthBars, 'on-time-trend', 1)}
-<h2>Đơn vị theo tỷ lệ trễ hạn <span class="en">Agencies by overdue rate</span></h2>
-${bars(agencyBars, 'agencies-overdue', 1)}
-<h2>Hồ sơ trễ hạn nhiều nhất <span class="en">Most overdue</span></h2>
-<table><thead><tr><th>Mã hồ sơ / code</th><th>Đơn vị / agency</th><th class="n">Trễ (giờ làm việc) / late (office hours)</th></tr></thead><tbody>
+<div class="head"><div><b>Đơn vị báo cáo:</b> ${escape(units)}</div><div><h1>TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH</h1><div class="en" style="text-align:center">Administrative procedure dossiers: situation and results</div></div><div class="form">Biểu số II.06a/VPCP/KSTT<div class="en">(theo mẫu / after the form)</div></div></div>
+<div class="period">Kỳ báo cáo: từ ngày ${date(result.period.from)} đến ngày ${date(result.period.to)}</div>
+<div class="meta">Lập lúc / generated ${dateTime(job.finishedAt ?? new Date())} · Hồ sơ chưa giải quyết xét tại thời điểm / unresolved judged at ${dateTime(new Date(result.period.judgedAt))} · ${
+    result.complete
+      ? 'Đủ dữ liệu các đơn vị / every unit listed'
+      : '<b>Thiếu dữ liệu một số đơn vị / some units not listed</b> (xem cuối báo cáo)'
+  } · Đơn vị tính: số hồ sơ TTHC</div>
+<table id="result-form">
+<thead>
+<tr><th rowspan="2">TT</th><th rowspan="2">Lĩnh vực, công việc giải quyết theo cấp<div class="en">field of work by level</div></th>${groups
+    .map(
+      ({ group, columns }) =>
+        `<th colspan="${columns.length}">${escape(FORM_GROUPS[group].vi)}<div class="en">${escape(FORM_GROUPS[group].en)}</div></th>`,
+    )
+    .join('')}</tr>
+<tr>${FORM_COLUMNS.map((column) => `<th>${escape(column.vi)}<div class="en">${escape(column.en)}</div></th>`).join('')}</tr>
+<tr><th>(1)</th><th>(2)</th>${FORM_COLUMNS.map((column) => `<th>(${column.number})</th>`).join('')}</tr>
+</thead>
+<tbody>
+${formRows}
+</tbody>
+</table>
+<p class="meta">(3) = (4) + (5) + (6); (7) = (8) + (9) + (10); (11) = (12) + (13); (3) = (7) + (11) + (14) + (15) + (16). Cột (14)–(20) bổ sung ngoài biểu mẫu / columns (14)–(20) are added outside the form; (17), (18) không thuộc (3) / are not part of (3).</p>
+<h2>Chỉ số theo Quyết định 766/QĐ-TTg <span class="en">Decision 766 indicators</span></h2>
+<table id="indicators"><thead><tr><th>Số</th><th>Chỉ số / indicator</th><th>Tử số / mẫu số<div class="en">counts</div></th><th>Kết quả<div class="en">figure</div></th><th>Đạt điểm tối đa từ<div class="en">full score at</div></th><th>Điểm<div class="en">points</div></th><th>Trạng thái<div class="en">status</div></th><th>Ghi chú<div class="en">note</div></th></tr></thead><tbody>
+${indicatorRows}
+</tbody></table>
+<h2>Giải quyết tại chỗ theo cấp <span class="en">On-the-spot processing by level</span></h2>
+<p class="meta">Thủ tục thường xuyên phát sinh: có từ ${result.onTheSpotRule.minDossiers} hồ sơ đã giải quyết trong kỳ; được tính giải quyết tại chỗ khi từ ${percent(result.onTheSpotRule.share)} số hồ sơ đó giải quyết ngay trong ngày tiếp nhận. Hồ sơ giải quyết trong ngày: ${number(result.onTheSpot.onReceiptDay)} / ${number(result.onTheSpot.resolved)} (${percent(result.onTheSpot.rate)}).<br><span class="en">A procedure is frequently used with at least ${result.onTheSpotRule.minDossiers} dossiers resolved in the period, and counts as resolved on the spot when at least ${percent(result.onTheSpotRule.share)} of them were resolved on the day received.</span></p>
+<table id="on-the-spot"><thead><tr><th>Cấp / level</th><th>Thủ tục tại chỗ / thường xuyên<div class="en">on the spot / frequent</div></th><th>Tỷ lệ<div class="en">rate</div></th><th>Chỉ tiêu<div class="en">target</div></th><th>Kết quả<div class="en">result</div></th></tr></thead><tbody>
+${targetRows}
+</tbody></table>
+<h2>Phương pháp <span class="en">Method</span></h2>
+<ul class="meta">
+<li>Hồ sơ mới tiếp nhận: ngày tiếp nhận trong kỳ, trừ hồ sơ mới đăng ký (trạng thái 1) và không được tiếp nhận (3). Từ kỳ trước: tiếp nhận từ ngày ${result.period.carriedOverSince === null ? '—' : date(result.period.carriedOverSince)} đến trước kỳ, chưa giải quyết xong lúc đầu kỳ. <span class="en">Received: in the period, status 1 and 3 excluded. Carried over: received from ${result.period.carriedOverSince ?? '—'} to the period's start, unresolved at its start.</span></li>
+<li>Đã giải quyết: trạng thái 9 hoặc 10 trước thời điểm xét; trước hạn khi kết thúc trước ngày hẹn trả, đúng hạn khi trong ngày hẹn trả và không muộn hơn giờ hẹn, quá hạn khi sau giờ hẹn${
+    result.rules.lateFromSupplementRequests === null
+      ? ''
+      : ` hoặc khi yêu cầu bổ sung từ ${result.rules.lateFromSupplementRequests} lần`
+  }; thời gian chờ bổ sung không tính. <span class="en">Resolved: status 9 or 10; early before the due day, on time on it by the due time, late after it; supplement waiting not counted.</span></li>
+<li>Chỉ số 2.1: ${result.rules.onTimeDenominator === 'ALL_TO_RESOLVE' ? 'hồ sơ đã và đang giải quyết trong hạn / tổng số hồ sơ phải giải quyết' : 'hồ sơ giải quyết trước hạn và đúng hạn / hồ sơ đã giải quyết'}; hồ sơ rút, dừng ${result.rules.endedWithoutResult === 'AS_ENDED' ? 'tính là kết thúc' : 'không tính vào chỉ số, thống kê ở cột riêng'}.</li>
+<li>Cơ sở: Thông tư 01/2020/TT-VPCP (biểu II.06a); Quyết định 766/QĐ-TTg và tài liệu mô tả công thức của Cổng Dịch vụ công quốc gia; Nghị định 118/2025/NĐ-CP. Chi tiết: docs/INDICATORS.md. <span class="en">Sources and every rule: docs/INDICATORS.md.</span></li>
+${flags === null ? '' : `<li>Cảnh báo dữ liệu / data flags: trạng thái không chắc chắn (lossy/unmapped) ${number(flags.lossyStatus)}; không xác định được kết quả ${number(flags.unknown)}; không rõ kênh ${number(flags.receivedChannelUnknown)}.</li>`}
+</ul>
+${job.problems.length === 0 ? '' : `<h2>Không lấy được dữ liệu <span class="en">Not listed</span></h2><ul class="meta">${job.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>`}
+<h2>Hồ sơ quá hạn nhiều nhất <span class="en">Most overdue</span></h2>
+<table id="overdue"><thead><tr><th>Mã hồ sơ / code</th><th>Đơn vị / agency</th><th>Tình trạng / state</th><th>Quá hạn (giờ làm việc)<div class="en">late (office hours)</div></th></tr></thead><tbody>
 ${result.overdue
   .slice(0, 20)
   .map(
     (item) =>
-      `<tr><td>${escape(item.code)}</td><td>${escape(item.agencyCode)}</td><td class="n">${item.lateByHours}</td></tr>`,
+      `<tr><td>${escape(item.code)}</td><td>${escape(directory.get(item.agencyCode)?.name ?? item.agencyCode)}</td><td>${item.state === 'LATE' ? 'Đã giải quyết quá hạn' : 'Đang giải quyết quá hạn'}</td><td class="n">${String(item.lateByHours).replace('.', ',')}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>
-${job.problems.length === 0 ? '' : `<h2>Không lấy được dữ liệu <span class="en">Not listed</span></h2><ul>${job.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>`}
+<div class="charts">
+<h2>Cơ cấu trạng thái <span class="en">Status mix</span></h2>
+${bars(statusBars, 'status-mix')}
+<h2>Tỷ lệ giải quyết đúng hạn theo tháng tiếp nhận <span class="en">Resolved in time, by month received</span></h2>
+${bars(monthBars, 'on-time-trend', 1)}
+</div>
 </body>
 </html>
 `;
 }
 
-function figure(vi: string, en: string, value: string): string {
-  return `<div class="figure">${escape(vi)} <span class="en">${escape(en)}</span><b>${escape(value)}</b></div>`;
+const STATUS_LABELS = {
+  COMPUTED: 'Đã tính',
+  PARTIAL: 'Tính một phần',
+  NO_DATA: 'Chưa có dữ liệu',
+  NOT_APPLICABLE: 'Không áp dụng',
+} as const;
+
+/** yyyy-MM-dd → dd/MM/yyyy. */
+function date(day: string): string {
+  const [year, month, dayOfMonth] = day.split('-');
+  return `${dayOfMonth}/${month}/${year}`;
+}
+
+/** An instant as dd/MM/yyyy HH:mm, Vietnam time. */
+function dateTime(at: Date): string {
+  const iso = vietnamIso(at);
+  return `${date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
 }
 
 /** Horizontal bars as inline SVG; `max` fixes the scale (1 for rates), else the largest value. */

@@ -4,9 +4,12 @@ import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
 import { vietnamDate } from '../vietnamTime';
+import { reportPeriod, type ReportPeriod } from './classifyDossier';
 import { IndicatorAccumulator, type AccumulatorState } from './indicators';
+import { buildReportResult } from './reportResult';
+import type { ReportRules } from './reportRules';
 import { noProgress, type ReportJob, type ReportSpec } from './ReportJob';
-import { IndicatorTargets } from './targets';
+import type { IndicatorTargets } from './targets';
 
 /**
  * Where a report stands after a page: enough to carry on from there in another process, with the
@@ -18,13 +21,20 @@ export interface ReportCheckpoint {
   /** The agencies, fixed when the report started (a later directory change does not move them). */
   agencies: string[];
   agencyIndex: number;
-  /** The next page's cursor within the current agency (null: its first page). */
+  /**
+   * Which listing of the current agency is being read: `before` (the `carryOverDays` before the
+   * period, for the dossiers carried over) or `period` (the period itself).
+   */
+  phase: 'before' | 'period';
+  /** The next page's cursor within the current listing (null: its first page). */
   cursor: string | null;
   /** Cursors already followed within the current agency (a repeated one stops the listing). */
   seenCursors: string[];
   previousPage: string | null;
   /** Unfinished dossiers are judged at this instant (ISO), fixed at the start. */
   periodEnd: string;
+  /** The rules the report counts by, fixed at the start. */
+  rules: ReportRules;
   startedAt: string;
   accumulator: AccumulatorState;
   progress: ReportJob['progress'];
@@ -32,6 +42,7 @@ export interface ReportCheckpoint {
 }
 
 export interface ReportRunDeps {
+  /** Targets by level and the rules where the sources leave room (INDICATOR_TARGETS_FILE). */
   targets: IndicatorTargets;
   registry: ConnectorRegistry;
   directory: AgencyDirectory;
@@ -48,20 +59,27 @@ export interface RunHooks {
 
 /** The first checkpoint of a report: its agencies fixed, nothing counted yet. */
 export function startingPoint(job: ReportJob, deps: ReportRunDeps): ReportCheckpoint {
-  const agencies = expandAgencies(job.spec, deps.directory);
+  const rules = deps.targets.rules;
+  // An agency closed before the period (a 2025 merger) may still hold dossiers carried over.
+  const agencies = expandAgencies(
+    job.spec,
+    deps.directory,
+    carryOverRange(job.spec.from, rules.carryOverDays).from,
+  );
   const now = deps.now();
   // Unfinished dossiers are judged at the end of the period, or now when that is still to come.
-  const end = new Date(`${job.spec.to}T23:59:59.999+07:00`);
-  const periodEnd = end.getTime() > now.getTime() ? now : end;
+  const period = reportPeriod(job.spec.from, job.spec.to, now);
   return {
     agencies,
     agencyIndex: 0,
+    phase: rules.carryOverDays > 0 ? 'before' : 'period',
     cursor: null,
     seenCursors: [],
     previousPage: null,
-    periodEnd: periodEnd.toISOString(),
+    periodEnd: period.end.toISOString(),
+    rules,
     startedAt: now.toISOString(),
-    accumulator: new IndicatorAccumulator(deps.workingTime, periodEnd).snapshot(),
+    accumulator: new IndicatorAccumulator(deps.workingTime, period, rules).snapshot(),
     progress: noProgress(agencies.length),
     problems: [],
   };
@@ -88,7 +106,11 @@ export async function runReport(
   job.progress = state.progress;
   job.problems = state.problems;
   job.startedAt = new Date(state.startedAt);
-  const accumulator = new IndicatorAccumulator(deps.workingTime, new Date(state.periodEnd));
+  const period: ReportPeriod = {
+    ...reportPeriod(job.spec.from, job.spec.to, new Date(state.periodEnd)),
+    end: new Date(state.periodEnd),
+  };
+  const accumulator = new IndicatorAccumulator(deps.workingTime, period, state.rules);
   accumulator.restore(state.accumulator);
   const save = async () => {
     state.accumulator = accumulator.snapshot();
@@ -106,14 +128,14 @@ export async function runReport(
       await save();
       continue;
     }
-    const page = await listing.listDossiers(
-      { agencyCode, from: job.spec.from, to: job.spec.to },
-      state.cursor,
-      {
-        signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
-        requestId: `report-${job.id}`,
-      },
-    );
+    const range =
+      state.phase === 'before'
+        ? carryOverRange(job.spec.from, state.rules.carryOverDays)
+        : { from: job.spec.from, to: job.spec.to };
+    const page = await listing.listDossiers({ agencyCode, ...range }, state.cursor, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+      requestId: `report-${job.id}`,
+    });
     if (signal.aborted) return null;
     if ('error' in page) {
       addProblem(state, `${agencyCode}: ${page.error.code}: ${page.error.message}`);
@@ -128,7 +150,7 @@ export async function runReport(
         state,
         `${agencyCode}: ${listing.id} answered the same page twice; listing stopped`,
       );
-      nextAgency(state);
+      nextListing(state);
       await save();
       continue;
     }
@@ -136,23 +158,24 @@ export async function runReport(
     if (page.unreadable > 0)
       addProblem(state, `${agencyCode}: ${page.unreadable} record(s) could not be read`);
     let outside = 0;
+    let counted = 0;
     for (const dossier of page.dossiers) {
       const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
-      if (day === null || day < job.spec.from || day > job.spec.to) outside += 1;
-      else accumulator.add(dossier, agencyCode);
+      if (day === null || day < range.from || day > range.to) outside += 1;
+      else if (accumulator.add(dossier, agencyCode)) counted += 1;
     }
     if (outside > 0)
       addProblem(
         state,
-        `${agencyCode}: ${outside} listed dossier(s) were received outside the period (or undated); left out`,
+        `${agencyCode}: ${outside} listed dossier(s) were received outside ${range.from} → ${range.to} (or undated); left out`,
       );
     state.progress.pages += 1;
-    state.progress.dossiers += page.dossiers.length - outside;
+    state.progress.dossiers += counted;
     if (page.next === null) {
-      nextAgency(state);
+      nextListing(state);
     } else if (state.seenCursors.includes(page.next)) {
       addProblem(state, `${agencyCode}: ${listing.id} repeated a page cursor; listing stopped`);
-      nextAgency(state);
+      nextListing(state);
     } else {
       state.seenCursors.push(page.next);
       state.cursor = page.next;
@@ -160,26 +183,21 @@ export async function runReport(
     await save();
   }
   if (signal.aborted) return null;
-  const result = accumulator.result();
-  job.result = {
-    ...result,
+  job.result = buildReportResult(accumulator.result(), {
+    period,
+    rules: state.rules,
     complete: state.problems.length === 0,
-    onTheSpotTargets: deps.targets.onTheSpot.map((group) => {
-      const agencies = result.agencies.filter((a) => IndicatorTargets.covers(group, a.agencyCode));
-      const received = agencies.reduce((sum, a) => sum + a.received, 0);
-      const count = agencies.reduce((sum, a) => sum + a.onTheSpot, 0);
-      const rate = received === 0 ? null : count / received;
-      return {
-        label: group.label,
-        target: group.target,
-        received,
-        count,
-        rate,
-        met: rate === null ? null : rate >= group.target,
-      };
-    }),
-  };
+    directory: deps.directory,
+    targets: deps.targets,
+  });
   return job.result;
+}
+
+/** The days before the period listed for carried-over dossiers. */
+function carryOverRange(from: string, days: number): { from: string; to: string } {
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const day = (offset: number) => new Date(start + offset * 86_400_000).toISOString().slice(0, 10);
+  return { from: day(-days), to: day(-1) };
 }
 
 /** The agency's system when it lists dossiers, or why not. */
@@ -195,8 +213,19 @@ function listingOf(job: ReportJob, agencyCode: string, deps: ReportRunDeps) {
   return runtime;
 }
 
+/** After the carry-over listing, the period's; after that, the next agency. */
+function nextListing(state: ReportCheckpoint): void {
+  if (state.phase === 'before') {
+    state.phase = 'period';
+    state.cursor = null;
+    state.seenCursors = [];
+    state.previousPage = null;
+  } else nextAgency(state);
+}
+
 function nextAgency(state: ReportCheckpoint): void {
   state.agencyIndex += 1;
+  state.phase = state.rules.carryOverDays > 0 ? 'before' : 'period';
   state.cursor = null;
   state.seenCursors = [];
   state.previousPage = null;
@@ -212,15 +241,18 @@ function updateProgress(state: ReportCheckpoint, now: Date): void {
     fraction === 0 ? null : Math.max(0, Math.round((elapsed / fraction - elapsed) / 1000));
 }
 
-/** Agency codes of the spec: exact codes, and every agency under a hierarchy key, valid in the period. */
-function expandAgencies(spec: ReportSpec, directory: AgencyDirectory): string[] {
+/**
+ * Agency codes of the spec: exact codes, and every agency under a hierarchy key valid at some time
+ * from `since` (the first day listed for carried-over dossiers) to the period's end.
+ */
+function expandAgencies(spec: ReportSpec, directory: AgencyDirectory, since: string): string[] {
   const codes = new Set<string>();
   for (const entry of spec.agencies) {
     if (isHierarchyKey(entry)) {
       for (const agency of directory.list({})) {
         const overlaps =
           (agency.validFrom === null || agency.validFrom <= spec.to) &&
-          (agency.validTo === null || agency.validTo >= spec.from);
+          (agency.validTo === null || agency.validTo >= since);
         if (overlaps && hierarchyKeys(agency.code).includes(entry)) codes.add(agency.code);
       }
     } else {
