@@ -6,7 +6,7 @@ const TRACE = `query Trace($c: String!) { dossierTrace(code: $c) {
   parts { code agency connector discoveredBy discoveredFrom found missing { code message }
     receivedAt endedAt workingHours timeliness { state lateByHours dueAt } }
   timeline { partCode agency unit action status { code } startedAt endedAt workingHours }
-  totals { agency workingHours steps }
+  totals { agency workingHours steps } elapsedWorkingHours
   overall { state lateByHours dueAt endedAt }
   lateParts { code agency lateByHours } } }`;
 
@@ -26,6 +26,7 @@ interface Trace {
   }>;
   timeline: Array<{ partCode: string; agency: string; startedAt: string; workingHours: number }>;
   totals: Array<{ agency: string; workingHours: number; steps: number }>;
+  elapsedWorkingHours: number;
   overall: { state: string; lateByHours: number } | null;
   lateParts: Array<{ code: string; agency: string; lateByHours: number }>;
 }
@@ -75,6 +76,8 @@ describe('dossierTrace: one timeline across agencies', () => {
       { agency: '000.00.01.H56', workingHours: 42, steps: 5 },
       { agency: '000.01.12.H56', workingHours: 36, steps: 3 },
     ]);
+    // The land office's 36 h fall inside the centre's 42: the matter took 42 h, not 78.
+    expect(result.elapsedWorkingHours).toBe(42);
     expect(result.overall).toMatchObject({ state: 'LATE', lateByHours: 2 });
     expect(result.lateParts).toEqual([
       { code: '000.01.12.H56-260907-9001', agency: '000.01.12.H56', lateByHours: 12 },

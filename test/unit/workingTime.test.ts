@@ -125,6 +125,19 @@ describe('Working time (07:00–11:30, 13:30–17:00)', () => {
     expect(time.dayMs).toBe(8 * HOUR);
   });
 
+  it('counts a moment inside two intervals once (parts of a matter open at the same time)', () => {
+    // Tue 08:00 → Wed 10:00 (3.5 + 3.5 + 3 = 10 h) and Tue 14:00 → Thu 09:00 overlap: the union,
+    // Tue 08:00 → Thu 09:00, is 7 + 8 + 2 = 17 h, not 10 + (3 + 8 + 2 = 13) = 23 h. A third,
+    // apart on Friday 07:00 → 08:00, adds 1 h.
+    const intervals: Array<[Date, Date]> = [
+      [at('2026-11-24T14:00:00'), at('2026-11-26T09:00:00')],
+      [at('2026-11-24T08:00:00'), at('2026-11-25T10:00:00')],
+      [at('2026-11-27T07:00:00'), at('2026-11-27T08:00:00')],
+    ];
+    expect(time.overUnion(intervals)).toBe(18 * HOUR);
+    expect(time.overUnion([])).toBe(0);
+  });
+
   it('adds working days within a week, over lunch and from after hours', () => {
     // Tuesday 09:00 + 1 working day → Wednesday 09:00.
     expect(time.addWorkingDays(at('2026-11-24T09:00:00'), 1)).toEqual(at('2026-11-25T09:00:00'));

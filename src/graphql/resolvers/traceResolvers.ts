@@ -58,6 +58,7 @@ export const traceResolvers = {
           workingHours: hours(total.workingMs),
         })),
         overall: trace.overall === null ? null : timelinessView(trace.overall),
+        elapsedWorkingHours: hours(trace.elapsedWorkingMs),
         lateParts: trace.lateParts.map((part) => ({
           code: part.code,
           agency: part.agencyCode,

@@ -65,6 +65,31 @@ export class WorkingTime {
     return head + whole + tail;
   }
 
+  /**
+   * Office time over the union of intervals: overlapping ones merged first, so a moment inside
+   * two intervals counts once.
+   */
+  overUnion(intervals: ReadonlyArray<readonly [Date, Date]>): number {
+    const sorted = intervals
+      .map(
+        ([from, to]) =>
+          [from.getTime(), Math.max(from.getTime(), to.getTime())] as [number, number],
+      )
+      .sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let current: [number, number] | null = null;
+    for (const interval of sorted) {
+      if (current !== null && interval[0] <= current[1]) {
+        current[1] = Math.max(current[1], interval[1]);
+        continue;
+      }
+      if (current !== null) total += this.between(new Date(current[0]), new Date(current[1]));
+      current = interval;
+    }
+    if (current !== null) total += this.between(new Date(current[0]), new Date(current[1]));
+    return total;
+  }
+
   /** The instant at which `ms` of office time has passed since `from`. */
   add(from: Date, ms: number): Date {
     let left = ms;

@@ -2,6 +2,7 @@ import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier, StatusValue } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
+import type { WorkingTime } from '../calendar/WorkingTime';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import { processingEnd, type Timeliness } from '../calendar/onTime';
@@ -55,7 +56,11 @@ export interface DossierTrace {
   procedureName: string | null;
   parts: TracePart[];
   timeline: TraceStep[];
-  /** Per agency: its parts' office time and steps. */
+  /**
+   * Per agency: office time over the union of its parts' intervals (two parts of one agency open
+   * at once count once), and its steps. Agencies' times overlap while parts run side by side, so
+   * their sum is not the matter's time: that is `elapsedWorkingMs`.
+   */
   totals: Array<{
     agencyCode: string | null;
     agencyName: string | null;
@@ -64,6 +69,11 @@ export interface DossierTrace {
   }>;
   /** The matter as the citizen sees it: the part that received it from them. */
   overall: Timeliness | null;
+  /**
+   * Office time from the first part's receipt to the last part's end (now while one goes on), over
+   * the union of all parts' intervals, in the hours of the part that received the matter.
+   */
+  elapsedWorkingMs: number;
   /** Parts that ended after their own due date (or are past it), most late first. */
   lateParts: Array<{ code: string; agencyCode: string | null; lateByMs: number }>;
 }
@@ -391,24 +401,25 @@ export class TraceService {
         a.startedAt.localeCompare(b.startedAt) ||
         (a.agencyCode ?? '').localeCompare(b.agencyCode ?? ''),
     );
+    const found = parts.filter((part) => part.found);
     const totals = new Map<
       string,
       { agencyCode: string | null; agencyName: string | null; workingMs: number; steps: number }
     >();
-    for (const part of parts.filter((p) => p.found)) {
-      const entry = totals.get(part.agencyCode ?? '-') ?? {
+    for (const part of found) {
+      const key = part.agencyCode ?? '-';
+      if (totals.has(key)) continue;
+      const own = found.filter((other) => (other.agencyCode ?? '-') === key);
+      totals.set(key, {
         agencyCode: part.agencyCode,
         agencyName: part.agencyName,
-        workingMs: 0,
-        steps: 0,
-      };
-      entry.workingMs += part.workingMs;
-      entry.steps += timeline.filter(
-        (step) => step.partCode === part.code && step.agencyCode === part.agencyCode,
-      ).length;
-      totals.set(part.agencyCode ?? '-', entry);
+        workingMs: workingTimeOver(own, this.deps.workingTime.forAgency(part.agencyCode), now),
+        steps: timeline.filter(
+          (step) =>
+            own.some((p) => p.code === step.partCode) && step.agencyCode === part.agencyCode,
+        ).length,
+      });
     }
-    const found = parts.filter((part) => part.found);
     const first = [...found].sort((a, b) =>
       // Parts without a receipt date last: the first part is the one that received the matter.
       (a.receivedAt ?? '9999').localeCompare(b.receivedAt ?? '9999'),
@@ -438,7 +449,28 @@ export class TraceService {
       timeline,
       totals: [...totals.values()],
       overall: first?.timeliness ?? null,
+      elapsedWorkingMs: workingTimeOver(
+        found,
+        this.deps.workingTime.forAgency(first?.agencyCode ?? null),
+        now,
+      ),
       lateParts,
     };
   }
+}
+
+/** Office time over the union of parts' intervals (receipt to end, or to `now` while open). */
+function workingTimeOver(
+  parts: ReadonlyArray<Pick<TracePart, 'receivedAt' | 'endedAt'>>,
+  time: WorkingTime,
+  now: Date,
+): number {
+  return time.overUnion(
+    parts
+      .filter((part) => part.receivedAt !== null)
+      .map((part) => [
+        new Date(part.receivedAt as string),
+        part.endedAt === null ? now : new Date(part.endedAt),
+      ]),
+  );
 }
