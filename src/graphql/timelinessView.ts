@@ -11,6 +11,7 @@ export function timelinessView(judged: Timeliness) {
     endedAt: at('endedAt' in judged ? judged.endedAt : undefined),
     lateByHours: 'lateByMs' in judged ? hours(judged.lateByMs) : 0,
     reason: judged.reason,
+    calendar: judged.calendar,
   };
 }
 

@@ -39,9 +39,10 @@ describe('Indicator reports', () => {
     samples = await startSampleSystems({ size: 6000, seed: 66 });
     t = await startTestGateway({ samples, env: { CATALOGUE_SYNC_INTERVAL_MS: '0' } });
   }, 30_000);
+  // Whatever failed at the start, what was started is stopped, so that jest exits.
   afterAll(async () => {
-    await t.close();
-    await samples.close();
+    await (t as TestGateway | undefined)?.close();
+    await (samples as SampleSystems | undefined)?.close();
   });
 
   const waitFor = async (id: string, as: 'auditor' | 'admin' = 'auditor'): Promise<Job> => {

@@ -2,7 +2,7 @@
 const ROW = `scope key label tier agency field carriedOver received receivedOnline receivedInPerson
   receivedChannelUnknown toResolve resolved resolvedEarly resolvedOnTime resolvedLate open
   openNotDue openOverdue withdrawn stopped unknown rejectedAtIntake notReceived
-  resolvedOnReceiptDay lossyStatus`;
+  resolvedOnReceiptDay lossyStatus onComputedCalendar`;
 
 export const REPORT_RESULT_FIELDS = `{ complete
   period { from to judgedAt carriedOverSince }
@@ -43,6 +43,7 @@ export interface ResultRowView {
   notReceived: number;
   resolvedOnReceiptDay: number;
   lossyStatus: number;
+  onComputedCalendar: number;
 }
 
 export interface ReportResultView {

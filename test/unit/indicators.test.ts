@@ -275,6 +275,7 @@ describe('The result form, case by case (hand-computed)', () => {
       notReceived: 1, // L
       resolvedOnReceiptDay: 1, // R
       lossyStatus: 1, // S (unmapped)
+      onComputedCalendar: 0, // every day is in 2026, an announced year
       endedWithoutResultByDue: 1, // I (J stopped after its due date)
       // Office time from receipt to end (07:00–11:30, 13:30–17:00): A 7 + 3 h; B 7 + 8 + 7 h;
       // C 7 + 8 + 8 h (nothing after 17:00); D 7 + 8 + 8 + 8 + 2 h; E as D less the 24 office
@@ -402,6 +403,15 @@ describe('The result form, case by case (hand-computed)', () => {
       },
     ]);
     expect(result.onTheSpot).toEqual({ resolved: 5, onReceiptDay: 4, rate: 0.8 });
+  });
+
+  it('counts the dossiers whose verdict rests on a year not announced yet', () => {
+    // Judged on 5 January 2027: H (due 5 August 2026) is judged over 2026 and 2027.
+    const late = reportPeriod('2026-07-01', '2027-01-05', new Date('2027-01-05T12:00:00+07:00'));
+    const accumulator = new IndicatorAccumulator(time, late, rules);
+    accumulator.add(CASES[1]?.[0] as NationalDossier, AGENCY); // B: resolved 8 July 2026
+    accumulator.add(CASES[7]?.[0] as NationalDossier, AGENCY); // H: unresolved on 5 January 2027
+    expect(accumulator.result().total).toMatchObject({ onComputedCalendar: 1, openOverdue: 1 });
   });
 
   it('resumes from a snapshot (through JSON) with the same result as an uninterrupted run', () => {

@@ -224,11 +224,29 @@ describe('On time (indicator 2.1), hand-worked cases in working time', () => {
     expect(judgeTimeliness(dossier({ due: null, status: 4 }), time, periodEnd)).toEqual({
       state: 'UNKNOWN',
       reason: 'no due date',
+      calendar: 'OFFICIAL',
     });
     expect(
       judgeTimeliness(dossier({ due: '2026-11-25T17:00:00', status: 9 }), time, periodEnd),
     ).toMatchObject({
       state: 'UNKNOWN',
     });
+  });
+
+  it('says when a verdict rests on a year whose days off are computed, not announced', () => {
+    // Due in November 2026, judged in December 2026: every day is in the official schedule.
+    const known = judgeTimeliness(
+      dossier({ due: '2026-11-25T17:00:00', status: 4 }),
+      time,
+      new Date('2026-12-07T08:00:00+07:00'),
+    );
+    expect(known).toMatchObject({ state: 'IN_PROGRESS', calendar: 'OFFICIAL' });
+    // Due on 8 February 2027, after Tết 2027, whose days off are not announced yet.
+    const guessed = judgeTimeliness(
+      dossier({ due: '2027-02-08T17:00:00', status: 4 }),
+      time,
+      new Date('2027-02-10T08:00:00+07:00'),
+    );
+    expect(guessed).toMatchObject({ calendar: 'COMPUTED', overdue: true });
   });
 });

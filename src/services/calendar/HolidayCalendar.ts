@@ -31,10 +31,12 @@ export interface YearSchedule {
  * schedule (data/holidays.vn.yaml); any other year is computed from the Labour Code 2019, Art. 112:
  * New Year's Day; Tết — the last day of the lunar year and the first four of the new one, by the
  * Vietnamese lunar calendar (Hồ Ngọc Đức's algorithm at UTC+7, which differs from the Chinese
- * calendar in some years); the Hùng Kings' day (10th of the 3rd lunar month); 30 April; 1 May;
- * 2 September with the day before (the day after when the 2nd is a Monday); and, as Art. 111(3)
- * gives, a holiday falling on a weekend is made up on the next working day. Computed years carry
- * no swaps: those are decided year by year.
+ * calendar in some years) — taken as five weekdays in a row placed as the announced schedules of
+ * 2024–2026 place them (`tetDaysOff`); the Hùng Kings' day (10th of the 3rd lunar month); 30 April;
+ * 1 May; 2 September with the day before (the day after when the 2nd is a Monday); and, as Art.
+ * 111(3) gives, another holiday falling on a weekend is made up on the next working day. Computed
+ * years carry no other swaps: those are decided year by year, so every figure that depends on a
+ * computed year says so (`isComputed`).
  */
 export class HolidayCalendar {
   private readonly computed = new Map<number, YearSchedule>();
@@ -92,6 +94,11 @@ export class HolidayCalendar {
     return !schedule.daysOff.has(day);
   }
 
+  /** Whether `year`'s days off are computed (not in the official schedule file). */
+  isComputed(year: number): boolean {
+    return !this.official.has(year);
+  }
+
   year(year: number): YearSchedule {
     const official = this.official.get(year);
     if (official !== undefined) return official;
@@ -140,19 +147,18 @@ function statutoryHolidays(year: number): Array<{ date: string; name: string }> 
 
 function computeDaysOff(year: number): Set<string> {
   const date = (iso: string) => DateTime.fromISO(iso);
-  const tet = date(firstDayOfTet(year));
   const september2 = date(`${year}-09-02`);
   const holidays = [
     date(`${year}-01-01`),
-    ...[-1, 0, 1, 2, 3].map((offset) => tet.plus({ days: offset })),
     date(hungKingsDay(year)),
     date(`${year}-04-30`),
     date(`${year}-05-01`),
     september2,
     september2.plus({ days: september2.weekday === 1 ? 1 : -1 }),
   ];
+  const tet = tetDaysOff(year);
   const holidaySet = new Set(holidays.map((d) => d.toISODate() as string));
-  const off = new Set<string>();
+  const off = new Set<string>(tet);
   for (const holiday of holidays.sort((a, b) => a.toMillis() - b.toMillis())) {
     if (holiday.weekday <= 5) {
       off.add(holiday.toISODate() as string);
@@ -169,4 +175,45 @@ function computeDaysOff(year: number): Set<string> {
     off.add(next.toISODate() as string);
   }
   return off;
+}
+
+/**
+ * Tết's weekdays off in a computed year: the five holidays (the last day of the lunar year, the
+ * first four of the new one) that fall on weekdays, made up to five weekdays in a row. Of the runs
+ * of five weekdays that hold them, the one giving the longest break with its weekends, then the one
+ * with as many extra days before the holidays as after, then the earlier. This places them as the
+ * announced schedules of 2024 (8–14/2), 2025 (27–31/1) and 2026 (16–20/2) did; 2023's (20–26/1)
+ * it does not (it gives 23–27/1): a computed year is a guess, and is marked as one.
+ */
+export function tetDaysOff(year: number): string[] {
+  const first = DateTime.fromISO(firstDayOfTet(year));
+  const holidays = [-1, 0, 1, 2, 3].map((offset) => first.plus({ days: offset }));
+  const needed = holidays.filter((day) => day.weekday <= 5).map((day) => day.toISODate() as string);
+  const weekdays: DateTime[] = [];
+  for (
+    let day = first.minus({ days: 12 });
+    day <= first.plus({ days: 12 });
+    day = day.plus({ days: 1 })
+  )
+    if (day.weekday <= 5) weekdays.push(day);
+  const lastDay = holidays[0] as DateTime;
+  const fourth = holidays[4] as DateTime;
+  let best: { days: DateTime[]; length: number; balance: number } | null = null;
+  for (let i = 0; i + 5 <= weekdays.length; i += 1) {
+    const run = weekdays.slice(i, i + 5);
+    const iso = run.map((day) => day.toISODate() as string);
+    if (!needed.every((day) => iso.includes(day))) continue;
+    // The break: the run widened over the weekends next to it.
+    let from = run[0] as DateTime;
+    while (from.minus({ days: 1 }).weekday > 5) from = from.minus({ days: 1 });
+    let to = run[4] as DateTime;
+    while (to.plus({ days: 1 }).weekday > 5) to = to.plus({ days: 1 });
+    const length = to.diff(from, 'days').days;
+    const before = run.filter((day) => day < lastDay).length;
+    const after = run.filter((day) => day > fourth).length;
+    const balance = Math.abs(before - after);
+    if (best === null || length > best.length || (length === best.length && balance < best.balance))
+      best = { days: run, length, balance };
+  }
+  return (best?.days ?? []).map((day) => day.toISODate() as string);
 }

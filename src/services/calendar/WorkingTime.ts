@@ -50,6 +50,18 @@ export class WorkingTime {
     this.dayMs = this.periods.reduce((sum, [from, to]) => sum + (to - from), 0);
   }
 
+  /**
+   * Whether the working days from `from` to `to` (either order) come from a computed year, not
+   * the official schedule: then office time between them is a guess at that year's swaps.
+   */
+  computedBetween(from: Date, to: Date): boolean {
+    const year = (date: Date) =>
+      Number(new Date(date.getTime() + 7 * 3_600_000).toISOString().slice(0, 4));
+    const [a, b] = [year(from), year(to)].sort((x, y) => x - y) as [number, number];
+    for (let y = a; y <= b; y += 1) if (this.calendar.isComputed(y)) return true;
+    return false;
+  }
+
   /** Office time between two instants (0 when `to` is not after `from`). */
   between(from: Date, to: Date): number {
     const a = from.getTime();

@@ -15,7 +15,14 @@ export interface TimelinessInput {
   supplements: ReadonlyArray<{ dueAfter: string | null }>;
 }
 
-export type Timeliness =
+/**
+ * A verdict, and whether it rests on days off the calendar computed rather than read from the
+ * official schedule (`COMPUTED`: a year not in data/holidays.vn.yaml lies between the due date and
+ * the judging instant, or under the supplement waits).
+ */
+export type Timeliness = Verdict & { calendar: 'OFFICIAL' | 'COMPUTED' };
+
+type Verdict =
   | {
       state: 'ON_TIME' | 'LATE';
       /** When processing ended: the first step (or date) with an ending status. */
@@ -53,6 +60,28 @@ export function judgeTimeliness(
   time: WorkingTime,
   periodEnd: Date,
 ): Timeliness {
+  const verdict = judge(dossier, time, periodEnd);
+  return { ...verdict, calendar: calendarOf(dossier, time, periodEnd) };
+}
+
+/** Whether the days a verdict counts over come from a computed year. */
+export function calendarOf(
+  dossier: TimelinessInput,
+  time: WorkingTime,
+  judgedAt: Date,
+): 'OFFICIAL' | 'COMPUTED' {
+  const instants = [dossier.dueAt, ...dossier.history.map((step) => step.at)]
+    .filter((at): at is string => at !== null)
+    .map((at) => Date.parse(at))
+    .filter((ms) => !Number.isNaN(ms));
+  const end = processingEnd(dossier) ?? judgedAt;
+  instants.push(end.getTime());
+  const from = new Date(Math.min(...instants));
+  const to = new Date(Math.max(...instants));
+  return time.computedBetween(from, to) ? 'COMPUTED' : 'OFFICIAL';
+}
+
+function judge(dossier: TimelinessInput, time: WorkingTime, periodEnd: Date): Verdict {
   if (dossier.dueAt === null) return { state: 'UNKNOWN', reason: 'no due date' };
   const endedAt = processingEnd(dossier);
   const rounds = dossier.supplements.length;

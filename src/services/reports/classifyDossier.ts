@@ -1,5 +1,5 @@
 import type { NationalDossier } from '../../../connectors/model';
-import { dueAfterSupplement } from '../calendar/onTime';
+import { calendarOf, dueAfterSupplement } from '../calendar/onTime';
 import type { WorkingTime } from '../calendar/WorkingTime';
 import { vietnamDate } from '../vietnamTime';
 import type { ReportRules } from './reportRules';
@@ -66,6 +66,8 @@ export interface Classified {
   officeMs: number;
   /** The status says less than it seems (declared lossy, or unmapped). */
   lossy: boolean;
+  /** The verdict rests on days off of a computed (unannounced) year. */
+  computedCalendar: boolean;
 }
 
 /** Statuses that end processing once a dossier is received. */
@@ -91,6 +93,7 @@ export function classifyDossier(
     endedByDue: false,
     officeMs: 0,
     lossy,
+    computedCalendar: false,
   };
   if (dossier.receivedAt === null) return { ...none, intake: 'OUTSIDE', reason: 'not dated' };
   const received = new Date(dossier.receivedAt);
@@ -111,6 +114,7 @@ export function classifyDossier(
     ...none,
     intake,
     ...judged,
+    computedCalendar: calendarOf(dossier, time, period.end) === 'COMPUTED',
     resolvedOnReceiptDay:
       (judged.outcome === 'EARLY' || judged.outcome === 'ON_TIME' || judged.outcome === 'LATE') &&
       judged.endedAt !== null &&

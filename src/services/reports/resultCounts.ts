@@ -37,6 +37,8 @@ export interface ResultCounts {
   resolvedOnReceiptDay: number;
   /** Dossiers counted whose status was declared lossy or was unmapped. */
   lossyStatus: number;
+  /** Dossiers whose verdict rests on days off of a computed (unannounced) year. */
+  onComputedCalendar: number;
   /** Withdrawn or stopped by the due date (indicator 2.1 under the `AS_ENDED` rule). */
   endedWithoutResultByDue: number;
   /** Office minutes from receipt to the end over the resolved, supplement waiting taken out (2.2). */
@@ -60,6 +62,7 @@ export const COUNT_KEYS = [
   'notReceived',
   'resolvedOnReceiptDay',
   'lossyStatus',
+  'onComputedCalendar',
   'endedWithoutResultByDue',
   'resolvedOfficeMinutes',
 ] as const satisfies ReadonlyArray<keyof ResultCounts>;
@@ -89,6 +92,7 @@ export function countDossier(counts: ResultCounts, dossier: Classified): boolean
       break;
   }
   if (dossier.lossy) counts.lossyStatus += 1;
+  if (dossier.computedCalendar) counts.onComputedCalendar += 1;
   if (dossier.resolvedOnReceiptDay) counts.resolvedOnReceiptDay += 1;
   if (dossier.endedByDue) counts.endedWithoutResultByDue += 1;
   counts.resolvedOfficeMinutes += Math.round(dossier.officeMs / 60_000);
