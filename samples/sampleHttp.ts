@@ -33,6 +33,11 @@ export interface SampleFaults {
    * (a SOAP Server fault for the land system, a JSON error otherwise).
    */
   serverErrorNext: number;
+  /**
+   * Listings answer another unit's dossiers whatever agency is asked (a system whose listing has
+   * no agency parameter). The provincial REST system only.
+   */
+  listingIgnoresAgency: boolean;
 }
 
 export function noFaults(): SampleFaults {
@@ -48,6 +53,7 @@ export function noFaults(): SampleFaults {
     resetNext: 0,
     truncateNext: 0,
     serverErrorNext: 0,
+    listingIgnoresAgency: false,
   };
 }
 

@@ -225,6 +225,26 @@ describe('Indicator reports', () => {
     }
   }, 30_000);
 
+  it('a system whose listing ignores the agency asked: its other units’ dossiers are left out, and said so', async () => {
+    samples.provincial.faults.listingIgnoresAgency = true;
+    try {
+      const started = await t.query<{ startReport: { id: string } }>(
+        START,
+        { i: { agencies: ['000.00.10.H56'], from: '2026-07-01', to: '2026-07-31' } },
+        'auditor',
+      );
+      const job = await waitFor(started.data?.startReport.id as string);
+      expect(job.state).toBe('DONE');
+      expect(job.result?.complete).toBe(false);
+      expect(job.result?.total.toResolve).toBe(0);
+      expect(job.problems.join('\n')).toMatch(
+        /000\.00\.10\.H56: \d+ listed dossier\(s\) belong to another agency by their own data; left out/,
+      );
+    } finally {
+      samples.provincial.faults.listingIgnoresAgency = false;
+    }
+  });
+
   it('runs from the command line with a progress bar and writes the CSV and HTML files', async () => {
     const out = await mkdtemp(join(tmpdir(), 'report-cli-'));
     const run = (...args: string[]) =>

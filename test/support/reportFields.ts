@@ -2,7 +2,7 @@
 const ROW = `scope key label tier agency field carriedOver received receivedOnline receivedInPerson
   receivedChannelUnknown toResolve resolved resolvedEarly resolvedOnTime resolvedLate open
   openNotDue openOverdue withdrawn stopped unknown rejectedAtIntake notReceived
-  resolvedOnReceiptDay lossyStatus onComputedCalendar`;
+  resolvedOnReceiptDay lossyStatus onComputedCalendar implausible dueOnDayOff`;
 
 export const REPORT_RESULT_FIELDS = `{ complete
   period { from to judgedAt carriedOverSince }
@@ -44,6 +44,8 @@ export interface ResultRowView {
   resolvedOnReceiptDay: number;
   lossyStatus: number;
   onComputedCalendar: number;
+  implausible: number;
+  dueOnDayOff: number;
 }
 
 export interface ReportResultView {

@@ -276,6 +276,8 @@ describe('The result form, case by case (hand-computed)', () => {
       resolvedOnReceiptDay: 1, // R
       lossyStatus: 1, // S (unmapped)
       onComputedCalendar: 0, // every day is in 2026, an announced year
+      implausible: 0,
+      dueOnDayOff: 0,
       endedWithoutResultByDue: 1, // I (J stopped after its due date)
       // Office time from receipt to end (07:00–11:30, 13:30–17:00): A 7 + 3 h; B 7 + 8 + 7 h;
       // C 7 + 8 + 8 h (nothing after 17:00); D 7 + 8 + 8 + 8 + 2 h; E as D less the 24 office
@@ -403,6 +405,53 @@ describe('The result form, case by case (hand-computed)', () => {
       },
     ]);
     expect(result.onTheSpot).toEqual({ resolved: 5, onReceiptDay: 4, rate: 0.8 });
+  });
+
+  it('flags data that contradicts itself, and due dates on days off', () => {
+    const flagged = (listed: NationalDossier) =>
+      classifyDossier(listed, period, time.forAgency(AGENCY), rules);
+    // Finished on 20 July by its date, but the step that ended it is on the 7th.
+    expect(
+      flagged(
+        dossier('V', {
+          received: at('07-06'),
+          due: at('07-08', '17:00'),
+          code: 10,
+          steps: [[at('07-07', '10:00'), 9]],
+          finished: at('07-20'),
+        }),
+      ).implausible,
+    ).toBe('FINISHED_VS_HISTORY');
+    // Due before it was received.
+    expect(
+      flagged(dossier('W', { received: at('07-06'), due: at('07-03', '17:00'), code: 4 }))
+        .implausible,
+    ).toBe('BEFORE_RECEIPT');
+    // Processing again after it was finished.
+    expect(
+      flagged(
+        dossier('X', {
+          received: at('07-06'),
+          due: at('07-08', '17:00'),
+          code: 4,
+          steps: [
+            [at('07-07', '10:00'), 9],
+            [at('07-08', '10:00'), 4],
+          ],
+        }),
+      ).implausible,
+    ).toBe('STEP_AFTER_END');
+    expect(flagged(CASES[0]?.[0] as NationalDossier).implausible).toBeNull();
+    // Due on Saturday 11 July, and on National Day (2 September 2026, a Wednesday).
+    expect(
+      flagged(dossier('Y', { received: at('07-06'), due: at('07-11', '17:00'), code: 4 }))
+        .dueOnDayOff,
+    ).toBe(true);
+    expect(
+      flagged(dossier('Z', { received: at('07-06'), due: at('09-02', '17:00'), code: 4 }))
+        .dueOnDayOff,
+    ).toBe(true);
+    expect(flagged(CASES[0]?.[0] as NationalDossier).dueOnDayOff).toBe(false);
   });
 
   it('counts the dossiers whose verdict rests on a year not announced yet', () => {

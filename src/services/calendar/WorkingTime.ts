@@ -62,6 +62,13 @@ export class WorkingTime {
     return false;
   }
 
+  /** Whether state agencies work on the Vietnam day of `at`. */
+  isWorkingDayAt(at: Date): boolean {
+    return this.calendar.isWorkingDay(
+      new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 10),
+    );
+  }
+
   /** Office time between two instants (0 when `to` is not after `from`). */
   between(from: Date, to: Date): number {
     const a = from.getTime();

@@ -68,7 +68,18 @@ export interface Classified {
   lossy: boolean;
   /** The verdict rests on days off of a computed (unannounced) year. */
   computedCalendar: boolean;
+  /** What in the dossier's own data does not fit together (`implausible`), if anything. */
+  implausible: Implausible | null;
+  /** The due date falls on a day the agency does not work. */
+  dueOnDayOff: boolean;
 }
+
+/**
+ * A dossier whose data contradicts itself: its finished date and the history step that ended it
+ * more than a day apart, a finished or due date before its receipt, or an ending status with a
+ * later step that is not an ending one.
+ */
+export type Implausible = 'FINISHED_VS_HISTORY' | 'BEFORE_RECEIPT' | 'STEP_AFTER_END';
 
 /** Statuses that end processing once a dossier is received. */
 const RESOLVED = new Set([9, 10]);
@@ -94,6 +105,8 @@ export function classifyDossier(
     officeMs: 0,
     lossy,
     computedCalendar: false,
+    implausible: null,
+    dueOnDayOff: false,
   };
   if (dossier.receivedAt === null) return { ...none, intake: 'OUTSIDE', reason: 'not dated' };
   const received = new Date(dossier.receivedAt);
@@ -115,6 +128,8 @@ export function classifyDossier(
     intake,
     ...judged,
     computedCalendar: calendarOf(dossier, time, period.end) === 'COMPUTED',
+    implausible: implausible(dossier, received),
+    dueOnDayOff: dossier.dueAt !== null && !time.isWorkingDayAt(new Date(dossier.dueAt)),
     resolvedOnReceiptDay:
       (judged.outcome === 'EARLY' || judged.outcome === 'ON_TIME' || judged.outcome === 'LATE') &&
       judged.endedAt !== null &&
@@ -217,6 +232,29 @@ export function firstEnding(dossier: NationalDossier): { at: Date | null; code: 
   if (code === null || !ENDING.has(code)) return null;
   const date = dossier.finishedAt ?? dossier.returnedAt;
   return { at: date === null ? null : new Date(date), code };
+}
+
+/** What in a dossier's own dates and steps contradicts the rest (`Implausible`), or null. */
+function implausible(dossier: NationalDossier, received: Date): Implausible | null {
+  const at = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+  const finished = at(dossier.finishedAt);
+  const due = at(dossier.dueAt);
+  if (
+    (finished !== null && finished < received.getTime()) ||
+    (due !== null && due < received.getTime())
+  )
+    return 'BEFORE_RECEIPT';
+  const steps = dossier.history
+    .filter((step) => step.at !== null && step.status?.code != null)
+    .map((step) => ({ at: Date.parse(step.at as string), code: step.status?.code as number }))
+    .sort((a, b) => a.at - b.at);
+  const ended = steps.find((step) => ENDING.has(step.code));
+  if (ended !== undefined && finished !== null && Math.abs(ended.at - finished) > 86_400_000)
+    return 'FINISHED_VS_HISTORY';
+  // After finished (9), only returned (10) may follow; after 7, 8 or 10, nothing but an ending.
+  if (ended !== undefined && steps.some((step) => step.at > ended.at && !ENDING.has(step.code)))
+    return 'STEP_AFTER_END';
+  return null;
 }
 
 function channelOf(code: number | null): Channel {

@@ -21,6 +21,8 @@ export function reportCsv(job: ReportJob, _directory: AgencyDirectory): string {
     ...FORM_COLUMNS.map((c) => c.name),
     'lossy_status',
     'on_computed_calendar',
+    'implausible',
+    'due_on_day_off',
   ];
   const rows = result.table.map((row) => [
     row.scope,
@@ -31,6 +33,8 @@ export function reportCsv(job: ReportJob, _directory: AgencyDirectory): string {
     ...FORM_COLUMNS.map((column) => String(column.value(row))),
     String(row.counts.lossyStatus),
     String(row.counts.onComputedCalendar),
+    String(row.counts.implausible),
+    String(row.counts.dueOnDayOff),
   ]);
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
@@ -187,7 +191,7 @@ ${targetRows}
   }; thời gian chờ bổ sung không tính. <span class="en">Resolved: status 9 or 10; early before the due day, on time on it by the due time, late after it; supplement waiting not counted.</span></li>
 <li>Chỉ số 2.1: ${result.rules.onTimeDenominator === 'ALL_TO_RESOLVE' ? 'hồ sơ đã và đang giải quyết trong hạn / tổng số hồ sơ phải giải quyết' : 'hồ sơ giải quyết trước hạn và đúng hạn / hồ sơ đã giải quyết'}; hồ sơ rút, dừng ${result.rules.endedWithoutResult === 'AS_ENDED' ? 'tính là kết thúc' : 'không tính vào chỉ số, thống kê ở cột riêng'}.</li>
 <li>Cơ sở: Thông tư 01/2020/TT-VPCP (biểu II.06a); Quyết định 766/QĐ-TTg và tài liệu mô tả công thức của Cổng Dịch vụ công quốc gia; Nghị định 118/2025/NĐ-CP. Chi tiết: docs/INDICATORS.md. <span class="en">Sources and every rule: docs/INDICATORS.md.</span></li>
-${flags === null ? '' : `<li>Cảnh báo dữ liệu / data flags: trạng thái không chắc chắn (lossy/unmapped) ${number(flags.lossyStatus)}; không xác định được kết quả ${number(flags.unknown)}; không rõ kênh ${number(flags.receivedChannelUnknown)}; xét theo lịch nghỉ tự tính (năm chưa công bố) ${number(flags.onComputedCalendar)}.</li>`}
+${flags === null ? '' : `<li>Cảnh báo dữ liệu / data flags: trạng thái không chắc chắn (lossy/unmapped) ${number(flags.lossyStatus)}; không xác định được kết quả ${number(flags.unknown)}; không rõ kênh ${number(flags.receivedChannelUnknown)}; xét theo lịch nghỉ tự tính (năm chưa công bố) ${number(flags.onComputedCalendar)}; dữ liệu tự mâu thuẫn (ngày kết thúc và quá trình xử lý lệch nhau, ngày trước ngày tiếp nhận) ${number(flags.implausible)}; hạn trả vào ngày nghỉ ${number(flags.dueOnDayOff)}. <span class="en">Lossy or unmapped status; outcome cannot be told; channel not told; judged on a computed calendar; self-contradicting data; due on a day off.</span></li>`}
 </ul>
 ${job.problems.length === 0 ? '' : `<h2>Không lấy được dữ liệu <span class="en">Not listed</span></h2><ul class="meta">${job.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>`}
 <h2>Hồ sơ quá hạn nhiều nhất <span class="en">Most overdue</span></h2>

@@ -39,6 +39,10 @@ export interface ResultCounts {
   lossyStatus: number;
   /** Dossiers whose verdict rests on days off of a computed (unannounced) year. */
   onComputedCalendar: number;
+  /** Dossiers whose own dates and steps contradict each other (`classifyDossier` `Implausible`). */
+  implausible: number;
+  /** Dossiers due on a day their agency does not work. */
+  dueOnDayOff: number;
   /** Withdrawn or stopped by the due date (indicator 2.1 under the `AS_ENDED` rule). */
   endedWithoutResultByDue: number;
   /** Office minutes from receipt to the end over the resolved, supplement waiting taken out (2.2). */
@@ -63,6 +67,8 @@ export const COUNT_KEYS = [
   'resolvedOnReceiptDay',
   'lossyStatus',
   'onComputedCalendar',
+  'implausible',
+  'dueOnDayOff',
   'endedWithoutResultByDue',
   'resolvedOfficeMinutes',
 ] as const satisfies ReadonlyArray<keyof ResultCounts>;
@@ -93,6 +99,8 @@ export function countDossier(counts: ResultCounts, dossier: Classified): boolean
   }
   if (dossier.lossy) counts.lossyStatus += 1;
   if (dossier.computedCalendar) counts.onComputedCalendar += 1;
+  if (dossier.implausible !== null) counts.implausible += 1;
+  if (dossier.dueOnDayOff) counts.dueOnDayOff += 1;
   if (dossier.resolvedOnReceiptDay) counts.resolvedOnReceiptDay += 1;
   if (dossier.endedByDue) counts.endedWithoutResultByDue += 1;
   counts.resolvedOfficeMinutes += Math.round(dossier.officeMs / 60_000);

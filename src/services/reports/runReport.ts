@@ -1,5 +1,5 @@
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { hierarchyKeys, isHierarchyKey } from '../agencies/agencyCode';
+import { canonicalAgencyCode, hierarchyKeys, isHierarchyKey } from '../agencies/agencyCode';
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../routing/routeDossierCode';
@@ -159,11 +159,21 @@ export async function runReport(
       addProblem(state, `${agencyCode}: ${page.unreadable} record(s) could not be read`);
     let outside = 0;
     let counted = 0;
+    let elsewhere = 0;
     for (const dossier of page.dossiers) {
       const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
-      if (day === null || day < range.from || day > range.to) outside += 1;
+      // A system whose listing ignores the agency asked lists every unit's dossiers: the ones
+      // whose mapped agency is another are not this agency's, and are not counted as its own.
+      if (dossier.agencyCode !== null && canonicalAgencyCode(dossier.agencyCode) !== agencyCode)
+        elsewhere += 1;
+      else if (day === null || day < range.from || day > range.to) outside += 1;
       else if (accumulator.add(dossier, agencyCode)) counted += 1;
     }
+    if (elsewhere > 0)
+      addProblem(
+        state,
+        `${agencyCode}: ${elsewhere} listed dossier(s) belong to another agency by their own data; left out (does ${listing.id}'s listing filter by agency?)`,
+      );
     if (outside > 0)
       addProblem(
         state,
