@@ -5,13 +5,13 @@ import { gateway } from './gatewayClient';
 
 const USAGE = `An indicator report from a running gateway (GATEWAY_URL, default http://127.0.0.1:4000;
 GATEWAY_API_KEY, an auditor or admin key): queued, followed with a progress bar, written as CSV and
-HTML.
+HTML and as an Excel workbook.
 
   npm run report -- --agencies H56 --from 2026-07-01 --to 2026-09-30 [--out reports]
   npm run report -- --agencies 000.00.01.H56,000.01.12.H56 --from 2026-07-01 --to 2026-07-31
 
 Agencies are agency codes or hierarchy keys (H56: every unit of Thanh Hóa). Writes
-<out>/report-<from>-<to>-<id>.csv and .html and prints the headline figures.`;
+<out>/report-<from>-<to>-<id>.csv, .html and .xlsx and prints the headline figures.`;
 
 interface Job {
   id: string;
@@ -32,12 +32,13 @@ interface Job {
   } | null;
   csv: string | null;
   html: string | null;
+  xlsx: string | null;
 }
 
 const READ = `query ($id: ID!) { report(id: $id) { id state problems
   progress { percent dossiers etaSeconds }
   result { complete total { toResolve carriedOver received resolved resolvedLate openOverdue }
-    indicators { id rate status } } csv html } }`;
+    indicators { id rate status } } csv html xlsx } }`;
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -81,7 +82,13 @@ async function main(argv: string[]): Promise<number> {
   // Problems quote upstream systems: no control characters reach the terminal.
   for (const problem of job.problems)
     process.stderr.write(`problem: ${problem.replace(/\p{Cc}/gu, ' ')}\n`);
-  if (job.state !== 'DONE' || job.result === null || job.csv === null || job.html === null) {
+  if (
+    job.state !== 'DONE' ||
+    job.result === null ||
+    job.csv === null ||
+    job.html === null ||
+    job.xlsx === null
+  ) {
     process.stderr.write(`report ${id} ended ${job.state}\n`);
     return 1;
   }
@@ -90,9 +97,10 @@ async function main(argv: string[]): Promise<number> {
   const base = join(folder, `report-${values.from}-${values.to}-${id.slice(0, 8)}`);
   await writeFile(`${base}.csv`, job.csv);
   await writeFile(`${base}.html`, job.html);
+  await writeFile(`${base}.xlsx`, Buffer.from(job.xlsx, 'base64'));
   const rate = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
   process.stdout.write(
-    [headline(job.result, rate), `${base}.csv`, `${base}.html`].join('\n') + '\n',
+    [headline(job.result, rate), `${base}.csv`, `${base}.html`, `${base}.xlsx`].join('\n') + '\n',
   );
   return 0;
 }

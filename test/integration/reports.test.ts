@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { chromium } from 'playwright-core';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { recomputeResultForm, type Recomputed } from '../support/recomputeResultForm';
@@ -245,7 +246,7 @@ describe('Indicator reports', () => {
     }
   });
 
-  it('runs from the command line with a progress bar and writes the CSV and HTML files', async () => {
+  it('runs from the command line with a progress bar and writes the CSV, HTML and Excel files', async () => {
     const out = await mkdtemp(join(tmpdir(), 'report-cli-'));
     const run = (...args: string[]) =>
       runCli('report', { GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys.auditor }, ...args);
@@ -261,12 +262,36 @@ describe('Indicator reports', () => {
     );
     expect(done.code).toBe(0);
     expect(done.stderr).toMatch(/\[#{20}\] 100\.0 % · \d+ dossiers/);
-    const [summary, csvFile, htmlFile] = done.stdout.trim().split('\n');
+    const [summary, csvFile, htmlFile, xlsxFile] = done.stdout.trim().split('\n');
     expect(summary).toMatch(
       /^to resolve \d+ \(carried over \d+, received \d+\); resolved \d+ \(late \d+\); overdue unresolved \d+; 2\.1 on time [\d.]+ %; 3\.3 online [\d.]+ % \(partial\)$/,
     );
     expect((await readFile(csvFile as string, 'utf8')).split('\r\n')[0]).toContain('c07_resolved');
     expect(await readFile(htmlFile as string, 'utf8')).toContain('<svg id="status-mix"');
+    // The workbook: the form's sheet with its title, numbered columns and the same rows as the CSV.
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(xlsxFile as string);
+    expect(book.worksheets.map((sheet) => sheet.name)).toEqual([
+      'Biểu II.06a',
+      'Chỉ số 766',
+      'Phương pháp',
+    ]);
+    const form = book.getWorksheet('Biểu II.06a') as ExcelJS.Worksheet;
+    expect(form.getCell('A2').value).toBe('TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH');
+    expect(form.getCell('A3').value).toBe('Kỳ báo cáo: từ ngày 01/07/2026 đến ngày 31/07/2026');
+    expect(form.getRow(8).values).toEqual([
+      undefined,
+      ...Array.from({ length: 20 }, (_, i) => `(${i + 1})`),
+    ]);
+    const csvRows = (await readFile(csvFile as string, 'utf8')).split('\r\n').slice(1, -1);
+    for (const [index, line] of csvRows.entries()) {
+      const cells = line.split(',');
+      const sheetRow = form.getRow(9 + index).values as unknown[];
+      // Columns (3)–(20) equal the CSV's (the 18 before its last four, the data flags).
+      expect(sheetRow.slice(3, 21)).toEqual(cells.slice(-22, -4).map(Number));
+    }
+    const indicators = book.getWorksheet('Chỉ số 766') as ExcelJS.Worksheet;
+    expect(indicators.getCell('A2').value).toBe('1.1');
     const refused = await run(
       '--agencies',
       'nowhere',

@@ -61,6 +61,8 @@ export const reportResolvers = {
   ReportJob: {
     csv: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.csv(view.job),
     html: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.html(view.job),
+    xlsx: async (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) =>
+      (await ctx.reports.xlsx(view.job))?.toString('base64') ?? null,
   },
   Query: {
     report: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {

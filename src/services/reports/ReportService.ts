@@ -7,6 +7,7 @@ import { isHierarchyKey } from '../agencies/agencyCode';
 import { LocalReportQueue } from './LocalReportQueue';
 import { reportCsv, reportHtml } from './outputs';
 import { RedisReportQueue } from './RedisReportQueue';
+import { reportWorkbook } from './workbook';
 import { noProgress, type ReportJob, type ReportQueue, type ReportSpec } from './ReportJob';
 import type { ReportRunner } from './ReportRunner';
 import type { ReportRunDeps } from './runReport';
@@ -104,6 +105,11 @@ export class ReportService {
   /** The finished report as one self-contained HTML page with charts, or null before it is done. */
   html(job: ReportJob): string | null {
     return job.result === null ? null : reportHtml(job, this.deps.directory);
+  }
+
+  /** The finished report as an Excel workbook in the form's layout, or null before it is done. */
+  async xlsx(job: ReportJob): Promise<Buffer | null> {
+    return job.result === null ? null : reportWorkbook(job, this.deps.directory);
   }
 
   /**

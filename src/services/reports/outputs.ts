@@ -1,9 +1,8 @@
 import type { AgencyDirectory } from '../agencies/AgencyDirectory';
 import { nationalStatus } from '../dossiers/nationalStatuses';
-import { vietnamIso } from '../vietnamTime';
 import type { ReportJob } from './ReportJob';
 import type { ReportResult } from './reportResult';
-import { FORM_COLUMNS, FORM_GROUPS } from './resultForm';
+import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime } from './resultForm';
 
 /**
  * The result form as CSV (RFC 4180: CRLF, fields quoted when needed): every row of the report's
@@ -213,25 +212,6 @@ ${bars(monthBars, 'on-time-trend', 1)}
 </body>
 </html>
 `;
-}
-
-const STATUS_LABELS = {
-  COMPUTED: 'Đã tính',
-  PARTIAL: 'Tính một phần',
-  NO_DATA: 'Chưa có dữ liệu',
-  NOT_APPLICABLE: 'Không áp dụng',
-} as const;
-
-/** yyyy-MM-dd → dd/MM/yyyy. */
-function date(day: string): string {
-  const [year, month, dayOfMonth] = day.split('-');
-  return `${dayOfMonth}/${month}/${year}`;
-}
-
-/** An instant as dd/MM/yyyy HH:mm, Vietnam time. */
-function dateTime(at: Date): string {
-  const iso = vietnamIso(at);
-  return `${date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
 }
 
 /** Horizontal bars as inline SVG; `max` fixes the scale (1 for rates), else the largest value. */

@@ -1,3 +1,4 @@
+import { vietnamIso } from '../vietnamTime';
 import type { ResultRow } from './reportResult';
 
 /**
@@ -190,4 +191,24 @@ export function unbalanced(row: ResultRow): string | null {
   return failed === undefined
     ? null
     : `${row.key}: ${failed[0]} does not hold (${failed[1]} ≠ ${failed[2]})`;
+}
+
+/** How each indicator status reads in Vietnamese (HTML and workbook). */
+export const STATUS_LABELS = {
+  COMPUTED: 'Đã tính',
+  PARTIAL: 'Tính một phần',
+  NO_DATA: 'Chưa có dữ liệu',
+  NOT_APPLICABLE: 'Không áp dụng',
+} as const;
+
+/** yyyy-MM-dd → dd/MM/yyyy, as dates are written on the form. */
+export function date(day: string): string {
+  const [year, month, dayOfMonth] = day.split('-');
+  return `${dayOfMonth}/${month}/${year}`;
+}
+
+/** An instant as dd/MM/yyyy HH:mm, Vietnam time. */
+export function dateTime(at: Date): string {
+  const iso = vietnamIso(at);
+  return `${date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
 }
