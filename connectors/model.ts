@@ -112,6 +112,25 @@ export interface MappingWarning {
   problem: string;
 }
 
+/**
+ * What the 2022 national sync format adds for Decision 766's indicators (DOMAIN.md §3); each value
+ * is null when the system does not send it — never guessed.
+ */
+export interface DigitalFacts {
+  /** NoiNopHoSo — where the dossier was submitted, as the system sends it. */
+  submittedVia: string | null;
+  /** HoSoCoThanhPhanSoHoa — its components were digitised. */
+  digitised: boolean | null;
+  /** TaiKhoanDuocXacThucVoiVNeID — the applicant's account was verified with VNeID. */
+  vneidVerified: boolean | null;
+  /** DuocThanhToanTrucTuyen — its fees were paid online. */
+  paidOnline: boolean | null;
+  /** Its result was issued electronically (an electronic result document). */
+  electronicResult: boolean | null;
+  /** It was synced to the national public-service portal. */
+  syncedToPortal: boolean | null;
+}
+
 /** One dossier in the national model. */
 export interface NationalDossier {
   /** Mã hồ sơ, exactly as requested. */
@@ -152,6 +171,8 @@ export interface NationalDossier {
    * when the system says nothing.
    */
   interAgency: InterAgencyLinks;
+  /** The 2022 sync format's indicator fields (absent in dossiers cached before they existed). */
+  digital?: DigitalFacts;
   warnings: MappingWarning[];
 }
 

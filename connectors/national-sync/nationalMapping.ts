@@ -66,6 +66,14 @@ export const NATIONAL_MAPPING: DossierMappingSpec = {
       reason: 'NoiDungYeuCauBoSung',
     },
   },
+  // The fields the 2022 format added for Decision 766 (DOMAIN.md §3); whether a result was
+  // electronic and whether the dossier reached the portal are the system's own to map.
+  digital: {
+    submittedVia: 'NoiNopHoSo',
+    digitised: 'HoSoCoThanhPhanSoHoa',
+    vneidVerified: 'TaiKhoanDuocXacThucVoiVNeID',
+    paidOnline: 'DuocThanhToanTrucTuyen',
+  },
 };
 
 /**

@@ -48,7 +48,19 @@ export interface DossierMappingSpec {
   results?: ListSpec<'name' | 'number' | 'issuedAt' | 'url'>;
   supplements?: ListSpec<'requestedAt' | 'dueBefore' | 'dueAfter' | 'reason'>;
   interAgency?: { reference?: string; parts?: ListSpec<'code' | 'agencyCode'> };
+  /** The 2022 sync format's indicator fields; flags read 1/0, true/false, có/không. */
+  digital?: Partial<Record<DigitalKey, string>>;
 }
+
+export const DIGITAL_KEYS = [
+  'submittedVia',
+  'digitised',
+  'vneidVerified',
+  'paidOnline',
+  'electronicResult',
+  'syncedToPortal',
+] as const;
+export type DigitalKey = (typeof DIGITAL_KEYS)[number];
 
 export interface ListSpec<K extends string> {
   each: string;
@@ -108,12 +120,21 @@ export const dossierMappingSchema = z.strictObject({
       parts: listSpec(['code', 'agencyCode']).optional(),
     })
     .optional(),
+  digital: z
+    .strictObject(
+      Object.fromEntries(DIGITAL_KEYS.map((key) => [key, expression.optional()])) as Record<
+        DigitalKey,
+        z.ZodOptional<typeof expression>
+      >,
+    )
+    .optional(),
 }) satisfies z.ZodType<DossierMappingSpec>;
 
 /**
  * The part of a mapping that listings use: what indicators count (procedure and field, status,
- * channel, dates, supplement rounds, the steps' times and statuses, inter-agency links), nothing about the
- * applicant, files, fees or free text. A report never reads personal data it does not need, and
+ * channel, dates, supplement rounds, the steps' times and statuses, inter-agency links, fee
+ * amounts, the 2022 indicator fields), nothing about the
+ * applicant, files, fee names or free text. A report never reads personal data it does not need, and
  * each listed record costs a fraction of a full lookup's mapping.
  */
 export function listingMappingSpec(spec: DossierMappingSpec): DossierMappingSpec {
@@ -134,6 +155,10 @@ export function listingMappingSpec(spec: DossierMappingSpec): DossierMappingSpec
   }
   if (spec.supplements !== undefined) picked.supplements = spec.supplements;
   if (spec.interAgency !== undefined) picked.interAgency = spec.interAgency;
+  if (spec.digital !== undefined) picked.digital = spec.digital;
+  // Fee amounts only (indicator 3.6 counts over dossiers with a fee above zero).
+  if (spec.fees?.fields.amount !== undefined)
+    picked.fees = { each: spec.fees.each, fields: { amount: spec.fees.fields.amount } };
   if (spec.history !== undefined) {
     const { at, status } = spec.history.fields;
     picked.history = {

@@ -1,4 +1,5 @@
 import type {
+  DigitalFacts,
   ApplicantTypeCode,
   ChannelCode,
   ChannelValue,
@@ -141,9 +142,26 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
       };
     }),
     interAgency: interAgency(reader, mapped.interAgency, code),
+    digital: digitalFacts(reader, isRecord(mapped.digital) ? mapped.digital : {}),
     warnings,
   };
 }
+
+/** The 2022 sync format's indicator fields: the place of submission as sent, the rest flags. */
+function digitalFacts(reader: FieldReader, raw: Raw): DigitalFacts {
+  const at = 'digital.';
+  return {
+    submittedVia: reader.identifier(raw, 'submittedVia', at),
+    digitised: reader.flag(raw, 'digitised', at),
+    vneidVerified: reader.flag(raw, 'vneidVerified', at),
+    paidOnline: reader.flag(raw, 'paidOnline', at),
+    electronicResult: reader.flag(raw, 'electronicResult', at),
+    syncedToPortal: reader.flag(raw, 'syncedToPortal', at),
+  };
+}
+
+const YES = new Set(['1', 'true', 'co', 'có', 'yes', 'y']);
+const NO = new Set(['0', 'false', 'khong', 'không', 'no', 'n']);
 
 class FieldReader {
   constructor(
@@ -217,6 +235,20 @@ class FieldReader {
     const code = this.tables.applicantTypes.get(tableKey(raw)) ?? null;
     if (code === null) this.warn(`${at}${key}`, `applicant type "${raw}" is not in the table`);
     return code;
+  }
+
+  /** A yes/no value: 1/0, true/false, có/không (any case); anything else is a warning and null. */
+  flag(from: Raw, key: string, at = ''): boolean | null {
+    const raw = this.identifier(from, key, at);
+    if (raw === null) return null;
+    const folded = raw.normalize('NFC').toLowerCase();
+    if (YES.has(folded)) return true;
+    if (NO.has(folded)) return false;
+    this.warn(
+      `${at}${key}`,
+      `"${raw.slice(0, 40)}" is not a yes/no value (1/0, true/false, có/không)`,
+    );
+    return null;
   }
 
   /** An amount in VND: digits with optional thousands separators ("50.000", "50,000", 50000). */

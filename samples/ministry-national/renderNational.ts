@@ -1,4 +1,5 @@
 import type { DateTime } from 'luxon';
+import { unit } from '../generator/random';
 import type { SampleDossier } from '../generator/SampleDataset';
 
 /** The national sync format's time: `yyyyMMddHHmmss`, Vietnam time, as a string (DOMAIN.md §3). */
@@ -50,6 +51,7 @@ export function renderNational(dossier: SampleDossier, broken: boolean): Record<
       NgayKy: time(result.issuedAt),
       DuongDanTepTinKetQua: result.url,
     })),
+    ...indicatorFields(dossier),
     QuaTrinhXuLy: dossier.history.map((step) => ({
       MaHoSo: dossier.code,
       NguoiXuLy: step.actor,
@@ -67,4 +69,24 @@ export function renderNational(dossier: SampleDossier, broken: boolean): Record<
     delete record.TrangThaiHoSo;
   }
   return record;
+}
+
+/**
+ * The fields the 2022 format added for Decision 766, derived from the code so that they are the
+ * same on every read: where it was submitted (1 the national portal, 2 the ministry's, 3 at the
+ * desk — values as this sample system writes them), digitised components (about 70 %), an account
+ * verified with VNeID (online dossiers, about 60 %), fees paid online (online dossiers with a fee,
+ * about 80 %). Flags are "1" or "0", as the format writes every value as a string.
+ */
+function indicatorFields(dossier: SampleDossier): Record<string, string> {
+  const chance = (what: string, share: number) =>
+    unit(0, `${dossier.code}:${what}`) < share ? '1' : '0';
+  const online = dossier.channel === 2;
+  const fee = dossier.fees.some((entry) => entry.amount > 0);
+  return {
+    NoiNopHoSo: online ? (unit(0, `${dossier.code}:via`) < 0.7 ? '1' : '2') : '3',
+    HoSoCoThanhPhanSoHoa: chance('digitised', 0.7),
+    TaiKhoanDuocXacThucVoiVNeID: online ? chance('vneid', 0.6) : '0',
+    DuocThanhToanTrucTuyen: online && fee ? chance('paid', 0.8) : '0',
+  };
 }

@@ -1,4 +1,9 @@
-import type { ApplicantTypeCode, ChannelValue, StatusValue } from '../../connectors/model';
+import type {
+  ApplicantTypeCode,
+  ChannelValue,
+  DigitalFacts,
+  StatusValue,
+} from '../../connectors/model';
 import type { DossierAnswer } from '../services/dossiers/DossierService';
 import { nationalStatus } from '../services/dossiers/nationalStatuses';
 
@@ -16,6 +21,16 @@ export function statusView(status: StatusValue) {
 }
 
 const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' } as const;
+
+/** A dossier kept from before the 2022 fields were read says nothing of them. */
+const NOT_SENT: DigitalFacts = {
+  submittedVia: null,
+  digitised: null,
+  vneidVerified: null,
+  paidOnline: null,
+  electronicResult: null,
+  syncedToPortal: null,
+};
 const APPLICANT_TYPES = {
   1: 'CITIZEN',
   2: 'ENTERPRISE',
@@ -72,6 +87,7 @@ export function dossierView(answer: DossierAnswer) {
     fees: dossier.fees,
     results: dossier.results,
     supplements: dossier.supplements,
+    digital: dossier.digital ?? NOT_SENT,
     interAgency: {
       reference: dossier.interAgency.reference,
       parts: dossier.interAgency.parts.map((part) => ({

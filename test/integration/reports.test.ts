@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { chromium } from 'playwright-core';
+import { renderNational } from '../../samples/ministry-national/renderNational';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import { recomputeResultForm, type Recomputed } from '../support/recomputeResultForm';
 import {
@@ -225,6 +226,62 @@ describe('Indicator reports', () => {
       await browser.close();
     }
   }, 30_000);
+
+  it('a ministry system that sends the 2022 fields: digitisation, payment and VNeID are computed, sync and electronic results are not', async () => {
+    const started = await t.query<{ startReport: { id: string } }>(
+      START,
+      { i: { agencies: ['G09'], from: '2026-07-01', to: '2026-09-30' } },
+      'auditor',
+    );
+    const job = await waitFor(started.data?.startReport.id as string);
+    expect([job.state, job.problems]).toEqual(['DONE', []]);
+    const result = job.result as ReportResultView;
+    // The truth, from the ministry system's own records as it renders them.
+    let received = 0;
+    let digitised = 0;
+    let feeBearing = 0;
+    let paid = 0;
+    for (const row of result.table.filter((r) => r.scope === 'AGENCY')) {
+      const { dossiers } = samples.ministry.dataset.listReceived(
+        row.agency as string,
+        '2026-07-01',
+        '2026-09-30',
+        0,
+        1e9,
+      );
+      for (const dossier of dossiers) {
+        if (dossier.status === 1 || dossier.status === 3) continue;
+        const record = renderNational(dossier, false);
+        received += 1;
+        if (record.HoSoCoThanhPhanSoHoa === '1') digitised += 1;
+        if (dossier.fees.some((fee) => fee.amount > 0)) {
+          feeBearing += 1;
+          if (record.DuocThanhToanTrucTuyen === '1') paid += 1;
+        }
+      }
+    }
+    expect(result.total.received).toBe(received);
+    const figure = (id: string) => result.indicators.find((entry) => entry.id === id);
+    expect(figure('4.2')).toMatchObject({
+      status: 'COMPUTED',
+      numerator: digitised,
+      denominator: received,
+    });
+    expect(figure('3.6')).toMatchObject({
+      status: 'COMPUTED',
+      numerator: paid,
+      denominator: feeBearing,
+    });
+    expect(figure('4.5')?.status).toBe('COMPUTED');
+    expect(received).toBeGreaterThan(20);
+    expect(digitised).toBeGreaterThan(0);
+    // What the system does not send is "no data", never 0 %.
+    expect(figure('1.4')).toMatchObject({ status: 'NO_DATA', rate: null });
+    expect(figure('4.1')).toMatchObject({ status: 'NO_DATA', rate: null });
+    // Where dossiers were submitted, as the system says.
+    expect(result.bySubmittedVia.map((entry) => entry.key).sort()).toEqual(['1', '2', '3']);
+    expect(result.bySubmittedVia.reduce((sum, entry) => sum + entry.count, 0)).toBe(received);
+  });
 
   it('a system whose listing ignores the agency asked: its other units’ dossiers are left out, and said so', async () => {
     samples.provincial.faults.listingIgnoresAgency = true;

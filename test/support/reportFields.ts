@@ -11,7 +11,7 @@ export const REPORT_RESULT_FIELDS = `{ complete
   indicators { id name nameEn status numerator denominator rate value unit fullScoreAt points maxPoints note }
   onTheSpot { resolved onReceiptDay rate } onTheSpotRule { minDossiers share }
   onTheSpotTargets { label target frequentProcedures onTheSpotProcedures rate met }
-  byStatus { key count } byChannel { key count }
+  byStatus { key count } byChannel { key count } bySubmittedVia { key count }
   overdue { code agency lateByHours state }
   months { month received resolved inTime rate } }`;
 
@@ -73,6 +73,7 @@ export interface ReportResultView {
   }>;
   byStatus: Array<{ key: string; count: number }>;
   byChannel: Array<{ key: string; count: number }>;
+  bySubmittedVia: Array<{ key: string; count: number }>;
   overdue: Array<{ code: string; agency: string; lateByHours: number; state: string }>;
   months: Array<{ month: string; received: number; resolved: number; inTime: number }>;
 }

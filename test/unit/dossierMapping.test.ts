@@ -81,6 +81,53 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
     ]);
   });
 
+  it('reads the 2022 indicator fields: yes/no in the forms systems write, anything else a warning', async () => {
+    const withFacts = dossierMappingSchema.parse({
+      code: 'ma',
+      status: 'trangThai',
+      digital: {
+        submittedVia: 'noiNop',
+        digitised: 'soHoa',
+        vneidVerified: 'vneid',
+        paidOnline: 'thanhToan',
+        electronicResult: 'kqDienTu',
+      },
+    });
+    const read = async (values: Record<string, unknown>) =>
+      normaliseDossier(
+        await compileMapping(withFacts, EXPRESSIONS).evaluate({
+          ma: 'X-1',
+          trangThai: 'da_tra',
+          ...values,
+        }),
+        tables,
+      );
+    const yes = await read({
+      noiNop: 'DVCQG',
+      soHoa: '1',
+      vneid: true,
+      thanhToan: 'Có',
+      kqDienTu: 'không',
+    });
+    expect(yes.digital).toEqual({
+      submittedVia: 'DVCQG',
+      digitised: true,
+      vneidVerified: true,
+      paidOnline: true,
+      electronicResult: false,
+      syncedToPortal: null,
+    });
+    expect(yes.warnings).toEqual([]);
+    const odd = await read({ soHoa: 'maybe' });
+    expect(odd.digital?.digitised).toBeNull();
+    expect(odd.warnings).toEqual([
+      {
+        field: 'digital.digitised',
+        problem: '"maybe" is not a yes/no value (1/0, true/false, có/không)',
+      },
+    ]);
+  });
+
   it('refuses a record without a status', async () => {
     const mapped = await compileMapping(spec, EXPRESSIONS).evaluate({ ma: 'X-1' });
     expect(() => normaliseDossier(mapped, tables)).toThrow('the record for X-1 has no status');

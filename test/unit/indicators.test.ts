@@ -51,6 +51,7 @@ function dossier(
     returnedAt: null,
     status: status(fields.code, fields.code === null ? 'xyz' : String(fields.code)),
     channel: fields.channel === null ? null : { code: fields.channel ?? 1, raw: '' },
+    fees: [],
     history: (fields.steps ?? []).map(([when, code]) => ({ at: when, status: status(code) })),
     supplements: (fields.rounds ?? []).map((dueAfter) => ({
       requestedAt: null,
@@ -278,6 +279,18 @@ describe('The result form, case by case (hand-computed)', () => {
       onComputedCalendar: 0, // every day is in 2026, an announced year
       implausible: 0,
       dueOnDayOff: 0,
+      // The fixture's dossiers carry none of the 2022 fields.
+      syncedKnown: 0,
+      synced: 0,
+      feeBearing: 0,
+      paidKnown: 0,
+      paidOnline: 0,
+      electronicResultKnown: 0,
+      electronicResult: 0,
+      digitisedKnown: 0,
+      digitised: 0,
+      vneidKnown: 0,
+      vneidVerified: 0,
       endedWithoutResultByDue: 1, // I (J stopped after its due date)
       // Office time from receipt to end (07:00–11:30, 13:30–17:00): A 7 + 3 h; B 7 + 8 + 7 h;
       // C 7 + 8 + 8 h (nothing after 17:00); D 7 + 8 + 8 + 8 + 2 h; E as D less the 24 office
@@ -452,6 +465,47 @@ describe('The result form, case by case (hand-computed)', () => {
         .dueOnDayOff,
     ).toBe(true);
     expect(flagged(CASES[0]?.[0] as NationalDossier).dueOnDayOff).toBe(false);
+  });
+
+  it('the 2022 fields: computed when every dossier says, partial when some do, no data when none', () => {
+    const facts = (digitised: boolean | null, paid: boolean | null, fee: number) =>
+      ({
+        ...dossier('A', { received: at('07-06'), due: at('07-08', '17:00'), code: 4, channel: 2 }),
+        fees: [{ name: null, amount: fee }],
+        digital: {
+          submittedVia: '1',
+          digitised,
+          vneidVerified: null,
+          paidOnline: paid,
+          electronicResult: null,
+          syncedToPortal: null,
+        },
+      }) as NationalDossier;
+    const run = (listed: NationalDossier[]) => {
+      const accumulator = new IndicatorAccumulator(time, period, rules);
+      for (const one of listed) accumulator.add(one, AGENCY);
+      const figures = decision766(accumulator.result().total, rules);
+      return (id: string) => figures.find((entry) => entry.id === id);
+    };
+    // Four received; three digitised of four that say; two of the three with a fee paid online.
+    const all = run([
+      facts(true, true, 50_000),
+      facts(true, true, 50_000),
+      facts(true, false, 20_000),
+      facts(false, null, 0),
+    ]);
+    expect(all('4.2')).toMatchObject({
+      status: 'COMPUTED',
+      numerator: 3,
+      denominator: 4,
+      rate: 0.75,
+    });
+    expect(all('3.6')).toMatchObject({ status: 'COMPUTED', numerator: 2, denominator: 3 });
+    expect(all('1.4')).toMatchObject({ status: 'NO_DATA', numerator: null, rate: null });
+    // One of three does not say whether it was digitised: the rate is over the two that do.
+    const some = run([facts(true, null, 0), facts(false, null, 0), facts(null, null, 0)]);
+    expect(some('4.2')).toMatchObject({ status: 'PARTIAL', numerator: 1, denominator: 2 });
+    expect(some('4.2')?.note).toContain('2 of 3 dossiers say');
   });
 
   it('counts the dossiers whose verdict rests on a year not announced yet', () => {

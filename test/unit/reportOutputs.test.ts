@@ -65,6 +65,7 @@ async function withResult(): Promise<ReportJob> {
       status: { code: status, raw: String(status), lossy: false, mayBe: [] },
       channel: { code: 2, raw: '2' },
       history: [],
+      fees: [],
       supplements: [],
     }) as unknown as NationalDossier;
   accumulator.add(dossier(1, 9, '2026-07-02T09:00:00+07:00'), '000.00.01.H56');

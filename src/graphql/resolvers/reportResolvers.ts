@@ -46,6 +46,7 @@ function view(job: ReportJob) {
             ...job.result,
             byStatus: pairs(job.result.byStatus),
             byChannel: pairs(job.result.byChannel),
+            bySubmittedVia: pairs(job.result.bySubmittedVia),
             overdue: job.result.overdue.map((o) => ({ ...o, agency: o.agencyCode })),
             table: job.result.table.map(rowView),
             total: rowView(job.result.table.at(-1) as ResultRow),

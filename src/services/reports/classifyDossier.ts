@@ -1,4 +1,4 @@
-import type { NationalDossier } from '../../../connectors/model';
+import type { DigitalFacts, NationalDossier } from '../../../connectors/model';
 import { calendarOf, dueAfterSupplement } from '../calendar/onTime';
 import type { WorkingTime } from '../calendar/WorkingTime';
 import { vietnamDate } from '../vietnamTime';
@@ -72,6 +72,10 @@ export interface Classified {
   implausible: Implausible | null;
   /** The due date falls on a day the agency does not work. */
   dueOnDayOff: boolean;
+  /** The 2022 sync format's indicator fields, as the system sent them (null: none read). */
+  digital: DigitalFacts | null;
+  /** Some fee of the dossier is above zero (the dossiers indicator 3.6 counts over). */
+  feeBearing: boolean;
 }
 
 /**
@@ -107,6 +111,8 @@ export function classifyDossier(
     computedCalendar: false,
     implausible: null,
     dueOnDayOff: false,
+    digital: dossier.digital ?? null,
+    feeBearing: dossier.fees.some((fee) => fee.amount !== null && fee.amount > 0),
   };
   if (dossier.receivedAt === null) return { ...none, intake: 'OUTSIDE', reason: 'not dated' };
   const received = new Date(dossier.receivedAt);

@@ -48,6 +48,28 @@ const received = (c: ResultCounts) =>
   c.receivedOnline + c.receivedInPerson + c.receivedChannelUnknown;
 const resolved = (c: ResultCounts) => c.resolvedEarly + c.resolvedOnTime + c.resolvedLate;
 
+/**
+ * An indicator over a 2022 field: computed over every dossier when all of them say, over those
+ * that say (partial) when some do, no data when none does.
+ */
+function fromField(
+  known: number,
+  yes: number,
+  all: number,
+  field: string,
+  note?: string,
+): ReturnType<Definition['compute']> {
+  if (known === 0 && all > 0) return noData(field);
+  if (known < all)
+    return {
+      numerator: yes,
+      denominator: known,
+      partial: `${known} of ${all} dossiers say ${field}; the rate is over those`,
+      ...(note === undefined ? {} : { note }),
+    };
+  return { numerator: yes, denominator: all, ...(note === undefined ? {} : { note }) };
+}
+
 const CATALOGUE =
   'measured on the procedure catalogue, not on dossiers: not part of a dossier report';
 const FEEDBACK =
@@ -92,7 +114,13 @@ export const DEFINITIONS: readonly Definition[] = [
     nameEn: 'dossiers synced to the national portal',
     maxPoints: 6,
     fullScoreAt: 1,
-    compute: () => noData('whether a dossier was synced to the national portal'),
+    compute: (c) =>
+      fromField(
+        c.syncedKnown,
+        c.synced,
+        received(c),
+        'whether a dossier was synced to the national portal',
+      ),
   },
   {
     id: '2.1',
@@ -173,7 +201,14 @@ export const DEFINITIONS: readonly Definition[] = [
     nameEn: 'dossiers paid online',
     maxPoints: 6,
     fullScoreAt: 1,
-    compute: () => noData('whether a dossier was paid online (DuocThanhToanTrucTuyen)'),
+    compute: (c) =>
+      fromField(
+        c.paidKnown,
+        c.paidOnline,
+        c.feeBearing,
+        'whether its fees were paid online (DuocThanhToanTrucTuyen)',
+        'over received dossiers with a fee above zero',
+      ),
   },
   {
     id: '4.1',
@@ -181,9 +216,13 @@ export const DEFINITIONS: readonly Definition[] = [
     nameEn: 'electronic results',
     maxPoints: 6,
     fullScoreAt: 1,
-    compute: () =>
-      noData(
-        'whether a result was issued electronically, nor which procedures require a written result',
+    compute: (c) =>
+      fromField(
+        c.electronicResultKnown,
+        c.electronicResult,
+        resolved(c),
+        'whether its result was issued electronically',
+        'over resolved dossiers: which procedures require a written result is not in the data',
       ),
   },
   {
@@ -192,7 +231,13 @@ export const DEFINITIONS: readonly Definition[] = [
     nameEn: 'digitised dossiers',
     maxPoints: 4,
     fullScoreAt: 0.8,
-    compute: () => noData('whether a dossier’s components were digitised (HoSoCoThanhPhanSoHoa)'),
+    compute: (c) =>
+      fromField(
+        c.digitisedKnown,
+        c.digitised,
+        received(c),
+        'whether its components were digitised (HoSoCoThanhPhanSoHoa)',
+      ),
   },
   {
     id: '4.3',
@@ -210,7 +255,7 @@ export const DEFINITIONS: readonly Definition[] = [
     fullScoreAt: 1,
     compute: () =>
       noData(
-        'where the dossier was submitted (NoiNopHoSo) and what it took from the personal data store',
+        'what a dossier took from the personal data store (where it was submitted, NoiNopHoSo, is read and shown by place)',
       ),
   },
   {
@@ -219,9 +264,13 @@ export const DEFINITIONS: readonly Definition[] = [
     nameEn: 'population data used',
     maxPoints: 4,
     fullScoreAt: 1,
-    compute: () =>
-      noData(
+    compute: (c) =>
+      fromField(
+        c.vneidKnown,
+        c.vneidVerified,
+        received(c),
         'whether the applicant’s account was verified with VNeID (TaiKhoanDuocXacThucVoiVNeID)',
+        'measured by accounts verified with VNeID (identity from the population database)',
       ),
   },
   {

@@ -34,6 +34,8 @@ export interface Indicators {
   byStatus: Record<string, number>;
   /** 1 in person, 2 online, 3 postal, `unknown` → dossiers newly received. */
   byChannel: Record<string, number>;
+  /** Where newly received dossiers were submitted (NoiNopHoSo as sent, or `unknown`). */
+  bySubmittedVia: Record<string, number>;
   /** The most overdue dossiers (resolved late, or unresolved past due at the period's end). */
   overdue: OverdueDossier[];
   /** By month received (yyyy-MM), dossiers received in the period: resolved and resolved in time. */
@@ -55,6 +57,7 @@ export interface AccumulatorState {
   rows: CountedRow[];
   byStatus: Array<[string, number]>;
   byChannel: Array<[string, number]>;
+  bySubmittedVia: Array<[string, number]>;
   overdue: OverdueDossier[];
   months: Indicators['months'];
   procedures: ProcedureCounts[];
@@ -69,6 +72,7 @@ export class IndicatorAccumulator {
   private readonly rows = new Map<string, CountedRow>();
   private readonly byStatus = new Map<string, number>();
   private readonly byChannel = new Map<string, number>();
+  private readonly bySubmittedVia = new Map<string, number>();
   private readonly months = new Map<string, Indicators['months'][number]>();
   private overdue: OverdueDossier[] = [];
   private readonly procedures = new Map<string, ProcedureCounts>();
@@ -100,6 +104,7 @@ export class IndicatorAccumulator {
         this.byChannel,
         dossier.channel?.code == null ? 'unknown' : String(dossier.channel.code),
       );
+      increment(this.bySubmittedVia, dossier.digital?.submittedVia ?? 'unknown');
       const key = vietnamDate(new Date(dossier.receivedAt as string)).slice(0, 7);
       const month = this.months.get(key) ?? { month: key, received: 0, resolved: 0, inTime: 0 };
       month.received += 1;
@@ -151,6 +156,7 @@ export class IndicatorAccumulator {
       rows,
       byStatus: Object.fromEntries([...this.byStatus].sort()),
       byChannel: Object.fromEntries([...this.byChannel].sort()),
+      bySubmittedVia: Object.fromEntries([...this.bySubmittedVia].sort()),
       overdue: this.overdue.map((entry) => ({ ...entry })),
       months: [...this.months.values()]
         .sort((a, b) => a.month.localeCompare(b.month))
@@ -174,6 +180,7 @@ export class IndicatorAccumulator {
       rows: [...this.rows.values()].map((row) => ({ ...row, counts: { ...row.counts } })),
       byStatus: [...this.byStatus],
       byChannel: [...this.byChannel],
+      bySubmittedVia: [...this.bySubmittedVia],
       overdue: this.overdue.map((entry) => ({ ...entry })),
       months: [...this.months.values()].map((month) => ({ ...month })),
       procedures: [...this.procedures.values()].map((procedure) => ({ ...procedure })),
@@ -189,6 +196,8 @@ export class IndicatorAccumulator {
     for (const [key, count] of state.byStatus) this.byStatus.set(key, count);
     this.byChannel.clear();
     for (const [key, count] of state.byChannel) this.byChannel.set(key, count);
+    this.bySubmittedVia.clear();
+    for (const [key, count] of state.bySubmittedVia) this.bySubmittedVia.set(key, count);
     this.overdue = state.overdue.map((entry) => ({ ...entry }));
     this.months.clear();
     for (const month of state.months) this.months.set(month.month, { ...month });

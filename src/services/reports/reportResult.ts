@@ -49,6 +49,7 @@ export interface ReportResult {
   onTheSpotTargets: OnTheSpotTarget[];
   byStatus: Indicators['byStatus'];
   byChannel: Indicators['byChannel'];
+  bySubmittedVia: Indicators['bySubmittedVia'];
   overdue: Indicators['overdue'];
   months: Indicators['months'];
 }
@@ -117,6 +118,7 @@ export function buildReportResult(
     }),
     byStatus: counted.byStatus,
     byChannel: counted.byChannel,
+    bySubmittedVia: counted.bySubmittedVia,
     overdue: counted.overdue,
     months: counted.months,
   };

@@ -43,6 +43,22 @@ export interface ResultCounts {
   implausible: number;
   /** Dossiers due on a day their agency does not work. */
   dueOnDayOff: number;
+  /** Received: how many say whether they were synced to the portal, and how many were (1.4). */
+  syncedKnown: number;
+  synced: number;
+  /** Received with a fee above zero; of them, how many say whether it was paid online, and were (3.6). */
+  feeBearing: number;
+  paidKnown: number;
+  paidOnline: number;
+  /** Resolved: how many say whether the result was electronic, and how many were (4.1). */
+  electronicResultKnown: number;
+  electronicResult: number;
+  /** Received: how many say whether they were digitised, and how many were (4.2). */
+  digitisedKnown: number;
+  digitised: number;
+  /** Received: how many say whether the applicant's account was verified with VNeID, and were (4.5). */
+  vneidKnown: number;
+  vneidVerified: number;
   /** Withdrawn or stopped by the due date (indicator 2.1 under the `AS_ENDED` rule). */
   endedWithoutResultByDue: number;
   /** Office minutes from receipt to the end over the resolved, supplement waiting taken out (2.2). */
@@ -69,6 +85,17 @@ export const COUNT_KEYS = [
   'onComputedCalendar',
   'implausible',
   'dueOnDayOff',
+  'syncedKnown',
+  'synced',
+  'feeBearing',
+  'paidKnown',
+  'paidOnline',
+  'electronicResultKnown',
+  'electronicResult',
+  'digitisedKnown',
+  'digitised',
+  'vneidKnown',
+  'vneidVerified',
   'endedWithoutResultByDue',
   'resolvedOfficeMinutes',
 ] as const satisfies ReadonlyArray<keyof ResultCounts>;
@@ -103,6 +130,7 @@ export function countDossier(counts: ResultCounts, dossier: Classified): boolean
   if (dossier.dueOnDayOff) counts.dueOnDayOff += 1;
   if (dossier.resolvedOnReceiptDay) counts.resolvedOnReceiptDay += 1;
   if (dossier.endedByDue) counts.endedWithoutResultByDue += 1;
+  countDigital(counts, dossier);
   counts.resolvedOfficeMinutes += Math.round(dossier.officeMs / 60_000);
   switch (dossier.outcome) {
     case 'EARLY':
@@ -132,6 +160,28 @@ export function countDossier(counts: ResultCounts, dossier: Classified): boolean
       break;
   }
   return true;
+}
+
+/** The 2022 fields, each over the dossiers its indicator counts over; a null says nothing. */
+function countDigital(counts: ResultCounts, dossier: Classified): void {
+  const facts = dossier.digital;
+  if (facts === null) return;
+  const tally = (value: boolean | null, known: keyof ResultCounts, yes: keyof ResultCounts) => {
+    if (value === null) return;
+    counts[known] += 1;
+    if (value) counts[yes] += 1;
+  };
+  if (dossier.intake === 'NEW') {
+    tally(facts.syncedToPortal, 'syncedKnown', 'synced');
+    tally(facts.digitised, 'digitisedKnown', 'digitised');
+    tally(facts.vneidVerified, 'vneidKnown', 'vneidVerified');
+    if (dossier.feeBearing) {
+      counts.feeBearing += 1;
+      tally(facts.paidOnline, 'paidKnown', 'paidOnline');
+    }
+  }
+  if (dossier.outcome === 'EARLY' || dossier.outcome === 'ON_TIME' || dossier.outcome === 'LATE')
+    tally(facts.electronicResult, 'electronicResultKnown', 'electronicResult');
 }
 
 export function addCounts(into: ResultCounts, from: ResultCounts): ResultCounts {
