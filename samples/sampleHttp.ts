@@ -34,10 +34,10 @@ export interface SampleFaults {
    */
   serverErrorNext: number;
   /**
-   * Listings answer another unit's dossiers whatever agency is asked (a system whose listing has
-   * no agency parameter). The provincial REST system only.
+   * Listings answer this unit's dossiers whatever agency is asked (a system whose listing has no
+   * agency parameter). The provincial REST system only.
    */
-  listingIgnoresAgency: boolean;
+  listingAnswersFor: string | null;
 }
 
 export function noFaults(): SampleFaults {
@@ -53,7 +53,7 @@ export function noFaults(): SampleFaults {
     resetNext: 0,
     truncateNext: 0,
     serverErrorNext: 0,
-    listingIgnoresAgency: false,
+    listingAnswersFor: null,
   };
 }
 

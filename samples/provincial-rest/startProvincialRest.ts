@@ -88,9 +88,7 @@ export async function startProvincialRest(
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
         const size = Math.min(500, Math.max(1, Number(url.searchParams.get('size') ?? 100)));
         stats.listPages += 1;
-        const listed = faults.listingIgnoresAgency
-          ? (dataset.agencies.find((other) => other.code !== agency)?.code ?? agency)
-          : agency;
+        const listed = faults.listingAnswersFor ?? agency;
         const { total, dossiers } = dataset.listReceived(listed, from, to, (page - 1) * size, size);
         return sendJson(res, 200, {
           total,

@@ -283,23 +283,44 @@ describe('Indicator reports', () => {
     expect(result.bySubmittedVia.reduce((sum, entry) => sum + entry.count, 0)).toBe(received);
   });
 
-  it('a system whose listing ignores the agency asked: its other units’ dossiers are left out, and said so', async () => {
-    samples.provincial.faults.listingIgnoresAgency = true;
-    try {
+  it('a system whose listing ignores the agency asked: another unit’s dossiers are left out, and said so; a predecessor’s are its own', async () => {
+    const report = async (agency: string, from: string, to: string) => {
       const started = await t.query<{ startReport: { id: string } }>(
         START,
-        { i: { agencies: ['000.00.10.H56'], from: '2026-07-01', to: '2026-07-31' } },
+        { i: { agencies: [agency], from, to } },
         'auditor',
       );
-      const job = await waitFor(started.data?.startReport.id as string);
-      expect(job.state).toBe('DONE');
-      expect(job.result?.complete).toBe(false);
-      expect(job.result?.total.toResolve).toBe(0);
-      expect(job.problems.join('\n')).toMatch(
-        /000\.00\.10\.H56: \d+ listed dossier\(s\) belong to another agency by their own data; left out/,
+      return waitFor(started.data?.startReport.id as string);
+    };
+    try {
+      // Asked for the finance department, the system answers the justice department's dossiers.
+      samples.provincial.faults.listingAnswersFor = '000.00.10.H56';
+      const other = await report('000.00.07.H56', '2026-07-01', '2026-07-31');
+      expect(other.state).toBe('DONE');
+      expect(other.result?.complete).toBe(false);
+      expect(other.result?.total.toResolve).toBe(0);
+      expect(other.problems.join('\n')).toMatch(
+        /000\.00\.07\.H56: \d+ listed dossier\(s\) belong to another agency by their own data; left out/,
       );
+      // The planning department (closed 28/2/2025) merged into finance: its dossiers are finance's.
+      samples.provincial.faults.listingAnswersFor = '000.00.06.H56';
+      const merged = await report('000.00.07.H56', '2025-01-01', '2025-02-28');
+      const truth = samples.provincial.dataset.listReceived(
+        '000.00.06.H56',
+        '2025-01-01',
+        '2025-02-28',
+        0,
+        1e9,
+      );
+      expect([merged.state, merged.problems]).toEqual(['DONE', []]);
+      expect(
+        (merged.result?.total.received ?? 0) +
+          (merged.result?.total.rejectedAtIntake ?? 0) +
+          (merged.result?.total.notReceived ?? 0),
+      ).toBe(truth.total);
+      expect(truth.total).toBeGreaterThan(0);
     } finally {
-      samples.provincial.faults.listingIgnoresAgency = false;
+      samples.provincial.faults.listingAnswersFor = null;
     }
   });
 

@@ -164,8 +164,7 @@ export async function runReport(
       const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
       // A system whose listing ignores the agency asked lists every unit's dossiers: the ones
       // whose mapped agency is another are not this agency's, and are not counted as its own.
-      if (dossier.agencyCode !== null && canonicalAgencyCode(dossier.agencyCode) !== agencyCode)
-        elsewhere += 1;
+      if (isAnotherAgency(dossier.agencyCode, agencyCode, deps.directory)) elsewhere += 1;
       else if (day === null || day < range.from || day > range.to) outside += 1;
       else if (accumulator.add(dossier, agencyCode)) counted += 1;
     }
@@ -201,6 +200,33 @@ export async function runReport(
     targets: deps.targets,
   });
   return job.result;
+}
+
+/**
+ * Whether a listed dossier's own agency is another unit of the directory than the one asked: not
+ * the same code, nor one the asked agency took over (a 2025 merger keeps the old codes on old
+ * dossiers). A code the directory does not know says nothing either way.
+ */
+function isAnotherAgency(
+  mapped: string | null,
+  asked: string,
+  directory: AgencyDirectory,
+): boolean {
+  if (mapped === null) return false;
+  const code = canonicalAgencyCode(mapped);
+  if (code === asked || directory.get(code) === undefined) return false;
+  const seen = new Set<string>([asked]);
+  const queue = [asked];
+  while (queue.length > 0) {
+    for (const predecessor of directory.predecessors(queue.shift() as string)) {
+      if (predecessor.code === code) return false;
+      if (!seen.has(predecessor.code)) {
+        seen.add(predecessor.code);
+        queue.push(predecessor.code);
+      }
+    }
+  }
+  return true;
 }
 
 /** The days before the period listed for carried-over dossiers. */
