@@ -97,11 +97,15 @@ export async function runReport(
   deps: ReportRunDeps,
   hooks: RunHooks,
 ): Promise<ReportJob['result']> {
+  // A checkpoint written before the result form (no rules, no rows): its counts cannot be carried
+  // on, so the report starts again from its first page.
+  const resumable = from.rules !== undefined && Array.isArray(from.accumulator.rows);
+  const start = resumable ? from : startingPoint(job, deps);
   const state: ReportCheckpoint = {
-    ...from,
-    seenCursors: [...from.seenCursors],
-    problems: [...from.problems],
-    progress: { ...from.progress },
+    ...start,
+    seenCursors: [...start.seenCursors],
+    problems: [...start.problems],
+    progress: { ...start.progress },
   };
   job.progress = state.progress;
   job.problems = state.problems;
