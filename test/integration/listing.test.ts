@@ -39,13 +39,13 @@ describe('Listing an agency’s dossiers by date received', () => {
       if (listed.length < 40) listed.push(...page.dossiers.slice(0, 10));
       for (const d of page.dossiers) {
         steps += d.history.length;
-        // Indicators' fields only: nothing about the applicant, no files, fees or free text.
+        // Indicators' fields only: nothing about the applicant, no files, fee names or free text.
         const { name, phone, email, address, ids } = d.applicant;
         personal.push(
           ...[name, phone, email, address, d.summary].filter((v) => v !== null),
           ...ids,
           ...d.files,
-          ...d.fees,
+          ...d.fees.filter((fee) => fee.name !== null),
           ...d.history.flatMap((h) => [h.actor, h.content].filter((v) => v !== null)),
         );
       }
@@ -92,6 +92,9 @@ describe('Listing an agency’s dossiers by date received', () => {
         dates: [d.receivedAt, d.dueAt, d.finishedAt, d.returnedAt],
         supplements: d.supplements,
         steps: d.history.map((h) => [h.at, h.status?.code]),
+        fees: d.fees.map((fee) => fee.amount),
+        field: [d.fieldCode, d.fieldName],
+        digital: d.digital,
       });
       expect(listed.map(counted)).toEqual(
         looked?.map((o) => (o.kind === 'found' ? counted(o.dossier) : o.kind)),

@@ -55,6 +55,7 @@ describe('Reading a report on Redis while it finishes', () => {
           complete: true,
           directory,
           targets,
+          sources: [],
         });
       },
       close: async () => undefined,

@@ -105,7 +105,12 @@ describe('A report on Redis whose worker is killed mid-way', () => {
     const uninterrupted = await finished(survivor, again.data?.startReport.id as string, 90_000);
     expect(uninterrupted.state).toBe('DONE');
     expect(uninterrupted.result?.total.received).toBeGreaterThan(1000);
-    expect(resumed.result).toEqual(uninterrupted.result);
+    // Field by field, but for when each system was read (the two runs read at different times).
+    const figures = (result: ReportResultView | null) => ({
+      ...result,
+      sources: result?.sources.map((source) => ({ ...source, firstReadAt: '', lastReadAt: '' })),
+    });
+    expect(figures(resumed.result)).toEqual(figures(uninterrupted.result));
     expect(resumed.progress).toEqual(uninterrupted.progress);
 
     // Cancelled from another process: the worker stops at its next page, and every process reads

@@ -26,7 +26,13 @@ interface Job {
   id: string;
   state: string;
   problems: string[];
-  progress: { percent: number; agenciesDone: number; agenciesTotal: number; dossiers: number };
+  progress: {
+    percent: number;
+    agenciesDone: number;
+    agenciesTotal: number;
+    pages: number;
+    dossiers: number;
+  };
   result: ReportResultView | null;
 }
 
@@ -75,6 +81,14 @@ describe('Indicator reports', () => {
       const result = job.result as ReportResultView;
       expect(result.complete).toBe(true);
       expect(result.period).toMatchObject({ from, to });
+      // The systems read: both sample systems that hold H56, every listed agency under one of them.
+      expect(result.sources.map((source) => source.connector).sort()).toEqual([
+        'thanh-hoa-datdai',
+        'thanh-hoa-motcua',
+      ]);
+      expect(result.sources.reduce((sum, source) => sum + source.pages, 0)).toBe(
+        job.progress.pages,
+      );
       const agencyRows = result.table.filter((row) => row.scope === 'AGENCY');
       const sum = { received: 0, carriedOver: 0, resolvedLate: 0, openOverdue: 0 };
       for (const row of agencyRows) {
@@ -365,8 +379,8 @@ describe('Indicator reports', () => {
     for (const [index, line] of csvRows.entries()) {
       const cells = line.split(',');
       const sheetRow = form.getRow(9 + index).values as unknown[];
-      // Columns (3)–(20) equal the CSV's (the 18 before its last four, the data flags).
-      expect(sheetRow.slice(3, 21)).toEqual(cells.slice(-22, -4).map(Number));
+      // Columns (3)–(20) equal the CSV's (the 18 before its last five, the data flags).
+      expect(sheetRow.slice(3, 21)).toEqual(cells.slice(-23, -5).map(Number));
     }
     const indicators = book.getWorksheet('Chỉ số 766') as ExcelJS.Worksheet;
     expect(indicators.getCell('A2').value).toBe('1.1');

@@ -90,6 +90,8 @@ export function recomputeResultForm(
       ending = at === null ? null : { at, status };
     }
     if (!inPeriod && ending !== null && ending.at < start) continue;
+    // Before the period with a status the registration does not map: open then or not, unknown.
+    if (!inPeriod && status === null) continue;
     if (inPeriod) counts[dossier.channel === 2 ? 'receivedOnline' : 'receivedInPerson'] += 1;
     else counts.carriedOver += 1;
     const endedInPeriod = ending !== null && ending.at <= end;

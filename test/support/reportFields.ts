@@ -2,9 +2,10 @@
 const ROW = `scope key label tier agency field carriedOver received receivedOnline receivedInPerson
   receivedChannelUnknown toResolve resolved resolvedEarly resolvedOnTime resolvedLate open
   openNotDue openOverdue withdrawn stopped unknown rejectedAtIntake notReceived
-  resolvedOnReceiptDay lossyStatus onComputedCalendar implausible dueOnDayOff`;
+  resolvedOnReceiptDay lossyStatus onComputedCalendar implausible dueOnDayOff carryOverUndetermined`;
 
 export const REPORT_RESULT_FIELDS = `{ complete
+  sources { connector agencies pages dossiers firstReadAt lastReadAt }
   period { from to judgedAt carriedOverSince }
   rules { lateFromSupplementRequests carryOverDays onTimeDenominator }
   table { ${ROW} } total { ${ROW} }
@@ -46,10 +47,19 @@ export interface ResultRowView {
   onComputedCalendar: number;
   implausible: number;
   dueOnDayOff: number;
+  carryOverUndetermined: number;
 }
 
 export interface ReportResultView {
   complete: boolean;
+  sources: Array<{
+    connector: string;
+    agencies: string[];
+    pages: number;
+    dossiers: number;
+    firstReadAt: string;
+    lastReadAt: string;
+  }>;
   period: { from: string; to: string; judgedAt: string; carriedOverSince: string | null };
   table: ResultRowView[];
   total: ResultRowView;

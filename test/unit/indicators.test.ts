@@ -279,6 +279,7 @@ describe('The result form, case by case (hand-computed)', () => {
       onComputedCalendar: 0, // every day is in 2026, an announced year
       implausible: 0,
       dueOnDayOff: 0,
+      carryOverUndetermined: 0,
       // The fixture's dossiers carry none of the 2022 fields.
       syncedKnown: 0,
       synced: 0,
@@ -292,11 +293,12 @@ describe('The result form, case by case (hand-computed)', () => {
       vneidKnown: 0,
       vneidVerified: 0,
       endedWithoutResultByDue: 1, // I (J stopped after its due date)
-      // Office time from receipt to end (07:00–11:30, 13:30–17:00): A 7 + 3 h; B 7 + 8 + 7 h;
-      // C 7 + 8 + 8 h (nothing after 17:00); D 7 + 8 + 8 + 8 + 2 h; E as D less the 24 office
-      // hours the new due date added (8th 17:00 → 13th 17:00); F 7 + 2 h; M 22 June 08:00 →
-      // 2 July 09:00: 7 + 4 × 8 + 2 × 8 + 8 + 2 h; R 3.5 + 1.5 h. In minutes:
-      resolvedOfficeMinutes: 600 + 1320 + 1380 + 1980 + 540 + 540 + 3900 + 300,
+      // Office time from receipt to end (07:00–11:30, 13:30–17:00), time waiting in status 5
+      // taken out (none of these has a status-5 step): A 7 + 3 h; B 7 + 8 + 7 h; C 7 + 8 + 8 h
+      // (nothing after 17:00); D 7 + 8 + 8 + 8 + 2 h; E as D (its new due date says nothing of
+      // how long it waited); F 7 + 2 h; M 22 June 08:00 → 2 July 09:00: 7 + 4 × 8 + 2 × 8 + 8 + 2 h;
+      // R 3.5 + 1.5 h. In minutes:
+      resolvedOfficeMinutes: 600 + 1320 + 1380 + 1980 + 1980 + 540 + 3900 + 300,
     });
     // 17 to resolve = 8 resolved + 5 unresolved + 1 withdrawn + 1 stopped + 2 unknown.
     const result = buildReportResult(counted, {
@@ -305,6 +307,7 @@ describe('The result form, case by case (hand-computed)', () => {
       complete: true,
       directory: await loadAgencyDirectory(join(PROJECT_ROOT, 'data', 'agencies.sample.yaml')),
       targets: IndicatorTargets.none(),
+      sources: [],
     });
     for (const row of result.table) expect(unbalanced(row)).toBeNull();
     const total = result.table.at(-1);
@@ -327,8 +330,28 @@ describe('The result form, case by case (hand-computed)', () => {
     // Indicators the systems send nothing for are "no data", never 0 %.
     expect(figure('4.2')).toMatchObject({ status: 'NO_DATA', rate: null, points: null });
     expect(figure('1.1')).toMatchObject({ status: 'NOT_APPLICABLE', rate: null });
-    // 2.2: 10 560 office minutes over 8 resolved dossiers = 2.75 working days of 8 hours.
-    expect(figure('2.2')).toMatchObject({ status: 'COMPUTED', value: 2.75, unit: 'working days' });
+    // 2.2: 12 000 office minutes over 8 resolved dossiers = 3.125 working days of 8 hours.
+    expect(figure('2.2')).toMatchObject({ status: 'COMPUTED', value: 3.13, unit: 'working days' });
+    // A wait in status 5 is taken out: received Mon 6/7 08:00, resolved Mon 13/7 08:00 is
+    // 7 + 8 + 8 + 8 + 8 + 1 = 40 office hours; it waited Wed 8/7 08:00 → Fri 10/7 08:00, 7 + 8 + 1
+    // = 16 of them: 24 h.
+    const waited = classifyDossier(
+      dossier('U', {
+        received: at('07-06'),
+        due: at('07-08', '17:00'),
+        code: 10,
+        steps: [
+          [at('07-08'), 5],
+          [at('07-10'), 4],
+          [at('07-13'), 10],
+        ],
+        rounds: [at('07-15', '17:00')],
+      }),
+      period,
+      time.forAgency(AGENCY),
+      rules,
+    );
+    expect([waited.outcome, waited.officeMs / 3_600_000]).toEqual(['EARLY', 24]);
     // Month received: 15 received in July; resolved A B C D E F R, in time A B E R.
     expect(result.months).toEqual([{ month: '2026-07', received: 15, resolved: 7, inTime: 4 }]);
     // D is 10 office hours late (the 9th, and 07:00–09:00 on the 10th); C 0 (after 17:00).
@@ -406,6 +429,7 @@ describe('The result form, case by case (hand-computed)', () => {
       complete: true,
       directory: await loadAgencyDirectory(join(PROJECT_ROOT, 'data', 'agencies.sample.yaml')),
       targets,
+      sources: [],
     });
     expect(result.onTheSpotTargets).toEqual([
       {
@@ -465,6 +489,16 @@ describe('The result form, case by case (hand-computed)', () => {
         .dueOnDayOff,
     ).toBe(true);
     expect(flagged(CASES[0]?.[0] as NationalDossier).dueOnDayOff).toBe(false);
+    // Received in June with a status nobody mapped: carried over or not cannot be told.
+    const unmapped = dossier('Q1', {
+      received: at('06-20'),
+      due: at('06-25', '17:00'),
+      code: null,
+    });
+    expect(flagged(unmapped).intake).toBe('OUTSIDE');
+    const accumulator = new IndicatorAccumulator(time, period, rules);
+    expect(accumulator.add(unmapped, AGENCY)).toBe('undetermined');
+    expect(accumulator.result().total).toMatchObject({ carriedOver: 0, carryOverUndetermined: 1 });
   });
 
   it('the 2022 fields: computed when every dossier says, partial when some do, no data when none', () => {

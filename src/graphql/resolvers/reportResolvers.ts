@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { errorDetail, toGraphQLError } from '../../errors/GatewayError';
-import type { ResultRow } from '../../services/reports/reportResult';
+import type { ReportResult, ResultRow } from '../../services/reports/reportResult';
 import type { ReportJob } from '../../services/reports/ReportService';
 import { vietnamIso } from '../../services/vietnamTime';
 import type { GatewayContext } from '../GatewayContext';
@@ -23,6 +23,14 @@ function rowView(row: ResultRow) {
   return { ...row.counts, ...row, agency: row.agencyCode, field: row.fieldCode };
 }
 
+/**
+ * Whether a kept result has the result form's shape: one kept from before it (on Redis, across a
+ * deploy) is shown as no figures, with a problem saying to run the report again.
+ */
+function current(job: ReportJob): boolean {
+  return job.result !== null && Array.isArray((job.result as Partial<ReportResult>).table);
+}
+
 function view(job: ReportJob) {
   const at = (date: Date | null) => (date === null ? null : vietnamIso(date));
   const pairs = (record: Record<string, number>) =>
@@ -37,16 +45,24 @@ function view(job: ReportJob) {
     startedAt: at(job.startedAt),
     finishedAt: at(job.finishedAt),
     progress: job.progress,
-    problems: job.problems,
+    problems:
+      job.result !== null && !current(job)
+        ? [...job.problems, 'figures of an earlier version of the report: start the report again']
+        : job.problems,
     job,
     result:
-      job.result === null
+      job.result === null || !current(job)
         ? null
         : {
             ...job.result,
             byStatus: pairs(job.result.byStatus),
             byChannel: pairs(job.result.byChannel),
             bySubmittedVia: pairs(job.result.bySubmittedVia),
+            sources: job.result.sources.map((source) => ({
+              ...source,
+              firstReadAt: vietnamIso(new Date(source.firstReadAt)),
+              lastReadAt: vietnamIso(new Date(source.lastReadAt)),
+            })),
             overdue: job.result.overdue.map((o) => ({ ...o, agency: o.agencyCode })),
             table: job.result.table.map(rowView),
             total: rowView(job.result.table.at(-1) as ResultRow),
@@ -60,10 +76,12 @@ function view(job: ReportJob) {
 
 export const reportResolvers = {
   ReportJob: {
-    csv: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.csv(view.job),
-    html: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) => ctx.reports.html(view.job),
+    csv: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) =>
+      current(view.job) ? ctx.reports.csv(view.job) : null,
+    html: (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) =>
+      current(view.job) ? ctx.reports.html(view.job) : null,
     xlsx: async (view: { job: ReportJob }, _: unknown, ctx: GatewayContext) =>
-      (await ctx.reports.xlsx(view.job))?.toString('base64') ?? null,
+      current(view.job) ? ((await ctx.reports.xlsx(view.job))?.toString('base64') ?? null) : null,
   },
   Query: {
     report: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {

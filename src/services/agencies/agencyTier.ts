@@ -29,14 +29,13 @@ export const TIER_LABELS: Record<AgencyTier, { vi: string; en: string }> = {
 };
 
 const COMMUNE = /^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (xã|phường|thị trấn|đặc khu)(\s|$)/iu;
-const DISTRICT =
-  /^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (huyện|quận|thị xã|thành phố thuộc tỉnh)(\s|$)/iu;
+const DISTRICT = /^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (huyện|quận|thị xã|thành phố)(\s|$)/iu;
 
 /**
  * An agency's tier: the directory's `tier` when given; else a level-1 code is its province (H…) or
  * ministry (G…); below it, a ministry's codes are its units, and a province's are communes or
  * districts when the name says so (UBND xã, phường, thị trấn, đặc khu / huyện, quận, thị xã) and
- * departments otherwise.
+ * departments otherwise (a city below a province, "UBND thành phố Sầm Sơn", was a district).
  */
 export function agencyTier(agency: Pick<Agency, 'code' | 'name' | 'level' | 'tier'>): AgencyTier {
   if (agency.tier != null) return agency.tier;

@@ -75,10 +75,13 @@ export function calendarOf(
     .map((at) => Date.parse(at))
     .filter((ms) => !Number.isNaN(ms));
   const end = processingEnd(dossier) ?? judgedAt;
-  instants.push(end.getTime());
-  const from = new Date(Math.min(...instants));
-  const to = new Date(Math.max(...instants));
-  return time.computedBetween(from, to) ? 'COMPUTED' : 'OFFICIAL';
+  let from = end.getTime();
+  let to = end.getTime();
+  for (const ms of instants) {
+    if (ms < from) from = ms;
+    if (ms > to) to = ms;
+  }
+  return time.computedBetween(new Date(from), new Date(to)) ? 'COMPUTED' : 'OFFICIAL';
 }
 
 function judge(dossier: TimelinessInput, time: WorkingTime, periodEnd: Date): Verdict {
@@ -152,9 +155,23 @@ export function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime, 
     .sort((a, b) => a.getTime() - b.getTime());
   const last = moved.at(-1);
   if (last !== undefined) return last.getTime() > due.getTime() ? last : due;
+  const waited = supplementWaiting(dossier, time, until);
+  return waited === 0 ? due : time.add(due, waited);
+}
+
+/**
+ * Office time the dossier spent waiting for a supplement: each wait from its first status-5 step
+ * to the next other step, or to `until` while it lasts (none after `until` is counted).
+ */
+export function supplementWaiting(
+  dossier: TimelinessInput,
+  time: WorkingTime,
+  until: Date,
+): number {
   const steps = dossier.history
     .filter((step) => step.at !== null)
     .map((step) => ({ at: new Date(step.at as string), code: step.status?.code ?? null }))
+    .filter((step) => step.at.getTime() <= until.getTime())
     .sort((a, b) => a.at.getTime() - b.at.getTime());
   let waited = 0;
   let waitingSince: Date | null = null;
@@ -167,5 +184,5 @@ export function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime, 
     }
   }
   if (waitingSince !== null) waited += time.between(waitingSince, until);
-  return waited === 0 ? due : time.add(due, waited);
+  return waited;
 }

@@ -99,7 +99,7 @@ export class ReportService {
 
   /** The finished report's figures per agency as CSV, or null before it is done. */
   csv(job: ReportJob): string | null {
-    return job.result === null ? null : reportCsv(job, this.deps.directory);
+    return job.result === null ? null : reportCsv(job);
   }
 
   /** The finished report as one self-contained HTML page with charts, or null before it is done. */

@@ -1,5 +1,5 @@
 import type { DigitalFacts, NationalDossier } from '../../../connectors/model';
-import { calendarOf, dueAfterSupplement } from '../calendar/onTime';
+import { calendarOf, dueAfterSupplement, supplementWaiting } from '../calendar/onTime';
 import type { WorkingTime } from '../calendar/WorkingTime';
 import { vietnamDate } from '../vietnamTime';
 import type { ReportRules } from './reportRules';
@@ -80,10 +80,18 @@ export interface Classified {
 
 /**
  * A dossier whose data contradicts itself: its finished date and the history step that ended it
- * more than a day apart, a finished or due date before its receipt, or an ending status with a
- * later step that is not an ending one.
+ * more than a day apart, a finished or due date or the ending step before its receipt, or an
+ * ending status with a later step that is not an ending one.
  */
 export type Implausible = 'FINISHED_VS_HISTORY' | 'BEFORE_RECEIPT' | 'STEP_AFTER_END';
+
+/**
+ * The reason of a dossier received before the period whose status or end date is unknown: it may
+ * or may not have been open at the period's start, so it is not counted as carried over (the report
+ * says how many).
+ */
+export const UNDETERMINED =
+  'received before the period; whether it was still open then cannot be told';
 
 /** Statuses that end processing once a dossier is received. */
 const RESOLVED = new Set([9, 10]);
@@ -127,6 +135,9 @@ export function classifyDossier(
   const ending = firstEnding(dossier);
   if (!inPeriod && ending !== null && ending.at !== null && ending.at < period.start)
     return { ...none, intake: 'OUTSIDE', reason: 'ended before the period' };
+  // Received before the period, but whether it was still open at its start cannot be told.
+  if (!inPeriod && (dossier.status.code === null || (ending !== null && ending.at === null)))
+    return { ...none, intake: 'OUTSIDE', reason: UNDETERMINED };
   const intake: Intake = inPeriod ? 'NEW' : 'CARRIED';
   const judged = judge(dossier, ending, period, time, rules);
   return {
@@ -215,7 +226,7 @@ function judge(
     officeMs: Math.max(
       0,
       time.between(new Date(dossier.receivedAt as string), endedAt) -
-        time.between(new Date(dossier.dueAt), due),
+        supplementWaiting(dossier, time, endedAt),
     ),
   };
 }
@@ -255,6 +266,7 @@ function implausible(dossier: NationalDossier, received: Date): Implausible | nu
     .map((step) => ({ at: Date.parse(step.at as string), code: step.status?.code as number }))
     .sort((a, b) => a.at - b.at);
   const ended = steps.find((step) => ENDING.has(step.code));
+  if (ended !== undefined && ended.at < received.getTime()) return 'BEFORE_RECEIPT';
   if (ended !== undefined && finished !== null && Math.abs(ended.at - finished) > 86_400_000)
     return 'FINISHED_VS_HISTORY';
   // After finished (9), only returned (10) may follow; after 7, 8 or 10, nothing but an ending.

@@ -1,7 +1,7 @@
 import type { NationalDossier } from '../../../connectors/model';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { vietnamDate } from '../vietnamTime';
-import { classifyDossier, type ReportPeriod } from './classifyDossier';
+import { classifyDossier, UNDETERMINED, type ReportPeriod } from './classifyDossier';
 import type { ReportRules } from './reportRules';
 import { addCounts, countDossier, emptyCounts, type ResultCounts } from './resultCounts';
 
@@ -83,15 +83,23 @@ export class IndicatorAccumulator {
     private readonly rules: ReportRules,
   ) {}
 
-  /** Counts one listed dossier of `agencyCode`; false when it is outside the form (not counted). */
-  add(dossier: NationalDossier, agencyCode: string): boolean {
+  /**
+   * Counts one listed dossier of `agencyCode`: `counted`, `outside` the form (received before the
+   * period and ended before it), or `undetermined` (received before it, with an unknown status or
+   * end date: whether it was carried over cannot be told).
+   */
+  add(dossier: NationalDossier, agencyCode: string): 'counted' | 'outside' | 'undetermined' {
     const classified = classifyDossier(
       dossier,
       this.period,
       this.time.forAgency(agencyCode),
       this.rules,
     );
-    if (classified.intake === 'OUTSIDE') return false;
+    if (classified.intake === 'OUTSIDE') {
+      if (classified.reason !== UNDETERMINED) return 'outside';
+      this.row(agencyCode, dossier.fieldCode, dossier.fieldName).counts.carryOverUndetermined += 1;
+      return 'undetermined';
+    }
     countDossier(this.row(agencyCode, dossier.fieldCode, dossier.fieldName).counts, classified);
     if (classified.intake !== 'CARRIED') {
       increment(
@@ -104,7 +112,7 @@ export class IndicatorAccumulator {
         this.byChannel,
         dossier.channel?.code == null ? 'unknown' : String(dossier.channel.code),
       );
-      increment(this.bySubmittedVia, dossier.digital?.submittedVia ?? 'unknown');
+      increment(this.bySubmittedVia, placeKey(this.bySubmittedVia, dossier.digital?.submittedVia));
       const key = vietnamDate(new Date(dossier.receivedAt as string)).slice(0, 7);
       const month = this.months.get(key) ?? { month: key, received: 0, resolved: 0, inTime: 0 };
       month.received += 1;
@@ -140,7 +148,7 @@ export class IndicatorAccumulator {
         state: classified.outcome === 'LATE' ? 'LATE' : 'OVERDUE',
       });
     }
-    return true;
+    return 'counted';
   }
 
   result(): Indicators {
@@ -226,6 +234,16 @@ export class IndicatorAccumulator {
     this.overdue.sort((a, b) => b.lateByHours - a.lateByHours || a.code.localeCompare(b.code));
     if (this.overdue.length > OVERDUE_KEPT) this.overdue.length = OVERDUE_KEPT;
   }
+}
+
+/** Most places of submission kept apart; the rest are counted as `other`. */
+const PLACES_KEPT = 20;
+
+/** A place of submission as a key: as sent (at most 40 characters), `unknown`, or `other`. */
+function placeKey(counted: ReadonlyMap<string, number>, sent: string | null | undefined): string {
+  if (sent === null || sent === undefined) return 'unknown';
+  const key = sent.slice(0, 40);
+  return counted.has(key) || counted.size < PLACES_KEPT ? key : 'other';
 }
 
 function rowKey(agencyCode: string, fieldCode: string | null): string {

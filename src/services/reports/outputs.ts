@@ -9,7 +9,7 @@ import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime } from './resu
  * table (tiers, agencies, their fields, fields across the scope, the total), one column per form
  * column, named with its number (`c07_resolved` is column (7)).
  */
-export function reportCsv(job: ReportJob, _directory: AgencyDirectory): string {
+export function reportCsv(job: ReportJob): string {
   const result = finished(job);
   const header = [
     'scope',
@@ -22,6 +22,7 @@ export function reportCsv(job: ReportJob, _directory: AgencyDirectory): string {
     'on_computed_calendar',
     'implausible',
     'due_on_day_off',
+    'carry_over_undetermined',
   ];
   const rows = result.table.map((row) => [
     row.scope,
@@ -34,6 +35,7 @@ export function reportCsv(job: ReportJob, _directory: AgencyDirectory): string {
     String(row.counts.onComputedCalendar),
     String(row.counts.implausible),
     String(row.counts.dueOnDayOff),
+    String(row.counts.carryOverUndetermined),
   ]);
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
@@ -190,8 +192,17 @@ ${targetRows}
   }; thời gian chờ bổ sung không tính. <span class="en">Resolved: status 9 or 10; early before the due day, on time on it by the due time, late after it; supplement waiting not counted.</span></li>
 <li>Chỉ số 2.1: ${result.rules.onTimeDenominator === 'ALL_TO_RESOLVE' ? 'hồ sơ đã và đang giải quyết trong hạn / tổng số hồ sơ phải giải quyết' : 'hồ sơ giải quyết trước hạn và đúng hạn / hồ sơ đã giải quyết'}; hồ sơ rút, dừng ${result.rules.endedWithoutResult === 'AS_ENDED' ? 'tính là kết thúc' : 'không tính vào chỉ số, thống kê ở cột riêng'}.</li>
 <li>Cơ sở: Thông tư 01/2020/TT-VPCP (biểu II.06a); Quyết định 766/QĐ-TTg và tài liệu mô tả công thức của Cổng Dịch vụ công quốc gia; Nghị định 118/2025/NĐ-CP. Chi tiết: docs/INDICATORS.md. <span class="en">Sources and every rule: docs/INDICATORS.md.</span></li>
-${flags === null ? '' : `<li>Cảnh báo dữ liệu / data flags: trạng thái không chắc chắn (lossy/unmapped) ${number(flags.lossyStatus)}; không xác định được kết quả ${number(flags.unknown)}; không rõ kênh ${number(flags.receivedChannelUnknown)}; xét theo lịch nghỉ tự tính (năm chưa công bố) ${number(flags.onComputedCalendar)}; dữ liệu tự mâu thuẫn (ngày kết thúc và quá trình xử lý lệch nhau, ngày trước ngày tiếp nhận) ${number(flags.implausible)}; hạn trả vào ngày nghỉ ${number(flags.dueOnDayOff)}. <span class="en">Lossy or unmapped status; outcome cannot be told; channel not told; judged on a computed calendar; self-contradicting data; due on a day off.</span></li>`}
+${flags === null ? '' : `<li>Cảnh báo dữ liệu / data flags: trạng thái không chắc chắn (lossy/unmapped) ${number(flags.lossyStatus)}; không xác định được kết quả ${number(flags.unknown)}; không rõ kênh ${number(flags.receivedChannelUnknown)}; xét theo lịch nghỉ tự tính (năm chưa công bố) ${number(flags.onComputedCalendar)}; dữ liệu tự mâu thuẫn (ngày kết thúc và quá trình xử lý lệch nhau, ngày trước ngày tiếp nhận) ${number(flags.implausible)}; hạn trả vào ngày nghỉ ${number(flags.dueOnDayOff)}; tiếp nhận trước kỳ, không xác định được còn tồn đầu kỳ hay không (không tính vào cột 6) ${number(flags.carryOverUndetermined)}. <span class="en">Lossy or unmapped status; outcome cannot be told; channel not told; judged on a computed calendar; self-contradicting data; due on a day off; received before the period, open at its start or not cannot be told (not in column 6).</span></li>`}
 </ul>
+<h2>Hệ thống nguồn <span class="en">Systems read</span></h2>
+<table id="sources"><thead><tr><th>Hệ thống / system</th><th>Đơn vị / agencies</th><th>Trang / pages</th><th>Hồ sơ / dossiers</th><th>Đọc lúc / read</th></tr></thead><tbody>
+${result.sources
+  .map(
+    (source) =>
+      `<tr><td>${escape(source.connector)}</td><td>${source.agencies.map((code) => escape(directory.get(code)?.name ?? code)).join('; ')}</td><td class="n">${source.pages}</td><td class="n">${number(source.dossiers)}</td><td>${dateTime(new Date(source.firstReadAt))} – ${dateTime(new Date(source.lastReadAt))}</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>
 ${job.problems.length === 0 ? '' : `<h2>Không lấy được dữ liệu <span class="en">Not listed</span></h2><ul class="meta">${job.problems.map((p) => `<li>${escape(p)}</li>`).join('')}</ul>`}
 <h2>Hồ sơ quá hạn nhiều nhất <span class="en">Most overdue</span></h2>
 <table id="overdue"><thead><tr><th>Mã hồ sơ / code</th><th>Đơn vị / agency</th><th>Tình trạng / state</th><th>Quá hạn (giờ làm việc)<div class="en">late (office hours)</div></th></tr></thead><tbody>

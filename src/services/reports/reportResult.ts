@@ -36,7 +36,19 @@ export interface OnTheSpotTarget {
   met: boolean | null;
 }
 
+/** One system a report read: for which agencies, how much, and when its first and last pages came. */
+export interface ReportSource {
+  connector: string;
+  agencies: string[];
+  pages: number;
+  dossiers: number;
+  firstReadAt: string;
+  lastReadAt: string;
+}
+
 export interface ReportResult {
+  /** The systems read: for which agencies, how many pages and dossiers, when. */
+  sources: ReportSource[];
   period: { from: string; to: string; judgedAt: string; carriedOverSince: string | null };
   rules: ReportRules;
   /** False when some agency could not be listed (see the job's problems). */
@@ -63,6 +75,7 @@ export function buildReportResult(
     complete: boolean;
     directory: AgencyDirectory;
     targets: IndicatorTargets;
+    sources: ReportSource[];
   },
 ): ReportResult {
   const { period, rules, directory, targets } = context;
@@ -75,6 +88,7 @@ export function buildReportResult(
           .toISOString()
           .slice(0, 10);
   return {
+    sources: context.sources.map((source) => ({ ...source, agencies: [...source.agencies] })),
     period: {
       from: period.from,
       to: period.to,

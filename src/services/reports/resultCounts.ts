@@ -43,6 +43,11 @@ export interface ResultCounts {
   implausible: number;
   /** Dossiers due on a day their agency does not work. */
   dueOnDayOff: number;
+  /**
+   * Received before the period with an unmapped status or an undated end: whether they were still
+   * open at its start cannot be told, so they are not in (6) — counted here only.
+   */
+  carryOverUndetermined: number;
   /** Received: how many say whether they were synced to the portal, and how many were (1.4). */
   syncedKnown: number;
   synced: number;
@@ -85,6 +90,7 @@ export const COUNT_KEYS = [
   'onComputedCalendar',
   'implausible',
   'dueOnDayOff',
+  'carryOverUndetermined',
   'syncedKnown',
   'synced',
   'feeBearing',

@@ -176,7 +176,8 @@ export const FORM_GROUPS = {
 /**
  * The identities every row satisfies: (3) = (4) + (5) + (6); (7) = (8) + (9) + (10);
  * (11) = (12) + (13); (3) = (7) + (11) + (14) + (15) + (16). Null when they hold, else the first
- * that does not (a report never files a row that does not add up).
+ * that does not. They hold by construction (each dossier counted gets one intake and one
+ * outcome); the tests check every row with this.
  */
 export function unbalanced(row: ResultRow): string | null {
   const c = (n: number) =>

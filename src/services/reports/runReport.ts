@@ -6,7 +6,7 @@ import { resolveAgencyRoute } from '../routing/routeDossierCode';
 import { vietnamDate } from '../vietnamTime';
 import { reportPeriod, type ReportPeriod } from './classifyDossier';
 import { IndicatorAccumulator, type AccumulatorState } from './indicators';
-import { buildReportResult } from './reportResult';
+import { buildReportResult, type ReportSource } from './reportResult';
 import type { ReportRules } from './reportRules';
 import { noProgress, type ReportJob, type ReportSpec } from './ReportJob';
 import type { IndicatorTargets } from './targets';
@@ -39,6 +39,8 @@ export interface ReportCheckpoint {
   accumulator: AccumulatorState;
   progress: ReportJob['progress'];
   problems: string[];
+  /** The systems read so far: what each listed, and when (the report's freshness). */
+  sources: ReportSource[];
 }
 
 export interface ReportRunDeps {
@@ -82,6 +84,7 @@ export function startingPoint(job: ReportJob, deps: ReportRunDeps): ReportCheckp
     accumulator: new IndicatorAccumulator(deps.workingTime, period, rules).snapshot(),
     progress: noProgress(agencies.length),
     problems: [],
+    sources: [],
   };
 }
 
@@ -99,13 +102,15 @@ export async function runReport(
 ): Promise<ReportJob['result']> {
   // A checkpoint written before the result form (no rules, no rows): its counts cannot be carried
   // on, so the report starts again from its first page.
-  const resumable = from.rules !== undefined && Array.isArray(from.accumulator.rows);
+  const resumable =
+    from.rules !== undefined && Array.isArray(from.accumulator.rows) && Array.isArray(from.sources);
   const start = resumable ? from : startingPoint(job, deps);
   const state: ReportCheckpoint = {
     ...start,
     seenCursors: [...start.seenCursors],
     problems: [...start.problems],
     progress: { ...start.progress },
+    sources: start.sources.map((source) => ({ ...source, agencies: [...source.agencies] })),
   };
   job.progress = state.progress;
   job.problems = state.problems;
@@ -164,14 +169,29 @@ export async function runReport(
     let outside = 0;
     let counted = 0;
     let elsewhere = 0;
+    let failed = 0;
     for (const dossier of page.dossiers) {
       const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
       // A system whose listing ignores the agency asked lists every unit's dossiers: the ones
       // whose mapped agency is another are not this agency's, and are not counted as its own.
-      if (isAnotherAgency(dossier.agencyCode, agencyCode, deps.directory)) elsewhere += 1;
+      if (isAnotherAgency(dossier.agencyCode, agencyCode, state.agencies, deps.directory))
+        elsewhere += 1;
       else if (day === null || day < range.from || day > range.to) outside += 1;
-      else if (accumulator.add(dossier, agencyCode)) counted += 1;
+      else {
+        // One record whose dates defeat the arithmetic (a due date in 1900, a span of centuries)
+        // is left out and said, not allowed to fail the whole report.
+        try {
+          if (accumulator.add(dossier, agencyCode) === 'counted') counted += 1;
+        } catch {
+          failed += 1;
+        }
+      }
     }
+    if (failed > 0)
+      addProblem(
+        state,
+        `${agencyCode}: ${failed} dossier(s) have dates that cannot be counted in working time (out of range); left out`,
+      );
     if (elsewhere > 0)
       addProblem(
         state,
@@ -183,6 +203,7 @@ export async function runReport(
         `${agencyCode}: ${outside} listed dossier(s) were received outside ${range.from} → ${range.to} (or undated); left out`,
       );
     state.progress.pages += 1;
+    noteSource(state, listing.id, agencyCode, page.dossiers.length, deps.now());
     state.progress.dossiers += counted;
     if (page.next === null) {
       nextListing(state);
@@ -202,6 +223,7 @@ export async function runReport(
     complete: state.problems.length === 0,
     directory: deps.directory,
     targets: deps.targets,
+    sources: state.sources,
   });
   return job.result;
 }
@@ -209,16 +231,20 @@ export async function runReport(
 /**
  * Whether a listed dossier's own agency is another unit of the directory than the one asked: not
  * the same code, nor one the asked agency took over (a 2025 merger keeps the old codes on old
- * dossiers). A code the directory does not know says nothing either way.
+ * dossiers) unless the report lists that one too. A code the directory does not know says nothing
+ * either way.
  */
 function isAnotherAgency(
   mapped: string | null,
   asked: string,
+  listed: readonly string[],
   directory: AgencyDirectory,
 ): boolean {
   if (mapped === null) return false;
   const code = canonicalAgencyCode(mapped);
   if (code === asked || directory.get(code) === undefined) return false;
+  // A predecessor the report lists on its own counts its dossiers there, not twice.
+  if (listed.includes(code)) return true;
   const seen = new Set<string>([asked]);
   const queue = [asked];
   while (queue.length > 0) {
@@ -231,6 +257,32 @@ function isAnotherAgency(
     }
   }
   return true;
+}
+
+/** Records a page read from a system (for the report's list of sources). */
+function noteSource(
+  state: ReportCheckpoint,
+  connector: string,
+  agencyCode: string,
+  dossiers: number,
+  at: Date,
+): void {
+  let source = state.sources.find((entry) => entry.connector === connector);
+  if (source === undefined) {
+    source = {
+      connector,
+      agencies: [],
+      pages: 0,
+      dossiers: 0,
+      firstReadAt: at.toISOString(),
+      lastReadAt: at.toISOString(),
+    };
+    state.sources.push(source);
+  }
+  if (!source.agencies.includes(agencyCode)) source.agencies.push(agencyCode);
+  source.pages += 1;
+  source.dossiers += dossiers;
+  source.lastReadAt = at.toISOString();
 }
 
 /** The days before the period listed for carried-over dossiers. */

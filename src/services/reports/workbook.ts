@@ -177,9 +177,17 @@ function methodSheet(book: ExcelJS.Workbook, job: ReportJob, result: ReportResul
     ['Xét theo lịch nghỉ tự tính', total?.onComputedCalendar ?? 0],
     ['Dữ liệu tự mâu thuẫn', total?.implausible ?? 0],
     ['Hạn trả vào ngày nghỉ', total?.dueOnDayOff ?? 0],
+    ['Tiếp nhận trước kỳ, không xác định còn tồn đầu kỳ', total?.carryOverUndetermined ?? 0],
     ['Cơ sở', 'Thông tư 01/2020/TT-VPCP (biểu II.06a); Quyết định 766/QĐ-TTg; docs/INDICATORS.md'],
   ];
   for (const line of lines) sheet.addRow(line);
+  sheet.addRow([]);
+  sheet.addRow(['Hệ thống nguồn', 'đơn vị; số trang; số hồ sơ; đọc lúc']).font = { bold: true };
+  for (const source of result.sources)
+    sheet.addRow([
+      source.connector,
+      `${source.agencies.join(', ')}; ${source.pages} trang; ${source.dossiers} hồ sơ; ${dateTime(new Date(source.firstReadAt))} – ${dateTime(new Date(source.lastReadAt))}`,
+    ]);
   if (job.problems.length > 0) {
     sheet.addRow([]);
     sheet.addRow(['Không lấy được dữ liệu']).font = { bold: true };
