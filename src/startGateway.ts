@@ -103,6 +103,7 @@ export async function startGateway(
   const workingTime = new WorkingTimeService(
     await HolidayCalendar.load(config.holidaysFile),
     directory,
+    targets.rules.lateFromSupplementRequests,
   );
   const registrations = await loadRegistrationFiles(config.registrationsDir, {
     kinds: deps.kinds,

@@ -184,18 +184,18 @@ describe('On time (indicator 2.1), hand-worked cases in working time', () => {
     ).toMatchObject({ state: 'LATE', lateByMs: 0 });
   });
 
-  it('more than one supplement request is late, whatever the dates', () => {
-    const result = judgeTimeliness(
-      dossier({
-        due: '2026-11-25T17:00:00',
-        status: 9,
-        history: [step('2026-11-24T09:00:00', 9)],
-        supplements: [{ dueAfter: '2026-11-26T17:00:00' }, { dueAfter: '2026-11-27T17:00:00' }],
-      }),
-      time,
-      periodEnd,
-    );
+  it('more than one supplement request is late, whatever the dates (unless the setting says not)', () => {
+    const twice = dossier({
+      due: '2026-11-25T17:00:00',
+      status: 9,
+      history: [step('2026-11-24T09:00:00', 9)],
+      supplements: [{ dueAfter: '2026-11-26T17:00:00' }, { dueAfter: '2026-11-27T17:00:00' }],
+    });
+    const result = judgeTimeliness(twice, time, periodEnd);
     expect(result).toMatchObject({ state: 'LATE', reason: '2 supplement requests: late' });
+    // lateFromSupplementRequests: null (the reports' setting) — judged by its dates only.
+    expect(judgeTimeliness(twice, time, periodEnd, null)).toMatchObject({ state: 'ON_TIME' });
+    expect(judgeTimeliness(twice, time, periodEnd, 3)).toMatchObject({ state: 'ON_TIME' });
   });
 
   it('an unfinished dossier is judged at the end of the period', () => {

@@ -13,6 +13,8 @@ export class WorkingTimeService {
   constructor(
     readonly calendar: HolidayCalendar,
     private readonly directory: AgencyDirectory,
+    /** From how many supplement requests a dossier is late (the reports' rule of the same name). */
+    private readonly lateFromSupplementRequests: number | null = 2,
   ) {}
 
   forAgency(code: string | null): WorkingTime {
@@ -28,7 +30,12 @@ export class WorkingTimeService {
 
   /** Indicator 2.1's rule for `dossier` of `agencyCode`, judged at `at` for unfinished ones. */
   judge(dossier: TimelinessInput, agencyCode: string | null, at: Date): Timeliness {
-    return judgeTimeliness(dossier, this.forAgency(agencyCode), at);
+    return judgeTimeliness(
+      dossier,
+      this.forAgency(agencyCode),
+      at,
+      this.lateFromSupplementRequests,
+    );
   }
 
   private officeHours(code: string | null): OfficeHours {

@@ -51,7 +51,8 @@ type Verdict =
  * - time waiting for a requested supplement is not counted: the due date is the one the system set
  *   after the request (`dueAfter`), or, when it did not, the due date moved on by the office time
  *   the dossier spent in status 5;
- * - more than one supplement request counts as late, whatever the dates;
+ * - `lateFromSupplementRequests` supplement requests or more (default 2) count as late, whatever
+ *   the dates (the report setting of the same name; docs/INDICATORS.md §2);
  * - an unfinished dossier is judged at the end of the period (`periodEnd`): overdue if that is past
  *   its due date.
  */
@@ -59,8 +60,10 @@ export function judgeTimeliness(
   dossier: TimelinessInput,
   time: WorkingTime,
   periodEnd: Date,
+  /** Supplement requests from which a dossier is late whatever its dates (null: never). */
+  lateFromSupplementRequests: number | null = 2,
 ): Timeliness {
-  const verdict = judge(dossier, time, periodEnd);
+  const verdict = judge(dossier, time, periodEnd, lateFromSupplementRequests);
   return { ...verdict, calendar: calendarOf(dossier, time, periodEnd) };
 }
 
@@ -84,10 +87,16 @@ export function calendarOf(
   return time.computedBetween(new Date(from), new Date(to)) ? 'COMPUTED' : 'OFFICIAL';
 }
 
-function judge(dossier: TimelinessInput, time: WorkingTime, periodEnd: Date): Verdict {
+function judge(
+  dossier: TimelinessInput,
+  time: WorkingTime,
+  periodEnd: Date,
+  lateFrom: number | null,
+): Verdict {
   if (dossier.dueAt === null) return { state: 'UNKNOWN', reason: 'no due date' };
   const endedAt = processingEnd(dossier);
   const rounds = dossier.supplements.length;
+  const tooManyRounds = lateFrom !== null && rounds >= lateFrom;
   const judgedAt = endedAt ?? periodEnd;
   const due = dueAfterSupplement(dossier, time, judgedAt);
   const lateByMs = time.between(due, judgedAt);
@@ -98,29 +107,27 @@ function judge(dossier: TimelinessInput, time: WorkingTime, periodEnd: Date): Ve
     return {
       state: 'IN_PROGRESS',
       dueAt: iso(due),
-      overdue: rounds > 1 || periodEnd.getTime() > due.getTime(),
+      overdue: tooManyRounds || periodEnd.getTime() > due.getTime(),
       lateByMs,
-      reason:
-        rounds > 1
-          ? `${rounds} supplement requests: late`
-          : periodEnd.getTime() > due.getTime()
-            ? 'unfinished and past its due date at the end of the period'
-            : 'unfinished, within its due date at the end of the period',
+      reason: tooManyRounds
+        ? `${rounds} supplement requests: late`
+        : periodEnd.getTime() > due.getTime()
+          ? 'unfinished and past its due date at the end of the period'
+          : 'unfinished, within its due date at the end of the period',
     };
   }
   // Ended after the due date is late, even outside office hours (then by 0 office hours).
-  const late = rounds > 1 || endedAt.getTime() > due.getTime();
+  const late = tooManyRounds || endedAt.getTime() > due.getTime();
   return {
     state: late ? 'LATE' : 'ON_TIME',
     endedAt: iso(endedAt),
     dueAt: iso(due),
     lateByMs,
-    reason:
-      rounds > 1
-        ? `${rounds} supplement requests: late`
-        : late
-          ? 'processing ended after the due date'
-          : 'processing ended by the due date',
+    reason: tooManyRounds
+      ? `${rounds} supplement requests: late`
+      : late
+        ? 'processing ended after the due date'
+        : 'processing ended by the due date',
   };
 }
 

@@ -34,11 +34,16 @@ async function main(): Promise<void> {
     network: NetworkPolicy.fromList(config.upstreamAllow),
   });
   const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  const targets = await IndicatorTargets.load(config.targetsFile);
   const deps: ReportRunDeps = {
     registry,
     directory,
-    workingTime: new WorkingTimeService(await HolidayCalendar.load(config.holidaysFile), directory),
-    targets: await IndicatorTargets.load(config.targetsFile),
+    workingTime: new WorkingTimeService(
+      await HolidayCalendar.load(config.holidaysFile),
+      directory,
+      targets.rules.lateFromSupplementRequests,
+    ),
+    targets,
     now: () => new Date(),
   };
   let registered = '';
