@@ -1,5 +1,5 @@
 import type { ReportRules } from './reportRules';
-import type { ResultCounts } from './resultCounts';
+import { derived, type ResultCounts } from './resultCounts';
 
 /**
  * One indicator of Decision 766/QĐ-TTg (2022) as a report shows it: computed from the counts, or
@@ -44,9 +44,9 @@ interface Definition {
     | { status: 'NO_DATA' | 'NOT_APPLICABLE'; note: string };
 }
 
-const received = (c: ResultCounts) =>
-  c.receivedOnline + c.receivedInPerson + c.receivedChannelUnknown;
-const resolved = (c: ResultCounts) => c.resolvedEarly + c.resolvedOnTime + c.resolvedLate;
+/** The form's sums (`derived`), as the formulas read them. */
+const received = (c: ResultCounts) => derived(c).received;
+const resolved = (c: ResultCounts) => derived(c).resolved;
 
 /**
  * An indicator over a 2022 field: computed over every dossier when all of them say, over those
@@ -296,7 +296,7 @@ export const DEFINITIONS: readonly Definition[] = [
     maxPoints: 6,
     fullScoreAt: 0.9,
     compute: (c) => {
-      const toResolve = c.carriedOver + received(c);
+      const toResolve = derived(c).toResolve;
       const overdue = c.resolvedLate + c.openOverdue;
       return {
         status: 'NO_DATA',

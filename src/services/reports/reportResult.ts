@@ -79,8 +79,7 @@ export function buildReportResult(
   },
 ): ReportResult {
   const { period, rules, directory, targets } = context;
-  const resolved =
-    counted.total.resolvedEarly + counted.total.resolvedOnTime + counted.total.resolvedLate;
+  const { resolved } = derived(counted.total);
   const sinceDay =
     rules.carryOverDays === 0
       ? null
