@@ -1,7 +1,7 @@
-import type { Agency } from '../src/services/agencies/AgencyDirectory';
+import type { Agency } from '../src/domain/AgencyDirectory';
 import { createAgencyDirectory } from '../src/services/agencies/loadAgencyDirectory';
-import { CoverageIndex } from '../src/services/routing/CoverageIndex';
-import { routeDossierCode } from '../src/services/routing/routeDossierCode';
+import { CoverageIndex } from '../src/domain/CoverageIndex';
+import { routeDossierCode } from '../src/domain/routeDossierCode';
 import { coverageSchema } from '../src/registry/registrationSchema';
 
 /**

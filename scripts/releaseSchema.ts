@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { createSchema } from '../src/graphql/createSchema';
+import { createSchema } from '../src/graphql/schema/createSchema';
 
 /**
  * `npm run schema:release`: records the current schema as the released one. The schema test then

@@ -2,9 +2,9 @@ import { BUILTIN_KINDS } from '../connectors/builtinKinds';
 import { startSampleSystems, type SampleSystems } from '../samples/startSampleSystems';
 import { readConfig } from './config/readConfig';
 import { ConfigurationError } from './errors/ConfigurationError';
-import { createLogger } from './logger';
+import { createLogger } from './platform/logger';
 import { loadKindModules } from './registry/loadKindModules';
-import { projectRoot } from './projectRoot';
+import { projectRoot } from './platform/projectRoot';
 import { startGateway } from './startGateway';
 
 /**

@@ -5,9 +5,9 @@ import { MemoryDossierCache, NoDossierCache } from './cache/MemoryDossierCache';
 import { RedisDossierCache } from './cache/RedisDossierCache';
 import { TieredDossierCache } from './cache/TieredDossierCache';
 import type { GatewayConfig } from './config/readConfig';
-import { createSchema } from './graphql/createSchema';
+import { createSchema } from './graphql/schema/createSchema';
 import { ConnectorRegistry } from './registry/ConnectorRegistry';
-import { projectRoot } from './projectRoot';
+import { projectRoot } from './platform/projectRoot';
 import { loadRegistrationFiles } from './registry/loadRegistrationFiles';
 import { createGatewayServer, type GatewayServer } from './server/createGatewayServer';
 import { AgencyService } from './services/agencies/AgencyService';
@@ -15,14 +15,14 @@ import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
 import { CatalogueIndex } from './services/catalogue/CatalogueIndex';
 import { CatalogueService, DEFAULT_CATALOGUE_OPTIONS } from './services/catalogue/CatalogueService';
 import { PubSub } from 'graphql-subscriptions';
-import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/resolvers/dossierResolvers';
+import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/dossierChangeFeed';
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
 import { Authenticator } from './auth/Authenticator';
 import { FileApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
 import { RedisApiKeyStore } from './auth/RedisApiKeyStore';
 import { GuardedRedis } from './redis/GuardedRedis';
-import { vietnamIso } from './services/vietnamTime';
+import { vietnamIso } from './domain/vietnamTime';
 import { JwtVerifier } from './auth/jwt';
 import type { Role } from './auth/roles';
 import { ApiKeyService } from './services/access/ApiKeyService';
@@ -57,6 +57,7 @@ import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import { TraceService } from './services/trace/TraceService';
 import { ReportService } from './services/reports/ReportService';
 import { WorkerReportRunner } from './services/reports/ReportRunner';
+import { startWorker } from '../connectors/shared/workerThread';
 import { ResponseCache } from './server/ResponseCache';
 import { IndicatorTargets } from './services/reports/targets';
 import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
@@ -317,7 +318,8 @@ export async function startGateway(
       redis: config.redis,
       // Reports run in a worker thread with a heap of their own (ReportRunner.ts).
       runner: new WorkerReportRunner({
-        config,
+        startWorker: (resourceLimits) =>
+          startWorker(__dirname, 'reportWorker', { workerData: { config }, resourceLimits }),
         registrations: () => registry.registrations(),
         logger,
       }),

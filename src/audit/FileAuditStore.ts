@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { replaceFile } from '../files/replaceFile';
+import { replaceFile } from '../platform/replaceFile';
 import {
   GENESIS_HASH,
   NOT_APPLIED,

@@ -1,5 +1,5 @@
 import type { Logger } from '../../connectors/contract';
-import { vietnamIso } from '../services/vietnamTime';
+import { vietnamIso } from '../domain/vietnamTime';
 import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connectRedis';
 import { GuardedRedis } from '../redis/GuardedRedis';
 import {

@@ -3,8 +3,8 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
-import { replaceFile } from '../files/replaceFile';
-import { vietnamIso } from '../services/vietnamTime';
+import { replaceFile } from '../platform/replaceFile';
+import { vietnamIso } from '../domain/vietnamTime';
 import { ROLES, type Role } from './roles';
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '../registry/RegistryStore';
 import { mapSecrets, SecretBox } from '../registry/secretBox';
 import { AuditService } from '../services/audit/AuditService';
-import { vietnamIso } from '../services/vietnamTime';
+import { vietnamIso } from '../domain/vietnamTime';
 import { openCliAuditStore } from './auditEnv';
 import { gateway } from './gatewayClient';
 import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';

@@ -3,7 +3,7 @@ import type { AgencyService } from '../services/agencies/AgencyService';
 import type { ApiKeyService } from '../services/access/ApiKeyService';
 import type { AuditService } from '../services/audit/AuditService';
 import type { RegistrationService } from '../services/registry/RegistrationService';
-import type { DossierChangeFeed } from './resolvers/dossierResolvers';
+import type { DossierChangeFeed } from './dossierChangeFeed';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { AnswerRecorder, DossierLookup } from '../services/dossiers/DossierService';
 import type { OperationsService } from '../services/operations/OperationsService';

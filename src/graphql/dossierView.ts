@@ -5,7 +5,7 @@ import type {
   StatusValue,
 } from '../../connectors/model';
 import type { DossierAnswer } from '../services/dossiers/DossierService';
-import { nationalStatus } from '../services/dossiers/nationalStatuses';
+import { nationalStatus } from '../domain/nationalStatuses';
 
 /** GraphQL shape of a status (schema/dossier.graphql `DossierStatus`). */
 export function statusView(status: StatusValue) {

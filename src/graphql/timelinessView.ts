@@ -1,5 +1,5 @@
 import type { Timeliness } from '../services/calendar/onTime';
-import { vietnamIso } from '../services/vietnamTime';
+import { vietnamIso } from '../domain/vietnamTime';
 
 /** GraphQL shape of a timeliness judgement (schema/dossier.graphql `Timeliness`). */
 export function timelinessView(judged: Timeliness) {

@@ -1,4 +1,5 @@
-import type { CallOutcome } from './GatewayMetrics';
+/** What a connector call came to, over every code it carried. */
+export type CallOutcome = 'ok' | 'partial' | 'error' | 'circuit_open';
 
 /** Minute buckets kept: "recent" means the last five minutes. */
 const BUCKETS = 5;

@@ -9,10 +9,7 @@ import {
 } from 'prom-client';
 import type { CacheReadObserver } from '../cache/DossierCache';
 import { ErrorCode } from '../errors/ErrorCode';
-import { ConnectorActivity } from './ConnectorActivity';
-
-/** What a connector call came to, over every code it carried. */
-export type CallOutcome = 'ok' | 'partial' | 'error' | 'circuit_open';
+import { ConnectorActivity, type CallOutcome } from './ConnectorActivity';
 
 /** Label values come only from these bounded sets: never a dossier code or a caller's text. */
 const ERROR_CODES = new Set<string>([

@@ -1,18 +1,21 @@
 import type { ConnectorKind } from '../../connectors/contract';
 import { ConnectorRuntime, type RuntimeDeps } from '../runtime/ConnectorRuntime';
-import { CoverageIndex } from '../services/routing/CoverageIndex';
+import { CoverageIndex } from '../domain/CoverageIndex';
 import type { Registration } from './Registration';
+
+/** A runtime with the whole registration it was built from. */
+export type RegisteredRuntime = ConnectorRuntime<Registration>;
 
 /**
  * The registered connectors the gateway routes to: one runtime per registration and the coverage
  * index over them, swapped as one snapshot so a request never sees half a change.
  */
 export class ConnectorRegistry {
-  private snapshot: { runtimes: ReadonlyMap<string, ConnectorRuntime>; coverage: CoverageIndex };
+  private snapshot: { runtimes: ReadonlyMap<string, RegisteredRuntime>; coverage: CoverageIndex };
 
   constructor(
     private readonly kinds: ReadonlyMap<string, ConnectorKind<unknown>>,
-    private readonly deps: RuntimeDeps,
+    private readonly deps: RuntimeDeps<Registration>,
   ) {
     this.snapshot = { runtimes: new Map(), coverage: new CoverageIndex([]) };
   }
@@ -24,7 +27,7 @@ export class ConnectorRegistry {
    */
   async replaceAll(registrations: readonly Registration[]): Promise<void> {
     const previous = this.snapshot.runtimes;
-    const kept = new Set<ConnectorRuntime>();
+    const kept = new Set<RegisteredRuntime>();
     const runtimes = new Map(
       registrations.map((registration) => {
         const existing = previous.get(registration.id);
@@ -50,7 +53,7 @@ export class ConnectorRegistry {
     return this.snapshot.coverage;
   }
 
-  runtime(id: string): ConnectorRuntime | undefined {
+  runtime(id: string): RegisteredRuntime | undefined {
     return this.snapshot.runtimes.get(id);
   }
 

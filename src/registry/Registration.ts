@@ -1,6 +1,6 @@
 import type { Resilience } from '../runtime/resilience';
 import type { UpstreamAuth } from '../runtime/upstreamAuth';
-import type { FreshnessPolicy, TtlTable } from '../services/dossiers/cachePolicy';
+import type { FreshnessPolicy, TtlTable } from '../domain/cachePolicy';
 import type { Coverage } from './registrationSchema';
 
 /** A validated connector registration: the gateway's envelope plus the kind's parsed config. */

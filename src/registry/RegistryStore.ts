@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { lock } from 'proper-lockfile';
 import { z } from 'zod';
 import { ChainMovedError, type ChangeEntry } from '../audit/auditChain';
-import { replaceFile } from '../files/replaceFile';
+import { replaceFile } from '../platform/replaceFile';
 import {
   closeRedis,
   connectRedis,

@@ -8,8 +8,8 @@ import {
   formatPath,
   type ConfigurationProblem,
 } from '../errors/ConfigurationError';
-import { DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
-import { CoverageIndex } from '../services/routing/CoverageIndex';
+import { DEFAULT_TTL_SECONDS } from '../domain/cachePolicy';
+import { CoverageIndex } from '../domain/CoverageIndex';
 import { originLabel, type Registration, type RegistrationOrigin } from './Registration';
 import { registrationSchema } from './registrationSchema';
 

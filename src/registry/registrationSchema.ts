@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { expression } from '../../connectors/shared/expression/expressionSchema';
-import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../services/agencies/agencyCode';
-import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../services/dossiers/cachePolicy';
+import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../domain/agencyCode';
+import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../domain/cachePolicy';
 import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';
 

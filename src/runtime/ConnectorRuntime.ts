@@ -12,8 +12,9 @@ import { isConnectorError, type ConnectorError } from '../../connectors/Connecto
 import type { ExpressionLimitError } from '../../connectors/shared/expression/ExpressionLimitError';
 import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
-import type { Registration } from '../registry/Registration';
 import { CallGuard, type CallObserver, type CircuitStatus } from './CallGuard';
+import type { Resilience } from './resilience';
+import type { UpstreamAuth } from './upstreamAuth';
 import type { Tracer } from '@opentelemetry/api';
 import { createUpstreamHttp } from './createUpstreamHttp';
 
@@ -23,7 +24,25 @@ export type UpstreamOutcome =
   | { kind: 'notFound' }
   | { kind: 'error'; error: ErrorDetail };
 
-export interface RuntimeDeps {
+/**
+ * What a runtime reads of its registration (the registry's `Registration` has more: coverage,
+ * freshness, push, origin); the runtime keeps the whole registration it was built from.
+ */
+export interface RuntimeRegistration {
+  id: string;
+  upstream: {
+    baseUrl: string;
+    auth: UpstreamAuth;
+    timeoutMs: number;
+    maxResponseBytes: number;
+    charset?: string | undefined;
+    resilience: Resilience;
+  };
+  /** Output of the kind's config schema. */
+  config: unknown;
+}
+
+export interface RuntimeDeps<R extends RuntimeRegistration = RuntimeRegistration> {
   logger: Logger;
   now: () => Date;
   /** Which addresses connectors may reach (SSRF guard). */
@@ -36,11 +55,7 @@ export interface RuntimeDeps {
    * Told of every evaluation of a registration's expressions (by source): null when it
    * completed, the error when a limit stopped it (metrics, quarantine).
    */
-  onExpression?: (
-    registration: Registration,
-    stopped: ExpressionLimitError | null,
-    source: string,
-  ) => void;
+  onExpression?: (registration: R, stopped: ExpressionLimitError | null, source: string) => void;
 }
 
 /**
@@ -49,11 +64,11 @@ export interface RuntimeDeps {
  * connector to its contract — one result per code, in order, failures as values. Retries, circuit
  * breaking and concurrency limits belong here too (issue 4).
  */
-export class ConnectorRuntime {
+export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistration> {
   readonly id: string;
 
   private constructor(
-    readonly registration: Registration,
+    readonly registration: R,
     private readonly connector: Connector,
     private readonly logger: Logger,
     private readonly guard: CallGuard,
@@ -66,11 +81,11 @@ export class ConnectorRuntime {
     return this.guard.circuit;
   }
 
-  static create(
-    registration: Registration,
+  static create<R extends RuntimeRegistration>(
+    registration: R,
     kind: ConnectorKind<unknown>,
-    deps: RuntimeDeps,
-  ): ConnectorRuntime {
+    deps: RuntimeDeps<R>,
+  ): ConnectorRuntime<R> {
     const logger = deps.logger;
     const http = createUpstreamHttp({
       connectorId: registration.id,

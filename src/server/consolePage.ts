@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../projectRoot';
+import { projectRoot } from '../platform/projectRoot';
 import type { StaticAsset } from './graphiql';
 
 /** The console's files (src/console/assets), read once at start-up, by path under /console. */

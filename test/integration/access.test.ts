@@ -6,8 +6,8 @@ import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import WebSocket from 'ws';
 import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
 import type { Role } from '../../src/auth/roles';
-import { allowedRoles } from '../../src/graphql/allowDirective';
-import { createSchema } from '../../src/graphql/createSchema';
+import { allowedRoles } from '../../src/graphql/schema/allowDirective';
+import { createSchema } from '../../src/graphql/schema/createSchema';
 import { findCodes } from '../support/sampleCodes';
 import {
   PROJECT_ROOT,

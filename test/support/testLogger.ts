@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Logger } from '../../connectors/contract';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/platform/logger';
 
 export interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error';

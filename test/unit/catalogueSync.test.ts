@@ -9,7 +9,7 @@ import type { Registration } from '../../src/registry/Registration';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 import { createUpstreamHttp } from '../../src/runtime/createUpstreamHttp';
 import { DEFAULT_RESILIENCE } from '../../src/runtime/resilience';
-import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../../src/services/dossiers/cachePolicy';
+import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../../src/domain/cachePolicy';
 import { CatalogueIndex } from '../../src/services/catalogue/CatalogueIndex';
 import {
   CatalogueService,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/platform/logger';
 import { findPersonalData } from '../support/personalDataInLogs';
 
 describe('The search for personal data in the logs (run by the global teardown)', () => {

@@ -1,9 +1,9 @@
-import { canonicalAgencyCode, hierarchyKeys } from '../../src/services/agencies/agencyCode';
+import { canonicalAgencyCode, hierarchyKeys } from '../../src/domain/agencyCode';
 import { createAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
-import type { Agency } from '../../src/services/agencies/AgencyDirectory';
-import { parseStandardDossierCode } from '../../src/services/routing/dossierCode';
-import { CoverageIndex } from '../../src/services/routing/CoverageIndex';
-import { routeDossierCode } from '../../src/services/routing/routeDossierCode';
+import type { Agency } from '../../src/domain/AgencyDirectory';
+import { parseStandardDossierCode } from '../../src/domain/dossierCode';
+import { CoverageIndex } from '../../src/domain/CoverageIndex';
+import { routeDossierCode } from '../../src/domain/routeDossierCode';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 
 const agency = (code: string, extra: Partial<Agency> = {}): Agency => ({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, findBreakingChanges } from 'graphql';
-import { createSchema } from '../../src/graphql/createSchema';
+import { createSchema } from '../../src/graphql/schema/createSchema';
 import { PROJECT_ROOT } from '../support/testGateway';
 
 describe('Schema: changes to the released API are deliberate', () => {

@@ -1,4 +1,4 @@
-import type { Agency, Successor } from '../../services/agencies/AgencyDirectory';
+import type { Agency, Successor } from '../../domain/AgencyDirectory';
 import { toGraphQLError } from '../../errors/GatewayError';
 import type { GatewayContext } from '../GatewayContext';
 

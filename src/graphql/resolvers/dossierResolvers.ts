@@ -1,9 +1,10 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { DossierLookupResult } from '../../services/dossiers/DossierService';
-import { withFilter, type PubSub } from 'graphql-subscriptions';
+import { withFilter } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
 import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
+import { DOSSIER_CHANGED, type DossierChangedPayload } from '../dossierChangeFeed';
 import { timelinessView } from '../timelinessView';
 
 /**
@@ -11,18 +12,6 @@ import { timelinessView } from '../timelinessView';
  * results"); enforced before execution by src/server/dossierCodeLimitPlugin.ts.
  */
 export const MAX_CODES_PER_OPERATION = 500;
-
-/** Topic of the in-process fan-out of dossier changes (fed by the DossierEvents bus). */
-export const DOSSIER_CHANGED = 'DOSSIER_CHANGED';
-
-export interface DossierChangedPayload {
-  code: string;
-  connectorId: string;
-  changedAt: string;
-}
-
-/** The in-process fan-out of one gateway (graphql-subscriptions' PubSub), in its context. */
-export type DossierChangeFeed = PubSub<Record<typeof DOSSIER_CHANGED, DossierChangedPayload>>;
 
 export const dossierResolvers = {
   Subscription: {

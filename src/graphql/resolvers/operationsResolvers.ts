@@ -1,4 +1,4 @@
-import { vietnamIso } from '../../services/vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 import type { GatewayContext } from '../GatewayContext';
 
 /** Every root field is behind `@allow`, so the principal is there. */

@@ -1,5 +1,5 @@
 import { toGraphQLError } from '../../errors/GatewayError';
-import { vietnamIso } from '../../services/vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 import { dossierView } from '../dossierView';
 import type { RegistryResult } from '../../services/registry/RegistrationService';
 import type { GatewayContext } from '../GatewayContext';

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { errorDetail, toGraphQLError } from '../../errors/GatewayError';
 import type { ReportResult, ResultRow } from '../../services/reports/reportResult';
 import type { ReportJob } from '../../services/reports/ReportService';
-import { vietnamIso } from '../../services/vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 import type { GatewayContext } from '../GatewayContext';
 
 function principal(ctx: GatewayContext) {

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { toGraphQLError } from '../../errors/GatewayError';
-import { vietnamIso } from '../../services/vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 import { statusView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
 import { hours, timelinessView } from '../timelinessView';

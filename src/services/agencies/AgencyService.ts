@@ -1,10 +1,15 @@
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
-import { resolveAgencyRoute } from '../routing/routeDossierCode';
-import { vietnamDate } from '../vietnamTime';
-import { isValidOn, type Agency, type AgencyDirectory, type AgencyFilter } from './AgencyDirectory';
-import { isAgencyCode } from './agencyCode';
+import { resolveAgencyRoute } from '../../domain/routeDossierCode';
+import { vietnamDate } from '../../domain/vietnamTime';
+import {
+  isValidOn,
+  type Agency,
+  type AgencyDirectory,
+  type AgencyFilter,
+} from '../../domain/AgencyDirectory';
+import { isAgencyCode } from '../../domain/agencyCode';
 
 export interface AgencyPage {
   nodes: Agency[];

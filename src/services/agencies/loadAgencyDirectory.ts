@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
-import { AgencyDirectory, type Agency } from './AgencyDirectory';
-import { canonicalAgencyCode, isAgencyCode } from './agencyCode';
-import { AGENCY_TIERS } from './agencyTier';
+import { AgencyDirectory, type Agency } from '../../domain/AgencyDirectory';
+import { canonicalAgencyCode, isAgencyCode } from '../../domain/agencyCode';
+import { AGENCY_TIERS } from '../../domain/agencyTier';
 
 const date = z.iso.date({ error: 'a date written yyyy-MM-dd' });
 const code = z

@@ -10,7 +10,7 @@ import {
 } from '../../audit/auditChain';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
-import { vietnamIso } from '../vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 
 /** Who did it: a principal, the key command line, or the gateway itself. */
 export type Actor = Principal | 'cli' | 'gateway';

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { convertLunar2Solar } from 'vietnamese-lunar-calendar/build/solar-lunar';
 import { z } from 'zod';
-import { loadDataFile } from '../../config/loadDataFile';
+import { loadDataFile } from '../../platform/loadDataFile';
 import { ConfigurationError } from '../../errors/ConfigurationError';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'an ISO date, yyyy-MM-dd');

@@ -1,4 +1,4 @@
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { HolidayCalendar } from './HolidayCalendar';
 import { judgeTimeliness, type Timeliness, type TimelinessInput } from './onTime';
 import { DEFAULT_OFFICE_HOURS, WorkingTime, type OfficeHours } from './WorkingTime';

@@ -2,7 +2,7 @@ import type { Logger } from '../../../connectors/contract';
 import type { Procedure } from '../../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { vietnamIso } from '../vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 import type {
   CatalogueIndex,
   CatalogueSourceStatus,

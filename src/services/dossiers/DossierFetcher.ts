@@ -7,8 +7,8 @@ import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
 import { requestScopes } from '../../observability/requestScope';
 import { untilAborted } from '../../runtime/abortable';
-import { vietnamIso } from '../vietnamTime';
-import { ttlFor } from './cachePolicy';
+import { vietnamIso } from '../../domain/vietnamTime';
+import { ttlFor } from '../../domain/cachePolicy';
 
 export type FoundEntry = Extract<CachedDossier, { kind: 'found' }>;
 

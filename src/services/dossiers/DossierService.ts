@@ -4,11 +4,11 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { scopeCovers, type Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
-import { quoteInput } from '../routing/dossierCode';
+import { quoteInput } from '../../domain/dossierCode';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
-import { routeDossierCode, type Route } from '../routing/routeDossierCode';
-import { vietnamDate } from '../vietnamTime';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
+import { routeDossierCode, type Route } from '../../domain/routeDossierCode';
+import { vietnamDate } from '../../domain/vietnamTime';
 import { DossierFetcher, type FetchResult } from './DossierFetcher';
 import { maskDossier } from './maskDossier';
 

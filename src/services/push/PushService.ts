@@ -7,10 +7,10 @@ import {
 } from '../../../connectors/shared/expression/ExpressionCompiler';
 import type { DossierEvents } from '../../events/DossierEvents';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { DossierFetcher } from '../dossiers/DossierFetcher';
-import { routeDossierCode } from '../routing/routeDossierCode';
-import { vietnamDate, vietnamIso } from '../vietnamTime';
+import { routeDossierCode } from '../../domain/routeDossierCode';
+import { vietnamDate, vietnamIso } from '../../domain/vietnamTime';
 import type { ReplayGuard } from './ReplayGuard';
 import { REPLAY_WINDOW_SECONDS, verifySignature } from './verifySignature';
 

@@ -17,10 +17,10 @@ import type {
 import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
-import { hierarchyKeys, isAgencyCode } from '../agencies/agencyCode';
-import { CoverageIndex } from '../routing/CoverageIndex';
+import { hierarchyKeys, isAgencyCode } from '../../domain/agencyCode';
+import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { Actor, AuditService } from '../audit/AuditService';
-import { vietnamIso } from '../vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 
 /** A registration as a caller may see it: secrets never leave the gateway. */
 export interface ConnectorView {

@@ -1,7 +1,5 @@
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../../connectors/shared/workerThread';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from '../../../connectors/contract';
-import type { GatewayConfig } from '../../config/readConfig';
 import type { Registration } from '../../registry/Registration';
 import type { ReportJob } from './ReportJob';
 import type { ReportCheckpoint, RunHooks } from './runReport';
@@ -44,7 +42,7 @@ interface Running {
 }
 
 /**
- * Reports in a worker thread (reportWorker.ts): the page loop runs there with its own heap,
+ * Reports in a worker thread (src/reportWorker.ts): the page loop runs there with its own heap,
  * limited, so that the garbage of mapping thousands of records a second does not grow the serving
  * thread's heap (which the V8 collector lets reach several times its live size) and so that pages
  * being mapped do not hold up the portal's lookups. Checkpoints come back here to be saved by the
@@ -62,7 +60,11 @@ export class WorkerReportRunner implements ReportRunner {
 
   constructor(
     private readonly options: {
-      config: GatewayConfig;
+      /**
+       * Starts the worker thread (src/reportWorker.ts, a composition root of its own: it builds
+       * what a report reads from the gateway's configuration) with these heap limits.
+       */
+      startWorker: (limits: ResourceLimits) => Worker;
       registrations: () => Registration[];
       logger: Logger;
     },
@@ -105,10 +107,7 @@ export class WorkerReportRunner implements ReportRunner {
       const worker = this.worker;
       return this.ready.then(() => worker);
     }
-    const worker = startWorker(__dirname, 'reportWorker', {
-      workerData: { config: this.options.config },
-      resourceLimits: WORKER_LIMITS,
-    });
+    const worker = this.options.startWorker(WORKER_LIMITS);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {

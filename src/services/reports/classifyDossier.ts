@@ -1,7 +1,7 @@
 import type { DigitalFacts, NationalDossier } from '../../../connectors/model';
 import { calendarOf, dueAfterSupplement, supplementWaiting } from '../calendar/onTime';
 import type { WorkingTime } from '../calendar/WorkingTime';
-import { vietnamDate } from '../vietnamTime';
+import { vietnamDate } from '../../domain/vietnamTime';
 import type { ReportRules } from './reportRules';
 
 /** The reporting period: dates received (Vietnam days) and the instants that bound it. */

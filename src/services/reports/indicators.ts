@@ -1,6 +1,6 @@
 import type { NationalDossier } from '../../../connectors/model';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
-import { vietnamDate } from '../vietnamTime';
+import { vietnamDate } from '../../domain/vietnamTime';
 import { classifyDossier, UNDETERMINED, type ReportPeriod } from './classifyDossier';
 import type { ReportRules } from './reportRules';
 import { addCounts, countDossier, emptyCounts, type ResultCounts } from './resultCounts';

@@ -1,5 +1,5 @@
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
-import { nationalStatus } from '../dossiers/nationalStatuses';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
+import { nationalStatus } from '../../domain/nationalStatuses';
 import type { ReportJob } from './ReportJob';
 import type { ReportResult } from './reportResult';
 import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime } from './resultForm';

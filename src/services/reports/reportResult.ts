@@ -1,5 +1,5 @@
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
-import { AGENCY_TIERS, TIER_LABELS, agencyTier, type AgencyTier } from '../agencies/agencyTier';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
+import { AGENCY_TIERS, TIER_LABELS, agencyTier, type AgencyTier } from '../../domain/agencyTier';
 import type { ReportPeriod } from './classifyDossier';
 import { decision766, type IndicatorFigure } from './decision766';
 import type { Indicators } from './indicators';

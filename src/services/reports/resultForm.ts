@@ -1,4 +1,4 @@
-import { vietnamIso } from '../vietnamTime';
+import { vietnamIso } from '../../domain/vietnamTime';
 import type { ResultRow } from './reportResult';
 
 /**

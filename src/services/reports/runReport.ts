@@ -1,9 +1,9 @@
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { canonicalAgencyCode, hierarchyKeys, isHierarchyKey } from '../agencies/agencyCode';
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import { canonicalAgencyCode, hierarchyKeys, isHierarchyKey } from '../../domain/agencyCode';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
-import { resolveAgencyRoute } from '../routing/routeDossierCode';
-import { vietnamDate } from '../vietnamTime';
+import { resolveAgencyRoute } from '../../domain/routeDossierCode';
+import { vietnamDate } from '../../domain/vietnamTime';
 import { reportPeriod, type ReportPeriod } from './classifyDossier';
 import { IndicatorAccumulator, type AccumulatorState } from './indicators';
 import { buildReportResult, type ReportSource } from './reportResult';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { loadDataFile } from '../../config/loadDataFile';
-import { hierarchyKeys } from '../agencies/agencyCode';
+import { loadDataFile } from '../../platform/loadDataFile';
+import { hierarchyKeys } from '../../domain/agencyCode';
 import {
   DEFAULT_REPORT_RULES,
   reportRules,

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { ReportJob } from './ReportJob';
 import type { ReportResult } from './reportResult';
 import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime } from './resultForm';

@@ -4,13 +4,13 @@ import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { WorkingTime } from '../calendar/WorkingTime';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import type { AgencyDirectory } from '../agencies/AgencyDirectory';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { processingEnd, type Timeliness } from '../calendar/onTime';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import type { DossierFetcher } from '../dossiers/DossierFetcher';
 import type { DossierService } from '../dossiers/DossierService';
-import { resolveAgencyRoute } from '../routing/routeDossierCode';
-import { vietnamDate } from '../vietnamTime';
+import { resolveAgencyRoute } from '../../domain/routeDossierCode';
+import { vietnamDate } from '../../domain/vietnamTime';
 import type { InterAgencyProcedures } from './interAgencyProcedures';
 
 /** How a part was found. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadDataFile } from '../../config/loadDataFile';
+import { loadDataFile } from '../../platform/loadDataFile';
 
 const fileSchema = z.strictObject({
   procedures: z.record(

@@ -1,5 +1,5 @@
-import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
-import type { Agency, AgencyDirectory } from '../agencies/AgencyDirectory';
+import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
+import type { Agency, AgencyDirectory } from './AgencyDirectory';
 import type { CoverageIndex } from './CoverageIndex';
 import {
   describeCodeProblem,

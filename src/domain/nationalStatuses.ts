@@ -1,4 +1,4 @@
-import type { NationalStatusCode } from '../../../connectors/model';
+import type { NationalStatusCode } from '../../connectors/model';
 
 /** The ten national statuses (DOMAIN.md §3) with the names the API uses and their Vietnamese labels. */
 export const NATIONAL_STATUSES = [

@@ -1,4 +1,4 @@
-import { canonicalAgencyCode, isAgencyCode } from '../agencies/agencyCode';
+import { canonicalAgencyCode, isAgencyCode } from './agencyCode';
 
 /**
  * Dossier codes (mã hồ sơ; DOMAIN.md §2): `{agency code}-{yyMMdd}-{NNNN}`, e.g.

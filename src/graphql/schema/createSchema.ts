@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { applyAllowDirective } from './allowDirective';
-import { agencyResolvers } from './resolvers/agencyResolvers';
-import { auditResolvers } from './resolvers/auditResolvers';
-import { authResolvers } from './resolvers/authResolvers';
-import { registryResolvers } from './resolvers/registryResolvers';
-import { operationsResolvers } from './resolvers/operationsResolvers';
-import { traceResolvers } from './resolvers/traceResolvers';
-import { reportResolvers } from './resolvers/reportResolvers';
-import { dossierResolvers } from './resolvers/dossierResolvers';
-import { procedureResolvers } from './resolvers/procedureResolvers';
+import { agencyResolvers } from '../resolvers/agencyResolvers';
+import { auditResolvers } from '../resolvers/auditResolvers';
+import { authResolvers } from '../resolvers/authResolvers';
+import { registryResolvers } from '../resolvers/registryResolvers';
+import { operationsResolvers } from '../resolvers/operationsResolvers';
+import { traceResolvers } from '../resolvers/traceResolvers';
+import { reportResolvers } from '../resolvers/reportResolvers';
+import { dossierResolvers } from '../resolvers/dossierResolvers';
+import { procedureResolvers } from '../resolvers/procedureResolvers';
 import { DateScalar, DateTimeScalar } from './scalars';
 
 /** The SDL files, in file-name order (`schema/*.graphql`). */

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from '../connectors/contract';
+import type { Logger } from '../../connectors/contract';
 
 /**
  * What the logs never hold, by configuration: credentials in headers and settings, and the

@@ -1,5 +1,11 @@
-import { hierarchyKeys } from '../agencies/agencyCode';
-import type { Coverage } from '../../registry/registrationSchema';
+import { hierarchyKeys } from './agencyCode';
+
+/** What a registration covers: exact agency codes, hierarchy keys, or a dossier-code pattern. */
+export interface Coverage {
+  agencies: readonly string[];
+  units: readonly string[];
+  dossierCodePattern?: string | undefined;
+}
 
 interface Covering {
   id: string;

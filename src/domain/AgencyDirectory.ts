@@ -1,4 +1,4 @@
-import { foldText } from '../../../connectors/shared/text';
+import { foldText } from '../../connectors/shared/text';
 import { canonicalAgencyCode, shortForm } from './agencyCode';
 import type { AgencyTier } from './agencyTier';
 

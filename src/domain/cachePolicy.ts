@@ -1,4 +1,4 @@
-import type { NationalStatusCode } from '../../../connectors/model';
+import type { NationalStatusCode } from '../../connectors/model';
 import { NATIONAL_STATUSES, type NationalStatusName } from './nationalStatuses';
 
 /**

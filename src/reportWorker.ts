@@ -1,22 +1,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { BUILTIN_KINDS } from '../../../connectors/builtinKinds';
-import type { GatewayConfig } from '../../config/readConfig';
-import { createLogger } from '../../logger';
-import { projectRoot } from '../../projectRoot';
-import { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { loadKindModules } from '../../registry/loadKindModules';
-import type { Registration } from '../../registry/Registration';
-import { NetworkPolicy } from '../../runtime/NetworkPolicy';
-import { loadAgencyDirectory } from '../agencies/loadAgencyDirectory';
-import { HolidayCalendar } from '../calendar/HolidayCalendar';
-import { WorkingTimeService } from '../calendar/WorkingTimeService';
-import type { ReportJob } from './ReportJob';
-import type { WorkerReply, WorkerRequest } from './ReportRunner';
-import { runReport, type ReportRunDeps } from './runReport';
-import { IndicatorTargets } from './targets';
+import { BUILTIN_KINDS } from '../connectors/builtinKinds';
+import type { GatewayConfig } from './config/readConfig';
+import { createLogger } from './platform/logger';
+import { projectRoot } from './platform/projectRoot';
+import { ConnectorRegistry } from './registry/ConnectorRegistry';
+import { loadKindModules } from './registry/loadKindModules';
+import type { Registration } from './registry/Registration';
+import { NetworkPolicy } from './runtime/NetworkPolicy';
+import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
+import { HolidayCalendar } from './services/calendar/HolidayCalendar';
+import { WorkingTimeService } from './services/calendar/WorkingTimeService';
+import type { ReportJob } from './services/reports/ReportJob';
+import type { WorkerReply, WorkerRequest } from './services/reports/ReportRunner';
+import { runReport, type ReportRunDeps } from './services/reports/runReport';
+import { IndicatorTargets } from './services/reports/targets';
 
 /**
- * The report worker thread (ReportRunner.ts): its own heap, with a limit, and its own event loop,
+ * The report worker thread (services/reports/ReportRunner.ts): its own heap, with a limit, and its own event loop,
  * so a report's pages — parsed, mapped, counted — neither grow the serving thread's heap nor hold
  * up its lookups. It builds what a report reads (connectors for the registrations it is sent,
  * the directory, working time, targets) from the gateway's configuration, then runs reports as

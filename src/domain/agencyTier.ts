@@ -1,5 +1,3 @@
-import type { Agency } from './AgencyDirectory';
-
 /**
  * The tiers the result report groups agencies under (Circular 01/2020/TT-VPCP's forms report by
  * level): a province's people's committee, its departments and centres, its communes (districts
@@ -37,7 +35,12 @@ const DISTRICT = /^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (huyện|quậ
  * districts when the name says so (UBND xã, phường, thị trấn, đặc khu / huyện, quận, thị xã) and
  * departments otherwise (a city below a province, "UBND thành phố Sầm Sơn", was a district).
  */
-export function agencyTier(agency: Pick<Agency, 'code' | 'name' | 'level' | 'tier'>): AgencyTier {
+export function agencyTier(agency: {
+  code: string;
+  name: string;
+  level: number;
+  tier?: AgencyTier | null;
+}): AgencyTier {
   if (agency.tier != null) return agency.tier;
   const ministry = /\.?G\d{2}$/.test(agency.code) || /^G\d{2}/.test(agency.code);
   if (agency.level === 1) return ministry ? 'MINISTRY' : 'PROVINCE';

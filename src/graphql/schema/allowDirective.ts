@@ -1,7 +1,7 @@
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { GraphQLError, defaultFieldResolver, type GraphQLSchema } from 'graphql';
-import { roleFromGraphQL, type Role } from '../auth/roles';
-import type { GatewayContext } from './GatewayContext';
+import { roleFromGraphQL, type Role } from '../../auth/roles';
+import type { GatewayContext } from '../GatewayContext';
 
 /**
  * Deny by default (issue 5): every root field names the roles allowed to call it with `@allow`;
