@@ -286,7 +286,7 @@ export interface SampleControl {
 }
 
 /**
- * The sample systems' control routes, for tests and the README's walk-through (loopback only, no
+ * The sample systems' control routes, for tests and the walk-through in docs/resilience.md (loopback only, no
  * authentication: they stand for an official's screen, not for the system's API):
  *
  *   GET  /__sample/stats[?reset=1]              call counters (and start afresh)

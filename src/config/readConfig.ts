@@ -10,7 +10,7 @@ import { ClientAddress } from '../server/clientAddress';
 
 /**
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
- * object). Every variable and its default is listed in the README.
+ * object). Every variable and its default is listed in docs/configuration.md.
  */
 const bool = z
   .enum(['on', 'off', 'true', 'false', '1', '0'])

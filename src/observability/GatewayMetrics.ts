@@ -159,7 +159,7 @@ export class GatewayMetrics {
   }
 
   /**
-   * Runtime registrations quarantined (README "Quarantine"), read at each scrape: 1 per
+   * Runtime registrations quarantined (docs/resilience.md "Quarantine"), read at each scrape: 1 per
    * registration id.
    */
   quarantined(ids: () => readonly string[]): void {

@@ -27,7 +27,7 @@ export interface StoredRegistration {
   /** `rollback to v3`, `disabled`, … */
   note: string | null;
   /**
-   * Set by the gateway on a version it will not run (README "Quarantine"): its expressions are
+   * Set by the gateway on a version it will not run (docs/resilience.md "Quarantine"): its expressions are
    * unsafe under the current rules, or kept reaching their limits. A later version clears it.
    */
   quarantine?: RegistrationQuarantine | null;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * How the gateway protects itself and a provincial system from each other (registration
- * `upstream.resilience`). Every default is listed here and in the README.
+ * `upstream.resilience`). Every default is listed here and in docs/resilience.md.
  */
 export const resilienceSchema = z
   .strictObject({

@@ -70,8 +70,7 @@ const MAX_QUERY_LENGTH = 16 * 1024;
 const LITERAL = '__inline';
 
 /**
- * Known queries compiled once and run as functions (ARCHITECTURE.md in the README, "Compiled
- * queries"). Apollo Server parses and validates every request (its own cache keeps the parsed
+ * Known queries compiled once and run as functions (docs/decisions/0007-compiled-queries.md). Apollo Server parses and validates every request (its own cache keeps the parsed
  * document) and runs graphql-js's interpreter over ~30 fields per dossier; for the few query
  * shapes the portal sends all day, that pipeline was most of a lookup's CPU. A query text is
  * parsed and validated once with exactly Apollo's rules; its string arguments written inline

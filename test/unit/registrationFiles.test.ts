@@ -164,8 +164,13 @@ describe('Registration files: all valid or nothing registered', () => {
   });
 });
 
-describe('Registration docs: every example in the README and the Vietnamese guide is valid', () => {
-  const documents = ['README.md', join('docs', 'huong-dan-dang-ky-ket-noi.md')];
+describe("Registration docs: every example in the kinds' guides and the Vietnamese guide is valid", () => {
+  const documents = [
+    join('connectors', 'rest-json', 'README.md'),
+    join('connectors', 'national-sync', 'README.md'),
+    join('connectors', 'soap', 'README.md'),
+    join('docs', 'huong-dan-dang-ky-ket-noi.md'),
+  ];
   for (const document of documents) {
     it(`${document}: its registration examples load`, () => {
       const text = readFileSync(join(PROJECT_ROOT, document), 'utf8');

@@ -35,7 +35,7 @@ export interface PushServiceDeps {
   now: () => Date;
 }
 
-/** Push expressions run within 200 ms each (README "Status pushes"). */
+/** Push expressions run within 200 ms each (docs/resilience.md "Status pushes"). */
 const PUSH_EXPRESSIONS = new ExpressionCompiler(200);
 
 /**

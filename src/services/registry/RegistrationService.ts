@@ -35,7 +35,7 @@ export interface ConnectorView {
   document: string;
   updatedAt: string | null;
   updatedBy: string | null;
-  /** Set when the gateway will not run this version (README "Quarantine"); a new version clears it. */
+  /** Set when the gateway will not run this version (docs/resilience.md "Quarantine"); a new version clears it. */
   quarantine: RegistrationQuarantine | null;
 }
 
@@ -410,7 +410,7 @@ export class RegistrationService {
   }
 
   /**
-   * Quarantines a runtime registration the gateway will not run (README "Quarantine"): a new
+   * Quarantines a runtime registration the gateway will not run (docs/resilience.md "Quarantine"): a new
    * version of the same document, marked with the reason, by the gateway, audited
    * (`registry.quarantine`), applied on every replica. Nothing happens when the version that was
    * stopped is no longer the one stored or served (someone fixed it meanwhile), or it already is
