@@ -207,7 +207,7 @@ function fastIso(
 
 /**
  * A Vietnam wall-clock time (year 0–9999) as ISO 8601 with its +07:00 offset, to the second (the
- * gateway's `vietnamIso` in src/services/vietnamTime.ts formats instants with milliseconds).
+ * gateway's `vietnamIso` in src/domain/vietnamTime.ts formats instants with milliseconds).
  */
 function wallClockIso(
   year: number,

@@ -103,7 +103,7 @@ export const registrationSchema = z.strictObject({
   }),
   cache: z
     .strictObject({
-      /** Fresh lifetime by national status name; defaults in src/services/dossiers/cachePolicy.ts. */
+      /** Fresh lifetime by national status name; defaults in src/domain/cachePolicy.ts. */
       ttlSeconds: z
         .strictObject(
           Object.fromEntries(
