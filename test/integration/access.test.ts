@@ -355,10 +355,12 @@ async function subscribeOnce(
           complete: () => resolve('completed without an event'),
         },
       );
-      const trigger = setTimeout(() => void change(), 300);
-      const giveUp = setTimeout(() => resolve('no event'), 3000);
+      // The status changes every 300 ms until an event arrives: a loaded machine may take longer
+      // than one interval to set the subscription up, and a change before that is not seen.
+      const trigger = setInterval(() => void change(), 300);
+      const giveUp = setTimeout(() => resolve('no event'), 15_000);
       settled = () => {
-        clearTimeout(trigger);
+        clearInterval(trigger);
         clearTimeout(giveUp);
       };
     }).finally(() => settled());
