@@ -58,7 +58,7 @@ import { TraceService } from './services/trace/TraceService';
 import { ReportService } from './services/reports/ReportService';
 import { WorkerReportRunner } from './services/reports/ReportRunner';
 import { startWorker } from '../connectors/shared/workerThread';
-import { ResponseCache } from './server/ResponseCache';
+import { KeptAnswers } from './server/KeptAnswers';
 import { IndicatorTargets } from './services/reports/targets';
 import { InterAgencyProcedures } from './services/trace/interAgencyProcedures';
 
@@ -363,10 +363,10 @@ export async function startGateway(
     // Dossier lookups answered again from their bytes while the cache entries they show hold
     // (issue 10); needs an in-process cache tier to check against.
     const peek = cache.peek?.bind(cache);
-    const responses =
+    const keptAnswers =
       peek === undefined || config.responseCacheEntries === 0
         ? undefined
-        : new ResponseCache({
+        : new KeptAnswers({
             maxEntries: config.responseCacheEntries,
             maxBytes: 64 * 1024 * 1024,
             peek,
@@ -391,7 +391,7 @@ export async function startGateway(
       ...(tracing === null ? {} : { tracer: tracing.tracer }),
       metricsAccess: await metricsAccess(config.metrics),
       authenticate: (credentials) => authenticator.authenticate(credentials),
-      ...(responses === undefined ? {} : { responses }),
+      ...(keptAnswers === undefined ? {} : { keptAnswers }),
       createContext: ({ requestId, signal, principal, recorder }) => ({
         requestId,
         principal,

@@ -1,6 +1,7 @@
 import { hash as cryptoHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../connectors/contract';
+import type { ErrorCode } from '../errors/ErrorCode';
 import type { ApiKeyRecord, ApiKeyStore } from './apiKeys';
 import type { JwtVerifier } from './jwt';
 import type { Principal } from './Principal';
@@ -14,7 +15,12 @@ export interface Credentials {
 export type AuthResult =
   /** `principal` null: no credentials at all (anonymous; allowed nothing in the API). */
   | { ok: true; principal: Principal | null }
-  | { ok: false; status: 401 | 503; code: 'UNAUTHENTICATED' | 'UNAVAILABLE'; message: string };
+  | {
+      ok: false;
+      status: 401 | 503;
+      code: Extract<ErrorCode, 'UNAUTHENTICATED' | 'UNAVAILABLE'>;
+      message: string;
+    };
 
 /**
  * How long a checked key is trusted without asking the store again. A store shared by replicas

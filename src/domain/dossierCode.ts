@@ -57,3 +57,10 @@ export function describeCodeProblem(code: string): string | null {
 export function quoteInput(value: string): string {
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
 }
+
+/**
+ * Most dossier codes in one operation, lists and fields together, and in one subscription
+ * (every code answered in its own item, with its own error): the portal's real shapes — 500 codes in one list, a
+ * few hundred aliased lookups — fit.
+ */
+export const MAX_CODES_PER_OPERATION = 500;

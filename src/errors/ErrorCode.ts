@@ -21,6 +21,12 @@ export const ErrorCode = {
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** The HTTP request itself is unusable: body too large, not JSON, not UTF-8, wrong transport. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** A persisted-operation hash that is not on the allow-list, sent without its document. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** The gateway cannot check credentials right now (the key store does not answer): HTTP 503. */
+  UNAVAILABLE: 'UNAVAILABLE',
   /** The audit log could not record an audited read; nothing was answered. */
   AUDIT_UNAVAILABLE: 'AUDIT_UNAVAILABLE',
   /** A change based on a stale version, or that collides with an existing registration. */
@@ -44,6 +50,7 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'INTERNAL_SERVER_ERROR':
     case 'AUDIT_UNAVAILABLE':
     case 'RATE_LIMITED':
+    case 'UNAVAILABLE':
       return true;
     case 'CONFLICT':
     case 'NOT_FOUND':
@@ -55,6 +62,8 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'UPSTREAM_AUTH_FAILED':
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN':
+    case 'BAD_REQUEST':
+    case 'PERSISTED_QUERY_NOT_FOUND':
       return false;
     default: {
       const unknown: never = code;

@@ -5,7 +5,7 @@ import type { AuditService } from '../services/audit/AuditService';
 import type { RegistrationService } from '../services/registry/RegistrationService';
 import type { DossierChangeFeed } from './dossierChangeFeed';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
-import type { AnswerRecorder, DossierLookup } from '../services/dossiers/DossierService';
+import type { KeptAnswerRecorder, DossierLookup } from '../services/dossiers/DossierService';
 import type { OperationsService } from '../services/operations/OperationsService';
 import type { WorkingTimeService } from '../services/calendar/WorkingTimeService';
 import type { TraceService } from '../services/trace/TraceService';
@@ -43,5 +43,16 @@ export interface GatewayContext {
    * Told what the answer is made of, when the server may keep it as bytes (dossier lookups over
    * HTTP); resolvers whose values change with the clock or outside the cache say so here.
    */
-  recorder?: AnswerRecorder;
+  recorder?: KeptAnswerRecorder;
 }
+
+/**
+ * Builds one request's context; `signal` ends when the request's time budget does; `recorder`
+ * (HTTP dossier lookups, when answers are kept) is told what the answer is made of.
+ */
+export type ContextFactory = (request: {
+  requestId: string;
+  signal: AbortSignal;
+  principal: Principal | null;
+  recorder?: KeptAnswerRecorder;
+}) => GatewayContext;

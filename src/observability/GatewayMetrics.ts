@@ -17,8 +17,6 @@ const ERROR_CODES = new Set<string>([
   // Apollo Server's own.
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 const boundedCode = (code: unknown): string =>

@@ -27,9 +27,9 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import Negotiator from 'negotiator';
-import { rootField } from './metricsPlugin';
-import { keepable } from './responseRecordPlugin';
-import { codeCounter } from './dossierCodeLimitPlugin';
+import { labelsOf, type OperationLabels } from './operationLabels';
+
+import { codeCounter } from './codeLimit';
 
 /**
  * A query shape compiled to a function (graphql-jit): the document with its string arguments
@@ -51,10 +51,8 @@ export interface CompiledOperation {
   variableDefinitions: readonly VariableDefinitionNode[];
   /** Dossier codes the operation asks for with these variables (the 500 limit). */
   codes(variables: Readonly<Record<string, unknown>>): number;
-  /** Root field, for metrics and traces (`rootField`). */
-  field: string;
-  /** Whether its answer may be kept as bytes (dossier lookups only). */
-  keepable: boolean;
+  /** Type, root field and whether its answer may be kept, for the request hooks. */
+  labels: OperationLabels;
   shape: Shape;
   /** The shape's printed document, its key. */
   shapeKey: string;
@@ -180,8 +178,7 @@ export class CompiledOperations {
     return {
       variableDefinitions: operation.variableDefinitions ?? [],
       codes: codeCounter(document, operation),
-      field: rootField(operation),
-      keepable: keepable(operation),
+      labels: labelsOf(operation),
       literals,
       fieldLocations: locations,
       shapeKey,

@@ -2,16 +2,11 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { DossierLookupResult } from '../../services/dossiers/DossierService';
 import { withFilter } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
+import { MAX_CODES_PER_OPERATION } from '../../domain/dossierCode';
 import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
 import { DOSSIER_CHANGED, type DossierChangedPayload } from '../dossierChangeFeed';
 import { timelinessView } from '../timelinessView';
-
-/**
- * Most dossier codes in one operation, lists and fields together (ARCHITECTURE.md "Per-item
- * results"); enforced before execution by src/server/dossierCodeLimitPlugin.ts.
- */
-export const MAX_CODES_PER_OPERATION = 500;
 
 export const dossierResolvers = {
   Subscription: {

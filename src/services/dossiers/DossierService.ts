@@ -43,9 +43,9 @@ export type DossierLookupResult =
 
 /**
  * Told what each answer of a request was made of, so the server can keep the request's whole
- * answer as bytes while those parts hold (src/server/ResponseCache.ts).
+ * answer as bytes while those parts hold (src/server/KeptAnswers.ts).
  */
-export interface AnswerRecorder {
+export interface KeptAnswerRecorder {
   dossier(code: string, entry: CachedDossier, cached: boolean, stale: boolean): void;
   /** The answer changes by itself at this instant (ms since the epoch). */
   until(ms: number): void;
@@ -60,7 +60,7 @@ export interface ViewPolicy {
   /** The caller; a province-IT caller reads only the dossiers of its scope. Null: no limit. */
   principal: Principal | null;
   /** Told what each answer was made of (the request's answer may be kept as bytes). */
-  recorder?: AnswerRecorder;
+  recorder?: KeptAnswerRecorder;
 }
 
 export interface DossierServiceDeps {

@@ -1,13 +1,13 @@
 import type { Principal } from '../../src/auth/Principal';
 import type { CachedDossier } from '../../src/cache/DossierCache';
-import { ResponseCache, ResponseRecord } from '../../src/server/ResponseCache';
+import { KeptAnswers, KeptAnswerRecord } from '../../src/server/KeptAnswers';
 
 /**
  * Kept answers by request body, then by caller scope: callers with the same query never see each
  * other's bytes, one going stale leaves the others, and the entry bound counts answers (not
  * bodies) whatever their spread over bodies and scopes.
  */
-describe('ResponseCache', () => {
+describe('KeptAnswers', () => {
   const principal = (id: string, role: Principal['role'] = 'portal'): Principal => ({
     id,
     name: id,
@@ -28,7 +28,7 @@ describe('ResponseCache', () => {
     const live = new Map<string, CachedDossier>();
     const generation = { now: {} };
     let clock = 1_000;
-    const cache = new ResponseCache({
+    const cache = new KeptAnswers({
       maxEntries,
       maxBytes: 1024 * 1024,
       peek: (code) => live.get(code),
@@ -38,17 +38,17 @@ describe('ResponseCache', () => {
     const keep = (who: Principal, body: string, code: string, answer = `${who.id}:${body}`) => {
       const cached = live.get(code) ?? entry(code);
       live.set(code, cached);
-      const record = new ResponseRecord();
+      const record = new KeptAnswerRecord();
       record.labels = { type: 'query', field: 'dossier' };
       record.dossier(code, cached, true, false);
-      cache.set(ResponseCache.key(who, '*/*', 'application/json', body), record, generation.now, {
+      cache.set(KeptAnswers.key(who, '*/*', 'application/json', body), record, generation.now, {
         status: 200,
         headers: [['content-type', 'application/json']],
         body: answer,
       });
     };
     const read = (who: Principal, body: string, accept = '*/*') =>
-      cache.get(ResponseCache.key(who, accept, 'application/json', body))?.body.toString();
+      cache.get(KeptAnswers.key(who, accept, 'application/json', body))?.body.toString();
     return { cache, live, keep, read, tick: (ms: number) => (clock += ms), generation };
   }
 

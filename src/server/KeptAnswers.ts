@@ -9,7 +9,7 @@ import type { Principal } from '../auth/Principal';
  * say `cached: true` and the entry's `fetchedAt`), no errors, nothing audited or unmasked, and
  * nothing that changes with the clock before `validUntil`.
  */
-export class ResponseRecord {
+export class KeptAnswerRecord {
   cacheable = true;
   /** Until when (ms since the epoch) nothing in the answer changes with the clock alone. */
   validUntil = Number.POSITIVE_INFINITY;
@@ -35,7 +35,7 @@ export class ResponseRecord {
   }
 }
 
-interface StoredResponse {
+interface KeptAnswer {
   status: number;
   /** Apollo's headers and the length, as `writeHead` takes them (name, value, name, value…). */
   rawHeaders: string[];
@@ -47,7 +47,7 @@ interface StoredResponse {
   labels: { type: string; field: string };
 }
 
-export interface ResponseCacheOptions {
+export interface KeptAnswersOptions {
   /** Most answers kept. */
   maxEntries: number;
   /** Most bytes of answers kept. */
@@ -74,7 +74,7 @@ export interface ResponseCacheOptions {
  * Authentication, rate limiting and request metrics run for every request before the lookup here;
  * only answers that need no audit entry are ever kept.
  */
-export interface ResponseKey {
+export interface KeptAnswerKey {
   /** The request body, exactly as received. */
   body: string;
   /** Who asks (principal scope), what answer type (Accept) and how the body is written. */
@@ -84,14 +84,14 @@ export interface ResponseKey {
 /** A principal's scope as key text, made once per principal object (principals are immutable). */
 const scopes = new WeakMap<Principal, string>();
 
-export class ResponseCache {
+export class KeptAnswers {
   /** By request body: the answers kept for it, by scope. */
-  private readonly answers: LRUCache<string, Map<string, StoredResponse>>;
+  private readonly answers: LRUCache<string, Map<string, KeptAnswer>>;
   /** Answers kept, over every body (at most `maxEntries`). */
   private kept = 0;
 
-  constructor(private readonly options: ResponseCacheOptions) {
-    this.answers = new LRUCache<string, Map<string, StoredResponse>>({
+  constructor(private readonly options: KeptAnswersOptions) {
+    this.answers = new LRUCache<string, Map<string, KeptAnswer>>({
       maxSize: options.maxBytes,
       sizeCalculation: (variants, body) => sizeOf(body, variants),
       dispose: (variants) => {
@@ -101,7 +101,12 @@ export class ResponseCache {
   }
 
   /** The key of a request: who asks (scope) and exactly what. */
-  static key(principal: Principal, accept: string, contentType: string, body: string): ResponseKey {
+  static key(
+    principal: Principal,
+    accept: string,
+    contentType: string,
+    body: string,
+  ): KeptAnswerKey {
     let scope = scopes.get(principal);
     if (scope === undefined) {
       scope = `${principal.id}\n${principal.role}\n${principal.agencies.join(',')}\n${principal.connectors.join(',')}`;
@@ -111,7 +116,7 @@ export class ResponseCache {
   }
 
   /** A kept answer that still holds, or undefined. */
-  get(key: ResponseKey): StoredResponse | undefined {
+  get(key: KeptAnswerKey): KeptAnswer | undefined {
     const variants = this.answers.get(key.body);
     const stored = variants?.get(key.scope);
     if (variants === undefined || stored === undefined) return undefined;
@@ -135,8 +140,8 @@ export class ResponseCache {
 
   /** Keeps an answer when its record allows it. */
   set(
-    key: ResponseKey,
-    record: ResponseRecord,
+    key: KeptAnswerKey,
+    record: KeptAnswerRecord,
     generation: object,
     response: { status: number; headers: Array<[string, string]>; body: string },
   ): void {
@@ -183,7 +188,7 @@ export class ResponseCache {
 }
 
 /** What a body's answers count against the byte bound. */
-function sizeOf(body: string, variants: ReadonlyMap<string, StoredResponse>): number {
+function sizeOf(body: string, variants: ReadonlyMap<string, KeptAnswer>): number {
   let size = body.length + 200;
   for (const [scope, stored] of variants) size += scope.length + stored.body.length + 200;
   return size;

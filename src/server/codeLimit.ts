@@ -13,9 +13,9 @@ import {
  * Caps the dossier codes one operation may ask for, counted across the whole operation: every
  * `dossiers(codes)` list, every (aliased) `dossier` field, through fragments. Checked before
  * anything runs, so a flood of aliases never reaches an upstream. The portal's real shapes — 500
- * codes in one list, a few hundred aliased lookups — fit (ARCHITECTURE.md "Per-item results").
+ * codes in one list, a few hundred aliased lookups — fit (src/domain/dossierCode.ts).
  */
-export function dossierCodeLimitPlugin(options: { maxCodes: number }): ApolloServerPlugin {
+export function codeLimitPlugin(options: { maxCodes: number }): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {

@@ -1,0 +1,155 @@
+import type { AuthResult, Credentials } from '../auth/Authenticator';
+import type { Principal } from '../auth/Principal';
+import type { Role } from '../auth/roles';
+import type { ErrorCode } from '../errors/ErrorCode';
+import type { PersistedOperations } from './persistedOperations';
+import type { PrincipalRateLimiter, RateDecision } from './PrincipalRateLimiter';
+
+/** Why a request goes no further, in HTTP and GraphQL terms. */
+export interface Refusal {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  /** Sent as Retry-After. */
+  retryAfterSeconds?: number;
+  /** The credentials were refused (HTTP: `WWW-Authenticate`; WebSocket: the connection closes). */
+  credentialsRefused?: boolean;
+}
+
+export type Admission = { ok: true; principal: Principal | null } | { ok: false; refusal: Refusal };
+
+export type OperationCheck =
+  { ok: true; query: string | undefined } | { ok: false; refusal: Refusal };
+
+export interface RequestGateOptions {
+  /** Who is calling (a key checked a moment ago answered at once, without a promise). */
+  authenticate(credentials: Credentials): AuthResult | Promise<AuthResult>;
+  /** Requests per second per principal; none: unlimited. */
+  rateLimiter?: PrincipalRateLimiter;
+  /** The allow-list of operations, and the roles that may run nothing else. */
+  persisted?: { operations: PersistedOperations; onlyRoles: ReadonlySet<Role> };
+}
+
+/**
+ * What every request passes before anything runs, over HTTP and WebSocket alike: its credentials,
+ * its caller's rate, and — for callers held to it — the allow-list of operations. Written once
+ * here; the HTTP handler and the subscription server only say how a refusal is sent.
+ *
+ * Decisions that need no I/O (a key checked a moment ago, a caller holding a lease) come back
+ * without a promise, so a kept answer is sent without the request ever suspending.
+ */
+export class RequestGate {
+  constructor(private readonly options: RequestGateOptions) {}
+
+  /** Credentials, then the caller's rate: what a request (or a new subscription) must pass. */
+  admit(credentials: Credentials, address: string): Admission | Promise<Admission> {
+    const auth = this.options.authenticate(credentials);
+    return auth instanceof Promise
+      ? auth.then((result) => this.afterCredentials(result, address, true))
+      : this.afterCredentials(auth, address, true);
+  }
+
+  /** Credentials only: a WebSocket connecting is not yet a request. */
+  identify(credentials: Credentials, address: string): Admission | Promise<Admission> {
+    const auth = this.options.authenticate(credentials);
+    return auth instanceof Promise
+      ? auth.then((result) => this.afterCredentials(result, address, false))
+      : this.afterCredentials(auth, address, false);
+  }
+
+  /**
+   * The document a caller may run: a known `persistedQuery.sha256Hash` stands for its document;
+   * a caller whose role is held to the allow-list runs only what is on it. `query` undefined:
+   * nothing to run was sent (the transport answers that in its own way).
+   */
+  operation(principal: Principal | null, query: unknown, extensions: unknown): OperationCheck {
+    const text =
+      typeof query === 'string' && query !== '' ? query : this.persistedDocument(extensions);
+    const persisted = this.options.persisted;
+    if (principal === null || persisted === undefined || !persisted.onlyRoles.has(principal.role))
+      return { ok: true, query: text };
+    if (text === undefined)
+      return refused(
+        403,
+        'FORBIDDEN',
+        `role ${principal.role} may run persisted operations only: POST a known operation or its sha256Hash`,
+      );
+    if (persisted.operations.allows(text)) return { ok: true, query: text };
+    return refused(
+      403,
+      'FORBIDDEN',
+      `role ${principal.role} may run persisted operations only, and this one is not on the allow-list`,
+    );
+  }
+
+  /** The document an allow-listed hash stands for (`extensions.persistedQuery.sha256Hash`). */
+  private persistedDocument(extensions: unknown): string | undefined {
+    const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined | null)
+      ?.persistedQuery?.sha256Hash;
+    return typeof hash === 'string' ? this.options.persisted?.operations.document(hash) : undefined;
+  }
+
+  private afterCredentials(
+    auth: AuthResult,
+    address: string,
+    countRate: boolean,
+  ): Admission | Promise<Admission> {
+    if (!auth.ok) return this.refusedCredentials(auth, address);
+    const limiter = this.options.rateLimiter;
+    if (!countRate || limiter === undefined) return { ok: true, principal: auth.principal };
+    const rate = limiter.consume(auth.principal, address);
+    return rate instanceof Promise
+      ? rate.then((decision) => afterRate(auth.principal, decision))
+      : afterRate(auth.principal, rate);
+  }
+
+  /**
+   * Refused credentials count against the address's anonymous budget, so guessing keys is slow.
+   * A key store that cannot be asked (503) refused nothing: not counted.
+   */
+  private async refusedCredentials(
+    auth: Extract<AuthResult, { ok: false }>,
+    address: string,
+  ): Promise<Admission> {
+    const guess =
+      auth.status === 401 ? await this.options.rateLimiter?.consume(null, address) : undefined;
+    if (guess !== undefined && !guess.ok) {
+      return {
+        ok: false,
+        refusal: {
+          status: 429,
+          code: 'RATE_LIMITED',
+          message: `too many refused credentials from this address; retry in ${guess.retryAfterSeconds} s`,
+          retryAfterSeconds: guess.retryAfterSeconds,
+          credentialsRefused: true,
+        },
+      };
+    }
+    return {
+      ok: false,
+      refusal: {
+        status: auth.status,
+        code: auth.code,
+        message: auth.message,
+        credentialsRefused: auth.status === 401,
+      },
+    };
+  }
+}
+
+function afterRate(principal: Principal | null, rate: RateDecision): Admission {
+  if (rate.ok) return { ok: true, principal };
+  return {
+    ok: false,
+    refusal: {
+      status: 429,
+      code: 'RATE_LIMITED',
+      message: `more than ${rate.limit} requests per second; retry in ${rate.retryAfterSeconds} s`,
+      retryAfterSeconds: rate.retryAfterSeconds,
+    },
+  };
+}
+
+function refused(status: number, code: ErrorCode, message: string): OperationCheck {
+  return { ok: false, refusal: { status, code, message } };
+}
