@@ -8,7 +8,7 @@ import { GraphQLError, type ValidationContext, type ValidationRule } from 'graph
  * Limits on the shape of one operation (graphql-armor's rules), set to admit the portal's real
  * shapes — 500 codes in one `dossiers` list, 100 aliased `dossier` fields with every field of the
  * dossier (cost 16 288) — and to stop what is larger: deep nesting, alias floods, huge documents.
- * The number of dossier codes per operation is limited separately (500, dossierCodeLimitPlugin).
+ * The number of dossier codes per operation is limited separately (500, codeLimit.ts).
  */
 export const QUERY_LIMITS = {
   /** Tokens in the document (the parser stops counting there). 100 full aliased lookups: ~11 500. */
