@@ -1,5 +1,4 @@
-import type { Resilience } from '../runtime/resilience';
-import type { UpstreamAuth } from '../runtime/upstreamAuth';
+import type { RuntimeRegistration } from '../runtime/ConnectorRuntime';
 import type { FreshnessPolicy, TtlTable } from '../domain/cachePolicy';
 import type { Coverage } from './registrationSchema';
 
@@ -10,14 +9,8 @@ export interface Registration {
   name: string;
   description: string | undefined;
   coverage: Coverage;
-  upstream: {
-    baseUrl: string;
-    auth: UpstreamAuth;
-    timeoutMs: number;
-    maxResponseBytes: number;
-    charset?: string | undefined;
-    resilience: Resilience;
-  };
+  /** Where and how the system is called (the runtime's part). */
+  upstream: RuntimeRegistration['upstream'];
   /** Fresh lifetime per status, defaults filled in. */
   ttl: TtlTable;
   /** Lifetimes beyond freshness: revalidation, fallback on failure, "not found". */

@@ -26,7 +26,7 @@ import type { PrincipalRateLimiter } from './PrincipalRateLimiter';
 import { QUERY_LIMITS, queryLimitRules } from './queryLimits';
 import { RequestGate } from './requestGate';
 import { RequestObservers } from './requestHooks';
-import { routes } from './routes';
+import { routes, type RoutesOptions } from './routes';
 import { startSubscriptionServer } from './subscriptionServer';
 
 export interface GatewayServerOptions {
@@ -42,13 +42,9 @@ export interface GatewayServerOptions {
    */
   authenticate(credentials: Credentials): AuthResult | Promise<AuthResult>;
   /** A status push to `/hooks/<connector>`: raw body and X-Signature, answered as is. */
-  push(
-    connectorId: string,
-    body: Buffer,
-    signature: string | undefined,
-  ): Promise<{ status: number; body: Record<string, unknown>; retryAfterSeconds?: number }>;
+  push: RoutesOptions['push'];
   /** Readiness summary for `/readyz`. */
-  readiness(): { ready: boolean; degraded: boolean; details: Record<string, unknown> };
+  readiness: RoutesOptions['readiness'];
   /** Serve GraphiQL at /graphiql and allow introspection. Default true in the embedded default. */
   graphiql: boolean;
   /** Browser origins allowed to open a WebSocket besides the gateway's own host. */
