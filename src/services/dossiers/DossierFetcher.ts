@@ -8,20 +8,8 @@ import type { Registration } from '../../registry/Registration';
 import { requestScopes } from '../../observability/requestScope';
 import { untilAborted } from '../../runtime/abortable';
 import { vietnamIso } from '../../domain/vietnamTime';
-import { ttlFor } from '../../domain/cachePolicy';
-
-export type FoundEntry = Extract<CachedDossier, { kind: 'found' }>;
-
-/** Why an answer is not the upstream's current word: the failure that made the gateway fall back. */
-export interface Staleness {
-  reason: string;
-  /** When the value needed a refetch it could not get (its hard lifetime's end), ISO 8601 +07:00. */
-  since: string;
-}
-
-export type FetchResult =
-  | { ok: true; entry: FoundEntry; cached: boolean; stale: Staleness | null }
-  | { ok: false; error: ErrorDetail };
+import { foundEntry, notFoundEntry } from './cacheEntries';
+import { notFound, type FetchResult, type FoundEntry } from './fetchResult';
 
 export interface DossierFetcherDeps {
   registry: ConnectorRegistry;
@@ -264,7 +252,6 @@ export class DossierFetcher {
     const changedSince = (code: string) =>
       (this.changedAt.get(key(connectorId, code)) ?? 0) > started;
     const now = this.deps.now();
-    const fetchedAt = vietnamIso(now);
     const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
     const results = codes.map((code, index): FetchResult => {
       const outcome = outcomes[index];
@@ -275,18 +262,7 @@ export class DossierFetcher {
           return { ok: true, entry: cached.value, cached: false, stale: null };
         }
         case 'notFound': {
-          const ttl = registration.freshness.notFoundTtlSeconds;
-          if (!changedSince(code))
-            toCache.push({
-              value: {
-                kind: 'notFound',
-                code,
-                connectorId,
-                fetchedAt,
-                freshUntil: now.getTime() + ttl * 1000,
-              },
-              ttlSeconds: ttl,
-            });
+          if (!changedSince(code)) toCache.push(notFoundEntry(registration, code, now));
           return { ok: false, error: notFound(registration, code) };
         }
         case 'error':
@@ -305,36 +281,6 @@ export class DossierFetcher {
     await this.deps.cache.setMany(toCache);
     return results;
   }
-}
-
-/** A fetched (or pushed) dossier as a cache entry with its lifetimes. */
-function foundEntry(
-  registration: Registration,
-  dossier: NationalDossier,
-  now: Date,
-): { value: FoundEntry; ttlSeconds: number } {
-  const soft = ttlFor(dossier.status.code, registration.ttl);
-  const hard = soft * registration.freshness.hardLifetimeFactor;
-  return {
-    value: {
-      kind: 'found',
-      code: dossier.code,
-      dossier,
-      connectorId: registration.id,
-      fetchedAt: vietnamIso(now),
-      freshUntil: now.getTime() + soft * 1000,
-      hardUntil: now.getTime() + hard * 1000,
-    },
-    ttlSeconds: Math.ceil(Math.max(hard, registration.freshness.maxStaleSeconds)),
-  };
-}
-
-function notFound(registration: Registration, code: string): ErrorDetail {
-  return errorDetail(
-    'DOSSIER_NOT_FOUND',
-    `${registration.name} has no dossier ${code}`,
-    registration.id,
-  );
 }
 
 function key(connectorId: string, code: string): string {

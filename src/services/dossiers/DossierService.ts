@@ -9,7 +9,8 @@ import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { routeDossierCode, type Route } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
-import { DossierFetcher, type FetchResult } from './DossierFetcher';
+import { DossierFetcher } from './DossierFetcher';
+import type { FetchResult } from './fetchResult';
 import { maskDossier } from './maskDossier';
 
 /** Where an answer came from and how fresh it is (ARCHITECTURE.md "Freshness": absolute times, never an age). */
