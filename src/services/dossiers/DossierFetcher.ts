@@ -5,10 +5,10 @@ import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
-import { requestScopes } from '../../observability/requestScope';
 import { untilAborted } from '../../runtime/abortable';
 import { vietnamIso } from '../../domain/vietnamTime';
 import { foundEntry, notFoundEntry } from './cacheEntries';
+import { CrossRequestBatcher } from './CrossRequestBatcher';
 import { notFound, type FetchResult, type FoundEntry } from './fetchResult';
 
 export interface DossierFetcherDeps {
@@ -31,14 +31,16 @@ export interface DossierFetcherDeps {
  *   (up to `maxStaleSeconds` old) marked stale with the reason;
  * - "no such dossier" is remembered for `notFoundTtlSeconds`, so a flood of bad codes stays here;
  * - concurrent fetches of one code — from any requests — make one upstream call;
- * - codes of different requests that reach a connector in one turn of the event loop go in one
- *   upstream call (split to the connector's maximum batch by its runtime): under load the portal's
- *   many single lookups become a few bulk calls, with no added wait (`Gathering`).
+ * - codes of different requests that reach a connector in one turn of the event loop go to it as
+ *   one list (`CrossRequestBatcher`; its runtime splits the list into calls of its maximum batch):
+ *   under load the portal's many single lookups become a few bulk calls, with no added wait.
  */
 export class DossierFetcher {
   private readonly inflight = new Map<string, Promise<FetchResult>>();
-  /** Codes gathered this turn per connector, sent together once the turn's I/O is handled. */
-  private readonly gatherings = new Map<string, Gathering>();
+  /** Codes of concurrent requests, sent to each connector as one list per event-loop turn. */
+  private readonly batcher = new CrossRequestBatcher<string>((connectorId, codes, call) =>
+    this.call(connectorId, codes, call),
+  );
   /**
    * Codes a push changed, with the change's sequence number: an upstream answer read before the
    * change must not overwrite it in the cache. Kept longer than any fetch can take.
@@ -178,8 +180,8 @@ export class DossierFetcher {
   }
 
   /**
-   * The codes not already being fetched join this turn's gathering for the connector (one
-   * upstream call for all requests of the turn, `Gathering`); the others wait for their fetch.
+   * The codes not already being fetched join this turn's batch for the connector (one list for
+   * all requests of the turn, `CrossRequestBatcher`); the others wait for their fetch.
    * The caller stops waiting when its own signal ends, even while a shared call goes on.
    */
   private upstream(
@@ -188,15 +190,13 @@ export class DossierFetcher {
     call: CallContext,
   ): Promise<FetchResult[]> {
     const waiting = new Map<string, Promise<FetchResult>>();
-    let gathering: Gathering | undefined;
     for (const code of new Set(codes)) {
       const pending = this.inflight.get(key(connectorId, code));
       if (pending !== undefined) {
         waiting.set(code, pending);
         continue;
       }
-      gathering ??= this.gathering(connectorId);
-      const promise = gathering.add(code, call);
+      const promise = this.batcher.add(connectorId, code, call);
       this.inflight.set(key(connectorId, code), promise);
       waiting.set(code, promise);
       void promise.finally(() => {
@@ -215,21 +215,6 @@ export class DossierFetcher {
       );
       return codes.map((): FetchResult => ({ ok: false, error }));
     });
-  }
-
-  /** This turn's gathering for a connector. */
-  private gathering(connectorId: string): Gathering {
-    let gathering = this.gatherings.get(connectorId);
-    if (gathering === undefined) {
-      const created = new Gathering();
-      gathering = created;
-      this.gatherings.set(connectorId, created);
-      setImmediate(() => {
-        this.gatherings.delete(connectorId);
-        created.send((codes, shared) => this.call(connectorId, codes, shared));
-      });
-    }
-    return gathering;
   }
 
   private async call(
@@ -285,116 +270,4 @@ export class DossierFetcher {
 
 function key(connectorId: string, code: string): string {
   return `${connectorId}\u0000${code}`;
-}
-
-/**
- * The codes that requests handled in one turn of the event loop need from one connector, sent as
- * one call when the turn's I/O is done (`setImmediate`): requests whose bytes arrived together
- * share an upstream call instead of making one each, and a request alone waits for nothing. The
- * shared call runs in the first caller's name (its request id goes upstream, its trace holds the
- * span), ends when every caller has given up (their signals), and may run until the latest
- * caller's deadline; each caller stops waiting at its own (`untilAborted`). A call the system
- * refuses as a whole is asked again by each caller alone (`askAlone`).
- */
-class Gathering {
-  private readonly codes: string[] = [];
-  private readonly indexOf = new Map<string, number>();
-  /** Each caller and its own codes (asked again alone when the shared call is refused whole). */
-  private readonly codesOf = new Map<CallContext, string[]>();
-  private readonly sent: Promise<FetchResult[]>;
-  private resolveSent!: (results: Promise<FetchResult[]>) => void;
-
-  constructor() {
-    this.sent = new Promise((resolve) => (this.resolveSent = resolve));
-  }
-
-  add(code: string, call: CallContext): Promise<FetchResult> {
-    let own = this.codesOf.get(call);
-    if (own === undefined) {
-      own = [];
-      this.codesOf.set(call, own);
-    }
-    own.push(code);
-    let index = this.indexOf.get(code);
-    if (index === undefined) {
-      index = this.codes.push(code) - 1;
-      this.indexOf.set(code, index);
-    }
-    const at = index;
-    return this.sent.then((results) => results[at] as FetchResult);
-  }
-
-  send(call: (codes: readonly string[], shared: CallContext) => Promise<FetchResult[]>): void {
-    const calls = [...this.codesOf.keys()];
-    if (calls.length === 1) {
-      this.resolveSent(call(this.codes, calls[0] as CallContext));
-      return;
-    }
-    const shared = sharedCall(calls);
-    const results = call(this.codes, shared.call).then((answers) =>
-      refusedWhole(answers) ? this.askAlone(call, calls, answers) : answers,
-    );
-    results.then(shared.release, shared.release);
-    this.resolveSent(results);
-  }
-
-  /**
-   * The system refused the shared call as a whole, as systems that check every code before
-   * answering do when one is wrong: each caller asks again for its own codes alone, so that one
-   * caller's code does not fail another's lookup.
-   */
-  private async askAlone(
-    call: (codes: readonly string[], shared: CallContext) => Promise<FetchResult[]>,
-    calls: readonly CallContext[],
-    answers: readonly FetchResult[],
-  ): Promise<FetchResult[]> {
-    const again = new Map<string, FetchResult>();
-    await Promise.all(
-      calls.map(async (caller) => {
-        const own = this.codesOf.get(caller) ?? [];
-        const results = await call(own, caller);
-        own.forEach((code, index) => again.set(code, results[index] as FetchResult));
-      }),
-    );
-    return this.codes.map((code, index) => again.get(code) ?? (answers[index] as FetchResult));
-  }
-}
-
-/** Whether every code of a call failed with the system's refusal of the call (not a timeout or an outage). */
-function refusedWhole(answers: readonly FetchResult[]): boolean {
-  return (
-    answers.length > 1 &&
-    answers.every((answer) => !answer.ok && answer.error.code === 'UPSTREAM_BAD_RESPONSE')
-  );
-}
-
-/** One call context for several callers: aborted once all of theirs are, at the latest deadline. */
-function sharedCall(calls: readonly CallContext[]): { call: CallContext; release: () => void } {
-  const [first] = calls as [CallContext, ...CallContext[]];
-  const controller = new AbortController();
-  let live = 0;
-  const onAbort = () => {
-    live -= 1;
-    if (live === 0) controller.abort(first.signal.reason);
-  };
-  for (const call of calls) {
-    if (call.signal.aborted) continue;
-    live += 1;
-    call.signal.addEventListener('abort', onAbort, { once: true });
-  }
-  if (live === 0) controller.abort(first.signal.reason);
-  const span = requestScopes.span(first.signal);
-  if (span !== undefined) requestScopes.setSpan(controller.signal, span);
-  const deadlines = calls.map((call) => call.deadline);
-  const shared: CallContext = {
-    signal: controller.signal,
-    requestId: first.requestId,
-    ...(deadlines.includes(undefined) ? {} : { deadline: Math.max(...(deadlines as number[])) }),
-  };
-  return {
-    call: shared,
-    release: () => {
-      for (const call of calls) call.signal.removeEventListener('abort', onAbort);
-    },
-  };
 }
