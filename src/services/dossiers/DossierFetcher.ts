@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
@@ -10,6 +9,8 @@ import { vietnamIso } from '../../domain/vietnamTime';
 import { foundEntry, notFoundEntry } from './cacheEntries';
 import { CrossRequestBatcher } from './CrossRequestBatcher';
 import { notFound, type FetchResult, type FoundEntry } from './fetchResult';
+import { PushOrdering } from './PushOrdering';
+import { SingleFlight } from './SingleFlight';
 
 export interface DossierFetcherDeps {
   registry: ConnectorRegistry;
@@ -36,23 +37,17 @@ export interface DossierFetcherDeps {
  *   under load the portal's many single lookups become a few bulk calls, with no added wait.
  */
 export class DossierFetcher {
-  private readonly inflight = new Map<string, Promise<FetchResult>>();
+  /** Fetches under way, joined by requests that need the same code. */
+  private readonly inflight = new SingleFlight<FetchResult>();
   /** Codes of concurrent requests, sent to each connector as one list per event-loop turn. */
   private readonly batcher = new CrossRequestBatcher<string>((connectorId, codes, call) =>
     this.call(connectorId, codes, call),
   );
-  /**
-   * Codes a push changed, with the change's sequence number: an upstream answer read before the
-   * change must not overwrite it in the cache. Kept longer than any fetch can take.
-   */
-  private readonly changedAt: LRUCache<string, number>;
-  private sequence = 0;
+  /** Which codes a push changed while a fetch was under way (its answer is then not cached). */
+  private readonly pushes: PushOrdering;
 
   constructor(private readonly deps: DossierFetcherDeps) {
-    this.changedAt = new LRUCache({
-      max: 100_000,
-      ttl: Math.max(60_000, 2 * deps.refreshBudgetMs),
-    });
+    this.pushes = new PushOrdering(Math.max(60_000, 2 * deps.refreshBudgetMs));
   }
 
   async fetch(
@@ -157,15 +152,12 @@ export class DossierFetcher {
    * old state, so later requests do not join them and their answers are not cached.
    */
   changed(connectorId: string, codes: readonly string[]): void {
-    this.sequence += 1;
-    for (const code of codes) {
-      this.changedAt.set(key(connectorId, code), this.sequence);
-      this.inflight.delete(key(connectorId, code));
-    }
+    this.pushes.changed(connectorId, codes);
+    for (const code of codes) this.inflight.drop(connectorId, code);
   }
 
   private refreshInBackground(connectorId: string, code: string): void {
-    if (this.inflight.has(key(connectorId, code))) return;
+    if (this.inflight.joinable(connectorId, code) !== undefined) return;
     const call = {
       signal: AbortSignal.timeout(this.deps.refreshBudgetMs),
       requestId: `revalidate-${connectorId}`,
@@ -191,19 +183,14 @@ export class DossierFetcher {
   ): Promise<FetchResult[]> {
     const waiting = new Map<string, Promise<FetchResult>>();
     for (const code of new Set(codes)) {
-      const pending = this.inflight.get(key(connectorId, code));
+      const pending = this.inflight.joinable(connectorId, code);
       if (pending !== undefined) {
         waiting.set(code, pending);
         continue;
       }
       const promise = this.batcher.add(connectorId, code, call);
-      this.inflight.set(key(connectorId, code), promise);
+      this.inflight.start(connectorId, code, promise);
       waiting.set(code, promise);
-      void promise.finally(() => {
-        // A push may have replaced this fetch with a newer one meanwhile: leave that one.
-        if (this.inflight.get(key(connectorId, code)) === promise)
-          this.inflight.delete(key(connectorId, code));
-      });
     }
     const all = Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
     // The caller's budget may end while a fetch it shares with others goes on: it stops waiting.
@@ -232,10 +219,9 @@ export class DossierFetcher {
       return codes.map(() => ({ ok: false, error }));
     }
     const registration = runtime.registration;
-    const started = this.sequence;
+    const asked = this.pushes.mark();
     const outcomes = await runtime.getDossiers(codes, call);
-    const changedSince = (code: string) =>
-      (this.changedAt.get(key(connectorId, code)) ?? 0) > started;
+    const changedSince = (code: string) => this.pushes.changedSince(connectorId, code, asked);
     const now = this.deps.now();
     const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
     const results = codes.map((code, index): FetchResult => {
@@ -266,8 +252,4 @@ export class DossierFetcher {
     await this.deps.cache.setMany(toCache);
     return results;
   }
-}
-
-function key(connectorId: string, code: string): string {
-  return `${connectorId}\u0000${code}`;
 }
