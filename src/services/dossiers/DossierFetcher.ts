@@ -2,9 +2,10 @@ import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
-import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import type { ConnectorRegistry, RegisteredRuntime } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
 import { untilAborted } from '../../runtime/abortable';
+import type { UpstreamOutcome } from '../../runtime/ConnectorRuntime';
 import { vietnamIso } from '../../domain/vietnamTime';
 import { foundEntry, notFoundEntry } from './cacheEntries';
 import { CrossRequestBatcher } from './CrossRequestBatcher';
@@ -24,32 +25,35 @@ export interface DossierFetcherDeps {
 }
 
 /**
- * Reads dossiers through the cache with the registration's freshness policy (ARCHITECTURE.md
+ * Reads dossiers through the cache with the registration's freshness policy (docs/resilience.md
  * "Freshness"), shared by every request:
  * - fresh → served from the cache;
  * - past the fresh lifetime but within the hard one → served, and refreshed in the background;
  * - past the hard lifetime, or missing → fetched; when the fetch fails, the last value is served
  *   (up to `maxStaleSeconds` old) marked stale with the reason;
- * - "no such dossier" is remembered for `notFoundTtlSeconds`, so a flood of bad codes stays here;
- * - concurrent fetches of one code — from any requests — make one upstream call;
- * - codes of different requests that reach a connector in one turn of the event loop go to it as
- *   one list (`CrossRequestBatcher`; its runtime splits the list into calls of its maximum batch):
- *   under load the portal's many single lookups become a few bulk calls, with no added wait.
+ * - "no such dossier" is remembered for `notFoundTtlSeconds`, so a flood of bad codes stays here.
+ *
+ * What it fetches goes up through three parts, each in its own file: `SingleFlight` (a code already
+ * being fetched, for any request, is waited for, not fetched again), `CrossRequestBatcher` (the
+ * codes of concurrent requests go to a system as one list per event-loop turn) and the system's
+ * runtime (which alone cuts the list into calls of at most its `maxBatch` codes). Answers are
+ * cached unless `PushOrdering` says a push changed the code meanwhile.
  */
 export class DossierFetcher {
-  /** Fetches under way, joined by requests that need the same code. */
   private readonly inflight = new SingleFlight<FetchResult>();
-  /** Codes of concurrent requests, sent to each connector as one list per event-loop turn. */
-  private readonly batcher = new CrossRequestBatcher<string>((connectorId, codes, call) =>
-    this.call(connectorId, codes, call),
+  private readonly batcher = new CrossRequestBatcher<RegisteredRuntime>((runtime, codes, call) =>
+    this.askAndStore(runtime, codes, call),
   );
-  /** Which codes a push changed while a fetch was under way (its answer is then not cached). */
   private readonly pushes: PushOrdering;
 
   constructor(private readonly deps: DossierFetcherDeps) {
     this.pushes = new PushOrdering(Math.max(60_000, 2 * deps.refreshBudgetMs));
   }
 
+  /**
+   * One answer per code, in order. The connector's runtime is looked up here, once: everything
+   * below (background refresh, the batch, the upstream call) uses the one found now.
+   */
   async fetch(
     connectorId: string,
     codes: readonly string[],
@@ -82,7 +86,7 @@ export class DossierFetcher {
         results[index] = { ok: true, entry, cached: true, stale: null };
       } else if (now < entry.hardUntil) {
         results[index] = { ok: true, entry, cached: true, stale: null };
-        this.refreshInBackground(connectorId, code);
+        this.refreshInBackground(runtime, code);
       } else {
         fallbacks.set(code, entry);
         needed.push(code);
@@ -90,7 +94,7 @@ export class DossierFetcher {
     });
     this.deps.onAnswered?.(connectorId, codes.length - needed.length, needed.length);
     if (needed.length > 0) {
-      const fetched = await this.upstream(connectorId, needed, call);
+      const fetched = await this.upstream(runtime, needed, call);
       const byCode = new Map(needed.map((code, index) => [code, fetched[index] as FetchResult]));
       codes.forEach((code, index) => {
         if (results[index] !== undefined) return;
@@ -124,6 +128,15 @@ export class DossierFetcher {
   }
 
   /**
+   * These codes changed (a push, here or on another replica): fetches already under way read the
+   * old state, so later requests do not join them and their answers are not cached.
+   */
+  changed(connectorId: string, codes: readonly string[]): void {
+    this.pushes.changed(connectorId, codes);
+    for (const code of codes) this.inflight.drop(connectorId, code);
+  }
+
+  /**
    * The last known value when the upstream failed: served while younger than `maxStaleSeconds`
    * and the failure is not the system saying the dossier is gone.
    */
@@ -147,109 +160,106 @@ export class DossierFetcher {
     };
   }
 
-  /**
-   * These codes changed (a push, here or on another replica): fetches already under way read the
-   * old state, so later requests do not join them and their answers are not cached.
-   */
-  changed(connectorId: string, codes: readonly string[]): void {
-    this.pushes.changed(connectorId, codes);
-    for (const code of codes) this.inflight.drop(connectorId, code);
-  }
-
-  private refreshInBackground(connectorId: string, code: string): void {
-    if (this.inflight.joinable(connectorId, code) !== undefined) return;
+  private refreshInBackground(runtime: RegisteredRuntime, code: string): void {
+    if (this.inflight.joinable(runtime.id, code) !== undefined) return;
     const call = {
       signal: AbortSignal.timeout(this.deps.refreshBudgetMs),
-      requestId: `revalidate-${connectorId}`,
+      requestId: `revalidate-${runtime.id}`,
       deadline: Date.now() + this.deps.refreshBudgetMs,
     };
-    this.upstream(connectorId, [code], call).catch((error: unknown) =>
+    this.upstream(runtime, [code], call).catch((error: unknown) =>
       this.deps.logger.warn(
-        { connector: connectorId, err: (error as Error).message },
+        { connector: runtime.id, err: (error as Error).message },
         'background refresh failed',
       ),
     );
   }
 
   /**
-   * The codes not already being fetched join this turn's batch for the connector (one list for
-   * all requests of the turn, `CrossRequestBatcher`); the others wait for their fetch.
-   * The caller stops waiting when its own signal ends, even while a shared call goes on.
+   * The codes already being fetched wait for that fetch (`SingleFlight`); the others join this
+   * turn's batch for the system (`CrossRequestBatcher`). The caller stops waiting when its own
+   * signal ends, even while a fetch it shares with others goes on.
    */
   private upstream(
-    connectorId: string,
+    runtime: RegisteredRuntime,
     codes: readonly string[],
     call: CallContext,
   ): Promise<FetchResult[]> {
     const waiting = new Map<string, Promise<FetchResult>>();
     for (const code of new Set(codes)) {
-      const pending = this.inflight.joinable(connectorId, code);
+      const pending = this.inflight.joinable(runtime.id, code);
       if (pending !== undefined) {
         waiting.set(code, pending);
         continue;
       }
-      const promise = this.batcher.add(connectorId, code, call);
-      this.inflight.start(connectorId, code, promise);
+      const promise = this.batcher.add(runtime, code, call);
+      this.inflight.start(runtime.id, code, promise);
       waiting.set(code, promise);
     }
     const all = Promise.all(codes.map((code) => waiting.get(code) as Promise<FetchResult>));
-    // The caller's budget may end while a fetch it shares with others goes on: it stops waiting.
     return untilAborted(all, call.signal, () => {
       const error = errorDetail(
         'UPSTREAM_TIMEOUT',
-        `${connectorId}: the request's time budget ran out`,
-        connectorId,
+        `${runtime.id}: the request's time budget ran out`,
+        runtime.id,
       );
       return codes.map((): FetchResult => ({ ok: false, error }));
     });
   }
 
-  private async call(
-    connectorId: string,
+  /**
+   * Asks the system for one batch — its runtime cuts it into calls of at most `maxBatch` codes
+   * and guards them — and caches the answers, except for codes a push changed meanwhile.
+   */
+  private async askAndStore(
+    runtime: RegisteredRuntime,
     codes: readonly string[],
     call: CallContext,
   ): Promise<FetchResult[]> {
-    const runtime = this.deps.registry.runtime(connectorId);
-    if (runtime === undefined) {
-      const error = errorDetail(
-        'NO_CONNECTOR',
-        `Connector ${connectorId} is no longer registered`,
-        connectorId,
-      );
-      return codes.map(() => ({ ok: false, error }));
-    }
-    const registration = runtime.registration;
     const asked = this.pushes.mark();
     const outcomes = await runtime.getDossiers(codes, call);
-    const changedSince = (code: string) => this.pushes.changedSince(connectorId, code, asked);
     const now = this.deps.now();
     const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
     const results = codes.map((code, index): FetchResult => {
-      const outcome = outcomes[index];
-      switch (outcome?.kind) {
-        case 'found': {
-          const cached = foundEntry(registration, outcome.dossier, now);
-          if (!changedSince(code)) toCache.push(cached);
-          return { ok: true, entry: cached.value, cached: false, stale: null };
-        }
-        case 'notFound': {
-          if (!changedSince(code)) toCache.push(notFoundEntry(registration, code, now));
-          return { ok: false, error: notFound(registration, code) };
-        }
-        case 'error':
-          return { ok: false, error: outcome.error };
-        case undefined:
-          return {
-            ok: false,
-            error: errorDetail('INTERNAL_SERVER_ERROR', 'no answer for this code', connectorId),
-          };
-        default: {
-          const unknown: never = outcome;
-          throw new TypeError(`Unknown outcome ${JSON.stringify(unknown)}`);
-        }
-      }
+      const { result, entry } = answerOf(outcomes[index], code, runtime.registration, now);
+      if (entry !== undefined && !this.pushes.changedSince(runtime.id, code, asked))
+        toCache.push(entry);
+      return result;
     });
     await this.deps.cache.setMany(toCache);
     return results;
+  }
+}
+
+/** A code's upstream outcome as the fetcher's result, and the cache entry it makes, if any. */
+function answerOf(
+  outcome: UpstreamOutcome | undefined,
+  code: string,
+  registration: Registration,
+  now: Date,
+): { result: FetchResult; entry?: { value: CachedDossier; ttlSeconds: number } } {
+  switch (outcome?.kind) {
+    case 'found': {
+      const entry = foundEntry(registration, outcome.dossier, now);
+      return { result: { ok: true, entry: entry.value, cached: false, stale: null }, entry };
+    }
+    case 'notFound':
+      return {
+        result: { ok: false, error: notFound(registration, code) },
+        entry: notFoundEntry(registration, code, now),
+      };
+    case 'error':
+      return { result: { ok: false, error: outcome.error } };
+    case undefined:
+      return {
+        result: {
+          ok: false,
+          error: errorDetail('INTERNAL_SERVER_ERROR', 'no answer for this code', registration.id),
+        },
+      };
+    default: {
+      const unknown: never = outcome;
+      throw new TypeError(`Unknown outcome ${JSON.stringify(unknown)}`);
+    }
   }
 }
