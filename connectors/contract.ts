@@ -17,7 +17,10 @@ export type DossierResult = NationalDossier | null | ConnectorError;
 
 export interface ConnectorCapabilities {
   dossierLookup: {
-    /** Most codes the connector sends upstream in one call; the gateway splits larger batches. */
+    /**
+     * Most codes the connector sends upstream in one call. The gateway never passes more to one
+     * `getDossiers`: it cuts larger lists itself, so the connector need not split them again.
+     */
     maxBatch: number;
   };
   /** Whether `listProcedures` serves the system's procedure catalogue. */

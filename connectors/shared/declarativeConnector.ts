@@ -29,12 +29,14 @@ import {
 /**
  * The engine shared by the declarative kinds (rest-json, national-sync, soap). A kind supplies a
  * transport — how to ask its system for many codes or one, and where the records are in the
- * answer — and the engine does the rest the same way for all: batching, matching records back to
- * codes, refusing mixed or unreadable answers, mapping and normalising.
+ * answer — and the engine does the rest the same way for all: matching records back to codes,
+ * refusing mixed or unreadable answers, mapping and normalising. It does not batch: the gateway
+ * hands it lists already cut to its `maxBatch` (connectors/contract.ts).
  */
 export interface LookupTransport {
   /** One call for many codes: the records found (any order), or why the call failed. */
   bulk?: {
+    /** Most codes per call, declared as `capabilities.dossierLookup.maxBatch`. */
     maxBatch: number;
     fetch(codes: readonly string[], call: CallContext): Promise<unknown[] | ConnectorError>;
   };
@@ -283,16 +285,23 @@ export class DeclarativeConnector implements Connector {
     return { procedures, next, unreadable };
   }
 
+  /**
+   * With a bulk transport, the codes go up in one call: the gateway has already cut its lists to
+   * `capabilities.dossierLookup.maxBatch` (the contract), so more is a bug on the caller's side,
+   * refused rather than split again. Without one, each code is its own request, at most
+   * `concurrency` in flight across every call of this connector.
+   */
   async getDossiers(codes: readonly string[], call: CallContext): Promise<DossierResult[]> {
     const bulk = this.transport.bulk;
-    if (bulk !== undefined) {
-      const chunks: string[][] = [];
-      for (let i = 0; i < codes.length; i += bulk.maxBatch)
-        chunks.push(codes.slice(i, i + bulk.maxBatch));
-      const answers = await Promise.all(chunks.map((chunk) => this.bulkLookup(chunk, call)));
-      return answers.flat();
+    if (bulk === undefined)
+      return Promise.all(codes.map((code) => this.limit(() => this.singleLookup(code, call))));
+    if (codes.length === 0) return [];
+    if (codes.length > bulk.maxBatch) {
+      throw new TypeError(
+        `${this.deps.connectorId}: ${codes.length} codes for one bulk lookup, more than its maxBatch ${bulk.maxBatch}`,
+      );
     }
-    return Promise.all(codes.map((code) => this.limit(() => this.singleLookup(code, call))));
+    return this.bulkLookup(codes, call);
   }
 
   private async singleLookup(code: string, call: CallContext): Promise<DossierResult> {

@@ -106,6 +106,24 @@ describe('rest-json: answers that must not be taken at face value', () => {
     expect(result).toMatchObject({ code: A, status: { code: 2 } });
   });
 
+  it('sends a bulk lookup as one call, and refuses more codes than its maxBatch rather than splitting them', async () => {
+    const codes = Array.from(
+      { length: 3 },
+      (_, i) => `000.00.01.H99-250101-${String(i + 1).padStart(4, '0')}`,
+    );
+    nock('http://tinh.upstream.test')
+      .post('/api/tra-cuu', { codes })
+      .reply(200, { data: codes.map((ma) => ({ ma, tt: 'moi' })) });
+    const bulk = connector({
+      lookup: { bulk: { path: '/tra-cuu', records: 'data', maxBatch: 3 } },
+    });
+    expect((await bulk.getDossiers(codes, call())).map((result) => result?.code)).toEqual(codes);
+    // The gateway's runtime cuts lists to capabilities.dossierLookup.maxBatch: more is its bug.
+    await expect(bulk.getDossiers([...codes, A], call())).rejects.toThrow(
+      'tinh-x: 4 codes for one bulk lookup, more than its maxBatch 3',
+    );
+  });
+
   it('keeps single lookups to `concurrency` in flight across every call of the connector', async () => {
     let inFlight = 0;
     let most = 0;
