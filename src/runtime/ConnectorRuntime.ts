@@ -59,10 +59,11 @@ export interface RuntimeDeps<R extends RuntimeRegistration = RuntimeRegistration
 }
 
 /**
- * The guarded runtime of one registered connector (ARCHITECTURE.md `src/runtime`): builds the
- * connector with its HTTP client, splits batches to the connector's maximum, and holds the
- * connector to its contract — one result per code, in order, failures as values. Retries, circuit
- * breaking and concurrency limits belong here too (issue 4).
+ * The guarded runtime of one registered connector (docs/architecture.md `src/runtime`): builds the
+ * connector with its HTTP client, cuts lists of codes into calls of the connector's maximum batch,
+ * and holds the connector to its contract — one result per code, in order, failures as values.
+ * Its CallGuard retries and breaks the circuit; its HTTP client's bulkhead limits the requests in
+ * flight to the system (`upstream.resilience`).
  */
 export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistration> {
   readonly id: string;
@@ -124,8 +125,11 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
   }
 
   /**
-   * Looks codes up, one upstream call per `maxBatch` codes, calls in parallel, each through the
-   * guard (circuit breaker; retries of the codes that failed retryably, within the budget).
+   * Looks codes up, one upstream call per `maxBatch` codes: the one place a system's codes are cut
+   * into calls (the services only gather requests' codes into lists; the connector sends what it
+   * is given). The calls start together, each through the guard (circuit breaker; retries of the
+   * codes that failed retryably, within the budget); how many reach the system at once is the
+   * bulkhead's, in the HTTP client (`upstream.resilience.concurrency`, `queue`, `ratePerSecond`).
    */
   async getDossiers(codes: readonly string[], call: CallContext): Promise<UpstreamOutcome[]> {
     const size = this.maxBatch;

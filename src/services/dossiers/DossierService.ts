@@ -76,10 +76,11 @@ export interface DossierServiceDeps {
 }
 
 /**
- * Dossier lookups: route each code, batch per connector, read through the cache with the
- * freshness policy (DossierFetcher), mask. One `DossierLookup` per request batches every `load`
- * made in the same tick — whether from one `dossiers(codes)` list or many aliased `dossier` fields
- * — into one call per connector.
+ * Dossier lookups: route each code, group a request's codes per connector, read through the cache
+ * with the freshness policy (DossierFetcher), mask. One `DossierLookup` per request groups every
+ * `load` made in the same tick — whether from one `dossiers(codes)` list or many aliased `dossier`
+ * fields — into one `DossierFetcher.fetch` per connector (one cache read, one look-up of its
+ * runtime). How codes reach the systems is decided below it (src/services/README.md).
  */
 export class DossierService {
   readonly fetcher: DossierFetcher;
@@ -194,6 +195,7 @@ export class DossierLookup {
   private loaderFor(connectorId: string): DataLoader<string, FetchResult> {
     let loader = this.loaders.get(connectorId);
     if (loader === undefined) {
+      // Never cut here: cutting lists into calls of the system's maxBatch is its runtime's alone.
       loader = new DataLoader((codes) => this.fetcher.fetch(connectorId, codes, this.call), {
         maxBatchSize: Infinity,
       });
