@@ -1,4 +1,4 @@
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { stringify as stringifyYaml } from 'yaml';
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
@@ -21,6 +21,22 @@ import { hierarchyKeys, isAgencyCode } from '../../domain/agencyCode';
 import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { Actor, AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../../domain/vietnamTime';
+import {
+  documentId,
+  isRegistrationId,
+  readRegistrationText,
+  validateRegistration,
+} from './registrationDocument';
+import {
+  conflict,
+  forbidden,
+  invalid,
+  notFound,
+  stale,
+  type RegistryResult,
+} from './registrationResults';
+
+export type { RegistryResult } from './registrationResults';
 
 /** A registration as a caller may see it: secrets never leave the gateway. */
 export interface ConnectorView {
@@ -69,16 +85,8 @@ export interface ProbeReport {
   expressionLimits: Array<{ limit: string; message: string; count: number }>;
 }
 
-/**
- * Largest registration document (YAML or JSON text) accepted: 256 KiB. The bundled ones are about
- * 4.5 KB; a document far larger is a mistake or an attempt to make every replica hold and parse it.
- */
-export const MAX_REGISTRATION_BYTES = 256 * 1024;
-
 /** Most codes one dry run may ask for. */
 export const MAX_PROBE_CODES = 10;
-
-export type RegistryResult<T> = { ok: true; value: T } | { ok: false; error: ErrorDetail };
 
 export interface RegistrationServiceDeps {
   store: RegistryStore;
@@ -204,9 +212,9 @@ export class RegistrationService {
 
   /** Registers a new connector from a YAML or JSON document. */
   async register(principal: Principal, text: string): Promise<RegistryResult<ConnectorView>> {
-    const parsed = parseText(text);
+    const parsed = readRegistrationText(text);
     if (!parsed.ok) return parsed;
-    const id = typeof parsed.value.id === 'string' ? parsed.value.id : '';
+    const id = documentId(parsed.value);
     if (this.statics.some((registration) => registration.id === id))
       return conflict(`"${id}" is a static registration (a file); it cannot be changed at runtime`);
     const history = isRegistrationId(id) ? await this.deps.store.history(id) : [];
@@ -230,7 +238,7 @@ export class RegistrationService {
   ): Promise<RegistryResult<ConnectorView>> {
     const current = await this.changeable(principal, id, version);
     if (!current.ok) return current;
-    const parsed = parseText(text);
+    const parsed = readRegistrationText(text);
     if (!parsed.ok) return parsed;
     if (parsed.value.id !== id)
       return invalid([`id: the document says "${String(parsed.value.id)}", not "${id}"`]);
@@ -307,19 +315,25 @@ export class RegistrationService {
   ): Promise<RegistryResult<ProbeReport>> {
     if (codes.length > MAX_PROBE_CODES)
       return invalid([`codes: at most ${MAX_PROBE_CODES} in one dry run, got ${codes.length}`]);
-    const parsed = parseText(text);
+    const parsed = readRegistrationText(text);
     if (!parsed.ok) return parsed;
-    const id = typeof parsed.value.id === 'string' ? parsed.value.id : '';
+    const id = documentId(parsed.value);
     const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
     const known =
       stored !== undefined && !stored.deleted && visibleTo(principal, this.runtimeView(stored));
     const kept = this.keepSecrets(parsed.value, known ? stored.document : null);
     if (!kept.ok) return kept;
     const document = kept.value;
-    const checked = this.validate(document, id, 0, true);
+    const checked = validateRegistration(this.deps.kinds, document, {
+      type: 'runtime',
+      version: 0,
+      enabled: true,
+      updatedAt: '',
+      updatedBy: '',
+    });
     if (!checked.ok) return checked;
     const scope = scopeProblem(principal, checked.value);
-    if (scope !== null) return { ok: false, error: errorDetail('FORBIDDEN', scope) };
+    if (scope !== null) return forbidden(scope);
     const unreachable = await this.networkProblems(checked.value);
     if (unreachable.length > 0) return invalid(unreachable);
     const kind = this.deps.kinds.get(checked.value.kind) as ConnectorKind<unknown>;
@@ -491,11 +505,17 @@ export class RegistrationService {
     const kept = this.keepSecrets(plain, change.previous?.document ?? null);
     if (!kept.ok) return kept;
     const withSecrets = kept.value;
-    const id = typeof withSecrets.id === 'string' ? withSecrets.id : '';
-    const checked = this.validate(withSecrets, id, expectedVersion + 1, change.enabled);
+    const id = documentId(withSecrets);
+    const checked = validateRegistration(this.deps.kinds, withSecrets, {
+      type: 'runtime',
+      version: expectedVersion + 1,
+      enabled: change.enabled,
+      updatedAt: '',
+      updatedBy: '',
+    });
     if (!checked.ok) return checked;
     const scope = scopeProblem(principal, checked.value);
-    if (scope !== null) return { ok: false, error: errorDetail('FORBIDDEN', scope) };
+    if (scope !== null) return forbidden(scope);
     const unreachable = await this.networkProblems(checked.value);
     if (unreachable.length > 0) return invalid(unreachable);
     const record: StoredRegistration = {
@@ -594,26 +614,6 @@ export class RegistrationService {
       if (refused !== null) problems.push(`${path}: ${refused}`);
     }
     return problems;
-  }
-
-  private validate(
-    document: Record<string, unknown>,
-    id: string,
-    version: number,
-    enabled: boolean,
-  ): RegistryResult<Registration> {
-    const parsed = parseRegistrationDocument(
-      document,
-      'document',
-      { kinds: this.deps.kinds, variables: {} },
-      { type: 'runtime', version, enabled, updatedAt: '', updatedBy: '' },
-    );
-    if (!parsed.ok)
-      return invalid(
-        parsed.problems.map((problem) => `${problem.path || '(document)'}: ${problem.message}`),
-      );
-    if (parsed.registration.id !== id) return invalid([`id: missing`]);
-    return { ok: true, value: parsed.registration };
   }
 
   /** Problems of `record` among the static and the other switched-on runtime registrations. */
@@ -853,30 +853,6 @@ function agencyInScope(principal: Principal, code: string): boolean {
   return isAgencyCode(code) && hierarchyKeys(code).some((key) => principal.agencies.includes(key));
 }
 
-function parseText(text: string): RegistryResult<Record<string, unknown>> {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_REGISTRATION_BYTES)
-    return invalid([
-      `(document): ${bytes} bytes, more than the ${MAX_REGISTRATION_BYTES} (${MAX_REGISTRATION_BYTES / 1024} KiB) a registration may have`,
-    ]);
-  let value: unknown;
-  try {
-    value = parseYaml(text, { prettyErrors: false });
-  } catch (error) {
-    // Position only: the parser's message quotes the line, which may hold a secret.
-    const offset = (error as { pos?: [number, number] }).pos?.[0];
-    const line = offset === undefined ? null : text.slice(0, offset).split('\n').length;
-    return invalid([
-      `(document): not valid YAML or JSON${line === null ? '' : ` at line ${line}`}`,
-    ]);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return invalid([
-      '(document): a registration is a mapping (id, kind, name, coverage, upstream, config)',
-    ]);
-  return { ok: true, value: value as Record<string, unknown> };
-}
-
 /** The value at a path of a document, undefined when the path does not lead anywhere. */
 function valueAt(document: Record<string, unknown>, path: readonly (string | number)[]): unknown {
   let value: unknown = document;
@@ -915,37 +891,6 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value)
     ? value.filter((item): item is string => typeof item === 'string')
     : [];
-}
-
-function invalid(problems: string[]): { ok: false; error: ErrorDetail } {
-  return {
-    ok: false,
-    error: errorDetail(
-      'BAD_USER_INPUT',
-      `invalid registration, nothing changed: ${problems.join('; ')}`,
-    ),
-  };
-}
-
-function conflict(message: string): { ok: false; error: ErrorDetail } {
-  return { ok: false, error: errorDetail('CONFLICT', message) };
-}
-
-function stale(id: string, expected: number, current: number): { ok: false; error: ErrorDetail } {
-  return conflict(
-    `${id} is at version ${current}, not ${expected}: someone changed it meanwhile; read it again and redo your change`,
-  );
-}
-
-function notFound(id: string): { ok: false; error: ErrorDetail } {
-  return {
-    ok: false,
-    error: errorDetail('NOT_FOUND', `no connector "${id.slice(0, 64)}" that you may see`),
-  };
-}
-
-function isRegistrationId(id: string): boolean {
-  return /^[a-z0-9][a-z0-9-]{0,63}$/.test(id);
 }
 
 /** The national fields worth filling, and how many found dossiers have a value in each. */
