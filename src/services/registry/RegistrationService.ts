@@ -2,7 +2,6 @@ import { stringify as stringifyYaml } from 'yaml';
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
-import { formatPath } from '../../errors/ConfigurationError';
 import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
 import { maskDossier } from '../dossiers/maskDossier';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
@@ -35,6 +34,7 @@ import {
   stale,
   type RegistryResult,
 } from './registrationResults';
+import { keepSecrets, openSecrets, sealSecrets } from './registrationSecrets';
 
 export type { RegistryResult } from './registrationResults';
 
@@ -321,7 +321,7 @@ export class RegistrationService {
     const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
     const known =
       stored !== undefined && !stored.deleted && visibleTo(principal, this.runtimeView(stored));
-    const kept = this.keepSecrets(parsed.value, known ? stored.document : null);
+    const kept = keepSecrets(this.deps.secrets, parsed.value, known ? stored.document : null);
     if (!kept.ok) return kept;
     const document = kept.value;
     const checked = validateRegistration(this.deps.kinds, document, {
@@ -444,8 +444,8 @@ export class RegistrationService {
       const stopped = history.find((candidate) => candidate.version === version);
       if (
         stopped === undefined ||
-        JSON.stringify(this.opened(stopped.document)) !==
-          JSON.stringify(this.opened(latest.document))
+        JSON.stringify(openSecrets(this.deps.secrets, stopped.document)) !==
+          JSON.stringify(openSecrets(this.deps.secrets, latest.document))
       )
         return;
       const since = vietnamIso(this.deps.now());
@@ -502,7 +502,7 @@ export class RegistrationService {
       previous: StoredRegistration | null;
     },
   ): Promise<RegistryResult<ConnectorView>> {
-    const kept = this.keepSecrets(plain, change.previous?.document ?? null);
+    const kept = keepSecrets(this.deps.secrets, plain, change.previous?.document ?? null);
     if (!kept.ok) return kept;
     const withSecrets = kept.value;
     const id = documentId(withSecrets);
@@ -523,45 +523,13 @@ export class RegistrationService {
       version: expectedVersion + 1,
       enabled: change.enabled,
       deleted: false,
-      document: mapSecrets(withSecrets, (value) =>
-        value === REDACTED ? value : this.deps.secrets.seal(value),
-      ) as Record<string, unknown>,
+      document: sealSecrets(this.deps.secrets, withSecrets),
       updatedAt: vietnamIso(this.deps.now()),
       updatedBy: principal.id,
       note: change.note,
       quarantine: null,
     };
     return this.store(principal, record, expectedVersion, change.action);
-  }
-
-  /**
-   * `********` keeps the secret stored at that path in `previous` (documents read back can be
-   * edited and sent again), but a stored secret is only ever sent to the origin it was entered
-   * for: when `upstream.baseUrl`'s or `upstream.auth.tokenUrl`'s origin differs from `previous`,
-   * each kept secret must be given again (a token bought with a client secret goes to the base
-   * URL, so either move counts for every secret). `push.secret` only checks pushes coming in and
-   * is never sent, so it may stay. Returns the document with kept secrets opened, or the fields to
-   * give again.
-   */
-  private keepSecrets(
-    plain: Record<string, unknown>,
-    previous: Record<string, unknown> | null,
-  ): RegistryResult<Record<string, unknown>> {
-    const moved = previous === null ? [] : movedOrigins(previous, plain);
-    const again: string[] = [];
-    const document = mapSecrets(plain, (value, path) => {
-      if (value !== REDACTED || previous === null) return value;
-      const kept = secretAt(previous, path);
-      if (kept === undefined) return value;
-      if (moved.length > 0 && path[0] !== 'push') {
-        again.push(
-          `${formatPath(path)}: give this secret again: ${moved.join(', ')} (a stored secret is only sent to the origin it was entered for)`,
-        );
-        return value;
-      }
-      return this.deps.secrets.open(kept);
-    }) as Record<string, unknown>;
-    return again.length > 0 ? invalid(again) : { ok: true, value: document };
   }
 
   private async store(
@@ -671,7 +639,7 @@ export class RegistrationService {
   ): { registration: Registration } | Pick<UnroutedRegistration, 'problem' | 'detail'> {
     if (stored.quarantine) return { problem: 'quarantined', detail: stored.quarantine.reason };
     try {
-      const document = this.opened(stored.document);
+      const document = openSecrets(this.deps.secrets, stored.document);
       const parsed = parseRegistrationDocument(
         document,
         stored.id,
@@ -697,13 +665,6 @@ export class RegistrationService {
       // Never the secret itself: the box names the key id it lacks or the failed check.
       return { problem: 'unreadable', detail: (error as Error).message };
     }
-  }
-
-  /** A stored document with its secrets opened (throws when a key is missing). */
-  private opened(document: Record<string, unknown>): unknown {
-    return mapSecrets(document, (sealed) =>
-      SecretBox.isSealed(sealed) ? this.deps.secrets.open(sealed) : sealed,
-    );
   }
 
   /** Routes to the static and switched-on runtime registrations that fit together. */
@@ -851,40 +812,6 @@ function unitInScope(principal: Principal, unit: string): boolean {
 function agencyInScope(principal: Principal, code: string): boolean {
   if (principal.agencies.includes(code)) return true;
   return isAgencyCode(code) && hierarchyKeys(code).some((key) => principal.agencies.includes(key));
-}
-
-/** The value at a path of a document, undefined when the path does not lead anywhere. */
-function valueAt(document: Record<string, unknown>, path: readonly (string | number)[]): unknown {
-  let value: unknown = document;
-  for (const step of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[step];
-  }
-  return value;
-}
-
-function secretAt(
-  document: Record<string, unknown>,
-  path: readonly (string | number)[],
-): string | undefined {
-  const value = valueAt(document, path);
-  return typeof value === 'string' && SecretBox.isSealed(value) ? value : undefined;
-}
-
-/** Where a document's upstream calls go: the origins of its base URL and token URL. */
-function movedOrigins(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const origin = (document: Record<string, unknown>, path: readonly string[]): string => {
-    const value = valueAt(document, path);
-    if (typeof value !== 'string') return '(none)';
-    return URL.canParse(value) ? new URL(value).origin : value;
-  };
-  return [
-    ['upstream', 'baseUrl'],
-    ['upstream', 'auth', 'tokenUrl'],
-  ].flatMap((path) => {
-    const [from, to] = [origin(before, path), origin(after, path)];
-    return from === to ? [] : [`${path.join('.')} moved from ${from} to ${to}`];
-  });
 }
 
 function stringList(value: unknown): string[] {
