@@ -1,4 +1,3 @@
-import { stringify as stringifyYaml } from 'yaml';
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
@@ -8,15 +7,10 @@ import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
-import type {
-  RegistrationQuarantine,
-  RegistryStore,
-  StoredRegistration,
-} from '../../registry/RegistryStore';
-import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
+import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import { mapSecrets, SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
-import { hierarchyKeys, isAgencyCode } from '../../domain/agencyCode';
 import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { Actor, AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../../domain/vietnamTime';
@@ -26,44 +20,17 @@ import {
   readRegistrationText,
   validateRegistration,
 } from './registrationDocument';
+import { conflict, forbidden, invalid, stale, type RegistryResult } from './registrationResults';
+import { RegistrationAccess, scopeProblem, storedClaim, visibleTo } from './registrationAccess';
 import {
-  conflict,
-  forbidden,
-  invalid,
-  notFound,
-  stale,
-  type RegistryResult,
-} from './registrationResults';
+  runtimeView,
+  RegistrationViews,
+  type ConnectorView,
+  type VersionView,
+} from './registrationViews';
 import { keepSecrets, openSecrets, sealSecrets } from './registrationSecrets';
 
 export type { RegistryResult } from './registrationResults';
-
-/** A registration as a caller may see it: secrets never leave the gateway. */
-export interface ConnectorView {
-  id: string;
-  name: string;
-  kind: string;
-  origin: 'FILE' | 'RUNTIME';
-  version: number | null;
-  enabled: boolean;
-  coverage: { units: string[]; agencies: string[]; dossierCodePattern: string | null };
-  /** The document as YAML, secrets shown as `********`. */
-  document: string;
-  updatedAt: string | null;
-  updatedBy: string | null;
-  /** Set when the gateway will not run this version (docs/resilience.md "Quarantine"); a new version clears it. */
-  quarantine: RegistrationQuarantine | null;
-}
-
-export interface VersionView {
-  version: number;
-  enabled: boolean;
-  deleted: boolean;
-  updatedAt: string;
-  updatedBy: string;
-  note: string | null;
-  document: string;
-}
 
 /** What a dry run found: the thing a provincial IT engineer iterates on until it is clean. */
 export interface ProbeReport {
@@ -134,11 +101,20 @@ export class RegistrationService {
   /** Quarantines being stored from this replica (`id@version`). */
   private readonly quarantining = new Set<string>();
   private readonly unsubscribe: () => void;
+  private readonly access: RegistrationAccess;
+  private readonly views: RegistrationViews;
 
   constructor(
     private readonly deps: RegistrationServiceDeps,
     private readonly statics: readonly Registration[],
   ) {
+    this.access = new RegistrationAccess(deps.store, statics);
+    this.views = new RegistrationViews({
+      store: deps.store,
+      statics,
+      access: this.access,
+      latest: () => this.runtime,
+    });
     this.unsubscribe = deps.store.onChange(() => void this.reload());
   }
 
@@ -178,36 +154,15 @@ export class RegistrationService {
   }
 
   list(principal: Principal): ConnectorView[] {
-    const runtime = this.runtime
-      .filter((stored) => !stored.deleted)
-      .map((stored) => this.runtimeView(stored));
-    const statics = this.statics.map((registration) => staticView(registration));
-    return [...statics, ...runtime]
-      .filter((view) => visibleTo(principal, view))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    return this.views.list(principal);
   }
 
   get(principal: Principal, id: string): ConnectorView | null {
-    return this.list(principal).find((view) => view.id === id) ?? null;
+    return this.views.get(principal, id);
   }
 
-  async versions(principal: Principal, id: string): Promise<RegistryResult<VersionView[]>> {
-    if (!isRegistrationId(id)) return notFound(id);
-    if (this.get(principal, id) === null && !(await this.ownsDeleted(principal, id)))
-      return notFound(id);
-    const history = await this.deps.store.history(id);
-    return {
-      ok: true,
-      value: history.map((stored) => ({
-        version: stored.version,
-        enabled: stored.enabled,
-        deleted: stored.deleted,
-        updatedAt: stored.updatedAt,
-        updatedBy: stored.updatedBy,
-        note: stored.note,
-        document: this.redactedYaml(stored.document),
-      })),
-    };
+  versions(principal: Principal, id: string): Promise<RegistryResult<VersionView[]>> {
+    return this.views.versions(principal, id);
   }
 
   /** Registers a new connector from a YAML or JSON document. */
@@ -215,8 +170,8 @@ export class RegistrationService {
     const parsed = readRegistrationText(text);
     if (!parsed.ok) return parsed;
     const id = documentId(parsed.value);
-    if (this.statics.some((registration) => registration.id === id))
-      return conflict(`"${id}" is a static registration (a file); it cannot be changed at runtime`);
+    const refused = this.access.staticConflict(id);
+    if (refused !== null) return refused;
     const history = isRegistrationId(id) ? await this.deps.store.history(id) : [];
     const latest = history.at(-1);
     if (latest !== undefined && !latest.deleted)
@@ -236,7 +191,7 @@ export class RegistrationService {
     version: number,
     text: string,
   ): Promise<RegistryResult<ConnectorView>> {
-    const current = await this.changeable(principal, id, version);
+    const current = await this.access.changeable(principal, id, version);
     if (!current.ok) return current;
     const parsed = readRegistrationText(text);
     if (!parsed.ok) return parsed;
@@ -256,7 +211,7 @@ export class RegistrationService {
     version: number,
     enabled: boolean,
   ): Promise<RegistryResult<ConnectorView>> {
-    const current = await this.changeable(principal, id, version);
+    const current = await this.access.changeable(principal, id, version);
     if (!current.ok) return current;
     return this.store(
       principal,
@@ -271,7 +226,7 @@ export class RegistrationService {
     id: string,
     version: number,
   ): Promise<RegistryResult<ConnectorView>> {
-    const current = await this.changeable(principal, id, version);
+    const current = await this.access.changeable(principal, id, version);
     if (!current.ok) return current;
     return this.store(
       principal,
@@ -288,7 +243,7 @@ export class RegistrationService {
     version: number,
     toVersion: number,
   ): Promise<RegistryResult<ConnectorView>> {
-    const current = await this.changeable(principal, id, version);
+    const current = await this.access.changeable(principal, id, version);
     if (!current.ok) return current;
     const target = (await this.deps.store.history(id)).find(
       (stored) => stored.version === toVersion,
@@ -320,7 +275,7 @@ export class RegistrationService {
     const id = documentId(parsed.value);
     const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
     const known =
-      stored !== undefined && !stored.deleted && visibleTo(principal, this.runtimeView(stored));
+      stored !== undefined && !stored.deleted && visibleTo(principal, storedClaim(stored));
     const kept = keepSecrets(this.deps.secrets, parsed.value, known ? stored.document : null);
     if (!kept.ok) return kept;
     const document = kept.value;
@@ -475,21 +430,6 @@ export class RegistrationService {
 
   // ——— internals ———
 
-  private async changeable(
-    principal: Principal,
-    id: string,
-    version: number,
-  ): Promise<RegistryResult<StoredRegistration>> {
-    if (this.statics.some((registration) => registration.id === id))
-      return conflict(`"${id}" is a static registration (a file); it cannot be changed at runtime`);
-    if (!isRegistrationId(id)) return notFound(id);
-    const latest = (await this.deps.store.history(id)).at(-1);
-    if (latest === undefined || latest.deleted) return notFound(id);
-    if (!visibleTo(principal, this.runtimeView(latest))) return notFound(id);
-    if (latest.version !== version) return stale(id, version, latest.version);
-    return { ok: true, value: latest };
-  }
-
   /** Validates, checks scope and conflicts, seals secrets, stores, records, applies. */
   private async save(
     principal: Principal,
@@ -567,7 +507,7 @@ export class RegistrationService {
     if (!written.ok) return written;
     if (!written.result.ok) return stale(record.id, expectedVersion, written.result.currentVersion);
     await this.reload();
-    return { ok: true, value: this.runtimeView(record) };
+    return { ok: true, value: runtimeView(record) };
   }
 
   /** Every upstream address of a registration, checked against the network policy. */
@@ -713,111 +653,6 @@ export class RegistrationService {
       .map((registration) => registration.id);
     if (changed.length > 0) this.deps.onChanged?.(changed);
   }
-
-  private runtimeView(stored: StoredRegistration): ConnectorView {
-    const document = stored.document as {
-      name?: unknown;
-      kind?: unknown;
-      coverage?: { units?: unknown; agencies?: unknown; dossierCodePattern?: unknown };
-    };
-    return {
-      id: stored.id,
-      name: typeof document.name === 'string' ? document.name : stored.id,
-      kind: typeof document.kind === 'string' ? document.kind : '',
-      origin: 'RUNTIME',
-      version: stored.version,
-      enabled: stored.enabled,
-      coverage: {
-        units: stringList(document.coverage?.units),
-        agencies: stringList(document.coverage?.agencies),
-        dossierCodePattern:
-          typeof document.coverage?.dossierCodePattern === 'string'
-            ? document.coverage.dossierCodePattern
-            : null,
-      },
-      document: this.redactedYaml(stored.document),
-      updatedAt: stored.updatedAt,
-      updatedBy: stored.updatedBy,
-      quarantine: stored.quarantine ?? null,
-    };
-  }
-
-  private redactedYaml(document: Record<string, unknown>): string {
-    return stringifyYaml(mapSecrets(document, () => REDACTED));
-  }
-
-  private async ownsDeleted(principal: Principal, id: string): Promise<boolean> {
-    const latest = (await this.deps.store.history(id)).at(-1);
-    return latest !== undefined && visibleTo(principal, this.runtimeView(latest));
-  }
-}
-
-function staticView(registration: Registration): ConnectorView {
-  return {
-    id: registration.id,
-    name: registration.name,
-    kind: registration.kind,
-    origin: 'FILE',
-    version: null,
-    enabled: true,
-    coverage: {
-      units: [...registration.coverage.units],
-      agencies: [...registration.coverage.agencies],
-      dossierCodePattern: registration.coverage.dossierCodePattern ?? null,
-    },
-    document: `# ${registration.origin.type === 'file' ? registration.origin.file.split('/').pop() : registration.id}: a static registration, read-only at runtime\n`,
-    updatedAt: null,
-    updatedBy: null,
-    quarantine: null,
-  };
-}
-
-/**
- * Whether a province-IT principal may see (and, for runtime ones, change) a connector: it is one
- * of its connectors, or all of its coverage lies within its agencies. Admins see everything.
- */
-function visibleTo(principal: Principal, view: ConnectorView): boolean {
-  if (principal.role === 'admin') return true;
-  if (principal.role !== 'province-it') return false;
-  if (principal.connectors.includes(view.id)) return true;
-  const { units, agencies, dossierCodePattern } = view.coverage;
-  if (dossierCodePattern !== null) return false;
-  if (units.length + agencies.length === 0) return false;
-  return (
-    units.every((unit) => unitInScope(principal, unit)) &&
-    agencies.every((code) => agencyInScope(principal, code))
-  );
-}
-
-/** Why a province-IT principal may not register this coverage, or null. */
-function scopeProblem(principal: Principal, registration: Registration): string | null {
-  if (principal.role === 'admin') return null;
-  const { units, agencies, dossierCodePattern } = registration.coverage;
-  if (dossierCodePattern !== undefined)
-    return 'coverage.dossierCodePattern: only an administrator may route codes by pattern';
-  const outside = [
-    ...units.filter((unit) => !unitInScope(principal, unit)),
-    ...agencies.filter((code) => !agencyInScope(principal, code)),
-  ];
-  if (outside.length > 0) {
-    return `coverage: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside the scope of ${principal.name} (${principal.agencies.join(', ') || 'no agencies'})`;
-  }
-  return null;
-}
-
-function unitInScope(principal: Principal, unit: string): boolean {
-  return principal.agencies.some((scope) => unit === scope || unit.startsWith(`${scope}.`));
-}
-
-function agencyInScope(principal: Principal, code: string): boolean {
-  if (principal.agencies.includes(code)) return true;
-  return isAgencyCode(code) && hierarchyKeys(code).some((key) => principal.agencies.includes(key));
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value)
-    ? value.filter((item): item is string => typeof item === 'string')
-    : [];
 }
 
 /** The national fields worth filling, and how many found dossiers have a value in each. */
