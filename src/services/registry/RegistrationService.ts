@@ -1,9 +1,5 @@
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
-import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
-import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
-import { maskDossier } from '../dossiers/maskDossier';
-import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
@@ -14,46 +10,20 @@ import { coverageSchema, type Coverage } from '../../registry/registrationSchema
 import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { Actor, AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../../domain/vietnamTime';
-import {
-  documentId,
-  isRegistrationId,
-  readRegistrationText,
-  validateRegistration,
-} from './registrationDocument';
-import { conflict, forbidden, invalid, stale, type RegistryResult } from './registrationResults';
-import { RegistrationAccess, scopeProblem, storedClaim, visibleTo } from './registrationAccess';
+import { documentId, isRegistrationId, readRegistrationText } from './registrationDocument';
+import { conflict, invalid, stale, type RegistryResult } from './registrationResults';
+import { RegistrationAccess } from './registrationAccess';
 import {
   runtimeView,
   RegistrationViews,
   type ConnectorView,
   type VersionView,
 } from './registrationViews';
-import { keepSecrets, openSecrets, sealSecrets } from './registrationSecrets';
+import { openSecrets, sealSecrets } from './registrationSecrets';
+import { checkSubmission } from './checkSubmission';
+import { dryRun, type ProbeReport } from './probeRegistration';
 
 export type { RegistryResult } from './registrationResults';
-
-/** What a dry run found: the thing a provincial IT engineer iterates on until it is clean. */
-export interface ProbeReport {
-  connector: string;
-  dossiers: Array<{ code: string; found: boolean; error: ErrorDetail | null }>;
-  /** Per field of the national model: in how many of the found dossiers it has a value. */
-  fieldsFilled: Array<{ field: string; filled: number; of: number }>;
-  /** Raw statuses the registration's table does not map. */
-  unmappedStatuses: string[];
-  /** Every mapping warning, counted (dates that did not parse, text decoded from TCVN3/VNI, …). */
-  warnings: Array<{ field: string; problem: string; count: number }>;
-  /** The first dossier found, normalised and masked. */
-  sample: NationalDossier | null;
-  catalogue: { entries: number; codes: string[]; error: ErrorDetail | null } | null;
-  /**
-   * Evaluations of the registration's expressions stopped by a limit during the dry run, by
-   * message; saved, a registration whose evaluations keep being stopped is quarantined.
-   */
-  expressionLimits: Array<{ limit: string; message: string; count: number }>;
-}
-
-/** Most codes one dry run may ask for. */
-export const MAX_PROBE_CODES = 10;
 
 export interface RegistrationServiceDeps {
   store: RegistryStore;
@@ -258,124 +228,13 @@ export class RegistrationService {
     });
   }
 
-  /**
-   * A dry run: the document is validated as for saving (scope, addresses), a connector is built
-   * from it without registering it, and it fetches the given dossiers and the first catalogue
-   * page. Nothing is stored. `********` secrets are taken from the stored connector of that id.
-   */
-  async test(
+  /** A dry run (probeRegistration.ts): nothing is stored. */
+  test(
     principal: Principal,
     text: string,
     codes: readonly string[],
   ): Promise<RegistryResult<ProbeReport>> {
-    if (codes.length > MAX_PROBE_CODES)
-      return invalid([`codes: at most ${MAX_PROBE_CODES} in one dry run, got ${codes.length}`]);
-    const parsed = readRegistrationText(text);
-    if (!parsed.ok) return parsed;
-    const id = documentId(parsed.value);
-    const stored = isRegistrationId(id) ? (await this.deps.store.history(id)).at(-1) : undefined;
-    const known =
-      stored !== undefined && !stored.deleted && visibleTo(principal, storedClaim(stored));
-    const kept = keepSecrets(this.deps.secrets, parsed.value, known ? stored.document : null);
-    if (!kept.ok) return kept;
-    const document = kept.value;
-    const checked = validateRegistration(this.deps.kinds, document, {
-      type: 'runtime',
-      version: 0,
-      enabled: true,
-      updatedAt: '',
-      updatedBy: '',
-    });
-    if (!checked.ok) return checked;
-    const scope = scopeProblem(principal, checked.value);
-    if (scope !== null) return forbidden(scope);
-    const unreachable = await this.networkProblems(checked.value);
-    if (unreachable.length > 0) return invalid(unreachable);
-    const kind = this.deps.kinds.get(checked.value.kind) as ConnectorKind<unknown>;
-    const stopped = new Map<string, ProbeReport['expressionLimits'][number]>();
-    const runtime = ConnectorRuntime.create(checked.value, kind, {
-      logger: this.deps.logger,
-      now: this.deps.now,
-      network: this.deps.network,
-      onExpression: (_registration, error) => {
-        if (error === null) return;
-        const entry = stopped.get(error.message) ?? {
-          limit: error.limit,
-          message: error.message,
-          count: 0,
-        };
-        entry.count += 1;
-        stopped.set(error.message, entry);
-      },
-    });
-    try {
-      const budget = 10_000;
-      const call = {
-        requestId: `probe-${id}`,
-        signal: AbortSignal.timeout(budget),
-        deadline: Date.now() + budget,
-      };
-      const outcomes = codes.length === 0 ? [] : await runtime.getDossiers(codes, call);
-      const found = outcomes.flatMap((outcome) =>
-        outcome.kind === 'found' ? [outcome.dossier] : [],
-      );
-      let catalogue: ProbeReport['catalogue'] = null;
-      if (runtime.servesProcedures) {
-        const page = await runtime.listProcedures(null, call);
-        catalogue =
-          'error' in page
-            ? { entries: 0, codes: [], error: page.error }
-            : {
-                entries: page.procedures.length,
-                codes: page.procedures.slice(0, 10).map((procedure) => procedure.code),
-                error: null,
-              };
-      }
-      const warnings = new Map<string, { field: string; problem: string; count: number }>();
-      for (const dossier of found) {
-        for (const warning of dossier.warnings) {
-          // Counted by field and problem; the value itself (maybe personal data) is not kept.
-          const problem = warning.problem.replace(/"[^"]*"/g, '"…"');
-          const key = `${warning.field}\u0000${problem}`;
-          const entry = warnings.get(key) ?? { field: warning.field, problem, count: 0 };
-          entry.count += 1;
-          warnings.set(key, entry);
-        }
-      }
-      return {
-        ok: true,
-        value: {
-          connector: id,
-          dossiers: codes.map((code, index) => {
-            const outcome = outcomes[index];
-            return {
-              code,
-              found: outcome?.kind === 'found',
-              error:
-                outcome?.kind === 'error'
-                  ? outcome.error
-                  : outcome?.kind === 'notFound'
-                    ? errorDetail('DOSSIER_NOT_FOUND', `${id} has no dossier ${code}`, id)
-                    : null,
-            };
-          }),
-          fieldsFilled: fieldsFilled(found),
-          unmappedStatuses: [
-            ...new Set(
-              found
-                .filter((dossier) => dossier.status.code === null)
-                .map((dossier) => dossier.status.raw ?? ''),
-            ),
-          ],
-          warnings: [...warnings.values()],
-          sample: found[0] === undefined ? null : maskDossier(found[0]),
-          catalogue,
-          expressionLimits: [...stopped.values()],
-        },
-      };
-    } finally {
-      await runtime.close();
-    }
+    return dryRun(this.deps, principal, text, codes);
   }
 
   /**
@@ -442,28 +301,26 @@ export class RegistrationService {
       previous: StoredRegistration | null;
     },
   ): Promise<RegistryResult<ConnectorView>> {
-    const kept = keepSecrets(this.deps.secrets, plain, change.previous?.document ?? null);
-    if (!kept.ok) return kept;
-    const withSecrets = kept.value;
-    const id = documentId(withSecrets);
-    const checked = validateRegistration(this.deps.kinds, withSecrets, {
-      type: 'runtime',
-      version: expectedVersion + 1,
-      enabled: change.enabled,
-      updatedAt: '',
-      updatedBy: '',
-    });
+    const checked = await checkSubmission(
+      this.deps,
+      principal,
+      plain,
+      change.previous?.document ?? null,
+      {
+        type: 'runtime',
+        version: expectedVersion + 1,
+        enabled: change.enabled,
+        updatedAt: '',
+        updatedBy: '',
+      },
+    );
     if (!checked.ok) return checked;
-    const scope = scopeProblem(principal, checked.value);
-    if (scope !== null) return forbidden(scope);
-    const unreachable = await this.networkProblems(checked.value);
-    if (unreachable.length > 0) return invalid(unreachable);
     const record: StoredRegistration = {
-      id,
+      id: checked.value.registration.id,
       version: expectedVersion + 1,
       enabled: change.enabled,
       deleted: false,
-      document: sealSecrets(this.deps.secrets, withSecrets),
+      document: sealSecrets(this.deps.secrets, checked.value.document),
       updatedAt: vietnamIso(this.deps.now()),
       updatedBy: principal.id,
       note: change.note,
@@ -508,20 +365,6 @@ export class RegistrationService {
     if (!written.result.ok) return stale(record.id, expectedVersion, written.result.currentVersion);
     await this.reload();
     return { ok: true, value: runtimeView(record) };
-  }
-
-  /** Every upstream address of a registration, checked against the network policy. */
-  private async networkProblems(registration: Registration): Promise<string[]> {
-    const targets: Array<[string, string]> = [['upstream.baseUrl', registration.upstream.baseUrl]];
-    const auth = registration.upstream.auth;
-    if (auth.type === 'oauth2ClientCredentials')
-      targets.push(['upstream.auth.tokenUrl', auth.tokenUrl]);
-    const problems: string[] = [];
-    for (const [path, url] of targets) {
-      const refused = await this.deps.network.check(new URL(url).hostname);
-      if (refused !== null) problems.push(`${path}: ${refused}`);
-    }
-    return problems;
   }
 
   /** Problems of `record` among the static and the other switched-on runtime registrations. */
@@ -653,42 +496,4 @@ export class RegistrationService {
       .map((registration) => registration.id);
     if (changed.length > 0) this.deps.onChanged?.(changed);
   }
-}
-
-/** The national fields worth filling, and how many found dossiers have a value in each. */
-function fieldsFilled(found: readonly NationalDossier[]): ProbeReport['fieldsFilled'] {
-  const fields: Array<[string, (dossier: NationalDossier) => unknown]> = [
-    ['procedureCode', (d) => d.procedureCode],
-    ['procedureName', (d) => d.procedureName],
-    ['fieldCode', (d) => d.fieldCode],
-    ['fieldName', (d) => d.fieldName],
-    ['agencyCode', (d) => d.agencyCode],
-    ['agencyName', (d) => d.agencyName],
-    ['channel', (d) => d.channel],
-    ['applicant.name', (d) => d.applicant.name],
-    ['applicant.type', (d) => d.applicant.type],
-    ['applicant.ids', (d) => (d.applicant.ids.length > 0 ? d.applicant.ids : null)],
-    ['applicant.phone', (d) => d.applicant.phone],
-    ['applicant.email', (d) => d.applicant.email],
-    ['applicant.address', (d) => d.applicant.address],
-    ['summary', (d) => d.summary],
-    ['files', (d) => (d.files.length > 0 ? d.files : null)],
-    ['receivedAt', (d) => d.receivedAt],
-    ['dueAt', (d) => d.dueAt],
-    ['finishedAt', (d) => d.finishedAt],
-    ['returnedAt', (d) => d.returnedAt],
-    ['status', (d) => d.status.code],
-    ['history', (d) => (d.history.length > 0 ? d.history : null)],
-    ['fees', (d) => (d.fees.length > 0 ? d.fees : null)],
-    ['results', (d) => (d.results.length > 0 ? d.results : null)],
-    ['supplements', (d) => (d.supplements.length > 0 ? d.supplements : null)],
-  ];
-  return fields.map(([field, read]) => ({
-    field,
-    filled: found.filter((dossier) => {
-      const value = read(dossier);
-      return value !== null && value !== undefined && value !== '';
-    }).length,
-    of: found.length,
-  }));
 }
