@@ -1,13 +1,10 @@
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { Principal } from '../../auth/Principal';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
 import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
 import { mapSecrets, SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
-import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
-import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { Actor, AuditService } from '../audit/AuditService';
 import { vietnamIso } from '../../domain/vietnamTime';
 import { documentId, isRegistrationId, readRegistrationText } from './registrationDocument';
@@ -22,6 +19,7 @@ import {
 import { openSecrets, sealSecrets } from './registrationSecrets';
 import { checkSubmission } from './checkSubmission';
 import { dryRun, type ProbeReport } from './probeRegistration';
+import { RegistrationRouting } from './RegistrationRouting';
 
 export type { RegistryResult } from './registrationResults';
 
@@ -47,71 +45,37 @@ export interface RegistrationServiceDeps {
  * against every other registration (ids, coverage), limited to the caller's scope, stored with its
  * secrets sealed (AES-256-GCM), recorded in the audit log, and applied on every replica.
  */
-/** A switched-on runtime registration that is not routed, and why. */
-export interface UnroutedRegistration {
-  id: string;
-  version: number;
-  /**
-   * Sealed with a key not configured, no longer valid (e.g. a kind removed), in conflict, or
-   * quarantined (expressions unsafe under the current rules, or kept stopped by their limits).
-   */
-  problem: 'unreadable' | 'invalid' | 'conflict' | 'quarantined';
-  /** Words for the log (field paths, key ids; never a secret). */
-  detail: string;
-}
-
 export class RegistrationService {
-  private runtime: StoredRegistration[] = [];
-  /** Switched-on runtime registrations not routed at the last reload, and why. */
-  private unrouted: UnroutedRegistration[] = [];
-  /** Why the last reload could not read the store; null when it could. */
-  private storeError: string | null = null;
-  private reloading: Promise<void> = Promise.resolve();
-  private pending = false;
   /** Quarantines being stored from this replica (`id@version`). */
   private readonly quarantining = new Set<string>();
-  private readonly unsubscribe: () => void;
+  private readonly routing: RegistrationRouting;
   private readonly access: RegistrationAccess;
   private readonly views: RegistrationViews;
 
   constructor(
     private readonly deps: RegistrationServiceDeps,
-    private readonly statics: readonly Registration[],
+    statics: readonly Registration[],
   ) {
+    this.routing = new RegistrationRouting(
+      { ...deps, quarantine: (id, version, reason) => void this.quarantine(id, version, reason) },
+      statics,
+    );
     this.access = new RegistrationAccess(deps.store, statics);
     this.views = new RegistrationViews({
       store: deps.store,
       statics,
       access: this.access,
-      latest: () => this.runtime,
+      latest: () => this.routing.latest(),
     });
-    this.unsubscribe = deps.store.onChange(() => void this.reload());
   }
 
   /** Loads the runtime registrations and routes to them with the static ones. */
   async start(): Promise<void> {
-    await this.reload();
+    await this.routing.reload();
   }
 
   close(): void {
-    this.unsubscribe();
-  }
-
-  /** Reloads from the store (serialised; a change during a reload triggers one more). */
-  reload(): Promise<void> {
-    if (this.pending) return this.reloading;
-    this.pending = true;
-    this.reloading = this.reloading.then(async () => {
-      this.pending = false;
-      try {
-        await this.apply(await this.deps.store.latest());
-        this.storeError = null;
-      } catch (error) {
-        this.storeError = (error as Error).message;
-        this.deps.logger.error({ err: this.storeError }, 'registry reload failed');
-      }
-    });
-    return this.reloading;
+    this.routing.close();
   }
 
   /**
@@ -119,8 +83,8 @@ export class RegistrationService {
    * secrets keys, no longer valid, or in conflict with another), and a store that cannot be read
    * (routing then stays as it was).
    */
-  health(): { unrouted: readonly UnroutedRegistration[]; storeError: string | null } {
-    return { unrouted: this.unrouted, storeError: this.storeError };
+  health(): ReturnType<RegistrationRouting['health']> {
+    return this.routing.health();
   }
 
   list(principal: Principal): ConnectorView[] {
@@ -344,7 +308,7 @@ export class RegistrationService {
     // Switching on, or a new version while on, must still fit among the others (a quarantined
     // one is not routed, so it takes no place).
     if (record.enabled && !record.deleted && !record.quarantine) {
-      const problems = this.conflicts(record);
+      const problems = this.routing.conflicts(record);
       if (problems.length > 0) return invalid(problems);
     }
     // The change and its audit entry are written together (one script on Redis, the entry
@@ -363,137 +327,7 @@ export class RegistrationService {
     );
     if (!written.ok) return written;
     if (!written.result.ok) return stale(record.id, expectedVersion, written.result.currentVersion);
-    await this.reload();
+    await this.routing.reload();
     return { ok: true, value: runtimeView(record) };
-  }
-
-  /** Problems of `record` among the static and the other switched-on runtime registrations. */
-  private conflicts(record: StoredRegistration): string[] {
-    const read = this.read(record);
-    if (!('registration' in read)) return [`(document): ${read.problem}: ${read.detail}`];
-    const candidate = read.registration;
-    const others = this.active().filter((registration) => registration.id !== record.id);
-    // A quarantined registration is not routed, but its coverage stays its own: a new version of
-    // it takes it back, and no other registration may take it meanwhile.
-    const held = CoverageIndex.conflicts([
-      ...this.quarantinedClaims().filter((claim) => claim.id !== record.id),
-      candidate,
-    ]).map(
-      (conflict) =>
-        `coverage: ${conflict.key} is held by the quarantined registration "${conflict.first}"`,
-    );
-    return [
-      ...crossCheck([...others, candidate])
-        .filter((problem) => problem.file.includes(record.id) || problem.path === 'coverage')
-        .map((problem) => `${problem.path}: ${problem.message}`),
-      ...held,
-    ];
-  }
-
-  /** The coverage of the switched-on runtime registrations that are quarantined. */
-  private quarantinedClaims(): Array<{ id: string; coverage: Coverage }> {
-    return this.unrouted
-      .filter((entry) => entry.problem === 'quarantined')
-      .flatMap((entry) => {
-        const stored = this.runtime.find((candidate) => candidate.id === entry.id);
-        const coverage = coverageSchema.safeParse(
-          (stored?.document as { coverage?: unknown } | undefined)?.coverage,
-        );
-        return coverage.success ? [{ id: entry.id, coverage: coverage.data }] : [];
-      });
-  }
-
-  private active(): Registration[] {
-    return [
-      ...this.statics,
-      ...this.runtime
-        .filter((stored) => stored.enabled && !stored.deleted)
-        .flatMap((stored) => this.toRegistration(stored) ?? []),
-    ];
-  }
-
-  private toRegistration(stored: StoredRegistration): Registration | null {
-    const read = this.read(stored);
-    return 'registration' in read ? read.registration : null;
-  }
-
-  private read(
-    stored: StoredRegistration,
-  ): { registration: Registration } | Pick<UnroutedRegistration, 'problem' | 'detail'> {
-    if (stored.quarantine) return { problem: 'quarantined', detail: stored.quarantine.reason };
-    try {
-      const document = openSecrets(this.deps.secrets, stored.document);
-      const parsed = parseRegistrationDocument(
-        document,
-        stored.id,
-        { kinds: this.deps.kinds, variables: {} },
-        {
-          type: 'runtime',
-          version: stored.version,
-          enabled: stored.enabled,
-          updatedAt: stored.updatedAt,
-          updatedBy: stored.updatedBy,
-        },
-      );
-      if (parsed.ok) return { registration: parsed.registration };
-      // Saved before the current expression rules: quarantined, not merely invalid.
-      const unsafe = parsed.problems.filter((p) => p.unsafeExpression === true);
-      return {
-        problem: unsafe.length > 0 ? 'quarantined' : 'invalid',
-        detail: (unsafe.length > 0 ? unsafe : parsed.problems)
-          .map((p) => `${p.path || '(document)'}: ${p.message}`)
-          .join('; '),
-      };
-    } catch (error) {
-      // Never the secret itself: the box names the key id it lacks or the failed check.
-      return { problem: 'unreadable', detail: (error as Error).message };
-    }
-  }
-
-  /** Routes to the static and switched-on runtime registrations that fit together. */
-  private async apply(latest: StoredRegistration[]): Promise<void> {
-    const before = new Map(
-      this.deps.registry.registrations().map((r) => [r.id, JSON.stringify(r)]),
-    );
-    this.runtime = latest;
-    const accepted: Registration[] = [...this.statics];
-    const unrouted: UnroutedRegistration[] = [];
-    for (const stored of latest) {
-      if (!stored.enabled || stored.deleted) continue;
-      const read = this.read(stored);
-      if (!('registration' in read)) {
-        unrouted.push({ id: stored.id, version: stored.version, ...read });
-        continue;
-      }
-      // A registration racing another replica's into the same coverage: the first one wins here,
-      // and the other is reported rather than half-applied.
-      const problems = crossCheck([...accepted, read.registration]);
-      if (problems.length > 0) {
-        unrouted.push({
-          id: stored.id,
-          version: stored.version,
-          problem: 'conflict',
-          detail: problems.map((p) => `${p.path}: ${p.message}`).join('; '),
-        });
-        continue;
-      }
-      accepted.push(read.registration);
-    }
-    for (const problem of unrouted) {
-      if (!this.unrouted.some((u) => u.id === problem.id && u.version === problem.version))
-        this.deps.logger.error({ ...problem }, 'runtime registration not routed');
-      // Unsafe under the current rules but not yet marked: marked once, by whichever replica
-      // stores it first (the store's compare-and-set), audited there. Not awaited: storing it
-      // reloads, and this is a reload.
-      const stored = latest.find((candidate) => candidate.id === problem.id);
-      if (problem.problem === 'quarantined' && !stored?.quarantine)
-        void this.quarantine(problem.id, problem.version, `unsafe expressions: ${problem.detail}`);
-    }
-    this.unrouted = unrouted;
-    await this.deps.registry.replaceAll(accepted);
-    const changed = accepted
-      .filter((registration) => before.get(registration.id) !== JSON.stringify(registration))
-      .map((registration) => registration.id);
-    if (changed.length > 0) this.deps.onChanged?.(changed);
   }
 }
