@@ -1,0 +1,58 @@
+import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import { vietnamIso } from '../../domain/vietnamTime';
+import type { Actor, AuditService } from '../audit/AuditService';
+import type { RegistrationRouting } from './RegistrationRouting';
+import { invalid, stale, type RegistryResult } from './registrationResults';
+import { runtimeView, type ConnectorView } from './registrationViews';
+
+export interface RecordVersionDeps {
+  store: RegistryStore;
+  audit: AuditService;
+  now: () => Date;
+  routing: RegistrationRouting;
+}
+
+/**
+ * Every change of a runtime registration ends here, whoever makes it (a caller, or the gateway
+ * quarantining): the new version must still fit among the routed ones, is stored only if the
+ * latest is still `expectedVersion` (compare-and-set across replicas), together with its audit
+ * entry, and is routed here before the caller is answered.
+ */
+export async function recordVersion(
+  deps: RecordVersionDeps,
+  actor: Actor,
+  next: StoredRegistration,
+  expectedVersion: number,
+  action: string,
+): Promise<RegistryResult<ConnectorView>> {
+  const record: StoredRegistration = {
+    ...next,
+    version: expectedVersion + 1,
+    updatedAt: vietnamIso(deps.now()),
+    updatedBy: typeof actor === 'string' ? actor : actor.id,
+  };
+  // Switching on, or a new version while on, must still fit among the others (a quarantined
+  // one is not routed, so it takes no place).
+  if (record.enabled && !record.deleted && !record.quarantine) {
+    const problems = deps.routing.conflicts(record);
+    if (problems.length > 0) return invalid(problems);
+  }
+  // The change and its audit entry are written together (one script on Redis, the entry
+  // written ahead on files), so no change is ever live without its entry.
+  const written = await deps.audit.recordChange(
+    actor,
+    {
+      action,
+      operation: action.replace('registry.', ''),
+      codes: [],
+      scope: `${record.id} v${record.version}${record.note === null ? '' : ` (${record.note})`}`,
+      purpose: null,
+      outcome: 'ok',
+    },
+    (entry) => deps.store.put(record, expectedVersion, entry),
+  );
+  if (!written.ok) return written;
+  if (!written.result.ok) return stale(record.id, expectedVersion, written.result.currentVersion);
+  await deps.routing.reload();
+  return { ok: true, value: runtimeView(record) };
+}
