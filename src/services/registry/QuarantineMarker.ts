@@ -1,12 +1,12 @@
 import type { Logger } from '../../../connectors/contract';
-import { vietnamIso } from '../../domain/vietnamTime';
 import type { SecretBox } from '../../registry/secretBox';
-import { recordVersion, type RecordVersionDeps } from './recordVersion';
+import { recordVersion, stampVersion, type RecordVersionDeps } from './recordVersion';
 import { openSecrets } from './registrationSecrets';
 
 export interface QuarantineMarkerDeps extends RecordVersionDeps {
   secrets: SecretBox;
   logger: Logger;
+  now: () => Date;
 }
 
 /**
@@ -44,16 +44,16 @@ export class QuarantineMarker {
           JSON.stringify(openSecrets(this.deps.secrets, latest.document))
       )
         return;
-      const since = vietnamIso(this.deps.now());
+      const stamp = stampVersion('gateway', latest.version, this.deps.now());
       const written = await recordVersion(
         this.deps,
         'gateway',
         {
           ...latest,
-          quarantine: { reason, since },
+          ...stamp,
+          quarantine: { reason, since: stamp.updatedAt },
           note: `quarantined: ${reason.length > 300 ? `${reason.slice(0, 299)}…` : reason}`,
         },
-        latest.version,
         'registry.quarantine',
       );
       if (written.ok) {

@@ -6,6 +6,7 @@ import type { Registration } from '../../registry/Registration';
 import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
 import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
 import type { SecretBox } from '../../registry/secretBox';
+import { runtimeOrigin } from './registrationDocument';
 import { openSecrets } from './registrationSecrets';
 
 /** A switched-on runtime registration that is not routed, and why. */
@@ -151,13 +152,7 @@ export class RegistrationRouting {
         document,
         stored.id,
         { kinds: this.deps.kinds, variables: {} },
-        {
-          type: 'runtime',
-          version: stored.version,
-          enabled: stored.enabled,
-          updatedAt: stored.updatedAt,
-          updatedBy: stored.updatedBy,
-        },
+        runtimeOrigin(stored),
       );
       if (parsed.ok) return { registration: parsed.registration };
       // Saved before the current expression rules: quarantined, not merely invalid.

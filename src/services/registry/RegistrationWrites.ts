@@ -1,17 +1,22 @@
 import type { Principal } from '../../auth/Principal';
 import type { StoredRegistration } from '../../registry/RegistryStore';
 import { mapSecrets } from '../../registry/secretBox';
-import { vietnamIso } from '../../domain/vietnamTime';
 import { checkSubmission, type SubmissionDeps } from './checkSubmission';
-import { recordVersion, type RecordVersionDeps } from './recordVersion';
+import { recordVersion, stampVersion, type RecordVersionDeps } from './recordVersion';
 import type { RegistrationAccess } from './registrationAccess';
-import { documentId, isRegistrationId, readRegistrationText } from './registrationDocument';
+import {
+  documentId,
+  isRegistrationId,
+  readRegistrationText,
+  runtimeOrigin,
+} from './registrationDocument';
 import { conflict, invalid, type RegistryResult } from './registrationResults';
 import { sealSecrets } from './registrationSecrets';
 import type { ConnectorView } from './registrationViews';
 
 export interface RegistrationWritesDeps extends SubmissionDeps, RecordVersionDeps {
   access: RegistrationAccess;
+  now: () => Date;
 }
 
 /**
@@ -73,8 +78,12 @@ export class RegistrationWrites {
     return recordVersion(
       this.deps,
       principal,
-      { ...current.value, enabled, note: enabled ? 'enabled' : 'disabled' },
-      version,
+      {
+        ...current.value,
+        ...stampVersion(principal, version, this.deps.now()),
+        enabled,
+        note: enabled ? 'enabled' : 'disabled',
+      },
       enabled ? 'registry.enable' : 'registry.disable',
     );
   }
@@ -89,8 +98,13 @@ export class RegistrationWrites {
     return recordVersion(
       this.deps,
       principal,
-      { ...current.value, enabled: false, deleted: true, note: 'deleted' },
-      version,
+      {
+        ...current.value,
+        ...stampVersion(principal, version, this.deps.now()),
+        enabled: false,
+        deleted: true,
+        note: 'deleted',
+      },
       'registry.delete',
     );
   }
@@ -129,31 +143,26 @@ export class RegistrationWrites {
       previous: StoredRegistration | null;
     },
   ): Promise<RegistryResult<ConnectorView>> {
+    const stamp = stampVersion(principal, expectedVersion, this.deps.now());
     const checked = await checkSubmission(
       this.deps,
       principal,
       plain,
       change.previous?.document ?? null,
-      {
-        type: 'runtime',
-        version: expectedVersion + 1,
-        enabled: change.enabled,
-        updatedAt: '',
-        updatedBy: '',
-      },
+      runtimeOrigin({ ...stamp, enabled: change.enabled }),
     );
     if (!checked.ok) return checked;
     const record: StoredRegistration = {
       id: checked.value.registration.id,
-      version: expectedVersion + 1,
+      version: stamp.version,
       enabled: change.enabled,
       deleted: false,
       document: sealSecrets(this.deps.secrets, checked.value.document),
-      updatedAt: vietnamIso(this.deps.now()),
-      updatedBy: principal.id,
+      updatedAt: stamp.updatedAt,
+      updatedBy: stamp.updatedBy,
       note: change.note,
       quarantine: null,
     };
-    return recordVersion(this.deps, principal, record, expectedVersion, change.action);
+    return recordVersion(this.deps, principal, record, change.action);
   }
 }

@@ -8,7 +8,12 @@ import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
 import { maskDossier } from '../dossiers/maskDossier';
 import { checkSubmission, type SubmissionDeps } from './checkSubmission';
 import { storedClaim, visibleTo } from './registrationAccess';
-import { documentId, isRegistrationId, readRegistrationText } from './registrationDocument';
+import {
+  documentId,
+  isRegistrationId,
+  readRegistrationText,
+  runtimeOrigin,
+} from './registrationDocument';
 import { invalid, type RegistryResult } from './registrationResults';
 
 /** What a dry run found: the thing a provincial IT engineer iterates on until it is clean. */
@@ -63,19 +68,10 @@ export async function dryRun(
   const stored = isRegistrationId(id) ? (await deps.store.history(id)).at(-1) : undefined;
   const known =
     stored !== undefined && !stored.deleted && visibleTo(principal, storedClaim(stored));
-  const checked = await checkSubmission(
-    deps,
-    principal,
-    parsed.value,
-    known ? stored.document : null,
-    {
-      type: 'runtime',
-      version: 0,
-      enabled: true,
-      updatedAt: '',
-      updatedBy: '',
-    },
-  );
+  // Never stored: version 0, by nobody.
+  const origin = runtimeOrigin({ version: 0, enabled: true, updatedAt: '', updatedBy: '' });
+  const previous = known ? stored.document : null;
+  const checked = await checkSubmission(deps, principal, parsed.value, previous, origin);
   if (!checked.ok) return checked;
   return { ok: true, value: await probe(deps, checked.value.registration, codes) };
 }

@@ -8,29 +8,37 @@ import { runtimeView, type ConnectorView } from './registrationViews';
 export interface RecordVersionDeps {
   store: RegistryStore;
   audit: AuditService;
-  now: () => Date;
   routing: RegistrationRouting;
+}
+
+/** The version a change makes, when and by whom. */
+export type VersionStamp = Pick<StoredRegistration, 'version' | 'updatedAt' | 'updatedBy'>;
+
+/**
+ * Taken once per write, before anything reads it: the document is validated as this version
+ * (its routing origin), and the record stored is this version.
+ */
+export function stampVersion(actor: Actor, expectedVersion: number, now: Date): VersionStamp {
+  return {
+    version: expectedVersion + 1,
+    updatedAt: vietnamIso(now),
+    updatedBy: typeof actor === 'string' ? actor : actor.id,
+  };
 }
 
 /**
  * Every change of a runtime registration ends here, whoever makes it (a caller, or the gateway
- * quarantining): the new version must still fit among the routed ones, is stored only if the
- * latest is still `expectedVersion` (compare-and-set across replicas), together with its audit
- * entry, and is routed here before the caller is answered.
+ * quarantining): the new version, stamped (stampVersion), must still fit among the routed ones,
+ * is stored only if the latest is still the one before it (compare-and-set across replicas),
+ * together with its audit entry, and is routed here before the caller is answered.
  */
 export async function recordVersion(
   deps: RecordVersionDeps,
   actor: Actor,
-  next: StoredRegistration,
-  expectedVersion: number,
+  record: StoredRegistration,
   action: string,
 ): Promise<RegistryResult<ConnectorView>> {
-  const record: StoredRegistration = {
-    ...next,
-    version: expectedVersion + 1,
-    updatedAt: vietnamIso(deps.now()),
-    updatedBy: typeof actor === 'string' ? actor : actor.id,
-  };
+  const expectedVersion = record.version - 1;
   // Switching on, or a new version while on, must still fit among the others (a quarantined
   // one is not routed, so it takes no place).
   if (record.enabled && !record.deleted && !record.quarantine) {

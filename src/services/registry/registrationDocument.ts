@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ConnectorKind } from '../../../connectors/contract';
 import { parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration, RegistrationOrigin } from '../../registry/Registration';
+import type { StoredRegistration } from '../../registry/RegistryStore';
 import { invalid, type RegistryResult } from './registrationResults';
 
 /**
@@ -69,4 +70,17 @@ export function validateRegistration(
   // A `${NAME:-default}` id validates, but is not the id the document is stored under.
   if (parsed.registration.id !== documentId(document)) return invalid([`id: missing`]);
   return { ok: true, value: parsed.registration };
+}
+
+/** The origin a runtime registration is routed with: the stored version it was read from. */
+export function runtimeOrigin(
+  version: Pick<StoredRegistration, 'version' | 'enabled' | 'updatedAt' | 'updatedBy'>,
+): RegistrationOrigin {
+  return {
+    type: 'runtime',
+    version: version.version,
+    enabled: version.enabled,
+    updatedAt: version.updatedAt,
+    updatedBy: version.updatedBy,
+  };
 }
