@@ -1,13 +1,12 @@
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { crossCheck, parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
+import { crossCheck } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
 import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
 import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
 import type { SecretBox } from '../../registry/secretBox';
-import { runtimeOrigin } from './registrationDocument';
-import { openSecrets } from './registrationSecrets';
+import { StoredReads, type StoredRead } from './StoredReads';
 
 /** A switched-on runtime registration that is not routed, and why. */
 export interface UnroutedRegistration {
@@ -48,12 +47,14 @@ export class RegistrationRouting {
   private storeError: string | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private pending = false;
+  private readonly reads: StoredReads;
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly deps: RoutingDeps,
     private readonly statics: readonly Registration[],
   ) {
+    this.reads = new StoredReads(deps.kinds, deps.secrets);
     this.unsubscribe = deps.store.onChange(() => void this.reload());
   }
 
@@ -87,14 +88,37 @@ export class RegistrationRouting {
     return { unrouted: this.unrouted, storeError: this.storeError };
   }
 
-  /** The latest stored version of every runtime registration, deletions included, as of the last reload. */
+  /**
+   * Keeps the read of a version this replica is storing, so the reload that routes it does not
+   * read it again; forgotten when it was not stored.
+   */
+  remember(record: StoredRegistration, read: StoredRead): void {
+    this.reads.remember(record, read);
+  }
+
+  /** Drops what `remember` kept for a version that was then not stored. */
+  forget(record: StoredRegistration): void {
+    this.reads.forget(record);
+  }
+
+  /** The latest stored version of every runtime id, deletions included, as of the last reload. */
   latest(): readonly StoredRegistration[] {
     return this.runtime;
   }
 
-  /** Problems of `record` among the static and the other switched-on runtime registrations. */
-  conflicts(record: StoredRegistration): string[] {
-    const read = this.read(record);
+  /**
+   * How a version about to be stored reads for routing: from what routing keeps, or anew (a
+   * write that validated its document has the registration already).
+   */
+  read(record: StoredRegistration): StoredRead {
+    return this.reads.read(record);
+  }
+
+  /**
+   * Problems of `record`, read as `read`, among the static and the other switched-on runtime
+   * registrations.
+   */
+  conflicts(record: StoredRegistration, read: StoredRead): string[] {
     if (!('registration' in read)) return [`(document): ${read.problem}: ${read.detail}`];
     const candidate = read.registration;
     const others = this.active().filter((registration) => registration.id !== record.id);
@@ -138,35 +162,8 @@ export class RegistrationRouting {
   }
 
   private toRegistration(stored: StoredRegistration): Registration | null {
-    const read = this.read(stored);
+    const read = this.reads.read(stored);
     return 'registration' in read ? read.registration : null;
-  }
-
-  private read(
-    stored: StoredRegistration,
-  ): { registration: Registration } | Pick<UnroutedRegistration, 'problem' | 'detail'> {
-    if (stored.quarantine) return { problem: 'quarantined', detail: stored.quarantine.reason };
-    try {
-      const document = openSecrets(this.deps.secrets, stored.document);
-      const parsed = parseRegistrationDocument(
-        document,
-        stored.id,
-        { kinds: this.deps.kinds, variables: {} },
-        runtimeOrigin(stored),
-      );
-      if (parsed.ok) return { registration: parsed.registration };
-      // Saved before the current expression rules: quarantined, not merely invalid.
-      const unsafe = parsed.problems.filter((p) => p.unsafeExpression === true);
-      return {
-        problem: unsafe.length > 0 ? 'quarantined' : 'invalid',
-        detail: (unsafe.length > 0 ? unsafe : parsed.problems)
-          .map((p) => `${p.path || '(document)'}: ${p.message}`)
-          .join('; '),
-      };
-    } catch (error) {
-      // Never the secret itself: the box names the key id it lacks or the failed check.
-      return { problem: 'unreadable', detail: (error as Error).message };
-    }
   }
 
   /** Routes to the static and switched-on runtime registrations that fit together. */
@@ -177,9 +174,7 @@ export class RegistrationRouting {
     this.runtime = latest;
     const accepted: Registration[] = [...this.statics];
     const unrouted: UnroutedRegistration[] = [];
-    for (const stored of latest) {
-      if (!stored.enabled || stored.deleted) continue;
-      const read = this.read(stored);
+    for (const [stored, read] of this.reads.readLatest(latest)) {
       if (!('registration' in read)) {
         unrouted.push({ id: stored.id, version: stored.version, ...read });
         continue;

@@ -163,6 +163,6 @@ export class RegistrationWrites {
       note: change.note,
       quarantine: null,
     };
-    return recordVersion(this.deps, principal, record, change.action);
+    return recordVersion(this.deps, principal, record, change.action, checked.value.registration);
   }
 }
