@@ -27,14 +27,14 @@ import { JwtVerifier } from './auth/jwt';
 import type { Role } from './auth/roles';
 import { ApiKeyService } from './services/access/ApiKeyService';
 import {
-  FileRegistryStore,
-  RedisRegistryStore,
-  type RegistryStore,
-} from './registry/RegistryStore';
+  FileRegistrationStore,
+  RedisRegistrationStore,
+  type RegistrationStore,
+} from './registry/RegistrationStore';
 import { SecretBox } from './registry/secretBox';
 import { NetworkPolicy } from './runtime/NetworkPolicy';
-import { QuarantineWatch } from './services/registry/QuarantineWatch';
-import { RegistrationService } from './services/registry/RegistrationService';
+import { QuarantineWatch } from './services/registrations/QuarantineWatch';
+import { RegistrationService } from './services/registrations/RegistrationService';
 import { PersistedOperations } from './server/persistedOperations';
 import { PrincipalRateLimiter } from './server/PrincipalRateLimiter';
 import { createHash } from 'node:crypto';
@@ -208,10 +208,10 @@ export async function startGateway(
     const authenticator = new Authenticator(keyStore, jwt, logger, now);
     const keys = new ApiKeyService(keyStore, authenticator, audit, now);
     // Runtime registrations, routed with the static ones; a change syncs the new catalogues.
-    const registryStore: RegistryStore =
+    const registryStore: RegistrationStore =
       config.registry.kind === 'redis'
-        ? new RedisRegistryStore(config.registry.target, config.registry.keyPrefix)
-        : await FileRegistryStore.open(config.registry.dir);
+        ? new RedisRegistrationStore(config.registry.target, config.registry.keyPrefix)
+        : await FileRegistrationStore.open(config.registry.dir);
     opened.push(() => registryStore.close());
     let catalogueOf: CatalogueService | null = null;
     const registrationService = new RegistrationService(

@@ -142,7 +142,7 @@ export function matches(record: AuditRecord, filter: AuditFilter): boolean {
 
 /**
  * The audit entry of a change that must never be live without it (a registry change), handed to
- * the store that makes the change (RegistryStore.put). The store either writes `record` in the
+ * the store that makes the change (RegistrationStore.put). The store either writes `record` in the
  * same atomic step as the change, at the keys `inScript()` gives (the audit log and the registry on
  * one Redis), or, where it cannot, calls `writeAhead()` once it knows it will write the change
  * (lock held, version checked) and before writing it.

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  FileRegistryStore,
-  RedisRegistryStore,
-  type RegistryStore,
-} from '../registry/RegistryStore';
+  FileRegistrationStore,
+  RedisRegistrationStore,
+  type RegistrationStore,
+} from '../registry/RegistrationStore';
 import { mapSecrets, SecretBox } from '../registry/secretBox';
 import { AuditService } from '../services/audit/AuditService';
 import { vietnamIso } from '../domain/vietnamTime';
@@ -53,11 +53,11 @@ async function main(argv: string[]): Promise<number> {
     throw new Error('set SECRETS_KEY or SECRETS_KEY_FILE, as for the gateway');
   const box = SecretBox.fromText(keyText);
   const redis: RedisTarget | null = redisTargetFromEnv(env);
-  const store: RegistryStore = env.REGISTRY_DIR
-    ? await FileRegistryStore.open(resolve(env.REGISTRY_DIR))
+  const store: RegistrationStore = env.REGISTRY_DIR
+    ? await FileRegistrationStore.open(resolve(env.REGISTRY_DIR))
     : redis !== null
-      ? new RedisRegistryStore(redis, env.REDIS_KEY_PREFIX ?? 'dvcgw:')
-      : await FileRegistryStore.open(resolve('var/registry'));
+      ? new RedisRegistrationStore(redis, env.REDIS_KEY_PREFIX ?? 'dvcgw:')
+      : await FileRegistrationStore.open(resolve('var/registry'));
   const note = (fields: Record<string, unknown>, message: string) =>
     process.stderr.write(`${message} ${JSON.stringify(fields)}\n`);
   const auditStore = await openCliAuditStore(env);

@@ -2,7 +2,7 @@ import type { Principal } from '../auth/Principal';
 import type { AgencyService } from '../services/agencies/AgencyService';
 import type { ApiKeyService } from '../services/access/ApiKeyService';
 import type { AuditService } from '../services/audit/AuditService';
-import type { RegistrationService } from '../services/registry/RegistrationService';
+import type { RegistrationService } from '../services/registrations/RegistrationService';
 import type { DossierChangeFeed } from './dossierChangeFeed';
 import type { CatalogueService } from '../services/catalogue/CatalogueService';
 import type { KeptAnswerRecorder, DossierLookup } from '../services/dossiers/DossierService';

@@ -6,7 +6,10 @@ import { RedisApiKeyStore } from '../../src/auth/RedisApiKeyStore';
 import { RedisAuditStore } from '../../src/audit/RedisAuditStore';
 import { verifyChain, type AuditEvent } from '../../src/audit/auditChain';
 import { RedisDossierEvents, type DossierChanged } from '../../src/events/DossierEvents';
-import { RedisRegistryStore, type StoredRegistration } from '../../src/registry/RegistryStore';
+import {
+  RedisRegistrationStore,
+  type StoredRegistration,
+} from '../../src/registry/RegistrationStore';
 import { PrincipalRateLimiter, DEFAULT_RATE_LIMITS } from '../../src/server/PrincipalRateLimiter';
 import { RedisReplayGuard } from '../../src/services/push/ReplayGuard';
 import type { RedisTarget } from '../../src/redis/connectRedis';
@@ -87,8 +90,8 @@ describe('Redis Cluster: every shared store', () => {
   }, 30_000);
 
   it('registry: compare-and-set and its audit entry in one slot, change notices reach a store connected elsewhere', async () => {
-    const one = open(new RedisRegistryStore(target, 'cl:'), (store) => store.close());
-    const two = open(new RedisRegistryStore(target, 'cl:'), (store) => store.close());
+    const one = open(new RedisRegistrationStore(target, 'cl:'), (store) => store.close());
+    const two = open(new RedisRegistrationStore(target, 'cl:'), (store) => store.close());
     // Another prefix than the registry's: the slot is the hash tag's, whatever the prefix.
     const audit = open(new RedisAuditStore(target, 'clr:', 'registry-writer'), (a) => a.close());
     const event: AuditEvent = {
@@ -103,7 +106,11 @@ describe('Redis Cluster: every shared store', () => {
       outcome: 'ok',
     };
     // The registry's script writes the entry with the change: its keys share the {registry} slot.
-    const put = async (store: RedisRegistryStore, record: StoredRegistration, expected: number) =>
+    const put = async (
+      store: RedisRegistrationStore,
+      record: StoredRegistration,
+      expected: number,
+    ) =>
       (
         await audit.appendWithChange(event, '2026-11-26T10:00:00+07:00', (entry) =>
           store.put(record, expected, entry),

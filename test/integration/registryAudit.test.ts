@@ -15,11 +15,11 @@ import {
   type ChainHead,
 } from '../../src/audit/auditChain';
 import {
-  FileRegistryStore,
-  RedisRegistryStore,
-  type RegistryStore,
+  FileRegistrationStore,
+  RedisRegistrationStore,
+  type RegistrationStore,
   type StoredRegistration,
-} from '../../src/registry/RegistryStore';
+} from '../../src/registry/RegistrationStore';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
 import { runMain, runProductionOnRedis, type MainProcess } from '../support/runMain';
 import { PROJECT_ROOT, startTestGateway } from '../support/testGateway';
@@ -66,7 +66,7 @@ async function killLoop(options: {
   start(): Promise<MainProcess>;
   admin(process: MainProcess): string;
   url: string;
-  registry(): Promise<RegistryStore>;
+  registry(): Promise<RegistrationStore>;
   audit(): Promise<Map<string, { records: AuditRecord[]; head: ChainHead | null }>>;
 }): Promise<Figures> {
   let attempted = 0;
@@ -175,7 +175,7 @@ describe('Registry changes and their audit entries: never one without the other,
         start: () => runProductionOnRedis(samples.variables, { REDIS_URL: url }, PREFIX),
         admin: () => admin,
         url: samples.provincial.url,
-        registry: async () => new RedisRegistryStore(url, PREFIX),
+        registry: async () => new RedisRegistrationStore(url, PREFIX),
         audit: async () => {
           const reader = new RedisAuditStore(url, PREFIX, 'kill-loop-reader');
           try {
@@ -215,7 +215,7 @@ describe('Registry changes and their audit entries: never one without the other,
           }),
         admin: (process) => process.keys.admin as string,
         url: samples.provincial.url,
-        registry: () => FileRegistryStore.open(join(state, 'registry')),
+        registry: () => FileRegistrationStore.open(join(state, 'registry')),
         audit: () => readAuditFolder(join(state, 'audit')),
       });
       keep('files', figures);
@@ -303,7 +303,7 @@ describe('Registry changes and their audit entries: the stores on a real Redis',
   });
 
   it('a chain moved under an entry (same writer id twice, or a lost answer) is chained again, not forked', async () => {
-    const registry = new RedisRegistryStore(redis.url, 'moved:');
+    const registry = new RedisRegistrationStore(redis.url, 'moved:');
     const first = new RedisAuditStore(redis.url, 'moved:', 'twin');
     const second = new RedisAuditStore(redis.url, 'moved:', 'twin');
     try {
@@ -328,7 +328,7 @@ describe('Registry changes and their audit entries: the stores on a real Redis',
 
   it('with the audit log in files and the registry in Redis: written ahead, and a change lost to another replica is followed by an entry saying so', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'ahead-'));
-    const registry = new RedisRegistryStore(redis.url, 'ahead:');
+    const registry = new RedisRegistrationStore(redis.url, 'ahead:');
     const audit = await FileAuditStore.open(folder, 'gw-a');
     const other = await FileAuditStore.open(folder, 'gw-b');
     try {

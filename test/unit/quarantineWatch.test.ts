@@ -1,6 +1,6 @@
 import { ExpressionLimitError } from '../../connectors/shared/expression/ExpressionLimitError';
 import type { Registration } from '../../src/registry/Registration';
-import { QuarantineWatch } from '../../src/services/registry/QuarantineWatch';
+import { QuarantineWatch } from '../../src/services/registrations/QuarantineWatch';
 
 const runtime = (version: number) =>
   ({

@@ -2,26 +2,26 @@ import { z } from 'zod';
 import type { Connector, ConnectorKind } from '../../connectors/contract';
 import type { Principal } from '../../src/auth/Principal';
 import type { Registration } from '../../src/registry/Registration';
-import type { StoredRegistration } from '../../src/registry/RegistryStore';
+import type { StoredRegistration } from '../../src/registry/RegistrationStore';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 import { REDACTED, SecretBox } from '../../src/registry/secretBox';
 import {
   scopeProblem,
   storedClaim,
   visibleTo,
-} from '../../src/services/registry/registrationAccess';
+} from '../../src/services/registrations/registrationAccess';
 import {
   MAX_REGISTRATION_BYTES,
   readRegistrationText,
   runtimeOrigin,
   validateRegistration,
-} from '../../src/services/registry/registrationDocument';
+} from '../../src/services/registrations/registrationDocument';
 import {
   keepSecrets,
   openSecrets,
   sealSecrets,
-} from '../../src/services/registry/registrationSecrets';
-import { StoredReads } from '../../src/services/registry/StoredReads';
+} from '../../src/services/registrations/registrationSecrets';
+import { StoredReads } from '../../src/services/registrations/StoredReads';
 
 const provinceIt: Principal = {
   id: 'key:th',

@@ -7,11 +7,11 @@ import { FileAuditStore } from '../../src/audit/FileAuditStore';
 import type { Principal } from '../../src/auth/Principal';
 import { vietnamIso } from '../../src/domain/vietnamTime';
 import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
-import { FileRegistryStore } from '../../src/registry/RegistryStore';
+import { FileRegistrationStore } from '../../src/registry/RegistrationStore';
 import { SecretBox } from '../../src/registry/secretBox';
 import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
 import { AuditService } from '../../src/services/audit/AuditService';
-import { RegistrationService } from '../../src/services/registry/RegistrationService';
+import { RegistrationService } from '../../src/services/registrations/RegistrationService';
 import { createTestLogger } from '../support/testLogger';
 
 /** Validations of a document: the kind's config schema runs once in each. */
@@ -48,7 +48,7 @@ config: { label: ${label} }
 
 describe('A write parses its document once and stamps its version once', () => {
   let folder: string;
-  let store: FileRegistryStore;
+  let store: FileRegistrationStore;
   let audits: FileAuditStore;
   let registry: ConnectorRegistry;
   let service: RegistrationService;
@@ -57,7 +57,7 @@ describe('A write parses its document once and stamps its version once', () => {
 
   beforeEach(async () => {
     folder = await mkdtemp(join(tmpdir(), 'registration-writes-'));
-    store = await FileRegistryStore.open(join(folder, 'registry'));
+    store = await FileRegistrationStore.open(join(folder, 'registry'));
     audits = await FileAuditStore.open(join(folder, 'audit'), 'test');
     const logger = createTestLogger();
     const kinds = new Map([['counted', countedKind as ConnectorKind<unknown>]]);

@@ -6,7 +6,7 @@ import { applyAllowDirective } from './allowDirective';
 import { agencyResolvers } from '../resolvers/agencyResolvers';
 import { auditResolvers } from '../resolvers/auditResolvers';
 import { authResolvers } from '../resolvers/authResolvers';
-import { registryResolvers } from '../resolvers/registryResolvers';
+import { registrationResolvers } from '../resolvers/registrationResolvers';
 import { operationsResolvers } from '../resolvers/operationsResolvers';
 import { traceResolvers } from '../resolvers/traceResolvers';
 import { reportResolvers } from '../resolvers/reportResolvers';
@@ -36,7 +36,7 @@ export function createSchema(schemaFolder: string): GraphQLSchema {
       procedureResolvers,
       authResolvers,
       auditResolvers,
-      registryResolvers,
+      registrationResolvers,
       operationsResolvers,
       traceResolvers,
       reportResolvers,

@@ -3,7 +3,7 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { Registration } from '../../registry/Registration';
-import type { RegistryStore } from '../../registry/RegistryStore';
+import type { RegistrationStore } from '../../registry/RegistrationStore';
 import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
 import { maskDossier } from '../dossiers/maskDossier';
 import { checkSubmission, type SubmissionDeps } from './checkSubmission';
@@ -43,7 +43,7 @@ export const MAX_PROBE_CODES = 10;
 const PROBE_BUDGET_MS = 10_000;
 
 export interface ProbeDeps extends SubmissionDeps {
-  store: RegistryStore;
+  store: RegistrationStore;
   logger: Logger;
   now: () => Date;
 }

@@ -54,7 +54,7 @@ const storedSchema = z.object({
 export type PutResult = { ok: true } | { ok: false; currentVersion: number };
 
 /** Where runtime registrations live: files on one machine, Redis for many replicas. */
-export interface RegistryStore {
+export interface RegistrationStore {
   readonly kind: 'file' | 'redis';
   /** The latest version of every id, deletions included (the caller drops them). */
   latest(): Promise<StoredRegistration[]>;
@@ -77,7 +77,7 @@ export interface RegistryStore {
  * file (proper-lockfile), writes a temporary file, fsyncs it, renames it over, and fsyncs the
  * folder, so an acknowledged change survives a crash and a half-written one never appears.
  */
-export class FileRegistryStore implements RegistryStore {
+export class FileRegistrationStore implements RegistrationStore {
   readonly kind = 'file' as const;
   private readonly listeners = new Set<() => void>();
   /** Changes made by another process (the command line) are picked up on this beat. */
@@ -93,9 +93,9 @@ export class FileRegistryStore implements RegistryStore {
     this.reconcile.unref();
   }
 
-  static async open(folder: string): Promise<FileRegistryStore> {
+  static async open(folder: string): Promise<FileRegistrationStore> {
     await mkdir(folder, { recursive: true, mode: 0o700 });
-    return new FileRegistryStore(folder);
+    return new FileRegistrationStore(folder);
   }
 
   async latest(): Promise<StoredRegistration[]> {
@@ -194,7 +194,7 @@ return -1
  * `{registry}`, one Cluster slot), a compare-and-set script, and a pub/sub channel that tells every
  * replica to reload; every 30 s each replica reloads anyway, in case it missed a message.
  */
-export class RedisRegistryStore implements RegistryStore {
+export class RedisRegistrationStore implements RegistrationStore {
   readonly kind = 'redis' as const;
   private readonly redis: RedisClient;
   private readonly subscriber: RedisClient;

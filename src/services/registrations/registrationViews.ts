@@ -3,9 +3,9 @@ import type { Principal } from '../../auth/Principal';
 import type { Registration } from '../../registry/Registration';
 import type {
   RegistrationQuarantine,
-  RegistryStore,
+  RegistrationStore,
   StoredRegistration,
-} from '../../registry/RegistryStore';
+} from '../../registry/RegistrationStore';
 import { mapSecrets, REDACTED } from '../../registry/secretBox';
 import { storedClaim, visibleTo, type RegistrationAccess } from './registrationAccess';
 import { isRegistrationId } from './registrationDocument';
@@ -46,7 +46,7 @@ export interface VersionView {
 export class RegistrationViews {
   constructor(
     private readonly parts: {
-      store: RegistryStore;
+      store: RegistrationStore;
       statics: readonly Registration[];
       access: RegistrationAccess;
       /** The latest stored version of every runtime registration, as of the last reload. */

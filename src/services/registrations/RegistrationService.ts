@@ -2,7 +2,7 @@ import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { Principal } from '../../auth/Principal';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
-import type { RegistryStore } from '../../registry/RegistryStore';
+import type { RegistrationStore } from '../../registry/RegistrationStore';
 import type { SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import type { AuditService } from '../audit/AuditService';
@@ -17,7 +17,7 @@ import { RegistrationWrites } from './RegistrationWrites';
 export type { RegistryResult } from './registrationResults';
 
 export interface RegistrationServiceDeps {
-  store: RegistryStore;
+  store: RegistrationStore;
   registry: ConnectorRegistry;
   kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
   secrets: SecretBox;

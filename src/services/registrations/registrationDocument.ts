@@ -2,7 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ConnectorKind } from '../../../connectors/contract';
 import { parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration, RegistrationOrigin } from '../../registry/Registration';
-import type { StoredRegistration } from '../../registry/RegistryStore';
+import type { StoredRegistration } from '../../registry/RegistrationStore';
 import { invalid, type RegistryResult } from './registrationResults';
 
 /**

@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth/Principal';
 import { hierarchyKeys, isAgencyCode } from '../../domain/agencyCode';
 import type { Registration } from '../../registry/Registration';
-import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import type { RegistrationStore, StoredRegistration } from '../../registry/RegistrationStore';
 import { isRegistrationId } from './registrationDocument';
 import { conflict, notFound, stale, type RegistryResult } from './registrationResults';
 
@@ -69,7 +69,7 @@ export function scopeProblem(principal: Principal, registration: Registration): 
  */
 export class RegistrationAccess {
   constructor(
-    private readonly store: RegistryStore,
+    private readonly store: RegistrationStore,
     private readonly statics: readonly Registration[],
   ) {}
 

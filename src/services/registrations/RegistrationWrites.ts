@@ -1,5 +1,5 @@
 import type { Principal } from '../../auth/Principal';
-import type { StoredRegistration } from '../../registry/RegistryStore';
+import type { StoredRegistration } from '../../registry/RegistrationStore';
 import { mapSecrets } from '../../registry/secretBox';
 import { checkSubmission, type SubmissionDeps } from './checkSubmission';
 import { recordVersion, stampVersion, type RecordVersionDeps } from './recordVersion';

@@ -1,7 +1,7 @@
 import { toGraphQLError } from '../../errors/GatewayError';
 import { vietnamIso } from '../../domain/vietnamTime';
 import { dossierView } from '../dossierView';
-import type { RegistryResult } from '../../services/registry/RegistrationService';
+import type { RegistryResult } from '../../services/registrations/RegistrationService';
 import type { GatewayContext } from '../GatewayContext';
 
 function unwrap<T>(result: RegistryResult<T>): T {
@@ -15,7 +15,7 @@ function principal(ctx: GatewayContext) {
   return ctx.principal;
 }
 
-export const registryResolvers = {
+export const registrationResolvers = {
   Query: {
     connectors: (_: unknown, __: unknown, ctx: GatewayContext) =>
       ctx.registrations.list(principal(ctx)),

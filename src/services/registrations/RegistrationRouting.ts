@@ -3,7 +3,7 @@ import { CoverageIndex } from '../../domain/CoverageIndex';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import { crossCheck } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
-import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import type { RegistrationStore, StoredRegistration } from '../../registry/RegistrationStore';
 import { coverageSchema, type Coverage } from '../../registry/registrationSchema';
 import type { SecretBox } from '../../registry/secretBox';
 import { StoredReads, type StoredRead } from './StoredReads';
@@ -22,7 +22,7 @@ export interface UnroutedRegistration {
 }
 
 export interface RoutingDeps {
-  store: RegistryStore;
+  store: RegistrationStore;
   registry: ConnectorRegistry;
   kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
   secrets: SecretBox;

@@ -1,7 +1,7 @@
 import type { ConnectorKind } from '../../../connectors/contract';
 import { parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration } from '../../registry/Registration';
-import type { StoredRegistration } from '../../registry/RegistryStore';
+import type { StoredRegistration } from '../../registry/RegistrationStore';
 import type { SecretBox } from '../../registry/secretBox';
 import { runtimeOrigin } from './registrationDocument';
 import { openSecrets } from './registrationSecrets';

@@ -1,5 +1,5 @@
 import type { Registration } from '../../registry/Registration';
-import type { RegistryStore, StoredRegistration } from '../../registry/RegistryStore';
+import type { RegistrationStore, StoredRegistration } from '../../registry/RegistrationStore';
 import { vietnamIso } from '../../domain/vietnamTime';
 import type { Actor, AuditService } from '../audit/AuditService';
 import type { RegistrationRouting } from './RegistrationRouting';
@@ -7,7 +7,7 @@ import { invalid, stale, type RegistryResult } from './registrationResults';
 import { runtimeView, type ConnectorView } from './registrationViews';
 
 export interface RecordVersionDeps {
-  store: RegistryStore;
+  store: RegistrationStore;
   audit: AuditService;
   routing: RegistrationRouting;
 }
