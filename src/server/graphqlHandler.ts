@@ -150,7 +150,7 @@ export function graphqlHandler(
       principal,
       ...(record === undefined ? {} : { recorder: record }),
     });
-    const hooks = observers.start(context, started, record);
+
     /** Keeps the answer's bytes when its record allows (KeptAnswers decides). */
     const keep = (status: number, answerHeaders: Array<[string, string]>, answer: string) => {
       if (record !== undefined && keptKey !== undefined && generation !== undefined)
@@ -162,6 +162,12 @@ export function graphqlHandler(
     };
 
     const known = compiledFor(req, parsedBody);
+    const hooks = observers.start(
+      context,
+      started,
+      record,
+      known === undefined ? 'apollo' : 'gateway',
+    );
     if (known !== undefined) {
       hooks.resolved(known.operation.labels);
       const result = await runCompiled(known.operation, context, known.variables);

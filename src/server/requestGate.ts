@@ -95,12 +95,14 @@ export class RequestGate {
     countRate: boolean,
   ): Admission | Promise<Admission> {
     if (!auth.ok) return this.refusedCredentials(auth, address);
+    // An accepted credential's result is shared and never changed: it is the admission as is,
+    // so a request let through allocates nothing here.
     const limiter = this.options.rateLimiter;
-    if (!countRate || limiter === undefined) return { ok: true, principal: auth.principal };
+    if (!countRate || limiter === undefined) return auth;
     const rate = limiter.consume(auth.principal, address);
     return rate instanceof Promise
-      ? rate.then((decision) => afterRate(auth.principal, decision))
-      : afterRate(auth.principal, rate);
+      ? rate.then((decision) => afterRate(auth, decision))
+      : afterRate(auth, rate);
   }
 
   /**
@@ -137,8 +139,8 @@ export class RequestGate {
   }
 }
 
-function afterRate(principal: Principal | null, rate: RateDecision): Admission {
-  if (rate.ok) return { ok: true, principal };
+function afterRate(admitted: Extract<Admission, { ok: true }>, rate: RateDecision): Admission {
+  if (rate.ok) return admitted;
   return {
     ok: false,
     refusal: {

@@ -32,11 +32,20 @@ export class RequestObservers {
     private readonly tracer: Tracer | undefined,
   ) {}
 
-  /** Hooks for a request about to execute; `started` is `performance.now()` at its arrival. */
-  start(context: GatewayContext, started: number, record?: KeptAnswerRecord): RequestHooks {
+  /**
+   * Hooks for a request about to execute; `started` is `performance.now()` at its arrival. Those
+   * of a request Apollo runs are found by its plugin (only those: a weak map's entries cost the
+   * collector work).
+   */
+  start(
+    context: GatewayContext,
+    started: number,
+    record: KeptAnswerRecord | undefined,
+    runBy: 'apollo' | 'gateway',
+  ): RequestHooks {
     const span = this.tracer === undefined ? null : requestSpan(this.tracer, context);
     const hooks = new Hooks(this.metrics, span, record ?? null, started);
-    this.bySignal.set(context.call.signal, hooks);
+    if (runBy === 'apollo') this.bySignal.set(context.call.signal, hooks);
     return hooks;
   }
 
