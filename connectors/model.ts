@@ -1,5 +1,5 @@
 /**
- * The national dossier model (DOMAIN.md §3) as connectors deliver it. Change with intention: the
+ * The national dossier model (docs/domain.md §3) as connectors deliver it. Change with intention: the
  * gateway, its cache and every connector kind depend on these shapes.
  *
  * Conventions: times are ISO 8601 with an explicit offset (`2025-03-14T08:30:00+07:00`); text is
@@ -113,7 +113,7 @@ export interface MappingWarning {
 }
 
 /**
- * What the 2022 national sync format adds for Decision 766's indicators (DOMAIN.md §3); each value
+ * What the 2022 national sync format adds for Decision 766's indicators (docs/domain.md §3); each value
  * is null when the system does not send it — never guessed.
  */
 export interface DigitalFacts {
@@ -221,7 +221,7 @@ export interface ImplementingAgency {
   name: string | null;
 }
 
-/** One procedure (thủ tục hành chính) of a system's catalogue, in the national model (DOMAIN.md §4). */
+/** One procedure (thủ tục hành chính) of a system's catalogue, in the national model (docs/domain.md §4). */
 export interface Procedure {
   /** Mã TTHC as the system lists it: national (`1.003560`) or a local variant (`1.003560.000.00.00.H56`). */
   code: string;

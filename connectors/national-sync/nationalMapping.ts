@@ -3,7 +3,7 @@ import type { ProcedureMappingSpec } from '../shared/procedureMapping';
 
 /**
  * The national sync format (DongBoHoSoMC with its processing history CapNhatTienDoHoSoMC;
- * DOMAIN.md §3) as a mapping. Top-level names are those of DOMAIN.md; names inside the lists of
+ * docs/domain.md §3) as a mapping. Top-level names are those of docs/domain.md; names inside the lists of
  * fees, results and supplements, and the applicant's address, are as seen in practice
  * (unverified), so a registration may override any entry under `mapping`.
  */
@@ -66,7 +66,7 @@ export const NATIONAL_MAPPING: DossierMappingSpec = {
       reason: 'NoiDungYeuCauBoSung',
     },
   },
-  // The fields the 2022 format added for Decision 766 (DOMAIN.md §3); whether a result was
+  // The fields the 2022 format added for Decision 766 (docs/domain.md §3); whether a result was
   // electronic and whether the dossier reached the portal are the system's own to map.
   digital: {
     submittedVia: 'NoiNopHoSo',
@@ -77,8 +77,8 @@ export const NATIONAL_MAPPING: DossierMappingSpec = {
 };
 
 /**
- * The national procedure catalogue's record (DOMAIN.md §4). `MALINHVUC`/`TENLINHVUC` and
- * `SOVANBAN`/`TENVANBAN` are as DOMAIN.md gives them; the other names follow the same upper-case
+ * The national procedure catalogue's record (docs/domain.md §4). `MALINHVUC`/`TENLINHVUC` and
+ * `SOVANBAN`/`TENVANBAN` are as docs/domain.md gives them; the other names follow the same upper-case
  * style as seen in practice (unverified) and may be overridden under `catalogue.mapping`.
  */
 export const NATIONAL_PROCEDURE_MAPPING: ProcedureMappingSpec = {

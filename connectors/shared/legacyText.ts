@@ -1,5 +1,5 @@
 /**
- * Vietnamese text from before Unicode (DOMAIN.md §7): old systems still emit TCVN3 (TCVN
+ * Vietnamese text from before Unicode (docs/domain.md §7): old systems still emit TCVN3 (TCVN
  * 5712:1993, the ".Vn" fonts) or VNI-Windows bytes, which arrive read as Latin-1 ("TiÕng ViÖt",
  * "Tieáng Vieät"). No npm package decodes VNI, so both tables are the project's own; the TCVN3
  * table is checked against glibc's iconv in the tests.

@@ -1,7 +1,7 @@
 import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
 
 /**
- * Date formats seen upstream (DOMAIN.md §3). Patterns use Luxon tokens, which read like the
+ * Date formats seen upstream (docs/domain.md §3). Patterns use Luxon tokens, which read like the
  * documents: `dd/MM/yyyy HH:mm:ss`. `ISO` accepts ISO 8601 with or without a zone; `epochMillis`
  * and `epochSeconds` accept Unix times.
  */

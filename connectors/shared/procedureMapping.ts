@@ -15,7 +15,7 @@ import { foldText, normaliseText } from './text';
 
 /**
  * Declarative mapping from one upstream catalogue record to the national procedure model
- * (DOMAIN.md §4), in the same JSONata form as the dossier mapping.
+ * (docs/domain.md §4), in the same JSONata form as the dossier mapping.
  */
 export const procedureMappingSchema = z.strictObject({
   code: expression,

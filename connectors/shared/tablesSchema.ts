@@ -44,7 +44,7 @@ const valueTable = <T extends number>(max: number) =>
 
 export const datesSchema = z
   .strictObject({
-    /** Accepted formats, tried in order. Default: every format in DOMAIN.md §3. */
+    /** Accepted formats, tried in order. Default: every format in docs/domain.md §3. */
     formats: z
       .array(
         z.string().superRefine((format, ctx) => {

@@ -1,5 +1,5 @@
 /**
- * Text as data (DOMAIN.md §7): Vietnamese arrives precomposed (NFC) and decomposed (NFD); the
+ * Text as data (docs/domain.md §7): Vietnamese arrives precomposed (NFC) and decomposed (NFD); the
  * national model carries NFC. Identifiers are never passed through here.
  */
 
@@ -11,7 +11,7 @@ export function normaliseText(value: string | null): string | null {
 }
 
 /**
- * The search and table key for Vietnamese text (DOMAIN.md §7): NFD, combining marks removed,
+ * The search and table key for Vietnamese text (docs/domain.md §7): NFD, combining marks removed,
  * `đ/Đ` folded to `d` (which NFD alone does not do), lower case, spaces collapsed. "Hoà", "hòa"
  * and "HOA" share one key.
  */

@@ -24,7 +24,7 @@ export type SoapAnswer =
   | { ok: false; unreadable: string };
 
 /**
- * Values stay strings (DOMAIN.md: `2.001610` and `000.00.12.H26` are codes, not numbers);
+ * Values stay strings (docs/domain.md: `2.001610` and `000.00.12.H26` are codes, not numbers);
  * namespace prefixes are dropped so mappings read `TraCuuHoSoResponse.HoSo`.
  */
 const parser = new XMLParser({

@@ -2,7 +2,7 @@ import type { DateTime } from 'luxon';
 import { unit } from '../generator/random';
 import type { SampleDossier } from '../generator/SampleDataset';
 
-/** The national sync format's time: `yyyyMMddHHmmss`, Vietnam time, as a string (DOMAIN.md §3). */
+/** The national sync format's time: `yyyyMMddHHmmss`, Vietnam time, as a string (docs/domain.md §3). */
 const time = (value: DateTime | null) => (value === null ? '' : value.toFormat('yyyyMMddHHmmss'));
 
 /** A dossier in the portal's sync format: every value a string. */

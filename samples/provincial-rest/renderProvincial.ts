@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { SampleDossier } from '../generator/SampleDataset';
 
-/** OpenCPS-style status words (DOMAIN.md §3). */
+/** OpenCPS-style status words (docs/domain.md §3). */
 const WORDS: Record<number, string> = {
   1: 'receiving',
   2: 'new',

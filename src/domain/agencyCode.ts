@@ -1,5 +1,5 @@
 /**
- * Agency codes (mã định danh, QCVN 102:2016/BTTTT; DOMAIN.md §2): `LLL.LL.LL.X99`, read right to
+ * Agency codes (mã định danh, QCVN 102:2016/BTTTT; docs/domain.md §2): `LLL.LL.LL.X99`, read right to
  * left — level 1 last (`H56` Thanh Hóa province), then levels 2, 3, 4. Decision 20/2020/QĐ-TTg
  * allows up to 35 characters of digits, A–Z and dots; short forms drop zero groups and read left
  * to right (`H56.14` is `000.00.14.H56`).

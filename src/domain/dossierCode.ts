@@ -1,7 +1,7 @@
 import { canonicalAgencyCode, isAgencyCode } from './agencyCode';
 
 /**
- * Dossier codes (mã hồ sơ; DOMAIN.md §2): `{agency code}-{yyMMdd}-{NNNN}`, e.g.
+ * Dossier codes (mã hồ sơ; docs/domain.md §2): `{agency code}-{yyMMdd}-{NNNN}`, e.g.
  * `000.00.06.H56-231027-0361`. The code is an opaque key: it is parsed to route it, never
  * rewritten.
  */

@@ -1,6 +1,6 @@
 import type { NationalStatusCode } from '../../connectors/model';
 
-/** The ten national statuses (DOMAIN.md §3) with the names the API uses and their Vietnamese labels. */
+/** The ten national statuses (docs/domain.md §3) with the names the API uses and their Vietnamese labels. */
 export const NATIONAL_STATUSES = [
   { code: 1, name: 'SUBMITTED', label: 'Mới đăng ký' },
   { code: 2, name: 'RECEIVED', label: 'Được tiếp nhận' },

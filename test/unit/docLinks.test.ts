@@ -233,7 +233,7 @@ describe('Docs: the link check itself', () => {
         '```',
         '',
         'Bad: [missing](docs/missing.md) and [anchor](docs/guide.md#no-such-heading)',
-        'and [outside](../elsewhere/DOMAIN.md) and [a long',
+        'and [outside](../elsewhere/docs/domain.md) and [a long',
         'text](docs/other.md).',
         '',
         '[ref]: docs/absent.md',
@@ -242,7 +242,7 @@ describe('Docs: the link check itself', () => {
     expect(brokenLinks(root).map(describeLink)).toEqual([
       'README.md:11 → docs/missing.md (no such file or folder)',
       'README.md:11 → docs/guide.md#no-such-heading (no heading #no-such-heading there)',
-      'README.md:12 → ../elsewhere/DOMAIN.md (outside the repository)',
+      'README.md:12 → ../elsewhere/docs/domain.md (outside the repository)',
       'README.md:12 → docs/other.md (no such file or folder)',
       'README.md:15 → docs/absent.md (no such file or folder)',
     ]);

@@ -3,7 +3,7 @@ import type { HolidayCalendar } from './HolidayCalendar';
 /** Office hours of one day, as `HH:mm` pairs in Vietnam time, in order. */
 export type OfficeHours = ReadonlyArray<readonly [string, string]>;
 
-/** 07:00–11:30 and 13:30–17:00: eight hours (DOMAIN.md §5). */
+/** 07:00–11:30 and 13:30–17:00: eight hours (docs/domain.md §5). */
 export const DEFAULT_OFFICE_HOURS: OfficeHours = [
   ['07:00', '11:30'],
   ['13:30', '17:00'],

@@ -1,7 +1,7 @@
 import type { NationalStatusCode } from '../../../connectors/model';
 import type { WorkingTime } from './WorkingTime';
 
-/** Statuses that end processing (DOMAIN.md §5): rejected, withdrawn, stopped, finished, returned. */
+/** Statuses that end processing (docs/domain.md §5): rejected, withdrawn, stopped, finished, returned. */
 const ENDING: ReadonlySet<NationalStatusCode> = new Set([3, 7, 8, 9, 10] as NationalStatusCode[]);
 const SUPPLEMENT_REQUESTED = 5;
 
@@ -44,7 +44,7 @@ type Verdict =
   | { state: 'UNKNOWN'; reason: string };
 
 /**
- * The on-time rule of indicator 2.1 (Decision 766/QĐ-TTg; DOMAIN.md §5), in the agency's working
+ * The on-time rule of indicator 2.1 (Decision 766/QĐ-TTg; docs/domain.md §5), in the agency's working
  * time:
  * - processing ends at the first of finished (9), returned (10), stopped (8), rejected (3) or
  *   withdrawn (7): the first history step with such a status, else the finished or returned date;

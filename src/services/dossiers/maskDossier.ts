@@ -1,7 +1,7 @@
 import type { Applicant, NationalDossier } from '../../../connectors/model';
 
 /**
- * Personal data masking (DOMAIN.md §8; the rule is documented in docs/MASKING.md). Applied to every
+ * Personal data masking (docs/domain.md §8; the rule is documented in docs/MASKING.md). Applied to every
  * answer unless the caller may see personal data; the cached value is never masked, so masking
  * is per caller.
  */

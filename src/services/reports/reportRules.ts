@@ -26,7 +26,7 @@ export interface ReportRules {
   onTimeDenominator: 'ALL_TO_RESOLVE' | 'RESOLVED';
   /**
    * Withdrawn (7) and stopped (8) dossiers in indicator 2.1: `OWN_COLUMNS` — left out of it, counted
-   * in their own columns (DOMAIN.md §5, issue 18) — or `AS_ENDED` — ended when withdrawn or stopped,
+   * in their own columns (docs/domain.md §5, issue 18) — or `AS_ENDED` — ended when withdrawn or stopped,
    * in time when that was by the due date (the dashboard's formula document lists them as end states).
    */
   endedWithoutResult: 'OWN_COLUMNS' | 'AS_ENDED';
