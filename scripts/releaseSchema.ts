@@ -5,7 +5,7 @@ import { createSchema } from '../src/graphql/schema/createSchema';
 
 /**
  * `npm run schema:release`: records the current schema as the released one. The schema test then
- * fails on any breaking change against it (STYLE.md: schema changes are deliberate).
+ * fails on any breaking change against it.
  */
 const root = join(__dirname, '..');
 const printed = printSchema(lexicographicSortSchema(createSchema(join(root, 'schema'))));

@@ -10,7 +10,7 @@ import {
 
 /**
  * Declarative mapping from one upstream record to the national model: each value is a JSONata
- * expression evaluated against the record (ARCHITECTURE.md "One mapping language"); lists are
+ * expression evaluated against the record (connectors/rest-json/README.md); lists are
  * `{ each, fields }`, with `fields` evaluated against each element of `each`.
  *
  * The expressions only pick values out; statuses, dates, channels and text are normalised by the

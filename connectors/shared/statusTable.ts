@@ -6,7 +6,7 @@ export interface StatusTable {
   map: ReadonlyMap<string, NationalStatusCode>;
   /**
    * National codes this system reports lossily, with what else each may stand for
-   * (ARCHITECTURE.md "Lossy is declared": "9 may stand for 5, 6 or 8").
+   * (connectors/rest-json/README.md, statuses: "9 may stand for 5, 6 or 8").
    */
   lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]>;
 }

@@ -42,7 +42,7 @@ const CODES = [
 const UNKNOWN = '000.00.01.H99-250101-0099';
 
 /**
- * The suite every connector kind passes (STYLE.md, after Apollo's defineIntegrationTestSuite):
+ * The suite every connector kind passes (after Apollo's defineIntegrationTestSuite):
  * order and length kept, unknown code is null, timeouts, 5xx and garbage become typed errors for
  * the items of that call only, and nothing is called outside the configured base URL.
  */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The audit log (ARCHITECTURE.md "Audit scope"): who read personal data unmasked, auditors'
+ * The audit log (docs/access.md, the audit log): who read personal data unmasked, auditors'
  * cross-agency reads, every key, registry or configuration change. Each replica writes its own
  * chain (writer id + sequence); each entry's hash covers its content and the previous hash, so an
  * edited, deleted or reordered entry breaks the chain, and the head (the last sequence and hash,

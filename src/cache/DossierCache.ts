@@ -21,7 +21,7 @@ export type CachedDossier =
   | { kind: 'notFound'; code: string; connectorId: string; fetchedAt: string; freshUntil: number };
 
 /**
- * The dossier cache (ARCHITECTURE.md "cache"): an in-process LRU on one machine, Redis for many
+ * The dossier cache (docs/decisions/0003-the-cache-holds-unmasked-dossiers.md): an in-process LRU on one machine, Redis for many
  * replicas. Keys are dossier codes, never personal data. A failing store answers misses and
  * swallows writes: the cache can make the gateway faster, never make it fail.
  */

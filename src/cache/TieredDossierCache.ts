@@ -3,7 +3,7 @@ import { MemoryDossierCache } from './MemoryDossierCache';
 import type { RedisDossierCache } from './RedisDossierCache';
 
 /**
- * The cache for many replicas (ARCHITECTURE.md "cache"): a bounded in-process LRU in front of
+ * The cache for many replicas (docs/decisions/0003-the-cache-holds-unmasked-dossiers.md): a bounded in-process LRU in front of
  * Redis. Reads try the LRU first; Redis answers the rest and fills the LRU. Writes go to both.
  * While Redis is away its commands fail fast and count as misses, so the gateway keeps answering
  * from the LRU and the upstreams, and reports itself degraded.

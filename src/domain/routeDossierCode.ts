@@ -24,7 +24,7 @@ export type RouteResult = { ok: true; route: Route } | { ok: false; error: Error
 const MAX_SUCCESSOR_DEPTH = 8;
 
 /**
- * Routes a dossier code to the registration whose system owns it (ARCHITECTURE.md "Routing"): the
+ * Routes a dossier code to the registration whose system owns it (docs/decisions/0001-coverage-follows-the-agency-hierarchy.md): the
  * code's prefix names its agency; an exact coverage entry wins; a closed agency's work follows its
  * successors (the 2025 mergers); otherwise the most specific hierarchy coverage. Pure and
  * synchronous, so a resolver can route before `DataLoader.load` without splitting the batch.

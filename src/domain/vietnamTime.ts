@@ -1,6 +1,6 @@
 /**
  * Vietnam time without a date library on hot paths: UTC+7, no daylight saving since 1975.
- * Times leave the gateway as ISO 8601 with +07:00 (ARCHITECTURE.md "Time").
+ * Times leave the gateway as ISO 8601 with +07:00 (docs/api.md).
  */
 const OFFSET_MS = 7 * 60 * 60 * 1000;
 

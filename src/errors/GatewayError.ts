@@ -24,7 +24,7 @@ export function errorDetail(
 
 /**
  * The GraphQL error for a detail: `extensions.code` as Apollo clients expect, with connector and
- * retryability under the one extension key `details` (STYLE.md: one extension field).
+ * retryability under the one extension key `details`.
  */
 export function toGraphQLError(detail: ErrorDetail): GraphQLError {
   return new GraphQLError(detail.message, {

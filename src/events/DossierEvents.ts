@@ -20,7 +20,7 @@ export interface DossierChanged {
 export type DossierChangedHandler = (event: DossierChanged) => void;
 
 /**
- * Dossier-change events for every replica (ARCHITECTURE.md "Freshness": a push invalidates the
+ * Dossier-change events for every replica (docs/resilience.md: a push invalidates the
  * key on every replica). In process on one machine; Redis pub/sub for many.
  */
 export interface DossierEvents {

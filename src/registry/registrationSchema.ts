@@ -21,7 +21,7 @@ const pattern = z.string().superRefine((source, ctx) => {
   }
 });
 
-/** What a registration covers (ARCHITECTURE.md "Routing"). */
+/** What a registration covers (docs/decisions/0001-coverage-follows-the-agency-hierarchy.md). */
 export const coverageSchema = z
   .strictObject({
     /** Exact agency codes (`000.00.00.H56`); a closed code listed here is served here, not by its successors. */

@@ -42,7 +42,7 @@ export interface CallObserver {
 const MIN_BUDGET_FOR_RETRY_MS = 150;
 
 /**
- * The guard around one connector's calls (ARCHITECTURE.md `src/runtime`): a circuit breaker
+ * The guard around one connector's calls (src/runtime/README.md): a circuit breaker
  * (cockatiel, error ratio over a rolling window, one probe after `breakerHalfOpenAfterMs`) and
  * retries of the items that failed retryably, with exponential backoff and jitter, honouring
  * Retry-After, never past the caller's budget. Reads are idempotent, so any lookup may be retried.

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../connectors/contract';
 
 /**
- * The one error formatter at the edge (ARCHITECTURE.md "Errors"). Errors made on purpose are
+ * The one error formatter at the edge (docs/errors.md). Errors made on purpose are
  * GraphQLErrors (ours carry an ErrorCode, Apollo's and graphql-js's describe a bad request) and
  * pass with their code; anything else is logged and answered as INTERNAL_SERVER_ERROR without
  * internals. Never throws.

@@ -26,7 +26,7 @@ export interface YearSchedule {
 }
 
 /**
- * Which days state agencies work (ARCHITECTURE.md "working time"; docs/domain.md §5): Monday to Friday,
+ * Which days state agencies work (docs/domain.md §5): Monday to Friday,
  * less public holidays, with the Government's yearly swaps. Known years come from the official
  * schedule (data/holidays.vn.yaml); any other year is computed from the Labour Code 2019, Art. 112:
  * New Year's Day; Tết — the last day of the lunar year and the first four of the new one, by the

@@ -40,7 +40,7 @@ export interface ProcedureFilter {
 const LOCAL_VARIANT = /^(\d\.\d{6})\.([0-9A-Z.]+)$/;
 
 /**
- * The gateway's own procedure catalogue (ARCHITECTURE.md "The catalogue is an index"): each
+ * The gateway's own procedure catalogue (docs/api.md, the procedure catalogue): each
  * system's entries are replaced whole when it syncs, kept as they were when it fails, and merged by
  * code across systems — the national code is the identity, local variants link to it. Search runs
  * on a folded key; pages are ordered by code, so cursors are stable.

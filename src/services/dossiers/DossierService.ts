@@ -13,7 +13,7 @@ import { DossierFetcher } from './DossierFetcher';
 import type { FetchResult } from './fetchResult';
 import { maskDossier } from './maskDossier';
 
-/** Where an answer came from and how fresh it is (ARCHITECTURE.md "Freshness": absolute times, never an age). */
+/** Where an answer came from and how fresh it is (docs/resilience.md: absolute times, never an age). */
 export interface DossierSource {
   connectorId: string;
   /** When the gateway fetched it from the upstream, ISO 8601 with +07:00. */

@@ -31,7 +31,7 @@ export interface RegistrationServiceDeps {
 }
 
 /**
- * Runtime registrations (ARCHITECTURE.md "Static and runtime registrations"): provincial and
+ * Runtime registrations (docs/registering.md): provincial and
  * ministry IT register, update (with the version they read), switch on and off, delete and roll
  * back their connectors without a restart. Static files stay read-only; an id belongs to one or
  * the other. Every change is validated like a file (all problems named by field path), checked
