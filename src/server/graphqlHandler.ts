@@ -129,17 +129,14 @@ export function graphqlHandler(
     if (!admission.ok) return refuse(res, started, admission.refusal);
     const principal = admission.principal;
     let parsedBody = parsed.body;
-    const operation = isRecord(parsedBody)
-      ? gate.operation(principal, parsedBody.query, parsedBody.extensions)
-      : gate.operation(principal, undefined, undefined);
-    if (!operation.ok) return refuse(res, started, operation.refusal);
+    const query = isRecord(parsedBody)
+      ? gate.document(parsedBody.query, parsedBody.extensions)
+      : undefined;
+    const held = gate.allowed(principal, query);
+    if (held !== null) return refuse(res, started, held);
     // A known hash without its document: the allow-list supplies it.
-    if (
-      isRecord(parsedBody) &&
-      operation.query !== undefined &&
-      parsedBody.query !== operation.query
-    )
-      parsedBody = { ...parsedBody, query: operation.query };
+    if (isRecord(parsedBody) && query !== undefined && parsedBody.query !== query)
+      parsedBody = { ...parsedBody, query };
 
     // Not kept yet: told what the answer is made of, to keep it when it may be (KeptAnswers).
     const record = keptKey === undefined ? undefined : new KeptAnswerRecord();
@@ -192,10 +189,9 @@ export function graphqlHandler(
       search: new URL(req.url ?? '/', 'http://gateway').search,
       body: parsedBody,
     };
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: request,
-      context: async () => context,
-    });
+    const response = await options.apollo
+      .executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context })
+      .finally(() => observers.forget(context));
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

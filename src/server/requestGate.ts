@@ -58,35 +58,34 @@ export class RequestGate {
   }
 
   /**
-   * The document a caller may run: a known `persistedQuery.sha256Hash` stands for its document;
-   * a caller whose role is held to the allow-list runs only what is on it. `query` undefined:
-   * nothing to run was sent (the transport answers that in its own way).
+   * The document a request stands for: its query text, or, when it sent none, the document of a
+   * known `persistedQuery.sha256Hash`; undefined when neither (each transport answers that in its
+   * own way).
    */
-  operation(principal: Principal | null, query: unknown, extensions: unknown): OperationCheck {
-    const text =
-      typeof query === 'string' && query !== '' ? query : this.persistedDocument(extensions);
-    const persisted = this.options.persisted;
-    if (principal === null || persisted === undefined || !persisted.onlyRoles.has(principal.role))
-      return { ok: true, query: text };
-    if (text === undefined)
-      return refused(
-        403,
-        'FORBIDDEN',
-        `role ${principal.role} may run persisted operations only: POST a known operation or its sha256Hash`,
-      );
-    if (persisted.operations.allows(text)) return { ok: true, query: text };
-    return refused(
-      403,
-      'FORBIDDEN',
-      `role ${principal.role} may run persisted operations only, and this one is not on the allow-list`,
-    );
-  }
-
-  /** The document an allow-listed hash stands for (`extensions.persistedQuery.sha256Hash`). */
-  private persistedDocument(extensions: unknown): string | undefined {
+  document(query: unknown, extensions: unknown): string | undefined {
+    if (typeof query === 'string') return query;
     const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined | null)
       ?.persistedQuery?.sha256Hash;
     return typeof hash === 'string' ? this.options.persisted?.operations.document(hash) : undefined;
+  }
+
+  /** A caller whose role is held to the allow-list runs only what is on it. */
+  allowed(principal: Principal | null, document: string | undefined): Refusal | null {
+    const persisted = this.options.persisted;
+    if (principal === null || persisted === undefined || !persisted.onlyRoles.has(principal.role))
+      return null;
+    if (document === undefined)
+      return {
+        status: 403,
+        code: 'FORBIDDEN',
+        message: `role ${principal.role} may run persisted operations only: POST a known operation or its sha256Hash`,
+      };
+    if (persisted.operations.allows(document)) return null;
+    return {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: `role ${principal.role} may run persisted operations only, and this one is not on the allow-list`,
+    };
   }
 
   private afterCredentials(
@@ -150,8 +149,4 @@ function afterRate(admitted: Extract<Admission, { ok: true }>, rate: RateDecisio
       retryAfterSeconds: rate.retryAfterSeconds,
     },
   };
-}
-
-function refused(status: number, code: ErrorCode, message: string): OperationCheck {
-  return { ok: false, refusal: { status, code, message } };
 }

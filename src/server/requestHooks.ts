@@ -25,7 +25,7 @@ export class RequestObservers {
    * Apollo's plugin finds a request's hooks by its context's signal (Apollo runs an operation on a
    * shallow copy of the context it is given: the copy's `call` is the same object).
    */
-  private readonly bySignal = new WeakMap<AbortSignal, RequestHooks>();
+  private readonly bySignal = new WeakMap<AbortSignal, Hooks>();
 
   constructor(
     private readonly metrics: GatewayMetrics,
@@ -33,9 +33,10 @@ export class RequestObservers {
   ) {}
 
   /**
-   * Hooks for a request about to execute; `started` is `performance.now()` at its arrival. Those
-   * of a request Apollo runs are found by its plugin (only those: a weak map's entries cost the
-   * collector work).
+   * Hooks for a request about to execute; `started` is `performance.now()` at its arrival. The
+   * gateway's own stages start them at once; those of a request Apollo runs start when Apollo
+   * starts it (a request Apollo refuses before that — a method, a CSRF preflight, malformed
+   * variables — has no span and is not counted, as before), found by its plugin.
    */
   start(
     context: GatewayContext,
@@ -43,10 +44,15 @@ export class RequestObservers {
     record: KeptAnswerRecord | undefined,
     runBy: 'apollo' | 'gateway',
   ): RequestHooks {
-    const span = this.tracer === undefined ? null : requestSpan(this.tracer, context);
-    const hooks = new Hooks(this.metrics, span, record ?? null, started);
+    const hooks = new Hooks(this.metrics, this.tracer, context, record ?? null, started);
     if (runBy === 'apollo') this.bySignal.set(context.call.signal, hooks);
+    else hooks.begin();
     return hooks;
+  }
+
+  /** Apollo has answered (or refused before starting): its hooks are no longer looked up. */
+  forget(context: GatewayContext): void {
+    this.bySignal.delete(context.call.signal);
   }
 
   /** A kept answer was sent: counted as the request it stands for. */
@@ -78,11 +84,15 @@ export class RequestObservers {
       async requestDidStart({ contextValue }) {
         const hooks = bySignal.get(contextValue.call.signal);
         if (hooks === undefined) return;
+        hooks.begin();
         return {
           async didResolveOperation({ operation }) {
             if (operation !== undefined) hooks.resolved(labelsOf(operation));
           },
-          async willSendResponse({ response }) {
+          async willSendResponse({ operation, response }) {
+            // Apollo may refuse an operation it has read before resolving it (a mutation sent
+            // by GET): counted under its own labels all the same.
+            if (!hooks.labelled && operation !== undefined) hooks.resolved(labelsOf(operation));
             if (response.body.kind === 'single') hooks.answered(response.body.singleResult);
             else hooks.answered({ data: null }, true);
           },
@@ -95,15 +105,25 @@ export class RequestObservers {
 class Hooks implements RequestHooks {
   private type = 'unknown';
   private field = '(invalid)';
+  labelled = false;
+  private span: RequestSpan | null = null;
 
   constructor(
     private readonly metrics: GatewayMetrics,
-    private readonly span: RequestSpan | null,
+    private readonly tracer: Tracer | undefined,
+    private readonly context: GatewayContext,
     private readonly record: KeptAnswerRecord | null,
     private readonly started: number,
   ) {}
 
+  /** The request starts executing: its span opens. */
+  begin(): void {
+    if (this.tracer !== undefined && this.span === null)
+      this.span = requestSpan(this.tracer, this.context);
+  }
+
   resolved(labels: OperationLabels): void {
+    this.labelled = true;
     this.type = labels.type;
     this.field = labels.field;
     this.span?.resolved(labels.type, labels.field);

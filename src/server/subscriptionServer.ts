@@ -153,22 +153,23 @@ export function startSubscriptionServer(
           return [new GraphQLError('credentials no longer valid', unauthenticated)];
         }
         ctx.extra.principal = admitted.principal;
-        const operation = options.gate.operation(
-          admitted.principal,
-          payload.query,
+        // An empty query, as graphql-ws clients send with a hash, stands for the hash's document.
+        const query = options.gate.document(
+          payload.query === '' ? undefined : payload.query,
           payload.extensions,
         );
-        if (!operation.ok) return [refusalError(operation.refusal)];
-        if (operation.query === undefined) {
+        if (query === undefined) {
           return [
             new GraphQLError('PersistedQueryNotFound', {
               extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
             }),
           ];
         }
+        const held = options.gate.allowed(admitted.principal, query);
+        if (held !== null) return [refusalError(held)];
         let document: DocumentNode;
         try {
-          document = parse(operation.query, { maxTokens: QUERY_LIMITS.maxTokens });
+          document = parse(query, { maxTokens: QUERY_LIMITS.maxTokens });
         } catch (error) {
           return [error as GraphQLError];
         }

@@ -131,6 +131,22 @@ describe('Operations: /metrics, request ids', () => {
     ).toBe(1);
   });
 
+  it('counts a mutation Apollo refuses to run from a GET under the mutation’s own labels', async () => {
+    const query = 'mutation { revokeApiKey(id: "k1") { id } }';
+    const refused = await fetch(`${t.url}/graphql?query=${encodeURIComponent(query)}`, {
+      headers: { 'x-api-key': t.keys.admin, 'apollo-require-preflight': 'true' },
+    });
+    expect(refused.status).toBe(405);
+    expect(
+      series(await metrics(), 'dvcgw_graphql_requests_total', {
+        type: 'mutation',
+        field: 'revokeApiKey',
+        outcome: 'error',
+        code: 'BAD_REQUEST',
+      }),
+    ).toBe(1);
+  });
+
   it('returns the caller’s request id, passes it to the upstream system, and makes one when absent', async () => {
     const [code] = findCodes(samples.land.dataset, 2, () => true);
     const ask = (c: string, headers: Record<string, string>) =>

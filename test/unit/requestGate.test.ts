@@ -106,29 +106,29 @@ describe('RequestGate: what every request passes, over HTTP and WebSocket alike'
       persisted: { operations, onlyRoles: new Set(['portal']) },
     });
     const hash = { persistedQuery: { version: 1, sha256Hash: sha256(KNOWN) } };
-    expect(gate.operation(portal, undefined, hash)).toEqual({ ok: true, query: KNOWN });
-    expect(gate.operation(portal, KNOWN, undefined)).toEqual({ ok: true, query: KNOWN });
-    expect(gate.operation(portal, '{ __typename }', undefined)).toEqual({
-      ok: false,
-      refusal: {
-        status: 403,
-        code: 'FORBIDDEN',
-        message:
-          'role portal may run persisted operations only, and this one is not on the allow-list',
-      },
+    expect(gate.document(undefined, hash)).toBe(KNOWN);
+    expect(gate.document(KNOWN, undefined)).toBe(KNOWN);
+    // A text sent is the text run, even empty (Apollo then says the hash does not match it).
+    expect(gate.document('', hash)).toBe('');
+    expect(gate.document(undefined, { persistedQuery: { sha256Hash: sha256('x') } })).toBe(
+      undefined,
+    );
+    expect(gate.allowed(portal, KNOWN)).toBeNull();
+    expect(gate.allowed(portal, '{ __typename }')).toEqual({
+      status: 403,
+      code: 'FORBIDDEN',
+      message:
+        'role portal may run persisted operations only, and this one is not on the allow-list',
     });
-    expect(gate.operation(portal, undefined, undefined)).toMatchObject({
-      ok: false,
-      refusal: { status: 403, code: 'FORBIDDEN' },
+    expect(gate.allowed(portal, undefined)).toEqual({
+      status: 403,
+      code: 'FORBIDDEN',
+      message:
+        'role portal may run persisted operations only: POST a known operation or its sha256Hash',
     });
-    // A caller not held to the list runs what it sends; an unknown hash leaves nothing to run.
+    // A caller not held to the list runs what it sends.
     const auditor = { ...portal, role: 'auditor' } as Principal;
-    expect(gate.operation(auditor, '{ __typename }', undefined)).toEqual({
-      ok: true,
-      query: '{ __typename }',
-    });
-    expect(
-      gate.operation(auditor, undefined, { persistedQuery: { sha256Hash: sha256('nothing') } }),
-    ).toEqual({ ok: true, query: undefined });
+    expect(gate.allowed(auditor, '{ __typename }')).toBeNull();
+    expect(gate.allowed(auditor, undefined)).toBeNull();
   });
 });
