@@ -145,9 +145,10 @@ export class SampleDataset {
     this.perDay = weightedDays === 0 ? 0 : options.size / weightedDays;
   }
 
-  /** How many dossiers `agency` received on `day`. */
+  /** How many dossiers `agency` received on `day` (none outside the dataset's dates). */
   countOn(agency: SampleAgency, day: DateTime): number {
-    if (!this.isOpen(agency, day)) return 0;
+    if (day < DATASET_START.startOf('day') || day > DATASET_END || !this.isOpen(agency, day))
+      return 0;
     const expected = this.perDay * agency.weight * dayWeight(day);
     const whole = Math.floor(expected);
     const extra =

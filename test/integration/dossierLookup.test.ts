@@ -378,6 +378,21 @@ describe('Dossier lookup: the SOAP land registration system', () => {
     expect(dossier.warnings).toContainEqual({ field: 'summary', problem: 'decoded from TCVN3' });
   });
 
+  it('answers a well-formed code of a day outside every sample system’s data as not found, on all three', async () => {
+    const items = await lookup([
+      '000.00.01.H56-991231-0001',
+      '000.00.20.G09-990924-0001',
+      '000.30.12.H56-991231-0001',
+      '000.00.20.G09-231231-0001',
+    ]);
+    expect(items.map((item) => [item.error?.code ?? 'OK', item.error?.connector])).toEqual([
+      ['DOSSIER_NOT_FOUND', 'thanh-hoa-motcua'],
+      ['DOSSIER_NOT_FOUND', 'bo-noi-vu-dvc'],
+      ['DOSSIER_NOT_FOUND', 'thanh-hoa-datdai'],
+      ['DOSSIER_NOT_FOUND', 'bo-noi-vu-dvc'],
+    ]);
+  });
+
   it('answers a not-found fault as DOSSIER_NOT_FOUND and counts one bulk call per 20 codes', async () => {
     const codes = findCodes(t.samples.land.dataset, 45, () => true, '000.30.12.H56'); // none cached yet
     takeStats(t.samples.land);
