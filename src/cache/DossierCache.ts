@@ -6,19 +6,30 @@ import type { NationalDossier } from '../../connectors/model';
  * remembered briefly.
  */
 export type CachedDossier =
-  | {
+  | ({
       kind: 'found';
       code: string;
       dossier: NationalDossier;
-      connectorId: string;
       /** ISO 8601 with +07:00. */
       fetchedAt: string;
       /** Served as is until then (ms since the epoch); after, served while refreshed in the background. */
       freshUntil: number;
       /** Refetched before serving after then; kept as a fallback when the upstream fails. */
       hardUntil: number;
-    }
-  | { kind: 'notFound'; code: string; connectorId: string; fetchedAt: string; freshUntil: number };
+    } & MappedBy)
+  | ({ kind: 'notFound'; code: string; fetchedAt: string; freshUntil: number } & MappedBy);
+
+/**
+ * The registration whose settings made an entry. An entry of other settings (a new version, a
+ * changed file) is not served, not even as a fallback: it is fetched again.
+ */
+export interface MappedBy {
+  connectorId: string;
+  /** `settingsDigest` of the registration (src/registry/Registration.ts). */
+  settings: string;
+  /** Its runtime registration version; null for one from a file. */
+  registrationVersion: number | null;
+}
 
 /**
  * The dossier cache (docs/decisions/0003-the-cache-holds-unmasked-dossiers.md): an in-process LRU on one machine, Redis for many

@@ -98,6 +98,7 @@ export function dossierView(answer: DossierAnswer) {
     personalDataMasked: answer.masked,
     source: {
       connector: source.connectorId,
+      registrationVersion: source.registrationVersion,
       fetchedAt: source.fetchedAt,
       cached: source.cached,
       stale: source.stale,

@@ -1,7 +1,7 @@
 import type { ConnectorKind } from '../../connectors/contract';
 import { ConnectorRuntime, type RuntimeDeps } from '../runtime/ConnectorRuntime';
 import { CoverageIndex } from '../domain/CoverageIndex';
-import type { Registration } from './Registration';
+import { settingsDigest, type Registration } from './Registration';
 
 /** A runtime with the whole registration it was built from. */
 export type RegisteredRuntime = ConnectorRuntime<Registration>;
@@ -68,7 +68,5 @@ export class ConnectorRegistry {
 
 /** Same settings (its origin, e.g. a new version number alone, does not count). */
 function sameRegistration(a: Registration, b: Registration): boolean {
-  const { origin: _a, ...left } = a;
-  const { origin: _b, ...right } = b;
-  return JSON.stringify(left) === JSON.stringify(right);
+  return settingsDigest(a) === settingsDigest(b);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RuntimeRegistration } from '../runtime/ConnectorRuntime';
 import type { FreshnessPolicy, TtlTable } from '../domain/cachePolicy';
 import type { Coverage } from './registrationSchema';
@@ -39,4 +40,27 @@ export function originLabel(registration: Pick<Registration, 'id' | 'origin'>): 
   return registration.origin.type === 'file'
     ? registration.origin.file
     : `runtime registration ${registration.id} v${registration.origin.version}`;
+}
+
+const digests = new WeakMap<Registration, string>();
+
+/**
+ * What a registration's settings come to, whatever its origin (a new version number alone does
+ * not count): the same settings, the same digest. The registry keeps a runtime whose settings did
+ * not change; cache entries carry the digest of the settings that mapped them, so a dossier is
+ * never answered by a mapping that no longer answers.
+ */
+export function settingsDigest(registration: Registration): string {
+  let digest = digests.get(registration);
+  if (digest === undefined) {
+    const { origin: _origin, ...settings } = registration;
+    digest = createHash('sha256').update(JSON.stringify(settings)).digest('base64url').slice(0, 22);
+    digests.set(registration, digest);
+  }
+  return digest;
+}
+
+/** A runtime registration's version; null for one from a file. */
+export function registrationVersion(registration: Pick<Registration, 'origin'>): number | null {
+  return registration.origin.type === 'runtime' ? registration.origin.version : null;
 }

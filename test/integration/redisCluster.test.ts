@@ -75,6 +75,8 @@ describe('Redis Cluster: every shared store', () => {
         kind: 'notFound',
         code,
         connectorId: 'thanh-hoa-motcua',
+        settings: 'settings-1',
+        registrationVersion: null,
         fetchedAt: '2026-11-26T10:00:00+07:00',
         freshUntil: Date.now() + 60_000,
       } satisfies CachedDossier,

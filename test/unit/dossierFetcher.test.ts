@@ -3,6 +3,7 @@ import type { NationalDossier } from '../../connectors/model';
 import type { CachedDossier } from '../../src/cache/DossierCache';
 import { MemoryDossierCache } from '../../src/cache/MemoryDossierCache';
 import type { ConnectorRegistry, RegisteredRuntime } from '../../src/registry/ConnectorRegistry';
+import { settingsDigest } from '../../src/registry/Registration';
 import type { UpstreamOutcome } from '../../src/runtime/ConnectorRuntime';
 import { DossierFetcher } from '../../src/services/dossiers/DossierFetcher';
 
@@ -24,6 +25,7 @@ describe('DossierFetcher: one runtime per lookup', () => {
       registration: {
         id: 'tinh',
         name: 'Tỉnh',
+        origin: { type: 'file', file: 'tinh.yaml' },
         freshness: { notFoundTtlSeconds: 30, hardLifetimeFactor: 4, maxStaleSeconds: 86_400 },
       },
       getDossiers: async (codes: readonly string[]): Promise<UpstreamOutcome[]> => {
@@ -75,6 +77,9 @@ describe('DossierFetcher: one runtime per lookup', () => {
       code: 'A',
       dossier: { code: 'A' } as NationalDossier,
       connectorId: 'tinh',
+      // Made by the settings that answer now: served, and refreshed in the background.
+      settings: settingsDigest(system.runtime.registration),
+      registrationVersion: null,
       fetchedAt: '2026-11-26T08:00:00.000+07:00',
       freshUntil: now - 1_000,
       hardUntil: now + 60_000,

@@ -20,6 +20,8 @@ describe('KeptAnswers', () => {
     kind: 'notFound',
     code,
     connectorId: 'thanh-hoa',
+    settings: 'settings-1',
+    registrationVersion: null,
     fetchedAt: '2026-11-26T08:00:00.000+07:00',
     freshUntil,
   });

@@ -64,6 +64,8 @@ export const registrationResolvers = {
                 masked: true,
                 source: {
                   connectorId: report.connector,
+                  // A dry run's document is no stored version.
+                  registrationVersion: null,
                   fetchedAt: vietnamIso(new Date()),
                   cached: false,
                   stale: false,

@@ -3,7 +3,7 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier, DossierCache } from '../../cache/DossierCache';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry, RegisteredRuntime } from '../../registry/ConnectorRegistry';
-import type { Registration } from '../../registry/Registration';
+import { settingsDigest, type Registration } from '../../registry/Registration';
 import { untilAborted } from '../../runtime/abortable';
 import type { UpstreamOutcome } from '../../runtime/ConnectorRuntime';
 import { vietnamIso } from '../../domain/vietnamTime';
@@ -69,6 +69,7 @@ export class DossierFetcher {
       return codes.map(() => ({ ok: false, error }));
     }
     const registration = runtime.registration;
+    const settings = settingsDigest(registration);
     const now = this.deps.now().getTime();
     const entries = await this.deps.cache.getMany(codes);
     const results = new Array<FetchResult | undefined>(codes.length);
@@ -76,7 +77,8 @@ export class DossierFetcher {
     const needed: string[] = [];
     codes.forEach((code, index) => {
       const entry = entries[index];
-      if (entry === undefined || entry.connectorId !== connectorId) {
+      // An entry another system, or other settings of this one, made is not this one's answer.
+      if (entry === undefined || entry.connectorId !== connectorId || entry.settings !== settings) {
         needed.push(code);
       } else if (entry.kind === 'notFound') {
         if (now < entry.freshUntil)

@@ -16,6 +16,8 @@ import { maskDossier } from './maskDossier';
 /** Where an answer came from and how fresh it is (docs/resilience.md: absolute times, never an age). */
 export interface DossierSource {
   connectorId: string;
+  /** The runtime registration version whose settings mapped it; null for one from a file. */
+  registrationVersion: number | null;
   /** When the gateway fetched it from the upstream, ISO 8601 with +07:00. */
   fetchedAt: string;
   /** True when this answer was served from the cache. */
@@ -181,6 +183,7 @@ export class DossierLookup {
       masked: !unmask,
       source: {
         connectorId: entry.connectorId,
+        registrationVersion: entry.registrationVersion ?? null,
         fetchedAt: entry.fetchedAt,
         cached,
         stale: stale !== null,

@@ -2,7 +2,11 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier } from '../../cache/DossierCache';
 import { ttlFor } from '../../domain/cachePolicy';
 import { vietnamIso } from '../../domain/vietnamTime';
-import type { Registration } from '../../registry/Registration';
+import {
+  registrationVersion,
+  settingsDigest,
+  type Registration,
+} from '../../registry/Registration';
 import type { FoundEntry } from './fetchResult';
 
 /**
@@ -23,6 +27,8 @@ export function foundEntry(
       code: dossier.code,
       dossier,
       connectorId: registration.id,
+      settings: settingsDigest(registration),
+      registrationVersion: registrationVersion(registration),
       fetchedAt: vietnamIso(now),
       freshUntil: now.getTime() + soft * 1000,
       hardUntil: now.getTime() + hard * 1000,
@@ -43,6 +49,8 @@ export function notFoundEntry(
       kind: 'notFound',
       code,
       connectorId: registration.id,
+      settings: settingsDigest(registration),
+      registrationVersion: registrationVersion(registration),
       fetchedAt: vietnamIso(now),
       freshUntil: now.getTime() + ttl * 1000,
     },
