@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
 import { expression } from './expression/expressionSchema';
+import type { HistoryOrder } from './normaliseDossier';
 import {
   compilePlainExpression,
   isPlainObject,
@@ -43,7 +44,7 @@ export interface DossierMappingSpec {
   files?: ListSpec<'name' | 'url'>;
   history?: ListSpec<
     'at' | 'actor' | 'actorTitle' | 'department' | 'content' | 'status' | 'startedAt' | 'dueAt'
-  >;
+  > & { order?: HistoryOrder | undefined };
   fees?: ListSpec<'name' | 'amount'>;
   results?: ListSpec<'name' | 'number' | 'issuedAt' | 'url'>;
   supplements?: ListSpec<'requestedAt' | 'dueBefore' | 'dueAfter' | 'reason'>;
@@ -110,7 +111,16 @@ export const dossierMappingSchema = z.strictObject({
     'status',
     'startedAt',
     'dueAt',
-  ]).optional(),
+  ])
+    .extend({
+      /**
+       * The order the system sends its steps in (default oldest first). The national model's
+       * history is oldest first whatever it is: steps that all have a time are sorted by it;
+       * this order decides ties, and the order when some step has no time.
+       */
+      order: z.enum(['oldestFirst', 'newestFirst']).optional(),
+    })
+    .optional(),
   fees: listSpec(['name', 'amount']).optional(),
   results: listSpec(['name', 'number', 'issuedAt', 'url']).optional(),
   supplements: listSpec(['requestedAt', 'dueBefore', 'dueAfter', 'reason']).optional(),

@@ -3,6 +3,7 @@ import type {
   ApplicantTypeCode,
   ChannelCode,
   ChannelValue,
+  HistoryStep,
   MappingWarning,
   NationalDossier,
   StatusValue,
@@ -13,6 +14,9 @@ import { mapStatus, tableKey, type StatusTable } from './statusTable';
 import { normaliseText } from './text';
 
 /** The value tables a registration declares beside its mapping expressions. */
+/** The order a system sends its processing history in. */
+export type HistoryOrder = 'oldestFirst' | 'newestFirst';
+
 export interface NormalisationTables {
   statuses: StatusTable;
   /** Upstream channel value → national channel. */
@@ -22,6 +26,8 @@ export interface NormalisationTables {
   dates: DateParsing;
   /** Free-text fields sent in a pre-Unicode encoding, and how to recognise them. */
   legacyText: LegacyText | null;
+  /** The order the system sends its history in (`mapping.history.order`). */
+  historyOrder: HistoryOrder;
 }
 
 export interface LegacyText {
@@ -104,21 +110,24 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
     finishedAt: reader.date(mapped, 'finishedAt'),
     returnedAt: reader.date(mapped, 'returnedAt'),
     status: reader.status(rawStatus, 'status'),
-    history: reader.list(mapped, 'history').map((item, index) => {
-      const at = `history[${index}].`;
-      const declared = 'history[].';
-      const status = reader.identifier(item, 'status', at);
-      return {
-        at: reader.date(item, 'at', at),
-        actor: reader.text(item, 'actor', at, declared),
-        actorTitle: reader.text(item, 'actorTitle', at, declared),
-        department: reader.text(item, 'department', at, declared),
-        content: reader.text(item, 'content', at, declared),
-        status: status === null ? null : reader.status(status, 'status', at),
-        startedAt: reader.date(item, 'startedAt', at),
-        dueAt: reader.date(item, 'dueAt', at),
-      };
-    }),
+    history: oldestFirst(
+      reader.list(mapped, 'history').map((item, index) => {
+        const at = `history[${index}].`;
+        const declared = 'history[].';
+        const status = reader.identifier(item, 'status', at);
+        return {
+          at: reader.date(item, 'at', at),
+          actor: reader.text(item, 'actor', at, declared),
+          actorTitle: reader.text(item, 'actorTitle', at, declared),
+          department: reader.text(item, 'department', at, declared),
+          content: reader.text(item, 'content', at, declared),
+          status: status === null ? null : reader.status(status, 'status', at),
+          startedAt: reader.date(item, 'startedAt', at),
+          dueAt: reader.date(item, 'dueAt', at),
+        };
+      }),
+      tables.historyOrder,
+    ),
     fees: reader.list(mapped, 'fees').map((item, index) => ({
       name: reader.text(item, 'name', `fees[${index}].`, 'fees[].'),
       amount: reader.amount(item, 'amount', `fees[${index}].`),
@@ -301,4 +310,18 @@ function interAgency(
     return [{ code, agencyCode }];
   });
   return { reference: reader.identifier(raw, 'reference', 'interAgency.'), parts };
+}
+
+/**
+ * The history oldest first, as the national sync format has it, whatever order the system sent:
+ * steps that all have a time are sorted by it (ties keep the order sent); otherwise the declared
+ * order decides.
+ */
+function oldestFirst(steps: HistoryStep[], sent: HistoryOrder): HistoryStep[] {
+  const ordered = sent === 'newestFirst' ? steps.reverse() : steps;
+  const times = ordered.map((step) => (step.at === null ? Number.NaN : Date.parse(step.at)));
+  if (times.some((time) => Number.isNaN(time))) return ordered;
+  const indexes = ordered.map((_, index) => index);
+  indexes.sort((a, b) => (times[a] as number) - (times[b] as number) || a - b);
+  return indexes.map((index) => ordered[index] as HistoryStep);
 }

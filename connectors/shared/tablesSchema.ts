@@ -4,6 +4,7 @@ import type { ApplicantTypeCode, ChannelCode } from '../model';
 import {
   NATIONAL_APPLICANT_TYPES,
   NATIONAL_CHANNELS,
+  type HistoryOrder,
   type LegacyText,
   type NormalisationTables,
 } from './normaliseDossier';
@@ -115,6 +116,7 @@ export function buildTables(config: {
   applicantTypes?: ReadonlyMap<string, ApplicantTypeCode> | undefined;
   dates: DateParsing;
   legacyText?: LegacyText | undefined;
+  mapping?: { history?: { order?: HistoryOrder | undefined } | undefined };
 }): NormalisationTables {
   return {
     statuses: createStatusTable(config.statuses.map, config.statuses.lossy),
@@ -122,5 +124,6 @@ export function buildTables(config: {
     applicantTypes: config.applicantTypes ?? NATIONAL_APPLICANT_TYPES,
     dates: config.dates,
     legacyText: config.legacyText ?? null,
+    historyOrder: config.mapping?.history?.order ?? 'oldestFirst',
   };
 }

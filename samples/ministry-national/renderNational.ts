@@ -52,7 +52,8 @@ export function renderNational(dossier: SampleDossier, broken: boolean): Record<
       DuongDanTepTinKetQua: result.url,
     })),
     ...indicatorFields(dossier),
-    QuaTrinhXuLy: dossier.history.map((step) => ({
+    // Newest step first, as this ministry's system sends it (its registration says so).
+    QuaTrinhXuLy: [...dossier.history].reverse().map((step) => ({
       MaHoSo: dossier.code,
       NguoiXuLy: step.actor,
       ChucDanh: step.title,

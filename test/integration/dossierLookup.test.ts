@@ -130,6 +130,10 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
       at: sample.history[0]?.at.toISO({ suppressMilliseconds: true }),
       status: { value: 'RECEIVED', raw: '2' },
     });
+    // The system sends its history newest first; the answer has it oldest first, whole.
+    expect(dossier.history.map((step: { content: string }) => step.content)).toEqual(
+      sample.history.map((step) => step.content),
+    );
     expect(dossier.handlingUnit).toBe('Cục Việc làm');
   });
 

@@ -17,9 +17,36 @@ const tables = {
   applicantTypes: NATIONAL_APPLICANT_TYPES,
   dates: { formats: ['dd/MM/yyyy HH:mm:ss'], zone: VIETNAM_ZONE },
   legacyText: null,
+  historyOrder: 'oldestFirst' as const,
 };
 
 describe('Mapping: JSONata picks values out, tables normalise them', () => {
+  it('gives the history oldest first, whatever order the system sends it in', async () => {
+    const step = (luc: string | null, noiDung: string) => ({ luc, tt: 'dang_xu_ly', noiDung });
+    const history = (buoc: unknown[], order: 'oldestFirst' | 'newestFirst') =>
+      compileMapping(spec, EXPRESSIONS)
+        .evaluate({ ma: 'X-2', trangThai: 'dang_xu_ly', buoc })
+        .then(
+          (mapped) =>
+            normaliseDossier(mapped, { ...tables, historyOrder: order }).history.map(
+              (s) => s.content,
+            ) as string[],
+        );
+    // Every step dated: sorted by time, ties in the order sent (here newest first, declared).
+    const dated = [
+      step('27/10/2023 10:00:00', 'Thẩm định'),
+      step('27/10/2023 08:15:00', 'Tiếp nhận'),
+      step('28/10/2023 09:00:00', 'Trả kết quả'),
+    ];
+    expect(await history(dated, 'oldestFirst')).toEqual(['Tiếp nhận', 'Thẩm định', 'Trả kết quả']);
+    const tied = [step('27/10/2023 08:15:00', 'Bổ sung'), step('27/10/2023 08:15:00', 'Tiếp nhận')];
+    expect(await history(tied, 'newestFirst')).toEqual(['Tiếp nhận', 'Bổ sung']);
+    expect(await history(tied, 'oldestFirst')).toEqual(['Bổ sung', 'Tiếp nhận']);
+    // A step without a time: the declared order alone decides.
+    const undated = [step(null, 'Trả kết quả'), step('27/10/2023 08:15:00', 'Tiếp nhận')];
+    expect(await history(undated, 'newestFirst')).toEqual(['Tiếp nhận', 'Trả kết quả']);
+  });
+
   const spec = dossierMappingSchema.parse({
     code: 'ma',
     status: 'trangThai',
