@@ -9,6 +9,7 @@ import {
   type DossierMappingSpec,
 } from '../../connectors/shared/dossierMapping';
 import { NATIONAL_MAPPING } from '../../connectors/national-sync/nationalMapping';
+import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
 import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
 import { landDataset } from '../../samples/land-soap/startLandSoap';
 import { renderLand } from '../../samples/land-soap/renderLand';
@@ -24,12 +25,16 @@ import { ExpressionCompiler } from '../../connectors/shared/expression/Expressio
 const EXPRESSIONS = new ExpressionCompiler(1000);
 
 /** A bundled registration's lookup mapping (national-sync's built-in one when it gives none). */
-const mappingOf = (file: string): DossierMappingSpec =>
-  (
-    parse(readFileSync(join(PROJECT_ROOT, 'examples', 'registrations', file), 'utf8')) as {
-      config: { mapping?: DossierMappingSpec };
-    }
-  ).config.mapping ?? NATIONAL_MAPPING;
+/** A bundled registration's dossier mapping, as its kind reads it (national-sync: over its defaults). */
+function mappingOf(file: string): DossierMappingSpec {
+  const { kind, config } = parse(
+    readFileSync(join(PROJECT_ROOT, 'examples', 'registrations', file), 'utf8'),
+  ) as { kind: string; config: { mapping?: DossierMappingSpec } };
+  if (kind !== 'national-sync') return config.mapping ?? NATIONAL_MAPPING;
+  const parsed = nationalSyncKind.configSchema.safeParse(config);
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
+  return parsed.data.mapping as DossierMappingSpec;
+}
 
 function records(
   dataset: SampleDataset,
