@@ -66,6 +66,8 @@ export function dossierView(answer: DossierAnswer) {
     fieldCode: dossier.fieldCode,
     fieldName: dossier.fieldName,
     agencyCode: source.agencyCode ?? dossier.agencyCode,
+    // The successor the code was routed to when its agency closed, else the agency itself.
+    heldByCode: source.via.at(-1) ?? source.agencyCode ?? dossier.agencyCode,
     handlingUnit: dossier.agencyName,
     channel: channelView(dossier.channel),
     applicant: { ...dossier.applicant, type: applicantType(dossier.applicant.type) },

@@ -167,6 +167,22 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
     });
   });
 
+  it('says which agency holds a dossier now: the successor it was routed to, or its own agency', async () => {
+    const [district] = findCodes(t.samples.provincial.dataset, 1, () => true, '000.00.22.H56');
+    const [direct] = findCodes(t.samples.provincial.dataset, 1, () => true, '000.00.01.H56');
+    const answer = await t.query<{
+      dossiers: Array<{ dossier: { agency: { code: string }; heldBy: { code: string } } }>;
+    }>(
+      'query ($c: [String!]!) { dossiers(codes: $c) { dossier { agency { code } heldBy { code validTo } } } }',
+      { c: [district, direct] },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.dossiers.map((item) => item.dossier)).toEqual([
+      { agency: { code: '000.00.22.H56' }, heldBy: { code: '000.01.70.H56', validTo: null } },
+      { agency: { code: '000.00.01.H56' }, heldBy: { code: '000.00.01.H56', validTo: null } },
+    ]);
+  });
+
   it('marks declared lossy and unmapped statuses, keeping the raw value', async () => {
     const [collapsed] = findCodes(
       t.samples.provincial.dataset,

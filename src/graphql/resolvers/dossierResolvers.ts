@@ -103,6 +103,8 @@ export const dossierResolvers = {
   Dossier: {
     agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
       dossier.agencyCode === null ? null : (ctx.agencies.get(dossier.agencyCode) ?? null),
+    heldBy: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
+      dossier.heldByCode === null ? null : (ctx.agencies.get(dossier.heldByCode) ?? null),
     /** Through the catalogue index; a local code the index lacks falls back to its national code. */
     procedure: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
       // The catalogue changes with each sync: an answer that shows it is not kept as bytes.
