@@ -73,17 +73,11 @@ export class RegistrationWrites {
     version: number,
     enabled: boolean,
   ): Promise<RegistryResult<ConnectorView>> {
-    const current = await this.deps.access.changeable(principal, id, version);
-    if (!current.ok) return current;
-    return recordVersion(
-      this.deps,
+    return this.amend(
       principal,
-      {
-        ...current.value,
-        ...stampVersion(principal, version, this.deps.now()),
-        enabled,
-        note: enabled ? 'enabled' : 'disabled',
-      },
+      id,
+      version,
+      { enabled, note: enabled ? 'enabled' : 'disabled' },
       enabled ? 'registry.enable' : 'registry.disable',
     );
   }
@@ -93,19 +87,30 @@ export class RegistrationWrites {
     id: string,
     version: number,
   ): Promise<RegistryResult<ConnectorView>> {
+    return this.amend(
+      principal,
+      id,
+      version,
+      { enabled: false, deleted: true, note: 'deleted' },
+      'registry.delete',
+    );
+  }
+
+  /** The current version with `changes`, stamped and recorded as the next one. */
+  private async amend(
+    principal: Principal,
+    id: string,
+    version: number,
+    changes: { enabled: boolean; deleted?: boolean; note: string },
+    action: Parameters<typeof recordVersion>[3],
+  ): Promise<RegistryResult<ConnectorView>> {
     const current = await this.deps.access.changeable(principal, id, version);
     if (!current.ok) return current;
     return recordVersion(
       this.deps,
       principal,
-      {
-        ...current.value,
-        ...stampVersion(principal, version, this.deps.now()),
-        enabled: false,
-        deleted: true,
-        note: 'deleted',
-      },
-      'registry.delete',
+      { ...current.value, ...stampVersion(principal, version, this.deps.now()), ...changes },
+      action,
     );
   }
 
