@@ -36,10 +36,17 @@ export interface FreshnessPolicy {
   maxStaleSeconds: number;
   /** How long "no such dossier" is remembered. Default 30 s. */
   notFoundTtlSeconds: number;
+  /**
+   * How long a lookup waits for the refetch of a value past its hard lifetime before it answers
+   * that value stale and lets the refetch finish in the background. Default 1000 ms; 0 waits the
+   * request's whole budget. Lookups with nothing held always have the whole budget.
+   */
+  softDeadlineMs: number;
 }
 
 export const DEFAULT_FRESHNESS = {
   hardLifetimeFactor: 5,
   maxStaleSeconds: 86_400,
   notFoundTtlSeconds: 30,
+  softDeadlineMs: 1000,
 };

@@ -137,6 +137,7 @@ export function parseRegistrationDocument(
         hardLifetimeFactor: cache.hardLifetimeFactor,
         maxStaleSeconds: cache.maxStaleSeconds,
         notFoundTtlSeconds: cache.notFoundTtlSeconds,
+        softDeadlineMs: cache.softDeadlineMs,
       },
       push:
         push === undefined

@@ -127,6 +127,11 @@ export const registrationSchema = z.strictObject({
         .min(0)
         .max(86_400)
         .default(DEFAULT_FRESHNESS.notFoundTtlSeconds),
+      /**
+       * A value past its hard lifetime is answered stale when its refetch takes longer than this,
+       * and the refetch finishes in the background. Default 1000 ms; 0 waits the whole budget.
+       */
+      softDeadlineMs: z.number().int().min(0).max(60_000).default(DEFAULT_FRESHNESS.softDeadlineMs),
     })
     .default({ ttlSeconds: {}, ...DEFAULT_FRESHNESS }),
   /**

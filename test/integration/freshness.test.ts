@@ -26,9 +26,10 @@ describe('Freshness: fresh, revalidated, refetched, or stale with a reason', () 
   beforeAll(async () => {
     samples = await startSampleSystems({ size: 1000, seed: 9 });
     // The ministry's dossiers: RETURNED is fresh 1 day, hard 5 days; served stale up to 7 days.
+    // No soft deadline here (0: refetches wait the whole budget); it has its own tests below.
     const registrations = await sampleRegistrationsWith({
       'bo-noi-vu-dvc': {
-        cache: { maxStaleSeconds: 7 * 86_400, notFoundTtlSeconds: 60 },
+        cache: { maxStaleSeconds: 7 * 86_400, notFoundTtlSeconds: 60, softDeadlineMs: 0 },
         'upstream.resilience': { retries: 0 },
       },
     });
@@ -131,6 +132,15 @@ describe('Freshness: fresh, revalidated, refetched, or stale with a reason', () 
     expect(tooOld[0]?.error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
+  it('with no soft deadline (0), a refetch past the hard lifetime waits for a slow system', async () => {
+    const [code] = returned(1, 5);
+    await lookup([code as string]);
+    clock += 5 * DAY + 60_000;
+    samples.ministry.faults.delayMs = 1500;
+    const again = await lookup([code as string]);
+    expect(again[0]?.dossier?.source).toMatchObject({ cached: false, stale: false });
+  });
+
   it('remembers "no such dossier" briefly, so a flood of bad codes stays at the gateway', async () => {
     const unknown = '000.00.20.G09-240101-9999';
     for (let i = 0; i < 5; i += 1)
@@ -147,5 +157,92 @@ describe('Freshness: fresh, revalidated, refetched, or stale with a reason', () 
     const answers = await Promise.all(Array.from({ length: 5 }, () => lookup([code as string])));
     expect(answers.every((answer) => answer[0]?.error === null)).toBe(true);
     expect(takeStats(samples.ministry)).toMatchObject({ bulkCalls: 1, codesRequested: 1 });
+  });
+});
+
+describe('Freshness: a held value is answered stale after the soft deadline, and refreshed behind', () => {
+  let samples: SampleSystems;
+  let t: TestGateway;
+  let clock = Date.parse('2026-11-26T02:00:00Z');
+  const DAY = 86_400_000;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 1000, seed: 9 });
+    const registrations = await sampleRegistrationsWith({
+      'bo-noi-vu-dvc': {
+        cache: { softDeadlineMs: 300, maxStaleSeconds: 7 * 86_400 },
+        'upstream.timeoutMs': 2000,
+        'upstream.resilience': { retries: 0 },
+      },
+    });
+    t = await startTestGateway({
+      samples,
+      env: { REGISTRATIONS_DIR: registrations, CATALOGUE_SYNC_INTERVAL_MS: '0' },
+      now: () => new Date(clock),
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await samples.close();
+  });
+  afterEach(() => {
+    samples.ministry.faults.hang = false;
+    samples.ministry.faults.delayMs = 0;
+  });
+
+  const lookup = async (codes: string[]) =>
+    ((await t.query<{ dossiers: Item[] }>(QUERY, { codes })).data?.dossiers ?? []) as Item[];
+  const returned = (count: number, offset = 0) =>
+    findCodes(samples.ministry.dataset, count + offset, (d) => d.status === 10).slice(offset);
+  const SOFT = 'UPSTREAM_TIMEOUT: bo-noi-vu-dvc did not answer within 300 ms';
+
+  it('a slow system: the held value comes back stale, and the refetch still lands in the cache', async () => {
+    const [code] = returned(1);
+    const first = await lookup([code as string]);
+    const fetchedAt = first[0]?.dossier?.source.fetchedAt as string;
+    clock += 5 * DAY + 60_000; // past the hard lifetime
+    takeStats(samples.ministry);
+    samples.ministry.faults.delayMs = 1500; // within its 2 s timeout
+    const stale = await lookup([code as string]);
+    expect(stale[0]?.error).toBeNull();
+    expect(stale[0]?.dossier?.source).toMatchObject({ fetchedAt, cached: true, stale: true });
+    expect(stale[0]?.dossier?.source.staleReason).toMatch(new RegExp(`^${SOFT}`));
+    // The refetch the lookup started goes on in the background and stores its answer.
+    let refreshed: Item[] = stale;
+    for (let waited = 0; waited < 20_000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      refreshed = await lookup([code as string]);
+      if (refreshed[0]?.dossier?.source.fetchedAt !== fetchedAt) break;
+    }
+    expect(refreshed[0]?.dossier?.source).toMatchObject({ cached: true, stale: false });
+    expect(refreshed[0]?.dossier?.source.fetchedAt).not.toBe(fetchedAt);
+    // One call between the stale answer, the refetch and the lookups that waited for it.
+    expect(takeStats(samples.ministry).bulkCalls).toBe(1);
+  });
+
+  it('a hanging system: the held value comes back stale at the soft deadline', async () => {
+    const [held] = returned(1, 1) as [string];
+    await lookup([held]);
+    clock += 5 * DAY + 60_000;
+    samples.ministry.faults.hang = true;
+    const answers = await lookup([held]);
+    expect(answers[0]?.dossier?.source).toMatchObject({ cached: true, stale: true });
+    expect(answers[0]?.dossier?.source.staleReason).toMatch(new RegExp(`^${SOFT}`));
+  });
+
+  it('a code with nothing held keeps the whole budget, and the held one in the same request waits with it', async () => {
+    const [held, unheld] = returned(2, 2) as [string, string];
+    await lookup([held]);
+    clock += 5 * DAY + 60_000;
+    samples.ministry.faults.hang = true;
+    const answers = await lookup([held, unheld]);
+    // Not cut short by the soft deadline: the upstream's own timeout (2 s) ended the call.
+    const timedOut = 'bo-noi-vu-dvc upstream: no complete answer within 2000 ms';
+    expect(answers[1]?.dossier).toBeNull();
+    expect(answers[1]?.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    expect(answers[1]?.error?.message).toMatch(new RegExp(`^${timedOut}`));
+    expect(answers[0]?.dossier?.source).toMatchObject({ cached: true, stale: true });
+    expect(answers[0]?.dossier?.source.staleReason).toMatch(
+      new RegExp(`^UPSTREAM_TIMEOUT: ${timedOut}`),
+    );
   });
 });

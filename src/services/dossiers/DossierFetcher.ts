@@ -30,7 +30,8 @@ export interface DossierFetcherDeps {
  * - fresh → served from the cache;
  * - past the fresh lifetime but within the hard one → served, and refreshed in the background;
  * - past the hard lifetime, or missing → fetched; when the fetch fails, the last value is served
- *   (up to `maxStaleSeconds` old) marked stale with the reason;
+ *   (up to `maxStaleSeconds` old) marked stale with the reason, and so it is when the fetch takes
+ *   longer than the registration's soft deadline (the fetch then finishes in the background);
  * - "no such dossier" is remembered for `notFoundTtlSeconds`, so a flood of bad codes stays here.
  *
  * What it fetches goes up through three parts, each in its own file: `SingleFlight` (a code already
@@ -96,8 +97,7 @@ export class DossierFetcher {
     });
     this.deps.onAnswered?.(connectorId, codes.length - needed.length, needed.length);
     if (needed.length > 0) {
-      const fetched = await this.upstream(runtime, needed, call);
-      const byCode = new Map(needed.map((code, index) => [code, fetched[index] as FetchResult]));
+      const byCode = await this.refetch(runtime, needed, fallbacks, call, now);
       codes.forEach((code, index) => {
         if (results[index] !== undefined) return;
         const result = byCode.get(code) as FetchResult;
@@ -162,18 +162,79 @@ export class DossierFetcher {
     };
   }
 
+  /**
+   * Fetches the needed codes. When some have a value still servable stale (`held`), the fetch
+   * goes in the background's name, so that it outlives the request, and the held codes are waited
+   * for only until the registration's soft deadline (`cache.softDeadlineMs`): then their values
+   * are answered stale, and the fetch, still running, caches its answers for the next lookup. The
+   * codes with nothing held are waited for with the request's whole budget, in the same calls.
+   */
+  private async refetch(
+    runtime: RegisteredRuntime,
+    needed: readonly string[],
+    fallbacks: ReadonlyMap<string, FoundEntry>,
+    call: CallContext,
+    now: number,
+  ): Promise<Map<string, FetchResult>> {
+    const { softDeadlineMs, maxStaleSeconds } = runtime.registration.freshness;
+    const held = new Set(
+      softDeadlineMs === 0
+        ? []
+        : needed.filter((code) => {
+            const entry = fallbacks.get(code);
+            return (
+              entry !== undefined && now - Date.parse(entry.fetchedAt) <= maxStaleSeconds * 1000
+            );
+          }),
+    );
+    if (held.size === 0) {
+      const answers = await this.upstream(runtime, needed, call);
+      return new Map(needed.map((code, index) => [code, answers[index] as FetchResult]));
+    }
+    const fetching = this.upstream(runtime, needed, this.backgroundCall(runtime, call));
+    fetching.catch((error: unknown) => this.refreshFailed(runtime, error));
+    const answers =
+      (await withinSoftDeadline(fetching, softDeadlineMs, call.signal)) ??
+      (held.size === needed.length
+        ? null
+        : await untilAborted<FetchResult[] | null>(fetching, call.signal, () => null));
+    const late = (code: string): FetchResult => ({
+      ok: false,
+      error: held.has(code)
+        ? errorDetail(
+            'UPSTREAM_TIMEOUT',
+            `${runtime.id} did not answer within ${softDeadlineMs} ms; the value held is served while it is refetched in the background`,
+            runtime.id,
+          )
+        : errorDetail(
+            'UPSTREAM_TIMEOUT',
+            `${runtime.id}: the request's time budget ran out`,
+            runtime.id,
+          ),
+    });
+    return new Map(needed.map((code, index) => [code, answers?.[index] ?? late(code)]));
+  }
+
   private refreshInBackground(runtime: RegisteredRuntime, code: string): void {
     if (this.inflight.joinable(runtime.id, code) !== undefined) return;
-    const call = {
+    this.upstream(runtime, [code], this.backgroundCall(runtime)).catch((error: unknown) =>
+      this.refreshFailed(runtime, error),
+    );
+  }
+
+  /** A fetch's own budget, not a request's: it goes on after the request that started it ends. */
+  private backgroundCall(runtime: RegisteredRuntime, startedBy?: CallContext): CallContext {
+    return {
       signal: AbortSignal.timeout(this.deps.refreshBudgetMs),
-      requestId: `revalidate-${runtime.id}`,
+      requestId: startedBy?.requestId ?? `revalidate-${runtime.id}`,
       deadline: Date.now() + this.deps.refreshBudgetMs,
     };
-    this.upstream(runtime, [code], call).catch((error: unknown) =>
-      this.deps.logger.warn(
-        { connector: runtime.id, err: (error as Error).message },
-        'background refresh failed',
-      ),
+  }
+
+  private refreshFailed(runtime: RegisteredRuntime, error: unknown): void {
+    this.deps.logger.warn(
+      { connector: runtime.id, err: (error as Error).message },
+      'background refresh failed',
     );
   }
 
@@ -230,6 +291,28 @@ export class DossierFetcher {
     });
     await this.deps.cache.setMany(toCache);
     return results;
+  }
+}
+
+/**
+ * The fetch's answers if they come within `ms` and before `signal` ends; otherwise null, and the
+ * fetch goes on. The timer is cleared either way, so nothing is left behind.
+ */
+async function withinSoftDeadline<T>(
+  fetch: Promise<T>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<T | null> {
+  const soft = new AbortController();
+  const timer = setTimeout(() => soft.abort(), ms);
+  const onEnd = () => soft.abort();
+  signal.addEventListener('abort', onEnd, { once: true });
+  if (signal.aborted) soft.abort();
+  try {
+    return await untilAborted<T | null>(fetch, soft.signal, () => null);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onEnd);
   }
 }
 
