@@ -1,4 +1,4 @@
-import { hierarchyKeys } from '../domain/agencyCode';
+import { hierarchyKeys } from '../../connectors/shared/agencyCode';
 import type { Role } from './roles';
 
 /** The caller of one request, as authenticated (src/auth/Authenticator.ts). */

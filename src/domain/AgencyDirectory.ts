@@ -1,5 +1,5 @@
 import { foldText } from '../../connectors/shared/text';
-import { canonicalAgencyCode, shortForm } from './agencyCode';
+import { canonicalAgencyCode, shortForm } from '../../connectors/shared/agencyCode';
 import type { AgencyTier } from './agencyTier';
 
 /** Đơn vị kế thừa — where a closed agency's work went, from a date, optionally for part of it. */

@@ -1,4 +1,4 @@
-import { hierarchyKeys } from './agencyCode';
+import { hierarchyKeys } from '../../connectors/shared/agencyCode';
 
 /** What a registration covers: exact agency codes, hierarchy keys, or a dossier-code pattern. */
 export interface Coverage {

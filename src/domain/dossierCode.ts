@@ -1,4 +1,4 @@
-import { canonicalAgencyCode, isAgencyCode } from './agencyCode';
+import { canonicalAgencyCode, isAgencyCode } from '../../connectors/shared/agencyCode';
 
 /**
  * Dossier codes (mã hồ sơ; docs/domain.md §2): `{agency code}-{yyMMdd}-{NNNN}`, e.g.

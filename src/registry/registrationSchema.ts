@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { expression } from '../../connectors/shared/expression/expressionSchema';
-import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../domain/agencyCode';
+import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../../connectors/shared/agencyCode';
 import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../domain/cachePolicy';
 import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';

@@ -14,7 +14,7 @@ import {
 } from '../support/reportFields';
 import { runCli } from '../support/runCli';
 import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
-import { hierarchyKeys } from '../../src/domain/agencyCode';
+import { hierarchyKeys } from '../../connectors/shared/agencyCode';
 import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 
 const START = `mutation ($i: ReportInput!) { startReport(input: $i) { id state } }`;

@@ -1,4 +1,4 @@
-import { canonicalAgencyCode, hierarchyKeys } from '../../src/domain/agencyCode';
+import { canonicalAgencyCode, hierarchyKeys } from '../../connectors/shared/agencyCode';
 import { createAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 import type { Agency } from '../../src/domain/AgencyDirectory';
 import { parseStandardDossierCode } from '../../src/domain/dossierCode';

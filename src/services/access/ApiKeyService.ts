@@ -2,7 +2,7 @@ import type { Authenticator } from '../../auth/Authenticator';
 import { publicKey, type ApiKeyStore, type PublicApiKey } from '../../auth/apiKeys';
 import type { Role } from '../../auth/roles';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
-import { isAgencyCode, isHierarchyKey } from '../../domain/agencyCode';
+import { isAgencyCode, isHierarchyKey } from '../../../connectors/shared/agencyCode';
 import type { Actor, AuditService } from '../audit/AuditService';
 
 export interface CreateKeyInput {

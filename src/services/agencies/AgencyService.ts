@@ -9,7 +9,7 @@ import {
   type AgencyDirectory,
   type AgencyFilter,
 } from '../../domain/AgencyDirectory';
-import { isAgencyCode } from '../../domain/agencyCode';
+import { isAgencyCode } from '../../../connectors/shared/agencyCode';
 
 export interface AgencyPage {
   nodes: Agency[];

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../../errors/ConfigurationError';
 import { AgencyDirectory, type Agency } from '../../domain/AgencyDirectory';
-import { canonicalAgencyCode, isAgencyCode } from '../../domain/agencyCode';
+import { canonicalAgencyCode, isAgencyCode } from '../../../connectors/shared/agencyCode';
 import { AGENCY_TIERS } from '../../domain/agencyTier';
 
 const date = z.iso.date({ error: 'a date written yyyy-MM-dd' });

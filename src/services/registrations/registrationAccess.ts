@@ -1,5 +1,5 @@
 import type { Principal } from '../../auth/Principal';
-import { hierarchyKeys, isAgencyCode } from '../../domain/agencyCode';
+import { hierarchyKeys, isAgencyCode } from '../../../connectors/shared/agencyCode';
 import type { Registration } from '../../registry/Registration';
 import type { RegistrationStore, StoredRegistration } from '../../registry/RegistrationStore';
 import { isRegistrationId } from './registrationDocument';

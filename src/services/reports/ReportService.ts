@@ -3,7 +3,7 @@ import type { Logger } from '../../../connectors/contract';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { RedisTarget } from '../../redis/connectRedis';
-import { isHierarchyKey } from '../../domain/agencyCode';
+import { isHierarchyKey } from '../../../connectors/shared/agencyCode';
 import { LocalReportQueue } from './LocalReportQueue';
 import { reportCsv, reportHtml } from './outputs';
 import { RedisReportQueue } from './RedisReportQueue';

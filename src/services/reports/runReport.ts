@@ -1,5 +1,5 @@
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { canonicalAgencyCode, hierarchyKeys, isHierarchyKey } from '../../domain/agencyCode';
+import { canonicalAgencyCode, hierarchyKeys, isHierarchyKey } from '../../../connectors/shared/agencyCode';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadDataFile } from '../../platform/loadDataFile';
-import { hierarchyKeys } from '../../domain/agencyCode';
+import { hierarchyKeys } from '../../../connectors/shared/agencyCode';
 import {
   DEFAULT_REPORT_RULES,
   reportRules,
