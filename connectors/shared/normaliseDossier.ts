@@ -10,7 +10,7 @@ import type {
 } from '../model';
 import { decodeLegacy, looksLegacy, type LegacyEncoding } from './legacyText';
 import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
-import { mapStatus, tableKey, type StatusTable } from './statusTable';
+import { mapStatus, statusTableFor, tableKey, type StatusTable } from './statusTable';
 import { normaliseText } from './text';
 
 /** The value tables a registration declares beside its mapping expressions. */
@@ -73,6 +73,9 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
   if (code === null) throw new UnreadableRecordError('the record has no dossier code');
   const rawStatus = reader.identifier(mapped, 'status');
   if (rawStatus === null) throw new UnreadableRecordError(`the record for ${code} has no status`);
+  const agencyCode = reader.identifier(mapped, 'agencyCode');
+  // The status table of the dossier's agency (`statuses.byAgency`), for it and its history.
+  reader.statuses = statusTableFor(tables.statuses, agencyCode ?? codeAgency(code));
 
   const applicant = isRecord(mapped.applicant) ? mapped.applicant : {};
   return {
@@ -81,7 +84,7 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
     procedureName: reader.text(mapped, 'procedureName'),
     fieldCode: reader.identifier(mapped, 'fieldCode'),
     fieldName: reader.text(mapped, 'fieldName'),
-    agencyCode: reader.identifier(mapped, 'agencyCode'),
+    agencyCode,
     agencyName: reader.text(mapped, 'agencyName'),
     channel: reader.channel(mapped, 'channel'),
     applicant: {
@@ -172,11 +175,22 @@ function digitalFacts(reader: FieldReader, raw: Raw): DigitalFacts {
 const YES = new Set(['1', 'true', 'co', 'có', 'yes', 'y']);
 const NO = new Set(['0', 'false', 'khong', 'không', 'no', 'n']);
 
+/** The agency part of a dossier code: what comes before its first `-`. */
+function codeAgency(code: string): string | null {
+  const dash = code.indexOf('-');
+  return dash > 0 ? code.slice(0, dash) : null;
+}
+
 class FieldReader {
+  /** The status table that reads this record's statuses (its agency's, `statuses.byAgency`). */
+  statuses: StatusTable;
+
   constructor(
     private readonly warnings: MappingWarning[],
     private readonly tables: NormalisationTables,
-  ) {}
+  ) {
+    this.statuses = tables.statuses;
+  }
 
   /** A scalar as text, exactly as sent (codes, numbers, phone numbers, URLs). */
   identifier(from: Raw, key: string, at = ''): string | null {
@@ -222,7 +236,7 @@ class FieldReader {
   }
 
   status(raw: string, key: string, at = ''): StatusValue {
-    const status = mapStatus(raw, this.tables.statuses);
+    const status = mapStatus(raw, this.statuses);
     if (status.code === null) {
       this.warn(`${at}${key}`, `status "${raw}" is not in the registration's status table`);
     }

@@ -1,4 +1,5 @@
 import type { NationalStatusCode, StatusValue } from '../model';
+import { canonicalAgencyCode, hierarchyKeys } from './agencyCode';
 
 /** How a registration maps its own status vocabulary to the ten national statuses. */
 export interface StatusTable {
@@ -9,6 +10,21 @@ export interface StatusTable {
    * (connectors/rest-json/README.md, statuses: "9 may stand for 5, 6 or 8").
    */
   lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]>;
+  /**
+   * The tables of some agencies and their units (`statuses.byAgency`), by hierarchy key (`H56.12.21`)
+   * or, for codes outside the standard form, the code itself; chosen by `statusTableFor`.
+   */
+  byAgency?: ReadonlyMap<string, StatusTable>;
+}
+
+/** One `statuses.byAgency` entry: what differs from the registration's table for some agencies. */
+export interface AgencyStatuses {
+  /** Agency codes or hierarchy keys; each covers its units. */
+  agencies: readonly string[];
+  /** Entries added to the registration's table, or replacing its entries for the same value. */
+  map: Record<string, number>;
+  /** When given, replaces the registration's lossy declarations (`{}`: nothing lossy there). */
+  lossy?: Record<string, readonly number[]> | undefined;
 }
 
 export const NATIONAL_STATUS_CODES: readonly NationalStatusCode[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -23,8 +39,9 @@ export function nationalStatusTable(
 export function createStatusTable(
   entries: Record<string, number>,
   lossy: Record<string, readonly number[]>,
+  byAgency: readonly AgencyStatuses[] = [],
 ): StatusTable {
-  return {
+  const table: StatusTable = {
     map: new Map(
       Object.entries(entries).map(([raw, code]) => [tableKey(raw), code as NationalStatusCode]),
     ),
@@ -35,6 +52,32 @@ export function createStatusTable(
       ]),
     ),
   };
+  if (byAgency.length === 0) return table;
+  const tables = new Map<string, StatusTable>();
+  for (const variant of byAgency) {
+    const own = createStatusTable({ ...entries, ...variant.map }, variant.lossy ?? lossy);
+    for (const agency of variant.agencies) tables.set(agencyKey(agency), own);
+  }
+  return { ...table, byAgency: tables };
+}
+
+/** How an agency is named in `statuses.byAgency`: its most specific hierarchy key, else itself. */
+export function agencyKey(agency: string): string {
+  return hierarchyKeys(agency)[0] ?? canonicalAgencyCode(agency);
+}
+
+/**
+ * The table for a dossier of this agency: that of the most specific agency or unit above it
+ * declared in `statuses.byAgency`, else the registration's own.
+ */
+export function statusTableFor(table: StatusTable, agency: string | null): StatusTable {
+  const tables = table.byAgency;
+  if (tables === undefined || agency === null) return table;
+  for (const key of hierarchyKeys(agency)) {
+    const found = tables.get(key);
+    if (found !== undefined) return found;
+  }
+  return tables.get(canonicalAgencyCode(agency)) ?? table;
 }
 
 /**

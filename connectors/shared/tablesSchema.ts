@@ -14,7 +14,7 @@ import {
   checkDateFormat,
   type DateParsing,
 } from './parseUpstreamDate';
-import { createStatusTable, tableKey } from './statusTable';
+import { agencyKey, createStatusTable, tableKey } from './statusTable';
 
 /**
  * Config schemas for the value tables every declarative kind shares: statuses, channels,
@@ -23,17 +23,57 @@ import { createStatusTable, tableKey } from './statusTable';
 
 const statusCode = z.number().int().min(1).max(10);
 
-export const statusesSchema = z.strictObject({
-  /** Upstream value → national status code (1–10). */
-  map: z.record(z.string(), statusCode),
-  /** National code → the other national codes it may stand for. */
-  lossy: z
-    .record(
-      z.string().regex(/^(10|[1-9])$/, 'a national status code 1–10'),
-      z.array(statusCode).min(1),
-    )
-    .default({}),
-});
+const lossySchema = z.record(
+  z.string().regex(/^(10|[1-9])$/, 'a national status code 1–10'),
+  z.array(statusCode).min(1),
+);
+
+export const statusesSchema = z
+  .strictObject({
+    /** Upstream value → national status code (1–10). */
+    map: z.record(z.string(), statusCode),
+    /** National code → the other national codes it may stand for. */
+    lossy: lossySchema.default({}),
+    /**
+     * What differs for some agencies and their units: entries added to `map` (or replacing its
+     * entries), and lossy declarations replacing `lossy`. A dossier's agency is its mapped
+     * `agencyCode`, else the part of its code before the first `-`; the most specific match wins.
+     */
+    byAgency: z
+      .array(
+        z.strictObject({
+          agencies: z
+            .array(
+              z
+                .string()
+                .regex(
+                  /^[0-9A-Z]+(?:\.[0-9A-Z]+)*$/,
+                  'an agency code (000.21.12.H56) or hierarchy key (H56.12.21)',
+                ),
+            )
+            .min(1),
+          map: z.record(z.string(), statusCode).default({}),
+          lossy: lossySchema.optional(),
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((statuses, ctx) => {
+    const seen = new Map<string, number>();
+    statuses.byAgency.forEach((variant, index) =>
+      variant.agencies.forEach((agency, at) => {
+        const key = agencyKey(agency);
+        const before = seen.get(key);
+        if (before !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['byAgency', index, 'agencies', at],
+            message: `${agency} (${key}) is already in byAgency[${before}]: each agency has one table`,
+          });
+        else seen.set(key, index);
+      }),
+    );
+  });
 
 const valueTable = <T extends number>(max: number) =>
   z
@@ -119,7 +159,11 @@ export function buildTables(config: {
   mapping?: { history?: { order?: HistoryOrder | undefined } | undefined };
 }): NormalisationTables {
   return {
-    statuses: createStatusTable(config.statuses.map, config.statuses.lossy),
+    statuses: createStatusTable(
+      config.statuses.map,
+      config.statuses.lossy,
+      config.statuses.byAgency,
+    ),
     channels: config.channels ?? NATIONAL_CHANNELS,
     applicantTypes: config.applicantTypes ?? NATIONAL_APPLICANT_TYPES,
     dates: config.dates,

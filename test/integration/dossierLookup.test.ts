@@ -360,11 +360,21 @@ describe('Dossier lookup: the SOAP land registration system', () => {
     ]);
   });
 
-  it('marks the 9 its district branches report as lossy, and brings decomposed names to NFC', async () => {
+  it('marks the 9 its district branches report as lossy, and only theirs (statuses.byAgency); brings decomposed names to NFC', async () => {
     const land = t.samples.land.dataset;
     const [collapsed] = findCodes(land, 1, (d) => d.status === 6, '000.21.12.H56');
     const [decomposed] = findCodes(land, 1, (d) => d.code.endsWith('2'), '000.01.12.H56');
-    const items = await lookup([collapsed as string, decomposed as string]);
+    const [exact] = findCodes(land, 1, (d) => d.status === 9, '000.01.12.H56');
+    const items = await lookup([collapsed as string, decomposed as string, exact as string]);
+    // A unit outside the branches reports 9 for 9 alone: not lossy.
+    expect(items[2]?.dossier?.status).toEqual({
+      value: 'FINISHED',
+      code: 9,
+      label: 'Đã xử lý xong',
+      raw: '9',
+      lossy: false,
+      mayBe: [],
+    });
     expect(items[0]?.dossier?.status).toEqual({
       value: 'FINISHED',
       code: 9,

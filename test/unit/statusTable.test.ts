@@ -2,7 +2,9 @@ import {
   createStatusTable,
   mapStatus,
   nationalStatusTable,
+  statusTableFor,
 } from '../../connectors/shared/statusTable';
+import { statusesSchema } from '../../connectors/shared/tablesSchema';
 
 describe('Statuses: a registration maps its vocabulary, declares what is lossy, never guesses', () => {
   const table = createStatusTable({ processing: 4, releasing: 9, done: 10 }, { 9: [5, 6, 8] });
@@ -65,5 +67,59 @@ describe('Statuses: a registration maps its vocabulary, declares what is lossy, 
       });
     }
     expect(mapStatus('done', table).code).toBe(10);
+  });
+});
+
+describe('Statuses by agency: some units of a system mean something else by the same value', () => {
+  const table = createStatusTable({ '5': 5, '6': 6, '8': 8, '9': 9, 'Hoàn thành': 10 }, {}, [
+    // The district branches collapse 5, 6 and 8 into 9.
+    { agencies: ['H56.12.21'], map: {}, lossy: { 9: [5, 6, 8] } },
+    // One branch also says "Hoàn thành" for finished (9), not returned (10), and is exact.
+    { agencies: ['000.04.21.H56'], map: { 'Hoàn thành': 9 }, lossy: {} },
+  ]);
+  const status = (agency: string | null, raw: string) =>
+    mapStatus(raw, statusTableFor(table, agency));
+
+  it('uses the table of the most specific agency or unit declared above the dossier’s agency', () => {
+    expect(status('000.21.12.H56', '9')).toMatchObject({
+      code: 9,
+      lossy: true,
+      mayBe: [5, 6, 8, 9],
+    });
+    expect(status('001.21.12.H56', '9')).toMatchObject({ code: 9, lossy: true });
+    expect(status('000.04.21.H56', '9')).toMatchObject({ code: 9, lossy: false });
+    expect(status('000.04.21.H56', 'Hoàn thành')).toMatchObject({ code: 9, lossy: false });
+  });
+
+  it('keeps the registration’s table for every other agency, and when the agency is unknown', () => {
+    expect(status('000.01.12.H56', '9')).toEqual({ code: 9, raw: '9', lossy: false, mayBe: [] });
+    expect(status('000.01.12.H56', 'Hoàn thành')).toMatchObject({ code: 10, lossy: false });
+    expect(status(null, '9')).toMatchObject({ lossy: false });
+    expect(status('G09.20', '9')).toMatchObject({ lossy: false });
+  });
+
+  it('matches a declared code outside the standard form exactly', () => {
+    const odd = createStatusTable({ '9': 9 }, {}, [
+      { agencies: ['BNV.VP'], map: {}, lossy: { 9: [8] } },
+    ]);
+    expect(mapStatus('9', statusTableFor(odd, 'BNV.VP'))).toMatchObject({ lossy: true });
+    expect(mapStatus('9', statusTableFor(odd, 'BNV.TC'))).toMatchObject({ lossy: false });
+  });
+
+  it('refuses an agency declared twice, and a value that is not an agency code', () => {
+    const twice = statusesSchema.safeParse({
+      map: { '9': 9 },
+      byAgency: [
+        { agencies: ['H56.12.21'], lossy: { 9: [5] } },
+        { agencies: ['000.21.12.H56'], lossy: { 9: [6] } },
+      ],
+    });
+    expect(twice.success).toBe(false);
+    expect(twice.error?.issues[0]).toMatchObject({
+      path: ['byAgency', 1, 'agencies', 0],
+      message: '000.21.12.H56 (H56.12.21) is already in byAgency[0]: each agency has one table',
+    });
+    const bad = statusesSchema.safeParse({ map: {}, byAgency: [{ agencies: ['h56 12'] }] });
+    expect(bad.error?.issues[0]?.message).toMatch(/an agency code/);
   });
 });
