@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DateTime, FixedOffsetZone } from 'luxon';
 import { LRUCache } from 'lru-cache';
 import { parse as parseYaml } from 'yaml';
+import { canonicalAgencyCode, shortForm } from '../../connectors/shared/agencyCode';
 import { Random, hash32, unit } from './random';
 import { linksOf, partsOf, type Chain, type ChainPart, type SampleSystemName } from './interAgency';
 import {
@@ -93,6 +94,12 @@ export interface SampleDatasetOptions {
   fileBaseUrl: string;
   /** Which sample system this is: it also holds its parts of the inter-agency chains. */
   system?: SampleSystemName;
+  /**
+   * Agencies whose dossier codes the system writes in its own form, not the standard one: the
+   * short agency code, the day as yyyyMMdd and seven digits (`G09.22-20260609-0000137`), as a
+   * ministry system does (issue 20, item 5).
+   */
+  ownCodes?: ReadonlySet<string>;
 }
 
 /**
@@ -162,7 +169,7 @@ export class SampleDataset {
     for (const agency of this.agencies) {
       for (let day = DATASET_START; day <= DATASET_END; day = day.plus({ days: 1 })) {
         const count = this.countOn(agency, day);
-        for (let n = 1; n <= count; n += 1) yield dossierCode(agency.code, day, n);
+        for (let n = 1; n <= count; n += 1) yield this.codeOf(agency, day, n);
       }
     }
   }
@@ -196,7 +203,7 @@ export class SampleDataset {
       }
       for (let n = 1; n <= count; n += 1, index += 1) {
         if (index >= offset && dossiers.length < limit)
-          dossiers.push(this.get(dossierCode(agency.code, day, n)) as SampleDossier);
+          dossiers.push(this.get(this.codeOf(agency, day, n)) as SampleDossier);
       }
     }
     return { total: index, dossiers };
@@ -213,7 +220,7 @@ export class SampleDataset {
         day = day.minus({ days: 37 })
       ) {
         if (this.countOn(agency, day) > 0) {
-          codes.push(dossierCode(agency.code, day, 1));
+          codes.push(this.codeOf(agency, day, 1));
           taken += 1;
         }
       }
@@ -267,14 +274,27 @@ export class SampleDataset {
     return dossier;
   }
 
+  /** A dossier's code: standard, or in the system's own form for the agencies that use one. */
+  private codeOf(agency: SampleAgency, day: DateTime, n: number): string {
+    return this.options.ownCodes?.has(agency.code) === true
+      ? `${shortForm(agency.code)}-${day.toFormat('yyyyMMdd')}-${String(n).padStart(7, '0')}`
+      : dossierCode(agency.code, day, n);
+  }
+
   private generatedNow(code: string): SampleDossier | undefined {
     const chained = this.chainParts.get(code);
     if (chained !== undefined) return this.chainPart(chained.chain, chained.part);
-    const match = /^(.+)-(\d{2})(\d{2})(\d{2})-(\d{4})$/.exec(code);
+    const match =
+      /^(.+)-(\d{2})(\d{2})(\d{2})-(\d{4})$/.exec(code) ??
+      /^([A-Z]\d{2}(?:\.\d{2})*)-\d{2}(\d{2})(\d{2})(\d{2})-(\d{7})$/.exec(code);
     if (match === null) return undefined;
-    const [, agencyCode, yy, mm, dd, seq] = match as unknown as string[];
-    const agency = this.byCode.get(agencyCode as string);
-    if (agency === undefined) return undefined;
+    const [, written, yy, mm, dd, seq] = match as unknown as string[];
+    const own = (seq as string).length === 7;
+    const agencyCode = own ? canonicalAgencyCode(written as string) : (written as string);
+    const agency = this.byCode.get(agencyCode);
+    // Each agency's codes have one form: the system's own, or the standard one.
+    if (agency === undefined || own !== (this.options.ownCodes?.has(agencyCode) === true))
+      return undefined;
     const day = DateTime.fromObject(
       { year: 2000 + Number(yy), month: Number(mm), day: Number(dd) },
       { zone: VIETNAM },

@@ -217,6 +217,8 @@ export function ministryDataset(options: {
   return new SampleDataset({
     system: 'ministry',
     holds: (code) => code.endsWith('.G09') || code.endsWith('.G07'),
+    // Cục Văn thư và Lưu trữ nhà nước's codes are the ministry system's own (`G09.22-20260609-…`).
+    ownCodes: new Set(['000.00.22.G09']),
     directoryFile: options.directoryFile,
     procedures: MINISTRY_PROCEDURES,
     size: options.size,

@@ -1,4 +1,9 @@
-import { hierarchyKeys } from '../../connectors/shared/agencyCode';
+import {
+  canonicalAgencyCode,
+  hierarchyKeys,
+  isAgencyCode,
+} from '../../connectors/shared/agencyCode';
+import { compileDossierCodePattern, type DossierCodePattern } from './dossierCodePattern';
 
 /** What a registration covers: exact agency codes, hierarchy keys, or a dossier-code pattern. */
 export interface Coverage {
@@ -20,7 +25,9 @@ export interface CoverageConflict {
 
 interface Pattern {
   id: string;
-  regex: RegExp;
+  pattern: DossierCodePattern;
+  /** The registration's agencies and units, when it declares any: the codes it may be given. */
+  within: Coverage | null;
 }
 
 /**
@@ -40,7 +47,11 @@ export class CoverageIndex {
         if (!this.exactCodes.has(code)) this.exactCodes.set(code, id);
       for (const key of coverage.units) if (!this.units.has(key)) this.units.set(key, id);
       if (coverage.dossierCodePattern !== undefined) {
-        this.patterns.push({ id, regex: new RegExp(`^(?:${coverage.dossierCodePattern})$`, 'u') });
+        this.patterns.push({
+          id,
+          pattern: compileDossierCodePattern(coverage.dossierCodePattern),
+          within: coverage.agencies.length + coverage.units.length > 0 ? coverage : null,
+        });
       }
     }
   }
@@ -77,12 +88,31 @@ export class CoverageIndex {
     return undefined;
   }
 
-  /** The first registration whose dossier-code pattern matches, with its `agency` group if any. */
+  /**
+   * The first registration whose dossier-code pattern matches the whole code, with the agency its
+   * `agency` group names (standard form). A registration that declares agencies or units is given
+   * only the codes whose named agency is among them (or their units): a pattern set with a
+   * province-IT key cannot reach codes outside that key's scope.
+   */
   matchPattern(code: string): { id: string; agencyCode: string | undefined } | undefined {
-    for (const { id, regex } of this.patterns) {
-      const match = regex.exec(code);
-      if (match !== null) return { id, agencyCode: match.groups?.agency };
+    for (const { id, pattern, within } of this.patterns) {
+      const match = pattern.match(code);
+      if (match === null) continue;
+      if (match.agency === undefined) return { id, agencyCode: undefined };
+      const agencyCode = isAgencyCode(match.agency)
+        ? canonicalAgencyCode(match.agency)
+        : match.agency;
+      if (within !== null && !covers(within, agencyCode)) continue;
+      return { id, agencyCode };
     }
     return undefined;
   }
+}
+
+/** Whether an agency is one of the coverage's codes or a unit below one of its hierarchy keys. */
+function covers(coverage: Coverage, agencyCode: string): boolean {
+  return (
+    coverage.agencies.includes(agencyCode) ||
+    hierarchyKeys(agencyCode).some((key) => coverage.units.includes(key))
+  );
 }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { expression } from '../../connectors/shared/expression/expressionSchema';
-import { isAgencyCode, canonicalAgencyCode, isHierarchyKey } from '../../connectors/shared/agencyCode';
+import {
+  isAgencyCode,
+  canonicalAgencyCode,
+  isHierarchyKey,
+} from '../../connectors/shared/agencyCode';
 import { DEFAULT_FRESHNESS, DEFAULT_TTL_SECONDS } from '../domain/cachePolicy';
+import { dossierCodePatternProblem } from '../domain/dossierCodePattern';
 import { resilienceSchema } from '../runtime/resilience';
 import { upstreamAuthSchema } from '../runtime/upstreamAuth';
 
@@ -10,16 +15,13 @@ const agencyCode = z
   .refine(isAgencyCode, 'an agency code of digits, A–Z and dots, at most 35 characters')
   .transform(canonicalAgencyCode);
 
-const pattern = z.string().superRefine((source, ctx) => {
-  try {
-    new RegExp(source, 'u');
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a regular expression: ${(error as Error).message}`,
-    });
-  }
-});
+const pattern = z
+  .string()
+  .max(500)
+  .superRefine((source, ctx) => {
+    const problem = dossierCodePatternProblem(source);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** What a registration covers (docs/decisions/0001-coverage-follows-the-agency-hierarchy.md). */
 export const coverageSchema = z
@@ -32,7 +34,8 @@ export const coverageSchema = z
       .default([]),
     /**
      * For non-standard dossier codes (`03706/2026/07906`): a regular expression the whole code must
-     * match. A named group `agency` routes through the directory; without it, matches come here.
+     * match (run in linear time). A named group `agency` names the code's agency; with `agencies`
+     * or `units` declared, only codes naming one of them (or their units) come here.
      */
     dossierCodePattern: pattern.optional(),
   })

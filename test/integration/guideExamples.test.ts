@@ -35,7 +35,8 @@ describe('Provincial IT guide: the REST and SOAP examples, end to end', () => {
   const example = async (name: string) => {
     const text = (await readFile(join(PROJECT_ROOT, 'examples', 'runtime', name), 'utf8'))
       .replace('http://127.0.0.1:7001', samples.provincial.url)
-      .replace('http://127.0.0.1:7003', samples.land.url);
+      .replace('http://127.0.0.1:7003', samples.land.url)
+      .replaceAll('http://127.0.0.1:7002', samples.ministry.url);
     const file = join(folder, name);
     await writeFile(file, text);
     return file;
@@ -75,5 +76,70 @@ describe('Provincial IT guide: the REST and SOAP examples, end to end', () => {
     ]) {
       expect(shown.stdout).not.toContain(secret);
     }
+  });
+
+  it("bo-noi-vu-van-thu-luu-tru.yaml: codes in the system's own form, routed by a pattern set with a province-it key", async () => {
+    // The department's IT staff: a province-it key scoped to their unit only.
+    const created = await t.query<{ createApiKey: { key: string } }>(
+      'mutation { createApiKey(input: { name: "CNTT Cục Văn thư", role: PROVINCE_IT, agencies: ["G09.22"] }) { key } }',
+    );
+    const key = created.data?.createApiKey.key as string;
+    const ownCli = (...args: string[]) =>
+      runCli('connectors', { GATEWAY_URL: t.url, GATEWAY_API_KEY: key }, ...args);
+    const ministry = samples.ministry.dataset;
+    const [code] = findCodes(ministry, 1, (d) => d.agency.code === '000.00.22.G09');
+    expect(code).toMatch(/^G09\.22-\d{8}-\d{7}$/);
+    // Before it is registered, the code is not one the gateway can route.
+    const before = await t.query<{ dossier: null }>(
+      'query ($c: String!) { dossier(code: $c) { code } }',
+      { c: code },
+      'portal',
+    );
+    expect(before.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const file = await example('bo-noi-vu-van-thu-luu-tru.yaml');
+    const tested = await ownCli('test', file, code as string);
+    expect(tested.stderr).toBe('');
+    expect(JSON.parse(tested.stdout).dossiers).toEqual([{ code, found: true, error: null }]);
+    const registered = await ownCli('register', file);
+    expect(registered.stderr).toBe('');
+    expect(JSON.parse(registered.stdout)).toMatchObject({
+      id: 'bo-noi-vu-van-thu-luu-tru',
+      version: 1,
+    });
+    const answer = await t.query<{
+      dossier: { code: string; agency: { code: string }; source: { connector: string } };
+    }>(
+      'query ($c: String!) { dossier(code: $c) { code agency { code } source { connector } } }',
+      { c: code },
+      'portal',
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.dossier).toEqual({
+      code,
+      agency: { code: '000.00.22.G09' },
+      source: { connector: 'bo-noi-vu-van-thu-luu-tru' },
+    });
+    // A code of the same form naming another unit of the ministry is not given to it.
+    const other = await t.query<{ dossier: null }>(
+      'query ($c: String!) { dossier(code: $c) { code } }',
+      { c: (code as string).replace('G09.22', 'G09.20') },
+      'portal',
+    );
+    expect(other.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    // The same key cannot route codes by a pattern that does not name their agency.
+    const loose = join(folder, 'loose.yaml');
+    await writeFile(
+      loose,
+      (await readFile(file, 'utf8'))
+        .replace('id: bo-noi-vu-van-thu-luu-tru', 'id: bo-noi-vu-loose')
+        .replace("'(?<agency>G09\\.\\d{2})-\\d{8}-\\d{7}'", "'G09\\.\\d{2}-\\d{8}-\\d{7}'"),
+    );
+    const refused = await ownCli('register', loose);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toContain(
+      "coverage.dossierCodePattern: a pattern set without an administrator key must name each code's agency",
+    );
   });
 });

@@ -40,7 +40,7 @@ const claim = (id: string, coverage: Partial<ReturnType<typeof storedClaim>['cov
 });
 
 describe('Registration access: a province-IT key reaches the registrations within its agencies', () => {
-  it('sees coverage inside its scope, its own connectors, and nothing routed by pattern', () => {
+  it('sees coverage inside its scope, its own connectors, and patterns only when confined to that scope', () => {
     expect(visibleTo(provinceIt, claim('a', { units: ['H56.22'] }))).toBe(true);
     expect(visibleTo(provinceIt, claim('a', { agencies: ['000.00.22.H56'] }))).toBe(true);
     expect(visibleTo(provinceIt, claim('a', { units: ['H56', 'H40'] }))).toBe(false);
@@ -49,6 +49,14 @@ describe('Registration access: a province-IT key reaches the registrations withi
     expect(visibleTo(provinceIt, claim('a', { units: ['H56'], dossierCodePattern: '.*' }))).toBe(
       false,
     );
+    const named = '(?<agency>H56\\.\\d{2})-\\d{8}-\\d{7}';
+    expect(visibleTo(provinceIt, claim('a', { units: ['H56'], dossierCodePattern: named }))).toBe(
+      true,
+    );
+    expect(visibleTo(provinceIt, claim('a', { units: ['H40'], dossierCodePattern: named }))).toBe(
+      false,
+    );
+    expect(visibleTo(provinceIt, claim('a', { dossierCodePattern: named }))).toBe(false);
     expect(visibleTo(provinceIt, claim('a', {}))).toBe(false);
     expect(visibleTo(admin, claim('a', { dossierCodePattern: '.*' }))).toBe(true);
     expect(visibleTo(portal, claim('a', { units: ['H56'] }))).toBe(false);
@@ -62,16 +70,28 @@ describe('Registration access: a province-IT key reaches the registrations withi
     expect(storedClaim(stored)).toEqual(claim('old', { units: ['H56'] }));
   });
 
-  it('names the coverage outside the scope; only an administrator routes by pattern', () => {
+  it('names the coverage outside the scope; only an administrator routes by a pattern alone', () => {
     const registration = (coverage: unknown) =>
       ({ coverage: coverageSchema.parse(coverage) }) as Registration;
     expect(scopeProblem(provinceIt, registration({ units: ['H56.01'] }))).toBeNull();
     expect(scopeProblem(provinceIt, registration({ units: ['H56', 'H40'] }))).toBe(
       'coverage: H40 is outside the scope of CNTT Thanh Hóa (H56)',
     );
-    expect(scopeProblem(provinceIt, registration({ dossierCodePattern: '^x$' }))).toMatch(
-      /^coverage\.dossierCodePattern: only an administrator/,
+    expect(
+      scopeProblem(provinceIt, registration({ units: ['H56'], dossierCodePattern: '^x$' })),
+    ).toBe(
+      "coverage.dossierCodePattern: a pattern set without an administrator key must name each code's agency with the group (?<agency>…); only an administrator may route codes by pattern alone",
     );
+    const named = '(?<agency>H56\\.\\d{2})-\\d{8}-\\d{7}';
+    expect(scopeProblem(provinceIt, registration({ dossierCodePattern: named }))).toBe(
+      'coverage.dossierCodePattern: a pattern set without an administrator key needs coverage.agencies or coverage.units: codes route here only when their agency is one of them',
+    );
+    expect(
+      scopeProblem(provinceIt, registration({ units: ['H56.22'], dossierCodePattern: named })),
+    ).toBeNull();
+    expect(
+      scopeProblem(provinceIt, registration({ units: ['H40'], dossierCodePattern: named })),
+    ).toBe('coverage: H40 is outside the scope of CNTT Thanh Hóa (H56)');
     expect(scopeProblem(admin, registration({ dossierCodePattern: '^x$' }))).toBeNull();
   });
 });

@@ -122,6 +122,49 @@ describe('Routing: codes go to the system that holds the dossier', () => {
     });
   });
 
+  it('gives a pattern with an agency group only the codes naming its own agencies or units', () => {
+    const confined = new CoverageIndex([
+      // A ministry department's IT staff: their codes, and only theirs, by pattern.
+      {
+        id: 'archives',
+        coverage: coverageSchema.parse({
+          agencies: ['000.00.22.G09'],
+          dossierCodePattern: '(?<agency>G\\d{2}\\.\\d{2})-\\d{8}-\\d{7}',
+        }),
+      },
+      {
+        id: 'labour',
+        coverage: coverageSchema.parse({
+          units: ['G09.20'],
+          dossierCodePattern: '(?<agency>G\\d{2}\\.\\d{2})-\\d{8}-\\d{7}',
+        }),
+      },
+    ]);
+    expect(confined.matchPattern('G09.22-20260609-0092637')).toEqual({
+      id: 'archives',
+      agencyCode: '000.00.22.G09',
+    });
+    expect(confined.matchPattern('G09.20-20260609-0092637')).toEqual({
+      id: 'labour',
+      agencyCode: '000.00.20.G09',
+    });
+    // Matches the patterns, but names an agency neither registration declares.
+    expect(confined.matchPattern('G09.21-20260609-0092637')).toBeUndefined();
+    expect(confined.matchPattern('G09.22-20260609-009263')).toBeUndefined();
+  });
+
+  it('runs patterns in linear time, and refuses what cannot (back-references, look-around)', () => {
+    const hostile = new CoverageIndex([
+      { id: 'x', coverage: coverageSchema.parse({ dossierCodePattern: '(a+)+b' }) },
+    ]);
+    // V8's backtracking engine takes minutes on this; RE2 answers at once.
+    expect(hostile.matchPattern('a'.repeat(99))).toBeUndefined();
+    const refused = coverageSchema.safeParse({ dossierCodePattern: '(a)\\1' });
+    expect(refused.error?.issues[0]?.message).toMatch(/cannot run in linear time/);
+    const broken = coverageSchema.safeParse({ dossierCodePattern: '(' });
+    expect(broken.error?.issues[0]?.message).toMatch(/^not a regular expression/);
+  });
+
   it('answers BAD_USER_INPUT, UNKNOWN_AGENCY and NO_CONNECTOR with the offending value', () => {
     expect(route('not-a-code')).toMatchObject({
       ok: false,

@@ -102,7 +102,12 @@ function toRe2(source: string): string {
 /** Compiled once per pattern: JSONata makes a new engine each time a pattern is used. */
 const compiled = new WeakMap<RegExp, RE2JS>();
 
-function compileLinear(source: RegExp): RE2JS {
+/**
+ * A JavaScript pattern compiled for RE2 (linear time), with JavaScript's meaning (`toRe2`); throws
+ * when RE2 cannot run it (`linearPatternProblem` says why). Also for patterns outside JSONata:
+ * registrations' dossier-code patterns.
+ */
+export function compileLinear(source: RegExp): RE2JS {
   const known = compiled.get(source);
   if (known !== undefined) return known;
   let flags = 0;

@@ -1,5 +1,6 @@
 import type { Principal } from '../../auth/Principal';
 import { hierarchyKeys, isAgencyCode } from '../../../connectors/shared/agencyCode';
+import { compileDossierCodePattern } from '../../domain/dossierCodePattern';
 import type { Registration } from '../../registry/Registration';
 import type { RegistrationStore, StoredRegistration } from '../../registry/RegistrationStore';
 import { isRegistrationId } from './registrationDocument';
@@ -30,15 +31,16 @@ export function storedClaim(stored: StoredRegistration): RegistrationClaim {
 
 /**
  * Whether a principal may see (and, for runtime ones, change) a connector. A province-IT key may
- * when it is one of its connectors, or all of its coverage lies within its agencies; never a
- * pattern route, which could match any code. Admins see everything, other roles nothing.
+ * when it is one of its connectors, or all of its coverage lies within its agencies; a pattern
+ * route only when the pattern is confined to that coverage (`patternProblem`), never one that
+ * could match any code. Admins see everything, other roles nothing.
  */
 export function visibleTo(principal: Principal, claim: RegistrationClaim): boolean {
   if (principal.role === 'admin') return true;
   if (principal.role !== 'province-it') return false;
   if (principal.connectors.includes(claim.id)) return true;
   const { units, agencies, dossierCodePattern } = claim.coverage;
-  if (dossierCodePattern !== null) return false;
+  if (dossierCodePattern !== null && patternProblem(claim.coverage) !== null) return false;
   if (units.length + agencies.length === 0) return false;
   return (
     units.every((unit) => unitInScope(principal, unit)) &&
@@ -50,8 +52,10 @@ export function visibleTo(principal: Principal, claim: RegistrationClaim): boole
 export function scopeProblem(principal: Principal, registration: Registration): string | null {
   if (principal.role === 'admin') return null;
   const { units, agencies, dossierCodePattern } = registration.coverage;
-  if (dossierCodePattern !== undefined)
-    return 'coverage.dossierCodePattern: only an administrator may route codes by pattern';
+  if (dossierCodePattern !== undefined) {
+    const problem = patternProblem({ units, agencies, dossierCodePattern });
+    if (problem !== null) return `coverage.dossierCodePattern: ${problem}`;
+  }
   const outside = [
     ...units.filter((unit) => !unitInScope(principal, unit)),
     ...agencies.filter((code) => !agencyInScope(principal, code)),
@@ -107,6 +111,30 @@ export class RegistrationAccess {
     const latest = (await this.store.history(id)).at(-1);
     return latest !== undefined && visibleTo(principal, storedClaim(latest));
   }
+}
+
+/**
+ * Why a dossier-code pattern is not confined to its registration's coverage, or null: it must name
+ * each code's agency (`(?<agency>…)`) and the registration must declare its agencies or units, so
+ * that only codes naming one of them route there (CoverageIndex.matchPattern). Without both, a
+ * pattern could take any code, and only an administrator may set it.
+ */
+function patternProblem(coverage: {
+  units: readonly string[];
+  agencies: readonly string[];
+  dossierCodePattern: string | null | undefined;
+}): string | null {
+  let namesAgency: boolean;
+  try {
+    namesAgency = compileDossierCodePattern(coverage.dossierCodePattern ?? '').namesAgency;
+  } catch {
+    return 'not a pattern the gateway can run';
+  }
+  if (!namesAgency)
+    return "a pattern set without an administrator key must name each code's agency with the group (?<agency>…); only an administrator may route codes by pattern alone";
+  if (coverage.units.length + coverage.agencies.length === 0)
+    return 'a pattern set without an administrator key needs coverage.agencies or coverage.units: codes route here only when their agency is one of them';
+  return null;
 }
 
 function unitInScope(principal: Principal, unit: string): boolean {
