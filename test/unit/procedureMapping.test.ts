@@ -1,5 +1,11 @@
 import type { Procedure } from '../../connectors/model';
-import { normaliseProcedure, procedureTables } from '../../connectors/shared/procedureMapping';
+import { compileMapping } from '../../connectors/shared/dossierMapping';
+import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
+import {
+  normaliseProcedure,
+  procedureMappingSchema,
+  procedureTables,
+} from '../../connectors/shared/procedureMapping';
 import { CatalogueIndex } from '../../src/services/catalogue/CatalogueIndex';
 
 const tables = procedureTables(undefined, undefined, new Map([['1', 1 as const]]));
@@ -98,6 +104,56 @@ describe('Procedure mapping: time limits and fees as published, read where they 
         problem: expect.stringContaining('"2.000 đồng/trang"'),
       },
     ]);
+  });
+
+  it("reads a number and a unit sent apart once the mapping joins them (the guides' worked example)", async () => {
+    const spec = procedureMappingSchema.parse({
+      code: 'maTTHC',
+      name: 'tenTTHC',
+      channels: {
+        each: 'cachThuc',
+        fields: {
+          channel: 'kenh',
+          processingTime: 'thoiGian & " " & donVi',
+          fees: { each: 'phi', fields: { name: 'ten', amount: 'mucThu' } },
+        },
+      },
+    });
+    const record = {
+      maTTHC: '1.001612',
+      tenTTHC: 'Đăng ký thành lập hộ kinh doanh',
+      cachThuc: [
+        {
+          kenh: '1',
+          thoiGian: '5',
+          donVi: 'Ngày làm việc',
+          phi: [
+            { ten: 'Lệ phí đăng ký', mucThu: '100.000 đồng' },
+            { ten: 'Phí cung cấp thông tin', mucThu: 'Không thu' },
+          ],
+        },
+      ],
+    };
+    const mapped = await compileMapping(spec, new ExpressionCompiler(1000)).evaluate(record);
+    const procedure = normaliseProcedure(mapped, tables);
+    expect(procedure?.channels).toEqual([
+      {
+        channel: { code: 1, raw: '1' },
+        processingTime: '5 Ngày làm việc',
+        processingTimeLimit: {
+          value: 5,
+          unit: 'WORKING_DAYS',
+          rangeStart: null,
+          text: '5 Ngày làm việc',
+        },
+        processingDays: null,
+        fees: [
+          { name: 'Lệ phí đăng ký', amount: 100000, charged: true, text: '100.000 đồng' },
+          { name: 'Phí cung cấp thông tin', amount: null, charged: false, text: 'Không thu' },
+        ],
+      },
+    ]);
+    expect(procedure?.warnings).toEqual([]);
   });
 
   it("shows a merged procedure's warnings of the listing each field is shown from", () => {
