@@ -83,8 +83,19 @@ export interface HistoryStep {
 /** Lệ phí — a fee or charge. */
 export interface Fee {
   name: string | null;
-  /** Amount in VND, or null when the upstream sent none or a value that is not a number. */
+  /**
+   * Amount in VND, or null when the upstream sent none, said no fee is charged ("Không thu":
+   * `charged` is false), or sent a value that is not an amount (with a mapping warning).
+   */
   amount: number | null;
+  /**
+   * False when the upstream says no fee is charged ("Không thu", "Miễn phí", "Miễn lệ phí") or sends
+   * an amount of 0; true for an amount above 0; null when unknown. Absent in dossiers cached, and
+   * from kinds written, before it existed: read it as derived from `amount`.
+   */
+  charged?: boolean | null;
+  /** The amount as the upstream sent it ("50.000 đồng", "Không thu"), NFC; absent as `charged` is. */
+  text?: string | null;
 }
 
 /** Giấy tờ kết quả — a result document. */
@@ -193,12 +204,36 @@ export interface TableValue<T> {
   raw: string;
 }
 
+/**
+ * The unit of a time limit. Working days and hours count office time on working days (docs/api.md);
+ * `DAYS`, `HOURS` and `MONTHS` are calendar time; `SAME_DAY` ("Trong ngày") is returned on the
+ * working day the dossier was received.
+ */
+export type TimeLimitUnit =
+  'WORKING_DAYS' | 'WORKING_HOURS' | 'DAYS' | 'HOURS' | 'MONTHS' | 'SAME_DAY';
+
+/** Thời hạn giải quyết read as a number and a unit (connectors/shared/processingTime.ts). */
+export interface ProcessingTimeLimit {
+  /** The limit: the most time the procedure may take (the upper end of a range); 1 for `SAME_DAY`. */
+  value: number;
+  unit: TimeLimitUnit;
+  /** The lower end when the text gives a range ("15 - 20 ngày": 15, `value` 20); else null. */
+  rangeStart: number | null;
+  /** The text it was read from, as published (NFC). */
+  text: string;
+}
+
 /** Cách thức thực hiện — one channel of a procedure with its time limit and fees. */
 export interface ProcedureChannel {
   channel: ChannelValue | null;
   /** Thời hạn giải quyết as published ("3 ngày làm việc"). */
   processingTime: string | null;
-  /** The time limit in days, when the upstream gives a number. */
+  /**
+   * `processingTime` read as a number and a unit; null when there is no text or the gateway cannot
+   * read it (a mapping warning says so) — never guessed.
+   */
+  processingTimeLimit: ProcessingTimeLimit | null;
+  /** The time limit in days, when the upstream gives a number (as sent; its unit is not stated). */
   processingDays: number | null;
   fees: Fee[];
 }

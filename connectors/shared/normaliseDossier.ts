@@ -3,11 +3,13 @@ import type {
   ApplicantTypeCode,
   ChannelCode,
   ChannelValue,
+  Fee,
   HistoryStep,
   MappingWarning,
   NationalDossier,
   StatusValue,
 } from '../model';
+import { feeAmountFields } from './feeAmount';
 import { decodeLegacy, looksLegacy, type LegacyEncoding } from './legacyText';
 import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
 import { mapStatus, statusTableFor, tableKey, type StatusTable } from './statusTable';
@@ -131,9 +133,9 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
       }),
       tables.historyOrder,
     ),
-    fees: reader.list(mapped, 'fees').map((item, index) => ({
+    fees: reader.list(mapped, 'fees').map((item, index): Fee => ({
       name: reader.text(item, 'name', `fees[${index}].`, 'fees[].'),
-      amount: reader.amount(item, 'amount', `fees[${index}].`),
+      ...reader.amount(item, 'amount', `fees[${index}].`),
     })),
     results: reader.list(mapped, 'results').map((item, index) => {
       const at = `results[${index}].`;
@@ -274,14 +276,11 @@ class FieldReader {
     return null;
   }
 
-  /** An amount in VND: digits with optional thousands separators ("50.000", "50,000", 50000). */
-  amount(from: Raw, key: string, at: string): number | null {
-    const raw = this.identifier(from, key, at);
-    if (raw === null) return null;
-    const digits = raw.replace(/[.,\s]/g, '').replace(/(đ|vnđ|vnd)$/i, '');
-    if (/^\d{1,15}$/.test(digits)) return Number(digits);
-    this.warn(`${at}${key}`, `amount "${raw}" is not a number`);
-    return null;
+  /** A fee's amount in VND, or words for no fee ("Không thu"), with the text as sent (feeAmount.ts). */
+  amount(from: Raw, key: string, at: string): ReturnType<typeof feeAmountFields>['fields'] {
+    const { fields, problem } = feeAmountFields(this.identifier(from, key, at));
+    if (problem !== null) this.warn(`${at}${key}`, problem);
+    return fields;
   }
 
   list(from: Raw, key: string, at = ''): Raw[] {

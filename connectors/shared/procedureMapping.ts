@@ -4,13 +4,16 @@ import type {
   Fee,
   MappingWarning,
   OnlineLevel,
+  ProcessingTimeLimit,
   Procedure,
   PublicationState,
   TableValue,
 } from '../model';
 import { listSpec } from './dossierMapping';
 import { expression } from './expression/expressionSchema';
+import { feeAmountFields } from './feeAmount';
 import type { NormalisationTables } from './normaliseDossier';
+import { readProcessingTime } from './processingTime';
 import { foldText, normaliseText } from './text';
 
 /**
@@ -128,20 +131,34 @@ export function normaliseProcedure(mapped: unknown, tables: ProcedureTables): Pr
           field: `channels[${index}].channel`,
           problem: `channel "${raw}" is not in the registration's channel table`,
         });
-      const days = scalar(channel.processingDays);
+      const at = `channels[${index}].`;
+      const processingTime = normaliseText(scalar(channel.processingTime));
+      const reading = processingTime === null ? null : readProcessingTime(processingTime);
+      if (reading !== null && !reading.ok)
+        warnings.push({ field: `${at}processingTime`, problem: reading.problem });
+      const limit = reading?.ok === true ? reading.limit : null;
+      const rawDays = scalar(channel.processingDays);
+      const processingDays =
+        rawDays !== null && /^\d+(\.\d+)?$/.test(rawDays) ? Number(rawDays) : null;
+      if (rawDays !== null && processingDays === null)
+        warnings.push({
+          field: `${at}processingDays`,
+          problem: `processingDays "${rawDays.slice(0, 40)}" is not a number of days`,
+        });
+      else if (processingDays !== null && limit !== null && !agrees(processingDays, limit))
+        warnings.push({
+          field: `${at}processingDays`,
+          problem: `processingDays ${processingDays} does not agree with processingTime "${limit.text.slice(0, 120)}"`,
+        });
       return {
         channel: raw === null ? null : ({ code, raw } satisfies ChannelValue),
-        processingTime: normaliseText(scalar(channel.processingTime)),
-        processingDays: days !== null && /^\d+(\.\d+)?$/.test(days) ? Number(days) : null,
-        fees: list(channel.fees).map((fee): Fee => {
-          const amount =
-            scalar(fee.amount)
-              ?.replace(/[.,\s]/g, '')
-              .replace(/(đ|vnđ|vnd)$/i, '') ?? null;
-          return {
-            name: normaliseText(scalar(fee.name)),
-            amount: amount !== null && /^\d{1,15}$/.test(amount) ? Number(amount) : null,
-          };
+        processingTime,
+        processingTimeLimit: limit,
+        processingDays,
+        fees: list(channel.fees).map((fee, feeIndex): Fee => {
+          const { fields, problem } = feeAmountFields(scalar(fee.amount));
+          if (problem !== null) warnings.push({ field: `${at}fees[${feeIndex}].amount`, problem });
+          return { name: normaliseText(scalar(fee.name)), ...fields };
         }),
       };
     }),
@@ -156,6 +173,15 @@ export function normaliseProcedure(mapped: unknown, tables: ProcedureTables): Pr
     })),
     warnings,
   };
+}
+
+/**
+ * Whether a number of days the system sends beside its text says the same: only a limit in days
+ * (working or calendar) is compared, and a range holds every number within it.
+ */
+function agrees(days: number, limit: ProcessingTimeLimit): boolean {
+  if (limit.unit !== 'WORKING_DAYS' && limit.unit !== 'DAYS') return true;
+  return days >= (limit.rangeStart ?? limit.value) && days <= limit.value;
 }
 
 function scalar(value: unknown): string | null {

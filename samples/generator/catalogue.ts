@@ -11,9 +11,11 @@ export interface SampleCatalogueEntry {
   agencies: Array<{ code: string; name: string }>;
   channels: Array<{
     channel: 1 | 2 | 3;
+    /** Thời hạn giải quyết as published ("05 ngày làm việc", "Trong ngày"). */
     time: string;
     days: number;
-    fees: Array<{ name: string; amount: number }>;
+    /** An amount in VND, or the words the system publishes for no fee ("Không thu"). */
+    fees: Array<{ name: string; amount: number | string }>;
   }>;
   documents: Array<{ name: string; formName: string | null; formUrl: string | null }>;
   legalBases: Array<{ number: string; title: string }>;
@@ -51,7 +53,7 @@ export function catalogueEntries(
     agencies: [agency],
     channels: ([1, 2] as const).map((channel) => ({
       channel,
-      time: `${procedure.days} ngày làm việc`,
+      time: procedure.publishedTime ?? `${procedure.days} ngày làm việc`,
       days: procedure.days,
       fees:
         procedure.fee > 0
@@ -61,7 +63,9 @@ export function catalogueEntries(
                 amount: channel === 2 ? Math.round(procedure.fee / 2) : procedure.fee,
               },
             ]
-          : [],
+          : procedure.publishedNoFee === undefined
+            ? []
+            : [{ name: procedure.feeName, amount: procedure.publishedNoFee }],
     })),
     documents: [
       {

@@ -119,9 +119,17 @@ export interface SampleProcedure {
   fieldName: string;
   /** Processing time in working days. */
   days: number;
+  /**
+   * Thời hạn giải quyết as the sample catalogue publishes it, in the forms catalogues use ("05 ngày
+   * làm việc", "8 giờ làm việc", "Trong ngày", "Không quá 10 ngày", one with conditions the gateway
+   * does not read); default `${days} ngày làm việc`.
+   */
+  publishedTime?: string;
   /** Fee in VND; 0 for none. */
   fee: number;
   feeName: string;
+  /** How the sample catalogue publishes a fee of 0 ("Không thu", "Miễn lệ phí"); default: not listed. */
+  publishedNoFee?: string;
   result: string;
   /** Share of applicants that are enterprises. */
   enterpriseShare: number;
@@ -135,6 +143,7 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G05-KD',
     fieldName: 'Thành lập và hoạt động của hộ kinh doanh',
     days: 3,
+    publishedTime: '03 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ',
     fee: 100000,
     feeName: 'Lệ phí đăng ký hộ kinh doanh',
     result: 'Giấy chứng nhận đăng ký hộ kinh doanh',
@@ -147,8 +156,11 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G15-HT',
     fieldName: 'Hộ tịch',
     days: 1,
+    publishedTime:
+      'Ngay trong ngày tiếp nhận hồ sơ; trường hợp nhận hồ sơ sau 15 giờ mà không giải quyết được ngay thì trả kết quả trong ngày làm việc tiếp theo',
     fee: 0,
     feeName: 'Lệ phí hộ tịch',
+    publishedNoFee: 'Miễn lệ phí',
     result: 'Giấy khai sinh',
     enterpriseShare: 0,
     summary: 'Đăng ký khai sinh cho con của ông/bà {name}',
@@ -159,8 +171,10 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G15-HT',
     fieldName: 'Hộ tịch',
     days: 3,
+    publishedTime: '03 ngày làm việc',
     fee: 0,
     feeName: 'Lệ phí hộ tịch',
+    publishedNoFee: 'Không thu',
     result: 'Giấy chứng nhận kết hôn',
     enterpriseShare: 0,
     summary: 'Đăng ký kết hôn của {name}',
@@ -171,6 +185,7 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G15-CT',
     fieldName: 'Chứng thực',
     days: 1,
+    publishedTime: 'Trong ngày',
     fee: 2000,
     feeName: 'Phí chứng thực',
     result: 'Bản sao có chứng thực',
@@ -183,6 +198,7 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G17-XD',
     fieldName: 'Hoạt động xây dựng',
     days: 15,
+    publishedTime: '15 - 20 ngày',
     fee: 75000,
     feeName: 'Lệ phí cấp giấy phép xây dựng',
     result: 'Giấy phép xây dựng',
@@ -195,6 +211,7 @@ export const PROVINCIAL_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G15-LLTP',
     fieldName: 'Lý lịch tư pháp',
     days: 10,
+    publishedTime: 'Không quá 10 ngày kể từ ngày nhận đủ hồ sơ hợp lệ',
     fee: 200000,
     feeName: 'Phí cung cấp thông tin lý lịch tư pháp',
     result: 'Phiếu lý lịch tư pháp số 1',
@@ -222,6 +239,7 @@ export const MINISTRY_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G09-VL',
     fieldName: 'Việc làm',
     days: 5,
+    publishedTime: '5 Ngày làm việc',
     fee: 600000,
     feeName: 'Lệ phí cấp giấy phép lao động',
     result: 'Giấy phép lao động',
@@ -234,6 +252,7 @@ export const MINISTRY_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G09-VL',
     fieldName: 'Việc làm',
     days: 7,
+    publishedTime: '07 ngày làm việc',
     fee: 1500000,
     feeName: 'Lệ phí cấp giấy phép',
     result: 'Giấy phép hoạt động dịch vụ việc làm',
@@ -246,8 +265,10 @@ export const MINISTRY_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G09-LDNN',
     fieldName: 'Quản lý lao động ngoài nước',
     days: 5,
+    publishedTime: '05 ngày làm việc',
     fee: 0,
     feeName: 'Phí',
+    publishedNoFee: 'Không thu',
     result: 'Văn bản chấp thuận đăng ký hợp đồng',
     enterpriseShare: 1,
     summary: 'Đăng ký hợp đồng đưa người lao động đi thực tập của {company}',
@@ -258,8 +279,10 @@ export const MINISTRY_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G09-TCPCP',
     fieldName: 'Tổ chức phi chính phủ',
     days: 30,
+    publishedTime: '1 tháng',
     fee: 0,
     feeName: 'Phí',
+    publishedNoFee: 'Không thu phí, lệ phí',
     result: 'Quyết định phê duyệt điều lệ hội',
     enterpriseShare: 0.8,
     summary: 'Phê duyệt điều lệ hội do ông/bà {name} đề nghị',
@@ -273,8 +296,10 @@ export const LAND_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G14-DD',
     fieldName: 'Đất đai',
     days: 45,
+    publishedTime: 'Không quá 45 ngày',
     fee: 0,
     feeName: 'Phí',
+    publishedNoFee: 'Miễn phí',
     result: 'Biên bản hòa giải thành',
     enterpriseShare: 0.05,
     summary: 'Hòa giải tranh chấp ranh giới thửa đất tại {address}',
@@ -309,6 +334,7 @@ export const LAND_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G14-DD',
     fieldName: 'Đất đai',
     days: 7,
+    publishedTime: '07 (bảy) ngày làm việc',
     fee: 50000,
     feeName: 'Lệ phí cấp đổi',
     result: 'Giấy chứng nhận quyền sử dụng đất',
@@ -321,6 +347,7 @@ export const LAND_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G14-DKGD',
     fieldName: 'Đăng ký biện pháp bảo đảm',
     days: 1,
+    publishedTime: '8 giờ làm việc',
     fee: 80000,
     feeName: 'Phí đăng ký giao dịch bảo đảm',
     result: 'Văn bản chứng nhận đăng ký thế chấp',
@@ -333,6 +360,7 @@ export const LAND_PROCEDURES: readonly SampleProcedure[] = [
     fieldCode: 'G14-DD',
     fieldName: 'Đất đai',
     days: 2,
+    publishedTime: '02 ngày làm việc',
     fee: 30000,
     feeName: 'Phí khai thác dữ liệu đất đai',
     result: 'Văn bản cung cấp thông tin đất đai',

@@ -251,7 +251,7 @@ function renderLandProcedure(entry: SampleCatalogueEntry, index: number): string
     entry.channels
       .map(
         (c) =>
-          `<CachThuc><Kenh>${c.channel}</Kenh><ThoiHan>${xml(c.time)}</ThoiHan><SoNgay>${c.days}</SoNgay>${c.fees.map((f) => `<Phi><Ten>${xml(f.name)}</Ten><MucThu>${f.amount}</MucThu></Phi>`).join('')}</CachThuc>`,
+          `<CachThuc><Kenh>${c.channel}</Kenh><ThoiHan>${text(c.time)}</ThoiHan><SoNgay>${c.days}</SoNgay>${c.fees.map((f) => `<Phi><Ten>${xml(f.name)}</Ten><MucThu>${text(String(f.amount))}</MucThu></Phi>`).join('')}</CachThuc>`,
       )
       .join('') +
     entry.documents

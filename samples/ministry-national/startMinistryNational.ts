@@ -246,7 +246,14 @@ function renderNationalProcedure(entry: SampleCatalogueEntry): Record<string, un
       KENH: String(c.channel),
       THOIGIAN: c.time,
       SONGAY: String(c.days),
-      PHILEPHI: c.fees.map((f) => ({ TENPHILEPHI: f.name, MUCPHI: String(f.amount) })),
+      // Amounts as published: "600.000 đồng", or the words for no fee.
+      PHILEPHI: c.fees.map((f) => ({
+        TENPHILEPHI: f.name,
+        MUCPHI:
+          typeof f.amount === 'number'
+            ? `${String(f.amount).replace(/\B(?=(\d{3})+$)/g, '.')} đồng`
+            : f.amount,
+      })),
     })),
     THANHPHANHOSO: entry.documents.map((d) => ({
       TENGIAYTO: d.name,

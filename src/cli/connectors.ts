@@ -170,7 +170,7 @@ const API_COMMANDS = {
             connector dossiers { code found error { code message } }
             fieldsFilled { field filled of } unmappedStatuses warnings { field problem count }
             sample { code procedureName status { value raw } receivedAt dueAt applicant { name } }
-            catalogue { entries codes error { code message } } } }`,
+            catalogue { entries codes warnings { field problem count } error { code message } } } }`,
           { d: await readFile(need(file, 'file'), 'utf8'), c: codes },
         )
       ).testConnector,

@@ -4,9 +4,10 @@ import { startTestGateway, takeStats, type TestGateway } from '../support/testGa
 const PROCEDURE = `code name isLocalVariant nationalCode national { code } fieldCode fieldName
   onlineLevel { value raw } state { value raw }
   implementingAgencies { code name agency { code } }
-  channels { channel { value raw } processingTime processingDays fees { name amount } }
+  channels { channel { value raw } processingTime processingTimeLimit { value unit rangeStart text }
+    processingDays fees { name amount charged text } }
   documents { name formName formUrl } legalBases { number title }
-  sources { connector syncedAt stale }`;
+  sources { connector syncedAt stale } warnings { field problem }`;
 
 describe('Catalogue: three systems merged into one index', () => {
   let t: TestGateway;
@@ -108,14 +109,30 @@ describe('Catalogue: three systems merged into one index', () => {
         {
           channel: { value: 'IN_PERSON', raw: '1' },
           processingTime: '30 ngày làm việc',
+          processingTimeLimit: {
+            value: 30,
+            unit: 'WORKING_DAYS',
+            rangeStart: null,
+            text: '30 ngày làm việc',
+          },
           processingDays: 30,
-          fees: [{ name: 'Lệ phí cấp giấy chứng nhận', amount: 100000 }],
+          fees: [
+            { name: 'Lệ phí cấp giấy chứng nhận', amount: 100000, charged: true, text: '100000' },
+          ],
         },
         {
           channel: { value: 'ONLINE', raw: '2' },
           processingTime: '30 ngày làm việc',
+          processingTimeLimit: {
+            value: 30,
+            unit: 'WORKING_DAYS',
+            rangeStart: null,
+            text: '30 ngày làm việc',
+          },
           processingDays: 30,
-          fees: [{ name: 'Lệ phí cấp giấy chứng nhận', amount: 50000 }],
+          fees: [
+            { name: 'Lệ phí cấp giấy chứng nhận', amount: 50000, charged: true, text: '50000' },
+          ],
         },
       ],
       documents: [
@@ -127,7 +144,89 @@ describe('Catalogue: three systems merged into one index', () => {
         { name: 'Bản sao giấy tờ tùy thân', formName: null, formUrl: null },
       ],
       legalBases: [{ number: '31/2024/QH15', title: 'Luật Đất đai' }],
+      warnings: [],
     });
+  });
+
+  it('reads time limits and fees as each system publishes them, and says what it cannot read', async () => {
+    const answer = await t.query<any>(`{
+      ministry: procedure(code: "1.000459") { ${PROCEDURE} }
+      noFee: procedure(code: "2.000201") { ${PROCEDURE} }
+      month: procedure(code: "1.005388") { ${PROCEDURE} }
+      sameDay: procedure(code: "2.000815.000.00.00.H56") { ${PROCEDURE} }
+      range: procedure(code: "1.009994.000.00.00.H56") { ${PROCEDURE} }
+      calendar: procedure(code: "2.001023.000.00.00.H56") { ${PROCEDURE} }
+      hours: procedure(code: "1.002993.000.00.12.H56") { ${PROCEDURE} }
+      decomposed: procedure(code: "1.001234.000.00.12.H56") { ${PROCEDURE} }
+      conditions: procedure(code: "1.000894.000.00.00.H56") { ${PROCEDURE} }
+    }`);
+    expect(answer.errors).toBeUndefined();
+    const first = (name: string) => answer.data[name].channels[0];
+    // The national sync format: "5 Ngày làm việc", amounts as "600.000 đồng".
+    expect(first('ministry')).toEqual({
+      channel: { value: 'IN_PERSON', raw: '1' },
+      processingTime: '5 Ngày làm việc',
+      processingTimeLimit: {
+        value: 5,
+        unit: 'WORKING_DAYS',
+        rangeStart: null,
+        text: '5 Ngày làm việc',
+      },
+      processingDays: 5,
+      fees: [
+        {
+          name: 'Lệ phí cấp giấy phép lao động',
+          amount: 600000,
+          charged: true,
+          text: '600.000 đồng',
+        },
+      ],
+    });
+    // "Không thu" is no fee: not charged, no amount — not an amount of 0.
+    expect(first('noFee')).toMatchObject({
+      processingTimeLimit: { value: 5, unit: 'WORKING_DAYS' },
+      fees: [{ name: 'Phí', amount: null, charged: false, text: 'Không thu' }],
+    });
+    expect(first('month')).toMatchObject({
+      processingTimeLimit: { value: 1, unit: 'MONTHS', text: '1 tháng' },
+      processingDays: 30,
+      fees: [{ amount: null, charged: false, text: 'Không thu phí, lệ phí' }],
+    });
+    expect(first('sameDay')).toMatchObject({
+      processingTimeLimit: { value: 1, unit: 'SAME_DAY', text: 'Trong ngày' },
+      fees: [{ name: 'Phí chứng thực', amount: 2000, charged: true, text: '2000' }],
+    });
+    expect(first('range').processingTimeLimit).toEqual({
+      value: 20,
+      unit: 'DAYS',
+      rangeStart: 15,
+      text: '15 - 20 ngày',
+    });
+    expect(first('calendar').processingTimeLimit).toMatchObject({ value: 10, unit: 'DAYS' });
+    expect(first('hours').processingTimeLimit).toMatchObject({ value: 8, unit: 'WORKING_HOURS' });
+    // The SOAP system sends this record decomposed (NFD): read all the same, kept in NFC.
+    expect(first('decomposed')).toMatchObject({
+      processingTime: 'Không quá 45 ngày',
+      processingTimeLimit: { value: 45, unit: 'DAYS', text: 'Không quá 45 ngày' },
+      fees: [{ amount: null, charged: false, text: 'Miễn phí' }],
+    });
+    for (const name of ['ministry', 'noFee', 'month', 'sameDay', 'range', 'hours', 'decomposed'])
+      expect(answer.data[name].warnings).toEqual([]);
+    // A limit with conditions is kept as text, not read, and the procedure says so.
+    const conditions = answer.data.conditions;
+    expect(conditions.channels.map((c: any) => c.processingTimeLimit)).toEqual([null, null]);
+    expect(first('conditions').processingTime).toMatch(
+      /^Ngay trong ngày tiếp nhận hồ sơ; trường hợp/,
+    );
+    expect(first('conditions').fees).toEqual([
+      { name: 'Lệ phí hộ tịch', amount: null, charged: false, text: 'Miễn lệ phí' },
+    ]);
+    expect(conditions.warnings).toEqual(
+      [0, 1].map((index) => ({
+        field: `channels[${index}].processingTime`,
+        problem: expect.stringContaining('is not read'),
+      })),
+    );
   });
 
   it('filters by field, agency, online level and state', async () => {

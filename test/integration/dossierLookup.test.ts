@@ -10,7 +10,7 @@ const DOSSIER_FIELDS = `
   receivedAt dueAt finishedAt returnedAt
   status { value code label raw lossy mayBe }
   history { at actor department content status { value raw } }
-  fees { name amount } results { name number issuedAt url } supplements { requestedAt dueBefore dueAfter }
+  fees { name amount charged text } results { name number issuedAt url } supplements { requestedAt dueBefore dueAfter }
   personalDataMasked
   source { connector connectorName fetchedAt cached routedVia warnings { field problem } }
 `;
@@ -123,7 +123,12 @@ describe('Dossier lookup: two different systems through one endpoint', () => {
       raw: String(sample.channel),
     });
     expect(dossier.fees).toEqual([
-      { name: sample.procedure.feeName, amount: sample.procedure.fee },
+      {
+        name: sample.procedure.feeName,
+        amount: sample.procedure.fee,
+        charged: true,
+        text: String(sample.procedure.fee),
+      },
     ]);
     expect(dossier.history).toHaveLength(sample.history.length);
     expect(dossier.history[0]).toMatchObject({

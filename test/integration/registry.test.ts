@@ -419,6 +419,52 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
     expect(refused.data?.testConnector.dossiers[0]?.error?.code).toBe('UPSTREAM_AUTH_FAILED');
   });
 
+  it("dry-runs a catalogue: the first page's warnings counted, with the values it could not read", async () => {
+    const draft = `${districtDocument(samples.provincial.url, 'thanh-hoa-draft')}  channels: { DIRECT: 1, ONLINE: 2, POSTAL: 3 }
+  catalogue:
+    path: /api/v1/services
+    query: { page: $page, size: $size }
+    records: data
+    pagination: { type: page, size: 4, total: total }
+    mapping:
+      code: serviceCode
+      name: serviceName
+      channels:
+        each: processes
+        fields:
+          channel: channel
+          processingTime: durationText
+          processingDays: durationDays
+          fees: { each: fees, fields: { name: feeName, amount: feeAmount } }
+`;
+    const probe = await t.query<{ testConnector: Record<string, any> }>(
+      `mutation ($d: String!) { testConnector(document: $d, codes: []) {
+        catalogue { entries codes warnings { field problem count } error { code } }
+      } }`,
+      { d: draft },
+      'province-it',
+    );
+    expect(probe.errors).toBeUndefined();
+    const catalogue = probe.data?.testConnector.catalogue;
+    // The first page: two records of "Đăng ký khai sinh" publish a limit with conditions, on both channels.
+    expect(catalogue.codes).toEqual([
+      '1.000656.000.00.00.H56',
+      '1.000894',
+      '1.000894.000.00.00.H56',
+      '1.001612',
+    ]);
+    expect(catalogue.error).toBeNull();
+    expect(catalogue.warnings).toEqual(
+      [0, 1].map((channel) => ({
+        field: `channels[${channel}].processingTime`,
+        problem: expect.stringContaining(
+          'time limit "Ngay trong ngày tiếp nhận hồ sơ; trường hợp nhận hồ sơ sau 15 giờ',
+        ),
+        count: 2,
+      })),
+    );
+  });
+
   it('the connectors command line does the same through the API', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'cli-'));
     const file = join(folder, 'h5602.yaml');

@@ -83,8 +83,36 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
     expect(dossier.applicant.ids).toEqual([{ type: '1', number: '038012345678' }]);
     expect(dossier.history).toHaveLength(1);
     expect(dossier.history[0]?.status?.code).toBe(4);
-    expect(dossier.fees).toEqual([{ name: 'Lệ phí', amount: 50000 }]);
+    expect(dossier.fees).toEqual([
+      { name: 'Lệ phí', amount: 50000, charged: true, text: '50.000' },
+    ]);
     expect(dossier.warnings).toEqual([]);
+  });
+
+  it('reads "Không thu" as no fee (not an amount of 0), and warns of an amount it cannot read', async () => {
+    const dossier = normaliseDossier(
+      await compileMapping(spec, EXPRESSIONS).evaluate({
+        ma: 'X-1',
+        trangThai: 'da_tra',
+        phi: [
+          { ten: 'Lệ phí', tien: 'Không thu' },
+          { ten: 'Phí chứng thực', tien: '2.000 đồng/trang' },
+          { ten: 'Phí thẩm định', tien: 0 },
+        ],
+      }),
+      tables,
+    );
+    expect(dossier.fees).toEqual([
+      { name: 'Lệ phí', amount: null, charged: false, text: 'Không thu' },
+      { name: 'Phí chứng thực', amount: null, charged: null, text: '2.000 đồng/trang' },
+      { name: 'Phí thẩm định', amount: 0, charged: false, text: '0' },
+    ]);
+    expect(dossier.warnings).toEqual([
+      {
+        field: 'fees[1].amount',
+        problem: expect.stringContaining('"2.000 đồng/trang" is not an amount'),
+      },
+    ]);
   });
 
   it('reports a date it cannot read as a warning on that field, and keeps the rest', async () => {

@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { Fee } from '../../../connectors/model';
 import type { DossierLookupResult } from '../../services/dossiers/DossierService';
 import { withFilter } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
@@ -135,6 +136,13 @@ export const dossierResolvers = {
   DossierSource: {
     connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>
       ctx.connectorName(source.connector),
+  },
+  /** Dossiers' and catalogues' fees. One read before `charged` and `text` existed (a cached
+   * dossier, a kind written as code) has `charged` from its amount. */
+  Fee: {
+    charged: (fee: Fee) =>
+      fee.charged !== undefined ? fee.charged : fee.amount === null ? null : fee.amount > 0,
+    text: (fee: Fee) => fee.text ?? null,
   },
 };
 

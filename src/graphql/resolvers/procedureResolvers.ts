@@ -115,6 +115,7 @@ export const procedureResolvers = {
               },
       })),
     documents: (entry: IndexedProcedure) => entry.procedure.documents,
+    warnings: (entry: IndexedProcedure) => entry.procedure.warnings,
     legalBases: (entry: IndexedProcedure) => entry.procedure.legalBases,
     sources: (entry: IndexedProcedure, _: unknown, ctx: GatewayContext) =>
       entry.providers.map((id) => {

@@ -201,16 +201,22 @@ export class CatalogueIndex {
 
 /**
  * One procedure listed by several systems: the first listing (by registration id) wins field by
- * field, and a field it leaves empty is taken from the next.
+ * field, and a field it leaves empty is taken from the next. Warnings are kept for the listing
+ * each field was taken from (`channels[1].processingTime` of the listing whose channels are shown).
  */
 function mergeListings(listings: readonly Procedure[]): Procedure {
   const [first, ...rest] = listings as [Procedure, ...Procedure[]];
   if (rest.length === 0) return first;
+  const shownFrom = new Map<string, Procedure>();
   const pick = <K extends keyof Procedure>(key: K): Procedure[K] => {
     for (const listing of listings) {
       const value = listing[key];
-      if (value !== null && !(Array.isArray(value) && value.length === 0)) return value;
+      if (value !== null && !(Array.isArray(value) && value.length === 0)) {
+        shownFrom.set(key, listing);
+        return value;
+      }
     }
+    shownFrom.set(key, first);
     return first[key];
   };
   return {
@@ -228,6 +234,12 @@ function mergeListings(listings: readonly Procedure[]): Procedure {
     documents: pick('documents'),
     legalBases: pick('legalBases'),
     state: pick('state'),
-    warnings: listings.flatMap((l) => l.warnings),
+    // A field not picked (agencies, merged from every listing) keeps every listing's warnings.
+    warnings: listings.flatMap((listing) =>
+      listing.warnings.filter((warning) => {
+        const shown = shownFrom.get(/^[^.[]*/.exec(warning.field)?.[0] ?? '');
+        return shown === undefined || shown === listing;
+      }),
+    ),
   };
 }

@@ -1,5 +1,5 @@
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
-import type { NationalDossier } from '../../../connectors/model';
+import type { MappingWarning, NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { Registration } from '../../registry/Registration';
@@ -28,7 +28,13 @@ export interface ProbeReport {
   warnings: Array<{ field: string; problem: string; count: number }>;
   /** The first dossier found, normalised and masked. */
   sample: NationalDossier | null;
-  catalogue: { entries: number; codes: string[]; error: ErrorDetail | null } | null;
+  catalogue: {
+    entries: number;
+    codes: string[];
+    /** The first page's mapping warnings, counted, with the values (catalogues are public). */
+    warnings: Array<{ field: string; problem: string; count: number }>;
+    error: ErrorDetail | null;
+  } | null;
   /**
    * Evaluations of the registration's expressions stopped by a limit during the dry run, by
    * message; saved, a registration whose evaluations keep being stopped is quarantined.
@@ -116,10 +122,11 @@ async function probe(
       const page = await runtime.listProcedures(null, call);
       catalogue =
         'error' in page
-          ? { entries: 0, codes: [], error: page.error }
+          ? { entries: 0, codes: [], warnings: [], error: page.error }
           : {
               entries: page.procedures.length,
               codes: page.procedures.slice(0, 10).map((procedure) => procedure.code),
+              warnings: countWarnings(page.procedures, (problem) => problem),
               error: null,
             };
     }
@@ -146,7 +153,8 @@ async function probe(
             .map((dossier) => dossier.status.raw ?? ''),
         ),
       ],
-      warnings: countWarnings(found),
+      // Dossier values may be personal data: the warnings do not repeat them.
+      warnings: countWarnings(found, (problem) => problem.replace(/"[^"]*"/g, '"…"')),
       sample: found[0] === undefined ? null : maskDossier(found[0]),
       catalogue,
       expressionLimits: [...stopped.values()],
@@ -156,12 +164,15 @@ async function probe(
   }
 }
 
-/** Mapping warnings counted by field and problem; the value itself (maybe personal data) is not kept. */
-function countWarnings(found: readonly NationalDossier[]): ProbeReport['warnings'] {
+/** Mapping warnings counted by field and problem, the problem as `shown` tells. */
+function countWarnings(
+  found: ReadonlyArray<{ warnings: readonly MappingWarning[] }>,
+  shown: (problem: string) => string,
+): ProbeReport['warnings'] {
   const warnings = new Map<string, { field: string; problem: string; count: number }>();
   for (const dossier of found) {
     for (const warning of dossier.warnings) {
-      const problem = warning.problem.replace(/"[^"]*"/g, '"…"');
+      const problem = shown(warning.problem);
       const key = `${warning.field}\u0000${problem}`;
       const entry = warnings.get(key) ?? { field: warning.field, problem, count: 0 };
       entry.count += 1;
