@@ -261,8 +261,8 @@ export async function startGateway(
       logger,
       now,
       refreshBudgetMs: config.requestBudgetMs,
-      onAnswered: (connector, fromCache, fromUpstream) =>
-        metrics.answered(connector, fromCache, fromUpstream),
+      onAnswered: (connector, fromCache, fromUpstream, stale) =>
+        metrics.answered(connector, fromCache, fromUpstream, stale),
     });
     const events: DossierEvents =
       config.cache.kind === 'redis'

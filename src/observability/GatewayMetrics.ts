@@ -48,7 +48,10 @@ export class GatewayMetrics {
   private readonly cacheTally: Tally;
   private readonly servedTally: Tally;
   /** Per connector, its served-from-cache and from-upstream series. */
-  private readonly servedSeries = new Map<string, { cache: TallySeries; upstream: TallySeries }>();
+  private readonly servedSeries = new Map<
+    string,
+    { cache: TallySeries; upstream: TallySeries; stale: TallySeries }
+  >();
   private requestsInFlight = 0;
 
   constructor(circuits: () => ReadonlyArray<{ connector: string; state: string }>) {
@@ -132,7 +135,7 @@ export class GatewayMetrics {
     this.localDossierHits = cache.bind({ layer: 'local', kind: 'dossier', result: 'hit' });
     this.servedTally = new Tally({
       name: 'dvcgw_dossier_answers_total',
-      help: 'Dossier answers per connector by where they came from: cache, upstream, stale fallback',
+      help: 'Dossier answers per connector by where they came from: cache, upstream, stale (the cache as a fallback when the system failed or missed the soft deadline)',
       labelNames: ['connector', 'from'],
       registers,
     });
@@ -279,19 +282,22 @@ export class GatewayMetrics {
     for (const { entry } of entries) this.answered(entry.connectorId, 1, 0);
   }
 
-  /** Where one connector's answers came from in one fetch. */
-  answered(connector: string, fromCache: number, fromUpstream: number): void {
+  /** Where one connector's answers came from in one fetch (stale: the cache, as a fallback). */
+  answered(connector: string, fromCache: number, fromUpstream: number, stale = 0): void {
     let series = this.servedSeries.get(connector);
     if (series === undefined) {
       series = {
         cache: this.servedTally.bind({ connector, from: 'cache' }),
         upstream: this.servedTally.bind({ connector, from: 'upstream' }),
+        stale: this.servedTally.bind({ connector, from: 'stale' }),
       };
       this.servedSeries.set(connector, series);
     }
     series.cache.pending += fromCache;
     series.upstream.pending += fromUpstream;
-    this.activity.answered(connector, fromCache, fromUpstream);
+    series.stale.pending += stale;
+    // The console's hit rate: a stale answer came from the cache too.
+    this.activity.answered(connector, fromCache + stale, fromUpstream);
   }
 
   /** p50 and p99 of a connector's calls over the last 5 minutes, in seconds (null: no calls). */

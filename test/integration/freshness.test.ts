@@ -227,6 +227,11 @@ describe('Freshness: a held value is answered stale after the soft deadline, and
     const answers = await lookup([held]);
     expect(answers[0]?.dossier?.source).toMatchObject({ cached: true, stale: true });
     expect(answers[0]?.dossier?.source.staleReason).toMatch(new RegExp(`^${SOFT}`));
+    // Counted as a stale answer, for operators (dvcgw_dossier_answers_total{from="stale"}).
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /dvcgw_dossier_answers_total\{connector="bo-noi-vu-dvc",from="stale"\} [1-9]/,
+    );
   });
 
   it('a code with nothing held keeps the whole budget, and the held one in the same request waits with it', async () => {

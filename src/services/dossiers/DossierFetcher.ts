@@ -20,8 +20,16 @@ export interface DossierFetcherDeps {
   now: () => Date;
   /** Time budget of a background refresh. */
   refreshBudgetMs: number;
-  /** Told how many of a connector's answers came from the cache and how many went upstream. */
-  onAnswered?: (connectorId: string, fromCache: number, fromUpstream: number) => void;
+  /**
+   * Told where a connector's answers came from: the cache, upstream, or the cache as a stale
+   * fallback (the system failed, or missed the soft deadline).
+   */
+  onAnswered?: (
+    connectorId: string,
+    fromCache: number,
+    fromUpstream: number,
+    stale: number,
+  ) => void;
 }
 
 /**
@@ -95,8 +103,8 @@ export class DossierFetcher {
         needed.push(code);
       }
     });
-    this.deps.onAnswered?.(connectorId, codes.length - needed.length, needed.length);
-    if (needed.length > 0) {
+    if (needed.length === 0) this.deps.onAnswered?.(connectorId, codes.length, 0, 0);
+    else {
       const byCode = await this.refetch(runtime, needed, fallbacks, call, now);
       codes.forEach((code, index) => {
         if (results[index] !== undefined) return;
@@ -107,6 +115,14 @@ export class DossierFetcher {
             ? result
             : this.fallBack(result.error, fallback, registration, now);
       });
+      let stale = 0;
+      for (const result of results) if (result?.ok === true && result.stale !== null) stale += 1;
+      this.deps.onAnswered?.(
+        connectorId,
+        codes.length - needed.length,
+        needed.length - stale,
+        stale,
+      );
     }
     return results as FetchResult[];
   }

@@ -74,7 +74,12 @@ export interface DossierServiceDeps {
   now: () => Date;
   /** Time budget of a background refresh. Default 10 000 ms. */
   refreshBudgetMs?: number;
-  onAnswered?: (connectorId: string, fromCache: number, fromUpstream: number) => void;
+  onAnswered?: (
+    connectorId: string,
+    fromCache: number,
+    fromUpstream: number,
+    stale: number,
+  ) => void;
 }
 
 /**
