@@ -151,10 +151,6 @@ export async function runReport(
   while (state.agencyIndex < state.agencies.length) {
     if (signal.aborted) return null;
     const agencyCode = state.agencies[state.agencyIndex] as string;
-    if (state.readWithOthers.includes(agencyCode)) {
-      nextAgency(state);
-      continue;
-    }
     const listing = listingOf(job, agencyCode, deps);
     if (typeof listing === 'string') {
       addProblem(state, listing);
@@ -412,7 +408,11 @@ function nextAgency(state: ReportCheckpoint): void {
   for (const code of state.readFor)
     if (code !== current && !state.readWithOthers.includes(code)) state.readWithOthers.push(code);
   state.readFor = [];
-  state.agencyIndex += 1;
+  do state.agencyIndex += 1;
+  while (
+    state.agencyIndex < state.agencies.length &&
+    state.readWithOthers.includes(state.agencies[state.agencyIndex] as string)
+  );
   state.phase = state.rules.carryOverDays > 0 ? 'before' : 'period';
   state.cursor = null;
   state.seenCursors = [];
