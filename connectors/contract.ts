@@ -27,6 +27,13 @@ export interface ConnectorCapabilities {
   procedures: boolean;
   /** Whether `listDossiers` lists an agency's dossiers by date received (for indicators). */
   listing: boolean;
+  /**
+   * Whether a listing holds only the agency asked (true, and when absent) or every unit's dossiers
+   * (false: a system whose listing takes no agency). For false, the gateway keeps each agency's
+   * dossiers by the dossier's own agency (`agencyCode`, else the agency its code names), and
+   * refuses a report whose listed dossiers' agency it cannot tell.
+   */
+  listingFiltersByAgency?: boolean;
 }
 
 /** Dossiers an agency received from `from` to `to` (Vietnam dates, yyyy-MM-dd, both included). */

@@ -11,6 +11,7 @@ import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
 import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import type { ReportJob } from './services/reports/ReportJob';
+import { ReportRefusedError } from './services/reports/ReportRefusedError';
 import type { WorkerReply, WorkerRequest } from './services/reports/ReportRunner';
 import { runReport, type ReportRunDeps } from './services/reports/runReport';
 import { IndicatorTargets } from './services/reports/targets';
@@ -86,7 +87,14 @@ async function main(): Promise<void> {
           startedAt: job.startedAt,
         });
       } catch (error) {
-        reply({ type: 'failed', id: job.id, message: (error as Error).message });
+        reply({
+          type: 'failed',
+          id: job.id,
+          message: (error as Error).message,
+          ...(error instanceof ReportRefusedError
+            ? { refused: { code: error.code, reason: error.reason } }
+            : {}),
+        });
       } finally {
         aborts.delete(job.id);
       }

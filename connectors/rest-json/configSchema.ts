@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { dossierMappingSchema } from '../shared/dossierMapping';
 import { expression } from '../shared/expression/expressionSchema';
-import { catalogueCommon, listingCommon } from '../shared/catalogueSchema';
+import { catalogueCommon } from '../shared/catalogueSchema';
+import { checkListingSendsAgency, expressionReads, listingCommon } from '../shared/listingSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 const path = z
@@ -44,56 +45,74 @@ const singleSchema = z.strictObject({
   notFoundWhen: expression.optional(),
 });
 
-export const restJsonConfigSchema = z.strictObject({
-  lookup: z
-    .strictObject({
-      bulk: bulkSchema.optional(),
-      single: singleSchema.optional(),
-      /** Single lookups in flight at once when there is no bulk endpoint. Default 8. */
-      concurrency: z.number().int().min(1).max(64).default(8),
-    })
-    .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
-      message: 'declare lookup.bulk, lookup.single, or both',
-    }),
-  mapping: dossierMappingSchema,
-  /** The procedure catalogue, when the system serves one. */
-  catalogue: z
-    .strictObject({
-      /** Default GET. */
-      method: z.enum(['GET', 'POST']).default('GET'),
-      path,
-      /** Query parameters: name → JSONata over `$page`, `$size`, `$cursor` (absent values are left out). */
-      query: z.record(z.string(), expression).default({}),
-      /** JSONata building a JSON body from `$page`, `$size`, `$cursor` (POST only). */
-      body: expression.optional(),
-      ...catalogueCommon,
-    })
-    .optional(),
-  /** An agency's dossiers by date received (indicators, reports), in the lookup's record format. */
-  listing: z
-    .strictObject({
-      method: z.enum(['GET', 'POST']).default('GET'),
-      path,
-      /** Query parameters: name → JSONata over `$agency`, `$from`, `$to`, `$page`, `$size`, `$cursor`. */
-      query: z.record(z.string(), expression).default({}),
-      /** JSONata building a JSON body from the same (POST only). */
-      body: expression.optional(),
-      ...listingCommon,
-    })
-    .optional(),
-  ...tablesSchema,
-  limits: z
-    .strictObject({
-      /**
-       * Wall time for mapping one record. Default 1000 ms: JSONata evaluates asynchronously, so the
-       * clock also runs while other requests have the CPU; a tight budget fails good records
-       * under load (seen at 200 ms with two test workers on two cores). It stops runaway
-       * expressions, not slow machines.
-       */
-      mappingTimeoutMs: z.number().int().min(1).max(5000).default(1000),
-    })
-    .default({ mappingTimeoutMs: 1000 }),
-});
+export const restJsonConfigSchema = z
+  .strictObject({
+    lookup: z
+      .strictObject({
+        bulk: bulkSchema.optional(),
+        single: singleSchema.optional(),
+        /** Single lookups in flight at once when there is no bulk endpoint. Default 8. */
+        concurrency: z.number().int().min(1).max(64).default(8),
+      })
+      .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
+        message: 'declare lookup.bulk, lookup.single, or both',
+      }),
+    mapping: dossierMappingSchema,
+    /** The procedure catalogue, when the system serves one. */
+    catalogue: z
+      .strictObject({
+        /** Default GET. */
+        method: z.enum(['GET', 'POST']).default('GET'),
+        path,
+        /** Query parameters: name → JSONata over `$page`, `$size`, `$cursor` (absent values are left out). */
+        query: z.record(z.string(), expression).default({}),
+        /** JSONata building a JSON body from `$page`, `$size`, `$cursor` (POST only). */
+        body: expression.optional(),
+        ...catalogueCommon,
+      })
+      .optional(),
+    /**
+     * An agency's dossiers by date received (indicators, reports), in the lookup's record format.
+     * `$from` and `$to` are written in `dateFormat` (default yyyy-MM-dd).
+     */
+    listing: z
+      .strictObject({
+        method: z.enum(['GET', 'POST']).default('GET'),
+        path,
+        /** Query parameters: name → JSONata over `$agency`, `$from`, `$to`, `$page`, `$size`, `$cursor`. */
+        query: z.record(z.string(), expression).default({}),
+        /** JSONata building a JSON body from the same (POST only). */
+        body: expression.optional(),
+        ...listingCommon,
+      })
+      .optional(),
+    ...tablesSchema,
+    limits: z
+      .strictObject({
+        /**
+         * Wall time for mapping one record. Default 1000 ms: JSONata evaluates asynchronously, so the
+         * clock also runs while other requests have the CPU; a tight budget fails good records
+         * under load (seen at 200 ms with two test workers on two cores). It stops runaway
+         * expressions, not slow machines.
+         */
+        mappingTimeoutMs: z.number().int().min(1).max(5000).default(1000),
+      })
+      .default({ mappingTimeoutMs: 1000 }),
+  })
+  .superRefine((config, ctx) => {
+    const listing = config.listing;
+    if (listing === undefined) return;
+    const sources = [
+      ...Object.values(listing.query),
+      ...(listing.body === undefined ? [] : [listing.body]),
+    ];
+    checkListingSendsAgency(
+      listing,
+      sources.some((source) => expressionReads(source, 'agency')),
+      '$agency',
+      ctx,
+    );
+  });
 
 export type RestJsonConfig = z.output<typeof restJsonConfigSchema>;
 export type RestJsonConfigInput = z.input<typeof restJsonConfigSchema>;

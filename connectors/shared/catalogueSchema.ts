@@ -38,18 +38,3 @@ export const catalogueCommon = {
 
 export const catalogueCommonSchema = z.object(catalogueCommon);
 export type CatalogueCommon = z.output<typeof catalogueCommonSchema>;
-
-/**
- * The listing settings every declarative kind shares: an agency's dossiers by date received, in
- * the lookup's record format (mapped by the registration's mapping), paged like the catalogue.
- * Each kind adds how to make the request, from `agency`, `from`, `to` (yyyy-MM-dd) and the
- * position (`page`, `size`, `cursor`).
- */
-export const listingCommon = {
-  /** JSONata over the answer selecting the list of dossier records. */
-  records: expression,
-  pagination: paginationSchema,
-};
-
-export const listingCommonSchema = z.object(listingCommon);
-export type ListingCommon = z.output<typeof listingCommonSchema>;

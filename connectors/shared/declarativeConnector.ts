@@ -15,10 +15,12 @@ import {
   type CompiledMapping,
   type DossierMappingSpec,
 } from './dossierMapping';
-import type { CatalogueCommon, ListingCommon } from './catalogueSchema';
+import type { CatalogueCommon } from './catalogueSchema';
 import { isExpressionLimitError } from './expression/ExpressionLimitError';
 import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
 import { createLimiter } from './http';
+import { renderListingDates } from './listingDates';
+import type { ListingCommon } from './listingSchema';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
   normaliseDossier,
@@ -62,8 +64,12 @@ export interface CatalogueTransport {
 
 /** Where one listing page is asked from: the position and what is listed. */
 export interface ListingPosition extends CataloguePosition {
-  /** The agency code, and the first and last dates received (yyyy-MM-dd). */
+  /** The agency code. */
   agency: string;
+  /**
+   * The first day received and the end of the range, written as the registration's
+   * `listing.dateFormat` says (default yyyy-MM-dd) and `to` as its `toDate` says (listingDates.ts).
+   */
   from: string;
   to: string;
 }
@@ -153,6 +159,9 @@ export class DeclarativeConnector implements Connector {
       dossierLookup: { maxBatch: transport.bulk?.maxBatch ?? concurrency * 4 },
       procedures: catalogue !== undefined,
       listing: listing !== undefined,
+      ...(listing === undefined
+        ? {}
+        : { listingFiltersByAgency: listing.settings.filtersByAgency }),
     };
   }
 
@@ -169,14 +178,13 @@ export class DeclarativeConnector implements Connector {
     const listing = this.listing;
     if (listing === undefined) throw new TypeError(`${this.deps.connectorId} declares no listing`);
     const what = `${this.deps.connectorId} listing`;
+    const { dateFormat, toDate } = listing.transport.settings;
+    const dates = renderListingDates(query, dateFormat, toDate);
     const { records, next } = await this.readPage(
       listing,
       cursor,
       (position) =>
-        listing.transport.fetch(
-          { ...position, agency: query.agencyCode, from: query.from, to: query.to },
-          call,
-        ),
+        listing.transport.fetch({ ...position, agency: query.agencyCode, ...dates }, call),
       what,
       'dossiers',
     );

@@ -176,18 +176,20 @@ export class SampleDataset {
 
   /**
    * The dossiers `agencyCode` received from `from` to `to` (yyyy-MM-dd, both included), in order
-   * of day and number: `limit` of them from `offset`, and how many there are in all. Generated as
-   * they are read, so a listing over a million dossiers holds one page in memory.
+   * of day and number — or, for `null`, every unit's, in order of day, unit (as in the directory)
+   * and number: `limit` of them from `offset`, and how many there are in all. Generated as they
+   * are read, so a listing over a million dossiers holds one page in memory.
    */
   listReceived(
-    agencyCode: string,
+    agencyCode: string | null,
     from: string,
     to: string,
     offset: number,
     limit: number,
   ): { total: number; dossiers: SampleDossier[] } {
-    const agency = this.byCode.get(agencyCode);
-    if (agency === undefined) return { total: 0, dossiers: [] };
+    const agency = agencyCode === null ? undefined : this.byCode.get(agencyCode);
+    if (agencyCode !== null && agency === undefined) return { total: 0, dossiers: [] };
+    const units = agency === undefined ? this.agencies : [agency];
     const first = DateTime.fromISO(from, { zone: VIETNAM }).startOf('day');
     const last = DateTime.fromISO(to, { zone: VIETNAM }).startOf('day');
     if (!first.isValid || !last.isValid) return { total: 0, dossiers: [] };
@@ -196,14 +198,16 @@ export class SampleDataset {
     let index = 0;
     const dossiers: SampleDossier[] = [];
     for (; day <= end; day = day.plus({ days: 1 })) {
-      const count = this.countOn(agency, day);
-      if (index + count <= offset || dossiers.length >= limit) {
-        index += count;
-        continue;
-      }
-      for (let n = 1; n <= count; n += 1, index += 1) {
-        if (index >= offset && dossiers.length < limit)
-          dossiers.push(this.get(this.codeOf(agency, day, n)) as SampleDossier);
+      for (const unit of units) {
+        const count = this.countOn(unit, day);
+        if (index + count <= offset || dossiers.length >= limit) {
+          index += count;
+          continue;
+        }
+        for (let n = 1; n <= count; n += 1, index += 1) {
+          if (index >= offset && dossiers.length < limit)
+            dossiers.push(this.get(this.codeOf(unit, day, n)) as SampleDossier);
+        }
       }
     }
     return { total: index, dossiers };

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
+import { DateTime } from 'luxon';
 import { SampleDataset } from '../generator/SampleDataset';
 import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
 import { LAND_PROCEDURES } from '../generator/vocabulary';
@@ -46,6 +47,8 @@ const fault = (code: 'Client' | 'Server', text: string, error: string) =>
  *
  *   POST /ws/DatDai.asmx  SOAPAction "http://motcua.thanhhoa.gov.vn/datdai/LayHoSo"     one dossier or a Client fault HOSO_KHONG_TON_TAI
  *   POST /ws/DatDai.asmx  SOAPAction "http://motcua.thanhhoa.gov.vn/datdai/TraCuuHoSo"  up to 20 dossiers
+ *   POST /ws/DatDai.asmx  SOAPAction "http://motcua.thanhhoa.gov.vn/datdai/LayDanhSachHoSo"  every unit's dossiers received from TuNgay to DenNgay (dd/MM/yyyy), a page
+ *   POST /ws/DatDai.asmx  SOAPAction "http://motcua.thanhhoa.gov.vn/datdai/LayDanhMucThuTuc"  the procedure catalogue, a page
  */
 export async function startLandSoap(options: LandSoapOptions): Promise<RunningLandSoap> {
   const stats = emptyStats();
@@ -139,28 +142,23 @@ export async function startLandSoap(options: LandSoapOptions): Promise<RunningLa
           ),
         );
       }
-      // An agency's dossiers by date received (LayDanhSachHoSo: MaDonVi, TuNgay, DenNgay as
-      // yyyy-MM-dd, TrangSo, SoBanGhi), with the total.
+      // The dossiers received in a period (LayDanhSachHoSo: TuNgay, DenNgay as dd/MM/yyyy, both
+      // included; TrangSo, SoBanGhi), with the total. It has no unit parameter: it lists every
+      // unit's dossiers, each naming its own unit (MaDonVi), as some provincial systems' listings do.
       if (action === `${NS}/LayDanhSachHoSo`) {
         const ask = request?.LayDanhSachHoSo ?? {};
-        const from = String(ask.TuNgay ?? '');
-        const to = String(ask.DenNgay ?? '');
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !/^\d{4}-\d{2}-\d{2}$/.test(to))
+        const from = isoOf(String(ask.TuNgay ?? ''));
+        const to = isoOf(String(ask.DenNgay ?? ''));
+        if (from === null || to === null)
           return send(
             res,
             500,
-            fault('Client', 'TuNgay, DenNgay phải là yyyy-MM-dd', 'NGAY_KHONG_HOP_LE'),
+            fault('Client', 'TuNgay, DenNgay phải là dd/MM/yyyy', 'NGAY_KHONG_HOP_LE'),
           );
         const page = Math.max(1, Number(ask.TrangSo ?? 1));
         const size = Math.min(200, Math.max(1, Number(ask.SoBanGhi ?? 50)));
         stats.listPages += 1;
-        const { total, dossiers } = dataset.listReceived(
-          String(ask.MaDonVi ?? ''),
-          from,
-          to,
-          (page - 1) * size,
-          size,
-        );
+        const { total, dossiers } = dataset.listReceived(null, from, to, (page - 1) * size, size);
         const items = dossiers.map((dossier) => renderLand(dossier, false)).join('');
         return send(
           res,
@@ -206,12 +204,19 @@ interface LandRequest {
   LayHoSo?: { MaHoSo?: unknown };
   TraCuuHoSo?: { DanhSachMaHoSo?: { string?: unknown } };
   LayDanhSachHoSo?: {
-    MaDonVi?: unknown;
     TuNgay?: unknown;
     DenNgay?: unknown;
     TrangSo?: unknown;
     SoBanGhi?: unknown;
   };
+}
+
+/** A dd/MM/yyyy date as yyyy-MM-dd, or null when it is not one. */
+function isoOf(value: string): string | null {
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value);
+  if (match === null) return null;
+  const iso = `${match[3]}-${match[2]}-${match[1]}`;
+  return DateTime.fromISO(iso).isValid ? iso : null;
 }
 
 /** The system's dossiers, without its server. */

@@ -216,6 +216,14 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
   }
 
   /**
+   * Whether the system's listing holds only the agency asked; false when it lists every unit's
+   * dossiers and the caller must keep each agency's by the dossier's own agency.
+   */
+  get listingFiltersByAgency(): boolean {
+    return this.connector.capabilities.listingFiltersByAgency !== false;
+  }
+
+  /**
    * One page of the dossiers an agency received in a date range, through the guard (circuit,
    * retries within the budget), or the typed error for why it could not be read.
    */

@@ -55,15 +55,16 @@ describe('SOAP answers read as fast-xml-parser read them', () => {
         `<LayDanhMucThuTuc xmlns="${NS}"><TrangSo>1</TrangSo><SoBanGhi>50</SoBanGhi></LayDanhMucThuTuc>`,
       ),
     );
-    const agency = (codes[0] as string).split('-')[0];
     answers.push(
       await call(
         'LayDanhSachHoSo',
-        `<LayDanhSachHoSo xmlns="${NS}"><MaDonVi>${agency}</MaDonVi><TuNgay>2025-01-01</TuNgay><DenNgay>2026-10-31</DenNgay><TrangSo>1</TrangSo><SoBanGhi>100</SoBanGhi></LayDanhSachHoSo>`,
+        `<LayDanhSachHoSo xmlns="${NS}"><TuNgay>01/01/2025</TuNgay><DenNgay>31/10/2026</DenNgay><TrangSo>1</TrangSo><SoBanGhi>100</SoBanGhi></LayDanhSachHoSo>`,
       ),
     );
     samples.land.faults.brokenCodes.clear();
     expect(answers.every((answer) => answer.includes('Envelope'))).toBe(true);
+    // The listing answered a page of dossiers, not a fault.
+    expect(answers.at(-1)).toMatch(/<TongSo>[1-9]\d*<\/TongSo><HoSo>/);
     for (const answer of answers) {
       const conforming = readXmlConforming(answer);
       expect(conforming).not.toBeNull();

@@ -90,6 +90,24 @@ describe('Indicator reports', () => {
       expect(result.sources.reduce((sum, source) => sum + source.pages, 0)).toBe(
         job.progress.pages,
       );
+      // The land system lists every unit's dossiers: read once for all its units, not once per
+      // unit, 100 a page, each phase (the year before, the period) from its first page.
+      const land = result.sources.find((source) => source.connector === 'thanh-hoa-datdai');
+      const carriedOverSince = result.period.carriedOverSince as string;
+      const everyUnit = (first: string, last: string) =>
+        samples.land.dataset.listReceived(null, first, last, 0, 0).total;
+      const before = everyUnit(carriedOverSince, dayBefore(from));
+      const during = everyUnit(from, to);
+      expect(land).toMatchObject({
+        agencyFilter: 'GATEWAY',
+        dossiers: before + during,
+        pages: Math.max(1, Math.ceil(before / 100)) + Math.max(1, Math.ceil(during / 100)),
+        // Every land unit open in those days is in an H56 report.
+        otherAgencies: 0,
+      });
+      expect(
+        result.sources.find((source) => source.connector === 'thanh-hoa-motcua'),
+      ).toMatchObject({ agencyFilter: 'SYSTEM', otherAgencies: 0 });
       const agencyRows = result.table.filter((row) => row.scope === 'AGENCY');
       const sum = { received: 0, carriedOver: 0, resolvedLate: 0, openOverdue: 0 };
       for (const row of agencyRows) {
@@ -339,6 +357,103 @@ describe('Indicator reports', () => {
     }
   });
 
+  it('a system whose listing takes no unit (and dd/MM/yyyy dates): a report for one unit counts that unit’s dossiers only', async () => {
+    const [from, to] = ['2026-07-01', '2026-09-30'];
+    const unit = '000.01.12.H56';
+    const started = await t.query<{ startReport: { id: string } }>(
+      START,
+      { i: { agencies: [unit], from, to } },
+      'auditor',
+    );
+    const job = await waitFor(started.data?.startReport.id as string);
+    expect([job.state, job.problems]).toEqual(['DONE', []]);
+    const result = job.result as ReportResultView;
+    expect(result.complete).toBe(true);
+    // The unit's row is what the sample system holds for that unit alone.
+    const rows = result.table.filter((row) => row.scope === 'AGENCY');
+    expect(rows.map((row) => row.agency)).toEqual([unit]);
+    const truth = recomputeResultForm(samples.land.dataset, 'land', unit, from, to);
+    expect(pickCounted(rows[0] as ResultRowView)).toEqual(truth);
+    // The system did list the other units' dossiers (thousands), and none was counted here.
+    const since = result.period.carriedOverSince as string;
+    const listed = (agency: string | null) =>
+      samples.land.dataset.listReceived(agency, since, dayBefore(from), 0, 0).total +
+      samples.land.dataset.listReceived(agency, from, to, 0, 0).total;
+    const others = listed(null) - listed(unit);
+    expect(others).toBeGreaterThan(listed(unit));
+    expect(result.sources).toEqual([
+      expect.objectContaining({
+        connector: 'thanh-hoa-datdai',
+        agencies: [unit],
+        agencyFilter: 'GATEWAY',
+        dossiers: listed(null),
+        otherAgencies: others,
+      }),
+    ]);
+    expect(result.total).toMatchObject(pickCounted(rows[0] as ResultRowView));
+    // The sources say so in the HTML too.
+    const html = await t.query<{ report: { html: string } }>(
+      `query ($id: ID!) { report(id: $id) { html } }`,
+      { id: job.id },
+      'auditor',
+    );
+    expect(html.data?.report.html).toContain(
+      `cổng kết nối lọc theo đơn vị của từng hồ sơ (hệ thống trả hồ sơ mọi đơn vị); ${others} hồ sơ của đơn vị ngoài báo cáo không tính`,
+    );
+  });
+
+  it('refuses a report whose listed dossiers’ unit cannot be told (a listing of every unit, its agency mapped from the unit’s name)', async () => {
+    const text = (
+      await readFile(
+        join(PROJECT_ROOT, 'examples', 'runtime', 'thanh-hoa-datdai-chi-nhanh.yaml'),
+        'utf8',
+      )
+    )
+      .replace('http://127.0.0.1:7003', samples.land.url)
+      .replace('id: thanh-hoa-datdai-chi-nhanh', 'id: datdai-ma-don-vi-sai')
+      .replace('agencyCode: MaDonVi', 'agencyCode: TenDonVi')
+      .replace(
+        '  faults:',
+        [
+          '  listing:',
+          '    action: http://motcua.thanhhoa.gov.vn/datdai/LayDanhSachHoSo',
+          '    body: <LayDanhSachHoSo xmlns="http://motcua.thanhhoa.gov.vn/datdai"><TuNgay>{{from}}</TuNgay><DenNgay>{{to}}</DenNgay><TrangSo>{{page}}</TrangSo><SoBanGhi>{{size}}</SoBanGhi></LayDanhSachHoSo>',
+          '    records: LayDanhSachHoSoResponse.LayDanhSachHoSoResult.HoSo',
+          '    pagination: { type: page, size: 100, total: LayDanhSachHoSoResponse.LayDanhSachHoSoResult.TongSo }',
+          '    dateFormat: dd/MM/yyyy',
+          '    filtersByAgency: false',
+          '  faults:',
+        ].join('\n'),
+      );
+    const made = await t.query<{ registerConnector: { version: number } }>(
+      'mutation ($d: String!) { registerConnector(document: $d) { version } }',
+      { d: text },
+      'province-it',
+    );
+    expect(made.errors).toBeUndefined();
+    try {
+      const started = await t.query<{ startReport: { id: string } }>(
+        START,
+        { i: { agencies: ['000.30.12.H56'], from: '2026-07-01', to: '2026-07-31' } },
+        'auditor',
+      );
+      const job = await waitFor(started.data?.startReport.id as string);
+      expect(job.state).toBe('FAILED');
+      expect(job.result).toBeNull();
+      expect(job.problems).toEqual([
+        expect.stringMatching(
+          /^the report failed: UNKNOWN_AGENCY: datdai-ma-don-vi-sai lists every unit's dossiers \(listing\.filtersByAgency: false\), and the agency of \d+ listed dossier\(s\) is not in the agency directory or not given, e\.g\. 000\.\d\d\.\d\d\.H56-\d{6}-\d{4} \(agency "[^"]+"\), .*so the report is refused rather than count them under a wrong unit or leave them out unsaid\. Map the agency code \(mapping\.agencyCode\), or add the agency to the directory$/,
+        ),
+      ]);
+    } finally {
+      await t.query(
+        `mutation { deleteConnector(id: "datdai-ma-don-vi-sai", version: ${made.data?.registerConnector.version}) { id } }`,
+        {},
+        'province-it',
+      );
+    }
+  });
+
   it('runs from the command line with a progress bar and writes the CSV, HTML and Excel files', async () => {
     const out = await mkdtemp(join(tmpdir(), 'report-cli-'));
     const run = (...args: string[]) =>
@@ -477,6 +592,11 @@ describe('Indicator reports', () => {
     expect(again.data?.cancelReport.state).toBe('DONE');
   });
 });
+
+/** The day before a yyyy-MM-dd day. */
+function dayBefore(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
 
 /** The columns the second reading counts, from a report row. */
 function pickCounted(row: ResultRowView): Recomputed {

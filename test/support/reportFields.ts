@@ -5,7 +5,7 @@ const ROW = `scope key label tier agency field carriedOver received receivedOnli
   resolvedOnReceiptDay lossyStatus onComputedCalendar implausible dueOnDayOff carryOverUndetermined`;
 
 export const REPORT_RESULT_FIELDS = `{ complete
-  sources { connector agencies pages dossiers firstReadAt lastReadAt }
+  sources { connector agencies agencyFilter pages dossiers otherAgencies firstReadAt lastReadAt }
   period { from to judgedAt carriedOverSince }
   rules { lateFromSupplementRequests carryOverDays onTimeDenominator }
   table { ${ROW} } total { ${ROW} }
@@ -55,8 +55,10 @@ export interface ReportResultView {
   sources: Array<{
     connector: string;
     agencies: string[];
+    agencyFilter: 'SYSTEM' | 'GATEWAY';
     pages: number;
     dossiers: number;
+    otherAgencies: number;
     firstReadAt: string;
     lastReadAt: string;
   }>;

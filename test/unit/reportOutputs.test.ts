@@ -83,8 +83,10 @@ async function withResult(): Promise<ReportJob> {
         {
           connector: '<b>evil</b>',
           agencies: ['000.00.01.H56'],
+          agencyFilter: 'GATEWAY',
           pages: 1,
           dossiers: 3,
+          otherAgencies: 2,
           firstReadAt: '2026-12-01T00:00:00.000Z',
           lastReadAt: '2026-12-01T00:00:01.000Z',
         },

@@ -9,6 +9,7 @@ import {
   type ReportState,
 } from './ReportJob';
 import type { ReportRunner } from './ReportRunner';
+import { ReportRefusedError } from './ReportRefusedError';
 import { startingPoint, type ReportCheckpoint, type ReportRunDeps } from './runReport';
 
 /** Finished reports are kept this long for later reads (and at most `KEPT_COUNT` of each end). */
@@ -241,6 +242,10 @@ export class RedisReportQueue implements ReportQueue {
         throw new WaitingError();
       }
       throw new Error('the report stopped before it was done');
+    } catch (error) {
+      // Refused: the same data would refuse it again, so it is not tried again.
+      if (error instanceof ReportRefusedError) throw new UnrecoverableError(error.message);
+      throw error;
     } finally {
       this.running.delete(id);
     }

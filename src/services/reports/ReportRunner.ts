@@ -1,7 +1,9 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from '../../../connectors/contract';
 import type { Registration } from '../../registry/Registration';
+import type { ErrorCode } from '../../errors/ErrorCode';
 import type { ReportJob } from './ReportJob';
+import { ReportRefusedError } from './ReportRefusedError';
 import type { ReportCheckpoint, RunHooks } from './runReport';
 
 /** Runs one report from a checkpoint to its end (null when stopped by the hooks' signal). */
@@ -26,7 +28,13 @@ export type WorkerReply =
       problems: string[];
       startedAt: Date | null;
     }
-  | { type: 'failed'; id: string; message: string };
+  | {
+      type: 'failed';
+      id: string;
+      message: string;
+      /** The report was refused (ReportRefusedError): trying it again would refuse it again. */
+      refused?: { code: ErrorCode; reason: string };
+    };
 
 /** The worker's heap limits: a report holds a page and its counters, the rest is headroom. */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
@@ -147,7 +155,12 @@ export class WorkerReportRunner implements ReportRunner {
     }
     this.running.delete(message.id);
     if (message.type === 'failed') {
-      void running.saving.then(() => running.reject(new Error(message.message)));
+      const { refused } = message;
+      const error =
+        refused === undefined
+          ? new Error(message.message)
+          : new ReportRefusedError(refused.code, refused.reason);
+      void running.saving.then(() => running.reject(error));
       return;
     }
     running.job.progress = message.progress;

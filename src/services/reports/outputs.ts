@@ -2,7 +2,7 @@ import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { nationalStatus } from '../../domain/nationalStatuses';
 import type { ReportJob } from './ReportJob';
 import type { ReportResult } from './reportResult';
-import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime } from './resultForm';
+import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime, filteredBy } from './resultForm';
 
 /**
  * The result form as CSV (RFC 4180: CRLF, fields quoted when needed): every row of the report's
@@ -195,11 +195,11 @@ ${targetRows}
 ${flags === null ? '' : `<li>Cảnh báo dữ liệu / data flags: trạng thái không chắc chắn (lossy/unmapped) ${number(flags.lossyStatus)}; không xác định được kết quả ${number(flags.unknown)}; không rõ kênh ${number(flags.receivedChannelUnknown)}; xét theo lịch nghỉ tự tính (năm chưa công bố) ${number(flags.onComputedCalendar)}; dữ liệu tự mâu thuẫn (ngày kết thúc và quá trình xử lý lệch nhau, ngày trước ngày tiếp nhận) ${number(flags.implausible)}; hạn trả vào ngày nghỉ ${number(flags.dueOnDayOff)}; tiếp nhận trước kỳ, không xác định được còn tồn đầu kỳ hay không (không tính vào cột 6) ${number(flags.carryOverUndetermined)}. <span class="en">Lossy or unmapped status; outcome cannot be told; channel not told; judged on a computed calendar; self-contradicting data; due on a day off; received before the period, open at its start or not cannot be told (not in column 6).</span></li>`}
 </ul>
 <h2>Hệ thống nguồn <span class="en">Systems read</span></h2>
-<table id="sources"><thead><tr><th>Hệ thống / system</th><th>Đơn vị / agencies</th><th>Trang / pages</th><th>Hồ sơ / dossiers</th><th>Đọc lúc / read</th></tr></thead><tbody>
+<table id="sources"><thead><tr><th>Hệ thống / system</th><th>Đơn vị / agencies</th><th>Lọc theo đơn vị / filtered by</th><th>Trang / pages</th><th>Hồ sơ / dossiers</th><th>Đọc lúc / read</th></tr></thead><tbody>
 ${result.sources
   .map(
     (source) =>
-      `<tr><td>${escape(source.connector)}</td><td>${source.agencies.map((code) => escape(directory.get(code)?.name ?? code)).join('; ')}</td><td class="n">${source.pages}</td><td class="n">${number(source.dossiers)}</td><td>${dateTime(new Date(source.firstReadAt))} – ${dateTime(new Date(source.lastReadAt))}</td></tr>`,
+      `<tr><td>${escape(source.connector)}</td><td>${source.agencies.map((code) => escape(directory.get(code)?.name ?? code)).join('; ')}</td><td>${escape(filteredBy(source).vi)} <span class="en">${escape(filteredBy(source).en)}</span></td><td class="n">${source.pages}</td><td class="n">${number(source.dossiers)}</td><td>${dateTime(new Date(source.firstReadAt))} – ${dateTime(new Date(source.lastReadAt))}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>

@@ -40,8 +40,16 @@ export interface OnTheSpotTarget {
 export interface ReportSource {
   connector: string;
   agencies: string[];
+  /**
+   * How its listed dossiers were narrowed to each agency: by the system (its listing takes the
+   * agency) or by the gateway (it lists every unit's; each dossier counted by its own agency).
+   */
+  agencyFilter: 'SYSTEM' | 'GATEWAY';
   pages: number;
+  /** Dossiers listed (for GATEWAY, every unit's). */
   dossiers: number;
+  /** GATEWAY: listed dossiers of units outside the report, read and not counted. */
+  otherAgencies: number;
   firstReadAt: string;
   lastReadAt: string;
 }

@@ -1,5 +1,5 @@
 import { vietnamIso } from '../../domain/vietnamTime';
-import type { ResultRow } from './reportResult';
+import type { ReportSource, ResultRow } from './reportResult';
 
 /**
  * The result form's columns, in the order filed: columns (1)–(13) as Circular 01/2020/TT-VPCP's
@@ -212,4 +212,14 @@ export function date(day: string): string {
 export function dateTime(at: Date): string {
   const iso = vietnamIso(at);
   return `${date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
+}
+
+/** How a source's listed dossiers were narrowed to each agency, in words (Vietnamese, English). */
+export function filteredBy(source: ReportSource): { vi: string; en: string } {
+  if (source.agencyFilter === 'SYSTEM')
+    return { vi: 'hệ thống lọc theo đơn vị', en: 'the system lists the agency asked' };
+  return {
+    vi: `cổng kết nối lọc theo đơn vị của từng hồ sơ (hệ thống trả hồ sơ mọi đơn vị); ${source.otherAgencies} hồ sơ của đơn vị ngoài báo cáo không tính`,
+    en: `the gateway, by each dossier's own agency (the system lists every unit's); ${source.otherAgencies} of units outside the report not counted`,
+  };
 }

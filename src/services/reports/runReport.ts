@@ -1,11 +1,18 @@
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
-import { canonicalAgencyCode, hierarchyKeys, isHierarchyKey } from '../../../connectors/shared/agencyCode';
+import {
+  canonicalAgencyCode,
+  hierarchyKeys,
+  isHierarchyKey,
+} from '../../../connectors/shared/agencyCode';
+import type { NationalDossier } from '../../../connectors/model';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
 import { reportPeriod, type ReportPeriod } from './classifyDossier';
 import { IndicatorAccumulator, type AccumulatorState } from './indicators';
+import { listedAgency, namedAgency } from './listedAgency';
+import { ReportRefusedError } from './ReportRefusedError';
 import { buildReportResult, type ReportSource } from './reportResult';
 import type { ReportRules } from './reportRules';
 import { noProgress, type ReportJob, type ReportSpec } from './ReportJob';
@@ -26,6 +33,15 @@ export interface ReportCheckpoint {
    * period, for the dossiers carried over) or `period` (the period itself).
    */
   phase: 'before' | 'period';
+  /**
+   * The agencies the current listing is read for: the current agency alone, or, when its system
+   * lists every unit's dossiers (`listing.filtersByAgency: false`), every agency of the report
+   * that system serves and that is still to come, read once together. Empty before the current
+   * agency's first page.
+   */
+  readFor: string[];
+  /** Agencies already counted through another agency's listing: skipped when their turn comes. */
+  readWithOthers: string[];
   /** The next page's cursor within the current listing (null: its first page). */
   cursor: string | null;
   /** Cursors already followed within the current agency (a repeated one stops the listing). */
@@ -75,6 +91,8 @@ export function startingPoint(job: ReportJob, deps: ReportRunDeps): ReportCheckp
     agencies,
     agencyIndex: 0,
     phase: rules.carryOverDays > 0 ? 'before' : 'period',
+    readFor: [],
+    readWithOthers: [],
     cursor: null,
     seenCursors: [],
     previousPage: null,
@@ -102,11 +120,18 @@ export async function runReport(
 ): Promise<ReportJob['result']> {
   // A checkpoint written before the result form (no rules, no rows): its counts cannot be carried
   // on, so the report starts again from its first page.
+  // The same for one written before listings could be read for several agencies together.
   const resumable =
-    from.rules !== undefined && Array.isArray(from.accumulator.rows) && Array.isArray(from.sources);
+    from.rules !== undefined &&
+    Array.isArray(from.accumulator.rows) &&
+    Array.isArray(from.sources) &&
+    Array.isArray(from.readFor) &&
+    Array.isArray(from.readWithOthers);
   const start = resumable ? from : startingPoint(job, deps);
   const state: ReportCheckpoint = {
     ...start,
+    readFor: [...start.readFor],
+    readWithOthers: [...start.readWithOthers],
     seenCursors: [...start.seenCursors],
     problems: [...start.problems],
     progress: { ...start.progress },
@@ -137,6 +162,11 @@ export async function runReport(
       await save();
       continue;
     }
+    const filtersByAgency = listing.listingFiltersByAgency;
+    if (state.readFor.length === 0)
+      state.readFor = filtersByAgency ? [agencyCode] : readTogether(job, state, listing.id, deps);
+    // Problems name the agencies the listing is read for.
+    const named = state.readFor.join(', ');
     const range =
       state.phase === 'before'
         ? carryOverRange(job.spec.from, state.rules.carryOverDays)
@@ -147,7 +177,7 @@ export async function runReport(
     });
     if (signal.aborted) return null;
     if ('error' in page) {
-      addProblem(state, `${agencyCode}: ${page.error.code}: ${page.error.message}`);
+      addProblem(state, `${named}: ${page.error.code}: ${page.error.message}`);
       nextAgency(state);
       await save();
       continue;
@@ -155,33 +185,34 @@ export async function runReport(
     // A system that ignores the page asked answers the same page again: stop, do not count it twice.
     const signature = `${page.dossiers.length}:${page.dossiers[0]?.code ?? ''}:${page.dossiers.at(-1)?.code ?? ''}`;
     if (page.dossiers.length > 0 && signature === state.previousPage) {
-      addProblem(
-        state,
-        `${agencyCode}: ${listing.id} answered the same page twice; listing stopped`,
-      );
+      addProblem(state, `${named}: ${listing.id} answered the same page twice; listing stopped`);
       nextListing(state);
       await save();
       continue;
     }
     state.previousPage = signature;
     if (page.unreadable > 0)
-      addProblem(state, `${agencyCode}: ${page.unreadable} record(s) could not be read`);
+      addProblem(state, `${named}: ${page.unreadable} record(s) could not be read`);
+    // Whose each listed dossier is, before any is counted: a page that cannot be told is refused whole.
+    const rows = filtersByAgency
+      ? page.dossiers.map((dossier) => askedRow(dossier, agencyCode, state, deps))
+      : gatewayRows(page.dossiers, listing.id, state, deps);
     let outside = 0;
     let counted = 0;
     let elsewhere = 0;
+    let otherUnits = 0;
     let failed = 0;
-    for (const dossier of page.dossiers) {
+    for (const [index, dossier] of page.dossiers.entries()) {
+      const row = rows[index] as Row;
       const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
-      // A system whose listing ignores the agency asked lists every unit's dossiers: the ones
-      // whose mapped agency is another are not this agency's, and are not counted as its own.
-      if (isAnotherAgency(dossier.agencyCode, agencyCode, state.agencies, deps.directory))
-        elsewhere += 1;
+      if (row.kind === 'elsewhere') elsewhere += 1;
+      else if (row.kind === 'outside-report') otherUnits += 1;
       else if (day === null || day < range.from || day > range.to) outside += 1;
       else {
         // One record whose dates defeat the arithmetic (a due date in 1900, a span of centuries)
         // is left out and said, not allowed to fail the whole report.
         try {
-          if (accumulator.add(dossier, agencyCode) === 'counted') counted += 1;
+          if (accumulator.add(dossier, row.agency) === 'counted') counted += 1;
         } catch {
           failed += 1;
         }
@@ -190,25 +221,26 @@ export async function runReport(
     if (failed > 0)
       addProblem(
         state,
-        `${agencyCode}: ${failed} dossier(s) have dates that cannot be counted in working time (out of range); left out`,
+        `${named}: ${failed} dossier(s) have dates that cannot be counted in working time (out of range); left out`,
       );
+    // A system said to filter by agency that lists another unit's dossiers all the same.
     if (elsewhere > 0)
       addProblem(
         state,
-        `${agencyCode}: ${elsewhere} listed dossier(s) belong to another agency by their own data; left out (does ${listing.id}'s listing filter by agency?)`,
+        `${agencyCode}: ${elsewhere} listed dossier(s) belong to another agency by their own data; left out (does ${listing.id}'s listing filter by agency? If not, declare listing.filtersByAgency: false)`,
       );
     if (outside > 0)
       addProblem(
         state,
-        `${agencyCode}: ${outside} listed dossier(s) were received outside ${range.from} → ${range.to} (or undated); left out`,
+        `${named}: ${outside} listed dossier(s) were received outside ${range.from} → ${range.to} (or undated); left out`,
       );
     state.progress.pages += 1;
-    noteSource(state, listing.id, agencyCode, page.dossiers.length, deps.now());
+    noteSource(state, listing.id, filtersByAgency, page.dossiers.length, otherUnits, deps.now());
     state.progress.dossiers += counted;
     if (page.next === null) {
       nextListing(state);
     } else if (state.seenCursors.includes(page.next)) {
-      addProblem(state, `${agencyCode}: ${listing.id} repeated a page cursor; listing stopped`);
+      addProblem(state, `${named}: ${listing.id} repeated a page cursor; listing stopped`);
       nextListing(state);
     } else {
       state.seenCursors.push(page.next);
@@ -229,42 +261,95 @@ export async function runReport(
 }
 
 /**
- * Whether a listed dossier's own agency is another unit of the directory than the one asked: not
- * the same code, nor one the asked agency took over (a 2025 merger keeps the old codes on old
- * dossiers) unless the report lists that one too. A code the directory does not know says nothing
- * either way.
+ * Where a listed dossier is counted: in an agency's row, or left out as another unit's — of one
+ * the system says is another agency's although it filters by agency (`elsewhere`: a problem), or
+ * of a unit outside the report in a listing of every unit (`outside-report`: expected, counted in
+ * the source).
  */
-function isAnotherAgency(
-  mapped: string | null,
+type Row = { kind: 'agency'; agency: string } | { kind: 'elsewhere' } | { kind: 'outside-report' };
+
+/**
+ * A dossier of a listing that filters by agency is the asked agency's: unless its own agency (as
+ * mapped) is another unit of the directory — not one the asked agency took over in a merger (old
+ * dossiers keep the old codes), and not one the report lists itself (then it counts there, once).
+ * No agency, or one the directory does not know, says nothing against the system.
+ */
+function askedRow(
+  dossier: NationalDossier,
   asked: string,
-  listed: readonly string[],
-  directory: AgencyDirectory,
-): boolean {
-  if (mapped === null) return false;
-  const code = canonicalAgencyCode(mapped);
-  if (code === asked || directory.get(code) === undefined) return false;
-  // A predecessor the report lists on its own counts its dossiers there, not twice.
-  if (listed.includes(code)) return true;
-  const seen = new Set<string>([asked]);
-  const queue = [asked];
-  while (queue.length > 0) {
-    for (const predecessor of directory.predecessors(queue.shift() as string)) {
-      if (predecessor.code === code) return false;
-      if (!seen.has(predecessor.code)) {
-        seen.add(predecessor.code);
-        queue.push(predecessor.code);
-      }
+  state: ReportCheckpoint,
+  deps: ReportRunDeps,
+): Row {
+  const mapped = dossier.agencyCode === null ? null : canonicalAgencyCode(dossier.agencyCode);
+  const where = listedAgency(mapped, new Set([asked]), new Set(state.agencies), deps.directory);
+  return where.kind === 'another' ? { kind: 'elsewhere' } : { kind: 'agency', agency: asked };
+}
+
+/**
+ * The rows of a page from a system that lists every unit's dossiers: each dossier in the row of
+ * the agency it names (its mapped agency, else its code's; a closed agency's in its successor's,
+ * listedAgency.ts), units outside the report left out. A dossier whose agency cannot be told
+ * refuses the report: counting it anywhere would be a guess, and leaving it out a silent gap.
+ */
+function gatewayRows(
+  dossiers: readonly NationalDossier[],
+  connector: string,
+  state: ReportCheckpoint,
+  deps: ReportRunDeps,
+): Row[] {
+  const readFor = new Set(state.readFor);
+  const reported = new Set(state.agencies);
+  const untold: string[] = [];
+  const rows = dossiers.map((dossier): Row => {
+    const where = listedAgency(namedAgency(dossier), readFor, reported, deps.directory);
+    if (where.kind === 'unknown') {
+      untold.push(
+        where.code === null
+          ? `${dossier.code} (no agency)`
+          : `${dossier.code} (agency ${JSON.stringify(where.code.slice(0, 40))})`,
+      );
+      return { kind: 'outside-report' };
     }
-  }
-  return true;
+    return where.kind === 'agency'
+      ? { kind: 'agency', agency: where.code }
+      : { kind: 'outside-report' };
+  });
+  if (untold.length > 0)
+    throw new ReportRefusedError(
+      'UNKNOWN_AGENCY',
+      `${connector} lists every unit's dossiers (listing.filtersByAgency: false), and the agency of ` +
+        `${untold.length} listed dossier(s) is not in the agency directory or not given, e.g. ` +
+        `${untold.slice(0, 3).join(', ')}: whose they are cannot be told, so the report is refused ` +
+        `rather than count them under a wrong unit or leave them out unsaid. Map the agency code ` +
+        `(mapping.agencyCode), or add the agency to the directory`,
+    );
+  return rows;
+}
+
+/**
+ * The agencies of the report, from the current one on, that `connector` serves and that no
+ * listing has counted yet: a system that lists every unit's dossiers is read once for all of them.
+ */
+function readTogether(
+  job: ReportJob,
+  state: ReportCheckpoint,
+  connector: string,
+  deps: ReportRunDeps,
+): string[] {
+  return state.agencies.slice(state.agencyIndex).filter((code) => {
+    if (state.readWithOthers.includes(code)) return false;
+    const listing = listingOf(job, code, deps);
+    return typeof listing !== 'string' && listing.id === connector;
+  });
 }
 
 /** Records a page read from a system (for the report's list of sources). */
 function noteSource(
   state: ReportCheckpoint,
   connector: string,
-  agencyCode: string,
+  filtersByAgency: boolean,
   dossiers: number,
+  otherAgencies: number,
   at: Date,
 ): void {
   let source = state.sources.find((entry) => entry.connector === connector);
@@ -272,16 +357,19 @@ function noteSource(
     source = {
       connector,
       agencies: [],
+      agencyFilter: filtersByAgency ? 'SYSTEM' : 'GATEWAY',
       pages: 0,
       dossiers: 0,
+      otherAgencies: 0,
       firstReadAt: at.toISOString(),
       lastReadAt: at.toISOString(),
     };
     state.sources.push(source);
   }
-  if (!source.agencies.includes(agencyCode)) source.agencies.push(agencyCode);
+  for (const code of state.readFor) if (!source.agencies.includes(code)) source.agencies.push(code);
   source.pages += 1;
   source.dossiers += dossiers;
+  source.otherAgencies += otherAgencies;
   source.lastReadAt = at.toISOString();
 }
 
@@ -315,8 +403,20 @@ function nextListing(state: ReportCheckpoint): void {
   } else nextAgency(state);
 }
 
+/**
+ * The current agency is done; so are the others its listing was read for (counted, or not
+ * listable with it: read again, a listing that failed part-way would count its first pages twice).
+ */
 function nextAgency(state: ReportCheckpoint): void {
-  state.agencyIndex += 1;
+  const current = state.agencies[state.agencyIndex];
+  for (const code of state.readFor)
+    if (code !== current && !state.readWithOthers.includes(code)) state.readWithOthers.push(code);
+  state.readFor = [];
+  do state.agencyIndex += 1;
+  while (
+    state.agencyIndex < state.agencies.length &&
+    state.readWithOthers.includes(state.agencies[state.agencyIndex] as string)
+  );
   state.phase = state.rules.carryOverDays > 0 ? 'before' : 'period';
   state.cursor = null;
   state.seenCursors = [];

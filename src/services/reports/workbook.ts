@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { ReportJob } from './ReportJob';
 import type { ReportResult } from './reportResult';
-import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime } from './resultForm';
+import { FORM_COLUMNS, FORM_GROUPS, STATUS_LABELS, date, dateTime, filteredBy } from './resultForm';
 
 /**
  * The report as an Excel workbook in the form's layout (exceljs): sheet "Biểu II.06a" — the unit,
@@ -182,11 +182,13 @@ function methodSheet(book: ExcelJS.Workbook, job: ReportJob, result: ReportResul
   ];
   for (const line of lines) sheet.addRow(line);
   sheet.addRow([]);
-  sheet.addRow(['Hệ thống nguồn', 'đơn vị; số trang; số hồ sơ; đọc lúc']).font = { bold: true };
+  sheet.addRow(['Hệ thống nguồn', 'đơn vị; lọc theo đơn vị; số trang; số hồ sơ; đọc lúc']).font = {
+    bold: true,
+  };
   for (const source of result.sources)
     sheet.addRow([
       source.connector,
-      `${source.agencies.join(', ')}; ${source.pages} trang; ${source.dossiers} hồ sơ; ${dateTime(new Date(source.firstReadAt))} – ${dateTime(new Date(source.lastReadAt))}`,
+      `${source.agencies.join(', ')}; ${filteredBy(source).vi}; ${source.pages} trang; ${source.dossiers} hồ sơ; ${dateTime(new Date(source.firstReadAt))} – ${dateTime(new Date(source.lastReadAt))}`,
     ]);
   if (job.problems.length > 0) {
     sheet.addRow([]);
