@@ -7,11 +7,7 @@ import type { RegistrationStore } from '../../registry/RegistrationStore';
 import type { SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import type { AuditService } from '../audit/AuditService';
-import {
-  checkConformance,
-  type CheckOptions,
-  type ConformanceReport,
-} from './conformanceCheck';
+import { checkConformance, type CheckOptions, type ConformanceReport } from './conformanceCheck';
 import { dryRun, type ProbeReport } from './probeRegistration';
 import { QuarantineMarker } from './QuarantineMarker';
 import { RegistrationAccess } from './registrationAccess';

@@ -205,7 +205,8 @@ class ConformanceRun {
     const filled = fieldsFilled(dossiers);
     await this.check('DATES', async () => datesVerdict(dossiers, dates));
     await this.check('STATUSES', async () => statusesVerdict(dossiers, statuses));
-    await this.check('MAPPING', async () => mappingVerdict(dossiers, filled));
+    const warnings = countWarnings(dossiers);
+    await this.check('MAPPING', async () => mappingVerdict(dossiers, filled, warnings));
     await this.check('CATALOGUE', (call) => this.catalogue(call));
     const stopped = this.stopped();
     await this.check('EXPRESSIONS', async () => expressionsVerdict(stopped));
@@ -227,7 +228,7 @@ class ConformanceRun {
       dates,
       statuses,
       fieldsFilled: filled,
-      warnings: countWarnings(dossiers),
+      warnings,
       expressionLimits: stopped,
     };
   }
@@ -319,9 +320,7 @@ class ConformanceRun {
       call,
     );
     const all = [...codes, ...listed.codes];
-    const widened = listed.widened
-      ? ` (the last ${this.options.days} days gave too few)`
-      : '';
+    const widened = listed.widened ? ` (the last ${this.options.days} days gave too few)` : '';
     const where = `${listed.agencies.join(', ') || 'no agency'}, ${listed.from} to ${listed.to}${widened}, ${listed.pages} page${listed.pages === 1 ? '' : 's'}`;
     const counts = `${all.length} codes: ${listed.codes.length} listed (${where})${
       codes.length > 0 ? ` + ${codes.length} given` : ''
@@ -368,8 +367,7 @@ class ConformanceRun {
   ): Promise<Verdict> {
     const maxBatch = this.runtime.maxBatch;
     const batch = sample.slice(0, maxBatch);
-    if (batch.length === 0)
-      return { verdict: 'SKIP', reason: 'no codes to look up (see sample)' };
+    if (batch.length === 0) return { verdict: 'SKIP', reason: 'no codes to look up (see sample)' };
     const outcomes = await this.runtime.getDossiers(batch, call);
     // The rest of the sample (when maxBatch is smaller than it), for the dates, statuses and mapping.
     const rest = sample.slice(maxBatch);
@@ -466,9 +464,7 @@ class ConformanceRun {
 
   /** Codes looked up each in a call of its own. */
   private async alone(codes: readonly string[], call: CallContext): Promise<UpstreamOutcome[]> {
-    const answers = await Promise.all(
-      codes.map((code) => this.runtime.getDossiers([code], call)),
-    );
+    const answers = await Promise.all(codes.map((code) => this.runtime.getDossiers([code], call)));
     return answers.map((answer) => answer[0] as UpstreamOutcome);
   }
 
@@ -600,11 +596,7 @@ export function withoutCounter(code: string): string | null {
   return `${head}${'0'.repeat(counter.length)}${tail}`;
 }
 
-function sampleSource(
-  listed: number,
-  given: number,
-  total: number,
-): CheckSampleInfo['source'] {
+function sampleSource(listed: number, given: number, total: number): CheckSampleInfo['source'] {
   if (total === 0) return 'NONE';
   if (listed > 0 && given > 0) return 'LISTING_AND_GIVEN';
   return listed > 0 ? 'LISTING' : 'GIVEN';

@@ -48,7 +48,7 @@ const FILLED: Array<[string, (dossier: NationalDossier) => unknown]> = [
   ['fieldName', (d) => d.fieldName],
   ['agencyCode', (d) => d.agencyCode],
   ['agencyName', (d) => d.agencyName],
-  ['channel', (d) => d.channel],
+  ['channel', (d) => d.channel?.code],
   ['applicant.name', (d) => d.applicant.name],
   ['applicant.type', (d) => d.applicant.type],
   ['applicant.ids', (d) => (d.applicant.ids.length > 0 ? d.applicant.ids : null)],
@@ -112,6 +112,20 @@ const DATES: Array<[string, (dossier: NationalDossier) => Array<string | null>]>
 
 /** `history[3].at` → `history[].at`: a warning's field as the date fields are named. */
 const declared = (field: string) => field.replace(/\[\d+\]/g, '[]');
+
+const DATE_FIELDS = new Set(DATES.map(([field]) => field));
+
+/**
+ * Whether a warning is one the dates or statuses checks count (a date not read, a status not in
+ * the table), or a note rather than a problem (text decoded from TCVN3/VNI, as declared).
+ */
+export function countedElsewhere(warning: Pick<CountedWarning, 'field' | 'problem'>): boolean {
+  return (
+    DATE_FIELDS.has(declared(warning.field)) ||
+    /(^|\.)status$/.test(warning.field) ||
+    warning.problem.startsWith('decoded from ')
+  );
+}
 
 /**
  * Per date field that has any value in the sample: how many parsed and how many did not (a value

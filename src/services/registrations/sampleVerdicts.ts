@@ -1,5 +1,11 @@
 import type { NationalDossier } from '../../../connectors/model';
-import type { DateCoverage, FieldFill, StatusCount } from './sampleFindings';
+import {
+  countedElsewhere,
+  type CountedWarning,
+  type DateCoverage,
+  type FieldFill,
+  type StatusCount,
+} from './sampleFindings';
 
 /** A conformance check's verdict: SKIP when there was nothing to check (no catalogue declared). */
 export type CheckVerdict = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
@@ -88,8 +94,16 @@ export function statusesVerdict(
   };
 }
 
-/** Mapping coverage: the fields the portal relies on have a value in some dossier. */
-export function mappingVerdict(found: readonly NationalDossier[], filled: FieldFill[]): Verdict {
+/**
+ * Mapping coverage: the fields the portal relies on have a value in some dossier, and no value
+ * was dropped on the way (a channel or applicant type missing from its table, an object where a
+ * value was expected, an amount that is no number…; dates and statuses have their own checks).
+ */
+export function mappingVerdict(
+  found: readonly NationalDossier[],
+  filled: FieldFill[],
+  warnings: CountedWarning[],
+): Verdict {
   if (found.length === 0) return none('mapping');
   const empty = filled.filter(
     (entry) => EXPECTED_FIELDS.includes(entry.field) && entry.filled === 0,
@@ -98,11 +112,21 @@ export function mappingVerdict(found: readonly NationalDossier[], filled: FieldF
   const some = filled.filter((entry) => entry.filled > 0 && entry.filled < entry.of).length;
   const never = filled.length - every - some;
   const counts = `${every} of ${filled.length} national fields filled in every dossier, ${some} in some, ${never} in none`;
-  if (empty.length > 0) {
-    return {
-      verdict: 'WARN',
-      reason: `${empty.map((entry) => entry.field).join(', ')} empty in all ${found.length} dossiers (the portal shows ${empty.length === 1 ? 'it' : 'them'}); ${counts}`,
-    };
-  }
+  const problems: string[] = [];
+  if (empty.length > 0)
+    problems.push(
+      `${empty.map((entry) => entry.field).join(', ')} empty in all ${found.length} dossiers (the portal shows ${empty.length === 1 ? 'it' : 'them'})`,
+    );
+  const dropped = warnings
+    .filter((warning) => !countedElsewhere(warning))
+    .sort((a, b) => b.count - a.count);
+  if (dropped.length > 0)
+    problems.push(
+      `values dropped: ${dropped
+        .slice(0, 3)
+        .map((warning) => `${warning.field}: ${warning.problem} ×${warning.count}`)
+        .join('; ')}${dropped.length > 3 ? ` and ${dropped.length - 3} more` : ''}`,
+    );
+  if (problems.length > 0) return { verdict: 'WARN', reason: `${problems.join('; ')}; ${counts}` };
   return { verdict: 'PASS', reason: counts };
 }
