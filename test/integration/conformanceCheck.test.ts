@@ -240,7 +240,7 @@ describe('Conformance check: a verdict per check against the live system', () =>
   it('fails a not-found answer that is an error, and passes once the registration says how the system means "no such dossier"', async () => {
     samples.provincial.faults.unknownAsError = true;
     // One lookup per code, no bulk: the system's single lookup answers 200 with an error body.
-    const single = example.replace(/    bulk:\n(?: {6}.*\n)+/, '');
+    const single = example.replace(/ {4}bulk:\n(?: {6}.*\n)+/, '');
     expect(single).not.toContain('_search');
     const broken = await check(single);
     expect(verdicts(broken).NOT_FOUND).toBe('FAIL');
@@ -257,7 +257,10 @@ describe('Conformance check: a verdict per check against the live system', () =>
   });
 
   it('uses the codes given when the registration has no listing, and fails with no codes at all', async () => {
-    const noListing = example.replace(/  # Hồ sơ của đơn vị[^\n]*\n  listing:\n(?: {4}.*\n)+/, '');
+    const noListing = example.replace(
+      / {2}# Hồ sơ của đơn vị[^\n]*\n {2}listing:\n(?: {4}.*\n)+/,
+      '',
+    );
     expect(noListing).not.toContain('listing:');
     const codes = findCodes(
       samples.provincial.dataset,
