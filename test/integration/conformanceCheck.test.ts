@@ -256,6 +256,27 @@ describe('Conformance check: a verdict per check against the live system', () =>
     expect(verdicts(fixed)).toMatchObject({ BULK_LIMIT: 'PASS', NOT_FOUND: 'PASS' });
   });
 
+  it('gives a hung system its own timeout: failed checks, each with the timeout as its reason', async () => {
+    samples.provincial.faults.hang = true;
+    const started = Date.now();
+    const report = await check(
+      example.replace('  timeoutMs: 3000\n', '  timeoutMs: 300\n  resilience: { retries: 0 }\n'),
+    );
+    expect(verdicts(report)).toMatchObject({
+      SAMPLE: 'FAIL',
+      BULK_LIMIT: 'SKIP',
+      NOT_FOUND: 'FAIL',
+      DATES: 'SKIP',
+    });
+    expect(reason(report, 'SAMPLE')).toMatch(
+      /^listing of 000\.00\.01\.H56 failed: UPSTREAM_TIMEOUT: .*300 ms/,
+    );
+    expect(reason(report, 'NOT_FOUND')).toMatch(/answered UPSTREAM_TIMEOUT: /);
+    expect(report.checks.find((c) => c.name === 'SAMPLE')?.calls).toBe(1);
+    // Two calls of 300 ms, not the check's 30 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('uses the codes given when the registration has no listing, and fails with no codes at all', async () => {
     const noListing = example.replace(
       / {2}# Hồ sơ của đơn vị[^\n]*\n {2}listing:\n(?: {4}.*\n)+/,
