@@ -130,6 +130,9 @@ describe('Conformance check: a verdict per check against the live system', () =>
       codes: 50,
       found: 50,
     });
+    expect(reason(report, 'SAMPLE')).toBe(
+      '50 codes: 50 listed (000.00.01.H56, 2025-11-01 to 2026-10-31, 2 pages; the last 30 days held too few)',
+    );
     expect(reason(report, 'BULK_LIMIT')).toBe(
       '50 codes in one call (maxBatch): all found, in order; 2 looked up alone agree',
     );

@@ -320,8 +320,8 @@ class ConformanceRun {
       call,
     );
     const all = [...codes, ...listed.codes];
-    const widened = listed.widened ? ` (the last ${this.options.days} days gave too few)` : '';
-    const where = `${listed.agencies.join(', ') || 'no agency'}, ${listed.from} to ${listed.to}${widened}, ${listed.pages} page${listed.pages === 1 ? '' : 's'}`;
+    const widened = listed.widened ? `; the last ${this.options.days} days held too few` : '';
+    const where = `${listed.agencies.join(', ') || 'no agency'}, ${listed.from} to ${listed.to}, ${listed.pages} page${listed.pages === 1 ? '' : 's'}${widened}`;
     const counts = `${all.length} codes: ${listed.codes.length} listed (${where})${
       codes.length > 0 ? ` + ${codes.length} given` : ''
     }`;
