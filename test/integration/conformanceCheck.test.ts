@@ -331,6 +331,19 @@ describe('Conformance check: a verdict per check against the live system', () =>
     expect(agency.errors?.[0]?.message).toContain(
       "agency: 000.00.10.H56 is outside thanh-hoa-trung-tam-pvhcc's coverage",
     );
+    const malformed = await t.query(
+      CHECK,
+      { d: example, c: ['x'.repeat(101)], a: 'h56 x', n: 0 },
+      'province-it',
+    );
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    for (const problem of [
+      'codes: "xxx',
+      'is longer than 100 characters: not a dossier code',
+      'days: a whole number from 1 to 366, got 0',
+      'agency: "h56 x" is not an agency code',
+    ])
+      expect(malformed.errors?.[0]?.message).toContain(problem);
     const portal = await t.query(CHECK, { d: example, c: [], a: null, n: 30 }, 'portal');
     expect(portal.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     // A slow system keeps the first check running while the second arrives.

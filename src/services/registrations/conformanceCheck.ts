@@ -3,6 +3,7 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { isAgencyCode } from '../../domain/agencyCode';
+import { MAX_DOSSIER_CODE_LENGTH, quoteInput } from '../../domain/dossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
 import type { Registration } from '../../registry/Registration';
 import type { CallObserver } from '../../runtime/CallGuard';
@@ -133,8 +134,13 @@ export async function checkConformance(
     problems.push(`codes: at most ${MAX_CHECK_CODES} in one check, got ${options.codes.length}`);
   if (!Number.isInteger(options.days) || options.days < 1 || options.days > MAX_CHECK_DAYS)
     problems.push(`days: a whole number from 1 to ${MAX_CHECK_DAYS}, got ${options.days}`);
+  const long = options.codes.find((code) => code.length > MAX_DOSSIER_CODE_LENGTH);
+  if (long !== undefined)
+    problems.push(
+      `codes: ${quoteInput(long)} is longer than ${MAX_DOSSIER_CODE_LENGTH} characters: not a dossier code`,
+    );
   if (options.agency !== null && !isAgencyCode(options.agency))
-    problems.push(`agency: ${JSON.stringify(options.agency.slice(0, 40))} is not an agency code`);
+    problems.push(`agency: ${quoteInput(options.agency)} is not an agency code`);
   if (problems.length > 0) return invalid(problems);
   const submitted = await submittedForProbe(deps, principal, text);
   if (!submitted.ok) return submitted;
