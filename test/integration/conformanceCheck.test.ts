@@ -7,6 +7,7 @@ import { runCli } from '../support/runCli';
 import { findCodes } from '../support/sampleCodes';
 import {
   PROJECT_ROOT,
+  SAMPLE_REGISTRATIONS,
   startTestGateway,
   takeStats,
   type TestGateway,
@@ -159,6 +160,51 @@ describe('Conformance check: a verdict per check against the live system', () =>
     expect(stats.singleCalls).toBe(0);
     expect(stats.cataloguePages).toBe(1);
     expect(stats.listPages).toBeLessThanOrEqual(5);
+  });
+
+  it('checks every kind: the SOAP example with codes given, the ministry system in the national sync format with its listing and catalogue', async () => {
+    const soap = (
+      await readFile(
+        join(PROJECT_ROOT, 'examples', 'runtime', 'thanh-hoa-datdai-chi-nhanh.yaml'),
+        'utf8',
+      )
+    ).replace('http://127.0.0.1:7003', samples.land.url);
+    const codes = findCodes(samples.land.dataset, 20, (d) => d.agency.code === '000.30.12.H56');
+    const land = await check(soap, { codes });
+    expect(land.sample).toMatchObject({ source: 'GIVEN', codes: 20, found: 20 });
+    expect(land.verdict).toBe('PASS');
+    expect(verdicts(land)).toMatchObject({
+      BULK_LIMIT: 'PASS',
+      NOT_FOUND: 'PASS',
+      CATALOGUE: 'SKIP',
+    });
+    // Fewer codes than maxBatch, and no listing to find more: said, as a warning.
+    const few = await check(soap, { codes: codes.slice(0, 5) });
+    expect(reason(few, 'BULK_LIMIT')).toBe(
+      'only 5 real codes, fewer than maxBatch 20: 5 codes in one call all found, in order; 2 looked up alone agree; to check the limit, give 20 codes',
+    );
+
+    let national = await readFile(join(SAMPLE_REGISTRATIONS, 'bo-noi-vu-dvc.yaml'), 'utf8');
+    for (const [name, value] of Object.entries(samples.variables))
+      national = national.replaceAll(`\${${name}}`, value);
+    const ministry = await t.query<{ checkConnector: Report }>(
+      CHECK,
+      { d: national.replace(/^id: .*$/m, 'id: bo-noi-vu-kiem-tra'), c: [], a: null, n: 30 },
+      'admin',
+    );
+    expect(ministry.errors).toBeUndefined();
+    const report = ministry.data?.checkConnector as Report;
+    expect(report.sample).toMatchObject({ source: 'LISTING', codes: 100, found: 100 });
+    expect(verdicts(report)).toEqual({
+      SAMPLE: 'PASS',
+      BULK_LIMIT: 'PASS',
+      NOT_FOUND: 'PASS',
+      DATES: 'PASS',
+      STATUSES: 'PASS',
+      MAPPING: 'PASS',
+      CATALOGUE: 'PASS',
+      EXPRESSIONS: 'PASS',
+    });
   });
 
   it('fails the bulk limit when the registration declares more codes per call than the system takes', async () => {

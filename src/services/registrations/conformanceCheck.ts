@@ -474,7 +474,7 @@ class ConformanceRun {
     return batch.length < maxBatch
       ? {
           verdict: 'WARN',
-          reason: `only ${batch.length} real codes, fewer than maxBatch ${maxBatch}: ${inOne} ${agree}; give more codes or --days to check the limit`,
+          reason: `only ${batch.length} real codes, fewer than maxBatch ${maxBatch}: ${inOne} ${agree}; to check the limit, give ${this.runtime.servesListing ? 'more codes or more days' : `${maxBatch} codes`}`,
         }
       : { verdict: 'PASS', reason: `${inOne} (maxBatch): ${agree}` };
   }

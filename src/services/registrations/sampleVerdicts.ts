@@ -19,9 +19,9 @@ export interface Verdict {
 /**
  * National fields the portal shows on every dossier and indicators count: one that no dossier of
  * the sample has is worth a warning (a field some dossiers lack, like `finishedAt` of one still in
- * progress, is normal).
+ * progress, is normal). The agency comes from the code when the mapping has none.
  */
-const EXPECTED_FIELDS = ['procedureCode', 'procedureName', 'agencyCode', 'receivedAt', 'dueAt'];
+const EXPECTED_FIELDS = ['procedureCode', 'procedureName', 'receivedAt', 'dueAt'];
 
 /** Raw statuses named in one line at most; the table has them all. */
 const NAMED = 5;
