@@ -351,7 +351,7 @@ class ConformanceRun {
     } else if (agencies.length === 0) {
       verdict = {
         verdict: all.length === 0 ? 'FAIL' : 'WARN',
-        reason: `no agency to list (coverage by pattern): give --agency or codes; ${counts}`,
+        reason: `no agency to list (coverage by pattern only): give real codes; ${counts}`,
       };
     } else if (listed.codes.length === 0) {
       verdict = {
