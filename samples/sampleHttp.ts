@@ -38,6 +38,17 @@ export interface SampleFaults {
    * agency parameter). The provincial REST system only.
    */
   listingAnswersFor: string | null;
+  /**
+   * A single lookup of a code the system does not hold answers 200 with an error body
+   * (`{"status": "ERROR", "message": "Hồ sơ không tồn tại"}`) instead of 404, as some systems do.
+   * The provincial REST system only.
+   */
+  unknownAsError: boolean;
+  /**
+   * A bulk search answers at most this many records, silently dropping the rest (a system whose
+   * real limit is below the one it documents). The provincial REST system only.
+   */
+  bulkAnswersAtMost: number | null;
 }
 
 export function noFaults(): SampleFaults {
@@ -54,6 +65,8 @@ export function noFaults(): SampleFaults {
     truncateNext: 0,
     serverErrorNext: 0,
     listingAnswersFor: null,
+    unknownAsError: false,
+    bulkAnswersAtMost: null,
   };
 }
 

@@ -224,6 +224,7 @@ export async function startGateway(
         audit,
         logger,
         now,
+        directory,
         onChanged: (ids) => {
           const catalogue = catalogueOf;
           if (catalogue === null) return;

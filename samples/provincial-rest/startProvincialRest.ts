@@ -102,6 +102,8 @@ export async function startProvincialRest(
         stats.singleCalls += 1;
         stats.codesRequested += 1;
         const found = record(decodeURIComponent(single[1] as string));
+        if (found === undefined && faults.unknownAsError)
+          return sendJson(res, 200, { status: 'ERROR', message: 'Hồ sơ không tồn tại' });
         return found === undefined
           ? sendJson(res, 404, { error: 'NOT_FOUND', message: 'Không tìm thấy hồ sơ' })
           : sendJson(res, 200, found);
@@ -130,7 +132,10 @@ export async function startProvincialRest(
             message: `Mã hồ sơ không hợp lệ: ${refused}`,
           });
         }
-        const data = codes.map(record).filter((item) => item !== undefined);
+        const data = codes
+          .map(record)
+          .filter((item) => item !== undefined)
+          .slice(0, faults.bulkAnswersAtMost ?? undefined);
         return sendJson(res, 200, { total: data.length, data });
       }
       return sendJson(res, 404, { error: 'NOT_FOUND', message: `Không có ${url.pathname}` });

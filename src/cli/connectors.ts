@@ -9,6 +9,7 @@ import { mapSecrets, SecretBox } from '../registry/secretBox';
 import { AuditService } from '../services/audit/AuditService';
 import { vietnamIso } from '../domain/vietnamTime';
 import { openCliAuditStore } from './auditEnv';
+import { CHECK_SELECTION, formatCheck, type CheckAnswer } from './checkTable';
 import { gateway } from './gatewayClient';
 import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';
 
@@ -19,6 +20,9 @@ a province-it or admin key), and the key sealing their secrets.
   npm run connectors -- show <id>
   npm run connectors -- versions <id>
   npm run connectors -- test <file.yaml> [dossier code …]     dry run, nothing stored
+  npm run connectors -- check <file.yaml> [dossier code …] [--agency <code>] [--days <n>] [--json]
+      conformance check against the live system, nothing stored: a verdict per check;
+      exit code 1 when a check fails (warnings do not fail it)
   npm run connectors -- register <file.yaml>
   npm run connectors -- update <id> <version> <file.yaml>
   npm run connectors -- enable|disable <id> <version>
@@ -177,6 +181,19 @@ const API_COMMANDS = {
     );
     return 0;
   },
+  check: async (args: string[]) => {
+    const { file, codes, agency, days, json } = checkArguments(args);
+    const answer = (
+      await gateway<{ checkConnector: CheckAnswer }>(
+        `mutation ($d: String!, $c: [String!]!, $a: String, $n: Int!) {
+          checkConnector(document: $d, codes: $c, agency: $a, days: $n) { ${CHECK_SELECTION} } }`,
+        { d: await readFile(file, 'utf8'), c: codes, a: agency, n: days },
+      )
+    ).checkConnector;
+    if (json) print(answer);
+    else process.stdout.write(formatCheck(answer));
+    return answer.verdict === 'FAIL' ? 1 : 0;
+  },
   register: async ([file]: string[]) => {
     print(
       (
@@ -225,6 +242,32 @@ const API_COMMANDS = {
     return 0;
   },
 };
+
+/** `check`'s arguments: the file, codes, and the options anywhere among them. */
+function checkArguments(args: string[]): {
+  file: string;
+  codes: string[];
+  agency: string | null;
+  days: number;
+  json: boolean;
+} {
+  const plain: string[] = [];
+  let agency: string | null = null;
+  let days = 30;
+  let json = false;
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string;
+    if (arg === '--json') json = true;
+    else if (arg === '--agency') agency = need(args[(index += 1)], '--agency value');
+    else if (arg === '--days') {
+      days = Number(need(args[(index += 1)], '--days value'));
+      if (!Number.isInteger(days) || days < 1) throw new Error('--days must be a number of days');
+    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+    else plain.push(arg);
+  }
+  const [file, ...codes] = plain;
+  return { file: need(file, 'file'), codes, agency, days, json };
+}
 
 async function switchTo([id, version]: string[], enabled: boolean): Promise<number> {
   print(

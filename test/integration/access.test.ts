@@ -70,6 +70,7 @@ const POLICY: Record<string, Role[]> = {
   'Mutation.deleteConnector': ['province-it', 'admin'],
   'Mutation.rollbackConnector': ['province-it', 'admin'],
   'Mutation.testConnector': ['province-it', 'admin'],
+  'Mutation.checkConnector': ['province-it', 'admin'],
 };
 
 /** A runtime registration inside the demo province-IT key's scope (Thanh Hóa, H56). */
@@ -172,6 +173,10 @@ describe('Access: every role against every root field', () => {
     'Mutation.testConnector': {
       query: 'mutation ($d: String!) { testConnector(document: $d) { connector } }',
       variables: { d: runtimeDocument('matrix-probe', 'H56.97') },
+    },
+    'Mutation.checkConnector': {
+      query: 'mutation ($d: String!) { checkConnector(document: $d) { verdict } }',
+      variables: { d: runtimeDocument('matrix-check', 'H56.96') },
     },
     'Mutation.rollbackConnector': {
       query:

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Connector, ConnectorKind } from '../../connectors/contract';
 import { FileAuditStore } from '../../src/audit/FileAuditStore';
 import type { Principal } from '../../src/auth/Principal';
+import { AgencyDirectory } from '../../src/domain/AgencyDirectory';
 import { vietnamIso } from '../../src/domain/vietnamTime';
 import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
 import { FileRegistrationStore } from '../../src/registry/RegistrationStore';
@@ -77,6 +78,7 @@ describe('A write parses its document once and stamps its version once', () => {
           clockCalls += 1;
           return new Date(Date.UTC(2026, 10, 26, 1, 0, clockCalls));
         },
+        directory: new AgencyDirectory([]),
       },
       [],
     );

@@ -77,6 +77,18 @@ export const registrationResolvers = {
               }),
       };
     },
+    checkConnector: async (
+      _: unknown,
+      args: { document: string; codes: string[]; agency?: string | null; days: number },
+      ctx: GatewayContext,
+    ) =>
+      unwrap(
+        await ctx.registrations.check(principal(ctx), args.document, {
+          codes: args.codes,
+          agency: args.agency ?? null,
+          days: args.days,
+        }),
+      ),
     rollbackConnector: async (
       _: unknown,
       args: { id: string; version: number; toVersion: number },

@@ -1,11 +1,13 @@
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
 import type { Principal } from '../../auth/Principal';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
 import type { RegistrationStore } from '../../registry/RegistrationStore';
 import type { SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
 import type { AuditService } from '../audit/AuditService';
+import { checkConformance, type CheckOptions, type ConformanceReport } from './conformanceCheck';
 import { dryRun, type ProbeReport } from './probeRegistration';
 import { QuarantineMarker } from './QuarantineMarker';
 import { RegistrationAccess } from './registrationAccess';
@@ -26,6 +28,8 @@ export interface RegistrationServiceDeps {
   audit: AuditService;
   logger: Logger;
   now: () => Date;
+  /** The agency directory: a conformance check lists the agencies of a registration's units. */
+  directory: AgencyDirectory;
   /** Called with the ids whose registration is new or changed (the catalogue syncs them). */
   onChanged?: (ids: string[]) => void;
 }
@@ -45,6 +49,8 @@ export class RegistrationService {
   private readonly views: RegistrationViews;
   private readonly writes: RegistrationWrites;
   private readonly quarantines: QuarantineMarker;
+  /** Registration ids with a conformance check under way on this replica. */
+  private readonly checking = new Set<string>();
 
   constructor(
     private readonly deps: RegistrationServiceDeps,
@@ -140,6 +146,18 @@ export class RegistrationService {
     codes: readonly string[],
   ): Promise<RegistryResult<ProbeReport>> {
     return dryRun(this.deps, principal, text, codes);
+  }
+
+  /**
+   * A conformance check against the live system (conformanceCheck.ts): a verdict per check,
+   * nothing stored; one at a time per registration id.
+   */
+  check(
+    principal: Principal,
+    text: string,
+    options: CheckOptions,
+  ): Promise<RegistryResult<ConformanceReport>> {
+    return checkConformance(this.deps, principal, text, options, this.checking);
   }
 
   /** Marks a stored version quarantined (QuarantineMarker.ts); QuarantineWatch asks for it. */

@@ -1,9 +1,10 @@
 import type { ConnectorKind, Logger } from '../../../connectors/contract';
-import type { MappingWarning, NationalDossier } from '../../../connectors/model';
+import type { NationalDossier } from '../../../connectors/model';
 import type { Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { Registration } from '../../registry/Registration';
 import type { RegistrationStore } from '../../registry/RegistrationStore';
+import type { CallObserver } from '../../runtime/CallGuard';
 import { ConnectorRuntime } from '../../runtime/ConnectorRuntime';
 import { maskDossier } from '../dossiers/maskDossier';
 import { checkSubmission, type SubmissionDeps } from './checkSubmission';
@@ -15,17 +16,18 @@ import {
   runtimeOrigin,
 } from './registrationDocument';
 import { invalid, type RegistryResult } from './registrationResults';
+import { countWarnings, fieldsFilled, type CountedWarning, type FieldFill } from './sampleFindings';
 
 /** What a dry run found: the thing a provincial IT engineer iterates on until it is clean. */
 export interface ProbeReport {
   connector: string;
   dossiers: Array<{ code: string; found: boolean; error: ErrorDetail | null }>;
   /** Per field of the national model: in how many of the found dossiers it has a value. */
-  fieldsFilled: Array<{ field: string; filled: number; of: number }>;
+  fieldsFilled: FieldFill[];
   /** Raw statuses the registration's table does not map. */
   unmappedStatuses: string[];
   /** Every mapping warning, counted (dates that did not parse, text decoded from TCVN3/VNI, …). */
-  warnings: Array<{ field: string; problem: string; count: number }>;
+  warnings: CountedWarning[];
   /** The first dossier found, normalised and masked. */
   sample: NationalDossier | null;
   catalogue: {
@@ -39,7 +41,14 @@ export interface ProbeReport {
    * Evaluations of the registration's expressions stopped by a limit during the dry run, by
    * message; saved, a registration whose evaluations keep being stopped is quarantined.
    */
-  expressionLimits: Array<{ limit: string; message: string; count: number }>;
+  expressionLimits: StoppedExpression[];
+}
+
+/** Evaluations of a registration's expressions stopped by one limit, counted by message. */
+export interface StoppedExpression {
+  limit: string;
+  message: string;
+  count: number;
 }
 
 /** Most codes one dry run may ask for. */
@@ -68,6 +77,22 @@ export async function dryRun(
 ): Promise<RegistryResult<ProbeReport>> {
   if (codes.length > MAX_PROBE_CODES)
     return invalid([`codes: at most ${MAX_PROBE_CODES} in one dry run, got ${codes.length}`]);
+  const checked = await submittedForProbe(deps, principal, text);
+  if (!checked.ok) return checked;
+  return { ok: true, value: await probe(deps, checked.value, codes) };
+}
+
+/**
+ * A document sent for a dry run or a conformance check, read and checked exactly as for saving
+ * (checkSubmission.ts: secrets, validation, the caller's scope, the network policy) into the
+ * Registration a connector is built from; never stored, version 0. `********` secrets are taken
+ * from the stored connector of that id, when the caller may see it.
+ */
+export async function submittedForProbe(
+  deps: ProbeDeps,
+  principal: Principal,
+  text: string,
+): Promise<RegistryResult<Registration>> {
   const parsed = readRegistrationText(text);
   if (!parsed.ok) return parsed;
   const id = documentId(parsed.value);
@@ -79,23 +104,27 @@ export async function dryRun(
   const previous = known ? stored.document : null;
   const checked = await checkSubmission(deps, principal, parsed.value, previous, origin);
   if (!checked.ok) return checked;
-  return { ok: true, value: await probe(deps, checked.value.registration, codes) };
+  return { ok: true, value: checked.value.registration };
 }
 
-/** Runs a connector built from `registration` once, outside routing, and reports what it did. */
-async function probe(
+/**
+ * A runtime built from `registration` outside routing (its own HTTP client, bulkhead, rate limit
+ * and guard, as the registered one would have), and the evaluations of its expressions that a
+ * limit stopped so far. Close the runtime when done.
+ */
+export function probeRuntime(
   deps: ProbeDeps,
   registration: Registration,
-  codes: readonly string[],
-): Promise<ProbeReport> {
-  const { id } = registration;
+  observer?: CallObserver,
+): { runtime: ConnectorRuntime<Registration>; stopped: () => StoppedExpression[] } {
   // Validation found the kind.
   const kind = deps.kinds.get(registration.kind) as ConnectorKind<unknown>;
-  const stopped = new Map<string, ProbeReport['expressionLimits'][number]>();
+  const stopped = new Map<string, StoppedExpression>();
   const runtime = ConnectorRuntime.create(registration, kind, {
     logger: deps.logger,
     now: deps.now,
     network: deps.network,
+    ...(observer === undefined ? {} : { observer }),
     onExpression: (_registration, error) => {
       if (error === null) return;
       const entry = stopped.get(error.message) ?? {
@@ -107,6 +136,17 @@ async function probe(
       stopped.set(error.message, entry);
     },
   });
+  return { runtime, stopped: () => [...stopped.values()] };
+}
+
+/** Runs a connector built from `registration` once, outside routing, and reports what it did. */
+async function probe(
+  deps: ProbeDeps,
+  registration: Registration,
+  codes: readonly string[],
+): Promise<ProbeReport> {
+  const { id } = registration;
+  const { runtime, stopped } = probeRuntime(deps, registration);
   try {
     const call = {
       requestId: `probe-${id}`,
@@ -154,68 +194,12 @@ async function probe(
         ),
       ],
       // Dossier values may be personal data: the warnings do not repeat them.
-      warnings: countWarnings(found, (problem) => problem.replace(/"[^"]*"/g, '"…"')),
+      warnings: countWarnings(found),
       sample: found[0] === undefined ? null : maskDossier(found[0]),
       catalogue,
-      expressionLimits: [...stopped.values()],
+      expressionLimits: stopped(),
     };
   } finally {
     await runtime.close();
   }
-}
-
-/** Mapping warnings counted by field and problem, the problem as `shown` tells. */
-function countWarnings(
-  found: ReadonlyArray<{ warnings: readonly MappingWarning[] }>,
-  shown: (problem: string) => string,
-): ProbeReport['warnings'] {
-  const warnings = new Map<string, { field: string; problem: string; count: number }>();
-  for (const dossier of found) {
-    for (const warning of dossier.warnings) {
-      const problem = shown(warning.problem);
-      const key = `${warning.field}\u0000${problem}`;
-      const entry = warnings.get(key) ?? { field: warning.field, problem, count: 0 };
-      entry.count += 1;
-      warnings.set(key, entry);
-    }
-  }
-  return [...warnings.values()];
-}
-
-/** The national fields worth filling, and how many found dossiers have a value in each. */
-function fieldsFilled(found: readonly NationalDossier[]): ProbeReport['fieldsFilled'] {
-  const fields: Array<[string, (dossier: NationalDossier) => unknown]> = [
-    ['procedureCode', (d) => d.procedureCode],
-    ['procedureName', (d) => d.procedureName],
-    ['fieldCode', (d) => d.fieldCode],
-    ['fieldName', (d) => d.fieldName],
-    ['agencyCode', (d) => d.agencyCode],
-    ['agencyName', (d) => d.agencyName],
-    ['channel', (d) => d.channel],
-    ['applicant.name', (d) => d.applicant.name],
-    ['applicant.type', (d) => d.applicant.type],
-    ['applicant.ids', (d) => (d.applicant.ids.length > 0 ? d.applicant.ids : null)],
-    ['applicant.phone', (d) => d.applicant.phone],
-    ['applicant.email', (d) => d.applicant.email],
-    ['applicant.address', (d) => d.applicant.address],
-    ['summary', (d) => d.summary],
-    ['files', (d) => (d.files.length > 0 ? d.files : null)],
-    ['receivedAt', (d) => d.receivedAt],
-    ['dueAt', (d) => d.dueAt],
-    ['finishedAt', (d) => d.finishedAt],
-    ['returnedAt', (d) => d.returnedAt],
-    ['status', (d) => d.status.code],
-    ['history', (d) => (d.history.length > 0 ? d.history : null)],
-    ['fees', (d) => (d.fees.length > 0 ? d.fees : null)],
-    ['results', (d) => (d.results.length > 0 ? d.results : null)],
-    ['supplements', (d) => (d.supplements.length > 0 ? d.supplements : null)],
-  ];
-  return fields.map(([field, read]) => ({
-    field,
-    filled: found.filter((dossier) => {
-      const value = read(dossier);
-      return value !== null && value !== undefined && value !== '';
-    }).length,
-    of: found.length,
-  }));
 }
