@@ -1,5 +1,6 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from '../../../connectors/contract';
+import type { Agency } from '../../domain/AgencyDirectory';
 import type { Registration } from '../../registry/Registration';
 import type { ReportJob } from './ReportJob';
 import type { ReportCheckpoint, RunHooks } from './runReport';
@@ -11,7 +12,14 @@ export interface ReportRunner {
 }
 
 export type WorkerRequest =
-  | { type: 'run'; job: ReportJob; from: ReportCheckpoint; registrations: Registration[] }
+  | {
+      type: 'run';
+      job: ReportJob;
+      from: ReportCheckpoint;
+      registrations: Registration[];
+      /** The agency directory's runtime entries in effect (applied over the worker's file). */
+      agencies: Agency[];
+    }
   | { type: 'abort'; id: string };
 
 export type WorkerReply =
@@ -66,6 +74,8 @@ export class WorkerReportRunner implements ReportRunner {
        */
       startWorker: (limits: ResourceLimits) => Worker;
       registrations: () => Registration[];
+      /** The directory's runtime entries in effect now (services/agencies/DirectoryEntries.ts). */
+      agencies: () => Agency[];
       logger: Logger;
     },
   ) {}
@@ -88,6 +98,7 @@ export class WorkerReportRunner implements ReportRunner {
         job,
         from,
         registrations: this.options.registrations(),
+        agencies: this.options.agencies(),
       } satisfies WorkerRequest);
       const abort = () => worker.postMessage({ type: 'abort', id: job.id } satisfies WorkerRequest);
       if (hooks.signal.aborted) abort();
