@@ -116,18 +116,29 @@ export class FileRegistrationStore implements RegistrationStore {
     this.reconcile.unref();
   }
 
-  /** `folder` is the registry's folder; a namespace other than registrations is a folder in it. */
+  /**
+   * `folder` is the registry's folder; a namespace other than registrations is a folder in it,
+   * made by its first change (until then the registry's folder holds nothing of it).
+   */
   static async open(
     folder: string,
     namespace: StoreNamespace = REGISTRATIONS,
   ): Promise<FileRegistrationStore> {
-    const own = namespace.name === '' ? folder : join(folder, namespace.name);
-    await mkdir(own, { recursive: true, mode: 0o700 });
-    return new FileRegistrationStore(own, namespace);
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    return new FileRegistrationStore(
+      namespace.name === '' ? folder : join(folder, namespace.name),
+      namespace,
+    );
   }
 
   async latest(): Promise<StoredRegistration[]> {
-    const names = (await readdir(this.folder)).filter((name) => name.endsWith('.json')).sort();
+    let names: string[];
+    try {
+      names = (await readdir(this.folder)).filter((name) => name.endsWith('.json')).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
     const result: StoredRegistration[] = [];
     for (const name of names) {
       const versions = await this.read(join(this.folder, name));
@@ -147,6 +158,7 @@ export class FileRegistrationStore implements RegistrationStore {
     entry: ChangeEntry,
   ): Promise<PutResult> {
     const file = this.file(record.id);
+    await mkdir(this.folder, { recursive: true, mode: 0o700 });
     const release = await lock(file, {
       realpath: false,
       stale: 10_000,
