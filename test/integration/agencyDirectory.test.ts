@@ -12,7 +12,7 @@ import { vietnamDate } from '../../src/domain/vietnamTime';
 import { REPORT_RESULT_FIELDS, type ReportResultView } from '../support/reportFields';
 import { runCli } from '../support/runCli';
 import { findCodes } from '../support/sampleCodes';
-import { startTestGateway, type TestGateway } from '../support/testGateway';
+import { PROJECT_ROOT, startTestGateway, type TestGateway } from '../support/testGateway';
 
 type Answer<T> = {
   data?: T;
@@ -538,7 +538,56 @@ describe('The agency directory at runtime: two replicas on one Redis', () => {
   });
 });
 
+/** The entries a guide tells provincial IT to send (its section on new agencies), as written. */
+async function guideEntries(file: string, heading: string): Promise<string[]> {
+  const text = await readFile(join(PROJECT_ROOT, 'docs', file), 'utf8');
+  const section = text.slice(
+    text.indexOf(heading),
+    text.indexOf('\n## ', text.indexOf(heading) + 1),
+  );
+  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+}
+
 describe('The agency directory at runtime: one machine, files', () => {
+  it('takes the entries of both guides as written, the same in English and Vietnamese', async () => {
+    const english = await guideEntries(
+      'provincial-it-guide.md',
+      '## New, renamed or closed agencies',
+    );
+    const vietnamese = await guideEntries(
+      'huong-dan-dang-ky-ket-noi.md',
+      '## Cơ quan mới, đổi tên hoặc giải thể',
+    );
+    expect(english).toHaveLength(2);
+    // The same entries; only the comments are translated.
+    const fields = (yaml: string) => yaml.replace(/ # .*$/gm, '');
+    expect(vietnamese.map(fields)).toEqual(english.map(fields));
+    const samples = await startSampleSystems({ size: 600, seed: 99 });
+    const t = await startTestGateway({
+      samples,
+      env: { CATALOGUE_SYNC_INTERVAL_MS: '0', CACHE: 'none' },
+    });
+    try {
+      for (const entry of vietnamese) {
+        const put = await t.query<{ putAgencyEntry: Agency }>(PUT, { e: entry, v: 0, n: null });
+        expect(put.errors).toBeUndefined();
+      }
+      const [code] = findCodes(
+        samples.provincial.dataset,
+        1,
+        (d) => d.agency.code === '000.00.10.H56',
+      ) as [string];
+      const answer = await t.query<Looked>(LOOKUP, { c: [code] }, 'auditor');
+      expect(answer.data?.dossiers[0]?.dossier).toMatchObject({
+        source: { connector: 'thanh-hoa-motcua', routedVia: [NEW_CODE] },
+        heldBy: { code: NEW_CODE, name: NEW_NAME },
+      });
+    } finally {
+      await t.close();
+      await samples.close();
+    }
+  });
+
   it('keeps the entries in <REGISTRY_DIR>/directory/ across a restart', async () => {
     const registryDir = await mkdtemp(join(tmpdir(), 'directory-files-'));
     const samples = await startSampleSystems({ size: 300, seed: 98 });
