@@ -87,11 +87,6 @@ export class AgencyDirectory {
     return this.state.byCode.get(canonicalAgencyCode(code));
   }
 
-  /** Every agency, ordered by code. */
-  all(): readonly Agency[] {
-    return this.state.sorted;
-  }
-
   childrenOf(code: string): readonly Agency[] {
     return this.state.children.get(code) ?? [];
   }
