@@ -7,7 +7,9 @@ import { ConnectorRegistry } from './registry/ConnectorRegistry';
 import { loadKindModules } from './registry/loadKindModules';
 import type { Registration } from './registry/Registration';
 import { NetworkPolicy } from './runtime/NetworkPolicy';
-import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
+import { AgencyDirectory } from './domain/AgencyDirectory';
+import { withEntries } from './services/agencies/effectiveDirectory';
+import { readAgencyDirectoryFile } from './services/agencies/loadAgencyDirectory';
 import { HolidayCalendar } from './services/calendar/HolidayCalendar';
 import { WorkingTimeService } from './services/calendar/WorkingTimeService';
 import type { ReportJob } from './services/reports/ReportJob';
@@ -20,8 +22,8 @@ import { IndicatorTargets } from './services/reports/targets';
  * The report worker thread (services/reports/ReportRunner.ts): its own heap, with a limit, and its own event loop,
  * so a report's pages — parsed, mapped, counted — neither grow the serving thread's heap nor hold
  * up its lookups. It builds what a report reads (connectors for the registrations it is sent,
- * the directory, working time, targets) from the gateway's configuration, then runs reports as
- * asked and answers each page's checkpoint and the result.
+ * the directory with the runtime entries it is sent, working time, targets) from the gateway's
+ * configuration, then runs reports as asked and answers each page's checkpoint and the result.
  */
 async function main(): Promise<void> {
   const port = parentPort;
@@ -34,7 +36,10 @@ async function main(): Promise<void> {
     now: () => new Date(),
     network: NetworkPolicy.fromList(config.upstreamAllow),
   });
-  const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  // The file's agencies; the runtime entries in effect come with each report (below).
+  const fileAgencies = await readAgencyDirectoryFile(config.agencyDirectoryFile);
+  const directory = new AgencyDirectory(fileAgencies);
+  let applied = '[]';
   const targets = await IndicatorTargets.load(config.targetsFile);
   const deps: ReportRunDeps = {
     registry,
@@ -73,6 +78,13 @@ async function main(): Promise<void> {
         if (signature !== registered) {
           await registry.replaceAll(usable);
           registered = signature;
+        }
+        // The directory as the gateway has it now: its runtime entries over the file's (checked
+        // whole there). Agencies, names and working hours of the report follow it.
+        const entries = JSON.stringify(message.agencies);
+        if (entries !== applied) {
+          directory.replace(withEntries(fileAgencies, message.agencies));
+          applied = entries;
         }
         const result = await runReport(job, message.from, deps, {
           signal: controller.signal,

@@ -11,7 +11,9 @@ import { projectRoot } from './platform/projectRoot';
 import { loadRegistrationFiles } from './registry/loadRegistrationFiles';
 import { createGatewayServer, type GatewayServer } from './server/createGatewayServer';
 import { AgencyService } from './services/agencies/AgencyService';
-import { loadAgencyDirectory } from './services/agencies/loadAgencyDirectory';
+import { readAgencyDirectoryFile } from './services/agencies/loadAgencyDirectory';
+import { DIRECTORY_NAMESPACE, DirectoryEntries } from './services/agencies/DirectoryEntries';
+import { AgencyDirectory } from './domain/AgencyDirectory';
 import { CatalogueIndex } from './services/catalogue/CatalogueIndex';
 import { CatalogueService, DEFAULT_CATALOGUE_OPTIONS } from './services/catalogue/CatalogueService';
 import { PubSub } from 'graphql-subscriptions';
@@ -98,7 +100,10 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const now = deps.now ?? (() => new Date());
   const { logger } = deps;
-  const directory = await loadAgencyDirectory(config.agencyDirectoryFile);
+  // The file's agencies; administrators' runtime entries are applied over them once the store is
+  // open (DirectoryEntries), into this one object every consumer holds.
+  const fileAgencies = await readAgencyDirectoryFile(config.agencyDirectoryFile);
+  const directory = new AgencyDirectory(fileAgencies);
   const interAgency = await InterAgencyProcedures.load(config.interAgencyFile);
   const targets = await IndicatorTargets.load(config.targetsFile);
   const workingTime = new WorkingTimeService(
@@ -213,6 +218,26 @@ export async function startGateway(
         ? new RedisRegistrationStore(config.registry.target, config.registry.keyPrefix)
         : await FileRegistrationStore.open(config.registry.dir);
     opened.push(() => registryStore.close());
+    // The agency directory's runtime entries: the same store, in a namespace of its own.
+    const directoryStore: RegistrationStore =
+      config.registry.kind === 'redis'
+        ? new RedisRegistrationStore(
+            config.registry.target,
+            config.registry.keyPrefix,
+            DIRECTORY_NAMESPACE,
+          )
+        : await FileRegistrationStore.open(config.registry.dir, DIRECTORY_NAMESPACE);
+    opened.push(() => directoryStore.close());
+    const directoryEntries = new DirectoryEntries({
+      store: directoryStore,
+      directory,
+      file: fileAgencies,
+      audit,
+      logger,
+      now,
+    });
+    opened.push(() => directoryEntries.close());
+    await directoryEntries.start();
     let catalogueOf: CatalogueService | null = null;
     const registrationService = new RegistrationService(
       {
@@ -308,7 +333,7 @@ export async function startGateway(
       logger,
       now,
     });
-    const agencies = new AgencyService(directory, registry, now);
+    const agencies = new AgencyService(directory, registry, now, directoryEntries);
     const reports = new ReportService({
       targets,
       registry,
@@ -322,6 +347,7 @@ export async function startGateway(
         startWorker: (resourceLimits) =>
           startWorker(__dirname, 'reportWorker', { workerData: { config }, resourceLimits }),
         registrations: () => registry.registrations(),
+        agencies: () => directoryEntries.runtimeAgencies(),
         logger,
       }),
     });
@@ -371,7 +397,7 @@ export async function startGateway(
             maxEntries: config.responseCacheEntries,
             maxBytes: 64 * 1024 * 1024,
             peek,
-            generation: () => registry.coverage,
+            generation: routingGeneration(registry, directory),
             // Read on every kept answer: no Date object when the clock is the real one.
             now: deps.now === undefined ? Date.now : () => now().getTime(),
           });
@@ -424,6 +450,7 @@ export async function startGateway(
       push: (connectorId, body, signature) => pushes.receive(connectorId, body, signature),
       readiness: () => {
         const registrySeen = registrationService.health();
+        const directorySeen = directoryEntries.health();
         return {
           ready: true,
           // Degraded, not down: Redis away or not answering, a system's circuit open, a runtime
@@ -433,7 +460,9 @@ export async function startGateway(
             !cache.healthy ||
             registry.registrations().some((r) => registry.runtime(r.id)?.circuit !== 'closed') ||
             registrySeen.unrouted.length > 0 ||
-            registrySeen.storeError !== null,
+            registrySeen.storeError !== null ||
+            directorySeen.unapplied.length > 0 ||
+            directorySeen.storeError !== null,
           details: {
             registryStore: registrySeen.storeError === null ? 'ok' : 'unreachable',
             notRouted: registrySeen.unrouted.map(({ id, version, problem }) => ({
@@ -443,6 +472,12 @@ export async function startGateway(
             })),
             cache: cache.kind,
             agencies: directory.size,
+            directoryStore: directorySeen.storeError === null ? 'ok' : 'unreachable',
+            directoryNotApplied: directorySeen.unapplied.map(({ code, version, problem }) => ({
+              code,
+              version,
+              problem,
+            })),
             cacheHealthy: cache.healthy,
             ...(redis === null
               ? {}
@@ -475,6 +510,7 @@ export async function startGateway(
       demoKeys,
       close: async () => {
         catalogue.stop();
+        directoryEntries.close();
         await reports.close();
         unsubscribe();
         await server.close();
@@ -486,6 +522,7 @@ export async function startGateway(
           keyStore.close(),
           auditStore.close(),
           registryStore.close(),
+          directoryStore.close(),
           rateLimiter.close(),
           tracing?.shutdown(),
         ]);
@@ -493,6 +530,20 @@ export async function startGateway(
       },
     };
   }
+}
+
+/**
+ * What kept answers are checked against: an object replaced whenever routing changes, by a
+ * registration (the registry's coverage) or the agency directory (a runtime entry: names, office
+ * hours, successors), so an answer kept under the old one is not served.
+ */
+function routingGeneration(registry: ConnectorRegistry, directory: AgencyDirectory): () => object {
+  let last = { coverage: registry.coverage as object, directory: directory.generation, token: {} };
+  return () => {
+    if (last.coverage !== registry.coverage || last.directory !== directory.generation)
+      last = { coverage: registry.coverage, directory: directory.generation, token: {} };
+    return last.token;
+  };
 }
 
 /** `/metrics` access; a token file holding less than 16 characters stops start-up. */

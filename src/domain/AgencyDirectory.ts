@@ -38,64 +38,96 @@ export interface AgencyFilter {
   activeOn?: string | undefined;
 }
 
+/** Everything a lookup reads, built from one list of agencies and replaced whole. */
+interface DirectoryState {
+  readonly byCode: ReadonlyMap<string, Agency>;
+  readonly sorted: readonly Agency[];
+  readonly folded: ReadonlyMap<string, string>;
+  readonly children: ReadonlyMap<string, readonly Agency[]>;
+  readonly predecessorsOf: ReadonlyMap<string, readonly Agency[]>;
+}
+
 /**
  * The agency directory: temporal records with successors (the 2025 mergers closed every district
  * code and many province and ministry codes; old dossiers keep them forever). In memory; lookups
  * are by exact code after expanding short forms.
+ *
+ * One object for the life of the process, held by every consumer (routing, working time,
+ * reports, traces, pushes): when administrators change the directory at runtime, `replace` swaps
+ * its contents in one assignment, so each consumer sees the new directory at its next lookup
+ * without being handed a new object, and never half of a change.
  */
 export class AgencyDirectory {
-  private readonly byCode: ReadonlyMap<string, Agency>;
-  private readonly sorted: readonly Agency[];
-  private readonly folded: ReadonlyMap<string, string>;
-  private readonly children: ReadonlyMap<string, readonly Agency[]>;
-  private readonly predecessorsOf: ReadonlyMap<string, readonly Agency[]>;
+  private state: DirectoryState;
+  private current: object = {};
 
   constructor(agencies: readonly Agency[]) {
-    this.byCode = new Map(agencies.map((agency) => [agency.code, agency]));
-    this.sorted = [...agencies].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-    // Name, code and short form (`H56.22`) are all searchable.
-    this.folded = new Map(
-      agencies.map((agency) => [
-        agency.code,
-        `${foldText(agency.name)} ${agency.code.toLowerCase()} ${shortForm(agency.code).toLowerCase()}`,
-      ]),
-    );
-    this.children = groupBy(agencies, (agency) => (agency.parent === null ? [] : [agency.parent]));
-    this.predecessorsOf = groupBy(agencies, (agency) => agency.successors.map((s) => s.code));
+    this.state = indexAgencies(agencies);
+  }
+
+  /**
+   * Swaps the contents for `agencies` (already checked whole: src/services/agencies). A
+   * synchronous caller never sees a mix; `list` keeps the contents it started with.
+   */
+  replace(agencies: readonly Agency[]): void {
+    this.state = indexAgencies(agencies);
+    this.current = {};
+  }
+
+  /** An object replaced by every `replace`: answers kept under one are stale under the next. */
+  get generation(): object {
+    return this.current;
   }
 
   get size(): number {
-    return this.byCode.size;
+    return this.state.byCode.size;
   }
 
   get(code: string): Agency | undefined {
-    return this.byCode.get(canonicalAgencyCode(code));
+    return this.state.byCode.get(canonicalAgencyCode(code));
   }
 
   childrenOf(code: string): readonly Agency[] {
-    return this.children.get(code) ?? [];
+    return this.state.children.get(code) ?? [];
   }
 
   predecessors(code: string): readonly Agency[] {
-    return this.predecessorsOf.get(code) ?? [];
+    return this.state.predecessorsOf.get(code) ?? [];
   }
 
   /** Agencies matching the filter, ordered by code. */
   *list(filter: AgencyFilter): Generator<Agency> {
+    const state = this.state;
     const words =
       filter.search === undefined ? [] : foldText(filter.search).split(' ').filter(Boolean);
-    for (const agency of this.sorted) {
+    for (const agency of state.sorted) {
       if (filter.level !== undefined && agency.level !== filter.level) continue;
       if (filter.parent !== undefined && agency.parent !== canonicalAgencyCode(filter.parent))
         continue;
       if (filter.activeOn !== undefined && !isValidOn(agency, filter.activeOn)) continue;
       if (words.length > 0) {
-        const haystack = this.folded.get(agency.code) as string;
+        const haystack = state.folded.get(agency.code) as string;
         if (!words.every((word) => haystack.includes(word))) continue;
       }
       yield agency;
     }
   }
+}
+
+function indexAgencies(agencies: readonly Agency[]): DirectoryState {
+  return {
+    byCode: new Map(agencies.map((agency) => [agency.code, agency])),
+    sorted: [...agencies].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+    // Name, code and short form (`H56.22`) are all searchable.
+    folded: new Map(
+      agencies.map((agency) => [
+        agency.code,
+        `${foldText(agency.name)} ${agency.code.toLowerCase()} ${shortForm(agency.code).toLowerCase()}`,
+      ]),
+    ),
+    children: groupBy(agencies, (agency) => (agency.parent === null ? [] : [agency.parent])),
+    predecessorsOf: groupBy(agencies, (agency) => agency.successors.map((s) => s.code)),
+  };
 }
 
 /** Whether the agency's code is valid on a date (yyyy-MM-dd); ISO dates compare as text. */

@@ -14,7 +14,9 @@ import {
 /**
  * One version of a runtime registration as stored: the document as submitted (YAML/JSON parsed
  * to a value) with its secrets sealed, and who changed it. Versions only grow; a deletion is a
- * version too (a tombstone), so history and rollback survive it.
+ * version too (a tombstone), so history and rollback survive it. A runtime entry of the agency
+ * directory (namespace `directory`, src/services/agencies) is stored the same way: its id is the
+ * agency code, its document one entry of the directory file, `enabled` always true.
  */
 export interface StoredRegistration {
   id: string;
@@ -53,6 +55,26 @@ const storedSchema = z.object({
 
 export type PutResult = { ok: true } | { ok: false; currentVersion: number };
 
+/**
+ * Which records a store keeps. Runtime registrations are the default; another kind of versioned
+ * record (the agency directory's runtime entries, src/services/agencies) lives beside them in a
+ * namespace of its own: the folder `<folder>/<name>/`, or the keys `<prefix><name>:{registry}:…`
+ * with the channel `<prefix><name>:registry-changed` (the `{registry}` hash tag stays, so a change
+ * and its audit entry are still one script in one Cluster slot).
+ */
+export interface StoreNamespace {
+  /** Empty for registrations; else a lower-case word. */
+  name: string;
+  /** Which ids the namespace holds; a put of another id throws (a caller checks first). */
+  isId(id: string): boolean;
+}
+
+/** Runtime registrations: ids of lower-case letters, digits and dashes. */
+export const REGISTRATIONS: StoreNamespace = {
+  name: '',
+  isId: (id) => /^[a-z0-9][a-z0-9-]{0,63}$/.test(id),
+};
+
 /** Where runtime registrations live: files on one machine, Redis for many replicas. */
 export interface RegistrationStore {
   readonly kind: 'file' | 'redis';
@@ -85,6 +107,7 @@ export class FileRegistrationStore implements RegistrationStore {
 
   private constructor(
     private readonly folder: string,
+    private readonly namespace: StoreNamespace,
     reconcileMs = 30_000,
   ) {
     this.reconcile = setInterval(() => {
@@ -93,13 +116,29 @@ export class FileRegistrationStore implements RegistrationStore {
     this.reconcile.unref();
   }
 
-  static async open(folder: string): Promise<FileRegistrationStore> {
+  /**
+   * `folder` is the registry's folder; a namespace other than registrations is a folder in it,
+   * made by its first change (until then the registry's folder holds nothing of it).
+   */
+  static async open(
+    folder: string,
+    namespace: StoreNamespace = REGISTRATIONS,
+  ): Promise<FileRegistrationStore> {
     await mkdir(folder, { recursive: true, mode: 0o700 });
-    return new FileRegistrationStore(folder);
+    return new FileRegistrationStore(
+      namespace.name === '' ? folder : join(folder, namespace.name),
+      namespace,
+    );
   }
 
   async latest(): Promise<StoredRegistration[]> {
-    const names = (await readdir(this.folder)).filter((name) => name.endsWith('.json')).sort();
+    let names: string[];
+    try {
+      names = (await readdir(this.folder)).filter((name) => name.endsWith('.json')).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
     const result: StoredRegistration[] = [];
     for (const name of names) {
       const versions = await this.read(join(this.folder, name));
@@ -119,6 +158,7 @@ export class FileRegistrationStore implements RegistrationStore {
     entry: ChangeEntry,
   ): Promise<PutResult> {
     const file = this.file(record.id);
+    await mkdir(this.folder, { recursive: true, mode: 0o700 });
     const release = await lock(file, {
       realpath: false,
       stale: 10_000,
@@ -149,7 +189,8 @@ export class FileRegistrationStore implements RegistrationStore {
   }
 
   private file(id: string): string {
-    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw new Error(`not a registration id: ${id}`);
+    if (!this.namespace.isId(id))
+      throw new Error(`not an id of ${this.namespace.name || 'registration'}: ${id}`);
     return join(this.folder, `${id}.json`);
   }
 
@@ -200,12 +241,16 @@ export class RedisRegistrationStore implements RegistrationStore {
   private readonly subscriber: RedisClient;
   private readonly listeners = new Set<() => void>();
   private readonly reconcile: NodeJS.Timeout;
+  private readonly prefix: string;
 
+  /** `prefix` is the deployment's key prefix; a namespace other than registrations extends it. */
   constructor(
     target: RedisTarget,
-    private readonly prefix: string,
+    prefix: string,
+    private readonly namespace: StoreNamespace = REGISTRATIONS,
     reconcileMs = 30_000,
   ) {
+    this.prefix = namespace.name === '' ? prefix : `${prefix}${namespace.name}:`;
     this.redis = connectRedis(target, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
     this.subscriber = connectRedis(target, { maxRetriesPerRequest: null });
     this.redis.on('error', () => undefined);
@@ -247,6 +292,8 @@ export class RedisRegistrationStore implements RegistrationStore {
     expectedVersion: number,
     entry: ChangeEntry,
   ): Promise<PutResult> {
+    if (!this.namespace.isId(record.id))
+      throw new Error(`not an id of ${this.namespace.name || 'registration'}: ${record.id}`);
     const keys = [this.latestKey, this.historyKey(record.id)];
     const args = [record.id, String(expectedVersion), JSON.stringify(record), this.channel];
     const audit = entry.inScript();

@@ -71,6 +71,9 @@ const POLICY: Record<string, Role[]> = {
   'Mutation.rollbackConnector': ['province-it', 'admin'],
   'Mutation.testConnector': ['province-it', 'admin'],
   'Mutation.checkConnector': ['province-it', 'admin'],
+  'Query.agencyEntryVersions': ['auditor', 'admin'],
+  'Mutation.putAgencyEntry': ['admin'],
+  'Mutation.deleteAgencyEntry': ['admin'],
 };
 
 /** A runtime registration inside the demo province-IT key's scope (Thanh Hóa, H56). */
@@ -181,6 +184,15 @@ describe('Access: every role against every root field', () => {
     'Mutation.rollbackConnector': {
       query:
         'mutation { rollbackConnector(id: "matrix-target", version: VERSION, toVersion: 1) { id } }',
+    },
+    // Run by the administrator alone, in this order: a runtime entry over the file's, then deleted.
+    'Query.agencyEntryVersions': { query: '{ agencyEntryVersions(code: "H56.10") { version } }' },
+    'Mutation.putAgencyEntry': {
+      query: 'mutation ($e: String!) { putAgencyEntry(entry: $e, version: 0) { code } }',
+      variables: { e: 'code: H56.10\nname: Sở Tư pháp (thử)\nlevel: 2\nparent: H56\n' },
+    },
+    'Mutation.deleteAgencyEntry': {
+      query: 'mutation { deleteAgencyEntry(code: "H56.10", version: 1) { code } }',
     },
     'Subscription.dossierStatusChanged': {
       query: `subscription ($c: [String!]!) { dossierStatusChanged(codes: $c) { code } }`,

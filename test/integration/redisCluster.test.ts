@@ -14,6 +14,7 @@ import { PrincipalRateLimiter, DEFAULT_RATE_LIMITS } from '../../src/server/Prin
 import { RedisReplayGuard } from '../../src/services/push/ReplayGuard';
 import type { RedisTarget } from '../../src/redis/connectRedis';
 import { startRedisCluster, type RedisCluster } from '../support/redisCluster';
+import { DIRECTORY_NAMESPACE } from '../../src/services/agencies/DirectoryEntries';
 
 const run = promisify(execFile);
 const quiet = {
@@ -139,9 +140,18 @@ describe('Redis Cluster: every shared store', () => {
       await expect(put(two, record(2), 1)).resolves.toEqual({ ok: true });
       expect((await one.latest()).map((r) => r.version)).toEqual([2]);
       expect((await one.history('cluster-system')).map((r) => r.version)).toEqual([1, 2]);
-      // Two changes, two entries (the refused one wrote nothing), and the chain verifies.
+      // The agency directory's entries: the same script in the same slot, a namespace apart.
+      const directory = open(
+        new RedisRegistrationStore(target, 'cl:', DIRECTORY_NAMESPACE),
+        (store) => store.close(),
+      );
+      const entry = { ...record(1), id: '000.00.15.H56', document: { code: '000.00.15.H56' } };
+      await expect(put(directory, entry, 0)).resolves.toEqual({ ok: true });
+      expect((await directory.latest()).map((r) => r.id)).toEqual(['000.00.15.H56']);
+      expect((await one.latest()).map((r) => r.id)).toEqual(['cluster-system']);
+      // Three changes, three entries (the refused one wrote nothing), and the chain verifies.
       const chain = (await audit.readAll()).get('registry-writer/registry');
-      expect(chain?.records.map((r) => r.seq)).toEqual([1, 2]);
+      expect(chain?.records.map((r) => r.seq)).toEqual([1, 2, 3]);
       expect(
         verifyChain('registry-writer/registry', chain?.records ?? [], chain?.head ?? null),
       ).toEqual([]);

@@ -129,6 +129,7 @@ describe('A refusal crossing from the report worker thread', () => {
         return worker as Worker;
       },
       registrations: () => [],
+      agencies: () => [],
       logger: createTestLogger(),
     });
     const job = (id: string): ReportJob => ({

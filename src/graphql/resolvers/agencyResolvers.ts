@@ -1,6 +1,18 @@
 import type { Agency, Successor } from '../../domain/AgencyDirectory';
 import { toGraphQLError } from '../../errors/GatewayError';
+import type { DirectoryResult } from '../../services/agencies/directoryResults';
 import type { GatewayContext } from '../GatewayContext';
+
+function unwrap<T>(result: DirectoryResult<T>): T {
+  if (!result.ok) throw toGraphQLError(result.error);
+  return result.value;
+}
+
+/** The changes are behind `@allow(roles: [ADMIN])`, so the principal is there. */
+function principal(ctx: GatewayContext) {
+  if (ctx.principal === null) throw new TypeError('no principal behind @allow');
+  return ctx.principal;
+}
 
 interface AgenciesArgs {
   search?: string | null;
@@ -33,6 +45,26 @@ export const agencyResolvers = {
       const { nodes, totalCount, hasNextPage, endCursor } = result.page;
       return { nodes, totalCount, pageInfo: { hasNextPage, endCursor } };
     },
+    agencyEntryVersions: async (_: unknown, args: { code: string }, ctx: GatewayContext) =>
+      unwrap(await ctx.agencies.entryVersions(args.code)),
+  },
+  Mutation: {
+    putAgencyEntry: async (
+      _: unknown,
+      args: { entry: string; version: number; note?: string | null },
+      ctx: GatewayContext,
+    ) =>
+      unwrap(
+        await ctx.agencies.putEntry(principal(ctx), args.entry, args.version, args.note ?? null),
+      ),
+    deleteAgencyEntry: async (
+      _: unknown,
+      args: { code: string; version: number; note?: string | null },
+      ctx: GatewayContext,
+    ) =>
+      unwrap(
+        await ctx.agencies.deleteEntry(principal(ctx), args.code, args.version, args.note ?? null),
+      ),
   },
   Agency: {
     parent: (agency: Agency, _: unknown, ctx: GatewayContext) =>
@@ -42,6 +74,10 @@ export const agencyResolvers = {
     active: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.isActive(agency),
     predecessors: (agency: Agency, _: unknown, ctx: GatewayContext) =>
       ctx.agencies.predecessors(agency.code),
+    origin: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.origin(agency).origin,
+    version: (agency: Agency, _: unknown, ctx: GatewayContext) =>
+      ctx.agencies.origin(agency).version,
+    entry: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.entry(agency),
     connector: (agency: Agency, _: unknown, ctx: GatewayContext) => {
       const registration = ctx.agencies.connectorFor(agency);
       return registration === undefined

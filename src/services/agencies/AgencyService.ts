@@ -10,6 +10,10 @@ import {
   type AgencyFilter,
 } from '../../domain/AgencyDirectory';
 import { isAgencyCode } from '../../../connectors/shared/agencyCode';
+import type { Principal } from '../../auth/Principal';
+import type { DirectoryEntries, EntryOrigin, EntryVersionView } from './DirectoryEntries';
+import type { DirectoryResult } from './directoryResults';
+import { entryYaml } from './agencyEntry';
 
 export interface AgencyPage {
   nodes: Agency[];
@@ -20,12 +24,17 @@ export interface AgencyPage {
 
 export const MAX_AGENCY_PAGE = 500;
 
-/** Agency directory reads for the API: lookups, filtered pages with stable cursors, routing. */
+/**
+ * The agency directory for the API: lookups, filtered pages with stable cursors, routing, and the
+ * administrators' runtime entries (DirectoryEntries.ts): where an entry comes from, its versions,
+ * putting and deleting one.
+ */
 export class AgencyService {
   constructor(
     private readonly directory: AgencyDirectory,
     private readonly registry: ConnectorRegistry,
     private readonly now: () => Date,
+    private readonly entries: DirectoryEntries,
   ) {}
 
   get(code: string): Agency | undefined {
@@ -110,6 +119,39 @@ export class AgencyService {
           last === undefined ? null : Buffer.from(`agency:${last.code}`).toString('base64url'),
       },
     };
+  }
+
+  /** Where the agency's entry in effect comes from, and the version to send with a change. */
+  origin(agency: Agency): EntryOrigin {
+    return this.entries.origin(agency.code);
+  }
+
+  /** The agency's entry as YAML: the form `putEntry` takes. */
+  entry(agency: Agency): string {
+    return entryYaml(agency);
+  }
+
+  /** Every stored version of a code's runtime entry, oldest first. */
+  entryVersions(code: string): Promise<DirectoryResult<EntryVersionView[]>> {
+    return this.entries.versions(code);
+  }
+
+  putEntry(
+    principal: Principal,
+    text: string,
+    version: number,
+    note: string | null,
+  ): Promise<DirectoryResult<Agency>> {
+    return this.entries.put(principal, text, version, note);
+  }
+
+  deleteEntry(
+    principal: Principal,
+    code: string,
+    version: number,
+    note: string | null,
+  ): Promise<DirectoryResult<Agency | null>> {
+    return this.entries.delete(principal, code, version, note);
   }
 
   private today(): string {

@@ -12,7 +12,11 @@ const code = z
   .refine(isAgencyCode, 'an agency code of digits, A–Z and dots, at most 35 characters')
   .transform(canonicalAgencyCode);
 
-const agencySchema = z.strictObject({
+/**
+ * One agency of the directory, as the file lists it and as an administrator puts it at runtime
+ * (src/services/agencies/DirectoryEntries.ts): code canonical, name NFC, defaults filled in.
+ */
+export const agencyEntrySchema = z.strictObject({
   code,
   name: z
     .string()
@@ -48,13 +52,18 @@ const agencySchema = z.strictObject({
     .default(null),
 });
 
-const directorySchema = z.strictObject({ agencies: z.array(agencySchema) });
+const directorySchema = z.strictObject({ agencies: z.array(agencyEntrySchema) });
 
 /**
  * Reads the agency directory from a YAML or JSON file and checks it whole: unique codes, parents
- * and successors that exist, successors only on closed codes, no successor cycles.
+ * and successors that exist, successors only on closed codes, no successor or parent cycles.
  */
 export async function loadAgencyDirectory(file: string): Promise<AgencyDirectory> {
+  return new AgencyDirectory(await readAgencyDirectoryFile(file));
+}
+
+/** The agencies of a directory file, checked whole (as `loadAgencyDirectory`). */
+export async function readAgencyDirectoryFile(file: string): Promise<Agency[]> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new ConfigurationError([
       { file, path: '', message: `cannot read: ${error.code ?? error.message}` },
@@ -70,42 +79,68 @@ export async function loadAgencyDirectory(file: string): Promise<AgencyDirectory
   }
   const parsed = directorySchema.safeParse(data);
   if (!parsed.success) throw new ConfigurationError(describeZodIssues(file, parsed.error));
-  return createAgencyDirectory(parsed.data.agencies, file);
+  const agencies = parsed.data.agencies;
+  const problems = directoryProblems(agencies);
+  if (problems.length > 0) throw directoryError(file, problems);
+  return agencies;
 }
 
 export function createAgencyDirectory(
   agencies: Agency[],
   file = 'agency directory',
 ): AgencyDirectory {
-  const problems: { file: string; path: string; message: string }[] = [];
+  const problems = directoryProblems(agencies);
+  if (problems.length > 0) throw directoryError(file, problems);
+  return new AgencyDirectory(agencies);
+}
+
+function directoryError(file: string, problems: DirectoryProblem[]): ConfigurationError {
+  return new ConfigurationError(
+    problems.map(({ index, field, message }) => ({
+      file,
+      path: `agencies[${index}].${field}`,
+      message,
+    })),
+  );
+}
+
+/** What is wrong with one agency of a directory: its index in the list, the field, why. */
+export interface DirectoryProblem {
+  index: number;
+  /** `code`, `parent`, `successors`, `successors[0].code`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * What is wrong with a whole directory: codes listed twice, parents and successors that do not
+ * exist, successors on an agency still open, successor cycles, parent cycles. Empty: it holds.
+ */
+export function directoryProblems(agencies: readonly Agency[]): DirectoryProblem[] {
+  const problems: DirectoryProblem[] = [];
   const known = new Map<string, number>();
   agencies.forEach((agency, index) => {
     if (known.has(agency.code)) {
-      problems.push({
-        file,
-        path: `agencies[${index}].code`,
-        message: `${agency.code} is listed twice`,
-      });
+      problems.push({ index, field: 'code', message: `${agency.code} is listed twice` });
     }
     known.set(agency.code, index);
   });
   agencies.forEach((agency, index) => {
-    const at = `agencies[${index}]`;
     if (agency.parent !== null && !known.has(agency.parent)) {
-      problems.push({ file, path: `${at}.parent`, message: `unknown agency ${agency.parent}` });
+      problems.push({ index, field: 'parent', message: `unknown agency ${agency.parent}` });
     }
     if (agency.successors.length > 0 && agency.validTo === null) {
       problems.push({
-        file,
-        path: `${at}.successors`,
+        index,
+        field: 'successors',
         message: 'only a closed agency (validTo set) has successors',
       });
     }
     agency.successors.forEach((successor, s) => {
       if (!known.has(successor.code)) {
         problems.push({
-          file,
-          path: `${at}.successors[${s}].code`,
+          index,
+          field: `successors[${s}].code`,
           message: `unknown agency ${successor.code}`,
         });
       }
@@ -116,15 +151,39 @@ export function createAgencyDirectory(
     const cycle = findSuccessorCycle(agency.code, byCode);
     if (cycle !== null) {
       problems.push({
-        file,
-        path: `agencies[${known.get(agency.code)}].successors`,
+        index: known.get(agency.code) as number,
+        field: 'successors',
         message: `successor cycle ${cycle.join(' → ')}`,
       });
       break;
     }
   }
-  if (problems.length > 0) throw new ConfigurationError(problems);
-  return new AgencyDirectory(agencies);
+  for (const agency of agencies) {
+    const cycle = findParentCycle(agency.code, byCode);
+    if (cycle !== null) {
+      problems.push({
+        index: known.get(agency.code) as number,
+        field: 'parent',
+        message: `parent cycle ${cycle.join(' → ')}`,
+      });
+      break;
+    }
+  }
+  return problems;
+}
+
+/** The parent chain from `start` back to itself, if it comes back. */
+function findParentCycle(start: string, byCode: ReadonlyMap<string, Agency>): string[] | null {
+  const path = [start];
+  let code = byCode.get(start)?.parent ?? null;
+  while (code !== null) {
+    path.push(code);
+    if (code === start) return path;
+    // A cycle above `start` that does not pass through it: named from one of its own agencies.
+    if (path.indexOf(code) < path.length - 1) return null;
+    code = byCode.get(code)?.parent ?? null;
+  }
+  return null;
 }
 
 function findSuccessorCycle(start: string, byCode: ReadonlyMap<string, Agency>): string[] | null {

@@ -1,5 +1,6 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Logger } from '../../../connectors/contract';
+import type { Agency } from '../../domain/AgencyDirectory';
 import type { Registration } from '../../registry/Registration';
 import type { ErrorCode } from '../../errors/ErrorCode';
 import type { ReportJob } from './ReportJob';
@@ -13,7 +14,14 @@ export interface ReportRunner {
 }
 
 export type WorkerRequest =
-  | { type: 'run'; job: ReportJob; from: ReportCheckpoint; registrations: Registration[] }
+  | {
+      type: 'run';
+      job: ReportJob;
+      from: ReportCheckpoint;
+      registrations: Registration[];
+      /** The agency directory's runtime entries in effect (applied over the worker's file). */
+      agencies: Agency[];
+    }
   | { type: 'abort'; id: string };
 
 export type WorkerReply =
@@ -74,6 +82,8 @@ export class WorkerReportRunner implements ReportRunner {
        */
       startWorker: (limits: ResourceLimits) => Worker;
       registrations: () => Registration[];
+      /** The directory's runtime entries in effect now (services/agencies/DirectoryEntries.ts). */
+      agencies: () => Agency[];
       logger: Logger;
     },
   ) {}
@@ -96,6 +106,7 @@ export class WorkerReportRunner implements ReportRunner {
         job,
         from,
         registrations: this.options.registrations(),
+        agencies: this.options.agencies(),
       } satisfies WorkerRequest);
       const abort = () => worker.postMessage({ type: 'abort', id: job.id } satisfies WorkerRequest);
       if (hooks.signal.aborted) abort();
