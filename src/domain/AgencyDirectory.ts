@@ -27,6 +27,12 @@ export interface Agency {
   successors: Successor[];
   /** Office hours of its own (`HH:mm` pairs), or null: its parent's, else the default. */
   officeHours?: Array<[string, string]> | null;
+  /**
+   * How the agency reports statuses, when it is lossy: national code → the other codes it may
+   * stand for (`{ 9: [5, 6, 8] }`: it reports 5, 6 and 8 as 9), for it and its units; whichever
+   * system answers (agencyStatusMeaning.ts).
+   */
+  lossyStatuses?: Readonly<Record<string, readonly number[]>> | null;
 }
 
 export interface AgencyFilter {
@@ -45,6 +51,7 @@ interface DirectoryState {
   readonly folded: ReadonlyMap<string, string>;
   readonly children: ReadonlyMap<string, readonly Agency[]>;
   readonly predecessorsOf: ReadonlyMap<string, readonly Agency[]>;
+  readonly hasLossyStatuses: boolean;
 }
 
 /**
@@ -72,6 +79,11 @@ export class AgencyDirectory {
   replace(agencies: readonly Agency[]): void {
     this.state = indexAgencies(agencies);
     this.current = {};
+  }
+
+  /** Whether any agency declares `lossyStatuses` (when none does, nothing needs marking). */
+  get hasLossyStatuses(): boolean {
+    return this.state.hasLossyStatuses;
   }
 
   /** An object replaced by every `replace`: answers kept under one are stale under the next. */
@@ -127,6 +139,7 @@ function indexAgencies(agencies: readonly Agency[]): DirectoryState {
     ),
     children: groupBy(agencies, (agency) => (agency.parent === null ? [] : [agency.parent])),
     predecessorsOf: groupBy(agencies, (agency) => agency.successors.map((s) => s.code)),
+    hasLossyStatuses: agencies.some((agency) => Boolean(agency.lossyStatuses)),
   };
 }
 

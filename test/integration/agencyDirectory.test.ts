@@ -315,6 +315,52 @@ describe('The agency directory at runtime: two replicas on one Redis', () => {
     ]);
   });
 
+  it('an agency’s lossy statuses, declared in its entry, mark its dossiers whichever system answers; deleting the entry unmarks them', async () => {
+    // The land system's provincial office reports 9 for 9 alone (its registration says so) …
+    const [code] = findCodes(
+      samples.land.dataset,
+      1,
+      (d: SampleDossier) => d.agency.code === '000.01.12.H56' && d.status === 9,
+    ) as [string];
+    const status = async (t: TestGateway) =>
+      (
+        await t.query<{ dossier: { status: { code: number; lossy: boolean; mayBe: string[] } } }>(
+          'query ($c: String!) { dossier(code: $c) { status { code lossy mayBe } } }',
+          { c: code },
+          'portal',
+        )
+      ).data?.dossier.status;
+    expect(await status(first)).toEqual({ code: 9, lossy: false, mayBe: [] });
+    // … until the directory says it reports 5, 6 and 8 as 9 too.
+    const office = (await agency(first, '000.01.12.H56')) as Agency;
+    const put = await first.query<{ putAgencyEntry: Agency }>(PUT, {
+      e: `${office.entry}lossyStatuses: { 9: [5, 6, 8] }\n`,
+      v: 0,
+      n: 'Văn phòng báo gộp trạng thái 5, 6, 8 thành 9',
+    });
+    expect(put.errors).toBeUndefined();
+    expect(put.data?.putAgencyEntry.entry).toContain('lossyStatuses');
+    const lossy = {
+      code: 9,
+      lossy: true,
+      mayBe: ['SUPPLEMENT_REQUESTED', 'PAYMENT_REQUESTED', 'STOPPED', 'FINISHED'],
+    };
+    expect(await status(first)).toEqual(lossy);
+    expect(
+      await until(
+        () => status(second),
+        (value) => value?.lossy === true,
+      ),
+    ).toEqual(lossy);
+    const deleted = await first.query<{ deleteAgencyEntry: Agency | null }>(DELETE, {
+      c: '000.01.12.H56',
+      v: 1,
+      n: null,
+    });
+    expect(deleted.errors).toBeUndefined();
+    expect(await status(first)).toEqual({ code: 9, lossy: false, mayBe: [] });
+  });
+
   it('refuses invalid changes naming the problem, and changes nothing', async () => {
     const before = {
       created: await versions(NEW_CODE),

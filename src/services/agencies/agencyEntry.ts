@@ -31,7 +31,7 @@ export function readAgencyEntry(text: string): DirectoryResult<Agency> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return invalidEntry([
-      '(entry): an entry is one mapping (code, name, level, parent, validFrom, validTo, successors, officeHours, tier), not a list or the whole file',
+      '(entry): an entry is one mapping (code, name, level, parent, validFrom, validTo, successors, officeHours, tier, lossyStatuses), not a list or the whole file',
     ]);
   return parseEntry(value);
 }
@@ -71,6 +71,7 @@ export function entryYaml(agency: Agency): string {
       scope === null ? { code, from } : { code, from, scope },
     );
   if (agency.officeHours) shown.officeHours = agency.officeHours;
+  if (agency.lossyStatuses) shown.lossyStatuses = agency.lossyStatuses;
   const document = new Document(shown);
   // As the file writes them: `officeHours: [["07:30", "11:30"], ["13:00", "17:00"]]`.
   const hours = document.get('officeHours', true);

@@ -50,6 +50,17 @@ export const agencyEntrySchema = z.strictObject({
     )
     .nullable()
     .default(null),
+  /**
+   * Statuses it reports lossily, for it and its units: national code → the other codes it may
+   * stand for (`{ 9: [5, 6, 8] }`). Whichever system answers, such a status is marked lossy.
+   */
+  lossyStatuses: z
+    .record(
+      z.string().regex(/^(10|[1-9])$/, 'a national status code 1–10'),
+      z.array(z.number().int().min(1).max(10)).min(1),
+    )
+    .nullable()
+    .default(null),
 });
 
 const directorySchema = z.strictObject({ agencies: z.array(agencyEntrySchema) });

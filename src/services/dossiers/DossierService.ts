@@ -11,6 +11,7 @@ import { routeDossierCode, type Route } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
 import { DossierFetcher } from './DossierFetcher';
 import type { FetchResult } from './fetchResult';
+import { withAgencyStatusMeaning } from '../../domain/agencyStatusMeaning';
 import { maskDossier } from './maskDossier';
 
 /** Where an answer came from and how fresh it is (docs/resilience.md: absolute times, never an age). */
@@ -183,8 +184,10 @@ export class DossierLookup {
     unmask: boolean,
   ): DossierAnswer {
     const { entry, cached, stale } = result;
+    // The agency's own status practice, by the directory (the cache holds what the system said).
+    const dossier = withAgencyStatusMeaning(entry.dossier, this.deps.directory, route.agencyCode);
     return {
-      dossier: unmask ? entry.dossier : maskDossier(entry.dossier),
+      dossier: unmask ? dossier : maskDossier(dossier),
       masked: !unmask,
       source: {
         connectorId: entry.connectorId,

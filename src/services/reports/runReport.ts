@@ -7,6 +7,7 @@ import {
 import type { NationalDossier } from '../../../connectors/model';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
+import { withAgencyStatusMeaning } from '../../domain/agencyStatusMeaning';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
 import { reportPeriod, type ReportPeriod } from './classifyDossier';
@@ -212,7 +213,8 @@ export async function runReport(
         // One record whose dates defeat the arithmetic (a due date in 1900, a span of centuries)
         // is left out and said, not allowed to fail the whole report.
         try {
-          if (accumulator.add(dossier, row.agency) === 'counted') counted += 1;
+          const read = withAgencyStatusMeaning(dossier, deps.directory, row.agency);
+          if (accumulator.add(read, row.agency) === 'counted') counted += 1;
         } catch {
           failed += 1;
         }
