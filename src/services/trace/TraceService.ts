@@ -8,6 +8,7 @@ import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { processingEnd, type Timeliness } from '../calendar/onTime';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
 import type { DossierFetcher } from '../dossiers/DossierFetcher';
+import { withAgencyStatusMeaning } from '../../domain/agencyStatusMeaning';
 import type { DossierService } from '../dossiers/DossierService';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
@@ -270,7 +271,8 @@ export class TraceService {
           };
         }
         const [outcome] = await runtime.getDossiers([pending.code], call);
-        if (outcome?.kind === 'found') return { pending, dossier: outcome.dossier, missing: null };
+        if (outcome?.kind === 'found')
+          return { pending, dossier: this.read(outcome.dossier, pending), missing: null };
         return {
           pending,
           dossier: null,
@@ -287,7 +289,7 @@ export class TraceService {
       }
       const [result] = await this.deps.fetcher.fetch(pending.connector, [pending.code], call);
       return result?.ok === true
-        ? { pending, dossier: result.entry.dossier, missing: null }
+        ? { pending, dossier: this.read(result.entry.dossier, pending), missing: null }
         : { pending, dossier: null, missing: result?.ok === false ? result.error : null };
     } catch (error) {
       this.deps.logger.error(
@@ -304,6 +306,11 @@ export class TraceService {
         ),
       };
     }
+  }
+
+  /** A part as the directory reads it: its agency's status practice (`lossyStatuses`). */
+  private read(dossier: NationalDossier, pending: Pending): NationalDossier {
+    return withAgencyStatusMeaning(dossier, this.deps.directory, pending.agencyCode);
   }
 
   private assemble(
