@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -120,6 +120,30 @@ describe('A write parses its document once and stamps its version once', () => {
     expect(rolledBack).toMatchObject({ ok: true, value: { version: 3 } });
     expect(validations).toBe(4);
     expect(registry.runtime('counted-h56')?.registration.config).toEqual({ label: 'a' });
+  });
+
+  it('a rollback to a version whose secret cannot be opened is refused, naming it, and stores nothing', async () => {
+    await service.register(admin, document('counted-h56', 'H56'));
+    // Version 1 as an earlier gateway may have stored it: its secret not sealed.
+    const file = join(folder, 'registry', 'counted-h56.json');
+    const stored = JSON.parse(await readFile(file, 'utf8')) as {
+      versions: Array<{ document: { upstream: { auth: { value: string } } } }>;
+    };
+    (stored.versions[0] as (typeof stored.versions)[0]).document.upstream.auth.value = '********';
+    await writeFile(file, JSON.stringify(stored));
+    await service.update(admin, 'counted-h56', 1, document('counted-h56', 'H56', 'b'));
+    const rolledBack = await service.rollback(admin, 'counted-h56', 2, 1);
+    expect(rolledBack).toMatchObject({
+      ok: false,
+      error: {
+        code: 'BAD_USER_INPUT',
+        message: expect.stringContaining(
+          'toVersion: the secret upstream.auth.value (not a sealed secret) of v1 cannot be opened; update counted-h56 with the secret written out instead',
+        ),
+      },
+    });
+    expect((await store.history('counted-h56')).map((v) => v.version)).toEqual([1, 2]);
+    expect(registry.runtime('counted-h56')?.registration.config).toEqual({ label: 'b' });
   });
 
   it('switching off reads nothing; switching on reads the stored document once', async () => {

@@ -127,7 +127,24 @@ export class RegistrationWrites {
       (stored) => stored.version === toVersion,
     );
     if (target === undefined) return invalid([`toVersion: ${id} has no version ${toVersion}`]);
-    const document = mapSecrets(target.document, (sealed) => this.deps.secrets.open(sealed));
+    // A secret of that version that cannot be opened (sealed with a key no longer configured, or
+    // stored unsealed by an earlier gateway) refuses the rollback, naming it: never a crash.
+    const unopened: string[] = [];
+    const document = mapSecrets(target.document, (sealed, path) => {
+      try {
+        return this.deps.secrets.open(sealed);
+      } catch (error) {
+        unopened.push(`${path.join('.')} (${(error as Error).message})`);
+        return sealed;
+      }
+    });
+    if (unopened.length > 0)
+      return invalid(
+        unopened.map(
+          (secret) =>
+            `toVersion: the secret ${secret} of v${toVersion} cannot be opened; update ${id} with the secret written out instead`,
+        ),
+      );
     return this.save(principal, document as Record<string, unknown>, version, {
       action: 'registry.rollback',
       enabled: current.value.enabled,
