@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     state: string;
     problems: string[];
     progress: { dossiers: number };
-    result: { received: number } | null;
+    result: { total: { received: number } } | null;
   };
   for (;;) {
     const rss = memory(pid, 'VmRSS');
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     }
     job = (
       await ask<{ report: typeof job }>(
-        'query ($id: ID!) { report(id: $id) { state problems progress { dossiers } result { received } } }',
+        'query ($id: ID!) { report(id: $id) { state problems progress { dossiers } result { total { received } } } }',
         { id: startReport.id },
       )
     ).report;
@@ -86,8 +86,8 @@ async function main(): Promise<void> {
   if (job.state !== 'DONE' || job.result === null)
     throw new Error(`report ended ${job.state}: ${job.problems.join('; ')}`);
   const lines = [
-    `Report over ${job.result.received} dossiers (sample size ${SIZE} per system, every H56, G09 and G07 agency, 2025-11-01 to 2026-10-31):`,
-    `  wall time ${seconds.toFixed(1)} s, ${(job.result.received / seconds).toFixed(0)} dossiers/s`,
+    `Report over ${job.result.total.received} dossiers (sample size ${SIZE} per system, every H56, G09 and G07 agency, 2025-11-01 to 2026-10-31):`,
+    `  wall time ${seconds.toFixed(1)} s, ${(job.result.total.received / seconds).toFixed(0)} dossiers/s`,
     `  gateway resident memory: ${before} MB before (${heapBefore}), peak ${peak} MB sampled (${atPeak}; kernel high-water mark ${memory(pid, 'VmHWM')} MB), ${memory(pid, 'VmRSS')} MB after (${await heap()})`,
     `  problems: ${job.problems.length === 0 ? 'none' : job.problems.join('; ')}`,
   ];
