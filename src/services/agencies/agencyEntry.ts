@@ -1,6 +1,7 @@
-import { Document, isScalar, isSeq, parse as parseYaml } from 'yaml';
+import { Document, isScalar, isSeq } from 'yaml';
 import type { Agency } from '../../domain/AgencyDirectory';
 import { describeZodIssues } from '../../errors/ConfigurationError';
+import { readYamlMapping } from '../../platform/readYamlMapping';
 import type { StoredRegistration } from '../../registry/RegistrationStore';
 import { invalidEntry, type DirectoryResult } from './directoryResults';
 import { agencyEntrySchema } from './loadAgencyDirectory';
@@ -14,26 +15,14 @@ export const MAX_ENTRY_BYTES = 16 * 1024;
  * filled in; every problem named by field.
  */
 export function readAgencyEntry(text: string): DirectoryResult<Agency> {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_ENTRY_BYTES)
-    return invalidEntry([
-      `(entry): ${bytes} bytes, more than the ${MAX_ENTRY_BYTES} an entry may have`,
-    ]);
-  let value: unknown;
-  try {
-    value = parseYaml(text, { prettyErrors: false });
-  } catch (error) {
-    const offset = (error as { pos?: [number, number] }).pos?.[0];
-    const line = offset === undefined ? null : text.slice(0, offset).split('\n').length;
-    return invalidEntry([
-      `(entry): not valid YAML or JSON${line === null ? '' : ` at line ${line}`}`,
-    ]);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return invalidEntry([
-      '(entry): an entry is one mapping (code, name, level, parent, validFrom, validTo, successors, officeHours, tier, lossyStatuses), not a list or the whole file',
-    ]);
-  return parseEntry(value);
+  const read = readYamlMapping(text, {
+    maxBytes: MAX_ENTRY_BYTES,
+    label: '(entry)',
+    limit: `${MAX_ENTRY_BYTES} an entry`,
+    shape:
+      'an entry is one mapping (code, name, level, parent, validFrom, validTo, successors, officeHours, tier, lossyStatuses), not a list or the whole file',
+  });
+  return read.ok ? parseEntry(read.value) : invalidEntry([read.problem]);
 }
 
 /** A stored version's entry, as the directory reads it; a problem when it no longer validates. */

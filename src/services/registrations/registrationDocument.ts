@@ -1,8 +1,8 @@
-import { parse as parseYaml } from 'yaml';
 import type { ConnectorKind } from '../../../connectors/contract';
 import { parseRegistrationDocument } from '../../registry/loadRegistrationFiles';
 import type { Registration, RegistrationOrigin } from '../../registry/Registration';
 import type { StoredRegistration } from '../../registry/RegistrationStore';
+import { readYamlMapping } from '../../platform/readYamlMapping';
 import { invalid, type RegistryResult } from './registrationResults';
 
 /**
@@ -16,27 +16,13 @@ export const MAX_REGISTRATION_BYTES = 256 * 1024;
  * parses text; every later step takes the value.
  */
 export function readRegistrationText(text: string): RegistryResult<Record<string, unknown>> {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_REGISTRATION_BYTES)
-    return invalid([
-      `(document): ${bytes} bytes, more than the ${MAX_REGISTRATION_BYTES} (${MAX_REGISTRATION_BYTES / 1024} KiB) a registration may have`,
-    ]);
-  let value: unknown;
-  try {
-    value = parseYaml(text, { prettyErrors: false });
-  } catch (error) {
-    // Position only: the parser's message quotes the line, which may hold a secret.
-    const offset = (error as { pos?: [number, number] }).pos?.[0];
-    const line = offset === undefined ? null : text.slice(0, offset).split('\n').length;
-    return invalid([
-      `(document): not valid YAML or JSON${line === null ? '' : ` at line ${line}`}`,
-    ]);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return invalid([
-      '(document): a registration is a mapping (id, kind, name, coverage, upstream, config)',
-    ]);
-  return { ok: true, value: value as Record<string, unknown> };
+  const read = readYamlMapping(text, {
+    maxBytes: MAX_REGISTRATION_BYTES,
+    label: '(document)',
+    limit: `${MAX_REGISTRATION_BYTES} (${MAX_REGISTRATION_BYTES / 1024} KiB) a registration`,
+    shape: 'a registration is a mapping (id, kind, name, coverage, upstream, config)',
+  });
+  return read.ok ? read : invalid([read.problem]);
 }
 
 /** The id a document names, as written; empty when it names none (validation then says so). */
