@@ -340,6 +340,21 @@ describe('The agency directory at runtime: two replicas on one Redis', () => {
     });
     expect(put.errors).toBeUndefined();
     expect(put.data?.putAgencyEntry.entry).toContain('lossyStatuses');
+    // The agency says so too; its parent, which declares nothing, does not.
+    const declared = async (code: string) =>
+      (
+        await first.query<{ agency: { lossyStatuses: unknown[] } }>(
+          'query ($c: String!) { agency(code: $c) { lossyStatuses { status mayBe } } }',
+          { c: code },
+          'portal',
+        )
+      ).data?.agency.lossyStatuses;
+    const finished = {
+      status: 'FINISHED',
+      mayBe: ['SUPPLEMENT_REQUESTED', 'PAYMENT_REQUESTED', 'STOPPED', 'FINISHED'],
+    };
+    expect(await declared('000.01.12.H56')).toEqual([finished]);
+    expect(await declared('000.00.12.H56')).toEqual([]);
     const lossy = {
       code: 9,
       lossy: true,

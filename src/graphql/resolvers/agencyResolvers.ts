@@ -1,3 +1,5 @@
+import type { NationalStatusCode } from '../../../connectors/model';
+import { nationalStatus } from '../../domain/nationalStatuses';
 import type { Agency, Successor } from '../../domain/AgencyDirectory';
 import { toGraphQLError } from '../../errors/GatewayError';
 import type { DirectoryResult } from '../../services/agencies/directoryResults';
@@ -78,6 +80,15 @@ export const agencyResolvers = {
     version: (agency: Agency, _: unknown, ctx: GatewayContext) =>
       ctx.agencies.origin(agency).version,
     entry: (agency: Agency, _: unknown, ctx: GatewayContext) => ctx.agencies.entry(agency),
+    lossyStatuses: (agency: Agency, _: unknown, ctx: GatewayContext) =>
+      Object.entries(ctx.agencies.lossyStatuses(agency) ?? {})
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([code, others]) => ({
+          status: nationalStatus(Number(code) as NationalStatusCode).name,
+          mayBe: [...new Set([Number(code), ...others])]
+            .sort((a, b) => a - b)
+            .map((other) => nationalStatus(other as NationalStatusCode).name),
+        })),
     connector: (agency: Agency, _: unknown, ctx: GatewayContext) => {
       const registration = ctx.agencies.connectorFor(agency);
       return registration === undefined

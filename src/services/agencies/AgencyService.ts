@@ -1,6 +1,7 @@
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
+import { lossyStatusesOf } from '../../domain/agencyStatusMeaning';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
 import {
@@ -61,6 +62,11 @@ export class AgencyService {
 
   predecessors(code: string): readonly Agency[] {
     return this.directory.predecessors(code);
+  }
+
+  /** The statuses the agency reports lossily, by its entry or its nearest parent's; null: none. */
+  lossyStatuses(agency: Agency): Readonly<Record<string, readonly number[]>> | null {
+    return lossyStatusesOf(this.directory, agency.code);
   }
 
   isActive(agency: Agency): boolean {
