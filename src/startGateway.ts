@@ -20,6 +20,7 @@ import { PubSub } from 'graphql-subscriptions';
 import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/dossierChangeFeed';
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
+import { ChangeFeed } from './services/changes/ChangeFeed';
 import { Authenticator } from './auth/Authenticator';
 import { FileApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
 import { RedisApiKeyStore } from './auth/RedisApiKeyStore';
@@ -239,6 +240,7 @@ export async function startGateway(
     opened.push(() => directoryEntries.close());
     await directoryEntries.start();
     let catalogueOf: CatalogueService | null = null;
+    let changeFeedOf: ChangeFeed | null = null;
     const registrationService = new RegistrationService(
       {
         store: registryStore,
@@ -258,6 +260,11 @@ export async function startGateway(
               catalogue.index.removeSource(source.connectorId);
           }
           for (const id of ids) void catalogue.sync(id);
+          void changeFeedOf
+            ?.sync(registry.registrations())
+            .catch((error: Error) =>
+              logger.warn({ err: error.message }, 'change polls not rescheduled'),
+            );
         },
       },
       registrations,
@@ -280,16 +287,6 @@ export async function startGateway(
             registrations.map((r) => r.id),
           )
         : null;
-    const dossiers = new DossierService({
-      directory,
-      registry,
-      cache,
-      logger,
-      now,
-      refreshBudgetMs: config.requestBudgetMs,
-      onAnswered: (connector, fromCache, fromUpstream, stale) =>
-        metrics.answered(connector, fromCache, fromUpstream, stale),
-    });
     const events: DossierEvents =
       config.cache.kind === 'redis'
         ? new RedisDossierEvents(
@@ -299,6 +296,40 @@ export async function startGateway(
           )
         : new LocalDossierEvents();
     opened.push(() => events.close());
+    const dossiers = new DossierService({
+      directory,
+      registry,
+      cache,
+      logger,
+      now,
+      refreshBudgetMs: config.requestBudgetMs,
+      onAnswered: (connector, fromCache, fromUpstream, stale) =>
+        metrics.answered(connector, fromCache, fromUpstream, stale),
+      // What lookups read from the systems is compared with the states known (issue 21).
+      onRead: (registration, read) => changeFeed.tracker.observeLater(registration, read),
+    });
+    // Every change found, whichever way (push, poll, lookup), once (docs/changes.md).
+    const changeFeed = new ChangeFeed({
+      registry,
+      directory,
+      events,
+      sink: null,
+      store: (registration, found) => dossiers.fetcher.store(registration, found),
+      redis: config.redis,
+      logger,
+      now,
+      onChanges: (connector, source, count) => metrics.changesFound(connector, source, count),
+      onPolled: (outcome) =>
+        metrics.changePolled(
+          outcome.connectorId,
+          outcome.startedAt,
+          outcome.durationMs,
+          outcome.problems.length === 0,
+        ),
+    });
+    opened.push(() => changeFeed.close());
+    changeFeedOf = changeFeed;
+    await changeFeed.sync(registry.registrations());
     const replays: ReplayGuard =
       config.cache.kind === 'redis'
         ? new RedisReplayGuard(config.cache.target, config.cache.keyPrefix, logger)
@@ -329,6 +360,8 @@ export async function startGateway(
       directory,
       fetcher: dossiers.fetcher,
       events,
+      tracker: changeFeed.tracker,
+      readBudgetMs: config.requestBudgetMs,
       replays,
       logger,
       now,
@@ -512,6 +545,7 @@ export async function startGateway(
         catalogue.stop();
         directoryEntries.close();
         await reports.close();
+        await changeFeed.close();
         unsubscribe();
         await server.close();
         await Promise.all([

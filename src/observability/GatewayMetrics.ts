@@ -37,6 +37,10 @@ export class GatewayMetrics {
   private readonly connectorRecent: Summary<'connector'>;
   private readonly connectorRetries: Counter<'connector'>;
   private readonly expressionStops: Counter<'connector' | 'limit'>;
+  private readonly changesFoundTotal: Counter<'connector' | 'source'>;
+  private readonly changePolls: Counter<'connector' | 'outcome'>;
+  private readonly changePollLast: Gauge<'connector'>;
+  private readonly changePollDuration: Histogram<'connector'>;
   private readonly responseHits: TallySeries;
   private readonly responseMisses: TallySeries;
   private readonly localDossierHits: TallySeries;
@@ -113,6 +117,31 @@ export class GatewayMetrics {
       labelNames: ['connector', 'limit'],
       registers,
     });
+    this.changesFoundTotal = new Counter({
+      name: 'dvcgw_changes_found_total',
+      help: 'Dossier changes found (a state not known before), by connector and how: push, poll, lookup',
+      labelNames: ['connector', 'source'],
+      registers,
+    });
+    this.changePolls = new Counter({
+      name: 'dvcgw_change_polls_total',
+      help: 'Polls of a system for its changes, by outcome: ok, or incomplete (a call failed or the poll ran out of time)',
+      labelNames: ['connector', 'outcome'],
+      registers,
+    });
+    this.changePollLast = new Gauge({
+      name: 'dvcgw_change_poll_last_timestamp_seconds',
+      help: 'When this replica last polled a system for its changes (Unix time)',
+      labelNames: ['connector'],
+      registers,
+    });
+    this.changePollDuration = new Histogram({
+      name: 'dvcgw_change_poll_duration_seconds',
+      help: 'How long one poll of a system for its changes took',
+      labelNames: ['connector'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
     new Gauge({
       name: 'dvcgw_connector_circuit_state',
       help: 'Circuit breaker state per connector: 0 closed, 1 half-open, 2 open, 3 isolated',
@@ -186,6 +215,18 @@ export class GatewayMetrics {
         this.set(CIRCUIT[state()] ?? 0);
       },
     });
+  }
+
+  /** Changes found for a system, by how they were found. */
+  changesFound(connector: string, source: string, count: number): void {
+    this.changesFoundTotal.inc({ connector, source }, count);
+  }
+
+  /** One poll of a system for its changes ended. */
+  changePolled(connector: string, startedAt: number, durationMs: number, complete: boolean): void {
+    this.changePolls.inc({ connector, outcome: complete ? 'ok' : 'incomplete' });
+    this.changePollLast.set({ connector }, Math.floor(startedAt / 1000));
+    this.changePollDuration.observe({ connector }, durationMs / 1000);
   }
 
   /** An evaluation of a registration's expression stopped by a limit (time, steps, size, …). */

@@ -18,6 +18,8 @@ export interface Registration {
   freshness: Omit<FreshnessPolicy, 'ttl'>;
   /** Status pushes, when the system sends them. */
   push: { secret: string; codes: string | undefined; records: string | undefined } | undefined;
+  /** How the gateway polls the system for changes (docs/changes.md); absent: it does not. */
+  changes: RegistrationChanges | undefined;
   /** Output of the kind's config schema. */
   config: unknown;
   /**
@@ -28,6 +30,12 @@ export interface Registration {
   configInput?: unknown;
   /** Where the registration came from; static files are read-only at runtime. */
   origin: RegistrationOrigin;
+}
+
+export interface RegistrationChanges {
+  everySeconds: number;
+  listing: { days: number } | undefined;
+  recheck: { perPoll: number } | undefined;
 }
 
 export type RegistrationOrigin =

@@ -122,7 +122,7 @@ export function parseRegistrationDocument(
     return { ok: false, problems };
   }
 
-  const { id, name, description, coverage, upstream, cache, push } = envelope.data;
+  const { id, name, description, coverage, upstream, cache, push, changes } = envelope.data;
   return {
     ok: true,
     registration: {
@@ -147,6 +147,10 @@ export function parseRegistrationDocument(
               codes: push.codes ?? (push.records === undefined ? 'codes' : undefined),
               records: push.records,
             },
+      changes:
+        changes === undefined
+          ? undefined
+          : { everySeconds: changes.everySeconds, listing: changes.listing, recheck: changes.recheck },
       config: config.data,
       configInput: (resolved as { config?: unknown }).config ?? {},
       origin,

@@ -152,6 +152,31 @@ export const registrationSchema = z.strictObject({
       records: expression.optional(),
     })
     .optional(),
+  /**
+   * How the gateway finds the system's changes when it does not push them all (docs/changes.md):
+   * polled every `everySeconds`, by one replica at a time, within the system's rate limits.
+   */
+  changes: z
+    .strictObject({
+      /** Time between two polls. Default 60 s. */
+      everySeconds: z.number().int().min(10).max(86_400).default(60),
+      /**
+       * Reads the listing by date received for the last `days` days (today included): a dossier
+       * whose status or dates differ from those known, or never seen, is looked up.
+       */
+      listing: z.strictObject({ days: z.number().int().min(1).max(92).default(7) }).optional(),
+      /**
+       * Looks up at most `perPoll` of the open dossiers the gateway knows of the system, the
+       * longest unchecked first (dossiers it learnt of by lookups, pushes or the listing).
+       */
+      recheck: z
+        .strictObject({ perPoll: z.number().int().min(1).max(5_000).default(100) })
+        .optional(),
+    })
+    .refine((changes) => changes.listing !== undefined || changes.recheck !== undefined, {
+      message: 'say how changes are read: `listing: {days}`, `recheck: {perPoll}`, or both',
+    })
+    .optional(),
   /** The connector kind's own settings, validated by its schema. */
   config: z.unknown(),
 });

@@ -61,6 +61,7 @@ function registration(id: string, script: string): Registration {
     ttl: DEFAULT_TTL_SECONDS,
     freshness: DEFAULT_FRESHNESS,
     push: undefined,
+    changes: undefined,
     config: { script },
     origin: { type: 'file', file: `${id}.yaml` },
   };

@@ -30,6 +30,8 @@ export interface DossierFetcherDeps {
     fromUpstream: number,
     stale: number,
   ) => void;
+  /** Told of the dossiers read from a system (not from the cache) for lookups. */
+  onRead?: (registration: Registration, dossiers: readonly NationalDossier[]) => void;
 }
 
 /**
@@ -299,13 +301,17 @@ export class DossierFetcher {
     const outcomes = await runtime.getDossiers(codes, call);
     const now = this.deps.now();
     const toCache: Array<{ value: CachedDossier; ttlSeconds: number }> = [];
+    const read: NationalDossier[] = [];
     const results = codes.map((code, index): FetchResult => {
-      const { result, entry } = answerOf(outcomes[index], code, runtime.registration, now);
+      const outcome = outcomes[index];
+      const { result, entry } = answerOf(outcome, code, runtime.registration, now);
       if (entry !== undefined && !this.pushes.changedSince(runtime.id, code, asked))
         toCache.push(entry);
+      if (outcome?.kind === 'found') read.push(outcome.dossier);
       return result;
     });
     await this.deps.cache.setMany(toCache);
+    if (read.length > 0) this.deps.onRead?.(runtime.registration, read);
     return results;
   }
 }

@@ -6,6 +6,7 @@ import { scopeCovers, type Principal } from '../../auth/Principal';
 import { errorDetail, type ErrorDetail } from '../../errors/GatewayError';
 import { quoteInput } from '../../domain/dossierCode';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
+import type { Registration } from '../../registry/Registration';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { routeDossierCode, type Route } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
@@ -81,6 +82,8 @@ export interface DossierServiceDeps {
     fromUpstream: number,
     stale: number,
   ) => void;
+  /** Told of the dossiers read from a system for lookups (the change feed compares them). */
+  onRead?: (registration: Registration, dossiers: readonly NationalDossier[]) => void;
 }
 
 /**

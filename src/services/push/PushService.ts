@@ -9,6 +9,8 @@ import type { DossierEvents } from '../../events/DossierEvents';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { DossierFetcher } from '../dossiers/DossierFetcher';
+import type { ChangeTracker } from '../changes/ChangeTracker';
+import type { RegisteredRuntime } from '../../registry/ConnectorRegistry';
 import { routeDossierCode } from '../../domain/routeDossierCode';
 import { vietnamDate, vietnamIso } from '../../domain/vietnamTime';
 import type { ReplayGuard } from './ReplayGuard';
@@ -29,6 +31,10 @@ export interface PushServiceDeps {
   directory: AgencyDirectory;
   fetcher: DossierFetcher;
   events: DossierEvents;
+  /** Where pushed states become changes (one change, however many times it is pushed or polled). */
+  tracker: ChangeTracker;
+  /** Time budget of reading pushed codes from their system. */
+  readBudgetMs: number;
   /** Signatures already accepted (shared through Redis when there is one). */
   replays: ReplayGuard;
   logger: Logger;
@@ -41,8 +47,10 @@ const PUSH_EXPRESSIONS = new ExpressionCompiler(200);
 /**
  * Status pushes from provincial systems (POST /hooks/<connector>): signed with the registration's
  * secret, inside a five-minute window, each signature accepted once. A push names changed codes
- * (their cached answers are dropped on every replica) or carries full records in the system's own
- * format (mapped like lookups and cached as just fetched). Codes a system does not own are ignored:
+ * (their cached answers are dropped, and the gateway reads them from the system at once) or
+ * carries full records in the system's own format (mapped like lookups and cached as just
+ * fetched). Either way the states go to the change tracker, which announces those that are new
+ * (docs/changes.md): one change, however often it is pushed or polled. Codes a system does not own are ignored:
  * a province cannot touch another's dossiers.
  */
 
@@ -128,27 +136,25 @@ export class PushService {
       return routed.ok && routed.route.connectorId === connectorId;
     };
     let ignored = 0;
-    const changed = new Set<string>();
+    const named = new Set<string>();
+    const dossiers: NationalDossier[] = [];
     try {
       if (push.codes !== undefined) {
         const selected = await this.expression(push.codes)(parsed);
         const codes = selected === undefined || selected === null ? [] : [selected].flat();
         for (const code of codes) {
-          if (typeof code === 'string' && owns(code)) changed.add(code);
+          if (typeof code === 'string' && owns(code)) named.add(code);
           else ignored += 1;
         }
-        await this.deps.fetcher.forget(connectorId, [...changed]);
+        await this.deps.fetcher.forget(connectorId, [...named]);
       }
       if (push.records !== undefined) {
         const selected = await this.expression(push.records)(parsed);
         const records = selected === undefined || selected === null ? [] : [selected].flat();
         const mapped = runtime.mapRecords === undefined ? [] : await runtime.mapRecords(records);
-        const dossiers: NationalDossier[] = [];
         for (const result of mapped) {
-          if (!isConnectorError(result) && owns(result.code)) {
-            dossiers.push(result);
-            changed.add(result.code);
-          } else ignored += 1;
+          if (!isConnectorError(result) && owns(result.code)) dossiers.push(result);
+          else ignored += 1;
         }
         await this.deps.fetcher.store(registration, dossiers);
       }
@@ -164,17 +170,76 @@ export class PushService {
         },
       };
     }
-    if (changed.size > 0) {
-      await this.deps.events.publish({
-        connectorId,
-        codes: [...changed],
-        changedAt: vietnamIso(this.deps.now()),
-      });
+    await this.observe(registration, dossiers);
+    // Named codes are read from the system after the answer: the sender does not wait for it.
+    for (const dossier of dossiers) named.delete(dossier.code);
+    if (named.size > 0) void this.readNamed(runtime, [...named]);
+    const accepted = named.size + dossiers.length;
+    this.deps.logger.info({ connector: connectorId, accepted, ignored }, 'status push received');
+    return { status: 202, body: { accepted, ignored } };
+  }
+
+  /**
+   * Pushed states to the tracker. When the known states cannot be read, the codes are announced
+   * as changed anyway (caches and subscribers must hear of a push); the tracker's next reading
+   * compares them.
+   */
+  private async observe(
+    registration: RegisteredRuntime['registration'],
+    dossiers: readonly NationalDossier[],
+  ): Promise<void> {
+    if (dossiers.length === 0) return;
+    try {
+      await this.deps.tracker.observe(registration, dossiers, 'push');
+    } catch (error) {
+      this.deps.logger.warn(
+        { connector: registration.id, codes: dossiers.length, err: (error as Error).message },
+        'pushed states not compared with those known; announced as changed',
+      );
+      await this.announce(
+        registration.id,
+        dossiers.map((dossier) => dossier.code),
+      );
     }
-    this.deps.logger.info(
-      { connector: connectorId, accepted: changed.size, ignored },
-      'status push received',
-    );
-    return { status: 202, body: { accepted: changed.size, ignored } };
+  }
+
+  /**
+   * Reads the codes a push named from their system, caches them and hands them to the tracker.
+   * Codes that cannot be read now are announced as changed (their cached answers were dropped,
+   * so the next lookup asks the system) and left for the tracker's next reading.
+   */
+  private async readNamed(runtime: RegisteredRuntime, codes: readonly string[]): Promise<void> {
+    try {
+      const outcomes = await runtime.getDossiers(codes, {
+        signal: AbortSignal.timeout(this.deps.readBudgetMs),
+        requestId: `push-${runtime.id}-${Date.now()}`,
+      });
+      const found: NationalDossier[] = [];
+      const unread: string[] = [];
+      codes.forEach((code, index) => {
+        const outcome = outcomes[index];
+        if (outcome?.kind === 'found') found.push(outcome.dossier);
+        else if (outcome?.kind !== 'notFound') unread.push(code);
+      });
+      await this.deps.fetcher.store(runtime.registration, found);
+      await this.observe(runtime.registration, found);
+      if (unread.length > 0) {
+        await this.deps.tracker.states.unsee(runtime.id, unread).catch(() => undefined);
+        await this.announce(runtime.id, unread);
+      }
+    } catch (error) {
+      this.deps.logger.warn(
+        { connector: runtime.id, codes: codes.length, err: (error as Error).message },
+        'pushed codes not read',
+      );
+    }
+  }
+
+  private async announce(connectorId: string, codes: readonly string[]): Promise<void> {
+    await this.deps.events.publish({
+      connectorId,
+      codes: [...codes],
+      changedAt: vietnamIso(this.deps.now()),
+    });
   }
 }

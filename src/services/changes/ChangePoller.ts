@@ -1,0 +1,206 @@
+import type { CallContext, Logger } from '../../../connectors/contract';
+import type { NationalDossier } from '../../../connectors/model';
+import type { AgencyDirectory } from '../../domain/AgencyDirectory';
+import { resolveAgencyRoute } from '../../domain/routeDossierCode';
+import { vietnamDate } from '../../domain/vietnamTime';
+import type { ConnectorRegistry, RegisteredRuntime } from '../../registry/ConnectorRegistry';
+import type { ChangeTracker } from './ChangeTracker';
+import { stateMark } from './stateMark';
+
+/** Listed dossiers looked up in one poll at most; the rest are looked up by the next polls. */
+export const LISTING_LOOKUPS_PER_POLL = 1000;
+/** Pages of one agency's listing read in one poll at most (a guard against endless cursors). */
+const MAX_PAGES = 500;
+
+/** What one poll of one system did. */
+export interface PollOutcome {
+  connectorId: string;
+  /** When it started (ms). */
+  startedAt: number;
+  durationMs: number;
+  /** Dossiers read from the listing. */
+  listed: number;
+  /** Dossiers looked up (listed ones that differed, and open ones rechecked). */
+  lookedUp: number;
+  /** New states passed on. */
+  changes: number;
+  /** What went wrong (an error code and message each); the poll went on where it could. */
+  problems: string[];
+}
+
+export interface ChangePollerDeps {
+  registry: ConnectorRegistry;
+  directory: AgencyDirectory;
+  tracker: ChangeTracker;
+  logger: Logger;
+  now: () => Date;
+  onPolled?: (outcome: PollOutcome) => void;
+}
+
+/**
+ * One poll of one system for its changes, as its registration's `changes` says (docs/changes.md):
+ * the listing of recent days, whose dossiers are looked up when their status or dates differ from
+ * those known, and the recheck of open dossiers, the longest unchecked first. Every call goes
+ * through the system's runtime (rate limit, bulkhead, circuit breaker, retries) and ends with the
+ * poll's budget; whatever was found is passed to the tracker as the poll goes.
+ */
+export class ChangePoller {
+  constructor(private readonly deps: ChangePollerDeps) {}
+
+  async poll(connectorId: string, signal: AbortSignal): Promise<PollOutcome> {
+    const startedAt = Date.now();
+    const outcome: PollOutcome = {
+      connectorId,
+      startedAt,
+      durationMs: 0,
+      listed: 0,
+      lookedUp: 0,
+      changes: 0,
+      problems: [],
+    };
+    const runtime = this.deps.registry.runtime(connectorId);
+    const changes = runtime?.registration.changes;
+    if (runtime === undefined || changes === undefined) {
+      outcome.problems.push(`NO_CONNECTOR: ${connectorId} is not registered, or polls no changes`);
+      return this.done(outcome);
+    }
+    const call: CallContext = { signal, requestId: `changes-${connectorId}-${startedAt}` };
+    try {
+      if (changes.listing !== undefined)
+        await this.readListing(runtime, changes.listing.days, call, outcome);
+      if (changes.recheck !== undefined && !signal.aborted)
+        await this.recheck(runtime, changes.recheck.perPoll, call, outcome);
+    } catch (error) {
+      // The known states could not be read or written: nothing found since is lost, the next
+      // poll finds it again.
+      outcome.problems.push(`CHANGES_UNAVAILABLE: ${(error as Error).message}`);
+    }
+    if (signal.aborted) outcome.problems.push('UPSTREAM_TIMEOUT: the poll ran out of time');
+    return this.done(outcome);
+  }
+
+  private done(outcome: PollOutcome): PollOutcome {
+    outcome.durationMs = Date.now() - outcome.startedAt;
+    this.deps.onPolled?.(outcome);
+    if (outcome.problems.length > 0)
+      this.deps.logger.warn(
+        {
+          connector: outcome.connectorId,
+          changes: outcome.changes,
+          problems: outcome.problems.slice(0, 3),
+        },
+        'change poll incomplete',
+      );
+    return outcome;
+  }
+
+  /**
+   * The listing of the last `days` days, agency by agency (once for a system whose listing
+   * holds every unit's dossiers): dossiers never seen, or whose status or dates differ, are
+   * looked up for their full state.
+   */
+  private async readListing(
+    runtime: RegisteredRuntime,
+    days: number,
+    call: CallContext,
+    outcome: PollOutcome,
+  ): Promise<void> {
+    if (!runtime.servesListing) {
+      outcome.problems.push(
+        `BAD_USER_INPUT: ${runtime.id} declares changes.listing but its registration has no listing`,
+      );
+      return;
+    }
+    const now = this.deps.now();
+    const to = vietnamDate(now);
+    const from = vietnamDate(new Date(now.getTime() - (days - 1) * 86_400_000));
+    const agencies = this.agenciesOf(runtime.id, to);
+    const read = runtime.listingFiltersByAgency ? agencies : agencies.slice(0, 1);
+    const candidates: string[] = [];
+    for (const agencyCode of read) {
+      let cursor: string | null = null;
+      for (let page = 0; page < MAX_PAGES && !call.signal.aborted; page += 1) {
+        const answer = await runtime.listDossiers({ agencyCode, from, to }, cursor, call);
+        if ('error' in answer) {
+          outcome.problems.push(`${answer.error.code}: ${answer.error.message}`);
+          break;
+        }
+        outcome.listed += answer.dossiers.length;
+        candidates.push(...(await this.differing(runtime.id, answer.dossiers)));
+        cursor = answer.next;
+        if (cursor === null) break;
+      }
+    }
+    await this.lookUp(runtime, candidates.slice(0, LISTING_LOOKUPS_PER_POLL), call, outcome);
+  }
+
+  /** Listed dossiers whose status or dates are not those known (or that were never seen). */
+  private async differing(
+    connectorId: string,
+    listed: readonly NationalDossier[],
+  ): Promise<string[]> {
+    const known = await this.deps.tracker.states.cores(
+      connectorId,
+      listed.map((dossier) => dossier.code),
+    );
+    return listed
+      .filter((dossier, index) => known[index] !== stateMark(dossier).core)
+      .map((dossier) => dossier.code);
+  }
+
+  private async recheck(
+    runtime: RegisteredRuntime,
+    perPoll: number,
+    call: CallContext,
+    outcome: PollOutcome,
+  ): Promise<void> {
+    const codes = await this.deps.tracker.states.dueForRecheck(runtime.id, perPoll);
+    await this.lookUp(runtime, codes, call, outcome);
+  }
+
+  /** Looks the codes up (the runtime cuts them into calls) and hands what it found on. */
+  private async lookUp(
+    runtime: RegisteredRuntime,
+    codes: readonly string[],
+    call: CallContext,
+    outcome: PollOutcome,
+  ): Promise<void> {
+    if (codes.length === 0) return;
+    const unique = [...new Set(codes)];
+    const answers = await runtime.getDossiers(unique, call);
+    outcome.lookedUp += unique.length;
+    const found: NationalDossier[] = [];
+    const gone: string[] = [];
+    const failed: string[] = [];
+    let firstError: string | null = null;
+    unique.forEach((code, index) => {
+      const answer = answers[index];
+      if (answer?.kind === 'found') found.push(answer.dossier);
+      else if (answer?.kind === 'notFound') gone.push(code);
+      else {
+        failed.push(code);
+        firstError ??=
+          answer === undefined ? 'no answer' : `${answer.error.code}: ${answer.error.message}`;
+      }
+    });
+    const states = this.deps.tracker.states;
+    const changes = await this.deps.tracker.observe(runtime.registration, found, 'poll');
+    outcome.changes += changes.length;
+    await states.drop(runtime.id, gone);
+    // Failed ones wait for their turn again, behind the others.
+    await states.touch(runtime.id, failed, this.deps.now().getTime());
+    if (firstError !== null)
+      outcome.problems.push(`${failed.length} lookups failed, e.g. ${firstError}`);
+  }
+
+  /** The agencies whose dossiers route to the system today (not through successors). */
+  private agenciesOf(connectorId: string, today: string): string[] {
+    const { directory, registry } = this.deps;
+    const own: string[] = [];
+    for (const agency of directory.list({ activeOn: today })) {
+      const route = resolveAgencyRoute(agency, directory, registry.coverage, today);
+      if (route?.id === connectorId && route.via.length === 0) own.push(agency.code);
+    }
+    return own;
+  }
+}

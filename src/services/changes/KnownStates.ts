@@ -1,0 +1,153 @@
+import { LRUCache } from 'lru-cache';
+import type { StateMark } from './stateMark';
+
+/** One dossier as just read: its code and state. */
+export interface Observed extends StateMark {
+  code: string;
+}
+
+/**
+ * What the gateway last knew of each dossier it has seen, per system (docs/decisions/0009): the
+ * one place that decides whether a state is new. In process without Redis; on Redis, shared by
+ * the replicas, each compare-and-set atomic, so a change seen by two replicas (or by a push and a
+ * poll) is one change.
+ */
+export interface KnownStates {
+  readonly kind: 'memory' | 'redis';
+  /**
+   * Records each state, and says for each whether it was new: the full digest known before (null:
+   * never seen), or `undefined` when the state is the one already known. Open dossiers are noted
+   * as checked at `at` (ms); settled ones leave the recheck rotation.
+   */
+  compareAndSet(
+    connectorId: string,
+    observed: readonly Observed[],
+    at: number,
+  ): Promise<Array<string | null | undefined>>;
+  /** The listing digests known for these codes (null: never seen). */
+  cores(connectorId: string, codes: readonly string[]): Promise<Array<string | null>>;
+  /** Up to `limit` open dossiers of the system, the longest unchecked first. */
+  dueForRecheck(connectorId: string, limit: number): Promise<string[]>;
+  /** Notes the codes as checked at `at` without a state (their lookup failed). */
+  touch(connectorId: string, codes: readonly string[], at: number): Promise<void>;
+  /**
+   * Forgets what was known of the codes and puts them first in the recheck rotation: their new
+   * state could not be passed on (the outbox refused it), so the next sight is a change again.
+   */
+  unsee(connectorId: string, codes: readonly string[]): Promise<void>;
+  /** Drops the codes (the system says they do not exist). */
+  drop(connectorId: string, codes: readonly string[]): Promise<void>;
+  /** How many open dossiers the system has in the rotation. */
+  openCount(connectorId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+interface Known {
+  full: string | null;
+  core: string | null;
+  /** When last checked (ms); undefined when settled. */
+  checkedAt: number | undefined;
+}
+
+/**
+ * In process, for one gateway without Redis: at most `maxEntries` dossiers, the least recently
+ * seen forgotten first (a forgotten dossier's next sight counts as new).
+ */
+export class MemoryKnownStates implements KnownStates {
+  readonly kind = 'memory' as const;
+  private readonly known: LRUCache<string, Known>;
+  /** Open codes per system, in the order of their last check (a Map keeps insertion order). */
+  private readonly open = new Map<string, Map<string, number>>();
+
+  constructor(maxEntries = 500_000) {
+    this.known = new LRUCache({
+      max: maxEntries,
+      dispose: (_value, key, reason) => {
+        if (reason !== 'evict') return;
+        const [connectorId, code] = split(key);
+        this.open.get(connectorId)?.delete(code);
+      },
+    });
+  }
+
+  async compareAndSet(
+    connectorId: string,
+    observed: readonly Observed[],
+    at: number,
+  ): Promise<Array<string | null | undefined>> {
+    return observed.map((state) => {
+      const key = join(connectorId, state.code);
+      const before = this.known.get(key);
+      this.known.set(key, { full: state.full, core: state.core, checkedAt: at });
+      const rotation = this.rotation(connectorId);
+      rotation.delete(state.code);
+      if (state.open) rotation.set(state.code, at);
+      if (before?.full === state.full) return undefined;
+      return before?.full ?? null;
+    });
+  }
+
+  async cores(connectorId: string, codes: readonly string[]): Promise<Array<string | null>> {
+    return codes.map((code) => this.known.peek(join(connectorId, code))?.core ?? null);
+  }
+
+  async dueForRecheck(connectorId: string, limit: number): Promise<string[]> {
+    const rotation = this.open.get(connectorId);
+    if (rotation === undefined) return [];
+    return [...rotation.entries()]
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([code]) => code);
+  }
+
+  async touch(connectorId: string, codes: readonly string[], at: number): Promise<void> {
+    const rotation = this.rotation(connectorId);
+    for (const code of codes) {
+      if (!rotation.has(code)) continue;
+      rotation.delete(code);
+      rotation.set(code, at);
+    }
+  }
+
+  async unsee(connectorId: string, codes: readonly string[]): Promise<void> {
+    const rotation = this.rotation(connectorId);
+    for (const code of codes) {
+      this.known.set(join(connectorId, code), { full: null, core: null, checkedAt: 0 });
+      rotation.set(code, 0);
+    }
+  }
+
+  async drop(connectorId: string, codes: readonly string[]): Promise<void> {
+    for (const code of codes) {
+      this.known.delete(join(connectorId, code));
+      this.open.get(connectorId)?.delete(code);
+    }
+  }
+
+  async openCount(connectorId: string): Promise<number> {
+    return this.open.get(connectorId)?.size ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.known.clear();
+    this.open.clear();
+  }
+
+  private rotation(connectorId: string): Map<string, number> {
+    let rotation = this.open.get(connectorId);
+    if (rotation === undefined) {
+      rotation = new Map();
+      this.open.set(connectorId, rotation);
+    }
+    return rotation;
+  }
+}
+
+function join(connectorId: string, code: string): string {
+  return `${connectorId}\u0000${code}`;
+}
+
+function split(key: string): [string, string] {
+  const at = key.indexOf('\u0000');
+  return [key.slice(0, at), key.slice(at + 1)];
+}

@@ -1,0 +1,129 @@
+import {
+  closeRedis,
+  connectRedis,
+  type RedisClient,
+  type RedisTarget,
+} from '../../redis/connectRedis';
+import type { KnownStates, Observed } from './KnownStates';
+
+/**
+ * Compare-and-set of many dossiers' states in one step: for each (code, full, core, open), the
+ * full digest known before when it differs ('' when never seen), false when it is the same. The
+ * hash holds `full core` per code; the sorted set holds open codes by the time of their last check.
+ */
+const COMPARE_AND_SET = `
+local out = {}
+local at = ARGV[1]
+for i = 2, #ARGV, 4 do
+  local code = ARGV[i]
+  local value = ARGV[i + 1] .. ' ' .. ARGV[i + 2]
+  local before = redis.call('HGET', KEYS[1], code)
+  if before == value then
+    out[#out + 1] = false
+  else
+    redis.call('HSET', KEYS[1], code, value)
+    if before then
+      out[#out + 1] = string.match(before, '^(%S*)')
+    else
+      out[#out + 1] = ''
+    end
+  end
+  if ARGV[i + 3] == '1' then
+    redis.call('ZADD', KEYS[2], at, code)
+  else
+    redis.call('ZREM', KEYS[2], code)
+  end
+end
+return out
+`;
+
+/** Codes checked without a state: a later check time for those still in the rotation. */
+const TOUCH = `
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i])
+end
+return 1
+`;
+
+/**
+ * Last known states on Redis, shared by the replicas: per system a hash of states and a sorted
+ * set of its open dossiers, under one hash tag (`{<prefix>changes:<id>}`) so that a Redis Cluster
+ * keeps them in one slot and each compare-and-set is one script. A state is about 60 bytes.
+ */
+export class RedisKnownStates implements KnownStates {
+  readonly kind = 'redis' as const;
+  private readonly redis: RedisClient;
+
+  constructor(
+    target: RedisTarget,
+    private readonly keyPrefix: string,
+  ) {
+    this.redis = connectRedis(target, { commandTimeout: 5_000, maxRetriesPerRequest: 2 });
+    this.redis.on('error', () => undefined);
+  }
+
+  async compareAndSet(
+    connectorId: string,
+    observed: readonly Observed[],
+    at: number,
+  ): Promise<Array<string | null | undefined>> {
+    if (observed.length === 0) return [];
+    const args: string[] = [String(at)];
+    for (const state of observed)
+      args.push(state.code, state.full, state.core, state.open ? '1' : '0');
+    const [states, open] = this.keys(connectorId);
+    const answer = (await this.redis.eval(COMPARE_AND_SET, 2, states, open, ...args)) as Array<
+      string | null
+    >;
+    // Lua's false comes back as null; '' is "never seen".
+    return answer.map((before) => (before === null ? undefined : before === '' ? null : before));
+  }
+
+  async cores(connectorId: string, codes: readonly string[]): Promise<Array<string | null>> {
+    if (codes.length === 0) return [];
+    const values = await this.redis.hmget(this.keys(connectorId)[0], ...codes);
+    return values.map((value) => (value === null ? null : (value.split(' ')[1] ?? null)));
+  }
+
+  async dueForRecheck(connectorId: string, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys(connectorId)[1], 0, limit - 1);
+  }
+
+  async touch(connectorId: string, codes: readonly string[], at: number): Promise<void> {
+    if (codes.length === 0) return;
+    await this.redis.eval(TOUCH, 1, this.keys(connectorId)[1], String(at), ...codes);
+  }
+
+  async unsee(connectorId: string, codes: readonly string[]): Promise<void> {
+    if (codes.length === 0) return;
+    const [states, open] = this.keys(connectorId);
+    await this.redis
+      .multi()
+      .hdel(states, ...codes)
+      .zadd(open, ...codes.flatMap((code) => [0, code]))
+      .exec();
+  }
+
+  async drop(connectorId: string, codes: readonly string[]): Promise<void> {
+    if (codes.length === 0) return;
+    const [states, open] = this.keys(connectorId);
+    await this.redis
+      .multi()
+      .hdel(states, ...codes)
+      .zrem(open, ...codes)
+      .exec();
+  }
+
+  async openCount(connectorId: string): Promise<number> {
+    return this.redis.zcard(this.keys(connectorId)[1]);
+  }
+
+  async close(): Promise<void> {
+    await closeRedis(this.redis);
+  }
+
+  private keys(connectorId: string): [string, string] {
+    const tag = `{${this.keyPrefix}changes:${connectorId}}`;
+    return [`${tag}:states`, `${tag}:open`];
+  }
+}

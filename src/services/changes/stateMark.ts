@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { NationalDossier, NationalStatusCode } from '../../../connectors/model';
+
+/**
+ * Statuses after which a dossier no longer changes: rejected at intake (3), withdrawn (7),
+ * stopped (8), result returned (10). A finished dossier (9) still awaits its return.
+ */
+const SETTLED: ReadonlySet<NationalStatusCode> = new Set([3, 7, 8, 10]);
+
+/** What the gateway remembers of a dossier to tell a change (docs/decisions/0009). */
+export interface StateMark {
+  /**
+   * Digest of the synced state as a lookup maps it: the status (code and the system's own value),
+   * the due, finish and return times, the newest history step, the supplement rounds and result
+   * documents counted. The same state, the same digest, on every replica.
+   */
+  full: string;
+  /**
+   * Digest of what a listing also carries (the status and the due, finish and return times): a
+   * listed dossier whose `core` differs from the one known is looked up to read its full state.
+   */
+  core: string;
+  /** Whether it may still change (not settled); open dossiers are rechecked. */
+  open: boolean;
+}
+
+export function stateMark(dossier: NationalDossier): StateMark {
+  const core = [
+    dossier.status.code ?? '',
+    dossier.status.raw,
+    dossier.dueAt ?? '',
+    dossier.finishedAt ?? '',
+    dossier.returnedAt ?? '',
+  ].join('\u0001');
+  const last = newestStep(dossier);
+  const full = [
+    core,
+    last?.at ?? '',
+    last?.status?.raw ?? '',
+    dossier.history.length,
+    dossier.supplements.length,
+    dossier.results.length,
+  ].join('\u0001');
+  return {
+    full: digest(full),
+    core: digest(core),
+    open: dossier.status.code === null || !SETTLED.has(dossier.status.code),
+  };
+}
+
+/**
+ * When the system says the dossier last changed: its newest history step's time, else its return,
+ * finish or receipt time; null when it gives none.
+ */
+export function systemChangedAt(dossier: NationalDossier): string | null {
+  return (
+    newestStep(dossier)?.at ??
+    dossier.returnedAt ??
+    dossier.finishedAt ??
+    dossier.receivedAt ??
+    null
+  );
+}
+
+/** Histories are answered oldest first, but a step without a time says nothing of order. */
+function newestStep(dossier: NationalDossier): NationalDossier['history'][number] | undefined {
+  for (let i = dossier.history.length - 1; i >= 0; i -= 1) {
+    const step = dossier.history[i];
+    if (step?.at !== null && step?.at !== undefined) return step;
+  }
+  return undefined;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
