@@ -84,6 +84,8 @@ export interface RunningGateway {
   cache: DossierCache;
   catalogue: CatalogueService;
   events: DossierEvents;
+  /** The change feed: known states, tracker, poller (docs/changes.md). */
+  changes: ChangeFeed;
   metrics: GatewayMetrics;
   /** The embedded default's demo keys, one per role (printed at start); null otherwise. */
   demoKeys: Record<Role, string> | null;
@@ -316,6 +318,7 @@ export async function startGateway(
       sink: null,
       store: (registration, found) => dossiers.fetcher.store(registration, found),
       redis: config.redis,
+      polls: config.changePolls,
       logger,
       now,
       onChanges: (connector, source, count) => metrics.changesFound(connector, source, count),
@@ -539,6 +542,7 @@ export async function startGateway(
       cache,
       catalogue,
       events,
+      changes: changeFeed,
       metrics,
       demoKeys,
       close: async () => {

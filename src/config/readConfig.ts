@@ -42,6 +42,7 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: int(100, 10_000_000).default(50_000),
   RESPONSE_CACHE_MAX_ENTRIES: int(0, 1_000_000).default(20_000),
   COMPILE_QUERIES: bool.default(true),
+  CHANGE_POLLS: bool.default(true),
   REDIS_KEY_PREFIX: z.string().default('dvcgw:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REQUEST_BUDGET_MS: int(100, 120_000).default(10_000),
@@ -99,6 +100,8 @@ export interface GatewayConfig {
   responseCacheEntries: number;
   /** Known queries run compiled (src/server/compiledOperations.ts); false: Apollo runs every one. */
   compileQueries: boolean;
+  /** This replica polls systems for their changes (docs/changes.md); false: the others do. */
+  changePolls: boolean;
   logLevel: string;
   requestBudgetMs: number;
   maxBodyBytes: number;
@@ -275,6 +278,7 @@ export function readConfig(
           : { kind: 'none' },
     responseCacheEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
     compileQueries: e.COMPILE_QUERIES,
+    changePolls: e.CHANGE_POLLS,
     logLevel: e.LOG_LEVEL,
     requestBudgetMs: e.REQUEST_BUDGET_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,

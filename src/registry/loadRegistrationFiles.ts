@@ -150,7 +150,11 @@ export function parseRegistrationDocument(
       changes:
         changes === undefined
           ? undefined
-          : { everySeconds: changes.everySeconds, listing: changes.listing, recheck: changes.recheck },
+          : {
+              everySeconds: changes.everySeconds,
+              listing: changes.listing,
+              recheck: changes.recheck,
+            },
       config: config.data,
       configInput: (resolved as { config?: unknown }).config ?? {},
       origin,

@@ -64,6 +64,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       SECRETS_KEY: TEST_SECRETS_KEY,
       // Tests of other features must not trip the per-principal limit; its own test sets it.
       RATE_LIMITS: 'portal=100000,province-it=100000,auditor=100000,admin=100000,anonymous=100000',
+      // Polls for changes would add calls to the sample systems' counts; their own tests turn them on.
+      CHANGE_POLLS: 'false',
       ...options.env,
     },
     PROJECT_ROOT,

@@ -10,7 +10,7 @@ import { ChangePoller, type PollOutcome } from './ChangePoller';
 import { ChangeTracker } from './ChangeTracker';
 import type { ChangeSink, ChangeSource } from './DossierChange';
 import { MemoryKnownStates, type KnownStates } from './KnownStates';
-import { LocalPollSchedule, RedisPollSchedule, type PollSchedule } from './PollSchedule';
+import { LocalPollSchedule, NO_POLLS, RedisPollSchedule, type PollSchedule } from './PollSchedule';
 import { RedisKnownStates } from './RedisKnownStates';
 
 export interface ChangeFeedDeps {
@@ -22,6 +22,8 @@ export interface ChangeFeedDeps {
   store: (registration: Registration, dossiers: readonly NationalDossier[]) => Promise<void>;
   /** Shared states and one poller per system across replicas; null: this process alone. */
   redis: { target: RedisTarget; keyPrefix: string } | null;
+  /** Whether this replica runs polls (`CHANGE_POLLS`). */
+  polls: boolean;
   logger: Logger;
   now: () => Date;
   onChanges?: (connectorId: string, source: ChangeSource, count: number) => void;
@@ -76,8 +78,9 @@ export class ChangeFeed {
       },
     });
     const pollOne = (id: string, signal: AbortSignal) => this.poller.poll(id, signal);
-    this.schedule =
-      deps.redis === null
+    this.schedule = !deps.polls
+      ? NO_POLLS
+      : deps.redis === null
         ? new LocalPollSchedule(pollOne)
         : new RedisPollSchedule(deps.redis.target, deps.redis.keyPrefix, pollOne, deps.logger);
   }

@@ -20,8 +20,10 @@ export interface PollOutcome {
   durationMs: number;
   /** Dossiers read from the listing. */
   listed: number;
-  /** Dossiers looked up (listed ones that differed, and open ones rechecked). */
+  /** Listed dossiers looked up (their status or dates differed, or they were never seen). */
   lookedUp: number;
+  /** Open dossiers rechecked. */
+  rechecked: number;
   /** New states passed on. */
   changes: number;
   /** What went wrong (an error code and message each); the poll went on where it could. */
@@ -55,6 +57,7 @@ export class ChangePoller {
       durationMs: 0,
       listed: 0,
       lookedUp: 0,
+      rechecked: 0,
       changes: 0,
       problems: [],
     };
@@ -131,7 +134,12 @@ export class ChangePoller {
         if (cursor === null) break;
       }
     }
-    await this.lookUp(runtime, candidates.slice(0, LISTING_LOOKUPS_PER_POLL), call, outcome);
+    outcome.lookedUp += await this.lookUp(
+      runtime,
+      candidates.slice(0, LISTING_LOOKUPS_PER_POLL),
+      call,
+      outcome,
+    );
   }
 
   /** Listed dossiers whose status or dates are not those known (or that were never seen). */
@@ -155,20 +163,22 @@ export class ChangePoller {
     outcome: PollOutcome,
   ): Promise<void> {
     const codes = await this.deps.tracker.states.dueForRecheck(runtime.id, perPoll);
-    await this.lookUp(runtime, codes, call, outcome);
+    outcome.rechecked += await this.lookUp(runtime, codes, call, outcome);
   }
 
-  /** Looks the codes up (the runtime cuts them into calls) and hands what it found on. */
+  /**
+   * Looks the codes up (the runtime cuts them into calls) and hands what it found on; returns how
+   * many it looked up.
+   */
   private async lookUp(
     runtime: RegisteredRuntime,
     codes: readonly string[],
     call: CallContext,
     outcome: PollOutcome,
-  ): Promise<void> {
-    if (codes.length === 0) return;
+  ): Promise<number> {
+    if (codes.length === 0) return 0;
     const unique = [...new Set(codes)];
     const answers = await runtime.getDossiers(unique, call);
-    outcome.lookedUp += unique.length;
     const found: NationalDossier[] = [];
     const gone: string[] = [];
     const failed: string[] = [];
@@ -191,6 +201,7 @@ export class ChangePoller {
     await states.touch(runtime.id, failed, this.deps.now().getTime());
     if (firstError !== null)
       outcome.problems.push(`${failed.length} lookups failed, e.g. ${firstError}`);
+    return unique.length;
   }
 
   /** The agencies whose dossiers route to the system today (not through successors). */

@@ -13,10 +13,17 @@ export type PollOne = (connectorId: string, signal: AbortSignal) => Promise<unkn
  * ones stop.
  */
 export interface PollSchedule {
-  readonly kind: 'local' | 'redis';
+  readonly kind: 'local' | 'redis' | 'off';
   sync(registrations: readonly Registration[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A replica that leaves the polls to the others (`CHANGE_POLLS=false`). */
+export const NO_POLLS: PollSchedule = {
+  kind: 'off',
+  sync: async () => undefined,
+  close: async () => undefined,
+};
 
 function budgetOf(everySeconds: number): number {
   return Math.floor(everySeconds * 900);
