@@ -33,6 +33,8 @@ export interface ChangeFeedDeps {
 /** What this replica saw of one system's polls (readiness, console). */
 export interface PollSeen {
   connectorId: string;
+  /** Polls this replica ran. */
+  polls: number;
   lastPollAt: string | null;
   lastPollMs: number | null;
   lastChanges: number;
@@ -105,6 +107,7 @@ export class ChangeFeed {
     const before = this.seen.get(outcome.connectorId);
     this.seen.set(outcome.connectorId, {
       connectorId: outcome.connectorId,
+      polls: (before?.polls ?? 0) + 1,
       lastPollAt: vietnamIso(new Date(outcome.startedAt)),
       lastPollMs: outcome.durationMs,
       lastChanges: outcome.changes,
