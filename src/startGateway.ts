@@ -403,6 +403,7 @@ export async function startGateway(
       registry,
       dossiers,
       activity: metrics.activity,
+      changes: changeFeed,
       recentLatency: (connector) => metrics.recentLatency(connector),
       visible: (principal, connectorId) => registrationService.get(principal, connectorId) !== null,
     });

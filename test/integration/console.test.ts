@@ -84,6 +84,8 @@ describe('Console page in Chromium', () => {
       samples.land.faults.htmlErrorStatus = null;
     }
     await t.query('query ($c: String!) { dossier(code: $c) { code } }', { c: code }, 'portal');
+    // One poll of the land system for its changes (polls are off in tests unless run).
+    await t.gateway.changes.poller.poll('thanh-hoa-datdai', AbortSignal.timeout(10_000));
 
     const { page, blocked, errors } = await open();
     await page.locator('#key').fill(t.keys['province-it']);
@@ -96,6 +98,13 @@ describe('Console page in Chromium', () => {
     expect(await row('thanh-hoa-datdai').locator('.badge').textContent()).toBe('Đang lỗi');
     expect(await row('thanh-hoa-datdai').locator('.last-error').textContent()).toContain(
       'UPSTREAM_UNAVAILABLE',
+    );
+    // How each system's changes are followed: pushed, or polled (with this replica's last poll).
+    expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toBe(
+      'hệ thống báo; hồ sơ đang mở: 1',
+    );
+    expect(await row('thanh-hoa-datdai').locator('.changes').textContent()).toMatch(
+      /^đọc danh sách · kiểm tra lại; hỏi lúc \d{1,2}:\d{2}:\d{2} \(\d+ ms\), 0 thay đổi$/,
     );
     // Another agency's system is not shown to Thanh Hóa's IT.
     expect(await row('bo-noi-vu-dvc').count()).toBe(0);
@@ -129,6 +138,9 @@ describe('Console page in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Gateway console');
     expect(await row('thanh-hoa-datdai').locator('.badge').textContent()).toBe('Failing');
     expect(await row('cu-h5601').locator('.badge').textContent()).toBe('Quarantined');
+    expect(await row('thanh-hoa-datdai').locator('.changes').textContent()).toMatch(
+      /^listing · recheck; polled at /,
+    );
     expect(await page.locator('#lookup-summary').textContent()).toBe('Found at thanh-hoa-motcua');
     mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });
     await page.screenshot({

@@ -21,6 +21,12 @@ const TEXT = {
     colErrors: 'Tỷ lệ lỗi',
     colCache: 'Trúng bộ đệm',
     colLastError: 'Lỗi gần nhất',
+    colChanges: 'Theo dõi thay đổi',
+    ways: { PUSH: 'hệ thống báo', LISTING: 'đọc danh sách', RECHECK: 'kiểm tra lại' },
+    notFollowed: 'Không theo dõi',
+    polledAt: 'hỏi lúc',
+    changesFound: 'thay đổi',
+    openDossiers: 'hồ sơ đang mở',
     lookupTitle: 'Tra cứu hồ sơ tại hệ thống',
     lookupHelp:
       'Hỏi thẳng hệ thống (không qua bộ đệm) và xem câu trả lời gốc bên cạnh bản đã chuẩn hóa. Dữ liệu cá nhân được che.',
@@ -72,6 +78,12 @@ const TEXT = {
     colErrors: 'Error rate',
     colCache: 'Cache hits',
     colLastError: 'Last error',
+    colChanges: 'Changes followed',
+    ways: { PUSH: 'pushed', LISTING: 'listing', RECHECK: 'recheck' },
+    notFollowed: 'Not followed',
+    polledAt: 'polled at',
+    changesFound: 'changes',
+    openDossiers: 'open dossiers',
     lookupTitle: 'Look a dossier up at its system',
     lookupHelp:
       'Asks the system directly (not the cache) and shows its raw answer beside the normalised one. Personal data is masked.',
@@ -114,6 +126,7 @@ const HEALTH_QUERY = `query ConsoleConnectors {
       status circuit recentCalls errorRate cacheHitRate latencyP50Ms latencyP99Ms lastCallAt
       lastError { code message at }
     }
+    changes { ways everySeconds lastPollAt lastPollMs foundByPolls lastPollProblems openDossiers }
   }
 }`;
 
@@ -222,6 +235,7 @@ function renderConnectors(connectors) {
     cell(row, percent(health.errorRate), 'num');
     cell(row, percent(health.cacheHitRate), 'num');
     cell(row, `${ms(health.latencyP50Ms)} / ${ms(health.latencyP99Ms)}`, 'num');
+    renderChanges(cell(row, '', 'changes'), connector.changes);
     const error = health.lastError;
     cell(
       row,
@@ -233,6 +247,26 @@ function renderConnectors(connectors) {
       'last-error',
     );
     body.append(row);
+  }
+}
+
+/** How a system's changes are followed, and this replica's last poll of it. */
+function renderChanges(td, changes) {
+  if (changes.ways.length === 0) {
+    td.textContent = t().notFollowed;
+    return;
+  }
+  const parts = [changes.ways.map((way) => t().ways[way] ?? way).join(' · ')];
+  if (changes.lastPollAt)
+    parts.push(
+      `${t().polledAt} ${time(changes.lastPollAt)} (${ms(changes.lastPollMs)} ms), ${changes.foundByPolls} ${t().changesFound}`,
+    );
+  if (changes.openDossiers !== null && changes.openDossiers > 0)
+    parts.push(`${t().openDossiers}: ${changes.openDossiers}`);
+  td.textContent = parts.join('; ');
+  if (changes.lastPollProblems.length > 0) {
+    td.classList.add('problem');
+    td.title = changes.lastPollProblems.join('\n');
   }
 }
 

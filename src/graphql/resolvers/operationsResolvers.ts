@@ -24,5 +24,7 @@ export const operationsResolvers = {
           health.lastError === null ? null : { ...health.lastError, at: at(health.lastError.at) },
       };
     },
+    changes: (connector: { id: string }, _: unknown, ctx: GatewayContext) =>
+      ctx.operations.changes(connector.id),
   },
 };

@@ -5,6 +5,7 @@ import type { ConnectorActivity, RecentActivity } from '../../observability/Conn
 import { requestScopes, type UpstreamExchange } from '../../observability/requestScope';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { DossierService } from '../dossiers/DossierService';
+import type { ChangeFeed } from '../changes/ChangeFeed';
 import { maskDossier } from '../dossiers/maskDossier';
 import { maskRawAnswer } from './maskRaw';
 
@@ -16,6 +17,18 @@ export interface ConnectorHealthView extends Omit<RecentActivity, 'calls'> {
   recentCalls: number;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
+}
+
+export type ChangeWay = 'PUSH' | 'LISTING' | 'RECHECK';
+
+export interface ConnectorChangesView {
+  ways: ChangeWay[];
+  everySeconds: number | null;
+  lastPollAt: string | null;
+  lastPollMs: number | null;
+  foundByPolls: number;
+  lastPollProblems: string[];
+  openDossiers: number | null;
 }
 
 export interface DossierInspection {
@@ -33,6 +46,7 @@ export interface OperationsDeps {
   registry: ConnectorRegistry;
   dossiers: DossierService;
   activity: ConnectorActivity;
+  changes: ChangeFeed;
   recentLatency(connector: string): Promise<{ p50: number; p99: number } | null>;
   /** Whether the principal may see this connector (RegistrationService's rule: admins all). */
   visible(principal: Principal, connectorId: string): boolean;
@@ -60,6 +74,30 @@ export class OperationsService {
       recentCalls: calls,
       latencyP50Ms: latency === null ? null : round(latency.p50 * 1000),
       latencyP99Ms: latency === null ? null : round(latency.p99 * 1000),
+    };
+  }
+
+  /** How the system's changes are followed, and this replica's last poll of it. */
+  async changes(connectorId: string): Promise<ConnectorChangesView> {
+    const registration = this.deps.registry.runtime(connectorId)?.registration;
+    const declared = registration?.changes;
+    const ways: ChangeWay[] = [];
+    if (registration?.push !== undefined) ways.push('PUSH');
+    if (declared?.listing !== undefined) ways.push('LISTING');
+    if (declared?.recheck !== undefined) ways.push('RECHECK');
+    const seen = this.deps.changes.polls().find((poll) => poll.connectorId === connectorId);
+    const open =
+      registration === undefined || !this.deps.changes.tracker.follows(registration)
+        ? 0
+        : await this.deps.changes.tracker.states.openCount(connectorId).catch(() => null);
+    return {
+      ways,
+      everySeconds: declared?.everySeconds ?? null,
+      lastPollAt: seen?.lastPollAt ?? null,
+      lastPollMs: seen?.lastPollMs ?? null,
+      foundByPolls: seen?.changesFound ?? 0,
+      lastPollProblems: seen?.problems ?? [],
+      openDossiers: open,
     };
   }
 
