@@ -52,11 +52,16 @@ export class RedisStreamOutbox implements Outbox {
   /** Partitions whose own pending entries must be read again before new ones. */
   private readonly pendingFirst = new Set<number>();
   private readonly groupsReady = new Set<number>();
+  private closed = false;
 
   constructor(private readonly options: RedisStreamOutboxOptions) {
     this.partitions = options.partitions;
     // Commands fail within 3 s when Redis is away (append says so at once; nothing waits forever).
-    this.redis = connectRedis(options.target, { commandTimeout: 3000, maxRetriesPerRequest: 1 });
+    this.redis = connectRedis(options.target, {
+      commandTimeout: 3000,
+      maxRetriesPerRequest: 1,
+      stopRetrying: () => this.closed,
+    });
     this.redis.on('error', () => {
       // Reconnects by itself; failures surface on the commands.
     });
@@ -78,14 +83,20 @@ export class RedisStreamOutbox implements Outbox {
     return `${this.options.keyPrefix}sync:counts`;
   }
 
-  async append(changes: readonly DossierChange[]): Promise<void> {
+  append(changes: readonly DossierChange[]): Promise<void> {
+    return this.add(changes, true);
+  }
+
+  /** Appends; `counted`: as newly appended (a dead letter replayed was counted when first appended). */
+  private async add(changes: readonly DossierChange[], counted: boolean): Promise<void> {
     try {
       // One connection: the XADDs of one partition reach Redis in the order given.
       await Promise.all(
         changes.map(async (change) => {
           const partition = partitionOf(change.connectorId, change.code, this.partitions);
           await this.redis.xadd(this.stream(partition), '*', 'c', JSON.stringify(change));
-          await this.redis.hincrby(this.countsKey, `appended:${change.connectorId}`, 1);
+          if (counted)
+            await this.redis.hincrby(this.countsKey, `appended:${change.connectorId}`, 1);
         }),
       );
     } catch (error) {
@@ -235,7 +246,9 @@ export class RedisStreamOutbox implements Outbox {
       'at',
       at.toISOString(),
     );
+    // Out of its stream too: what a stream keeps past its pending entries was delivered.
     await this.redis.xack(this.stream(entry.partition), GROUP, entry.id);
+    await this.redis.xdel(this.stream(entry.partition), entry.id);
     await this.redis.hincrby(this.countsKey, `dead:${entry.change.connectorId}`, 1);
   }
 
@@ -266,7 +279,7 @@ export class RedisStreamOutbox implements Outbox {
       (letter) => wanted === null || wanted.has(letter.id),
     );
     for (const letter of letters) {
-      await this.append([letter.change]);
+      await this.add([letter.change], false);
       await this.redis.xdel(this.deadKey, letter.id);
       await this.redis.hincrby(this.countsKey, `dead:${letter.change.connectorId}`, -1);
     }
@@ -327,6 +340,7 @@ export class RedisStreamOutbox implements Outbox {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const partitions = [...this.held.keys()];
     for (const partition of partitions) this.lose(partition);
     // Given up at once, so that another replica takes over without waiting for the lease to lapse.
@@ -337,11 +351,13 @@ export class RedisStreamOutbox implements Outbox {
           .catch(() => undefined),
       ),
     );
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
   }
 
   /** Drops the connection without giving anything up: a replica that dies (tests). */
   crash(): void {
+    this.closed = true;
     for (const held of this.held.values()) held.abort();
     this.held.clear();
     this.redis.disconnect();
