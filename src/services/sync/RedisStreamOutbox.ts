@@ -30,17 +30,47 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 /** Gives a lease up only if it is ours. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+/** Appends one change and counts it (KEYS: stream, counts; ARGV: change, connector, counted). */
+const APPEND = `local id = redis.call('XADD', KEYS[1], '*', 'c', ARGV[1])
+if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[2], 'appended:' .. ARGV[2], 1) end
+return id`;
+/** Settles a delivered entry once (KEYS: stream, counts; ARGV: group, id, connector, at, min id). */
+const DELIVERED = `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[2], 'delivered:' .. ARGV[3], 1)
+  redis.call('HSET', KEYS[2], 'last:' .. ARGV[3], ARGV[4])
+end
+redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[5])
+return 1`;
+/**
+ * Moves an entry to the dead letters once (KEYS: stream, counts, dead; ARGV: group, id,
+ * connector, change, reason, attempts, at); out of its stream, which keeps only delivered ones.
+ */
+const DEAD = `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('XADD', KEYS[3], '*', 'c', ARGV[4], 'reason', ARGV[5], 'attempts', ARGV[6], 'entry', ARGV[2], 'at', ARGV[7])
+  redis.call('HINCRBY', KEYS[2], 'dead:' .. ARGV[3], 1)
+end
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1`;
+/** Puts a dead letter back in its stream once (KEYS: dead, stream, counts; ARGV: id, change, connector). */
+const REPLAY_DEAD = `if redis.call('XDEL', KEYS[1], ARGV[1]) == 1 then
+  redis.call('XADD', KEYS[2], '*', 'c', ARGV[2])
+  redis.call('HINCRBY', KEYS[3], 'dead:' .. ARGV[3], -1)
+  return 1
+end
+return 0`;
+
 type StreamEntry = [id: string, fields: string[] | null];
 
 /**
- * The outbox on Redis Streams (docs/sync-bridge.md): `<prefix>sync:outbox:<p>` per partition, one
- * consumer group (`bridge`), each replica a consumer. A replica delivers a partition only while it
- * holds its lease (`<prefix>sync:lease:<p>`, SET NX PX, renewed): when it dies the lease lapses,
- * another replica takes it and claims its pending entries (XAUTOCLAIM) before reading new ones,
- * so a partition is delivered in order by one replica at a time. An entry is acknowledged (XACK)
- * only once delivered or dead-lettered (`<prefix>sync:dead`). Delivered entries stay in their
- * stream for `keepDeliveredMs`, then are trimmed (XTRIM MINID, never past the last one settled).
- * Counts per connector live in the hash `<prefix>sync:counts`.
+ * The outbox on Redis Streams (docs/sync-bridge.md): `<prefix>sync:outbox:{<p>}` per partition,
+ * one consumer group (`bridge`), each replica a consumer. A replica delivers a partition only
+ * while it holds its lease (`<prefix>sync:lease:{<p>}`, SET NX PX, renewed): when it dies the
+ * lease lapses, another replica takes it and claims its pending entries (XAUTOCLAIM) before
+ * reading new ones, so a partition is delivered in order by one replica at a time. An entry is
+ * acknowledged (XACK) only once delivered, or moved to `<prefix>sync:dead:{<p>}` with its reason;
+ * the acknowledgement and the counts (`<prefix>sync:counts:{<p>}`) are one script, so a Redis
+ * that dies between them cannot leave the counts wrong. Delivered entries stay in their stream
+ * for `keepDeliveredMs`, then are trimmed (XTRIM MINID, never past the last one settled).
  *
  * Redis must persist (AOF, `appendfsync everysec` or `always`) for the outbox to survive a Redis
  * restart: without persistence a restart loses every change not yet delivered.
@@ -53,6 +83,8 @@ export class RedisStreamOutbox implements Outbox {
   private readonly pendingFirst = new Set<number>();
   private readonly groupsReady = new Set<number>();
   private closed = false;
+  /** Connected at least once: a connection lost since fails appends at once. */
+  private connectedOnce = false;
 
   constructor(private readonly options: RedisStreamOutboxOptions) {
     this.partitions = options.partitions;
@@ -65,38 +97,57 @@ export class RedisStreamOutbox implements Outbox {
     this.redis.on('error', () => {
       // Reconnects by itself; failures surface on the commands.
     });
+    this.redis.on('ready', () => {
+      this.connectedOnce = true;
+    });
   }
 
+  /**
+   * A partition's keys share a Cluster slot (the `{p}` hash tag), so that settling an entry and
+   * counting it are one script.
+   */
   private stream(partition: number): string {
-    return `${this.options.keyPrefix}sync:outbox:${partition}`;
+    return `${this.options.keyPrefix}sync:outbox:{${partition}}`;
   }
 
   private lease(partition: number): string {
-    return `${this.options.keyPrefix}sync:lease:${partition}`;
+    return `${this.options.keyPrefix}sync:lease:{${partition}}`;
   }
 
-  private get deadKey(): string {
-    return `${this.options.keyPrefix}sync:dead`;
+  private dead(partition: number): string {
+    return `${this.options.keyPrefix}sync:dead:{${partition}}`;
   }
 
-  private get countsKey(): string {
-    return `${this.options.keyPrefix}sync:counts`;
+  private counted(partition: number): string {
+    return `${this.options.keyPrefix}sync:counts:{${partition}}`;
   }
 
   append(changes: readonly DossierChange[]): Promise<void> {
     return this.add(changes, true);
   }
 
-  /** Appends; `counted`: as newly appended (a dead letter replayed was counted when first appended). */
+  /** Appends; `counted`: as newly appended (a replayed dead letter was counted when first). */
   private async add(changes: readonly DossierChange[], counted: boolean): Promise<void> {
+    // Lost since it connected: said at once rather than after the reconnect attempts (the first
+    // connection is waited for, within the command timeout).
+    if (this.connectedOnce && this.redis.status !== 'ready')
+      throw new SyncOutboxUnavailableError(
+        `the sync outbox (Redis) did not take ${changes.length} change(s): Redis is not connected (${this.redis.status})`,
+      );
     try {
-      // One connection: the XADDs of one partition reach Redis in the order given.
+      // One connection: the changes of one partition reach Redis in the order given.
       await Promise.all(
-        changes.map(async (change) => {
+        changes.map((change) => {
           const partition = partitionOf(change.connectorId, change.code, this.partitions);
-          await this.redis.xadd(this.stream(partition), '*', 'c', JSON.stringify(change));
-          if (counted)
-            await this.redis.hincrby(this.countsKey, `appended:${change.connectorId}`, 1);
+          return this.redis.eval(
+            APPEND,
+            2,
+            this.stream(partition),
+            this.counted(partition),
+            JSON.stringify(change),
+            change.connectorId,
+            counted ? '1' : '0',
+          );
         }),
       );
     } catch (error) {
@@ -208,7 +259,7 @@ export class RedisStreamOutbox implements Outbox {
     for (const [id, fields] of answer?.[0]?.[1] ?? []) {
       const change = fields === null ? null : parseChange(field(fields, 'c'));
       if (change === null) {
-        // Trimmed or unreadable: nothing to deliver; acknowledged so that it does not block.
+        // Deleted or unreadable: nothing to deliver; acknowledged so that it does not block.
         await this.redis.xack(this.stream(partition), GROUP, id);
         continue;
       }
@@ -218,59 +269,62 @@ export class RedisStreamOutbox implements Outbox {
   }
 
   async delivered(entry: OutboxEntry, at: Date): Promise<void> {
-    const stream = this.stream(entry.partition);
-    await this.redis.xack(stream, GROUP, entry.id);
-    const connector = entry.change.connectorId;
     // Every entry before this one is settled (a partition goes in order): trimmed past the
     // retention, never beyond this one.
     const keepFrom = Math.min(idTime(entry.id), this.options.now() - this.options.keepDeliveredMs);
-    await Promise.all([
-      this.redis.hincrby(this.countsKey, `delivered:${connector}`, 1),
-      this.redis.hset(this.countsKey, `last:${connector}`, at.toISOString()),
-      this.redis.xtrim(stream, 'MINID', '~', `${keepFrom}-0`),
-    ]);
+    await this.redis.eval(
+      DELIVERED,
+      2,
+      this.stream(entry.partition),
+      this.counted(entry.partition),
+      GROUP,
+      entry.id,
+      entry.change.connectorId,
+      at.toISOString(),
+      `${keepFrom}-0`,
+    );
   }
 
   async deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<void> {
-    await this.redis.xadd(
-      this.deadKey,
-      '*',
-      'c',
-      JSON.stringify(entry.change),
-      'reason',
-      reason,
-      'attempts',
-      String(attempts),
-      'entry',
+    await this.redis.eval(
+      DEAD,
+      3,
+      this.stream(entry.partition),
+      this.counted(entry.partition),
+      this.dead(entry.partition),
+      GROUP,
       entry.id,
-      'at',
+      entry.change.connectorId,
+      JSON.stringify(entry.change),
+      reason,
+      String(attempts),
       at.toISOString(),
     );
-    // Out of its stream too: what a stream keeps past its pending entries was delivered.
-    await this.redis.xack(this.stream(entry.partition), GROUP, entry.id);
-    await this.redis.xdel(this.stream(entry.partition), entry.id);
-    await this.redis.hincrby(this.countsKey, `dead:${entry.change.connectorId}`, 1);
   }
 
+  /** Dead letters of every partition, oldest first; ids are `<partition>/<stream id>`. */
   async deadLetters(since?: Date): Promise<DeadLetter[]> {
-    const entries = (await this.redis.xrange(
-      this.deadKey,
-      since === undefined ? '-' : `${since.getTime()}-0`,
-      '+',
-    )) as StreamEntry[];
-    return entries.flatMap(([id, fields]) => {
-      const change = fields === null ? null : parseChange(field(fields, 'c'));
-      if (change === null || fields === null) return [];
-      return [
-        {
-          id,
+    const all: Array<DeadLetter & { order: number }> = [];
+    for (let partition = 0; partition < this.partitions; partition += 1) {
+      const entries = (await this.redis.xrange(
+        this.dead(partition),
+        since === undefined ? '-' : `${since.getTime()}-0`,
+        '+',
+      )) as StreamEntry[];
+      for (const [id, fields] of entries) {
+        const change = fields === null ? null : parseChange(field(fields, 'c'));
+        if (change === null || fields === null) continue;
+        all.push({
+          id: `${partition}/${id}`,
           at: field(fields, 'at') ?? new Date(idTime(id)).toISOString(),
           reason: field(fields, 'reason') ?? '',
           attempts: Number(field(fields, 'attempts') ?? 0),
           change,
-        },
-      ];
-    });
+          order: idTime(id),
+        });
+      }
+    }
+    return all.sort((a, b) => a.order - b.order).map(({ order: _order, ...letter }) => letter);
   }
 
   async replayDead(selection: { ids?: readonly string[]; since?: Date }): Promise<number> {
@@ -278,12 +332,24 @@ export class RedisStreamOutbox implements Outbox {
     const letters = (await this.deadLetters(selection.since)).filter(
       (letter) => wanted === null || wanted.has(letter.id),
     );
+    let replayed = 0;
     for (const letter of letters) {
-      await this.add([letter.change], false);
-      await this.redis.xdel(this.deadKey, letter.id);
-      await this.redis.hincrby(this.countsKey, `dead:${letter.change.connectorId}`, -1);
+      const slash = letter.id.indexOf('/');
+      const partition = Number(letter.id.slice(0, slash));
+      replayed += Number(
+        await this.redis.eval(
+          REPLAY_DEAD,
+          3,
+          this.dead(partition),
+          this.stream(partition),
+          this.counted(partition),
+          letter.id.slice(slash + 1),
+          JSON.stringify(letter.change),
+          letter.change.connectorId,
+        ),
+      );
     }
-    return letters.length;
+    return replayed;
   }
 
   async replayDelivered(since: Date, until: Date): Promise<number> {
@@ -317,7 +383,6 @@ export class RedisStreamOutbox implements Outbox {
   }
 
   async counts(): Promise<Map<string, OutboxCounts>> {
-    const raw = await this.redis.hgetall(this.countsKey);
     const counts = new Map<string, OutboxCounts>();
     const of = (connector: string) => {
       let entry = counts.get(connector);
@@ -327,14 +392,18 @@ export class RedisStreamOutbox implements Outbox {
       }
       return entry;
     };
-    for (const [name, value] of Object.entries(raw)) {
-      const at = name.indexOf(':');
-      const kind = name.slice(0, at);
-      const connector = name.slice(at + 1);
-      if (kind === 'appended') of(connector).appended = Number(value);
-      else if (kind === 'delivered') of(connector).delivered = Number(value);
-      else if (kind === 'dead') of(connector).deadLetters = Number(value);
-      else if (kind === 'last') of(connector).lastDeliveredAt = value;
+    for (let partition = 0; partition < this.partitions; partition += 1) {
+      const raw = await this.redis.hgetall(this.counted(partition));
+      for (const [name, value] of Object.entries(raw)) {
+        const at = name.indexOf(':');
+        const kind = name.slice(0, at);
+        const entry = of(name.slice(at + 1));
+        if (kind === 'appended') entry.appended += Number(value);
+        else if (kind === 'delivered') entry.delivered += Number(value);
+        else if (kind === 'dead') entry.deadLetters += Number(value);
+        else if (kind === 'last' && (entry.lastDeliveredAt ?? '') < value)
+          entry.lastDeliveredAt = value;
+      }
     }
     return counts;
   }
