@@ -104,12 +104,8 @@ export function readSyncConfig(
               renewBeforeExpirySeconds: 30,
             }
           : { type: 'none' };
-  const outboxKind = e.SYNC_OUTBOX ?? (redis === null ? 'file' : 'redis');
-  if (outboxKind === 'redis' && redis === null)
-    problems.push({
-      path: 'SYNC_OUTBOX',
-      message: 'redis needs Redis (REDIS_URL or REDIS_CLUSTER_NODES); without it, use file',
-    });
+  const outbox = outboxSettings(e, projectRoot, redis);
+  if (typeof outbox === 'string') problems.push({ path: 'SYNC_OUTBOX', message: outbox });
   if (e.SYNC_BACKOFF_MAX_MS < e.SYNC_BACKOFF_MS)
     problems.push({ path: 'SYNC_BACKOFF_MAX_MS', message: 'must be at least SYNC_BACKOFF_MS' });
   if (problems.length > 0)
@@ -121,22 +117,53 @@ export function readSyncConfig(
       auth,
       hmacSecret: secrets.get('SYNC_SINK_HMAC_SECRET') ?? null,
     },
-    outbox:
-      outboxKind === 'redis' && redis !== null
-        ? {
-            kind: 'redis',
-            target: redis.target,
-            keyPrefix: redis.keyPrefix,
-            partitions: e.SYNC_PARTITIONS,
-            leaseMs: e.SYNC_LEASE_MS,
-            keepDeliveredMs: e.SYNC_KEEP_DELIVERED_MINUTES * 60_000,
-          }
-        : { kind: 'file', dir: resolve(projectRoot, e.SYNC_OUTBOX_DIR) },
+    outbox: outbox as SyncBridgeConfig['outbox'],
     delivery: {
       maxAttempts: e.SYNC_MAX_ATTEMPTS,
       backoffBaseMs: e.SYNC_BACKOFF_MS,
       backoffMaxMs: e.SYNC_BACKOFF_MAX_MS,
       idleMs: e.SYNC_IDLE_MS,
     },
+  };
+}
+
+/**
+ * Where the outbox is, as the gateway finds it (for `npm run sync`, which needs no sink): Redis
+ * when the gateway has it (or `SYNC_OUTBOX=redis`), else the folder `SYNC_OUTBOX_DIR`.
+ */
+export function readSyncOutbox(
+  env: Readonly<Record<string, string | undefined>>,
+  projectRoot: string,
+  redis: { target: RedisTarget; keyPrefix: string } | null,
+): SyncBridgeConfig['outbox'] {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([name, value]) => name.startsWith('SYNC_') && value !== undefined && value !== '',
+    ),
+  );
+  const parsed = syncEnvSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigurationError(describeZodIssues('environment', parsed.error));
+  const outbox = outboxSettings(parsed.data, projectRoot, redis);
+  if (typeof outbox === 'string')
+    throw new ConfigurationError([{ file: 'environment', path: 'SYNC_OUTBOX', message: outbox }]);
+  return outbox;
+}
+
+function outboxSettings(
+  e: z.output<typeof syncEnvSchema>,
+  projectRoot: string,
+  redis: { target: RedisTarget; keyPrefix: string } | null,
+): SyncBridgeConfig['outbox'] | string {
+  const kind = e.SYNC_OUTBOX ?? (redis === null ? 'file' : 'redis');
+  if (kind === 'file') return { kind: 'file', dir: resolve(projectRoot, e.SYNC_OUTBOX_DIR) };
+  if (redis === null)
+    return 'redis needs Redis (REDIS_URL or REDIS_CLUSTER_NODES); without it, use file';
+  return {
+    kind: 'redis',
+    target: redis.target,
+    keyPrefix: redis.keyPrefix,
+    partitions: e.SYNC_PARTITIONS,
+    leaseMs: e.SYNC_LEASE_MS,
+    keepDeliveredMs: e.SYNC_KEEP_DELIVERED_MINUTES * 60_000,
   };
 }

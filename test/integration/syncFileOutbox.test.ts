@@ -15,6 +15,7 @@ import {
 import { FileOutbox } from '../../src/services/sync/FileOutbox';
 import { SyncOutboxUnavailableError } from '../../src/services/sync/Outbox';
 import { change, changes, outOfOrder, until } from '../support/syncChanges';
+import { runCli } from '../support/runCli';
 import { PROJECT_ROOT } from '../support/testGateway';
 import { createTestLogger } from '../support/testLogger';
 
@@ -134,6 +135,35 @@ describe('Sync bridge on the file outbox', () => {
       backlog: 0,
     });
   });
+
+  it('lists and replays dead letters from the command line (npm run sync)', async () => {
+    const first = open();
+    await first.start();
+    receiver.rejectedCodes.add(change('thanh-hoa-motcua', 5, 0).code);
+    await first.sink.append([change('thanh-hoa-motcua', 5, 0)]);
+    const outbox = await first.outbox();
+    await until('dead', async () => (await outbox.deadLetters()).length === 1);
+    await first.close();
+    bridges.splice(0);
+    receiver.rejectedCodes.clear();
+
+    const env = { SYNC_OUTBOX_DIR: dir, REDIS_URL: '', REDIS_CLUSTER_NODES: '' };
+    const dead = await runCli('sync', env, 'dead');
+    expect(dead.code).toBe(0);
+    expect(dead.stdout).toContain(change('thanh-hoa-motcua', 5, 0).code);
+    expect(dead.stdout).toMatch(/not accepted: HTTP 422/);
+    expect(dead.stdout).toContain('1 dead letter(s)');
+    // Not the applicant's data: the change is listed by its code.
+    expect(dead.stdout).not.toMatch(/Nguyễn|038190000123/);
+    const replay = await runCli('sync', env, 'replay');
+    expect(replay.stdout).toContain('1 dead letter(s) queued again');
+    expect((await runCli('sync', env, 'dead')).stdout).toContain('0 dead letter(s)');
+    expect((await runCli('sync', env, 'replay', '--since', 'yesterday')).code).toBe(1);
+
+    const next = open();
+    await next.start();
+    await until('delivered after the replay', () => receiver.received().distinct === 1);
+  }, 60_000);
 
   it('refuses a folder another live process holds', async () => {
     writeFileSync(join(dir, 'lock'), String(process.ppid));

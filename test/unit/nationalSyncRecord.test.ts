@@ -18,7 +18,9 @@ async function readNational(
     lookup: { single: { path: '/HoSo/{code}' } },
     ...extra,
   });
-  const mapped = await compileMapping(config.mapping, new ExpressionCompiler(1000)).evaluate(record);
+  const mapped = await compileMapping(config.mapping, new ExpressionCompiler(1000)).evaluate(
+    record,
+  );
   return normaliseDossier(mapped, buildTables(config));
 }
 
