@@ -192,6 +192,19 @@ describe('Sync bridge on Redis Streams', () => {
     expect(receiver.received().duplicates).toBe(3);
   });
 
+  it('waits as long as the receiver’s Retry-After asks, not its own shorter backoff', async () => {
+    const { bridge: one } = bridge(config({ backoffBaseMs: 10, backoffMaxMs: 20 }, 1), 'one');
+    receiver.faults.failNext = 1;
+    receiver.faults.retryAfterSeconds = 1;
+    await one.start();
+    await one.sink.append([change('thanh-hoa-motcua', 9, 0)]);
+    await until('refused once', () => receiver.stats.attempts === 1);
+    const refusedAt = Date.now();
+    await until('delivered', () => receiver.received().distinct === 1);
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(900);
+    expect(receiver.stats.attempts).toBe(2);
+  });
+
   it('refuses a wrong key or signature as the receiver does: dead at once, with the reason', async () => {
     const settings = config({ maxAttempts: 3 }, 1);
     const { bridge: one } = bridge(
