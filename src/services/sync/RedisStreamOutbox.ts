@@ -27,6 +27,10 @@ const GROUP = 'bridge';
 
 /** Renews a lease only while it is still ours. */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+/** Takes a lease that is free or already ours. */
+const TAKE = `if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
 /** Gives a lease up only if it is ours. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
@@ -174,8 +178,9 @@ export class RedisStreamOutbox implements Outbox {
             if (renewed !== 1) this.lose(partition);
             return;
           }
-          const taken = await this.redis.set(this.lease(partition), consumer, 'PX', leaseMs, 'NX');
-          if (taken !== 'OK') return;
+          // Free, or still ours (this replica gave the partition up, e.g. its group was lost).
+          const taken = await this.redis.eval(TAKE, 1, this.lease(partition), consumer, leaseMs);
+          if (taken !== 1) return;
           await this.ensureGroup(partition);
           await this.claimPending(partition);
           this.held.set(partition, new AbortController());
