@@ -129,6 +129,8 @@ describe('Sync bridge on the file outbox', () => {
     expect(await outbox.replayDead({})).toBe(1);
     await until('replayed', () => receiver.received().distinct === 2);
     expect(await outbox.deadLetters()).toEqual([]);
+    // Settled just after the receiver answered.
+    await until('settled', async () => (await bridge.stats())['thanh-hoa-motcua']?.backlog === 0);
     expect((await bridge.stats())['thanh-hoa-motcua']).toMatchObject({
       delivered: 2,
       deadLetters: 0,
