@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   applyFaults,
@@ -18,6 +18,11 @@ export interface SyncReceiverOptions {
   apiKey: string | null;
   /** The HMAC secret the body must be signed with (`X-Signature: t=…,v1=…`); null: not checked. */
   hmacSecret: string | null;
+  /**
+   * OAuth 2.0 client credentials: `POST /oauth2/token` (client in HTTP basic auth) issues bearer
+   * tokens, and records need one (instead of the API key). Absent: no tokens.
+   */
+  oauth2?: { clientId: string; clientSecret: string; tokenTtlSeconds: number };
 }
 
 /** One record as it arrived. */
@@ -53,6 +58,8 @@ export interface RunningSyncReceiver extends RunningSample {
   rejectedCodes: Set<string>;
   received(): ReceivedSummary;
   reset(): void;
+  /** Makes every token issued so far invalid (refused with 401), as a restarted token server. */
+  revokeTokens(): void;
 }
 
 const SYNC_PATH = '/api/DongBoHoSoMC';
@@ -64,6 +71,7 @@ const SYNC_PATH = '/api/DongBoHoSoMC';
  * per dossier in arrival order, so tests can see order and duplicates.
  *
  *   POST /api/DongBoHoSoMC            a record, `Idempotency-Key`, `X-API-Key`, `X-Signature`
+ *   POST /oauth2/token                client credentials (with the `oauth2` option): a bearer token
  *   GET  /__sample/received           what arrived (ReceivedSummary)
  *   POST /__sample/received/reset     forget it
  *   POST /__sample/faults             {"failNext": 3, "retryAfterSeconds": 1} · {"hang": true} ·
@@ -82,6 +90,7 @@ export async function startSyncReceiver(
   let dossiers = new Map<string, ReceivedRecord[]>();
   let total = 0;
   let rejectedAuth = 0;
+  const tokens = new Map<string, number>();
 
   const handler = async (req: IncomingMessage, res: ServerResponse, body: string) => {
     const pathname = new URL(req.url ?? '/', 'http://receiver').pathname;
@@ -92,6 +101,22 @@ export async function startSyncReceiver(
       return sendJson(res, 200, summary());
     }
     if (pathname === '/__sample/stats') return sendJson(res, 200, stats);
+    if (pathname === '/oauth2/token' && req.method === 'POST' && options.oauth2 !== undefined) {
+      stats.tokenRequests += 1;
+      const client = options.oauth2;
+      if (
+        !sameClient(req.headers.authorization, client.clientId, client.clientSecret) ||
+        !body.includes('grant_type=client_credentials')
+      )
+        return sendJson(res, 401, { error: 'invalid_client' });
+      const token = randomBytes(16).toString('hex');
+      tokens.set(token, Date.now() + client.tokenTtlSeconds * 1000);
+      return sendJson(res, 200, {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: client.tokenTtlSeconds,
+      });
+    }
     if (pathname === '/__sample/faults' && req.method === 'POST') {
       const request = parseJson(body) as Record<string, unknown> | undefined;
       const { rejectCodes, ...rest } = request ?? {};
@@ -108,7 +133,7 @@ export async function startSyncReceiver(
     if (pathname !== SYNC_PATH || req.method !== 'POST')
       return sendJson(res, 404, { error: `POST ${SYNC_PATH}` });
     if (await applyFaults(res, faults, stats)) return;
-    const refused = checkCredentials(req, body, options);
+    const refused = checkCredentials(req, body, options) ?? checkToken(req, tokens, options);
     if (refused !== null) {
       rejectedAuth += 1;
       stats.rejectedAuth += 1;
@@ -165,7 +190,21 @@ export async function startSyncReceiver(
     rejectedCodes,
     received: summary,
     reset,
+    revokeTokens: () => tokens.clear(),
   };
+}
+
+function checkToken(
+  req: IncomingMessage,
+  tokens: ReadonlyMap<string, number>,
+  options: SyncReceiverOptions,
+): string | null {
+  if (options.oauth2 === undefined) return null;
+  const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const expires = token === undefined ? undefined : tokens.get(token);
+  return expires !== undefined && expires > Date.now()
+    ? null
+    : 'missing, unknown or expired bearer token';
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -198,4 +237,18 @@ function checkCredentials(
   return given.length === expected.length && timingSafeEqual(given, expected)
     ? null
     : 'X-Signature does not match the body';
+}
+
+/** HTTP basic client authentication, id and secret form-urlencoded first (RFC 6749 §2.3.1). */
+function sameClient(header: string | undefined, clientId: string, clientSecret: string): boolean {
+  const encoded = /^Basic (\S+)$/.exec(header ?? '')?.[1];
+  if (encoded === undefined) return false;
+  const pair = Buffer.from(encoded, 'base64').toString('utf8');
+  const at = pair.indexOf(':');
+  const decode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '));
+  try {
+    return decode(pair.slice(0, at)) === clientId && decode(pair.slice(at + 1)) === clientSecret;
+  } catch {
+    return false;
+  }
 }

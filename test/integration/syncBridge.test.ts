@@ -223,6 +223,50 @@ describe('Sync bridge on Redis Streams', () => {
     expect(receiver.received().rejectedAuth).toBe(1);
   });
 
+  it('authenticates with OAuth 2.0 client credentials, and renews a token refused with 401', async () => {
+    const oauth = await startSyncReceiver({
+      port: 0,
+      apiKey: null,
+      hmacSecret: null,
+      oauth2: { clientId: 'dvc-gateway', clientSecret: 'bí mật', tokenTtlSeconds: 300 },
+    });
+    try {
+      const settings = config({ maxAttempts: 2 }, 1);
+      const { bridge: one } = bridge(
+        {
+          ...settings,
+          sink: {
+            url: oauth.syncUrl,
+            timeoutMs: 1000,
+            auth: {
+              type: 'oauth2ClientCredentials',
+              tokenUrl: `${oauth.url}/oauth2/token`,
+              clientId: 'dvc-gateway',
+              clientSecret: 'bí mật',
+              clientAuthentication: 'basic',
+              renewBeforeExpirySeconds: 30,
+            },
+            hmacSecret: null,
+          },
+        },
+        'one',
+      );
+      await one.start();
+      await one.sink.append([change('bo-noi-vu-dvc', 1, 0)]);
+      await until('delivered', () => oauth.received().distinct === 1);
+      expect(oauth.stats.tokenRequests).toBe(1);
+      // The token server forgot its tokens: the record is refused once, a new token fetched, sent.
+      oauth.revokeTokens();
+      await one.sink.append([change('bo-noi-vu-dvc', 1, 1)]);
+      await until('delivered with a new token', () => oauth.received().distinct === 2);
+      expect(oauth.stats.tokenRequests).toBe(2);
+      expect(oauth.received().rejectedAuth).toBe(1);
+      expect(await (await one.outbox()).deadLetters()).toEqual([]);
+    } finally {
+      await oauth.close();
+    }
+  });
+
   it('says so at once when Redis cannot take a change, so that the caller keeps it', async () => {
     const settings = config();
     const { bridge: away } = bridge(
