@@ -2,8 +2,8 @@ import { startSampleSystems } from './startSampleSystems';
 
 /**
  * `npm run samples`: the three sample systems as their own process, for benchmarks or for a
- * gateway started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT, SAMPLE_LAND_PORT
- * (default 0: free ports), SAMPLE_HOST (default 127.0.0.1; 0.0.0.0 in a container), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
+ * gateway started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT, SAMPLE_LAND_PORT,
+ * SAMPLE_SYNC_PORT (the sample sync receiver) (default 0: free ports), SAMPLE_HOST (default 127.0.0.1; 0.0.0.0 in a container), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
  * 2025), SAMPLE_GATEWAY_URL (where status changes are pushed; none by default).
  */
 async function main(): Promise<void> {
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     restPort: number('SAMPLE_REST_PORT', 0),
     ministryPort: number('SAMPLE_MINISTRY_PORT', 0),
     landPort: number('SAMPLE_LAND_PORT', 0),
+    syncPort: number('SAMPLE_SYNC_PORT', 0),
     size: number('SAMPLE_SIZE', 3000),
     seed: number('SAMPLE_SEED', 2025),
   });
@@ -27,12 +28,16 @@ async function main(): Promise<void> {
     `Sample provincial REST system  ${systems.provincial.url}`,
     `Sample ministry system         ${systems.ministry.url}`,
     `Sample land registration SOAP ${systems.land.url}`,
+    `Sample sync receiver          ${systems.receiver.syncUrl}  (GET ${systems.receiver.url}/__sample/received)`,
     gateway
       ? `Status changes are pushed to ${gateway}/hooks/…`
       : 'Status changes are not pushed (set SAMPLE_GATEWAY_URL)',
     '',
     'Variables for the registration files in examples/registrations:',
     ...Object.entries(systems.variables).map(([name, value]) => `  export ${name}=${value}`),
+    '',
+    'Variables that point the sync bridge at the sample receiver:',
+    ...Object.entries(systems.syncVariables).map(([name, value]) => `  export ${name}=${value}`),
     '',
     `Example codes: ${[...systems.provincial.dataset.exampleCodes(1).slice(0, 2), ...systems.ministry.dataset.exampleCodes(1).slice(0, 2)].join('  ')}`,
   ];

@@ -364,7 +364,7 @@ export async function handleControl(
 }
 
 /** Applies `{"hang": true, …}` to running faults; the reason when the request is not one. */
-function setFaults(faults: SampleFaults, request: unknown): string | null {
+export function setFaults(faults: SampleFaults, request: unknown): string | null {
   if (typeof request !== 'object' || request === null || Array.isArray(request))
     return 'body must be a JSON object of faults, e.g. {"hang": true}';
   const defaults = noFaults();

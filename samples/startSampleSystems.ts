@@ -8,6 +8,7 @@ import {
   startProvincialRest,
   type RunningProvincialRest,
 } from './provincial-rest/startProvincialRest';
+import { startSyncReceiver, type RunningSyncReceiver } from './sync-receiver/startSyncReceiver';
 
 /** Credentials of the sample systems; the registration files read them from the environment. */
 export const SAMPLE_CREDENTIALS = {
@@ -19,6 +20,9 @@ export const SAMPLE_CREDENTIALS = {
   /** Status-push secrets, shared with the gateway's registrations (`push.secret`). */
   SAMPLE_REST_PUSH_SECRET: 'thanhhoa-push-demo-secret',
   SAMPLE_MINISTRY_PUSH_SECRET: 'bo-noi-vu-push-demo-secret',
+  /** What the sample sync receiver asks of the gateway's sync bridge (`SYNC_SINK_*`). */
+  SAMPLE_SYNC_API_KEY: 'dvcqg-sync-demo-key',
+  SAMPLE_SYNC_HMAC_SECRET: 'dvcqg-sync-demo-hmac-secret',
 } as const;
 
 export interface SampleSystemsOptions {
@@ -31,6 +35,8 @@ export interface SampleSystemsOptions {
   restPort?: number;
   ministryPort?: number;
   landPort?: number;
+  /** The sample sync receiver's port. */
+  syncPort?: number;
   directoryFile?: string;
   tokenTtlSeconds?: number;
 }
@@ -39,6 +45,13 @@ export interface SampleSystems {
   provincial: RunningProvincialRest;
   ministry: RunningMinistryNational;
   land: RunningLandSoap;
+  /** The sample receiver of the sync bridge (the portal's sync API). */
+  receiver: RunningSyncReceiver;
+  /**
+   * The sync bridge's settings that point it at the sample receiver (`SYNC_SINK_URL`, its API key
+   * and HMAC secret), for the embedded default and tests.
+   */
+  syncVariables: Record<string, string>;
   /** Variables the sample registration files refer to (`${SAMPLE_REST_URL}` …). */
   variables: Record<string, string>;
   /**
@@ -51,7 +64,7 @@ export interface SampleSystems {
 
 export const DEFAULT_DIRECTORY_FILE = join(__dirname, '..', 'data', 'agencies.sample.yaml');
 
-/** Starts the three sample systems on loopback. */
+/** Starts the three sample systems, and the sample sync receiver, on loopback. */
 export async function startSampleSystems(
   options: SampleSystemsOptions = {},
 ): Promise<SampleSystems> {
@@ -88,15 +101,29 @@ export async function startSampleSystems(
     directoryFile,
     maxBulk: 20,
   });
+  const receiver = await startSyncReceiver({
+    port: options.syncPort ?? 0,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    apiKey: SAMPLE_CREDENTIALS.SAMPLE_SYNC_API_KEY,
+    hmacSecret: SAMPLE_CREDENTIALS.SAMPLE_SYNC_HMAC_SECRET,
+  });
   return {
     provincial,
     ministry,
     land,
+    receiver,
+    syncVariables: {
+      SYNC_SINK_URL: receiver.syncUrl,
+      SYNC_SINK_AUTH: 'apiKey',
+      SYNC_SINK_API_KEY: SAMPLE_CREDENTIALS.SAMPLE_SYNC_API_KEY,
+      SYNC_SINK_HMAC_SECRET: SAMPLE_CREDENTIALS.SAMPLE_SYNC_HMAC_SECRET,
+    },
     variables: {
       ...SAMPLE_CREDENTIALS,
       SAMPLE_REST_URL: provincial.url,
       SAMPLE_MINISTRY_URL: ministry.url,
       SAMPLE_LAND_URL: land.url,
+      SAMPLE_SYNC_URL: receiver.syncUrl,
     },
     connectGateway: (gatewayUrl) => {
       const base = gatewayUrl.replace(/\/+$/, '');
@@ -110,7 +137,7 @@ export async function startSampleSystems(
       };
     },
     close: async () => {
-      await Promise.all([provincial.close(), ministry.close(), land.close()]);
+      await Promise.all([provincial.close(), ministry.close(), land.close(), receiver.close()]);
     },
   };
 }

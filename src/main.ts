@@ -1,6 +1,7 @@
 import { BUILTIN_KINDS } from '../connectors/builtinKinds';
 import { startSampleSystems, type SampleSystems } from '../samples/startSampleSystems';
 import { readConfig } from './config/readConfig';
+import { readSyncConfig } from './config/syncConfig';
 import { ConfigurationError } from './errors/ConfigurationError';
 import { createLogger } from './platform/logger';
 import { loadKindModules } from './registry/loadKindModules';
@@ -34,12 +35,21 @@ async function main(): Promise<void> {
           ...pickExamples(samples.ministry.dataset.exampleCodes(1), ['.20.G09-', '.G07-']),
           ...pickExamples(samples.land.dataset.exampleCodes(1), ['.01.12.H56-', '.21.12.H56-']),
         ];
-  const gateway = await startGateway(config, {
-    logger,
-    kinds,
-    variables: { ...process.env, ...samples?.variables },
-    exampleCodes,
-  }).catch(async (error: unknown) => {
+  // The embedded default syncs to the sample receiver unless told where (SYNC_SINK_URL).
+  const sync =
+    config.sync ??
+    (samples === null
+      ? null
+      : readSyncConfig({ ...process.env, ...samples.syncVariables }, root, config.redis));
+  const gateway = await startGateway(
+    { ...config, sync },
+    {
+      logger,
+      kinds,
+      variables: { ...process.env, ...samples?.variables },
+      exampleCodes,
+    },
+  ).catch(async (error: unknown) => {
     await samples?.close();
     throw error;
   });
@@ -62,6 +72,7 @@ async function main(): Promise<void> {
       `  Sample provincial REST system  ${samples.provincial.url}  (registration thanh-hoa-motcua)`,
       `  Sample ministry system         ${samples.ministry.url}  (registration bo-noi-vu-dvc)`,
       `  Sample land registration SOAP ${samples.land.url}  (registration thanh-hoa-datdai)`,
+      `  Sample sync receiver          ${samples.receiver.url}/__sample/received  (what the sync bridge delivered)`,
       `  Try: ${[exampleCodes[0], exampleCodes[2], exampleCodes[4]].join('  ')}`,
     );
   }

@@ -7,6 +7,8 @@ import { isRole, type Role } from '../auth/roles';
 import { parseRateLimits, type RateLimits } from '../server/PrincipalRateLimiter';
 import { parseClusterNodes, type RedisTarget } from '../redis/connectRedis';
 import { ClientAddress } from '../server/clientAddress';
+import type { SyncBridgeConfig } from '../services/sync/createSyncBridge';
+import { readSyncConfig } from './syncConfig';
 
 /**
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
@@ -172,6 +174,11 @@ export interface GatewayConfig {
   kindModules: string[];
   /** Embedded default only: start the bundled sample systems. */
   samples: { size: number; seed: number } | null;
+  /**
+   * The sync bridge (`SYNC_*`, src/config/syncConfig.ts), or null when no sink is set (off; the
+   * embedded default points it at the sample receiver, src/main.ts).
+   */
+  sync: SyncBridgeConfig | null;
 }
 
 /** Reads and checks the settings; every problem is reported at once with the variable's name. */
@@ -256,6 +263,11 @@ export function readConfig(
   if (invalid.length > 0)
     throw new ConfigurationError(invalid.map((problem) => ({ file: 'environment', ...problem })));
   const cacheKind = e.CACHE ?? (redis === undefined ? 'memory' : 'redis');
+  const sync = readSyncConfig(
+    env,
+    projectRoot,
+    redis === undefined ? null : { target: redis, keyPrefix: e.REDIS_KEY_PREFIX },
+  );
   return {
     mode: e.GATEWAY_MODE,
     port: e.PORT,
@@ -359,6 +371,7 @@ export function readConfig(
       startupWaitMs: e.CATALOGUE_STARTUP_WAIT_MS,
     },
     samples: embedded ? { size: e.SAMPLE_SIZE, seed: e.SAMPLE_SEED } : null,
+    sync,
   };
 }
 

@@ -41,6 +41,9 @@ export class GatewayMetrics {
   private readonly changePolls: Counter<'connector' | 'outcome'>;
   private readonly changePollLast: Gauge<'connector'>;
   private readonly changePollDuration: Histogram<'connector'>;
+  private readonly syncDeliveries: Counter<'connector'>;
+  private readonly syncDeadLetters: Counter<'connector'>;
+  private readonly syncLag: Histogram<'connector'>;
   private readonly responseHits: TallySeries;
   private readonly responseMisses: TallySeries;
   private readonly localDossierHits: TallySeries;
@@ -152,6 +155,25 @@ export class GatewayMetrics {
         for (const { connector, state } of circuits()) this.set({ connector }, CIRCUIT[state] ?? 0);
       },
     });
+    this.syncDeliveries = new Counter({
+      name: 'dvcgw_sync_delivered_total',
+      help: 'Dossier changes the sync bridge delivered to its sink (accepted with 2xx), by connector',
+      labelNames: ['connector'],
+      registers,
+    });
+    this.syncDeadLetters = new Counter({
+      name: 'dvcgw_sync_dead_letters_total',
+      help: 'Dossier changes the sync bridge gave up (refused by the sink, or out of attempts), by connector',
+      labelNames: ['connector'],
+      registers,
+    });
+    this.syncLag = new Histogram({
+      name: 'dvcgw_sync_lag_seconds',
+      help: 'From a change in its system (its newest history step, else when the gateway found it) to its delivery to the sync sink',
+      labelNames: ['connector'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
+      registers,
+    });
     this.cacheTally = new Tally({
       name: 'dvcgw_cache_lookups_total',
       help: 'Cache lookups by layer (local LRU, redis; response: dossier lookups answered from kept bytes), data kind and hit or miss',
@@ -227,6 +249,35 @@ export class GatewayMetrics {
     this.changePolls.inc({ connector, outcome: complete ? 'ok' : 'incomplete' });
     this.changePollLast.set({ connector }, Math.floor(startedAt / 1000));
     this.changePollDuration.observe({ connector }, durationMs / 1000);
+  }
+
+  /** One change delivered by the sync bridge, `lagSeconds` after it happened. */
+  syncDelivered(connector: string, lagSeconds: number): void {
+    this.syncDeliveries.inc({ connector });
+    this.syncLag.observe({ connector }, lagSeconds);
+  }
+
+  /** One change dead-lettered by the sync bridge. */
+  syncDeadLettered(connector: string): void {
+    this.syncDeadLetters.inc({ connector });
+  }
+
+  /**
+   * Changes appended to the sync outbox and not yet delivered or dead-lettered, per connector,
+   * read at each scrape from `backlog` (absent from a scrape when it cannot be read).
+   */
+  syncBacklog(backlog: () => Promise<Record<string, number>>): void {
+    new Gauge({
+      name: 'dvcgw_sync_backlog',
+      help: 'Dossier changes waiting in the sync outbox (all replicas, with Redis), by connector',
+      labelNames: ['connector'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const counts = await backlog().catch(() => ({}));
+        for (const [connector, value] of Object.entries(counts)) this.set({ connector }, value);
+      },
+    });
   }
 
   /** An evaluation of a registration's expression stopped by a limit (time, steps, size, …). */

@@ -33,6 +33,8 @@ export async function runMain(
       LOG_LEVEL: 'info',
       REGISTRY_DIR: join(state, 'registry'),
       AUDIT_DIR: join(state, 'audit'),
+      // The embedded default's sync outbox: one process per folder, so one per gateway.
+      SYNC_OUTBOX_DIR: join(state, 'sync-outbox'),
       SECRETS_KEY: `t1:${Buffer.alloc(32, 2).toString('base64')}`,
       ...env,
     },

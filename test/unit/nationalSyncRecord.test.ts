@@ -1,0 +1,181 @@
+import type { NationalDossier } from '../../connectors/model';
+import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
+import { compileMapping } from '../../connectors/shared/dossierMapping';
+import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
+import { normaliseDossier } from '../../connectors/shared/normaliseDossier';
+import { buildTables } from '../../connectors/shared/tablesSchema';
+import { renderNational } from '../../samples/ministry-national/renderNational';
+import { ministryDataset } from '../../samples/ministry-national/startMinistryNational';
+import { DEFAULT_DIRECTORY_FILE } from '../../samples/startSampleSystems';
+import { nationalSyncRecord } from '../../src/services/sync/nationalSyncRecord';
+
+/** Reads a record as the `national-sync` kind does (its mapping and tables; `extra` overrides). */
+async function readNational(
+  record: unknown,
+  extra: Record<string, unknown> = {},
+): Promise<NationalDossier> {
+  const config = nationalSyncKind.configSchema.parse({
+    lookup: { single: { path: '/HoSo/{code}' } },
+    ...extra,
+  });
+  const mapped = await compileMapping(config.mapping, new ExpressionCompiler(1000)).evaluate(
+    record,
+  );
+  return normaliseDossier(mapped, buildTables(config));
+}
+
+const status = (code: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10) => ({
+  code,
+  raw: String(code),
+  lossy: false,
+  mayBe: [],
+});
+
+const FULL: NationalDossier = {
+  code: '000.00.20.G09-251104-0007',
+  procedureCode: '1.012345',
+  procedureName: 'Cấp giấy phép hoạt động tôn giáo'.normalize('NFC'),
+  fieldCode: 'TG',
+  fieldName: 'Tôn giáo',
+  agencyCode: '000.00.20.G09',
+  agencyName: 'Ban Tôn giáo Chính phủ',
+  channel: { code: 2, raw: '2' },
+  applicant: {
+    name: 'Trần Thị Hoà',
+    type: 1,
+    ids: [{ type: '1', number: '038190000123' }],
+    phone: '0912000111',
+    email: 'hoa@example.vn',
+    address: 'phường Ba Đình, thành phố Hà Nội',
+  },
+  summary: 'Đề nghị cấp phép',
+  files: [{ name: 'Đơn đề nghị.pdf', url: 'https://files.example/1' }],
+  receivedAt: '2025-11-04T08:15:00+07:00',
+  dueAt: '2025-11-18T17:00:00+07:00',
+  finishedAt: '2025-11-10T10:00:00+07:00',
+  returnedAt: '2025-11-11T09:30:00+07:00',
+  status: status(10),
+  history: [
+    {
+      at: '2025-11-04T08:15:00+07:00',
+      actor: 'Lê Văn Cán',
+      actorTitle: 'Chuyên viên',
+      department: 'Bộ phận một cửa',
+      content: 'Tiếp nhận hồ sơ',
+      status: status(2),
+      startedAt: '2025-11-04T08:15:00+07:00',
+      dueAt: '2025-11-05T08:15:00+07:00',
+    },
+    {
+      at: '2025-11-11T09:30:00+07:00',
+      actor: null,
+      actorTitle: null,
+      department: null,
+      content: 'Trả kết quả',
+      status: status(10),
+      startedAt: null,
+      dueAt: null,
+    },
+  ],
+  fees: [
+    { name: 'Lệ phí', amount: 50000, charged: true, text: '50.000 đồng' },
+    { name: 'Phí thẩm định', amount: null, charged: false, text: 'Không thu' },
+  ],
+  results: [
+    {
+      name: 'Giấy phép',
+      number: '12/GP-BTG',
+      issuedAt: '2025-11-10T10:00:00+07:00',
+      url: 'https://files.example/kq',
+    },
+  ],
+  supplements: [
+    {
+      requestedAt: '2025-11-05T09:00:00+07:00',
+      dueBefore: '2025-11-18T17:00:00+07:00',
+      dueAfter: '2025-11-20T17:00:00+07:00',
+      reason: 'Thiếu bản sao',
+    },
+  ],
+  interAgency: { reference: null, parts: [] },
+  digital: {
+    submittedVia: 'DVCQG',
+    digitised: true,
+    vneidVerified: false,
+    paidOnline: true,
+    electronicResult: null,
+    syncedToPortal: null,
+  },
+  warnings: [],
+};
+
+describe('nationalSyncRecord: a dossier in the national sync format (DongBoHoSoMC)', () => {
+  it('writes every value as a string and times as yyyyMMddHHmmss in Vietnam time', () => {
+    const record = nationalSyncRecord({ ...FULL, receivedAt: '2025-11-04T01:15:00Z' });
+    expect(record).toMatchObject({
+      MaHoSo: FULL.code,
+      TrangThaiHoSo: '10',
+      MaDonVi: '000.00.20.G09',
+      DonViXuLy: 'Ban Tôn giáo Chính phủ',
+      KenhThucHien: '2',
+      LoaiDoiTuong: '1',
+      NgayTiepNhan: '20251104081500',
+      NgayHenTra: '20251118170000',
+      SoGiayToChuHoSo: '038190000123',
+      DinhDanhCHS: [{ LoaiDinhDanh: '1', SoDinhDanh: '038190000123' }],
+      HoSoCoThanhPhanSoHoa: '1',
+      TaiKhoanDuocXacThucVoiVNeID: '0',
+    });
+    const history = record.QuaTrinhXuLy as Array<Record<string, unknown>>;
+    expect(history[0]).toEqual({
+      MaHoSo: FULL.code,
+      ThoiDiemXuLy: '20251104081500',
+      NguoiXuLy: 'Lê Văn Cán',
+      ChucDanh: 'Chuyên viên',
+      PhongBanXuLy: 'Bộ phận một cửa',
+      NoiDungXuLy: 'Tiếp nhận hồ sơ',
+      TrangThai: '2',
+      NgayBatDau: '20251104081500',
+      NgayKetThucTheoQuyDinh: '20251105081500',
+    });
+    // Nothing but strings, objects and lists of them; a value the dossier lacks is left out.
+    const leaves = (value: unknown): unknown[] =>
+      Array.isArray(value)
+        ? value.flatMap(leaves)
+        : typeof value === 'object' && value !== null
+          ? Object.values(value).flatMap(leaves)
+          : [value];
+    expect(leaves(record).every((leaf) => typeof leaf === 'string' && leaf !== '')).toBe(true);
+    expect(history[1]).not.toHaveProperty('NguoiXuLy');
+  });
+
+  it('reads back, with the national-sync kind’s mapping, as the same dossier', async () => {
+    const back = await readNational(nationalSyncRecord(FULL));
+    // The kind does not read the agency's code unless a registration maps it (MaDonVi).
+    expect(back).toEqual({ ...FULL, agencyCode: null });
+    const mapped = await readNational(nationalSyncRecord(FULL), {
+      mapping: { agencyCode: 'MaDonVi' },
+    });
+    expect(mapped).toEqual(FULL);
+  });
+
+  it('reads back the ministry sample system’s dossiers as they were read from it', async () => {
+    const dataset = ministryDataset({ size: 300, seed: 21, directoryFile: DEFAULT_DIRECTORY_FILE });
+    const codes = dataset.exampleCodes(10);
+    expect(codes.length).toBeGreaterThanOrEqual(3);
+    for (const code of codes) {
+      const first = await readNational(renderNational(dataset.get(code)!, false));
+      expect(first.history.length).toBeGreaterThan(0);
+      const again = await readNational(nationalSyncRecord(first));
+      expect(again).toEqual(first);
+    }
+  });
+
+  it('leaves out a status that has no national code', () => {
+    const record = nationalSyncRecord({
+      ...FULL,
+      status: { code: null, raw: 'interoperating', lossy: true, mayBe: [] },
+    });
+    expect(record).not.toHaveProperty('TrangThaiHoSo');
+  });
+});
