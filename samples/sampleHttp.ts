@@ -354,7 +354,7 @@ export async function handleControl(
     control.pushBody === null
       ? {
           status: null,
-          body: 'this system does not push; lookups see the change when cached answers expire',
+          body: 'this system does not push; the gateway finds the change when it polls (changes: in its registration)',
         }
       : target === null
         ? { status: null, body: 'no gateway connected (SAMPLE_GATEWAY_URL)' }

@@ -21,6 +21,7 @@ import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/dossierChange
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
 import { ChangeFeed } from './services/changes/ChangeFeed';
+import { createSyncBridge, type SyncBridge } from './services/sync/createSyncBridge';
 import { Authenticator } from './auth/Authenticator';
 import { FileApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
 import { RedisApiKeyStore } from './auth/RedisApiKeyStore';
@@ -86,6 +87,8 @@ export interface RunningGateway {
   events: DossierEvents;
   /** The change feed: known states, tracker, poller (docs/changes.md). */
   changes: ChangeFeed;
+  /** The sync bridge to the portal; null when no sink is set (docs/sync-bridge.md). */
+  sync: SyncBridge | null;
   metrics: GatewayMetrics;
   /** The embedded default's demo keys, one per role (printed at start); null otherwise. */
   demoKeys: Record<Role, string> | null;
@@ -310,12 +313,37 @@ export async function startGateway(
       // What lookups read from the systems is compared with the states known (issue 21).
       onRead: (registration, read) => changeFeed.tracker.observeLater(registration, read),
     });
+    // Every change goes to the portal's sync API through a durable outbox (docs/sync-bridge.md).
+    const sync: SyncBridge | null =
+      config.sync === null
+        ? null
+        : createSyncBridge(config.sync, {
+            logger,
+            consumer: config.audit.writer,
+            metrics: {
+              delivered: (connector, lagSeconds) => metrics.syncDelivered(connector, lagSeconds),
+              deadLettered: (connector) => metrics.syncDeadLettered(connector),
+            },
+          });
+    if (sync !== null) {
+      opened.push(() => sync.close());
+      metrics.syncBacklog(async () =>
+        Object.fromEntries(
+          Object.entries(await sync.stats()).map(([connector, stats]) => [
+            connector,
+            stats.backlog,
+          ]),
+        ),
+      );
+      // Refused when another live process holds the file outbox's folder: start-up stops, named.
+      await sync.start();
+    }
     // Every change found, whichever way (push, poll, lookup), once (docs/changes.md).
     const changeFeed = new ChangeFeed({
       registry,
       directory,
       events,
-      sink: null,
+      sink: sync?.sink ?? null,
       store: (registration, found) => dossiers.fetcher.store(registration, found),
       redis: config.redis,
       polls: config.changePolls,
@@ -544,6 +572,7 @@ export async function startGateway(
       catalogue,
       events,
       changes: changeFeed,
+      sync,
       metrics,
       demoKeys,
       close: async () => {
@@ -551,6 +580,7 @@ export async function startGateway(
         directoryEntries.close();
         await reports.close();
         await changeFeed.close();
+        await sync?.close();
         unsubscribe();
         await server.close();
         await Promise.all([
