@@ -34,6 +34,8 @@ export interface ReceivedRecord {
   source: string | null;
   /** Which arrival of this key it was (1: first; more: a duplicate the key absorbs). */
   arrival: number;
+  /** When it arrived (ms since the epoch), for lag figures. */
+  receivedAt: number;
 }
 
 export interface ReceivedSummary {
@@ -156,6 +158,7 @@ export async function startSyncReceiver(
       state: header(req, 'x-sync-state'),
       source: header(req, 'x-sync-source'),
       arrival,
+      receivedAt: Date.now(),
     });
     dossiers.set(code, list);
     sendJson(res, 200, { result: 'OK', duplicate: arrival > 1 });
