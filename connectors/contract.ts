@@ -34,6 +34,11 @@ export interface ConnectorCapabilities {
    * refuses a report whose listed dossiers' agency it cannot tell.
    */
   listingFiltersByAgency?: boolean;
+  /**
+   * Whether `listChangedSince` lists the dossiers that changed since an instant (the change
+   * feed's `changes.modified`, docs/changes.md). Absent: false.
+   */
+  changedSince?: boolean;
 }
 
 /** Dossiers an agency received from `from` to `to` (Vietnam dates, yyyy-MM-dd, both included). */
@@ -96,6 +101,13 @@ export interface Connector {
     call: CallContext,
   ): Promise<DossierPage>;
   /**
+   * Reads one page of the dossiers that changed since `since` (an instant, ISO 8601 with +07:00),
+   * every unit's, from the start when `cursor` is null. Throws a `ConnectorError` when the page
+   * cannot be read. Present when `capabilities.changedSince`. Listed as `listDossiers` lists:
+   * indicator fields only; the gateway looks up the dossiers whose state differs.
+   */
+  listChangedSince?(since: string, cursor: string | null, call: CallContext): Promise<DossierPage>;
+  /**
    * Maps records a system pushed in its own format (a status push), the same way as lookups: one
    * result per record, a dossier or the error that made it unreadable.
    */
@@ -145,4 +157,11 @@ export interface ConnectorKind<C> {
   /** Validates the registration's `config` section; its issues are reported with field paths. */
   readonly configSchema: z.ZodType<C>;
   create(config: C, deps: ConnectorDeps): Connector;
+  /**
+   * Whether connectors made from this config list changes since an instant
+   * (`capabilities.changedSince`), known before one is made: the gateway refuses a registration
+   * that declares `changes.modified` when this says false. Absent: known once the connector is
+   * made (a poll then reports what is missing).
+   */
+  declaresChangedSince?(config: C): boolean;
 }

@@ -81,6 +81,8 @@ export interface SampleStats {
   cataloguePages: number;
   /** Listing pages served (dossiers by agency and date received). */
   listPages: number;
+  /** Pages of dossiers changed since an instant served (the provincial system's). */
+  changedSincePages: number;
   /** Every API call received, answered or failed by a fault (retries show here). */
   attempts: number;
   /** The X-Request-Id headers of the last 50 API calls (the gateway passes its request id on). */
@@ -103,6 +105,7 @@ export function emptyStats(): SampleStats {
     rejectedAuth: 0,
     cataloguePages: 0,
     listPages: 0,
+    changedSincePages: 0,
     attempts: 0,
     requestIds: [],
     busyFrom: null,

@@ -14,6 +14,7 @@ export const nationalSyncKind: ConnectorKind<RestJsonConfig> = {
   kind: 'national-sync',
   configSchema: z.preprocess(withNationalDefaults, restJsonConfigSchema),
   create: (config, deps) => restJsonKind.create(config, deps),
+  declaresChangedSince: (config) => config.changedSince !== undefined,
 };
 
 const NATIONAL_DEFAULTS = {

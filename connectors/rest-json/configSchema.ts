@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { dossierMappingSchema } from '../shared/dossierMapping';
 import { expression } from '../shared/expression/expressionSchema';
 import { catalogueCommon } from '../shared/catalogueSchema';
-import { checkListingSendsAgency, expressionReads, listingCommon } from '../shared/listingSchema';
+import {
+  changedSinceCommon,
+  checkChangedSinceSendsSince,
+  checkListingSendsAgency,
+  expressionReads,
+  listingCommon,
+} from '../shared/listingSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 const path = z
@@ -86,6 +92,21 @@ export const restJsonConfigSchema = z
         ...listingCommon,
       })
       .optional(),
+    /**
+     * The dossiers that changed since an instant (the change feed's `changes.modified`), in the
+     * lookup's record format. `$since` is written in `sinceFormat` (default ISO 8601, +07:00).
+     */
+    changedSince: z
+      .strictObject({
+        method: z.enum(['GET', 'POST']).default('GET'),
+        path,
+        /** Query parameters: name → JSONata over `$since`, `$page`, `$size`, `$cursor`. */
+        query: z.record(z.string(), expression).default({}),
+        /** JSONata building a JSON body from the same (POST only). */
+        body: expression.optional(),
+        ...changedSinceCommon,
+      })
+      .optional(),
     ...tablesSchema,
     limits: z
       .strictObject({
@@ -100,18 +121,25 @@ export const restJsonConfigSchema = z
       .default({ mappingTimeoutMs: 1000 }),
   })
   .superRefine((config, ctx) => {
-    const listing = config.listing;
-    if (listing === undefined) return;
-    const sources = [
-      ...Object.values(listing.query),
-      ...(listing.body === undefined ? [] : [listing.body]),
+    const sources = (request: { query: Record<string, string>; body?: string | undefined }) => [
+      ...Object.values(request.query),
+      ...(request.body === undefined ? [] : [request.body]),
     ];
-    checkListingSendsAgency(
-      listing,
-      sources.some((source) => expressionReads(source, 'agency')),
-      '$agency',
-      ctx,
-    );
+    const { listing, changedSince } = config;
+    if (listing !== undefined)
+      checkListingSendsAgency(
+        listing,
+        sources(listing).some((source) => expressionReads(source, 'agency')),
+        '$agency',
+        ctx,
+      );
+    if (changedSince !== undefined)
+      checkChangedSinceSendsSince(
+        changedSince,
+        sources(changedSince).some((source) => expressionReads(source, 'since')),
+        '$since',
+        ctx,
+      );
   });
 
 export type RestJsonConfig = z.output<typeof restJsonConfigSchema>;

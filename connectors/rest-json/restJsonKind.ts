@@ -3,6 +3,7 @@ import { ConnectorError } from '../ConnectorError';
 import {
   DeclarativeConnector,
   type CatalogueTransport,
+  type ChangedSinceTransport,
   type ListingTransport,
   type LookupTransport,
 } from '../shared/declarativeConnector';
@@ -28,9 +29,57 @@ export const restJsonKind: ConnectorKind<RestJsonConfig> = {
       expressions,
       restJsonCatalogue(config, deps, expressions),
       restJsonListing(config, deps, expressions),
+      restJsonChangedSince(config, deps, expressions),
     );
   },
+  declaresChangedSince: (config) => config.changedSince !== undefined,
 };
+
+/** A paged request as rest-json declares it: query parameters, or a body for POST. */
+interface PagedRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  query: Record<string, string>;
+  body?: string | undefined;
+}
+
+/**
+ * How rest-json asks for one page of a paged source (catalogue, listing, changed since): each
+ * query parameter and the body are JSONata over the position's values (`$page`, `$size`,
+ * `$cursor`, and the source's own: `$agency`, `$from`, `$to` or `$since`); absent values are
+ * left out of the query.
+ */
+function pagedFetch(
+  request: PagedRequest,
+  what: string,
+  deps: ConnectorDeps,
+  expressions: ExpressionCompiler,
+): (position: object, call: CallContext) => Promise<unknown> {
+  const compile = (source: string) => expressions.compile(source);
+  const query = Object.entries(request.query).map(
+    ([name, source]) => [name, compile(source)] as const,
+  );
+  const body = request.body === undefined ? undefined : compile(request.body);
+  return async (position, call) => {
+    const params: Record<string, string> = {};
+    for (const [name, evaluate] of query) {
+      const value = await evaluate({}, { ...position });
+      if (value !== undefined && value !== null) params[name] = String(value);
+    }
+    const response = await deps.http.request<string>({
+      method: request.method,
+      url: request.path,
+      params,
+      data:
+        request.method === 'POST' && body !== undefined
+          ? await body({}, { ...position })
+          : undefined,
+      signal: call.signal,
+      headers: { 'X-Request-Id': call.requestId },
+    });
+    return errorForStatus(response, what) ?? parseJsonBody(response, what);
+  };
+}
 
 /** How rest-json asks for a listing page: query parameters or a body built from the position. */
 function restJsonListing(
@@ -40,34 +89,20 @@ function restJsonListing(
 ): ListingTransport | undefined {
   const listing = config.listing;
   if (listing === undefined) return undefined;
-  const compile = (source: string) => expressions.compile(source);
-  const query = Object.entries(listing.query).map(
-    ([name, source]) => [name, compile(source)] as const,
-  );
-  const body = listing.body === undefined ? undefined : compile(listing.body);
-  return {
-    settings: listing,
-    fetch: async (position, call) => {
-      const what = `${deps.connectorId} listing`;
-      const params: Record<string, string> = {};
-      for (const [name, evaluate] of query) {
-        const value = await evaluate({}, { ...position });
-        if (value !== undefined && value !== null) params[name] = String(value);
-      }
-      const response = await deps.http.request<string>({
-        method: listing.method,
-        url: listing.path,
-        params,
-        data:
-          listing.method === 'POST' && body !== undefined
-            ? await body({}, { ...position })
-            : undefined,
-        signal: call.signal,
-        headers: { 'X-Request-Id': call.requestId },
-      });
-      return errorForStatus(response, what) ?? parseJsonBody(response, what);
-    },
-  };
+  const what = `${deps.connectorId} listing`;
+  return { settings: listing, fetch: pagedFetch(listing, what, deps, expressions) };
+}
+
+/** How rest-json asks for a page of the dossiers changed since an instant. */
+function restJsonChangedSince(
+  config: RestJsonConfig,
+  deps: ConnectorDeps,
+  expressions: ExpressionCompiler,
+): ChangedSinceTransport | undefined {
+  const changedSince = config.changedSince;
+  if (changedSince === undefined) return undefined;
+  const what = `${deps.connectorId} changedSince`;
+  return { settings: changedSince, fetch: pagedFetch(changedSince, what, deps, expressions) };
 }
 
 /** How rest-json asks for a catalogue page: query parameters or a body built from the position. */
@@ -78,34 +113,8 @@ function restJsonCatalogue(
 ): CatalogueTransport | undefined {
   const catalogue = config.catalogue;
   if (catalogue === undefined) return undefined;
-  const compile = (source: string) => expressions.compile(source);
-  const query = Object.entries(catalogue.query).map(
-    ([name, source]) => [name, compile(source)] as const,
-  );
-  const body = catalogue.body === undefined ? undefined : compile(catalogue.body);
-  return {
-    settings: catalogue,
-    fetch: async (position, call) => {
-      const what = `${deps.connectorId} catalogue`;
-      const params: Record<string, string> = {};
-      for (const [name, evaluate] of query) {
-        const value = await evaluate({}, { ...position });
-        if (value !== undefined && value !== null) params[name] = String(value);
-      }
-      const response = await deps.http.request<string>({
-        method: catalogue.method,
-        url: catalogue.path,
-        params,
-        data:
-          catalogue.method === 'POST' && body !== undefined
-            ? await body({}, { ...position })
-            : undefined,
-        signal: call.signal,
-        headers: { 'X-Request-Id': call.requestId },
-      });
-      return errorForStatus(response, what) ?? parseJsonBody(response, what);
-    },
-  };
+  const what = `${deps.connectorId} catalogue`;
+  return { settings: catalogue, fetch: pagedFetch(catalogue, what, deps, expressions) };
 }
 
 /** How rest-json asks: JSON requests built by JSONata, records selected by JSONata. */

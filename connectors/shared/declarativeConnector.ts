@@ -19,8 +19,8 @@ import type { CatalogueCommon } from './catalogueSchema';
 import { isExpressionLimitError } from './expression/ExpressionLimitError';
 import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
 import { createLimiter } from './http';
-import { renderListingDates } from './listingDates';
-import type { ListingCommon } from './listingSchema';
+import { renderListingDates, renderSince } from './listingDates';
+import type { ChangedSinceCommon, ListingCommon } from './listingSchema';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
   normaliseDossier,
@@ -83,6 +83,21 @@ export interface ListingTransport {
   fetch(position: ListingPosition, call: CallContext): Promise<unknown>;
 }
 
+/** Where one changed-since page is asked from: the position and the instant. */
+export interface ChangedSincePosition extends CataloguePosition {
+  /** The instant, written as the registration's `changedSince.sinceFormat` says (listingDates.ts). */
+  since: string;
+}
+
+/**
+ * How a kind asks for one page of the dossiers changed since an instant. The records are in the
+ * lookup's format and mapped as listings are.
+ */
+export interface ChangedSinceTransport {
+  settings: ChangedSinceCommon;
+  fetch(position: ChangedSincePosition, call: CallContext): Promise<unknown>;
+}
+
 /** A paged source, compiled: records, total and next cursor read from an answer. */
 interface Paged {
   pagination: CatalogueCommon['pagination'];
@@ -109,6 +124,7 @@ export class DeclarativeConnector implements Connector {
       }
     | undefined;
   private readonly listing: (Paged & { transport: ListingTransport }) | undefined;
+  private readonly changedSince: (Paged & { transport: ChangedSinceTransport }) | undefined;
 
   constructor(
     private readonly transport: LookupTransport,
@@ -118,6 +134,7 @@ export class DeclarativeConnector implements Connector {
     expressions: ExpressionCompiler,
     catalogue?: CatalogueTransport,
     listing?: ListingTransport,
+    changedSince?: ChangedSinceTransport,
   ) {
     if (transport.bulk === undefined && transport.single === undefined) {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
@@ -141,11 +158,13 @@ export class DeclarativeConnector implements Connector {
         tables: procedureTables(settings.onlineLevels, settings.states, tables.channels),
       };
     }
-    if (listing !== undefined) {
-      const compile = (source: string) => expressions.compile(source);
-      const { pagination, records } = listing.settings;
-      this.listing = {
-        transport: listing,
+    const paged = <T extends ListingTransport | ChangedSinceTransport>(
+      source: T,
+    ): Paged & { transport: T } => {
+      const compile = (text: string) => expressions.compile(text);
+      const { pagination, records } = source.settings;
+      return {
+        transport: source,
         pagination,
         records: compile(records),
         total:
@@ -154,7 +173,9 @@ export class DeclarativeConnector implements Connector {
             : undefined,
         next: pagination.type === 'cursor' ? compile(pagination.next) : undefined,
       };
-    }
+    };
+    if (listing !== undefined) this.listing = paged(listing);
+    if (changedSince !== undefined) this.changedSince = paged(changedSince);
     this.capabilities = {
       dossierLookup: { maxBatch: transport.bulk?.maxBatch ?? concurrency * 4 },
       procedures: catalogue !== undefined,
@@ -162,6 +183,7 @@ export class DeclarativeConnector implements Connector {
       ...(listing === undefined
         ? {}
         : { listingFiltersByAgency: listing.settings.filtersByAgency }),
+      changedSince: changedSince !== undefined,
     };
   }
 
@@ -188,6 +210,35 @@ export class DeclarativeConnector implements Connector {
       what,
       'dossiers',
     );
+    return this.listedPage(records, next);
+  }
+
+  /**
+   * One page of the dossiers that changed since an instant (ISO 8601 with its offset), every
+   * unit's, mapped as listings are. Paged like the listing: the cursor is `p:<page>:<seen>` or
+   * `c:<upstream cursor>`, opaque to the gateway.
+   */
+  async listChangedSince(
+    since: string,
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<DossierPage> {
+    const changedSince = this.changedSince;
+    if (changedSince === undefined)
+      throw new TypeError(`${this.deps.connectorId} declares no changedSince request`);
+    const written = renderSince(since, changedSince.transport.settings.sinceFormat);
+    const { records, next } = await this.readPage(
+      changedSince,
+      cursor,
+      (position) => changedSince.transport.fetch({ ...position, since: written }, call),
+      `${this.deps.connectorId} changedSince`,
+      'dossiers',
+    );
+    return this.listedPage(records, next);
+  }
+
+  /** Listed records mapped with the listing mapping; those that cannot be read are counted. */
+  private async listedPage(records: unknown[], next: string | null): Promise<DossierPage> {
     const dossiers: DossierPage['dossiers'] = [];
     let unreadable = 0;
     for (const record of records) {

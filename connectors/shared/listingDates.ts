@@ -87,14 +87,41 @@ export function listingDateFormatProblem(format: string): string | null {
   return null;
 }
 
+/** A date format in a registration, checked against the tokens above, with its default. */
+function dateFormatSchema(defaultFormat: string) {
+  return z
+    .string()
+    .superRefine((format, ctx) => {
+      const problem = listingDateFormatProblem(format);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(defaultFormat);
+}
+
 /** A listing's date format in a registration: checked, default yyyy-MM-dd. */
-export const listingDateFormat = z
-  .string()
-  .superRefine((format, ctx) => {
-    const problem = listingDateFormatProblem(format);
-    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .default(DEFAULT_LISTING_DATE_FORMAT);
+export const listingDateFormat = dateFormatSchema(DEFAULT_LISTING_DATE_FORMAT);
+
+/** How a changed-since request writes its instant by default: ISO 8601 in Vietnam time. */
+export const DEFAULT_SINCE_FORMAT = "yyyy-MM-dd'T'HH:mm:ssZZ";
+
+/**
+ * How a changed-since request writes its instant (`$since`, `{{since}}`): the same tokens as a
+ * listing's dates, default `yyyy-MM-dd'T'HH:mm:ssZZ` (2026-12-06T09:30:00+07:00). A date-only
+ * format writes the instant's Vietnam day: the system then lists a little more, never less.
+ */
+export const sinceFormat = dateFormatSchema(DEFAULT_SINCE_FORMAT);
+
+/** An instant (ISO 8601 with its offset) as a changed-since request writes it, in Vietnam time. */
+export function renderSince(since: string, format: string): string {
+  const instant = DateTime.fromISO(since, {
+    setZone: true,
+    locale: 'en-US',
+    numberingSystem: 'latn',
+  });
+  if (!instant.isValid || !/(Z|[+-]\d{2}:?\d{2})$/.test(since))
+    throw new TypeError(`a changed-since instant must be ISO 8601 with its offset, not "${since}"`);
+  return instant.setZone(VIETNAM_ZONE).toFormat(format);
+}
 
 /** Whether a listing's `to` is the last day received or the day after it. */
 export type ListingToDate = 'inclusive' | 'exclusive';

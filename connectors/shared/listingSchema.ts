@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { paginationSchema } from './catalogueSchema';
 import { expression } from './expression/expressionSchema';
 import { visitAst } from './expression/checkExpression';
-import { listingDateFormat } from './listingDates';
+import { listingDateFormat, sinceFormat } from './listingDates';
 
 /**
  * The listing settings every declarative kind shares: an agency's dossiers by date received, in
@@ -32,6 +32,41 @@ export const listingCommon = {
 
 export const listingCommonSchema = z.object(listingCommon);
 export type ListingCommon = z.output<typeof listingCommonSchema>;
+
+/**
+ * The changed-since settings every declarative kind shares: the dossiers that changed since an
+ * instant (every unit's: the request takes no agency), in the lookup's record format and mapped
+ * as listings are, paged like the listing. Each kind adds how to make the request, from `since`
+ * (written in `sinceFormat`) and the position (`page`, `size`, `cursor`).
+ */
+export const changedSinceCommon = {
+  /** JSONata over the answer selecting the list of dossier records. */
+  records: expression,
+  pagination: paginationSchema,
+  /** How `since` is written (Luxon tokens, listingDates.ts). Default yyyy-MM-dd'T'HH:mm:ssZZ. */
+  sinceFormat,
+};
+
+export const changedSinceCommonSchema = z.object(changedSinceCommon);
+export type ChangedSinceCommon = z.output<typeof changedSinceCommonSchema>;
+
+/**
+ * A changed-since request must send the instant: one that does not would list every dossier on
+ * every poll, or none. Reported on `changedSince`.
+ */
+export function checkChangedSinceSendsSince(
+  changedSince: object | undefined,
+  sendsSince: boolean,
+  variable: string,
+  ctx: z.RefinementCtx,
+): void {
+  if (changedSince === undefined || sendsSince) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['changedSince'],
+    message: `the changedSince request never sends the instant (${variable}): send it where the system reads "changed since"`,
+  });
+}
 
 /** Whether a JSONata expression reads `$name` (an invalid one reads nothing: it is reported apart). */
 export function expressionReads(source: string, name: string): boolean {

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { dossierMappingSchema } from '../shared/dossierMapping';
 import { expression } from '../shared/expression/expressionSchema';
 import { catalogueCommon } from '../shared/catalogueSchema';
-import { checkListingSendsAgency, listingCommon } from '../shared/listingSchema';
+import {
+  changedSinceCommon,
+  checkChangedSinceSendsSince,
+  checkListingSendsAgency,
+  listingCommon,
+} from '../shared/listingSchema';
 import { tablesSchema } from '../shared/tablesSchema';
 
 /** A request body template: Mustache, values XML-escaped (`{{code}}`, `{{#codes}}…{{.}}…{{/codes}}`). */
@@ -100,6 +105,12 @@ export const soapConfigSchema = z
      * `{{cursor}}`; records as in lookups.
      */
     listing: z.strictObject({ ...operation, ...listingCommon }).optional(),
+    /**
+     * The dossiers that changed since an instant (the change feed's `changes.modified`): an
+     * operation whose Body template reads `{{since}}` (written in `sinceFormat`, default ISO 8601
+     * with +07:00), `{{page}}`, `{{size}}`, `{{cursor}}`; records as in lookups.
+     */
+    changedSince: z.strictObject({ ...operation, ...changedSinceCommon }).optional(),
     ...tablesSchema,
     limits: z
       // Wall time for mapping one record; see rest-json's `limits` for why 1000 ms.
@@ -107,9 +118,16 @@ export const soapConfigSchema = z
       .default({ mappingTimeoutMs: 1000 }),
   })
   .superRefine((config, ctx) => {
-    const listing = config.listing;
-    if (listing === undefined) return;
-    checkListingSendsAgency(listing, templateReads(listing.body, 'agency'), '{{agency}}', ctx);
+    const { listing, changedSince } = config;
+    if (listing !== undefined)
+      checkListingSendsAgency(listing, templateReads(listing.body, 'agency'), '{{agency}}', ctx);
+    if (changedSince !== undefined)
+      checkChangedSinceSendsSince(
+        changedSince,
+        templateReads(changedSince.body, 'since'),
+        '{{since}}',
+        ctx,
+      );
   });
 
 /** Whether a Mustache template reads `name` (as a value or a section); an invalid one reads nothing. */

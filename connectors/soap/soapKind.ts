@@ -3,6 +3,7 @@ import { ConnectorError } from '../ConnectorError';
 import {
   DeclarativeConnector,
   type CatalogueTransport,
+  type ChangedSinceTransport,
   type ListingTransport,
   type LookupTransport,
 } from '../shared/declarativeConnector';
@@ -24,7 +25,7 @@ export const soapKind: ConnectorKind<SoapConfig> = {
   configSchema: soapConfigSchema,
   create: (config, deps) => {
     const expressions = new ExpressionCompiler(config.limits.mappingTimeoutMs, deps.onExpression);
-    const { lookup, catalogue, listing } = soapTransport(config, deps, expressions);
+    const { lookup, catalogue, listing, changedSince } = soapTransport(config, deps, expressions);
     return new DeclarativeConnector(
       lookup,
       config.mapping,
@@ -33,8 +34,10 @@ export const soapKind: ConnectorKind<SoapConfig> = {
       expressions,
       catalogue,
       listing,
+      changedSince,
     );
   },
+  declaresChangedSince: (config) => config.changedSince !== undefined,
 };
 
 type Operation = { path: string; action: string; body: string };
@@ -47,6 +50,7 @@ function soapTransport(
   lookup: LookupTransport;
   catalogue: CatalogueTransport | undefined;
   listing: ListingTransport | undefined;
+  changedSince: ChangedSinceTransport | undefined;
 } {
   const compile = (source: string) => expressions.compile(source);
   const notFoundWhen =
@@ -146,42 +150,32 @@ function soapTransport(
   if (askOne !== undefined) {
     transport.single = { concurrency: config.lookup.concurrency, fetch: askOne };
   }
-  const catalogue = config.catalogue;
-  const listing = config.listing;
+  /** One page of a paged operation (catalogue, listing, changed since); a not-found fault is an error. */
+  const paged =
+    (operation: Operation, name: string) =>
+    async (position: object, call: CallContext): Promise<unknown> => {
+      const what = `${deps.connectorId} ${name}`;
+      const body = await invoke(operation, { ...position }, call, what);
+      return body === null
+        ? new ConnectorError(
+            'UPSTREAM_BAD_RESPONSE',
+            `${what}: the ${name} operation answered a not-found fault`,
+          )
+        : body;
+    };
+  const { catalogue, listing, changedSince } = config;
   return {
     lookup: transport,
     listing:
-      listing === undefined
+      listing === undefined ? undefined : { settings: listing, fetch: paged(listing, 'listing') },
+    changedSince:
+      changedSince === undefined
         ? undefined
-        : {
-            settings: listing,
-            fetch: async (position, call) => {
-              const what = `${deps.connectorId} listing`;
-              const body = await invoke(listing, { ...position }, call, what);
-              return body === null
-                ? new ConnectorError(
-                    'UPSTREAM_BAD_RESPONSE',
-                    `${what}: the listing operation answered a not-found fault`,
-                  )
-                : body;
-            },
-          },
+        : { settings: changedSince, fetch: paged(changedSince, 'changedSince') },
     catalogue:
       catalogue === undefined
         ? undefined
-        : {
-            settings: catalogue,
-            fetch: async (position, call) => {
-              const what = `${deps.connectorId} catalogue`;
-              const body = await invoke(catalogue, { ...position }, call, what);
-              return body === null
-                ? new ConnectorError(
-                    'UPSTREAM_BAD_RESPONSE',
-                    `${what}: the catalogue operation answered a not-found fault`,
-                  )
-                : body;
-            },
-          },
+        : { settings: catalogue, fetch: paged(catalogue, 'catalogue') },
   };
 }
 

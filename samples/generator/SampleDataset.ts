@@ -22,6 +22,9 @@ export const DATASET_START = DateTime.fromISO('2024-01-01T00:00:00', { zone: VIE
 /** …to this day, which is also the dataset's "now" for statuses. */
 export const DATASET_END = DateTime.fromISO('2026-10-31T23:59:59', { zone: VIETNAM });
 
+/** How far before `since` a changed-since listing looks at generated dossiers (listChangedSince). */
+export const CHANGED_SINCE_WINDOW_DAYS = 120;
+
 export interface SampleAgency {
   code: string;
   name: string;
@@ -211,6 +214,38 @@ export class SampleDataset {
       }
     }
     return { total: index, dossiers };
+  }
+
+  /**
+   * The dossiers that changed at or after `since` — whose newest history step is then —, in order
+   * of code: `limit` of them from `offset`, and how many there are in all. A real system keeps a
+   * modification time per row; this one looks at the dossiers changed while running (`setStatus`)
+   * and at the generated ones received from 120 days before `since` on (every unit's), so a
+   * recent `since` costs a few months of dossiers at most (none once it is 120 days past the
+   * data's end). A generated dossier received earlier whose last step came after `since` is not
+   * listed: the sample's processing times are shorter than that.
+   */
+  listChangedSince(
+    since: DateTime,
+    offset: number,
+    limit: number,
+  ): { total: number; dossiers: SampleDossier[] } {
+    const candidates = new Set(this.changes.keys());
+    const from = since.minus({ days: CHANGED_SINCE_WINDOW_DAYS }).setZone(VIETNAM).toISODate();
+    const to = DATASET_END.toISODate() as string;
+    if (from !== null && from <= to) {
+      const all = this.listReceived(null, from, to, 0, Number.MAX_SAFE_INTEGER);
+      for (const dossier of all.dossiers) candidates.add(dossier.code);
+    }
+    const changed = [...candidates]
+      .sort()
+      .map((code) => this.get(code))
+      .filter(
+        (dossier): dossier is SampleDossier =>
+          dossier !== undefined &&
+          dossier.history.some((step) => step.at.toMillis() >= since.toMillis()),
+      );
+    return { total: changed.length, dossiers: changed.slice(offset, offset + limit) };
   }
 
   /** A spread of existing codes (every agency, old and recent), for examples and tests. */

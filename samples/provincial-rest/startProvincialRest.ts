@@ -1,4 +1,5 @@
-import { SampleDataset } from '../generator/SampleDataset';
+import { DateTime } from 'luxon';
+import { SampleDataset, VIETNAM } from '../generator/SampleDataset';
 import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
 import { PROVINCIAL_PROCEDURES } from '../generator/vocabulary';
 import {
@@ -12,6 +13,9 @@ import {
   type RunningSample,
 } from '../sampleHttp';
 import { renderProvincial } from './renderProvincial';
+
+/** How the system writes the instant of its changed-since listing, as it writes its dates. */
+const SINCE_FORMAT = 'dd/MM/yyyy HH:mm:ss';
 
 export interface ProvincialRestOptions {
   port: number;
@@ -34,6 +38,8 @@ export interface RunningProvincialRest extends RunningSample {
  *
  *   GET  /api/v1/dossiers/{dossierNo}   → the record, or 404
  *   POST /api/v1/dossiers/_search       {"dossierNos": [...]} → {"total": n, "data": [...]}
+ *   GET  /api/v1/dossiers?agency=&from=&to=&page=&size=   received in a date range (yyyy-MM-dd)
+ *   GET  /api/v1/dossiers/changes?since=dd/MM/yyyy HH:mm:ss&page=&size=   changed since then
  */
 export async function startProvincialRest(
   options: ProvincialRestOptions,
@@ -90,6 +96,28 @@ export async function startProvincialRest(
         stats.listPages += 1;
         const listed = faults.listingAnswersFor ?? agency;
         const { total, dossiers } = dataset.listReceived(listed, from, to, (page - 1) * size, size);
+        return sendJson(res, 200, {
+          total,
+          page,
+          size,
+          data: dossiers.map((dossier) => renderProvincial(dossier, false)),
+        });
+      }
+      // Every unit's dossiers that changed at or after an instant, page by page, in order of code
+      // (the gateway's change feed: changes.modified).
+      if (req.method === 'GET' && url.pathname === '/api/v1/dossiers/changes') {
+        const since = DateTime.fromFormat(url.searchParams.get('since') ?? '', SINCE_FORMAT, {
+          zone: VIETNAM,
+        });
+        if (!since.isValid)
+          return sendJson(res, 400, {
+            error: 'BAD_REQUEST',
+            message: `since (${SINCE_FORMAT}) là bắt buộc`,
+          });
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+        const size = Math.min(500, Math.max(1, Number(url.searchParams.get('size') ?? 100)));
+        stats.changedSincePages += 1;
+        const { total, dossiers } = dataset.listChangedSince(since, (page - 1) * size, size);
         return sendJson(res, 200, {
           total,
           page,

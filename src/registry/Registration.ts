@@ -36,6 +36,8 @@ export interface RegistrationChanges {
   everySeconds: number;
   listing: { days: number } | undefined;
   recheck: { perPoll: number } | undefined;
+  /** The dossiers changed since the last complete read, less the overlap. */
+  modified: { overlapSeconds: number } | undefined;
 }
 
 export type RegistrationOrigin =

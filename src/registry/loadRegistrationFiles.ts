@@ -121,6 +121,22 @@ export function parseRegistrationDocument(
   if (!envelope.success || kind === undefined || config === undefined || !config.success) {
     return { ok: false, problems };
   }
+  // Changes read since an instant need the kind's request for them.
+  if (
+    envelope.data.changes?.modified !== undefined &&
+    kind.declaresChangedSince?.(config.data) === false
+  ) {
+    return {
+      ok: false,
+      problems: [
+        {
+          file,
+          path: 'changes.modified',
+          message: `reads the changes since an instant, but config has no changedSince request (the ${kind.kind} kind's config.changedSince): declare one, or read changes with listing or recheck`,
+        },
+      ],
+    };
+  }
 
   const { id, name, description, coverage, upstream, cache, push, changes } = envelope.data;
   return {
@@ -154,6 +170,7 @@ export function parseRegistrationDocument(
               everySeconds: changes.everySeconds,
               listing: changes.listing,
               recheck: changes.recheck,
+              modified: changes.modified,
             },
       config: config.data,
       configInput: (resolved as { config?: unknown }).config ?? {},

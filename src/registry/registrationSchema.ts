@@ -172,10 +172,25 @@ export const registrationSchema = z.strictObject({
       recheck: z
         .strictObject({ perPoll: z.number().int().min(1).max(5_000).default(100) })
         .optional(),
+      /**
+       * Reads the dossiers changed since the start of the last complete read, less
+       * `overlapSeconds` (the kind's `config.changedSince` request): a dossier whose status or
+       * dates differ from those known, or never seen, is looked up.
+       */
+      modified: z
+        .strictObject({ overlapSeconds: z.number().int().min(0).max(3_600).default(60) })
+        .optional(),
     })
-    .refine((changes) => changes.listing !== undefined || changes.recheck !== undefined, {
-      message: 'say how changes are read: `listing: {days}`, `recheck: {perPoll}`, or both',
-    })
+    .refine(
+      (changes) =>
+        changes.listing !== undefined ||
+        changes.recheck !== undefined ||
+        changes.modified !== undefined,
+      {
+        message:
+          'say how changes are read: `modified: {overlapSeconds}`, `listing: {days}`, `recheck: {perPoll}`, or several',
+      },
+    )
     .optional(),
   /** The connector kind's own settings, validated by its schema. */
   config: z.unknown(),

@@ -238,13 +238,56 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       };
     }
     const list = this.connector.listDossiers as NonNullable<Connector['listDossiers']>;
+    return this.listedPage(call, 'listing', () => list.call(this.connector, query, cursor, call));
+  }
+
+  /** Whether the system lists the dossiers that changed since an instant. */
+  get servesChangedSince(): boolean {
+    return (
+      this.connector.capabilities.changedSince === true &&
+      this.connector.listChangedSince !== undefined
+    );
+  }
+
+  /**
+   * One page of the dossiers that changed since `since` (ISO 8601 with +07:00), through the
+   * guard as the listing goes (its calls count as listing calls), or the typed error for why it
+   * could not be read.
+   */
+  async listChangedSince(
+    since: string,
+    cursor: string | null,
+    call: CallContext,
+  ): Promise<DossierPage | { error: ErrorDetail }> {
+    if (!this.servesChangedSince) {
+      return {
+        error: errorDetail(
+          'BAD_USER_INPUT',
+          `${this.id} lists no dossiers changed since an instant`,
+          this.id,
+          false,
+        ),
+      };
+    }
+    const list = this.connector.listChangedSince as NonNullable<Connector['listChangedSince']>;
+    return this.listedPage(call, 'changed-since listing', () =>
+      list.call(this.connector, since, cursor, call),
+    );
+  }
+
+  /** One listed page through the guard: the page, or its typed error. */
+  private async listedPage(
+    call: CallContext,
+    what: string,
+    read: () => Promise<DossierPage>,
+  ): Promise<DossierPage | { error: ErrorDetail }> {
     const [answer] = await this.guard.run<DossierPage | { error: ErrorDetail }>(
       'listing',
       ['page'],
       call,
       async () => {
         try {
-          const page = await list.call(this.connector, query, cursor, call);
+          const page = await read();
           if (!Array.isArray(page?.dossiers)) {
             return [
               {
@@ -264,7 +307,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
               error:
                 outcome.kind === 'error'
                   ? outcome.error
-                  : errorDetail('INTERNAL_SERVER_ERROR', 'listing failed', this.id),
+                  : errorDetail('INTERNAL_SERVER_ERROR', `${what} failed`, this.id),
             },
           ];
         }

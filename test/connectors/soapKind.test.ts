@@ -248,6 +248,75 @@ describe('SOAP kind: what goes out and what comes back', () => {
     ]);
   });
 
+  it('changed since: sends the instant in sinceFormat (Vietnam time), pages like the listing, maps listed records', async () => {
+    const sent: string[] = [];
+    const record = (n: number) =>
+      `<HoSo><MaHoSo>000.17.22.H56-261126-000${n}</MaHoSo><TrangThai>9</TrangThai><MaTTHC>2.001610</MaTTHC><TrichYeu>Hồ sơ ${n}</TrichYeu></HoSo>`;
+    nock('http://lgsp.test', { reqheaders: { soapaction: '"http://motcua.test/LayHoSoThayDoi"' } })
+      .post('/ws/MotCua.asmx', (body: string) => (sent.push(body), true))
+      .reply(
+        200,
+        envelope11(
+          `<LayHoSoThayDoiResponse xmlns="http://motcua.test/">${record(1)}${record(2)}</LayHoSoThayDoiResponse>`,
+        ),
+      )
+      .post('/ws/MotCua.asmx', (body: string) => (sent.push(body), true))
+      .reply(
+        200,
+        envelope11(
+          `<LayHoSoThayDoiResponse xmlns="http://motcua.test/">${record(3)}</LayHoSoThayDoiResponse>`,
+        ),
+      );
+    const soap = connector({
+      changedSince: {
+        action: 'http://motcua.test/LayHoSoThayDoi',
+        body: '<LayHoSoThayDoi xmlns="http://motcua.test/"><TuThoiDiem>{{since}}</TuThoiDiem><TrangSo>{{page}}</TrangSo><SoBanGhi>{{size}}</SoBanGhi></LayHoSoThayDoi>',
+        sinceFormat: 'dd/MM/yyyy HH:mm:ss',
+        records: 'LayHoSoThayDoiResponse.HoSo',
+        pagination: { type: 'page', size: 2 },
+      },
+    });
+    expect(soap.capabilities.changedSince).toBe(true);
+    // 01:00 UTC is 08:00 in Vietnam.
+    const first = await soap.listChangedSince?.('2026-11-26T01:00:00Z', null, call());
+    expect(first?.dossiers.map((d) => [d.code, d.status.code])).toEqual([
+      ['000.17.22.H56-261126-0001', 9],
+      ['000.17.22.H56-261126-0002', 9],
+    ]);
+    const second = await soap.listChangedSince?.(
+      '2026-11-26T01:00:00Z',
+      first?.next ?? null,
+      call(),
+    );
+    expect(second).toMatchObject({ next: null, unreadable: 0 });
+    expect(second?.dossiers.map((d) => d.code)).toEqual(['000.17.22.H56-261126-0003']);
+    const asked = sent.map((body) => parser.parse(body).Envelope.Body.LayHoSoThayDoi);
+    expect(asked).toEqual([
+      expect.objectContaining({ TuThoiDiem: '26/11/2026 08:00:00', TrangSo: '1', SoBanGhi: '2' }),
+      expect.objectContaining({ TuThoiDiem: '26/11/2026 08:00:00', TrangSo: '2', SoBanGhi: '2' }),
+    ]);
+  });
+
+  it('refuses a changed-since operation that never sends {{since}}, and a connector without one says so', () => {
+    const parsed = soapKind.configSchema.safeParse({
+      lookup: { single: { action: 'a', body: '<X>{{code}}</X>', record: 'r' } },
+      mapping: { code: 'a', status: 'b' },
+      statuses: { map: {} },
+      changedSince: {
+        action: 'b',
+        body: '<Y><TrangSo>{{page}}</TrangSo></Y>',
+        records: 'r',
+        pagination: { type: 'page' },
+      },
+    });
+    expect(
+      parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    ).toEqual([
+      'changedSince: the changedSince request never sends the instant ({{since}}): send it where the system reads "changed since"',
+    ]);
+    expect(connector({}).capabilities.changedSince).toBe(false);
+  });
+
   it('refuses templates that skip escaping, and legacy-text fields that do not exist', () => {
     const parsed = soapKind.configSchema.safeParse({
       lookup: { single: { action: 'a', body: '<X>{{{code}}}</X>', record: 'r' } },

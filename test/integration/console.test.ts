@@ -101,7 +101,7 @@ describe('Console page in Chromium', () => {
     );
     // How each system's changes are followed: pushed, or polled (with this replica's last poll).
     expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toBe(
-      'hệ thống báo; hồ sơ đang mở: 1',
+      'hệ thống báo · đọc thay đổi từ lần trước; hồ sơ đang mở: 1',
     );
     expect(await row('thanh-hoa-datdai').locator('.changes').textContent()).toMatch(
       /^đọc danh sách · kiểm tra lại; hỏi lúc \d{1,2}:\d{2}:\d{2} \(\d+ ms\), 0 thay đổi$/,
@@ -140,6 +140,9 @@ describe('Console page in Chromium', () => {
     expect(await row('cu-h5601').locator('.badge').textContent()).toBe('Quarantined');
     expect(await row('thanh-hoa-datdai').locator('.changes').textContent()).toMatch(
       /^listing · recheck; polled at /,
+    );
+    expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toBe(
+      'pushed · modified since; open dossiers: 1',
     );
     expect(await page.locator('#lookup-summary').textContent()).toBe('Found at thanh-hoa-motcua');
     mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });

@@ -116,6 +116,46 @@ config:
     ]);
   });
 
+  it('a kind that cannot say from its config whether it lists changes: changes.modified is accepted, and each poll reports what is missing', async () => {
+    await writeFile(
+      join(folder, 'vpcp.yaml'),
+      `id: vpcp-two-step
+kind: two-step-rest
+name: Hệ thống một cửa Văn phòng Chính phủ (ví dụ)
+coverage: { agencies: [000.00.00.G22] }
+upstream: { baseUrl: 'http://127.0.0.1:9/vpcp' }
+changes: { modified: {} }
+config:
+  searchPath: /search
+  searchParam: ma
+  recordPath: /records/{id}
+  mapping: { code: ma, status: trangThai, receivedAt: ngay }
+  statuses: { map: { 'Đang xử lý': 4 } }
+`,
+    );
+    const config = readConfig(
+      {
+        PORT: '0',
+        REGISTRATIONS_DIR: folder,
+        CATALOGUE_STARTUP_WAIT_MS: '0',
+        CHANGE_POLLS: 'false',
+      },
+      PROJECT_ROOT,
+    );
+    const kinds = loadKindModules([EXAMPLE], BUILTIN_KINDS, PROJECT_ROOT);
+    gateway = await startGateway(config, { logger: createTestLogger(), kinds, variables: {} });
+    const outcome = await gateway.changes.poller.poll('vpcp-two-step', AbortSignal.timeout(5_000));
+    expect(outcome).toMatchObject({
+      listed: 0,
+      lookedUp: 0,
+      changes: 0,
+      problems: [
+        'BAD_USER_INPUT: vpcp-two-step declares changes.modified but its registration has no changedSince request',
+      ],
+    });
+    expect(await gateway.changes.tracker.states.mark('vpcp-two-step')).toBeNull();
+  });
+
   it('refuses a module that cannot load, exports no kind, or reuses a built-in name — all reported at once', async () => {
     await writeFile(join(folder, 'empty.js'), 'module.exports = {};');
     await writeFile(

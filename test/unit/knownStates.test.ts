@@ -124,6 +124,17 @@ describe.each([
     expect(await states.dueForRecheck('s', 1)).toEqual(['B']);
     expect(await states.compareAndSet('s', [observed('B')], 20)).toEqual([null]);
   });
+
+  it("keeps each system's changed-since mark, and never moves it back", async () => {
+    expect(await states.mark('s')).toBeNull();
+    await states.setMark('s', 1_000);
+    expect(await states.mark('s')).toBe(1_000);
+    await states.setMark('s', 5_000);
+    // A slower read that started earlier does not take the mark back.
+    await states.setMark('s', 3_000);
+    expect(await states.mark('s')).toBe(5_000);
+    expect(await states.mark('t')).toBeNull();
+  });
 });
 
 describe('Known states on Redis, shared by replicas', () => {

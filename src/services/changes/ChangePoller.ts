@@ -2,7 +2,7 @@ import type { CallContext, Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
-import { vietnamDate } from '../../domain/vietnamTime';
+import { vietnamDate, vietnamIso } from '../../domain/vietnamTime';
 import type { ConnectorRegistry, RegisteredRuntime } from '../../registry/ConnectorRegistry';
 import type { ChangeTracker } from './ChangeTracker';
 import { stateMark } from './stateMark';
@@ -11,6 +11,8 @@ import { stateMark } from './stateMark';
 export const LISTING_LOOKUPS_PER_POLL = 1000;
 /** Pages of one agency's listing read in one poll at most (a guard against endless cursors). */
 const MAX_PAGES = 500;
+/** How far back the first changed-since read of a system goes. */
+export const FIRST_MODIFIED_READ_MS = 86_400_000;
 
 /** What one poll of one system did. */
 export interface PollOutcome {
@@ -18,7 +20,7 @@ export interface PollOutcome {
   /** When it started (ms). */
   startedAt: number;
   durationMs: number;
-  /** Dossiers read from the listing. */
+  /** Dossiers read from the listings (changed since, and by date received). */
   listed: number;
   /** Listed dossiers looked up (their status or dates differed, or they were never seen). */
   lookedUp: number;
@@ -41,7 +43,8 @@ export interface ChangePollerDeps {
 
 /**
  * One poll of one system for its changes, as its registration's `changes` says (docs/changes.md):
- * the listing of recent days, whose dossiers are looked up when their status or dates differ from
+ * the dossiers changed since the last complete read (a mark shared by the replicas) and the
+ * listing of recent days, whose dossiers are looked up when their status or dates differ from
  * those known, and the recheck of open dossiers, the longest unchecked first. Every call goes
  * through the system's runtime (rate limit, bulkhead, circuit breaker, retries) and ends with the
  * poll's budget; whatever was found is passed to the tracker as the poll goes.
@@ -69,7 +72,9 @@ export class ChangePoller {
     }
     const call: CallContext = { signal, requestId: `changes-${connectorId}-${startedAt}` };
     try {
-      if (changes.listing !== undefined)
+      if (changes.modified !== undefined)
+        await this.readModified(runtime, changes.modified.overlapSeconds, call, outcome);
+      if (changes.listing !== undefined && !signal.aborted)
         await this.readListing(runtime, changes.listing.days, call, outcome);
       if (changes.recheck !== undefined && !signal.aborted)
         await this.recheck(runtime, changes.recheck.perPoll, call, outcome);
@@ -140,6 +145,67 @@ export class ChangePoller {
       call,
       outcome,
     );
+  }
+
+  /**
+   * The dossiers changed since the mark — the start of the last complete read — less the
+   * overlap (a day back on the first read), page by page: those never seen, or whose status or
+   * dates differ, are looked up. The mark moves to this read's start only when every page was
+   * read and every differing dossier looked up; otherwise the next poll reads from the same mark.
+   */
+  private async readModified(
+    runtime: RegisteredRuntime,
+    overlapSeconds: number,
+    call: CallContext,
+    outcome: PollOutcome,
+  ): Promise<void> {
+    if (!runtime.servesChangedSince) {
+      outcome.problems.push(
+        `BAD_USER_INPUT: ${runtime.id} declares changes.modified but its registration has no changedSince request`,
+      );
+      return;
+    }
+    const states = this.deps.tracker.states;
+    const startedAt = this.deps.now().getTime();
+    const mark = await states.mark(runtime.id);
+    const since = vietnamIso(
+      new Date(mark === null ? startedAt - FIRST_MODIFIED_READ_MS : mark - overlapSeconds * 1000),
+    );
+    const problems = outcome.problems.length;
+    const candidates: string[] = [];
+    let cursor: string | null = null;
+    let complete = false;
+    for (let page = 0; page < MAX_PAGES && !call.signal.aborted; page += 1) {
+      const answer = await runtime.listChangedSince(since, cursor, call);
+      if ('error' in answer) {
+        outcome.problems.push(`${answer.error.code}: ${answer.error.message}`);
+        break;
+      }
+      outcome.listed += answer.dossiers.length;
+      candidates.push(...(await this.differing(runtime.id, answer.dossiers)));
+      cursor = answer.next;
+      if (cursor === null) {
+        complete = true;
+        break;
+      }
+    }
+    if (!complete && outcome.problems.length === problems && !call.signal.aborted)
+      outcome.problems.push(
+        `UPSTREAM_BAD_RESPONSE: ${runtime.id}'s changes since ${since} go on past ${MAX_PAGES} pages`,
+      );
+    const unique = [...new Set(candidates)];
+    if (complete && unique.length > LISTING_LOOKUPS_PER_POLL)
+      outcome.problems.push(
+        `${unique.length} changed dossiers, ${LISTING_LOOKUPS_PER_POLL} looked up: the next poll reads from the same mark`,
+      );
+    outcome.lookedUp += await this.lookUp(
+      runtime,
+      unique.slice(0, LISTING_LOOKUPS_PER_POLL),
+      call,
+      outcome,
+    );
+    if (complete && outcome.problems.length === problems && !call.signal.aborted)
+      await states.setMark(runtime.id, startedAt);
   }
 
   /** Listed dossiers whose status or dates are not those known (or that were never seen). */

@@ -39,6 +39,13 @@ export interface KnownStates {
   drop(connectorId: string, codes: readonly string[]): Promise<void>;
   /** How many open dossiers the system has in the rotation. */
   openCount(connectorId: string): Promise<number>;
+  /**
+   * Where the system's changed-since reading stands (`changes.modified`): the start (ms) of its
+   * last complete read; null before the first.
+   */
+  mark(connectorId: string): Promise<number | null>;
+  /** Moves the mark to `at` (ms), never back: a later read already moved it further. */
+  setMark(connectorId: string, at: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +65,8 @@ export class MemoryKnownStates implements KnownStates {
   private readonly known: LRUCache<string, Known>;
   /** Open codes per system, in the order of their last check (a Map keeps insertion order). */
   private readonly open = new Map<string, Map<string, number>>();
+  /** Changed-since marks per system. */
+  private readonly marks = new Map<string, number>();
 
   constructor(maxEntries = 500_000) {
     this.known = new LRUCache({
@@ -128,9 +137,19 @@ export class MemoryKnownStates implements KnownStates {
     return this.open.get(connectorId)?.size ?? 0;
   }
 
+  async mark(connectorId: string): Promise<number | null> {
+    return this.marks.get(connectorId) ?? null;
+  }
+
+  async setMark(connectorId: string, at: number): Promise<void> {
+    if (at > (this.marks.get(connectorId) ?? Number.NEGATIVE_INFINITY))
+      this.marks.set(connectorId, at);
+  }
+
   async close(): Promise<void> {
     this.known.clear();
     this.open.clear();
+    this.marks.clear();
   }
 
   private rotation(connectorId: string): Map<string, number> {

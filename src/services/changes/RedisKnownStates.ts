@@ -45,10 +45,20 @@ end
 return 1
 `;
 
+/** The changed-since mark moves forward only. */
+const ADVANCE = `
+local before = redis.call('GET', KEYS[1])
+if before == false or tonumber(before) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+`;
+
 /**
  * Last known states on Redis, shared by the replicas: per system a hash of states and a sorted
- * set of its open dossiers, under one hash tag (`{<prefix>changes:<id>}`) so that a Redis Cluster
- * keeps them in one slot and each compare-and-set is one script. A state is about 60 bytes.
+ * set of its open dossiers, and the changed-since mark (a plain key), under one hash tag
+ * (`{<prefix>changes:<id>}`) so that a Redis Cluster keeps them in one slot and each
+ * compare-and-set is one script. A state is about 60 bytes.
  */
 export class RedisKnownStates implements KnownStates {
   readonly kind = 'redis' as const;
@@ -118,6 +128,16 @@ export class RedisKnownStates implements KnownStates {
     return this.redis.zcard(this.keys(connectorId)[1]);
   }
 
+  async mark(connectorId: string): Promise<number | null> {
+    const value = await this.redis.get(this.markKey(connectorId));
+    const at = value === null ? Number.NaN : Number(value);
+    return Number.isFinite(at) ? at : null;
+  }
+
+  async setMark(connectorId: string, at: number): Promise<void> {
+    await this.redis.eval(ADVANCE, 1, this.markKey(connectorId), String(at));
+  }
+
   async close(): Promise<void> {
     await closeRedis(this.redis);
   }
@@ -125,5 +145,9 @@ export class RedisKnownStates implements KnownStates {
   private keys(connectorId: string): [string, string] {
     const tag = `{${this.keyPrefix}changes:${connectorId}}`;
     return [`${tag}:states`, `${tag}:open`];
+  }
+
+  private markKey(connectorId: string): string {
+    return `{${this.keyPrefix}changes:${connectorId}}:mark`;
   }
 }

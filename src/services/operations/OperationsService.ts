@@ -19,7 +19,7 @@ export interface ConnectorHealthView extends Omit<RecentActivity, 'calls'> {
   latencyP99Ms: number | null;
 }
 
-export type ChangeWay = 'PUSH' | 'LISTING' | 'RECHECK';
+export type ChangeWay = 'PUSH' | 'MODIFIED' | 'LISTING' | 'RECHECK';
 
 export interface ConnectorChangesView {
   ways: ChangeWay[];
@@ -83,6 +83,7 @@ export class OperationsService {
     const declared = registration?.changes;
     const ways: ChangeWay[] = [];
     if (registration?.push !== undefined) ways.push('PUSH');
+    if (declared?.modified !== undefined) ways.push('MODIFIED');
     if (declared?.listing !== undefined) ways.push('LISTING');
     if (declared?.recheck !== undefined) ways.push('RECHECK');
     const seen = this.deps.changes.polls().find((poll) => poll.connectorId === connectorId);
