@@ -432,6 +432,7 @@ export async function startGateway(
       dossiers,
       activity: metrics.activity,
       changes: changeFeed,
+      sync,
       recentLatency: (connector) => metrics.recentLatency(connector),
       visible: (principal, connectorId) => registrationService.get(principal, connectorId) !== null,
     });

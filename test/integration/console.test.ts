@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -21,6 +21,7 @@ describe('Console page in Chromium', () => {
   let samples: SampleSystems;
   let t: TestGateway;
   let browser: Browser;
+  let outboxDir: string;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_INSTALL_HINT);
     samples = await startSampleSystems({ size: 400, seed: 77 });
@@ -31,9 +32,17 @@ describe('Console page in Chromium', () => {
       join(registryDir, 'cu-h5601.json'),
       JSON.stringify({ versions: [storedBeforeTheRules('cu-h5601', samples.provincial.url)] }),
     );
+    // Changes go to the sample receiver through a file outbox of the test's own.
+    outboxDir = mkdtempSync(join(tmpdir(), 'console-outbox-'));
     t = await startTestGateway({
       samples,
-      env: { CATALOGUE_SYNC_INTERVAL_MS: '0', REGISTRY_DIR: registryDir },
+      env: {
+        CATALOGUE_SYNC_INTERVAL_MS: '0',
+        REGISTRY_DIR: registryDir,
+        ...samples.syncVariables,
+        SYNC_OUTBOX: 'file',
+        SYNC_OUTBOX_DIR: outboxDir,
+      },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -44,6 +53,7 @@ describe('Console page in Chromium', () => {
     await browser?.close();
     await t?.close();
     await samples?.close();
+    rmSync(outboxDir, { recursive: true, force: true });
   });
 
   const open = async (): Promise<{ page: Page; blocked: string[]; errors: string[] }> => {
@@ -86,6 +96,10 @@ describe('Console page in Chromium', () => {
     await t.query('query ($c: String!) { dossier(code: $c) { code } }', { c: code }, 'portal');
     // One poll of the land system for its changes (polls are off in tests unless run).
     await t.gateway.changes.poller.poll('thanh-hoa-datdai', AbortSignal.timeout(10_000));
+    // The provincial dossier looked up is delivered to the receiver, seen for the first time.
+    const delivered = Date.now() + 10_000;
+    while (samples.receiver.received().total < 1 && Date.now() < delivered)
+      await new Promise((resolve) => setTimeout(resolve, 20));
 
     const { page, blocked, errors } = await open();
     await page.locator('#key').fill(t.keys['province-it']);
@@ -100,11 +114,12 @@ describe('Console page in Chromium', () => {
       'UPSTREAM_UNAVAILABLE',
     );
     // How each system's changes are followed: pushed, or polled (with this replica's last poll).
-    expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toBe(
-      'hệ thống báo · đọc thay đổi từ lần trước; hồ sơ đang mở: 1',
+    // And what the sync bridge delivered of them (the dossier looked up, once).
+    expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toMatch(
+      /^hệ thống báo · đọc thay đổi từ lần trước; hồ sơ đang mở: 1; đồng bộ: đã gửi 1, chờ gửi 0, không gửi được 0, độ trễ p50\/p99 \d+ \/ \d+ ms$/,
     );
     expect(await row('thanh-hoa-datdai').locator('.changes').textContent()).toMatch(
-      /^đọc danh sách · kiểm tra lại; hỏi lúc \d{1,2}:\d{2}:\d{2} \(\d+ ms\), 0 thay đổi$/,
+      /^đọc danh sách · kiểm tra lại; hỏi lúc \d{1,2}:\d{2}:\d{2} \(\d+ ms\), 0 thay đổi; đồng bộ: đã gửi 0, chờ gửi 0, không gửi được 0$/,
     );
     // Another agency's system is not shown to Thanh Hóa's IT.
     expect(await row('bo-noi-vu-dvc').count()).toBe(0);
@@ -141,8 +156,8 @@ describe('Console page in Chromium', () => {
     expect(await row('thanh-hoa-datdai').locator('.changes').textContent()).toMatch(
       /^listing · recheck; polled at /,
     );
-    expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toBe(
-      'pushed · modified since; open dossiers: 1',
+    expect(await row('thanh-hoa-motcua').locator('.changes').textContent()).toMatch(
+      /^pushed · modified since; open dossiers: 1; sync: delivered 1, waiting 0, dead letters 0/,
     );
     expect(await page.locator('#lookup-summary').textContent()).toBe('Found at thanh-hoa-motcua');
     mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });

@@ -32,6 +32,10 @@ const TEXT = {
     polledAt: 'hỏi lúc',
     changesFound: 'thay đổi',
     openDossiers: 'hồ sơ đang mở',
+    synced: 'đồng bộ: đã gửi',
+    backlog: 'chờ gửi',
+    deadLetters: 'không gửi được',
+    lag: 'độ trễ p50/p99',
     lookupTitle: 'Tra cứu hồ sơ tại hệ thống',
     lookupHelp:
       'Hỏi thẳng hệ thống (không qua bộ đệm) và xem câu trả lời gốc bên cạnh bản đã chuẩn hóa. Dữ liệu cá nhân được che.',
@@ -89,6 +93,10 @@ const TEXT = {
     polledAt: 'polled at',
     changesFound: 'changes',
     openDossiers: 'open dossiers',
+    synced: 'sync: delivered',
+    backlog: 'waiting',
+    deadLetters: 'dead letters',
+    lag: 'lag p50/p99',
     lookupTitle: 'Look a dossier up at its system',
     lookupHelp:
       'Asks the system directly (not the cache) and shows its raw answer beside the normalised one. Personal data is masked.',
@@ -131,7 +139,10 @@ const HEALTH_QUERY = `query ConsoleConnectors {
       status circuit recentCalls errorRate cacheHitRate latencyP50Ms latencyP99Ms lastCallAt
       lastError { code message at }
     }
-    changes { ways everySeconds lastPollAt lastPollMs foundByPolls lastPollProblems openDossiers }
+    changes {
+      ways everySeconds lastPollAt lastPollMs foundByPolls lastPollProblems openDossiers
+      sync { backlog delivered deadLetters lastDeliveredAt lagP50Ms lagP99Ms }
+    }
   }
 }`;
 
@@ -268,8 +279,14 @@ function renderChanges(td, changes) {
     );
   if (changes.openDossiers !== null && changes.openDossiers > 0)
     parts.push(`${t().openDossiers}: ${changes.openDossiers}`);
+  const sync = changes.sync;
+  if (sync)
+    parts.push(
+      `${t().synced} ${sync.delivered}, ${t().backlog} ${sync.backlog}, ${t().deadLetters} ${sync.deadLetters}` +
+        (sync.lagP50Ms === null ? '' : `, ${t().lag} ${sync.lagP50Ms} / ${sync.lagP99Ms} ms`),
+    );
   td.textContent = parts.join('; ');
-  if (changes.lastPollProblems.length > 0) {
+  if (changes.lastPollProblems.length > 0 || (sync && sync.deadLetters > 0)) {
     td.classList.add('problem');
     td.title = changes.lastPollProblems.join('\n');
   }

@@ -6,8 +6,10 @@ import { requestScopes, type UpstreamExchange } from '../../observability/reques
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { DossierService } from '../dossiers/DossierService';
 import type { ChangeFeed } from '../changes/ChangeFeed';
+import type { SyncBridge } from '../sync/createSyncBridge';
 import { maskDossier } from '../dossiers/maskDossier';
 import { maskRawAnswer } from './maskRaw';
+import { vietnamIso } from '../../domain/vietnamTime';
 
 export type HealthStatus = 'HEALTHY' | 'DEGRADED' | 'FAILING' | 'IDLE' | 'OFF';
 
@@ -29,6 +31,16 @@ export interface ConnectorChangesView {
   foundByPolls: number;
   lastPollProblems: string[];
   openDossiers: number | null;
+  sync: ConnectorSyncView | null;
+}
+
+export interface ConnectorSyncView {
+  backlog: number;
+  delivered: number;
+  deadLetters: number;
+  lastDeliveredAt: string | null;
+  lagP50Ms: number | null;
+  lagP99Ms: number | null;
 }
 
 export interface DossierInspection {
@@ -47,6 +59,8 @@ export interface OperationsDeps {
   dossiers: DossierService;
   activity: ConnectorActivity;
   changes: ChangeFeed;
+  /** The sync bridge; null when no sink is set. */
+  sync: SyncBridge | null;
   recentLatency(connector: string): Promise<{ p50: number; p99: number } | null>;
   /** Whether the principal may see this connector (RegistrationService's rule: admins all). */
   visible(principal: Principal, connectorId: string): boolean;
@@ -99,6 +113,24 @@ export class OperationsService {
       foundByPolls: seen?.changesFound ?? 0,
       lastPollProblems: seen?.problems ?? [],
       openDossiers: open,
+      sync: await this.syncOf(connectorId),
+    };
+  }
+
+  private async syncOf(connectorId: string): Promise<ConnectorSyncView | null> {
+    const sync = this.deps.sync;
+    if (sync === null) return null;
+    const stats = await sync.stats().catch(() => null);
+    if (stats === null) return null;
+    const mine = stats[connectorId];
+    return {
+      backlog: mine?.backlog ?? 0,
+      delivered: mine?.delivered ?? 0,
+      deadLetters: mine?.deadLetters ?? 0,
+      lastDeliveredAt:
+        mine?.lastDeliveredAt == null ? null : vietnamIso(new Date(mine.lastDeliveredAt)),
+      lagP50Ms: mine?.lagMs == null ? null : asInt(mine.lagMs.p50),
+      lagP99Ms: mine?.lagMs == null ? null : asInt(mine.lagMs.p99),
     };
   }
 
@@ -173,6 +205,11 @@ function status(off: boolean, circuit: string, recent: RecentActivity): HealthSt
   if (errors >= 0.5) return 'FAILING';
   if (errors > 0 || circuit === 'half-open') return 'DEGRADED';
   return 'HEALTHY';
+}
+
+/** A GraphQL Int: milliseconds past 2^31 − 1 (24 days) are shown as that. */
+function asInt(ms: number): number {
+  return Math.min(2_147_483_647, Math.round(ms));
 }
 
 function round(ms: number): number {

@@ -120,7 +120,14 @@ export class DeliveryLoop {
         const at = this.now();
         if (!(await this.settle(() => this.outbox.delivered(entry, new Date(at)), stop)))
           return false;
-        const changed = Date.parse(entry.change.changedAt ?? entry.change.detectedAt);
+        // A dossier seen for the first time may have changed long before the gateway could see
+        // it: its lag runs from when it was found.
+        const change = entry.change;
+        const changed = Date.parse(
+          change.previousState === null
+            ? change.detectedAt
+            : (change.changedAt ?? change.detectedAt),
+        );
         this.events.delivered(entry, Number.isNaN(changed) ? 0 : Math.max(0, at - changed));
         return true;
       }
