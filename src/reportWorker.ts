@@ -55,10 +55,29 @@ async function main(): Promise<void> {
   let registered = '';
   const aborts = new Map<string, AbortController>();
   const reply = (message: WorkerReply) => port.postMessage(message);
+  // Indicator 1.4 from the sync bridge, which runs in the serving thread: asked page by page.
+  const questions = new Map<number, (flags: boolean[] | null) => void>();
+  let asked = 0;
+  if (config.sync !== null)
+    deps.synced = (connectorId, codes) =>
+      new Promise<boolean[]>((resolve, reject) => {
+        asked += 1;
+        questions.set(asked, (flags) =>
+          flags === null
+            ? reject(new Error('the sync bridge cannot say now which dossiers it delivered'))
+            : resolve(flags),
+        );
+        reply({ type: 'synced?', request: asked, connectorId, codes: [...codes] });
+      });
 
   port.on('message', (message: WorkerRequest) => {
     if (message.type === 'abort') {
       aborts.get(message.id)?.abort();
+      return;
+    }
+    if (message.type === 'synced') {
+      questions.get(message.request)?.(message.flags);
+      questions.delete(message.request);
       return;
     }
     void (async () => {

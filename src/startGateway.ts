@@ -412,6 +412,7 @@ export async function startGateway(
           startWorker(__dirname, 'reportWorker', { workerData: { config }, resourceLimits }),
         registrations: () => registry.registrations(),
         agencies: () => directoryEntries.runtimeAgencies(),
+        ...(sync === null ? {} : { synced: (id, codes) => sync.synced(id, codes) }),
         logger,
       }),
     });

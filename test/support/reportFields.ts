@@ -5,7 +5,7 @@ const ROW = `scope key label tier agency field carriedOver received receivedOnli
   resolvedOnReceiptDay lossyStatus onComputedCalendar implausible dueOnDayOff carryOverUndetermined`;
 
 export const REPORT_RESULT_FIELDS = `{ complete
-  sources { connector agencies agencyFilter pages dossiers otherAgencies firstReadAt lastReadAt }
+  sources { connector agencies agencyFilter pages dossiers otherAgencies syncFromGateway firstReadAt lastReadAt }
   period { from to judgedAt carriedOverSince }
   rules { lateFromSupplementRequests carryOverDays onTimeDenominator }
   table { ${ROW} } total { ${ROW} }
@@ -59,6 +59,7 @@ export interface ReportResultView {
     pages: number;
     dossiers: number;
     otherAgencies: number;
+    syncFromGateway: number;
     firstReadAt: string;
     lastReadAt: string;
   }>;

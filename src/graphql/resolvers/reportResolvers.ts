@@ -60,6 +60,7 @@ function view(job: ReportJob) {
             bySubmittedVia: pairs(job.result.bySubmittedVia),
             sources: job.result.sources.map((source) => ({
               ...source,
+              syncFromGateway: source.syncFromGateway ?? 0,
               firstReadAt: vietnamIso(new Date(source.firstReadAt)),
               lastReadAt: vietnamIso(new Date(source.lastReadAt)),
             })),

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../errors/ErrorCode';
 import type { ReportJob } from './ReportJob';
 import { ReportRefusedError } from './ReportRefusedError';
 import type { ReportCheckpoint, RunHooks } from './runReport';
+import type { SyncedByGateway } from './gatewaySync';
 
 /** Runs one report from a checkpoint to its end (null when stopped by the hooks' signal). */
 export interface ReportRunner {
@@ -22,10 +23,14 @@ export type WorkerRequest =
       /** The agency directory's runtime entries in effect (applied over the worker's file). */
       agencies: Agency[];
     }
-  | { type: 'abort'; id: string };
+  | { type: 'abort'; id: string }
+  /** The answer to a `synced?` question (null: the bridge could not be asked). */
+  | { type: 'synced'; request: number; flags: boolean[] | null };
 
 export type WorkerReply =
   | { type: 'ready' }
+  /** Asks the serving thread which dossiers its sync bridge delivered (indicator 1.4). */
+  | { type: 'synced?'; request: number; connectorId: string; codes: string[] }
   | { type: 'broken'; message: string }
   | { type: 'checkpoint'; id: string; state: ReportCheckpoint }
   | {
@@ -84,6 +89,8 @@ export class WorkerReportRunner implements ReportRunner {
       registrations: () => Registration[];
       /** The directory's runtime entries in effect now (services/agencies/DirectoryEntries.ts). */
       agencies: () => Agency[];
+      /** The sync bridge's deliveries, asked by the worker for indicator 1.4; absent when off. */
+      synced?: SyncedByGateway;
       logger: Logger;
     },
   ) {}
@@ -132,6 +139,7 @@ export class WorkerReportRunner implements ReportRunner {
       worker.on('message', (message: WorkerReply) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'broken') reject(new Error(`report worker: ${message.message}`));
+        else if (message.type === 'synced?') this.answerSynced(worker, message);
         else this.receive(message);
       });
       worker.once('error', (error) => {
@@ -147,7 +155,21 @@ export class WorkerReportRunner implements ReportRunner {
     return this.ready.then(() => worker);
   }
 
-  private receive(message: Exclude<WorkerReply, { type: 'ready' } | { type: 'broken' }>): void {
+  private answerSynced(worker: Worker, question: Extract<WorkerReply, { type: 'synced?' }>): void {
+    const synced = this.options.synced;
+    const answer = (flags: boolean[] | null) =>
+      worker.postMessage({
+        type: 'synced',
+        request: question.request,
+        flags,
+      } satisfies WorkerRequest);
+    if (synced === undefined) return answer(null);
+    synced(question.connectorId, question.codes).then(answer, () => answer(null));
+  }
+
+  private receive(
+    message: Exclude<WorkerReply, { type: 'ready' } | { type: 'broken' } | { type: 'synced?' }>,
+  ): void {
     const running = this.running.get(message.id);
     if (running === undefined) return;
     if (message.type === 'checkpoint') {

@@ -50,6 +50,11 @@ export interface ReportSource {
   dossiers: number;
   /** GATEWAY: listed dossiers of units outside the report, read and not counted. */
   otherAgencies: number;
+  /**
+   * Listed dossiers whose system did not say whether they reached the portal, read from the
+   * gateway's sync bridge instead (indicator 1.4). Absent in checkpoints written before it.
+   */
+  syncFromGateway?: number;
   firstReadAt: string;
   lastReadAt: string;
 }

@@ -214,12 +214,22 @@ export function dateTime(at: Date): string {
   return `${date(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
 }
 
-/** How a source's listed dossiers were narrowed to each agency, in words (Vietnamese, English). */
+/**
+ * How a source was read, in words (Vietnamese, English): how its listed dossiers were narrowed to
+ * each agency, and how many had their sync to the portal (1.4) read from the gateway.
+ */
 export function filteredBy(source: ReportSource): { vi: string; en: string } {
-  if (source.agencyFilter === 'SYSTEM')
-    return { vi: 'hệ thống lọc theo đơn vị', en: 'the system lists the agency asked' };
+  const filtered =
+    source.agencyFilter === 'SYSTEM'
+      ? { vi: 'hệ thống lọc theo đơn vị', en: 'the system lists the agency asked' }
+      : {
+          vi: `cổng kết nối lọc theo đơn vị của từng hồ sơ (hệ thống trả hồ sơ mọi đơn vị); ${source.otherAgencies} hồ sơ của đơn vị ngoài báo cáo không tính`,
+          en: `the gateway, by each dossier's own agency (the system lists every unit's); ${source.otherAgencies} of units outside the report not counted`,
+        };
+  const fromGateway = source.syncFromGateway ?? 0;
+  if (fromGateway === 0) return filtered;
   return {
-    vi: `cổng kết nối lọc theo đơn vị của từng hồ sơ (hệ thống trả hồ sơ mọi đơn vị); ${source.otherAgencies} hồ sơ của đơn vị ngoài báo cáo không tính`,
-    en: `the gateway, by each dossier's own agency (the system lists every unit's); ${source.otherAgencies} of units outside the report not counted`,
+    vi: `${filtered.vi}; ${fromGateway} hồ sơ lấy tình trạng đồng bộ (chỉ số 1.4) từ cầu đồng bộ của cổng kết nối`,
+    en: `${filtered.en}; ${fromGateway} with their sync to the portal (indicator 1.4) read from the gateway's sync bridge`,
   };
 }

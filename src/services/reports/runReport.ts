@@ -7,6 +7,7 @@ import {
 import type { NationalDossier } from '../../../connectors/model';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import type { WorkingTimeService } from '../calendar/WorkingTimeService';
+import { withGatewaySync, type SyncedByGateway } from './gatewaySync';
 import { withAgencyStatusMeaning } from '../../domain/agencyStatusMeaning';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
 import { vietnamDate } from '../../domain/vietnamTime';
@@ -67,6 +68,8 @@ export interface ReportRunDeps {
   directory: AgencyDirectory;
   workingTime: WorkingTimeService;
   now: () => Date;
+  /** The sync bridge's deliveries, when it is on (indicator 1.4: gatewaySync.ts). */
+  synced?: SyncedByGateway;
 }
 
 export interface RunHooks {
@@ -192,18 +195,25 @@ export async function runReport(
       continue;
     }
     state.previousPage = signature;
+    const {
+      dossiers: listed,
+      fromGateway,
+      problem,
+    } = await withGatewaySync(page.dossiers, listing.registration, deps.synced);
+    if (signal.aborted) return null;
+    if (problem !== null) addProblem(state, problem);
     if (page.unreadable > 0)
       addProblem(state, `${named}: ${page.unreadable} record(s) could not be read`);
     // Whose each listed dossier is, before any is counted: a page that cannot be told is refused whole.
     const rows = filtersByAgency
-      ? page.dossiers.map((dossier) => askedRow(dossier, agencyCode, state, deps))
-      : gatewayRows(page.dossiers, listing.id, state, deps);
+      ? listed.map((dossier) => askedRow(dossier, agencyCode, state, deps))
+      : gatewayRows(listed, listing.id, state, deps);
     let outside = 0;
     let counted = 0;
     let elsewhere = 0;
     let otherUnits = 0;
     let failed = 0;
-    for (const [index, dossier] of page.dossiers.entries()) {
+    for (const [index, dossier] of listed.entries()) {
       const row = rows[index] as Row;
       const day = dossier.receivedAt === null ? null : vietnamDate(new Date(dossier.receivedAt));
       if (row.kind === 'elsewhere') elsewhere += 1;
@@ -238,6 +248,7 @@ export async function runReport(
       );
     state.progress.pages += 1;
     noteSource(state, listing.id, filtersByAgency, page.dossiers.length, otherUnits, deps.now());
+    noteGatewaySync(state, listing.id, fromGateway);
     state.progress.dossiers += counted;
     if (page.next === null) {
       nextListing(state);
@@ -363,6 +374,7 @@ function noteSource(
       pages: 0,
       dossiers: 0,
       otherAgencies: 0,
+      syncFromGateway: 0,
       firstReadAt: at.toISOString(),
       lastReadAt: at.toISOString(),
     };
@@ -373,6 +385,12 @@ function noteSource(
   source.dossiers += dossiers;
   source.otherAgencies += otherAgencies;
   source.lastReadAt = at.toISOString();
+}
+
+/** Listed dossiers whose sync to the portal was read from the gateway's bridge (1.4). */
+function noteGatewaySync(state: ReportCheckpoint, connector: string, count: number): void {
+  const source = state.sources.find((entry) => entry.connector === connector);
+  if (source !== undefined) source.syncFromGateway = (source.syncFromGateway ?? 0) + count;
 }
 
 /** The days before the period listed for carried-over dossiers. */

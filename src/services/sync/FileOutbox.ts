@@ -42,6 +42,8 @@ export class FileOutbox implements Outbox {
   private readonly queue: FileEntry[] = [];
   private readonly controller = new AbortController();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Dossiers ever delivered, `<connector>\u0000<code>` (kept in `synced.jsonl`). */
+  private readonly syncedDossiers = new Set<string>();
 
   private constructor(
     private readonly dir: string,
@@ -69,6 +71,9 @@ export class FileOutbox implements Outbox {
       await handle.sync();
     }
     const outbox = new FileOutbox(dir, state, handle, whole);
+    for (const line of await readLines<{ c?: unknown; d?: unknown }>(join(dir, 'synced.jsonl')))
+      if (typeof line.c === 'string' && typeof line.d === 'string')
+        outbox.syncedDossiers.add(syncedKey(line.c, line.d));
     let start = Math.min(state.offset, whole);
     while (start < whole) {
       const end = text.indexOf(0x0a, start) + 1;
@@ -133,10 +138,33 @@ export class FileOutbox implements Outbox {
   }
 
   delivered(entry: OutboxEntry, at: Date): Promise<void> {
-    return this.settle(entry, (counts) => {
-      counts.delivered += 1;
-      counts.lastDeliveredAt = at.toISOString();
-    });
+    const { connectorId, code } = entry.change;
+    const key = syncedKey(connectorId, code);
+    return this.settle(
+      entry,
+      (counts) => {
+        counts.delivered += 1;
+        counts.lastDeliveredAt = at.toISOString();
+      },
+      // Marked before the entry is settled: a kill in between leaves it marked and sent again.
+      async () => {
+        if (this.syncedDossiers.has(key)) return;
+        const synced = await open(join(this.dir, 'synced.jsonl'), 'a', 0o600);
+        try {
+          await synced.write(
+            `${JSON.stringify({ c: connectorId, d: code, at: at.toISOString() })}\n`,
+          );
+          await synced.datasync();
+        } finally {
+          await synced.close();
+        }
+        this.syncedDossiers.add(key);
+      },
+    );
+  }
+
+  async synced(connectorId: string, codes: readonly string[]): Promise<boolean[]> {
+    return codes.map((code) => this.syncedDossiers.has(syncedKey(connectorId, code)));
   }
 
   async deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<void> {
@@ -303,6 +331,10 @@ async function readState(dir: string): Promise<State> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   return { generation: 0, offset: 0, counts: {} };
+}
+
+function syncedKey(connectorId: string, code: string): string {
+  return `${connectorId}\u0000${code}`;
 }
 
 async function readLines<T>(path: string): Promise<T[]> {

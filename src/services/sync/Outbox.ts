@@ -59,6 +59,11 @@ export interface Outbox {
   /** Appends again the changes delivered (appended) between `since` and `until` that are kept. */
   replayDelivered(since: Date, until: Date): Promise<number>;
   counts(): Promise<Map<string, OutboxCounts>>;
+  /**
+   * Whether a change of each dossier was ever delivered (indicator 1.4's "synced"): marked in the
+   * same step as the delivery is settled, and kept.
+   */
+  synced(connectorId: string, codes: readonly string[]): Promise<boolean[]>;
   /** Gives up every partition held (without settling) and closes connections or files. */
   close(): Promise<void>;
 }

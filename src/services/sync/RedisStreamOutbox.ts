@@ -38,10 +38,14 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 const APPEND = `local id = redis.call('XADD', KEYS[1], '*', 'c', ARGV[1])
 if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[2], 'appended:' .. ARGV[2], 1) end
 return id`;
-/** Settles a delivered entry once (KEYS: stream, counts; ARGV: group, id, connector, at, min id). */
+/**
+ * Settles a delivered entry once, and marks its dossier synced (KEYS: stream, counts, synced;
+ * ARGV: group, id, connector, at, min id, code).
+ */
 const DELIVERED = `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'delivered:' .. ARGV[3], 1)
   redis.call('HSET', KEYS[2], 'last:' .. ARGV[3], ARGV[4])
+  redis.call('HSETNX', KEYS[3], ARGV[3] .. ':' .. ARGV[6], ARGV[4])
 end
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[5])
 return 1`;
@@ -124,6 +128,11 @@ export class RedisStreamOutbox implements Outbox {
 
   private counted(partition: number): string {
     return `${this.options.keyPrefix}sync:counts:{${partition}}`;
+  }
+
+  /** Dossiers ever delivered, `<connector>:<code>` → when first (the partition's slot). */
+  private syncedKey(partition: number): string {
+    return `${this.options.keyPrefix}sync:synced:{${partition}}`;
   }
 
   append(changes: readonly DossierChange[]): Promise<void> {
@@ -279,15 +288,38 @@ export class RedisStreamOutbox implements Outbox {
     const keepFrom = Math.min(idTime(entry.id), this.options.now() - this.options.keepDeliveredMs);
     await this.redis.eval(
       DELIVERED,
-      2,
+      3,
       this.stream(entry.partition),
       this.counted(entry.partition),
+      this.syncedKey(entry.partition),
       GROUP,
       entry.id,
       entry.change.connectorId,
       at.toISOString(),
       `${keepFrom}-0`,
+      entry.change.code,
     );
+  }
+
+  async synced(connectorId: string, codes: readonly string[]): Promise<boolean[]> {
+    const byPartition = new Map<number, number[]>();
+    codes.forEach((code, index) => {
+      const partition = partitionOf(connectorId, code, this.partitions);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), index]);
+    });
+    const flags = codes.map(() => false);
+    await Promise.all(
+      [...byPartition].map(async ([partition, indexes]) => {
+        const values = await this.redis.hmget(
+          this.syncedKey(partition),
+          ...indexes.map((index) => `${connectorId}:${codes[index] as string}`),
+        );
+        values.forEach((value, i) => {
+          if (value !== null) flags[indexes[i] as number] = true;
+        });
+      }),
+    );
+    return flags;
   }
 
   async deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<void> {

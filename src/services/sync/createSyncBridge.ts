@@ -56,6 +56,8 @@ export interface SyncBridge {
   /** Stops delivering (an in-flight delivery is left to the next holder) and closes the outbox. */
   close(): Promise<void>;
   stats(): Promise<Record<string, SyncStats>>;
+  /** Whether a change of each dossier was ever delivered (indicator 1.4's "synced"). */
+  synced(connectorId: string, codes: readonly string[]): Promise<boolean[]>;
   /** The outbox itself: dead letters and replays (the `npm run sync` command, tests). */
   outbox(): Promise<Outbox>;
 }
@@ -134,6 +136,7 @@ export function createSyncBridge(config: SyncBridgeConfig, deps: SyncBridgeDeps)
       }
       return stats;
     },
+    synced: async (connectorId, codes) => (await opened).synced(connectorId, codes),
     outbox: () => opened,
   };
 }

@@ -1,0 +1,57 @@
+import type { DigitalFacts, NationalDossier } from '../../../connectors/model';
+import type { Registration } from '../../registry/Registration';
+
+/** Whether a change of each dossier was ever delivered by the gateway's sync bridge. */
+export type SyncedByGateway = (connectorId: string, codes: readonly string[]) => Promise<boolean[]>;
+
+const UNKNOWN: DigitalFacts = {
+  submittedVia: null,
+  digitised: null,
+  vneidVerified: null,
+  paidOnline: null,
+  electronicResult: null,
+  syncedToPortal: null,
+};
+
+/**
+ * Indicator 1.4 (dossiers synced to the portal over dossiers received; docs/INDICATORS.md): a
+ * listed dossier whose system does not say whether it reached the portal is read from the
+ * gateway's sync bridge, when the bridge is on and the gateway follows the system's changes (it
+ * pushes, or its registration declares `changes`): synced when a change of it was delivered,
+ * not synced otherwise. What the system says is kept as it says it. Returns the dossiers, how
+ * many were read from the gateway, and why none could be (they stay unknown then: no data).
+ */
+export async function withGatewaySync(
+  dossiers: readonly NationalDossier[],
+  registration: Registration,
+  synced: SyncedByGateway | undefined,
+): Promise<{ dossiers: readonly NationalDossier[]; fromGateway: number; problem: string | null }> {
+  const followed = registration.push !== undefined || registration.changes !== undefined;
+  if (synced === undefined || !followed) return { dossiers, fromGateway: 0, problem: null };
+  const unsaid = dossiers.filter((dossier) => (dossier.digital?.syncedToPortal ?? null) === null);
+  if (unsaid.length === 0) return { dossiers, fromGateway: 0, problem: null };
+  let flags: boolean[];
+  try {
+    flags = await synced(
+      registration.id,
+      unsaid.map((dossier) => dossier.code),
+    );
+  } catch (error) {
+    return {
+      dossiers,
+      fromGateway: 0,
+      problem: `${registration.id}: ${unsaid.length} dossier(s) left without sync data (indicator 1.4): ${(error as Error).message}`,
+    };
+  }
+  const byCode = new Map(unsaid.map((dossier, index) => [dossier.code, flags[index] === true]));
+  return {
+    dossiers: dossiers.map((dossier) => {
+      const flag = byCode.get(dossier.code);
+      return flag === undefined
+        ? dossier
+        : { ...dossier, digital: { ...(dossier.digital ?? UNKNOWN), syncedToPortal: flag } };
+    }),
+    fromGateway: unsaid.length,
+    problem: null,
+  };
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSampleSystems, type SampleSystems } from '../../samples/startSampleSystems';
+import { REPORT_RESULT_FIELDS, type ReportResultView } from '../support/reportFields';
+import { startTestGateway, type TestGateway } from '../support/testGateway';
+
+const FROM = '2026-07-01';
+const TO = '2026-09-30';
+
+/**
+ * Indicator 1.4 (dossiers synced to the portal over dossiers received) read from the gateway's
+ * own sync bridge, for a system that does not say: the dossiers the bridge delivered are synced,
+ * the others are not, counted over the same received dossiers as the other indicators.
+ */
+describe('Indicator 1.4 from the sync bridge', () => {
+  let samples: SampleSystems;
+  let t: TestGateway;
+  let outboxDir: string;
+  beforeAll(async () => {
+    samples = await startSampleSystems({ size: 6000, seed: 66 });
+    outboxDir = mkdtempSync(join(tmpdir(), 'report-outbox-'));
+    t = await startTestGateway({
+      samples,
+      env: {
+        CATALOGUE_SYNC_INTERVAL_MS: '0',
+        ...samples.syncVariables,
+        SYNC_OUTBOX: 'file',
+        SYNC_OUTBOX_DIR: outboxDir,
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await (t as TestGateway | undefined)?.close();
+    await (samples as SampleSystems | undefined)?.close();
+    rmSync(outboxDir, { recursive: true, force: true });
+  });
+
+  it('the dossiers delivered to the portal are synced, the others are not; the source says so', async () => {
+    const agency = '000.00.20.G09';
+    const { dossiers } = samples.ministry.dataset.listReceived(agency, FROM, TO, 0, 1e9);
+    // Received, by the result form's rule: not "submitted, not yet received" (1) nor rejected (3).
+    const received = dossiers.filter((d) => d.status !== 1 && d.status !== 3);
+    expect(received.length).toBeGreaterThan(10);
+    const delivered = received.slice(0, 4).map((d) => d.code);
+    const answer = await t.query(
+      'query ($c: [String!]!) { dossiers(codes: $c) { code dossier { code } } }',
+      { c: delivered },
+      'portal',
+    );
+    expect(answer.errors).toBeUndefined();
+    const deadline = Date.now() + 15_000;
+    const synced = () => t.gateway.sync?.synced('bo-noi-vu-dvc', delivered);
+    while (!(await synced())?.every(Boolean) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(await synced()).toEqual([true, true, true, true]);
+
+    const started = await t.query<{ startReport: { id: string } }>(
+      `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
+      { i: { agencies: [agency], from: FROM, to: TO } },
+      'auditor',
+    );
+    const id = started.data?.startReport.id as string;
+    let job: { state: string; problems: string[]; result: ReportResultView | null };
+    const until = Date.now() + 80_000;
+    for (;;) {
+      job = (
+        await t.query<{ report: typeof job }>(
+          `query ($id: ID!) { report(id: $id) { state problems result ${REPORT_RESULT_FIELDS} } }`,
+          { id },
+          'auditor',
+        )
+      ).data?.report as typeof job;
+      if (!['QUEUED', 'RUNNING'].includes(job.state) || Date.now() > until) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect([job.state, job.problems]).toEqual(['DONE', []]);
+    const result = job.result as ReportResultView;
+    expect(result.total.received).toBe(received.length);
+    expect(result.indicators.find((entry) => entry.id === '1.4')).toMatchObject({
+      status: 'COMPUTED',
+      numerator: 4,
+      denominator: received.length,
+    });
+    const source = result.sources.find((entry) => entry.connector === 'bo-noi-vu-dvc');
+    // Every listed dossier's sync was read from the gateway (carried-over ones included).
+    expect(source?.syncFromGateway).toBe(source?.dossiers);
+  }, 120_000);
+});
