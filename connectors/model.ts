@@ -142,6 +142,16 @@ export interface DigitalFacts {
   syncedToPortal: boolean | null;
 }
 
+/** What a dossier that says nothing of the 2022 fields says: nothing. */
+export const NO_DIGITAL_FACTS: Readonly<DigitalFacts> = Object.freeze({
+  submittedVia: null,
+  digitised: null,
+  vneidVerified: null,
+  paidOnline: null,
+  electronicResult: null,
+  syncedToPortal: null,
+});
+
 /** One dossier in the national model. */
 export interface NationalDossier {
   /** Mã hồ sơ, exactly as requested. */

@@ -20,8 +20,9 @@ import { PubSub } from 'graphql-subscriptions';
 import { DOSSIER_CHANGED, type DossierChangeFeed } from './graphql/dossierChangeFeed';
 import { DossierService } from './services/dossiers/DossierService';
 import { PushService } from './services/push/PushService';
-import { ChangeFeed } from './services/changes/ChangeFeed';
-import { createSyncBridge, type SyncBridge } from './services/sync/createSyncBridge';
+import type { ChangeFeed } from './services/changes/ChangeFeed';
+import type { SyncBridge } from './services/sync/createSyncBridge';
+import { startChangeSync } from './startChangeSync';
 import { Authenticator } from './auth/Authenticator';
 import { FileApiKeyStore, type ApiKeyStore } from './auth/apiKeys';
 import { RedisApiKeyStore } from './auth/RedisApiKeyStore';
@@ -313,54 +314,18 @@ export async function startGateway(
       // What lookups read from the systems is compared with the states known (issue 21).
       onRead: (registration, read) => changeFeed.tracker.observeLater(registration, read),
     });
-    // Every change goes to the portal's sync API through a durable outbox (docs/sync-bridge.md).
-    const sync: SyncBridge | null =
-      config.sync === null
-        ? null
-        : createSyncBridge(config.sync, {
-            logger,
-            consumer: config.audit.writer,
-            metrics: {
-              delivered: (connector, lagSeconds) => metrics.syncDelivered(connector, lagSeconds),
-              deadLettered: (connector) => metrics.syncDeadLettered(connector),
-            },
-          });
-    if (sync !== null) {
-      opened.push(() => sync.close());
-      metrics.syncBacklog(async () =>
-        Object.fromEntries(
-          Object.entries(await sync.stats()).map(([connector, stats]) => [
-            connector,
-            stats.backlog,
-          ]),
-        ),
-      );
-      // Refused when another live process holds the file outbox's folder: start-up stops, named.
-      await sync.start();
-    }
-    // Every change found, whichever way (push, poll, lookup), once (docs/changes.md).
-    const changeFeed = new ChangeFeed({
+    // Every change found, whichever way (push, poll, lookup), once, to the portal's sync API.
+    const { changeFeed, sync } = await startChangeSync(config, {
       registry,
       directory,
       events,
-      sink: sync?.sink ?? null,
+      metrics,
       store: (registration, found) => dossiers.fetcher.store(registration, found),
-      redis: config.redis,
-      polls: config.changePolls,
       logger,
       now,
-      onChanges: (connector, source, count) => metrics.changesFound(connector, source, count),
-      onPolled: (outcome) =>
-        metrics.changePolled(
-          outcome.connectorId,
-          outcome.startedAt,
-          outcome.durationMs,
-          outcome.problems.length === 0,
-        ),
+      opened,
     });
-    opened.push(() => changeFeed.close());
     changeFeedOf = changeFeed;
-    await changeFeed.sync(registry.registrations());
     const replays: ReplayGuard =
       config.cache.kind === 'redis'
         ? new RedisReplayGuard(config.cache.target, config.cache.keyPrefix, logger)

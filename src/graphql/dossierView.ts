@@ -1,8 +1,8 @@
-import type {
-  ApplicantTypeCode,
-  ChannelValue,
-  DigitalFacts,
-  StatusValue,
+import {
+  NO_DIGITAL_FACTS,
+  type ApplicantTypeCode,
+  type ChannelValue,
+  type StatusValue,
 } from '../../connectors/model';
 import type { DossierAnswer } from '../services/dossiers/DossierService';
 import { nationalStatus } from '../domain/nationalStatuses';
@@ -22,15 +22,6 @@ export function statusView(status: StatusValue) {
 
 const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' } as const;
 
-/** A dossier kept from before the 2022 fields were read says nothing of them. */
-const NOT_SENT: DigitalFacts = {
-  submittedVia: null,
-  digitised: null,
-  vneidVerified: null,
-  paidOnline: null,
-  electronicResult: null,
-  syncedToPortal: null,
-};
 const APPLICANT_TYPES = {
   1: 'CITIZEN',
   2: 'ENTERPRISE',
@@ -89,7 +80,7 @@ export function dossierView(answer: DossierAnswer) {
     fees: dossier.fees,
     results: dossier.results,
     supplements: dossier.supplements,
-    digital: dossier.digital ?? NOT_SENT,
+    digital: dossier.digital ?? NO_DIGITAL_FACTS,
     interAgency: {
       reference: dossier.interAgency.reference,
       parts: dossier.interAgency.parts.map((part) => ({

@@ -1,4 +1,5 @@
-import type { CallContext, Logger } from '../../../connectors/contract';
+import type { CallContext, DossierPage, Logger } from '../../../connectors/contract';
+import type { ErrorDetail } from '../../errors/GatewayError';
 import type { NationalDossier } from '../../../connectors/model';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
@@ -125,20 +126,14 @@ export class ChangePoller {
     const agencies = this.agenciesOf(runtime.id, to);
     const read = runtime.listingFiltersByAgency ? agencies : agencies.slice(0, 1);
     const candidates: string[] = [];
-    for (const agencyCode of read) {
-      let cursor: string | null = null;
-      for (let page = 0; page < MAX_PAGES && !call.signal.aborted; page += 1) {
-        const answer = await runtime.listDossiers({ agencyCode, from, to }, cursor, call);
-        if ('error' in answer) {
-          outcome.problems.push(`${answer.error.code}: ${answer.error.message}`);
-          break;
-        }
-        outcome.listed += answer.dossiers.length;
-        candidates.push(...(await this.differing(runtime.id, answer.dossiers)));
-        cursor = answer.next;
-        if (cursor === null) break;
-      }
-    }
+    for (const agencyCode of read)
+      await this.readPages(
+        runtime.id,
+        (cursor) => runtime.listDossiers({ agencyCode, from, to }, cursor, call),
+        call,
+        outcome,
+        candidates,
+      );
     outcome.lookedUp += await this.lookUp(
       runtime,
       candidates.slice(0, LISTING_LOOKUPS_PER_POLL),
@@ -173,22 +168,13 @@ export class ChangePoller {
     );
     const problems = outcome.problems.length;
     const candidates: string[] = [];
-    let cursor: string | null = null;
-    let complete = false;
-    for (let page = 0; page < MAX_PAGES && !call.signal.aborted; page += 1) {
-      const answer = await runtime.listChangedSince(since, cursor, call);
-      if ('error' in answer) {
-        outcome.problems.push(`${answer.error.code}: ${answer.error.message}`);
-        break;
-      }
-      outcome.listed += answer.dossiers.length;
-      candidates.push(...(await this.differing(runtime.id, answer.dossiers)));
-      cursor = answer.next;
-      if (cursor === null) {
-        complete = true;
-        break;
-      }
-    }
+    const complete = await this.readPages(
+      runtime.id,
+      (cursor) => runtime.listChangedSince(since, cursor, call),
+      call,
+      outcome,
+      candidates,
+    );
     if (!complete && outcome.problems.length === problems && !call.signal.aborted)
       outcome.problems.push(
         `UPSTREAM_BAD_RESPONSE: ${runtime.id}'s changes since ${since} go on past ${MAX_PAGES} pages`,
@@ -206,6 +192,32 @@ export class ChangePoller {
     );
     if (complete && outcome.problems.length === problems && !call.signal.aborted)
       await states.setMark(runtime.id, startedAt);
+  }
+
+  /**
+   * Reads a listing page by page (at most MAX_PAGES), adding to `candidates` the dossiers that
+   * differ from those known; true when its last page was read.
+   */
+  private async readPages(
+    connectorId: string,
+    page: (cursor: string | null) => Promise<DossierPage | { error: ErrorDetail }>,
+    call: CallContext,
+    outcome: PollOutcome,
+    candidates: string[],
+  ): Promise<boolean> {
+    let cursor: string | null = null;
+    for (let read = 0; read < MAX_PAGES && !call.signal.aborted; read += 1) {
+      const answer = await page(cursor);
+      if ('error' in answer) {
+        outcome.problems.push(`${answer.error.code}: ${answer.error.message}`);
+        return false;
+      }
+      outcome.listed += answer.dossiers.length;
+      candidates.push(...(await this.differing(connectorId, answer.dossiers)));
+      cursor = answer.next;
+      if (cursor === null) return true;
+    }
+    return false;
   }
 
   /** Listed dossiers whose status or dates are not those known (or that were never seen). */

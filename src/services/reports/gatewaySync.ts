@@ -1,17 +1,8 @@
-import type { DigitalFacts, NationalDossier } from '../../../connectors/model';
+import { NO_DIGITAL_FACTS, type NationalDossier } from '../../../connectors/model';
 import type { Registration } from '../../registry/Registration';
 
 /** Whether a change of each dossier was ever delivered by the gateway's sync bridge. */
 export type SyncedByGateway = (connectorId: string, codes: readonly string[]) => Promise<boolean[]>;
-
-const UNKNOWN: DigitalFacts = {
-  submittedVia: null,
-  digitised: null,
-  vneidVerified: null,
-  paidOnline: null,
-  electronicResult: null,
-  syncedToPortal: null,
-};
 
 /**
  * Indicator 1.4 (dossiers synced to the portal over dossiers received; docs/INDICATORS.md): a
@@ -49,7 +40,10 @@ export async function withGatewaySync(
       const flag = byCode.get(dossier.code);
       return flag === undefined
         ? dossier
-        : { ...dossier, digital: { ...(dossier.digital ?? UNKNOWN), syncedToPortal: flag } };
+        : {
+            ...dossier,
+            digital: { ...(dossier.digital ?? NO_DIGITAL_FACTS), syncedToPortal: flag },
+          };
     }),
     fromGateway: unsaid.length,
     problem: null,
