@@ -546,10 +546,12 @@ export async function startGateway(
         catalogue.stop();
         directoryEntries.close();
         await reports.close();
+        unsubscribe();
+        // No push or lookup comes in once the server is closed; then what is under way is
+        // recorded, and the outbox closes last.
+        await server.close();
         await changeFeed.close();
         await sync?.close();
-        unsubscribe();
-        await server.close();
         await Promise.all([
           registry.close(),
           cache.close(),

@@ -70,6 +70,14 @@ export function settingsDigest(registration: Registration): string {
   return digest;
 }
 
+/**
+ * Whether the gateway follows a system's changes (docs/changes.md): it pushes, or its
+ * registration says how to poll it.
+ */
+export function followsChanges(registration: Pick<Registration, 'push' | 'changes'>): boolean {
+  return registration.push !== undefined || registration.changes !== undefined;
+}
+
 /** A runtime registration's version; null for one from a file. */
 export function registrationVersion(registration: Pick<Registration, 'origin'>): number | null {
   return registration.origin.type === 'runtime' ? registration.origin.version : null;

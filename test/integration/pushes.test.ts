@@ -250,6 +250,39 @@ describe('Status pushes: signed, scoped to their system, applied to the cache', 
     expect(takeStats(samples.ministry).codesRequested).toBe(1 + misses);
   });
 
+  it('a push the gateway cannot record is refused as retryable, and the same push sent again is accepted', async () => {
+    const code = processing[5] as string;
+    const record = (await (
+      await fetch(`${samples.provincial.url}/api/v1/dossiers/${code}`, {
+        headers: { 'x-api-key': SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY },
+      })
+    ).json()) as Record<string, unknown>;
+    const body = JSON.stringify({ dossiers: [{ ...record, dossierStatus: 'paying' }] });
+    const signature = sign(body, REST_SECRET);
+    // The change store (or the sync outbox) is away for one push.
+    const tracker = gateway.gateway.changes.tracker;
+    const observe = tracker.observe.bind(tracker);
+    tracker.observe = () => Promise.reject(new Error('the known states cannot be reached'));
+    try {
+      expect(await postHook(gateway.url, 'thanh-hoa-motcua', body, signature)).toEqual({
+        status: 503,
+        body: {
+          error:
+            "push not recorded now: the gateway's change store or sync outbox cannot be reached; send it again in 2 s",
+          retryable: true,
+        },
+      });
+    } finally {
+      tracker.observe = observe;
+    }
+    // Its signature was given back: the very same push is accepted now, and recorded.
+    expect(await postHook(gateway.url, 'thanh-hoa-motcua', body, signature)).toEqual({
+      status: 202,
+      body: { accepted: 1, ignored: 0 },
+    });
+    expect(await statusOf(gateway, code)).toEqual({ status: 6, cached: true });
+  });
+
   it("a system cannot touch another system's dossiers: foreign codes and records are ignored", async () => {
     const provincialCode = processing[2] as string;
     expect(await statusOf(gateway, provincialCode)).toEqual({ status: 4, cached: false });

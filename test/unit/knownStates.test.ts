@@ -101,7 +101,41 @@ describe.each([
     expect(await states.compareAndSet('s', [a2, b], 3)).toEqual([a.full, undefined]);
     // Another system's dossier of the same code is another dossier.
     expect(await states.compareAndSet('t', [a2], 3)).toEqual([null]);
-    expect(await states.cores('s', ['A', 'B', 'C'])).toEqual([a2.core, b.core, null]);
+    expect(await states.cores('s', ['A', 'B', 'C'])).toEqual([
+      { core: a2.core, version: a2.version },
+      { core: b.core, version: b.version },
+      null,
+    ]);
+  });
+
+  it('a reading older than the state known (read before a push) is neither a change nor recorded', async () => {
+    const pushed = observed(
+      'A',
+      dossier('A', {
+        status: status(9),
+        history: [step('2026-11-21T09:00:00', 4), step('2026-11-22T10:00:00', 9)],
+      }),
+    );
+    const read = observed('A');
+    expect(read.version).toBeLessThan(pushed.version);
+    expect(await states.compareAndSet('s', [pushed], 1)).toEqual([null]);
+    expect(await states.compare('s', [read])).toEqual([undefined]);
+    expect(await states.compareAndSet('s', [read], 2)).toEqual([undefined]);
+    // What stays known is the newer state.
+    expect(await states.compare('s', [pushed])).toEqual([undefined]);
+    expect(await states.cores('s', ['A'])).toEqual([
+      { core: pushed.core, version: pushed.version },
+    ]);
+  });
+
+  it('compare says what compareAndSet would, and records nothing', async () => {
+    const a = observed('A');
+    expect(await states.compare('s', [a])).toEqual([null]);
+    expect(await states.compare('s', [a])).toEqual([null]);
+    await states.compareAndSet('s', [a], 1);
+    expect(await states.compare('s', [a])).toEqual([undefined]);
+    const a2 = observed('A', dossier('A', { status: status(5) }));
+    expect(await states.compare('s', [a2])).toEqual([a.full]);
   });
 
   it('rechecks open dossiers the longest unchecked first; settled and dropped ones leave', async () => {

@@ -98,7 +98,7 @@ export class ChangeFeed {
   }
 
   async close(): Promise<void> {
-    this.tracker.close();
+    await this.tracker.close();
     await this.schedule.close();
     await this.states.close();
   }

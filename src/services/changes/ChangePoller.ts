@@ -196,7 +196,7 @@ export class ChangePoller {
 
   /**
    * Reads a listing page by page (at most MAX_PAGES), adding to `candidates` the dossiers that
-   * differ from those known; true when its last page was read.
+   * may have changed; true when its last page was read and every record could be read.
    */
   private async readPages(
     connectorId: string,
@@ -206,21 +206,32 @@ export class ChangePoller {
     candidates: string[],
   ): Promise<boolean> {
     let cursor: string | null = null;
-    for (let read = 0; read < MAX_PAGES && !call.signal.aborted; read += 1) {
+    let unreadable = 0;
+    let last = false;
+    for (let read = 0; read < MAX_PAGES && !call.signal.aborted && !last; read += 1) {
       const answer = await page(cursor);
       if ('error' in answer) {
         outcome.problems.push(`${answer.error.code}: ${answer.error.message}`);
         return false;
       }
       outcome.listed += answer.dossiers.length;
+      unreadable += answer.unreadable;
       candidates.push(...(await this.differing(connectorId, answer.dossiers)));
       cursor = answer.next;
-      if (cursor === null) return true;
+      last = cursor === null;
     }
-    return false;
+    // Records the mapping could not read may be changes: said, and the read is not complete.
+    if (unreadable > 0)
+      outcome.problems.push(
+        `UPSTREAM_BAD_RESPONSE: ${unreadable} listed record(s) of ${connectorId} could not be read`,
+      );
+    return last && unreadable === 0;
   }
 
-  /** Listed dossiers whose status or dates are not those known (or that were never seen). */
+  /**
+   * Listed dossiers that may have changed: never seen, or whose status or dates differ from those
+   * known, or whose newest step (when the listing gives steps) is newer than the state known.
+   */
   private async differing(
     connectorId: string,
     listed: readonly NationalDossier[],
@@ -230,7 +241,11 @@ export class ChangePoller {
       listed.map((dossier) => dossier.code),
     );
     return listed
-      .filter((dossier, index) => known[index] !== stateMark(dossier).core)
+      .filter((dossier, index) => {
+        const before = known[index];
+        const mark = stateMark(dossier);
+        return before == null || before.core !== mark.core || mark.version > before.version;
+      })
       .map((dossier) => dossier.code);
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../../connectors/contract';
 import type { NationalDossier } from '../../../connectors/model';
 import type { DossierEvents } from '../../events/DossierEvents';
-import type { Registration } from '../../registry/Registration';
+import { followsChanges, type Registration } from '../../registry/Registration';
 import { vietnamIso } from '../../domain/vietnamTime';
 import type { ChangeSink, ChangeSource, DossierChange } from './DossierChange';
 import type { KnownStates } from './KnownStates';
@@ -44,13 +44,17 @@ export class ChangeTracker {
 
   /** Whether a system's dossiers are followed: it pushes, or it declares `changes`. */
   follows(registration: Registration): boolean {
-    return registration.push !== undefined || registration.changes !== undefined;
+    return followsChanges(registration);
   }
 
   /**
-   * Compares the dossiers with the states known, and passes the new ones on: outbox, cache (for
-   * what polling found), events. Throws when the states cannot be read (nothing is passed on
-   * then, and the caller's next reading finds the change again).
+   * Compares the dossiers with the states known, and passes the new ones on, in an order that
+   * loses nothing: first the outbox (a state is appended before it is recorded as known, so a
+   * process killed in between finds it again and appends it again — the idempotency key absorbs
+   * the repeat), then the known states (compare-and-set: of two replicas reading one change, one
+   * records it), then, for the one that recorded it, the cache (what polling found) and the
+   * events. A reading older than the state known is not a change. Throws when the states or the
+   * outbox cannot be reached; nothing is recorded then, and the next reading finds it again.
    */
   async observe(
     registration: Registration,
@@ -59,14 +63,11 @@ export class ChangeTracker {
   ): Promise<DossierChange[]> {
     if (dossiers.length === 0) return [];
     const now = this.deps.now();
-    const marks = dossiers.map((dossier) => ({ code: dossier.code, ...stateMark(dossier) }));
-    const before = await this.deps.states.compareAndSet(registration.id, marks, now.getTime());
     const detectedAt = vietnamIso(now);
-    const changes: DossierChange[] = [];
-    dossiers.forEach((dossier, index) => {
-      const previous = before[index];
-      if (previous === undefined) return;
-      changes.push({
+    const marks = dossiers.map((dossier) => ({ code: dossier.code, ...stateMark(dossier) }));
+    const changeOf = (index: number, previous: string | null): DossierChange => {
+      const dossier = dossiers[index] as NationalDossier;
+      return {
         connectorId: registration.id,
         code: dossier.code,
         state: (marks[index] as (typeof marks)[number]).full,
@@ -75,19 +76,43 @@ export class ChangeTracker {
         changedAt: systemChangedAt(dossier),
         detectedAt,
         dossier,
-      });
+      };
+    };
+    const seen = await this.deps.states.compare(registration.id, marks);
+    const appended = new Set<number>();
+    if (this.deps.sink !== null) {
+      const fresh = seen.flatMap((previous, index) =>
+        previous === undefined ? [] : [changeOf(index, previous)],
+      );
+      if (fresh.length > 0) await this.deps.sink.append(fresh);
+      seen.forEach((previous, index) => previous !== undefined && appended.add(index));
+    }
+    const recorded = await this.deps.states.compareAndSet(registration.id, marks, now.getTime());
+    const changes: DossierChange[] = [];
+    const late: DossierChange[] = [];
+    recorded.forEach((previous, index) => {
+      if (previous === undefined) return;
+      const change = changeOf(index, previous);
+      changes.push(change);
+      if (!appended.has(index)) late.push(change);
     });
     if (changes.length === 0) return [];
-    const codes = changes.map((change) => change.code);
-    if (this.deps.sink !== null) {
+    // Another reading changed the state known between the two steps (rare): appended now, or
+    // forgotten so that the next reading finds it.
+    if (this.deps.sink !== null && late.length > 0) {
       try {
-        await this.deps.sink.append(changes);
+        await this.deps.sink.append(late);
       } catch (error) {
-        // Not passed on: forgotten, so that the next reading of these dossiers finds them again.
-        await this.deps.states.unsee(registration.id, codes).catch(() => undefined);
+        await this.deps.states
+          .unsee(
+            registration.id,
+            late.map((change) => change.code),
+          )
+          .catch(() => undefined);
         throw error;
       }
     }
+    const codes = changes.map((change) => change.code);
     if (source === 'poll')
       await this.deps.store(
         registration,
@@ -96,6 +121,14 @@ export class ChangeTracker {
     this.deps.onChanges?.(registration.id, source, changes.length);
     await this.deps.events.publish({ connectorId: registration.id, codes, changedAt: detectedAt });
     return changes;
+  }
+
+  /**
+   * Forgets what is known of the codes and puts them first in the recheck rotation: their state
+   * could not be read now, so their next reading is a change.
+   */
+  async unsee(connectorId: string, codes: readonly string[]): Promise<void> {
+    await this.deps.states.unsee(connectorId, codes);
   }
 
   /**
@@ -112,11 +145,10 @@ export class ChangeTracker {
     this.flushing ??= setImmediate(() => void this.flush());
   }
 
-  /** Lookups' dossiers not yet observed are dropped (the gateway is closing). */
-  close(): void {
+  /** Observes what lookups read and is not observed yet (the gateway is closing). */
+  async close(): Promise<void> {
     if (this.flushing !== null) clearImmediate(this.flushing);
-    this.flushing = null;
-    this.pending.clear();
+    await this.flush();
   }
 
   private async flush(): Promise<void> {

@@ -11,7 +11,7 @@ export type ChangeSource = 'push' | 'poll' | 'lookup';
 export interface DossierChange {
   connectorId: string;
   code: string;
-  /** Digest of the synced state (`stateDigest`): the same state, the same digest. */
+  /** Digest of the synced state (`stateMark(dossier).full`): the same state, the same digest. */
   state: string;
   /** The digest known before; null when the gateway had never seen the dossier. */
   previousState: string | null;

@@ -15,17 +15,28 @@ export interface Observed extends StateMark {
 export interface KnownStates {
   readonly kind: 'memory' | 'redis';
   /**
-   * Records each state, and says for each whether it was new: the full digest known before (null:
-   * never seen), or `undefined` when the state is the one already known. Open dossiers are noted
-   * as checked at `at` (ms); settled ones leave the recheck rotation.
+   * Says, without recording anything, whether each state is new: the full digest known before
+   * (null: never seen), or `undefined` when it is the one known or older than it (`version`).
+   */
+  compare(
+    connectorId: string,
+    observed: readonly Observed[],
+  ): Promise<Array<string | null | undefined>>;
+  /**
+   * Records each state, and says for each whether it was new, as `compare` does (a state older
+   * than the one known is not recorded). Open dossiers are noted as checked at `at` (ms); settled
+   * ones leave the recheck rotation.
    */
   compareAndSet(
     connectorId: string,
     observed: readonly Observed[],
     at: number,
   ): Promise<Array<string | null | undefined>>;
-  /** The listing digests known for these codes (null: never seen). */
-  cores(connectorId: string, codes: readonly string[]): Promise<Array<string | null>>;
+  /** The listing digest and version known for each code (null: never seen). */
+  cores(
+    connectorId: string,
+    codes: readonly string[],
+  ): Promise<Array<{ core: string; version: number } | null>>;
   /** Up to `limit` open dossiers of the system, the longest unchecked first. */
   dueForRecheck(connectorId: string, limit: number): Promise<string[]>;
   /** Notes the codes as checked at `at` without a state (their lookup failed). */
@@ -52,6 +63,7 @@ export interface KnownStates {
 interface Known {
   full: string | null;
   core: string | null;
+  version: number;
   /** When last checked (ms); undefined when settled. */
   checkedAt: number | undefined;
 }
@@ -87,17 +99,41 @@ export class MemoryKnownStates implements KnownStates {
     return observed.map((state) => {
       const key = join(connectorId, state.code);
       const before = this.known.get(key);
-      this.known.set(key, { full: state.full, core: state.core, checkedAt: at });
+      const verdict = judge(before, state);
+      if (verdict !== undefined || before === undefined)
+        this.known.set(key, {
+          full: state.full,
+          core: state.core,
+          version: state.version,
+          checkedAt: at,
+        });
+      // Checked now, whatever it said; an older reading does not settle a dossier.
       const rotation = this.rotation(connectorId);
-      rotation.delete(state.code);
-      if (state.open) rotation.set(state.code, at);
-      if (before?.full === state.full) return undefined;
-      return before?.full ?? null;
+      const settles = verdict !== undefined && !state.open;
+      if (settles) rotation.delete(state.code);
+      else if (rotation.has(state.code) || state.open) {
+        rotation.delete(state.code);
+        rotation.set(state.code, at);
+      }
+      return verdict;
     });
   }
 
-  async cores(connectorId: string, codes: readonly string[]): Promise<Array<string | null>> {
-    return codes.map((code) => this.known.peek(join(connectorId, code))?.core ?? null);
+  async compare(
+    connectorId: string,
+    observed: readonly Observed[],
+  ): Promise<Array<string | null | undefined>> {
+    return observed.map((state) => judge(this.known.peek(join(connectorId, state.code)), state));
+  }
+
+  async cores(
+    connectorId: string,
+    codes: readonly string[],
+  ): Promise<Array<{ core: string; version: number } | null>> {
+    return codes.map((code) => {
+      const known = this.known.peek(join(connectorId, code));
+      return known?.core == null ? null : { core: known.core, version: known.version };
+    });
   }
 
   async dueForRecheck(connectorId: string, limit: number): Promise<string[]> {
@@ -121,7 +157,7 @@ export class MemoryKnownStates implements KnownStates {
   async unsee(connectorId: string, codes: readonly string[]): Promise<void> {
     const rotation = this.rotation(connectorId);
     for (const code of codes) {
-      this.known.set(join(connectorId, code), { full: null, core: null, checkedAt: 0 });
+      this.known.set(join(connectorId, code), { full: null, core: null, version: 0, checkedAt: 0 });
       rotation.set(code, 0);
     }
   }
@@ -160,6 +196,13 @@ export class MemoryKnownStates implements KnownStates {
     }
     return rotation;
   }
+}
+
+/** The digest known before when `state` is new; undefined when it is known, or older. */
+function judge(before: Known | undefined, state: Observed): string | null | undefined {
+  if (before === undefined || before.full === null) return null;
+  if (before.full === state.full || state.version < before.version) return undefined;
+  return before.full;
 }
 
 function join(connectorId: string, code: string): string {

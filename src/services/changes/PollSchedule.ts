@@ -33,7 +33,10 @@ function budgetOf(everySeconds: number): number {
 export class LocalPollSchedule implements PollSchedule {
   readonly kind = 'local' as const;
   private readonly timers = new Map<string, { every: number; timer: NodeJS.Timeout }>();
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; done: Promise<void> }
+  >();
 
   constructor(private readonly pollOne: PollOne) {}
 
@@ -58,7 +61,10 @@ export class LocalPollSchedule implements PollSchedule {
   async close(): Promise<void> {
     for (const { timer } of this.timers.values()) clearInterval(timer);
     this.timers.clear();
-    for (const controller of this.running.values()) controller.abort();
+    // Polls under way stop at their next call, and what they found is recorded before close.
+    const running = [...this.running.values()];
+    for (const { controller } of running) controller.abort();
+    await Promise.all(running.map(({ done }) => done));
   }
 
   private run(id: string, every: number): void {
@@ -66,11 +72,13 @@ export class LocalPollSchedule implements PollSchedule {
     if (this.running.has(id)) return;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), budgetOf(every));
-    this.running.set(id, controller);
-    void this.pollOne(id, controller.signal).finally(() => {
-      clearTimeout(timer);
-      this.running.delete(id);
-    });
+    const done = this.pollOne(id, controller.signal)
+      .catch(() => undefined)
+      .then(() => {
+        clearTimeout(timer);
+        this.running.delete(id);
+      });
+    this.running.set(id, { controller, done });
   }
 }
 

@@ -7,31 +7,32 @@ import {
 import type { KnownStates, Observed } from './KnownStates';
 
 /**
- * Compare-and-set of many dossiers' states in one step: for each (code, full, core, open), the
- * full digest known before when it differs ('' when never seen), false when it is the same. The
- * hash holds `full core` per code; the sorted set holds open codes by the time of their last check.
+ * Compare-and-set of many dossiers' states in one step: for each (code, full, core, open,
+ * version), the full digest known before when the state is new ('' when never seen), false when
+ * it is the one known or older than it (then nothing is recorded). The hash holds
+ * `full core version` per code; the sorted set holds open codes by the time of their last check.
  */
 const COMPARE_AND_SET = `
 local out = {}
 local at = ARGV[1]
-for i = 2, #ARGV, 4 do
+for i = 2, #ARGV, 5 do
   local code = ARGV[i]
-  local value = ARGV[i + 1] .. ' ' .. ARGV[i + 2]
+  local full = ARGV[i + 1]
   local before = redis.call('HGET', KEYS[1], code)
-  if before == value then
-    out[#out + 1] = false
-  else
-    redis.call('HSET', KEYS[1], code, value)
-    if before then
-      out[#out + 1] = string.match(before, '^(%S*)')
-    else
-      out[#out + 1] = ''
-    end
+  local verdict = ''
+  if before then
+    local known = string.match(before, '^(%S*)')
+    local version = tonumber(string.match(before, '^%S+ %S+ (%S+)') or '0') or 0
+    if known == full or tonumber(ARGV[i + 4]) < version then verdict = false else verdict = known end
   end
-  if ARGV[i + 3] == '1' then
-    redis.call('ZADD', KEYS[2], at, code)
-  else
+  if verdict ~= false then
+    redis.call('HSET', KEYS[1], code, full .. ' ' .. ARGV[i + 2] .. ' ' .. ARGV[i + 4])
+  end
+  out[#out + 1] = verdict
+  if verdict ~= false and ARGV[i + 3] == '0' then
     redis.call('ZREM', KEYS[2], code)
+  elseif ARGV[i + 3] == '1' or redis.call('ZSCORE', KEYS[2], code) then
+    redis.call('ZADD', KEYS[2], at, code)
   end
 end
 return out
@@ -80,7 +81,7 @@ export class RedisKnownStates implements KnownStates {
     if (observed.length === 0) return [];
     const args: string[] = [String(at)];
     for (const state of observed)
-      args.push(state.code, state.full, state.core, state.open ? '1' : '0');
+      args.push(state.code, state.full, state.core, state.open ? '1' : '0', String(state.version));
     const [states, open] = this.keys(connectorId);
     const answer = (await this.redis.eval(COMPARE_AND_SET, 2, states, open, ...args)) as Array<
       string | null
@@ -89,10 +90,35 @@ export class RedisKnownStates implements KnownStates {
     return answer.map((before) => (before === null ? undefined : before === '' ? null : before));
   }
 
-  async cores(connectorId: string, codes: readonly string[]): Promise<Array<string | null>> {
+  async compare(
+    connectorId: string,
+    observed: readonly Observed[],
+  ): Promise<Array<string | null | undefined>> {
+    if (observed.length === 0) return [];
+    const values = await this.redis.hmget(
+      this.keys(connectorId)[0],
+      ...observed.map((state) => state.code),
+    );
+    return observed.map((state, index) => {
+      const value = values[index];
+      if (value === null || value === undefined) return null;
+      const [full = '', , version = '0'] = value.split(' ');
+      if (full === '') return null;
+      return full === state.full || state.version < Number(version) ? undefined : full;
+    });
+  }
+
+  async cores(
+    connectorId: string,
+    codes: readonly string[],
+  ): Promise<Array<{ core: string; version: number } | null>> {
     if (codes.length === 0) return [];
     const values = await this.redis.hmget(this.keys(connectorId)[0], ...codes);
-    return values.map((value) => (value === null ? null : (value.split(' ')[1] ?? null)));
+    return values.map((value) => {
+      if (value === null) return null;
+      const [, core, version = '0'] = value.split(' ');
+      return core === undefined ? null : { core, version: Number(version) || 0 };
+    });
   }
 
   async dueForRecheck(connectorId: string, limit: number): Promise<string[]> {

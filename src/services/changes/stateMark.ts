@@ -22,6 +22,11 @@ export interface StateMark {
   core: string;
   /** Whether it may still change (not settled); open dossiers are rechecked. */
   open: boolean;
+  /**
+   * When the system says it last changed (`systemChangedAt`, ms; 0 when it gives no time): a
+   * reading older than the state known (a lookup that read before a push) is not a change.
+   */
+  version: number;
 }
 
 export function stateMark(dossier: NationalDossier): StateMark {
@@ -41,10 +46,13 @@ export function stateMark(dossier: NationalDossier): StateMark {
     dossier.supplements.length,
     dossier.results.length,
   ].join('\u0001');
+  const changedAt = systemChangedAt(dossier);
+  const version = changedAt === null ? 0 : Date.parse(changedAt);
   return {
     full: digest(full),
     core: digest(core),
     open: dossier.status.code === null || !SETTLED.has(dossier.status.code),
+    version: Number.isNaN(version) ? 0 : version,
   };
 }
 

@@ -305,9 +305,11 @@ export class DossierFetcher {
     const results = codes.map((code, index): FetchResult => {
       const outcome = outcomes[index];
       const { result, entry } = answerOf(outcome, code, runtime.registration, now);
-      if (entry !== undefined && !this.pushes.changedSince(runtime.id, code, asked))
-        toCache.push(entry);
-      if (outcome?.kind === 'found') read.push(outcome.dossier);
+      // Read before a push changed the code: older than what the push brought, so neither
+      // cached nor compared with the known state.
+      const older = this.pushes.changedSince(runtime.id, code, asked);
+      if (entry !== undefined && !older) toCache.push(entry);
+      if (outcome?.kind === 'found' && !older) read.push(outcome.dossier);
       return result;
     });
     await this.deps.cache.setMany(toCache);

@@ -91,11 +91,9 @@ export class PushService {
       Math.floor(this.deps.now().getTime() / 1000),
     );
     // A signature is claimed once, for longer than the window in which it could be accepted.
+    const claimKey = check.ok ? `push-seen:${connectorId}:${check.signature}` : '';
     const claim = check.ok
-      ? await this.deps.replays.claim(
-          `push-seen:${connectorId}:${check.signature}`,
-          2 * REPLAY_WINDOW_SECONDS,
-        )
+      ? await this.deps.replays.claim(claimKey, 2 * REPLAY_WINDOW_SECONDS)
       : 'replay';
     if (claim === 'unavailable' || claim === 'pending') {
       // Nothing claimed: the same signed push, sent again within its window, is accepted then.
@@ -170,68 +168,60 @@ export class PushService {
         },
       };
     }
-    await this.observe(registration, dossiers);
-    // Named codes are read from the system after the answer: the sender does not wait for it.
     for (const dossier of dossiers) named.delete(dossier.code);
-    if (named.size > 0) void this.readNamed(runtime, [...named]);
+    try {
+      // Recorded before the answer: a 202 means the change is in the outbox (or was known).
+      await this.deps.tracker.observe(registration, dossiers, 'push');
+      if (named.size > 0) await this.readNamed(runtime, [...named]);
+    } catch (error) {
+      // Not recorded: the same push, sent again, is accepted then (its signature is given back).
+      await this.deps.replays.release(claimKey).catch(() => undefined);
+      this.deps.logger.warn(
+        { connector: connectorId, err: (error as Error).message },
+        'status push not recorded; refused as retryable',
+      );
+      return {
+        status: 503,
+        body: {
+          error: `push not recorded now: the gateway's change store or sync outbox cannot be reached; send it again in ${PUSH_RETRY_AFTER_SECONDS} s`,
+          retryable: true,
+        },
+        retryAfterSeconds: PUSH_RETRY_AFTER_SECONDS,
+      };
+    }
     const accepted = named.size + dossiers.length;
     this.deps.logger.info({ connector: connectorId, accepted, ignored }, 'status push received');
     return { status: 202, body: { accepted, ignored } };
   }
 
   /**
-   * Pushed states to the tracker. When the known states cannot be read, the codes are announced
-   * as changed anyway (caches and subscribers must hear of a push); the tracker's next reading
-   * compares them.
-   */
-  private async observe(
-    registration: RegisteredRuntime['registration'],
-    dossiers: readonly NationalDossier[],
-  ): Promise<void> {
-    if (dossiers.length === 0) return;
-    try {
-      await this.deps.tracker.observe(registration, dossiers, 'push');
-    } catch (error) {
-      this.deps.logger.warn(
-        { connector: registration.id, codes: dossiers.length, err: (error as Error).message },
-        'pushed states not compared with those known; announced as changed',
-      );
-      await this.announce(
-        registration.id,
-        dossiers.map((dossier) => dossier.code),
-      );
-    }
-  }
-
-  /**
-   * Reads the codes a push named from their system, caches them and hands them to the tracker.
-   * Codes that cannot be read now are announced as changed (their cached answers were dropped,
-   * so the next lookup asks the system) and left for the tracker's next reading.
+   * Reads the codes a push named from their system (within `readBudgetMs`), caches them and hands
+   * them to the tracker. Codes the system cannot answer for now are announced as changed (their
+   * cached answers were dropped, so the next lookup asks the system) and put first in the recheck
+   * rotation, so that a registration that declares `changes.recheck` reads them at its next poll.
+   * Throws when the tracker cannot record what was read.
    */
   private async readNamed(runtime: RegisteredRuntime, codes: readonly string[]): Promise<void> {
-    try {
-      const outcomes = await runtime.getDossiers(codes, {
-        signal: AbortSignal.timeout(this.deps.readBudgetMs),
-        requestId: `push-${runtime.id}-${Date.now()}`,
-      });
-      const found: NationalDossier[] = [];
-      const unread: string[] = [];
-      codes.forEach((code, index) => {
-        const outcome = outcomes[index];
-        if (outcome?.kind === 'found') found.push(outcome.dossier);
-        else if (outcome?.kind !== 'notFound') unread.push(code);
-      });
-      await this.deps.fetcher.store(runtime.registration, found);
-      await this.observe(runtime.registration, found);
-      if (unread.length > 0) {
-        await this.deps.tracker.states.unsee(runtime.id, unread).catch(() => undefined);
-        await this.announce(runtime.id, unread);
-      }
-    } catch (error) {
+    const outcomes = await runtime.getDossiers(codes, {
+      signal: AbortSignal.timeout(this.deps.readBudgetMs),
+      requestId: `push-${runtime.id}-${Date.now()}`,
+    });
+    const found: NationalDossier[] = [];
+    const unread: string[] = [];
+    codes.forEach((code, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.kind === 'found') found.push(outcome.dossier);
+      else if (outcome?.kind !== 'notFound') unread.push(code);
+    });
+    await this.deps.fetcher.store(runtime.registration, found);
+    await this.deps.tracker.observe(runtime.registration, found, 'push');
+    if (unread.length > 0) {
       this.deps.logger.warn(
-        { connector: runtime.id, codes: codes.length, err: (error as Error).message },
-        'pushed codes not read',
+        { connector: runtime.id, codes: unread.length },
+        'pushed codes not read from their system now; left for the next reading',
       );
+      await this.deps.tracker.unsee(runtime.id, unread);
+      await this.announce(runtime.id, unread);
     }
   }
 

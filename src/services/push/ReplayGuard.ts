@@ -15,6 +15,11 @@ export type Claim = 'first' | 'replay' | 'pending' | 'unavailable';
 /** Remembers the signatures already accepted, so that a captured push cannot be sent again. */
 export interface ReplayGuard {
   claim(key: string, ttlSeconds: number): Promise<Claim>;
+  /**
+   * Gives a claim back: the push it accepted could not be recorded, and the sender is told to
+   * send the same push again. Best effort: a release that fails leaves the signature used.
+   */
+  release(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +31,10 @@ export class LocalReplayGuard implements ReplayGuard {
     if (this.has(key)) return 'replay';
     this.remember(key, ttlSeconds);
     return 'first';
+  }
+
+  async release(key: string): Promise<void> {
+    this.seen.delete(key);
   }
 
   has(key: string): boolean {
@@ -103,6 +112,11 @@ export class RedisReplayGuard implements ReplayGuard {
     }
     this.local.remember(key, ttlSeconds);
     return 'first';
+  }
+
+  async release(key: string): Promise<void> {
+    await this.local.release(key);
+    await this.redis.del(`${this.prefix}${key}`).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { NO_DIGITAL_FACTS, type NationalDossier } from '../../../connectors/model';
-import type { Registration } from '../../registry/Registration';
+import { followsChanges, type Registration } from '../../registry/Registration';
 
 /** Whether a change of each dossier was ever delivered by the gateway's sync bridge. */
 export type SyncedByGateway = (connectorId: string, codes: readonly string[]) => Promise<boolean[]>;
@@ -17,8 +17,8 @@ export async function withGatewaySync(
   registration: Registration,
   synced: SyncedByGateway | undefined,
 ): Promise<{ dossiers: readonly NationalDossier[]; fromGateway: number; problem: string | null }> {
-  const followed = registration.push !== undefined || registration.changes !== undefined;
-  if (synced === undefined || !followed) return { dossiers, fromGateway: 0, problem: null };
+  if (synced === undefined || !followsChanges(registration))
+    return { dossiers, fromGateway: 0, problem: null };
   const unsaid = dossiers.filter((dossier) => (dossier.digital?.syncedToPortal ?? null) === null);
   if (unsaid.length === 0) return { dossiers, fromGateway: 0, problem: null };
   let flags: boolean[];
