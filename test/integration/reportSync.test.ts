@@ -86,4 +86,42 @@ describe('Indicator 1.4 from the sync bridge', () => {
     // Every listed dossier's sync was read from the gateway (carried-over ones included).
     expect(source?.syncFromGateway).toBe(source?.dossiers);
   }, 120_000);
+
+  it('when the bridge cannot say, those dossiers have no sync data and the report says so once', async () => {
+    const sync = t.gateway.sync as NonNullable<TestGateway['gateway']['sync']>;
+    const synced = sync.synced;
+    sync.synced = () => Promise.reject(new Error('the outbox cannot be read'));
+    try {
+      const started = await t.query<{ startReport: { id: string } }>(
+        `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
+        { i: { agencies: ['000.00.20.G09'], from: FROM, to: TO } },
+        'auditor',
+      );
+      const id = started.data?.startReport.id as string;
+      let job: { state: string; problems: string[]; result: ReportResultView | null };
+      const until = Date.now() + 80_000;
+      for (;;) {
+        job = (
+          await t.query<{ report: typeof job }>(
+            `query ($id: ID!) { report(id: $id) { state problems result ${REPORT_RESULT_FIELDS} } }`,
+            { id },
+            'auditor',
+          )
+        ).data?.report as typeof job;
+        if (!['QUEUED', 'RUNNING'].includes(job.state) || Date.now() > until) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(job.state).toBe('DONE');
+      expect(job.problems).toEqual([
+        'bo-noi-vu-dvc: dossiers left without sync data (indicator 1.4): the sync bridge cannot say now which dossiers it delivered',
+      ]);
+      const result = job.result as ReportResultView;
+      expect(result.indicators.find((entry) => entry.id === '1.4')).toMatchObject({
+        status: 'NO_DATA',
+        rate: null,
+      });
+    } finally {
+      sync.synced = synced;
+    }
+  }, 120_000);
 });

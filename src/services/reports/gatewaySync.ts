@@ -31,7 +31,7 @@ export async function withGatewaySync(
     return {
       dossiers,
       fromGateway: 0,
-      problem: `${registration.id}: ${unsaid.length} dossier(s) left without sync data (indicator 1.4): ${(error as Error).message}`,
+      problem: `${registration.id}: dossiers left without sync data (indicator 1.4): ${(error as Error).message}`,
     };
   }
   const byCode = new Map(unsaid.map((dossier, index) => [dossier.code, flags[index] === true]));

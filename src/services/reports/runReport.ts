@@ -201,7 +201,8 @@ export async function runReport(
       problem,
     } = await withGatewaySync(page.dossiers, listing.registration, deps.synced);
     if (signal.aborted) return null;
-    if (problem !== null) addProblem(state, problem);
+    // Said once per report, not once per page.
+    if (problem !== null && !state.problems.includes(problem)) addProblem(state, problem);
     if (page.unreadable > 0)
       addProblem(state, `${named}: ${page.unreadable} record(s) could not be read`);
     // Whose each listed dossier is, before any is counted: a page that cannot be told is refused whole.
