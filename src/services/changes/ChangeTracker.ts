@@ -64,7 +64,12 @@ export class ChangeTracker {
     if (dossiers.length === 0) return [];
     const now = this.deps.now();
     const detectedAt = vietnamIso(now);
-    const marks = dossiers.map((dossier) => ({ code: dossier.code, ...stateMark(dossier) }));
+    // Open dossiers join the recheck rotation only for a system that is rechecked.
+    const rotates = registration.changes?.recheck !== undefined;
+    const marks = dossiers.map((dossier) => {
+      const mark = stateMark(dossier);
+      return { code: dossier.code, ...mark, open: mark.open && rotates };
+    });
     const changeOf = (index: number, previous: string | null): DossierChange => {
       const dossier = dossiers[index] as NationalDossier;
       return {
