@@ -117,10 +117,19 @@ export class OperationsService {
     };
   }
 
+  /** The bridge's figures, read once a second at most (a console page asks per connector). */
+  private syncStats: {
+    at: number;
+    stats: Promise<Awaited<ReturnType<SyncBridge['stats']>> | null>;
+  } | null = null;
+
   private async syncOf(connectorId: string): Promise<ConnectorSyncView | null> {
     const sync = this.deps.sync;
     if (sync === null) return null;
-    const stats = await sync.stats().catch(() => null);
+    const now = Date.now();
+    if (this.syncStats === null || now - this.syncStats.at > 1000)
+      this.syncStats = { at: now, stats: sync.stats().catch(() => null) };
+    const stats = await this.syncStats.stats;
     if (stats === null) return null;
     const mine = stats[connectorId];
     return {
