@@ -16,7 +16,7 @@ export function answerReason(status: number, data: unknown): string {
 /** Masks what may identify a person: e-mail-like text, phone-like text, runs of 9+ digits. */
 export function maskPersonal(text: string): string {
   return text
-    .replace(/[^\s@"'<>()]+@[^\s@"'<>()]+/g, '***@***')
+    .replace(/[^\s@"'<>(),;]+@[^\s@"'<>(),;]+/g, '***@***')
     .replace(/\+?\d[\d .()-]{7,}\d/g, (run) => (run.replace(/\D/g, '').length >= 9 ? '***' : run))
     .replace(/\d{9,}/g, '***');
 }
