@@ -137,8 +137,7 @@ export class DeliveryLoop {
   /** Sends one entry until it is settled (true) or the partition is given up (false). */
   private async deliver(entry: OutboxEntry, stop: AbortSignal): Promise<boolean> {
     const { connectorId: connector, code } = entry.change;
-    if (entry.unreadable !== undefined)
-      return this.unreadable(entry, entry.unreadable, 0, stop);
+    if (entry.unreadable !== undefined) return this.unreadable(entry, entry.unreadable, 0, stop);
     for (let attempt = 1; ; attempt += 1) {
       // A replica whose lease lapsed unnoticed (a stalled event loop) must not send after the
       // new holder: asked of the store right before each send.
