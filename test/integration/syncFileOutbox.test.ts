@@ -237,6 +237,31 @@ describe('Sync bridge on the file outbox', () => {
     }
   }, 60_000);
 
+  it('a delivery worker that fails is logged and started again; nothing is lost', async () => {
+    const logger = createTestLogger();
+    let failures = 1;
+    const bridge = createSyncBridge(config(), {
+      logger,
+      metrics: {
+        // Something after a settle throws once (here the metrics): the worker ends with it.
+        delivered: () => {
+          if (failures-- > 0) throw new Error('metrics broke');
+        },
+        deadLettered: () => undefined,
+      },
+    });
+    bridges.push(bridge);
+    const all = changes('thanh-hoa-motcua', 3, 2);
+    await bridge.sink.append(all);
+    await bridge.start();
+    await until('every change delivered', () => receiver.received().distinct === all.length);
+    expect(logger.entries.map((entry) => entry.message)).toContain(
+      'sync: delivery worker failed; it starts again at the next round',
+    );
+    expect(receiver.received().duplicates).toBe(0);
+    expect(outOfOrder(receiver.received())).toEqual([]);
+  });
+
   it('keeps when a change of each system was first delivered, across restarts', async () => {
     const first = open();
     await first.start();
