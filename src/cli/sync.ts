@@ -94,7 +94,8 @@ async function openOutbox(env: NodeJS.ProcessEnv): Promise<{ outbox: Outbox; pla
   const where = readSyncOutbox(env, projectRoot(), redis);
   if (where.kind === 'file') return { outbox: await FileOutbox.open(where.dir), place: where.dir };
   return {
-    outbox: new RedisStreamOutbox({
+    // Refused, named, when SYNC_PARTITIONS is not the count the outbox was made with.
+    outbox: await RedisStreamOutbox.open({
       ...where,
       consumer: `cli-${randomBytes(3).toString('hex')}`,
       now: Date.now,

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationError';
@@ -9,6 +7,7 @@ import { parseClusterNodes, type RedisTarget } from '../redis/connectRedis';
 import { ClientAddress } from '../server/clientAddress';
 import type { SyncBridgeConfig } from '../services/sync/createSyncBridge';
 import { readSyncConfig } from './syncConfig';
+import { processName } from '../platform/processName';
 
 /**
  * Gateway settings from environment variables (read by src/main.ts only; passed in here as a plain
@@ -376,9 +375,4 @@ export function readConfig(
 }
 
 /** This process's audit chain: host, process and a random part (two starts never share one). */
-export function defaultWriterId(): string {
-  const host = hostname()
-    .replace(/[^A-Za-z0-9._-]/g, '-')
-    .slice(0, 40);
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
+export const defaultWriterId: () => string = processName;

@@ -167,6 +167,123 @@ describe('Sync bridge on the file outbox', () => {
     await until('delivered after the replay', () => receiver.received().distinct === 1);
   }, 60_000);
 
+  it('dead-letters unreadable lines with their reasons and stays up; the later changes still go', async () => {
+    const first = open();
+    const good = change('thanh-hoa-motcua', 1, 0);
+    await first.sink.append([good]);
+    await first.close();
+    bridges.splice(0);
+    // Lines no gateway wrote: a dossier without its history, one whose record cannot be built
+    // (an applicant without its IDs), and one that is not JSON. Before, the second one crashed
+    // the process at every start.
+    const { history: _history, ...withoutHistory } = good.dossier;
+    const file = readdirSync(dir).find((name) => name.startsWith('outbox-')) as string;
+    appendFileSync(
+      join(dir, file),
+      [
+        { ...good, state: 'no-history', dossier: withoutHistory },
+        {
+          ...good,
+          state: 'no-ids',
+          dossier: { ...good.dossier, applicant: { name: 'Nguyễn Văn An' } },
+        },
+      ]
+        .map((bad) => `${JSON.stringify({ at: Date.now(), change: bad })}\n`)
+        .join('') + 'not json 038190000123\n',
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_ROOT, 'test', 'support', 'syncReplica.ts')],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          SYNC_BRIDGE_CONFIG: JSON.stringify(config()),
+          SYNC_APPEND: 'bo-noi-vu-dvc:2:1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      // The appended ones come after the unreadable lines: delivered only once those are settled.
+      await until(
+        'the readable changes delivered',
+        () => receiver.received().distinct === 3,
+        30_000,
+      );
+      expect(child.exitCode).toBeNull();
+      expect(child.signalCode).toBeNull();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+    const outbox = await FileOutbox.open(dir);
+    try {
+      const dead = await outbox.deadLetters();
+      expect(dead.map((letter) => [letter.change.state, letter.attempts])).toEqual([
+        ['no-history', 0],
+        ['no-ids', 1],
+        ['(unreadable)', 0],
+      ]);
+      expect(dead[0]!.reason).toBe('unreadable change: missing or malformed dossier.history');
+      expect(dead[1]!.reason).toMatch(/^unreadable change: \S/);
+      expect(dead[2]!.reason).toBe('unreadable change: not JSON');
+      // Reasons never quote what was stored.
+      expect(dead.map((letter) => letter.reason).join(' ')).not.toMatch(/Nguyễn|038190000123/);
+      expect(outOfOrder(receiver.received())).toEqual([]);
+    } finally {
+      await outbox.close();
+    }
+  }, 60_000);
+
+  it('a delivery worker that fails is logged and started again; nothing is lost', async () => {
+    const logger = createTestLogger();
+    let failures = 1;
+    const bridge = createSyncBridge(config(), {
+      logger,
+      metrics: {
+        // Something after a settle throws once (here the metrics): the worker ends with it.
+        delivered: () => {
+          if (failures-- > 0) throw new Error('metrics broke');
+        },
+        deadLettered: () => undefined,
+      },
+    });
+    bridges.push(bridge);
+    const all = changes('thanh-hoa-motcua', 3, 2);
+    await bridge.sink.append(all);
+    await bridge.start();
+    await until('every change delivered', () => receiver.received().distinct === all.length);
+    expect(logger.entries.map((entry) => entry.message)).toContain(
+      'sync: delivery worker failed; it starts again at the next round',
+    );
+    expect(receiver.received().duplicates).toBe(0);
+    expect(outOfOrder(receiver.received())).toEqual([]);
+  });
+
+  it('keeps when a change of each system was first delivered, across restarts', async () => {
+    const first = open();
+    await first.start();
+    expect(await first.firstSynced('thanh-hoa-motcua')).toBeNull();
+    const before = new Date().toISOString();
+    await first.sink.append([change('thanh-hoa-motcua', 1, 0), change('thanh-hoa-motcua', 2, 0)]);
+    await until('delivered', () => receiver.received().distinct === 2);
+    await until('settled', async () => (await first.stats())['thanh-hoa-motcua']?.backlog === 0);
+    const at = (await first.firstSynced('thanh-hoa-motcua')) as string;
+    expect(at >= before).toBe(true);
+    await first.close();
+    bridges.splice(0);
+
+    const next = open();
+    await next.start();
+    await next.sink.append([change('thanh-hoa-motcua', 3, 0)]);
+    await until('delivered after the restart', () => receiver.received().distinct === 3);
+    await until('settled', async () => (await next.stats())['thanh-hoa-motcua']?.backlog === 0);
+    expect(await next.firstSynced('thanh-hoa-motcua')).toBe(at);
+    expect(await next.firstSynced('bo-noi-vu-dvc')).toBeNull();
+  });
+
   it('refuses a folder another live process holds', async () => {
     writeFileSync(join(dir, 'lock'), String(process.ppid));
     await expect(FileOutbox.open(dir)).rejects.toBeInstanceOf(SyncOutboxUnavailableError);

@@ -34,6 +34,7 @@ describe('Sync bridge across a Redis restart', () => {
   });
 
   afterAll(async () => {
+    if (receiver !== undefined) receiver.faults.hang = false;
     await bridge?.close();
     await redis?.stop();
     await receiver?.close();
@@ -57,14 +58,19 @@ describe('Sync bridge across a Redis restart', () => {
       { logger: createTestLogger(), consumer: 'one' },
     );
     const first = changes('thanh-hoa-motcua', 15, 4);
-    await bridge.sink.append(first);
-    // Slow enough that Redis goes away mid-way.
-    receiver.faults.delayMs = 20;
+    const early = first.slice(0, 15);
+    await bridge.sink.append(early);
     await bridge.start();
-    await until('some delivered', () => receiver.received().distinct >= 10);
+    await until('some delivered', () => receiver.received().distinct === early.length);
+    // The receiver holds every request from now on: Redis goes away with changes in flight and
+    // the rest waiting, whatever the machine's speed.
+    receiver.faults.hang = true;
+    await bridge.sink.append(first.slice(early.length));
+    const attempts = receiver.stats.attempts;
+    await until('requests in flight', () => receiver.stats.attempts > attempts);
 
     await redis.stop();
-    expect(receiver.received().distinct).toBeLessThan(first.length);
+    expect(receiver.received().distinct).toBe(early.length);
     const during = changes('bo-noi-vu-dvc', 5, 2);
     const kept: DossierChange[] = [];
     for (const one of during) {
@@ -78,7 +84,7 @@ describe('Sync bridge across a Redis restart', () => {
     expect(kept).toEqual(during);
 
     redis = await startRedis(redis.port);
-    receiver.faults.delayMs = 0;
+    receiver.faults.hang = false;
     // The caller appends what it kept once the outbox takes changes again.
     await until('Redis back for appends', async () => {
       try {

@@ -1,5 +1,6 @@
 import type { Logger } from '../../../connectors/contract';
 import type { Outbox, OutboxEntry } from './Outbox';
+import { clip, maskPersonal } from './answerReason';
 import type { SinkClient, Verdict } from './SinkClient';
 
 export interface DeliveryOptions {
@@ -49,7 +50,22 @@ export class DeliveryLoop {
   ) {}
 
   start(): void {
-    this.scheduler ??= this.schedule();
+    this.scheduler ??= this.scheduleForever();
+  }
+
+  /** The scheduler, started again if it ever fails (it must outlive any one bad moment). */
+  private async scheduleForever(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      try {
+        await this.schedule();
+      } catch (error) {
+        this.logger.error(
+          { error: (error as Error).message },
+          'sync: delivery scheduler failed; starting it again',
+        );
+        await this.sleep(this.options.holdEveryMs, this.stopping.signal, false);
+      }
+    }
   }
 
   /** Something was appended: idle partitions look again now. */
@@ -73,7 +89,9 @@ export class DeliveryLoop {
         if (this.outage) this.logger.info({}, 'sync outbox reachable again; delivering');
         this.outage = false;
       } catch (error) {
-        if (!this.outage)
+        if ((error as { code?: string }).code === 'SYNC_PARTITIONS_CHANGED')
+          this.logger.error({ error: (error as Error).message }, 'sync: delivery cannot start');
+        else if (!this.outage)
           this.logger.warn(
             { error: (error as Error).message },
             'sync outbox unreachable; delivery waits for it',
@@ -82,9 +100,15 @@ export class DeliveryLoop {
       }
       for (const [partition, signal] of held) {
         if (this.workers.has(partition) || stop.aborted) continue;
-        const worker = this.work(partition, AbortSignal.any([signal, stop])).finally(() =>
-          this.workers.delete(partition),
-        );
+        // A worker that fails is logged and ended; the next round starts it again (while held).
+        const worker = this.work(partition, AbortSignal.any([signal, stop]))
+          .catch((error: unknown) =>
+            this.logger.error(
+              { partition, error: (error as Error).message },
+              'sync: delivery worker failed; it starts again at the next round',
+            ),
+          )
+          .finally(() => this.workers.delete(partition));
         this.workers.set(partition, worker);
       }
       await this.sleep(this.options.holdEveryMs, stop, false);
@@ -113,8 +137,18 @@ export class DeliveryLoop {
   /** Sends one entry until it is settled (true) or the partition is given up (false). */
   private async deliver(entry: OutboxEntry, stop: AbortSignal): Promise<boolean> {
     const { connectorId: connector, code } = entry.change;
+    if (entry.unreadable !== undefined) return this.unreadable(entry, entry.unreadable, 0, stop);
     for (let attempt = 1; ; attempt += 1) {
-      const verdict = await this.sink.send(entry.change, stop);
+      // A replica whose lease lapsed unnoticed (a stalled event loop) must not send after the
+      // new holder: asked of the store right before each send.
+      if (!(await this.stillHeld(entry.partition, stop))) return false;
+      let verdict: Verdict;
+      try {
+        verdict = await this.sink.send(entry.change, stop);
+      } catch (error) {
+        // Its record cannot be built (a malformed dossier): it never will be.
+        return this.unreadable(entry, (error as Error).message, attempt, stop);
+      }
       if (stop.aborted) return false;
       if (verdict.kind === 'delivered') {
         const at = this.now();
@@ -157,12 +191,43 @@ export class DeliveryLoop {
     }
   }
 
-  /** Settles, retrying while the outbox is away; false when the partition is given up first. */
-  private async settle(write: () => Promise<void>, stop: AbortSignal): Promise<boolean> {
+  /** Dead-letters an entry that cannot be sent, with why (fields named, never values). */
+  private async unreadable(
+    entry: OutboxEntry,
+    why: string,
+    attempts: number,
+    stop: AbortSignal,
+  ): Promise<boolean> {
+    const reason = clip(`unreadable change: ${maskPersonal(why)}`);
+    const at = new Date(this.now());
+    if (!(await this.settle(() => this.outbox.deadLetter(entry, reason, attempts, at), stop)))
+      return false;
+    this.logger.warn(
+      { connector: entry.change.connectorId, code: entry.change.code, entry: entry.id, reason },
+      'sync: unreadable change dead-lettered; later changes still go',
+    );
+    this.events.deadLettered(entry, reason);
+    return true;
+  }
+
+  /** Whether the partition is still this process's; false (given up) when that cannot be told. */
+  private async stillHeld(partition: number, stop: AbortSignal): Promise<boolean> {
+    if (stop.aborted) return false;
+    try {
+      return await this.outbox.holds(partition);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Settles, retrying while the outbox is away; false when the partition is given up first or
+   * the outbox says it is no longer ours (not settled: the new holder sends it).
+   */
+  private async settle(write: () => Promise<boolean>, stop: AbortSignal): Promise<boolean> {
     while (!stop.aborted) {
       try {
-        await write();
-        return true;
+        return await write();
       } catch {
         await this.sleep(this.options.idleMs, stop, false);
       }

@@ -10,6 +10,7 @@ import {
   type OutboxCounts,
   type OutboxEntry,
 } from './Outbox';
+import { readChange, type ReadChange } from './readChange';
 
 /** A file of delivered entries is started afresh past this size, once everything is settled. */
 const COMPACT_BYTES = 8 * 1024 * 1024;
@@ -44,6 +45,8 @@ export class FileOutbox implements Outbox {
   private chain: Promise<unknown> = Promise.resolve();
   /** Dossiers ever delivered, `<connector>\u0000<code>` (kept in `synced.jsonl`). */
   private readonly syncedDossiers = new Set<string>();
+  /** Per connector, when a change of it was first delivered (the first mark in `synced.jsonl`). */
+  private readonly firstDelivered = new Map<string, string>();
 
   private constructor(
     private readonly dir: string,
@@ -71,19 +74,25 @@ export class FileOutbox implements Outbox {
       await handle.sync();
     }
     const outbox = new FileOutbox(dir, state, handle, whole);
-    for (const line of await readLines<{ c?: unknown; d?: unknown }>(join(dir, 'synced.jsonl')))
-      if (typeof line.c === 'string' && typeof line.d === 'string')
+    for (const line of await readLines<{ c?: unknown; d?: unknown; at?: unknown }>(
+      join(dir, 'synced.jsonl'),
+    ))
+      if (typeof line.c === 'string' && typeof line.d === 'string') {
         outbox.syncedDossiers.add(syncedKey(line.c, line.d));
+        if (typeof line.at === 'string' && !outbox.firstDelivered.has(line.c))
+          outbox.firstDelivered.set(line.c, line.at);
+      }
     let start = Math.min(state.offset, whole);
     while (start < whole) {
       const end = text.indexOf(0x0a, start) + 1;
       const line = parseLine(text.subarray(start, end - 1).toString('utf8'));
+      // An unreadable line is queued too, marked: it is dead-lettered with its reason.
       if (line !== null)
         outbox.queue.push({
           id: `${state.generation}:${start}`,
           partition: 0,
           appendedAt: line.at,
-          change: line.change,
+          ...line.read,
           end,
         });
       start = end;
@@ -137,10 +146,14 @@ export class FileOutbox implements Outbox {
     return this.queue.slice(0, count);
   }
 
-  delivered(entry: OutboxEntry, at: Date): Promise<void> {
+  async holds(_partition: number): Promise<boolean> {
+    return !this.controller.signal.aborted;
+  }
+
+  async delivered(entry: OutboxEntry, at: Date): Promise<boolean> {
     const { connectorId, code } = entry.change;
     const key = syncedKey(connectorId, code);
-    return this.settle(
+    await this.settle(
       entry,
       (counts) => {
         counts.delivered += 1;
@@ -159,15 +172,27 @@ export class FileOutbox implements Outbox {
           await synced.close();
         }
         this.syncedDossiers.add(key);
+        if (!this.firstDelivered.has(connectorId))
+          this.firstDelivered.set(connectorId, at.toISOString());
       },
     );
+    return true;
+  }
+
+  async firstSynced(connectorId: string): Promise<string | null> {
+    return this.firstDelivered.get(connectorId) ?? null;
   }
 
   async synced(connectorId: string, codes: readonly string[]): Promise<boolean[]> {
     return codes.map((code) => this.syncedDossiers.has(syncedKey(connectorId, code)));
   }
 
-  async deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<void> {
+  async deadLetter(
+    entry: OutboxEntry,
+    reason: string,
+    attempts: number,
+    at: Date,
+  ): Promise<boolean> {
     const letter: DeadLetter = {
       id: entry.id,
       at: at.toISOString(),
@@ -190,6 +215,7 @@ export class FileOutbox implements Outbox {
         }
       },
     );
+    return true;
   }
 
   private settle(
@@ -266,8 +292,11 @@ export class FileOutbox implements Outbox {
       .split('\n')
       .map(parseLine)
       .flatMap((line) =>
-        line !== null && line.at >= since.getTime() && line.at <= until.getTime()
-          ? [line.change]
+        line !== null &&
+        !('unreadable' in line.read) &&
+        line.at >= since.getTime() &&
+        line.at <= until.getTime()
+          ? [line.read.change]
           : [],
       );
     if (changes.length > 0) await this.append(changes);
@@ -311,16 +340,20 @@ function outboxFile(dir: string, generation: number): string {
   return join(dir, `outbox-${generation}.jsonl`);
 }
 
-function parseLine(text: string): { at: number; change: DossierChange } | null {
+/** A whole line of the outbox file: null when blank; its change read back, readable or not. */
+function parseLine(text: string): { at: number; read: ReadChange } | null {
   if (text.trim() === '') return null;
+  let line: unknown;
   try {
-    const line = JSON.parse(text) as { at?: unknown; change?: DossierChange };
-    return typeof line.at === 'number' && typeof line.change?.connectorId === 'string'
-      ? { at: line.at, change: line.change }
-      : null;
+    line = JSON.parse(text);
   } catch {
-    return null;
+    return { at: 0, read: readChange(text) };
   }
+  const { at, change } = (typeof line === 'object' && line !== null ? line : {}) as {
+    at?: unknown;
+    change?: unknown;
+  };
+  return { at: typeof at === 'number' ? at : 0, read: readChange(change) };
 }
 
 async function readState(dir: string): Promise<State> {

@@ -8,6 +8,13 @@ export interface OutboxEntry {
   /** When it was appended (ms since the epoch). */
   appendedAt: number;
   change: DossierChange;
+  /**
+   * Set when the stored change is not one the bridge can send (not JSON, or a dossier without its
+   * code, status, applicant or history): why, naming fields, never values. Such an entry is
+   * dead-lettered at once; `change` then holds what was stored, with `connectorId` and `code`
+   * (`(unreadable)` when they were missing) for the dead letter.
+   */
+  unreadable?: string;
 }
 
 /** A change that was not delivered, with why. */
@@ -48,10 +55,19 @@ export interface Outbox {
   hold(): Promise<ReadonlyMap<number, AbortSignal>>;
   /** The oldest entries of a held partition not yet settled, in order (empty: none). */
   next(partition: number, count: number): Promise<OutboxEntry[]>;
-  /** The entry was accepted by the sink. */
-  delivered(entry: OutboxEntry, at: Date): Promise<void>;
-  /** The entry was given up: kept as a dead letter with its reason; later ones still go. */
-  deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<void>;
+  /**
+   * Whether this process still holds the partition, asked of the store (with Redis, the lease
+   * itself): checked before each send, so that a process whose lease lapsed unnoticed (an event
+   * loop stalled longer than the lease) does not send after the new holder.
+   */
+  holds(partition: number): Promise<boolean>;
+  /**
+   * The entry was accepted by the sink: settled, true; or not settled, false, because the
+   * partition is no longer this process's (its lease lapsed; the new holder sends the entry).
+   */
+  delivered(entry: OutboxEntry, at: Date): Promise<boolean>;
+  /** The entry was given up: kept as a dead letter with its reason; later ones still go. Settled (true) or not ours (false), as `delivered`. */
+  deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<boolean>;
   /** Dead letters, oldest first, given up at or after `since` when given. */
   deadLetters(since?: Date): Promise<DeadLetter[]>;
   /** Appends dead letters again (those with these ids, or all given up since) and removes them. */
@@ -64,6 +80,11 @@ export interface Outbox {
    * same step as the delivery is settled, and kept.
    */
   synced(connectorId: string, codes: readonly string[]): Promise<boolean[]>;
+  /**
+   * When this outbox first delivered a change of the system (ISO 8601), null if never: kept with
+   * the synced marks. Dossiers received before it were never offered to the sync bridge.
+   */
+  firstSynced(connectorId: string): Promise<string | null>;
   /** Gives up every partition held (without settling) and closes connections or files. */
   close(): Promise<void>;
 }
@@ -72,4 +93,13 @@ export interface Outbox {
 export class SyncOutboxUnavailableError extends Error {
   override readonly name = 'SyncOutboxUnavailableError';
   readonly code = 'SYNC_OUTBOX_UNAVAILABLE';
+}
+
+/**
+ * The Redis outbox was made with another number of partitions: its entries and synced marks are
+ * where that number put them, so the bridge refuses to start rather than strand them.
+ */
+export class SyncPartitionsChangedError extends Error {
+  override readonly name = 'SyncPartitionsChangedError';
+  readonly code = 'SYNC_PARTITIONS_CHANGED';
 }

@@ -2,12 +2,14 @@ import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/co
 import type { DossierChange } from '../changes/DossierChange';
 import {
   SyncOutboxUnavailableError,
+  SyncPartitionsChangedError,
   type DeadLetter,
   type Outbox,
   type OutboxCounts,
   type OutboxEntry,
 } from './Outbox';
 import { partitionOf } from './partitionOf';
+import { readChange } from './readChange';
 
 export interface RedisStreamOutboxOptions {
   target: RedisTarget;
@@ -39,26 +41,41 @@ const APPEND = `local id = redis.call('XADD', KEYS[1], '*', 'c', ARGV[1])
 if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[2], 'appended:' .. ARGV[2], 1) end
 return id`;
 /**
- * Settles a delivered entry once, and marks its dossier synced (KEYS: stream, counts, synced;
- * ARGV: group, id, connector, at, min id, code).
+ * Settles a delivered entry once, and marks its dossier synced and the connector's first delivery
+ * (KEYS: stream, counts, synced, lease; ARGV: group, id, connector, at, min id, code, lease
+ * token). Only while the lease is ours (else 0, nothing done: the new holder sends it again).
  */
-const DELIVERED = `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+const DELIVERED = `if redis.call('GET', KEYS[4]) ~= ARGV[7] then return 0 end
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'delivered:' .. ARGV[3], 1)
   redis.call('HSET', KEYS[2], 'last:' .. ARGV[3], ARGV[4])
+  redis.call('HSETNX', KEYS[2], 'first:' .. ARGV[3], ARGV[4])
   redis.call('HSETNX', KEYS[3], ARGV[3] .. ':' .. ARGV[6], ARGV[4])
 end
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[5])
 return 1`;
 /**
- * Moves an entry to the dead letters once (KEYS: stream, counts, dead; ARGV: group, id,
- * connector, change, reason, attempts, at); out of its stream, which keeps only delivered ones.
+ * Moves an entry to the dead letters once (KEYS: stream, counts, dead, lease; ARGV: group, id,
+ * connector, change, reason, attempts, at, lease token); out of its stream, which keeps only
+ * delivered ones. Only while the lease is ours (else 0, nothing done).
  */
-const DEAD = `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+const DEAD = `if redis.call('GET', KEYS[4]) ~= ARGV[8] then return 0 end
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('XADD', KEYS[3], '*', 'c', ARGV[4], 'reason', ARGV[5], 'attempts', ARGV[6], 'entry', ARGV[2], 'at', ARGV[7])
   redis.call('HINCRBY', KEYS[2], 'dead:' .. ARGV[3], 1)
 end
 redis.call('XDEL', KEYS[1], ARGV[2])
 return 1`;
+/**
+ * Reads entries for this consumer only while the lease is ours (KEYS: stream, lease; ARGV: group,
+ * consumer, count, from): 0 when it is not, so that a replica whose lease lapsed unnoticed reads
+ * nothing more into its own pending list (which the new holder would not look at).
+ */
+const READ = `if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
+return redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])`;
+/** Records the number of partitions at first start, and answers the one recorded. */
+const PARTITIONS = `redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])`;
 /** Puts a dead letter back in its stream once (KEYS: dead, stream, counts; ARGV: id, change, connector). */
 const REPLAY_DEAD = `if redis.call('XDEL', KEYS[1], ARGV[1]) == 1 then
   redis.call('XADD', KEYS[2], '*', 'c', ARGV[2])
@@ -93,6 +110,26 @@ export class RedisStreamOutbox implements Outbox {
   private closed = false;
   /** Connected at least once: a connection lost since fails appends at once. */
   private connectedOnce = false;
+  /** The partition count recorded in Redis was found to be this one's. */
+  private partitionsChecked = false;
+
+  /**
+   * Opens the outbox and checks its partition count against the one recorded in Redis (rejects
+   * with `SyncPartitionsChangedError` when they differ). Redis unreachable now is no reason to
+   * fail: the check is made again before the first append or hold.
+   */
+  static async open(options: RedisStreamOutboxOptions): Promise<RedisStreamOutbox> {
+    const outbox = new RedisStreamOutbox(options);
+    try {
+      await outbox.checkPartitions();
+    } catch (error) {
+      if (error instanceof SyncPartitionsChangedError) {
+        await outbox.close();
+        throw error;
+      }
+    }
+    return outbox;
+  }
 
   constructor(private readonly options: RedisStreamOutboxOptions) {
     this.partitions = options.partitions;
@@ -135,6 +172,27 @@ export class RedisStreamOutbox implements Outbox {
     return `${this.options.keyPrefix}sync:synced:{${partition}}`;
   }
 
+  /** `<prefix>sync:partitions`: the partition count the outbox was first started with. */
+  private partitionsKey(): string {
+    return `${this.options.keyPrefix}sync:partitions`;
+  }
+
+  /**
+   * The entries, dead letters and synced marks are where the partition count put them: another
+   * count would strand them (and deliver a dossier's changes from two streams, out of order).
+   */
+  private async checkPartitions(): Promise<void> {
+    if (this.partitionsChecked) return;
+    const recorded = String(
+      await this.redis.eval(PARTITIONS, 1, this.partitionsKey(), String(this.partitions)),
+    );
+    if (recorded !== String(this.partitions))
+      throw new SyncPartitionsChangedError(
+        `SYNC_PARTITIONS is ${this.partitions} but the sync outbox in Redis (${this.partitionsKey()}) was made with ${recorded}: set SYNC_PARTITIONS=${recorded}, or deliver everything with the old count and delete the outbox's keys first (docs/sync-bridge.md, "Changing SYNC_PARTITIONS")`,
+      );
+    this.partitionsChecked = true;
+  }
+
   append(changes: readonly DossierChange[]): Promise<void> {
     return this.add(changes, true);
   }
@@ -147,6 +205,14 @@ export class RedisStreamOutbox implements Outbox {
       throw new SyncOutboxUnavailableError(
         `the sync outbox (Redis) did not take ${changes.length} change(s): Redis is not connected (${this.redis.status})`,
       );
+    try {
+      await this.checkPartitions();
+    } catch (error) {
+      if (error instanceof SyncPartitionsChangedError) throw error;
+      throw new SyncOutboxUnavailableError(
+        `the sync outbox (Redis) did not take ${changes.length} change(s): ${(error as Error).message}`,
+      );
+    }
     try {
       // One connection: the changes of one partition reach Redis in the order given.
       await Promise.all(
@@ -172,6 +238,7 @@ export class RedisStreamOutbox implements Outbox {
 
   async hold(): Promise<ReadonlyMap<number, AbortSignal>> {
     const { consumer, leaseMs } = this.options;
+    await this.checkPartitions();
     await Promise.all(
       Array.from({ length: this.partitions }, async (_, partition) => {
         const mine = this.held.get(partition);
@@ -184,14 +251,20 @@ export class RedisStreamOutbox implements Outbox {
               consumer,
               leaseMs,
             );
-            if (renewed !== 1) this.lose(partition);
+            if (renewed !== 1) {
+              this.lose(partition);
+              return;
+            }
+            // Entries another consumer read and left (a replica whose lease lapsed while it was
+            // reading): taken, and read again before new ones.
+            if ((await this.claimPending(partition, leaseMs)) > 0) this.pendingFirst.add(partition);
             return;
           }
           // Free, or still ours (this replica gave the partition up, e.g. its group was lost).
           const taken = await this.redis.eval(TAKE, 1, this.lease(partition), consumer, leaseMs);
           if (taken !== 1) return;
           await this.ensureGroup(partition);
-          await this.claimPending(partition);
+          await this.claimPending(partition, 0);
           this.held.set(partition, new AbortController());
           this.pendingFirst.add(partition);
         } catch {
@@ -219,22 +292,36 @@ export class RedisStreamOutbox implements Outbox {
     this.groupsReady.add(partition);
   }
 
-  /** Takes every pending entry of the group (a dead replica's) for this consumer. */
-  private async claimPending(partition: number): Promise<void> {
+  /**
+   * Takes the group's pending entries idle at least `minIdleMs` (a dead or stale replica's) for
+   * this consumer; how many.
+   */
+  private async claimPending(partition: number, minIdleMs: number): Promise<number> {
     let cursor = '0-0';
+    let claimed = 0;
     do {
       const answer = (await this.redis.xautoclaim(
         this.stream(partition),
         GROUP,
         this.options.consumer,
-        0,
+        minIdleMs,
         cursor,
         'COUNT',
         500,
         'JUSTID',
       )) as [string, string[], string[]?];
       cursor = answer[0];
+      claimed += answer[1].length;
     } while (cursor !== '0-0');
+    return claimed;
+  }
+
+  async holds(partition: number): Promise<boolean> {
+    if (!this.held.has(partition)) return false;
+    const holder = await this.redis.get(this.lease(partition));
+    if (holder === this.options.consumer) return true;
+    this.lose(partition);
+    return false;
   }
 
   async next(partition: number, count: number): Promise<OutboxEntry[]> {
@@ -259,46 +346,71 @@ export class RedisStreamOutbox implements Outbox {
   }
 
   private async read(partition: number, count: number, from: string): Promise<OutboxEntry[]> {
-    const answer = (await this.redis.xreadgroup(
-      'GROUP',
+    const answer = (await this.redis.eval(
+      READ,
+      2,
+      this.stream(partition),
+      this.lease(partition),
       GROUP,
       this.options.consumer,
-      'COUNT',
       count,
-      'STREAMS',
-      this.stream(partition),
       from,
-    )) as Array<[string, StreamEntry[]]> | null;
+    )) as Array<[string, StreamEntry[]]> | null | 0;
+    if (answer === 0) {
+      // The lease lapsed: another replica holds the partition now.
+      this.lose(partition);
+      return [];
+    }
     const entries: OutboxEntry[] = [];
     for (const [id, fields] of answer?.[0]?.[1] ?? []) {
-      const change = fields === null ? null : parseChange(field(fields, 'c'));
-      if (change === null) {
-        // Deleted or unreadable: nothing to deliver; acknowledged so that it does not block.
+      if (fields === null) {
+        // Deleted (a settled dead letter): nothing to deliver; acknowledged so that it does not block.
         await this.redis.xack(this.stream(partition), GROUP, id);
         continue;
       }
-      entries.push({ id, partition, appendedAt: idTime(id), change });
+      // An unreadable change is handed out too, marked: it is dead-lettered with its reason.
+      const read = readChange(field(fields, 'c') ?? '');
+      entries.push({ id, partition, appendedAt: idTime(id), ...read });
     }
     return entries;
   }
 
-  async delivered(entry: OutboxEntry, at: Date): Promise<void> {
+  async delivered(entry: OutboxEntry, at: Date): Promise<boolean> {
     // Every entry before this one is settled (a partition goes in order): trimmed past the
     // retention, never beyond this one.
     const keepFrom = Math.min(idTime(entry.id), this.options.now() - this.options.keepDeliveredMs);
-    await this.redis.eval(
+    const settled = await this.redis.eval(
       DELIVERED,
-      3,
+      4,
       this.stream(entry.partition),
       this.counted(entry.partition),
       this.syncedKey(entry.partition),
+      this.lease(entry.partition),
       GROUP,
       entry.id,
       entry.change.connectorId,
       at.toISOString(),
       `${keepFrom}-0`,
       entry.change.code,
+      this.options.consumer,
     );
+    return this.ours(entry.partition, settled);
+  }
+
+  /** A settling script's answer: 1 settled; 0 the lease is not ours (the partition is lost). */
+  private ours(partition: number, answer: unknown): boolean {
+    if (answer === 1) return true;
+    this.lose(partition);
+    return false;
+  }
+
+  async firstSynced(connectorId: string): Promise<string | null> {
+    let first: string | null = null;
+    for (let partition = 0; partition < this.partitions; partition += 1) {
+      const at = await this.redis.hget(this.counted(partition), `first:${connectorId}`);
+      if (at !== null && (first === null || at < first)) first = at;
+    }
+    return first;
   }
 
   async synced(connectorId: string, codes: readonly string[]): Promise<boolean[]> {
@@ -322,13 +434,19 @@ export class RedisStreamOutbox implements Outbox {
     return flags;
   }
 
-  async deadLetter(entry: OutboxEntry, reason: string, attempts: number, at: Date): Promise<void> {
-    await this.redis.eval(
+  async deadLetter(
+    entry: OutboxEntry,
+    reason: string,
+    attempts: number,
+    at: Date,
+  ): Promise<boolean> {
+    const settled = await this.redis.eval(
       DEAD,
-      3,
+      4,
       this.stream(entry.partition),
       this.counted(entry.partition),
       this.dead(entry.partition),
+      this.lease(entry.partition),
       GROUP,
       entry.id,
       entry.change.connectorId,
@@ -336,7 +454,9 @@ export class RedisStreamOutbox implements Outbox {
       reason,
       String(attempts),
       at.toISOString(),
+      this.options.consumer,
     );
+    return this.ours(entry.partition, settled);
   }
 
   /** Dead letters of every partition, oldest first; ids are `<partition>/<stream id>`. */
@@ -349,8 +469,9 @@ export class RedisStreamOutbox implements Outbox {
         '+',
       )) as StreamEntry[];
       for (const [id, fields] of entries) {
-        const change = fields === null ? null : parseChange(field(fields, 'c'));
-        if (change === null || fields === null) continue;
+        if (fields === null) continue;
+        // Listed even when unreadable (its connector and code then say `(unreadable)`).
+        const { change } = readChange(field(fields, 'c') ?? '');
         all.push({
           id: `${partition}/${id}`,
           at: field(fields, 'at') ?? new Date(idTime(id)).toISOString(),
@@ -410,9 +531,9 @@ export class RedisStreamOutbox implements Outbox {
       for (const [id, fields] of entries) {
         // Only what was settled: read by the group and no longer pending.
         if (compareIds(id, lastRead) > 0 || pending.has(id) || fields === null) continue;
-        const change = parseChange(field(fields, 'c'));
-        if (change === null) continue;
-        await this.append([change]);
+        const read = readChange(field(fields, 'c') ?? '');
+        if ('unreadable' in read) continue;
+        await this.append([read.change]);
         replayed += 1;
       }
     }
@@ -473,18 +594,6 @@ export class RedisStreamOutbox implements Outbox {
 function field(fields: string[], name: string): string | null {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
   return null;
-}
-
-function parseChange(text: string | null): DossierChange | null {
-  if (text === null) return null;
-  try {
-    const change = JSON.parse(text) as DossierChange;
-    return typeof change.connectorId === 'string' && typeof change.code === 'string'
-      ? change
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The ms part of a stream id. */

@@ -5,6 +5,7 @@ import {
   type UpstreamAuth,
 } from '../../runtime/upstreamAuth';
 import { idempotencyKey, type DossierChange } from '../changes/DossierChange';
+import { answerReason } from './answerReason';
 import { hmacSignature, SIGNATURE_HEADER } from './hmacSignature';
 import { nationalSyncRecord } from './nationalSyncRecord';
 
@@ -28,7 +29,8 @@ export type Verdict =
  * One POST of one change to the sink: its national sync record as the body, the change's
  * idempotency key and metadata as headers, the sink's credentials. 2xx is delivered; 408, 429,
  * 5xx, a timeout or no answer is retried (with the answer's `Retry-After`); any other status is
- * not (the change is dead at once, with the status and the start of the answer as its reason).
+ * not (the change is dead at once, with the status and what answerReason.ts keeps of the answer).
+ * A change whose record cannot be built throws (the delivery loop dead-letters it).
  */
 export class SinkClient {
   private readonly http: AxiosInstance;
@@ -111,7 +113,7 @@ export class SinkClient {
         this.authenticator.refused(credentials.headers)
       )
         continue;
-      const reason = `HTTP ${status}: ${excerpt(response.data)}`;
+      const reason = answerReason(status, response.data);
       if (status === 408 || status === 429 || status >= 500)
         return {
           kind: 'retry',
@@ -129,12 +131,6 @@ export function retryAfter(value: unknown, now: number): number | null {
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
-function excerpt(data: unknown): string {
-  const text = typeof data === 'string' ? data : JSON.stringify(data ?? '');
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat === '' ? '(empty answer)' : flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 
 function failure(error: unknown, timeoutMs: number): string {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from '../../../connectors/contract';
+import { processName } from '../../platform/processName';
 import type { RedisTarget } from '../../redis/connectRedis';
 import type { ChangeSink, DossierChange } from '../changes/DossierChange';
 import { DeliveryLoop } from './DeliveryLoop';
@@ -58,6 +57,11 @@ export interface SyncBridge {
   stats(): Promise<Record<string, SyncStats>>;
   /** Whether a change of each dossier was ever delivered (indicator 1.4's "synced"). */
   synced(connectorId: string, codes: readonly string[]): Promise<boolean[]>;
+  /**
+   * When the bridge first delivered a change of this system (ISO 8601), null if never: dossiers
+   * received before it were never offered to the bridge (indicator 1.4's "no data").
+   */
+  firstSynced(connectorId: string): Promise<string | null>;
   /** The outbox itself: dead letters and replays (the `npm run sync` command, tests). */
   outbox(): Promise<Outbox>;
 }
@@ -72,15 +76,14 @@ export function createSyncBridge(config: SyncBridgeConfig, deps: SyncBridgeDeps)
   const now = deps.now ?? Date.now;
   const opened: Promise<Outbox> =
     config.outbox.kind === 'redis'
-      ? Promise.resolve(
-          new RedisStreamOutbox({
-            ...config.outbox,
-            consumer: deps.consumer ?? defaultConsumer(),
-            now,
-          }),
-        )
+      ? RedisStreamOutbox.open({
+          ...config.outbox,
+          consumer: deps.consumer ?? processName(),
+          now,
+        })
       : FileOutbox.open(config.outbox.dir);
-  // An outbox that cannot open (a folder in use) fails appends and start alike, with its reason.
+  // An outbox that cannot open (a folder in use, another SYNC_PARTITIONS than Redis recorded)
+  // fails appends and start alike, with its reason.
   opened.catch(() => undefined);
   const lags = new Map<string, number[]>();
   let loop: DeliveryLoop | null = null;
@@ -137,6 +140,7 @@ export function createSyncBridge(config: SyncBridgeConfig, deps: SyncBridgeDeps)
       return stats;
     },
     synced: async (connectorId, codes) => (await opened).synced(connectorId, codes),
+    firstSynced: async (connectorId) => (await opened).firstSynced(connectorId),
     outbox: () => opened,
   };
 }
@@ -146,11 +150,4 @@ function percentiles(values: readonly number[]): { p50: number; p99: number } | 
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   return { p50: at(0.5), p99: at(0.99) };
-}
-
-function defaultConsumer(): string {
-  const host = hostname()
-    .replace(/[^A-Za-z0-9._-]/g, '-')
-    .slice(0, 40);
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
