@@ -56,16 +56,19 @@ async function main(): Promise<void> {
   const aborts = new Map<string, AbortController>();
   const reply = (message: WorkerReply) => port.postMessage(message);
   // Indicator 1.4 from the sync bridge, which runs in the serving thread: asked page by page.
-  const questions = new Map<number, (flags: boolean[] | null) => void>();
+  const questions = new Map<
+    number,
+    (answer: { flags: boolean[]; since: string | null } | null) => void
+  >();
   let asked = 0;
   if (config.sync !== null)
     deps.synced = (connectorId, codes) =>
-      new Promise<boolean[]>((resolve, reject) => {
+      new Promise<{ flags: boolean[]; since: string | null }>((resolve, reject) => {
         asked += 1;
-        questions.set(asked, (flags) =>
-          flags === null
+        questions.set(asked, (answer) =>
+          answer === null
             ? reject(new Error('the sync bridge cannot say now which dossiers it delivered'))
-            : resolve(flags),
+            : resolve(answer),
         );
         reply({ type: 'synced?', request: asked, connectorId, codes: [...codes] });
       });
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
       return;
     }
     if (message.type === 'synced') {
-      questions.get(message.request)?.(message.flags);
+      questions.get(message.request)?.(message.answer);
       questions.delete(message.request);
       return;
     }

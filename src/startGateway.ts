@@ -377,7 +377,17 @@ export async function startGateway(
           startWorker(__dirname, 'reportWorker', { workerData: { config }, resourceLimits }),
         registrations: () => registry.registrations(),
         agencies: () => directoryEntries.runtimeAgencies(),
-        ...(sync === null ? {} : { synced: (id, codes) => sync.synced(id, codes) }),
+        ...(sync === null
+          ? {}
+          : {
+              synced: async (id, codes) => {
+                const [flags, since] = await Promise.all([
+                  sync.synced(id, codes),
+                  sync.firstSynced(id),
+                ]);
+                return { flags, since };
+              },
+            }),
         logger,
       }),
     });

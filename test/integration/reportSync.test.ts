@@ -9,9 +9,17 @@ const FROM = '2026-07-01';
 const TO = '2026-09-30';
 
 /**
+ * The gateway's clock: mid-September 2026 (inside the sample data) while dossiers are looked up,
+ * so that the gateway first finds a change of the system then; mid-October for the report.
+ */
+const BASE = Date.parse('2026-09-15T12:00:00+07:00');
+let clock = BASE;
+
+/**
  * Indicator 1.4 (dossiers synced to the portal over dossiers received) read from the gateway's
- * own sync bridge, for a system that does not say: the dossiers the bridge delivered are synced,
- * the others are not, counted over the same received dossiers as the other indicators.
+ * own sync bridge, for a system that does not say: of the dossiers received since the bridge
+ * first delivered a change of the system, those it delivered are synced, the others are not;
+ * those received before have no data.
  */
 describe('Indicator 1.4 from the sync bridge', () => {
   let samples: SampleSystems;
@@ -22,6 +30,7 @@ describe('Indicator 1.4 from the sync bridge', () => {
     outboxDir = mkdtempSync(join(tmpdir(), 'report-outbox-'));
     t = await startTestGateway({
       samples,
+      now: () => new Date(clock),
       env: {
         CATALOGUE_SYNC_INTERVAL_MS: '0',
         ...samples.syncVariables,
@@ -36,13 +45,16 @@ describe('Indicator 1.4 from the sync bridge', () => {
     rmSync(outboxDir, { recursive: true, force: true });
   });
 
-  it('the dossiers delivered to the portal are synced, the others are not; the source says so', async () => {
+  it('of the dossiers received since the first delivery, those delivered are synced, the others not; the earlier ones have no data', async () => {
     const agency = '000.00.20.G09';
     const { dossiers } = samples.ministry.dataset.listReceived(agency, FROM, TO, 0, 1e9);
     // Received, by the result form's rule: not "submitted, not yet received" (1) nor rejected (3).
     const received = dossiers.filter((d) => d.status !== 1 && d.status !== 3);
-    expect(received.length).toBeGreaterThan(10);
-    const delivered = received.slice(0, 4).map((d) => d.code);
+    // Those received since the gateway found the first change it delivered (at BASE, below).
+    const judged = received.filter((d) => d.receivedAt.toMillis() >= BASE);
+    expect(judged.length).toBeGreaterThan(4);
+    expect(received.length).toBeGreaterThan(judged.length);
+    const delivered = judged.slice(0, 4).map((d) => d.code);
     const answer = await t.query(
       'query ($c: [String!]!) { dossiers(codes: $c) { code dossier { code } } }',
       { c: delivered },
@@ -54,6 +66,8 @@ describe('Indicator 1.4 from the sync bridge', () => {
     while (!(await synced())?.every(Boolean) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 25));
     expect(await synced()).toEqual([true, true, true, true]);
+    expect(await t.gateway.sync?.firstSynced('bo-noi-vu-dvc')).toBe(new Date(BASE).toISOString());
+    clock = Date.parse('2026-10-15T12:00:00+07:00');
 
     const started = await t.query<{ startReport: { id: string } }>(
       `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
@@ -78,13 +92,15 @@ describe('Indicator 1.4 from the sync bridge', () => {
     const result = job.result as ReportResultView;
     expect(result.total.received).toBe(received.length);
     expect(result.indicators.find((entry) => entry.id === '1.4')).toMatchObject({
-      status: 'COMPUTED',
+      status: 'PARTIAL',
       numerator: 4,
-      denominator: received.length,
+      denominator: judged.length,
     });
     const source = result.sources.find((entry) => entry.connector === 'bo-noi-vu-dvc');
-    // Every listed dossier's sync was read from the gateway (carried-over ones included).
-    expect(source?.syncFromGateway).toBe(source?.dossiers);
+    // The listed dossiers received since the first delivery had their sync read from the gateway.
+    expect(source?.syncFromGateway).toBe(
+      dossiers.filter((d) => d.receivedAt.toMillis() >= BASE).length,
+    );
   }, 120_000);
 
   it('when the bridge cannot say, those dossiers have no sync data and the report says so once', async () => {

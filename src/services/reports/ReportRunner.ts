@@ -25,7 +25,7 @@ export type WorkerRequest =
     }
   | { type: 'abort'; id: string }
   /** The answer to a `synced?` question (null: the bridge could not be asked). */
-  | { type: 'synced'; request: number; flags: boolean[] | null };
+  | { type: 'synced'; request: number; answer: { flags: boolean[]; since: string | null } | null };
 
 export type WorkerReply =
   | { type: 'ready' }
@@ -157,11 +157,11 @@ export class WorkerReportRunner implements ReportRunner {
 
   private answerSynced(worker: Worker, question: Extract<WorkerReply, { type: 'synced?' }>): void {
     const synced = this.options.synced;
-    const answer = (flags: boolean[] | null) =>
+    const answer = (found: { flags: boolean[]; since: string | null } | null) =>
       worker.postMessage({
         type: 'synced',
         request: question.request,
-        flags,
+        answer: found,
       } satisfies WorkerRequest);
     if (synced === undefined) return answer(null);
     synced(question.connectorId, question.codes).then(answer, () => answer(null));

@@ -74,13 +74,14 @@ export class FileOutbox implements Outbox {
       await handle.sync();
     }
     const outbox = new FileOutbox(dir, state, handle, whole);
-    for (const line of await readLines<{ c?: unknown; d?: unknown; at?: unknown }>(
+    for (const line of await readLines<{ c?: unknown; d?: unknown; at?: unknown; found?: unknown }>(
       join(dir, 'synced.jsonl'),
     ))
       if (typeof line.c === 'string' && typeof line.d === 'string') {
         outbox.syncedDossiers.add(syncedKey(line.c, line.d));
-        if (typeof line.at === 'string' && !outbox.firstDelivered.has(line.c))
-          outbox.firstDelivered.set(line.c, line.at);
+        const found = typeof line.found === 'string' ? line.found : line.at;
+        if (typeof found === 'string' && !outbox.firstDelivered.has(line.c))
+          outbox.firstDelivered.set(line.c, found);
       }
     let start = Math.min(state.offset, whole);
     while (start < whole) {
@@ -151,8 +152,11 @@ export class FileOutbox implements Outbox {
   }
 
   async delivered(entry: OutboxEntry, at: Date): Promise<boolean> {
-    const { connectorId, code } = entry.change;
+    const { connectorId, code, detectedAt } = entry.change;
     const key = syncedKey(connectorId, code);
+    // When the gateway found the change: the first one delivered says since when it follows.
+    const foundMs = Date.parse(detectedAt);
+    const found = new Date(Number.isNaN(foundMs) ? 0 : foundMs).toISOString();
     await this.settle(
       entry,
       (counts) => {
@@ -165,15 +169,14 @@ export class FileOutbox implements Outbox {
         const synced = await open(join(this.dir, 'synced.jsonl'), 'a', 0o600);
         try {
           await synced.write(
-            `${JSON.stringify({ c: connectorId, d: code, at: at.toISOString() })}\n`,
+            `${JSON.stringify({ c: connectorId, d: code, at: at.toISOString(), found })}\n`,
           );
           await synced.datasync();
         } finally {
           await synced.close();
         }
         this.syncedDossiers.add(key);
-        if (!this.firstDelivered.has(connectorId))
-          this.firstDelivered.set(connectorId, at.toISOString());
+        if (!this.firstDelivered.has(connectorId)) this.firstDelivered.set(connectorId, found);
       },
     );
     return true;

@@ -81,8 +81,9 @@ export interface Outbox {
    */
   synced(connectorId: string, codes: readonly string[]): Promise<boolean[]>;
   /**
-   * When this outbox first delivered a change of the system (ISO 8601), null if never: kept with
-   * the synced marks. Dossiers received before it were never offered to the sync bridge.
+   * When the gateway found the first change of the system this outbox delivered (ISO 8601, UTC),
+   * null if none: kept with the synced marks. Dossiers received before it were never offered to
+   * the sync bridge.
    */
   firstSynced(connectorId: string): Promise<string | null>;
   /** Gives up every partition held (without settling) and closes connections or files. */

@@ -41,15 +41,16 @@ const APPEND = `local id = redis.call('XADD', KEYS[1], '*', 'c', ARGV[1])
 if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[2], 'appended:' .. ARGV[2], 1) end
 return id`;
 /**
- * Settles a delivered entry once, and marks its dossier synced and the connector's first delivery
- * (KEYS: stream, counts, synced, lease; ARGV: group, id, connector, at, min id, code, lease
- * token). Only while the lease is ours (else 0, nothing done: the new holder sends it again).
+ * Settles a delivered entry once, and marks its dossier synced and, the first time, when the
+ * connector's first delivered change was found (KEYS: stream, counts, synced, lease; ARGV: group,
+ * id, connector, at, min id, code, lease token, found at). Only while the lease is ours (else 0,
+ * nothing done: the new holder sends it again).
  */
 const DELIVERED = `if redis.call('GET', KEYS[4]) ~= ARGV[7] then return 0 end
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], 'delivered:' .. ARGV[3], 1)
   redis.call('HSET', KEYS[2], 'last:' .. ARGV[3], ARGV[4])
-  redis.call('HSETNX', KEYS[2], 'first:' .. ARGV[3], ARGV[4])
+  redis.call('HSETNX', KEYS[2], 'first:' .. ARGV[3], ARGV[8])
   redis.call('HSETNX', KEYS[3], ARGV[3] .. ':' .. ARGV[6], ARGV[4])
 end
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[5])
@@ -85,6 +86,12 @@ end
 return 0`;
 
 type StreamEntry = [id: string, fields: string[] | null];
+
+/** When the gateway found the change (ISO 8601, UTC, comparable as text). */
+function foundAt(entry: OutboxEntry): string {
+  const at = Date.parse(entry.change.detectedAt);
+  return Number.isNaN(at) ? new Date(0).toISOString() : new Date(at).toISOString();
+}
 
 /**
  * The outbox on Redis Streams (docs/sync-bridge.md): `<prefix>sync:outbox:{<p>}` per partition,
@@ -393,6 +400,7 @@ export class RedisStreamOutbox implements Outbox {
       `${keepFrom}-0`,
       entry.change.code,
       this.options.consumer,
+      foundAt(entry),
     );
     return this.ours(entry.partition, settled);
   }

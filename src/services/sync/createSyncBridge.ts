@@ -58,8 +58,9 @@ export interface SyncBridge {
   /** Whether a change of each dossier was ever delivered (indicator 1.4's "synced"). */
   synced(connectorId: string, codes: readonly string[]): Promise<boolean[]>;
   /**
-   * When the bridge first delivered a change of this system (ISO 8601), null if never: dossiers
-   * received before it were never offered to the bridge (indicator 1.4's "no data").
+   * When the gateway found the first change of this system the bridge delivered (ISO 8601), null
+   * if none: dossiers received before it were never offered to the bridge (indicator 1.4's "no
+   * data").
    */
   firstSynced(connectorId: string): Promise<string | null>;
   /** The outbox itself: dead letters and replays (the `npm run sync` command, tests). */
