@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { AuditStore } from '../audit/auditChain';
 import { FileAuditStore } from '../audit/FileAuditStore';
 import { RedisAuditStore } from '../audit/RedisAuditStore';
-import { defaultWriterId } from '../config/readConfig';
+import { processName } from '../platform/processName';
 import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';
 
 /**
@@ -22,7 +22,7 @@ export function auditLocation(
 /** An audit store for a command-line process, with its own chain (`cli-…`). */
 export async function openCliAuditStore(env: NodeJS.ProcessEnv): Promise<AuditStore> {
   const where = auditLocation(env);
-  const writer = `cli-${defaultWriterId()}`;
+  const writer = `cli-${processName()}`;
   return where.kind === 'file'
     ? FileAuditStore.open(where.dir, writer)
     : new RedisAuditStore(where.target, where.keyPrefix, writer);

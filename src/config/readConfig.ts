@@ -322,7 +322,7 @@ export function readConfig(
       ...(e.AUDIT_DIR === undefined && redis !== undefined
         ? { kind: 'redis' as const, target: redis, keyPrefix: e.REDIS_KEY_PREFIX }
         : { kind: 'file' as const, dir: resolve(projectRoot, e.AUDIT_DIR ?? 'var/audit') }),
-      writer: e.AUDIT_WRITER_ID ?? defaultWriterId(),
+      writer: e.AUDIT_WRITER_ID ?? processName(),
     },
     registry:
       e.REGISTRY_DIR === undefined && redis !== undefined
@@ -373,6 +373,3 @@ export function readConfig(
     sync,
   };
 }
-
-/** This process's audit chain: host, process and a random part (two starts never share one). */
-export const defaultWriterId: () => string = processName;
