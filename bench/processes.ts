@@ -79,14 +79,19 @@ export function stopAll(): void {
   for (const child of children) child.kill('SIGTERM');
 }
 
-/** The sample systems as their own process; resolves with the variables they print. */
+/**
+ * The sample systems (and the sample sync receiver) as their own process; resolves with the
+ * variables they print (the registrations' and the sync bridge's). `env` adds settings of
+ * samples/main.ts, e.g. SAMPLE_GATEWAY_URL (where the systems push their status changes).
+ */
 export async function startSampleProcess(
   size: number,
   seed: number,
+  env: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   const samples = await start(
     ['samples/main.ts'],
-    { SAMPLE_SIZE: String(size), SAMPLE_SEED: String(seed) },
+    { ...env, SAMPLE_SIZE: String(size), SAMPLE_SEED: String(seed) },
     /Example codes: .*\n/,
   );
   return Object.fromEntries(
