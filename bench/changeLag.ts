@@ -46,8 +46,8 @@ const SECONDS = Number(env.BENCH_CHANGE_SECONDS ?? 120);
 const RATE = Number(env.BENCH_CHANGE_RATE ?? 5);
 const WAIT_SECONDS = Number(env.BENCH_CHANGE_WAIT_SECONDS ?? 60);
 const OPEN = Number(env.BENCH_CHANGE_OPEN ?? 10_000);
-/** Dossiers per sample system: 12,000 gives about 3,550 open in each. */
-const SIZE = Number(env.BENCH_CHANGE_SIZE ?? 12_000);
+/** Dossiers per sample system: 14,000 gives about 11,500 open of the standard form in all. */
+const SIZE = Number(env.BENCH_CHANGE_SIZE ?? 14_000);
 const TUNED_EVERY = Number(env.BENCH_CHANGE_TUNED_EVERY ?? 10);
 const TUNED_PER_POLL = Number(env.BENCH_CHANGE_TUNED_PER_POLL ?? 1000);
 const RUNS = (env.BENCH_CHANGE_RUNS ?? 'bundled,tuned').split(',').map((name) => name.trim());
@@ -134,11 +134,11 @@ async function main(): Promise<void> {
     url: '',
   })) as System[];
 
-  // The open dossiers the gateway learns: an even share of each system's, picked at random.
+  // The open dossiers the gateway learns: picked at random, from each system in proportion to
+  // the open dossiers it holds.
   const random = new Random(SEED);
-  const open = new Map<System, string[]>();
-  const available = new Map<System, number>();
-  for (const [i, system] of systems.entries()) {
+  const candidates = new Map<System, string[]>();
+  for (const system of systems) {
     const codes: string[] = [];
     for (const code of system.dataset.codes()) {
       const status = system.dataset.get(code)?.status ?? 3;
@@ -147,16 +147,24 @@ async function main(): Promise<void> {
       if (!SETTLED.has(status) && parseStandardDossierCode(code) !== null) codes.push(code);
     }
     shuffle(codes, random);
-    const share = Math.floor(OPEN / systems.length) + (i < OPEN % systems.length ? 1 : 0);
-    if (codes.length < share)
-      throw new Error(
-        `${system.id} has ${codes.length} open dossiers at BENCH_CHANGE_SIZE=${SIZE}; ${share} needed: raise the size`,
-      );
+    candidates.set(system, codes);
+  }
+  const available = systems.reduce((sum, s) => sum + (candidates.get(s) as string[]).length, 0);
+  if (available < OPEN)
+    throw new Error(
+      `the sample systems hold ${available} open dossiers at BENCH_CHANGE_SIZE=${SIZE}; ${OPEN} needed: raise the size`,
+    );
+  const open = new Map<System, string[]>();
+  let taken = 0;
+  for (const [i, system] of systems.entries()) {
+    const codes = candidates.get(system) as string[];
+    const share =
+      i === systems.length - 1 ? OPEN - taken : Math.round((OPEN * codes.length) / available);
     open.set(system, codes.slice(0, share));
-    available.set(system, codes.length);
+    taken += share;
   }
   process.stdout.write(
-    `${OPEN} open dossiers: ${systems.map((s) => `${s.id} ${open.get(s)?.length}`).join(', ')} (of ${SIZE} per system; open of the standard form: ${systems.map((s) => available.get(s)).join(', ')})\n`,
+    `${OPEN} open dossiers: ${systems.map((s) => `${s.id} ${open.get(s)?.length}`).join(', ')} (of ${SIZE} per system; open in all: ${systems.map((s) => candidates.get(s)?.length).join(', ')})\n`,
   );
 
   const results: RunResult[] = [];
@@ -489,8 +497,8 @@ function render(results: RunResult[]): string {
   const lines = [
     `# Change-to-delivery lag (${new Date().toISOString()})`,
     '',
-    `${OPEN} open dossiers known to the gateway across the three sample systems (${SIZE} per system),`,
-    `${RATE} status changes a second for ${SECONDS} s (each a different dossier), then at most`,
+    `${OPEN} open dossiers known to the gateway across the three sample systems (${SIZE} dossiers per system),`,
+    `${RATE} status changes a second for ${SECONDS} s (each a different dossier, at random across the systems), then at most`,
     `${WAIT_SECONDS} s to deliver them. Lag: from the change in the system to the sample receiver's`,
     'arrival of the record with the new status. Calls: API calls each system received during the',
     'measurement, per minute (polls: `X-Request-Id: changes-…`; the rest: reads after codes-only pushes).',
