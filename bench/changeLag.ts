@@ -234,7 +234,10 @@ async function run(
     // The gateway's port is chosen first: the sample systems push to it from their start.
     const port = await freePort();
     const gatewayUrl = `http://127.0.0.1:${port}`;
-    const samples = await startSampleProcess(SIZE, SEED, { SAMPLE_GATEWAY_URL: gatewayUrl });
+    const samples = await startSampleProcess(SIZE, SEED, {
+      env: { SAMPLE_GATEWAY_URL: gatewayUrl },
+      sync: true,
+    });
     stops.push(stopper(children.at(-1)));
     for (const system of systems) system.url = samples[system.variable] as string;
     const receiver = (samples.SAMPLE_SYNC_URL as string).replace(/\/api\/DongBoHoSoMC$/, '');
