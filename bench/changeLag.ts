@@ -27,11 +27,13 @@ import { children, start, startSampleProcess, stopAll } from './processes';
  * outbox on it), one production-mode gateway (compiled) with CHANGE_POLLS on and the sync bridge
  * pointed at the receiver (API key and HMAC). Warm-up: the gateway looks up BENCH_CHANGE_OPEN
  * open dossiers (status not 3, 7, 8, 10; distinct, picked at random from the deterministic
- * datasets), 100 per `dossiers(codes)`, until the receiver has every one (first sight). Then, for
+ * datasets, each system's share in proportion to its open dossiers), 100 per `dossiers(codes)`,
+ * until the receiver has every one (first sight). Then, for
  * BENCH_CHANGE_SECONDS, BENCH_CHANGE_RATE distinct open dossiers a second change status through
  * the samples' control route (an official's screen), the time of each noted; then at most
  * BENCH_CHANGE_WAIT_SECONDS for their deliveries. Lag = the receiver's `receivedAt` of the first
- * record of the code with the new status − when the change was made. Load = each system's API
+ * record of the code in a new state (the status set, or what the system reports of it) − when the
+ * change was made. Load = each system's API
  * calls during the measurement (`/__sample/stats`), polls' calls (`X-Request-Id: changes-…`)
  * apart.
  *
