@@ -79,21 +79,28 @@ export function stopAll(): void {
   for (const child of children) child.kill('SIGTERM');
 }
 
-/** The sample systems as their own process; resolves with the variables they print. */
+/**
+ * The sample systems (and the sample sync receiver) as their own process; resolves with the
+ * variables they print for the registrations. `options.env` adds settings of samples/main.ts,
+ * e.g. SAMPLE_GATEWAY_URL (where the systems push their status changes); `options.sync` adds the
+ * variables that point a gateway's sync bridge at the receiver (`SYNC_SINK_*`). Without it they
+ * are left out: a gateway given them delivers every change it finds, and production gateways
+ * without Redis would share one file outbox (`var/sync-outbox`), which only one process may use.
+ */
 export async function startSampleProcess(
   size: number,
   seed: number,
+  options: { env?: Record<string, string>; sync?: boolean } = {},
 ): Promise<Record<string, string>> {
   const samples = await start(
     ['samples/main.ts'],
-    { SAMPLE_SIZE: String(size), SAMPLE_SEED: String(seed) },
+    { ...options.env, SAMPLE_SIZE: String(size), SAMPLE_SEED: String(seed) },
     /Example codes: .*\n/,
   );
   return Object.fromEntries(
-    [...samples.output().matchAll(/export (\w+)=(\S+)/g)].map((m) => [
-      m[1] as string,
-      m[2] as string,
-    ]),
+    [...samples.output().matchAll(/export (\w+)=(\S+)/g)]
+      .map((m) => [m[1] as string, m[2] as string])
+      .filter(([name]) => options.sync === true || !name.startsWith('SYNC_')),
   );
 }
 

@@ -85,6 +85,11 @@ export interface SampleStats {
   changedSincePages: number;
   /** Every API call received, answered or failed by a fault (retries show here). */
   attempts: number;
+  /**
+   * Those of them whose X-Request-Id starts with `changes-`: the gateway's change polls
+   * (docs/changes.md), told apart from lookups as the system's own logs would tell them.
+   */
+  pollAttempts: number;
   /** The X-Request-Id headers of the last 50 API calls (the gateway passes its request id on). */
   requestIds: string[];
   /**
@@ -107,6 +112,7 @@ export function emptyStats(): SampleStats {
     listPages: 0,
     changedSincePages: 0,
     attempts: 0,
+    pollAttempts: 0,
     requestIds: [],
     busyFrom: null,
     busyUntil: null,
@@ -201,6 +207,7 @@ export async function applyFaults(
   stats.attempts += 1;
   const requestId = res.req?.headers['x-request-id'];
   if (typeof requestId === 'string') {
+    if (requestId.startsWith('changes-')) stats.pollAttempts += 1;
     stats.requestIds.push(requestId);
     if (stats.requestIds.length > 50) stats.requestIds.shift();
   }
