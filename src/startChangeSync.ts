@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config/readConfig';
 import type { AgencyDirectory } from './domain/AgencyDirectory';
 import type { DossierEvents } from './events/DossierEvents';
 import type { GatewayMetrics } from './observability/GatewayMetrics';
+import type { GuardedRedis } from './redis/GuardedRedis';
 import type { ConnectorRegistry } from './registry/ConnectorRegistry';
 import type { Registration } from './registry/Registration';
 import { ChangeFeed } from './services/changes/ChangeFeed';
@@ -18,6 +19,8 @@ export interface ChangeSyncDeps {
   store: (registration: Registration, dossiers: readonly NationalDossier[]) => Promise<void>;
   logger: Logger;
   now: () => Date;
+  /** The request path's guarded Redis connection, when there is one. */
+  redis: GuardedRedis | null;
   /** Told what to close, in the order opened (closed in reverse if start-up fails). */
   opened: Array<() => Promise<void> | void>;
 }
@@ -59,7 +62,10 @@ export async function startChangeSync(
     events: deps.events,
     sink: sync?.sink ?? null,
     store: deps.store,
-    redis: config.redis,
+    redis:
+      config.redis === null
+        ? null
+        : { ...config.redis, ...(deps.redis === null ? {} : { guarded: deps.redis }) },
     polls: config.changePolls,
     logger,
     now: deps.now,

@@ -321,6 +321,7 @@ export async function startGateway(
       events,
       metrics,
       store: (registration, found) => dossiers.fetcher.store(registration, found),
+      redis,
       logger,
       now,
       opened,

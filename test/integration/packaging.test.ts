@@ -213,7 +213,13 @@ describe('Packaging: the Docker image', () => {
       };
 
       await start({});
-      expect(readdirSync(state).sort()).toEqual(['audit', 'registry', 'secrets.key']);
+      // The embedded default also keeps its sync outbox there (the sample receiver's changes).
+      expect(readdirSync(state).sort()).toEqual([
+        'audit',
+        'registry',
+        'secrets.key',
+        'sync-outbox',
+      ]);
 
       await start({
         GATEWAY_MODE: 'production',

@@ -4,6 +4,7 @@ import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { vietnamIso } from '../../domain/vietnamTime';
 import type { DossierEvents } from '../../events/DossierEvents';
 import type { RedisTarget } from '../../redis/connectRedis';
+import type { GuardedRedis } from '../../redis/GuardedRedis';
 import type { ConnectorRegistry } from '../../registry/ConnectorRegistry';
 import type { Registration } from '../../registry/Registration';
 import { ChangePoller, type PollOutcome } from './ChangePoller';
@@ -21,7 +22,12 @@ export interface ChangeFeedDeps {
   /** Puts dossiers found by polling in the cache. */
   store: (registration: Registration, dossiers: readonly NationalDossier[]) => Promise<void>;
   /** Shared states and one poller per system across replicas; null: this process alone. */
-  redis: { target: RedisTarget; keyPrefix: string } | null;
+  redis: {
+    target: RedisTarget;
+    keyPrefix: string;
+    /** The request path's guarded connection, shared by the known states (docs/REDIS.md). */
+    guarded?: GuardedRedis;
+  } | null;
   /** Whether this replica runs polls (`CHANGE_POLLS`). */
   polls: boolean;
   logger: Logger;
@@ -58,7 +64,7 @@ export class ChangeFeed {
     this.states =
       deps.redis === null
         ? new MemoryKnownStates()
-        : new RedisKnownStates(deps.redis.target, deps.redis.keyPrefix);
+        : new RedisKnownStates(deps.redis.guarded ?? deps.redis.target, deps.redis.keyPrefix);
     this.tracker = new ChangeTracker({
       states: this.states,
       events: deps.events,

@@ -1,9 +1,5 @@
-import {
-  closeRedis,
-  connectRedis,
-  type RedisClient,
-  type RedisTarget,
-} from '../../redis/connectRedis';
+import type { RedisClient, RedisTarget } from '../../redis/connectRedis';
+import { GuardedRedis } from '../../redis/GuardedRedis';
 import type { KnownStates, Observed } from './KnownStates';
 
 /**
@@ -63,14 +59,27 @@ return 1
  */
 export class RedisKnownStates implements KnownStates {
   readonly kind = 'redis' as const;
-  private readonly redis: RedisClient;
+  /**
+   * The request path's connection and circuit breaker (docs/REDIS.md), or one of its own: while
+   * Redis is away, readings fail at once and nothing queues up for when it returns.
+   */
+  private readonly guarded: GuardedRedis;
+  private readonly owned: boolean;
+  private readonly connected: Promise<void>;
 
   constructor(
-    target: RedisTarget,
+    redis: RedisTarget | GuardedRedis,
     private readonly keyPrefix: string,
   ) {
-    this.redis = connectRedis(target, { commandTimeout: 5_000, maxRetriesPerRequest: 2 });
-    this.redis.on('error', () => undefined);
+    const adopted = GuardedRedis.adopt(redis, { commandTimeoutMs: 2_000 });
+    this.guarded = adopted.redis;
+    this.owned = adopted.owned;
+    this.connected = this.guarded.ready().catch(() => undefined);
+  }
+
+  private async run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    await this.connected;
+    return this.guarded.run(command);
   }
 
   async compareAndSet(
@@ -83,9 +92,9 @@ export class RedisKnownStates implements KnownStates {
     for (const state of observed)
       args.push(state.code, state.full, state.core, state.open ? '1' : '0', String(state.version));
     const [states, open] = this.keys(connectorId);
-    const answer = (await this.redis.eval(COMPARE_AND_SET, 2, states, open, ...args)) as Array<
-      string | null
-    >;
+    const answer = (await this.run((redis) =>
+      redis.eval(COMPARE_AND_SET, 2, states, open, ...args),
+    )) as Array<string | null>;
     // Lua's false comes back as null; '' is "never seen".
     return answer.map((before) => (before === null ? undefined : before === '' ? null : before));
   }
@@ -95,9 +104,8 @@ export class RedisKnownStates implements KnownStates {
     observed: readonly Observed[],
   ): Promise<Array<string | null | undefined>> {
     if (observed.length === 0) return [];
-    const values = await this.redis.hmget(
-      this.keys(connectorId)[0],
-      ...observed.map((state) => state.code),
+    const values = await this.run((redis) =>
+      redis.hmget(this.keys(connectorId)[0], ...observed.map((state) => state.code)),
     );
     return observed.map((state, index) => {
       const value = values[index];
@@ -113,7 +121,7 @@ export class RedisKnownStates implements KnownStates {
     codes: readonly string[],
   ): Promise<Array<{ core: string; version: number } | null>> {
     if (codes.length === 0) return [];
-    const values = await this.redis.hmget(this.keys(connectorId)[0], ...codes);
+    const values = await this.run((redis) => redis.hmget(this.keys(connectorId)[0], ...codes));
     return values.map((value) => {
       if (value === null) return null;
       const [, core, version = '0'] = value.split(' ');
@@ -122,50 +130,56 @@ export class RedisKnownStates implements KnownStates {
   }
 
   async dueForRecheck(connectorId: string, limit: number): Promise<string[]> {
-    return this.redis.zrange(this.keys(connectorId)[1], 0, limit - 1);
+    return this.run((redis) => redis.zrange(this.keys(connectorId)[1], 0, limit - 1));
   }
 
   async touch(connectorId: string, codes: readonly string[], at: number): Promise<void> {
     if (codes.length === 0) return;
-    await this.redis.eval(TOUCH, 1, this.keys(connectorId)[1], String(at), ...codes);
+    await this.run((redis) =>
+      redis.eval(TOUCH, 1, this.keys(connectorId)[1], String(at), ...codes),
+    );
   }
 
   async unsee(connectorId: string, codes: readonly string[]): Promise<void> {
     if (codes.length === 0) return;
     const [states, open] = this.keys(connectorId);
-    await this.redis
-      .multi()
-      .hdel(states, ...codes)
-      .zadd(open, ...codes.flatMap((code) => [0, code]))
-      .exec();
+    await this.run((redis) =>
+      redis
+        .multi()
+        .hdel(states, ...codes)
+        .zadd(open, ...codes.flatMap((code) => [0, code]))
+        .exec(),
+    );
   }
 
   async drop(connectorId: string, codes: readonly string[]): Promise<void> {
     if (codes.length === 0) return;
     const [states, open] = this.keys(connectorId);
-    await this.redis
-      .multi()
-      .hdel(states, ...codes)
-      .zrem(open, ...codes)
-      .exec();
+    await this.run((redis) =>
+      redis
+        .multi()
+        .hdel(states, ...codes)
+        .zrem(open, ...codes)
+        .exec(),
+    );
   }
 
   async openCount(connectorId: string): Promise<number> {
-    return this.redis.zcard(this.keys(connectorId)[1]);
+    return this.run((redis) => redis.zcard(this.keys(connectorId)[1]));
   }
 
   async mark(connectorId: string): Promise<number | null> {
-    const value = await this.redis.get(this.markKey(connectorId));
+    const value = await this.run((redis) => redis.get(this.markKey(connectorId)));
     const at = value === null ? Number.NaN : Number(value);
     return Number.isFinite(at) ? at : null;
   }
 
   async setMark(connectorId: string, at: number): Promise<void> {
-    await this.redis.eval(ADVANCE, 1, this.markKey(connectorId), String(at));
+    await this.run((redis) => redis.eval(ADVANCE, 1, this.markKey(connectorId), String(at)));
   }
 
   async close(): Promise<void> {
-    await closeRedis(this.redis);
+    if (this.owned) await this.guarded.close();
   }
 
   private keys(connectorId: string): [string, string] {
