@@ -63,7 +63,7 @@ export class GatewayMetrics {
 
   constructor(circuits: () => ReadonlyArray<{ connector: string; state: string }>) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'dvcgw_' });
+    processMetrics();
     this.graphqlTally = new Tally({
       name: 'dvcgw_graphql_requests_total',
       help: 'GraphQL requests by operation type, root field (or "multiple"), outcome and first error code',
@@ -405,8 +405,25 @@ export class GatewayMetrics {
 
   /** The text exposition for `/metrics`. */
   async exposition(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const merged = Registry.merge([processMetrics(), this.registry]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
   }
+}
+
+let processRegistry: Registry | null = null;
+
+/**
+ * The process's own metrics (CPU, heap, event-loop delay, GC), collected once per process:
+ * prom-client watches garbage collection and the event loop with process-wide observers that are
+ * never removed, so metrics collected per gateway kept every closed gateway alive (about 30 MB
+ * each in a test run that starts many).
+ */
+function processMetrics(): Registry {
+  if (processRegistry === null) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'dvcgw_' });
+  }
+  return processRegistry;
 }
 
 const CIRCUIT: Record<string, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
