@@ -35,6 +35,12 @@ export interface ConnectorCapabilities {
    */
   listingFiltersByAgency?: boolean;
   /**
+   * The most days (both ends included) the listing answers per call; absent: any range. The
+   * gateway reads a longer range as consecutive windows of at most this many days, so
+   * `listDossiers` is never asked for more.
+   */
+  listingMaxDays?: number;
+  /**
    * Whether `listChangedSince` lists the dossiers that changed since an instant (the change
    * feed's `changes.modified`, docs/changes.md). Absent: false.
    */

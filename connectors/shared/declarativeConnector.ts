@@ -182,7 +182,12 @@ export class DeclarativeConnector implements Connector {
       listing: listing !== undefined,
       ...(listing === undefined
         ? {}
-        : { listingFiltersByAgency: listing.settings.filtersByAgency }),
+        : {
+            listingFiltersByAgency: listing.settings.filtersByAgency,
+            ...(listing.settings.maxDays === undefined
+              ? {}
+              : { listingMaxDays: listing.settings.maxDays }),
+          }),
       changedSince: changedSince !== undefined,
     };
   }

@@ -23,6 +23,12 @@ export const listingCommon = {
    */
   toDate: z.enum(['inclusive', 'exclusive']).default('inclusive'),
   /**
+   * The most days (both ends included) the system lists per call, for a system that refuses a
+   * longer range (at most 31 days, say). The gateway reads a longer range (a quarter's report)
+   * as consecutive windows of at most this many days. Absent: any range in one listing.
+   */
+  maxDays: z.number().int().min(1).max(366).optional(),
+  /**
    * Whether the system lists only the agency asked (default true: the request sends `agency`).
    * False for a system whose listing has no agency parameter and answers every unit's dossiers:
    * the gateway then keeps each agency's by the dossier's own agency (docs/reports.md).

@@ -17,6 +17,7 @@ import type { Resilience } from './resilience';
 import type { UpstreamAuth } from './upstreamAuth';
 import type { Tracer } from '@opentelemetry/api';
 import { createUpstreamHttp } from './createUpstreamHttp';
+import { listingWindows, nextWindowCursor, readWindowCursor } from './listingWindows';
 
 /** One code's answer from a connector, in the gateway's terms. */
 export type UpstreamOutcome =
@@ -224,8 +225,19 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
   }
 
   /**
+   * The most days the system's listing answers per call (`listing.maxDays`), or null when it
+   * answers any range.
+   */
+  get listingMaxDays(): number | null {
+    return this.connector.capabilities.listingMaxDays ?? null;
+  }
+
+  /**
    * One page of the dossiers an agency received in a date range, through the guard (circuit,
-   * retries within the budget), or the typed error for why it could not be read.
+   * retries within the budget), or the typed error for why it could not be read. A range longer
+   * than the listing's `maxDays` is read window by window, each call one page of one window: the
+   * cursor says which window and where in it (`w:<index>[:<cursor>]`, listingWindows.ts), so that
+   * every caller (reports and their checkpoints, the change feed, sample checks) gets the split.
    */
   async listDossiers(
     query: DossierListQuery,
@@ -238,7 +250,29 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       };
     }
     const list = this.connector.listDossiers as NonNullable<Connector['listDossiers']>;
-    return this.listedPage(call, 'listing', () => list.call(this.connector, query, cursor, call));
+    const windows = listingWindows(query, this.listingMaxDays);
+    if (windows.length === 1)
+      return this.listedPage(call, 'listing', () => list.call(this.connector, query, cursor, call));
+    const position = readWindowCursor(cursor, windows.length);
+    if (position === null) {
+      return {
+        error: errorDetail(
+          'BAD_USER_INPUT',
+          `${this.id}: listing cursor "${cursor}" is not one of the ${windows.length} windows of ${query.from} → ${query.to} (listing.maxDays: ${this.listingMaxDays}); start the listing again`,
+          this.id,
+          false,
+        ),
+      };
+    }
+    const window = windows[position.index] as (typeof windows)[number];
+    const page = await this.listedPage(call, 'listing', () =>
+      list.call(this.connector, { ...query, ...window }, position.cursor, call),
+    );
+    if ('error' in page) {
+      const message = `${page.error.message} (window ${window.from} → ${window.to}, ${position.index + 1} of ${windows.length})`;
+      return { error: { ...page.error, message } };
+    }
+    return { ...page, next: nextWindowCursor(position.index, page.next, windows.length) };
   }
 
   /** Whether the system lists the dossiers that changed since an instant. */
