@@ -17,6 +17,9 @@ import { renderProvincial } from './renderProvincial';
 /** How the system writes the instant of its changed-since listing, as it writes its dates. */
 const SINCE_FORMAT = 'dd/MM/yyyy HH:mm:ss';
 
+/** The most days (both ends included) the listing answers per call. */
+export const MAX_LISTING_DAYS = 31;
+
 export interface ProvincialRestOptions {
   port: number;
   host?: string;
@@ -38,7 +41,8 @@ export interface RunningProvincialRest extends RunningSample {
  *
  *   GET  /api/v1/dossiers/{dossierNo}   → the record, or 404
  *   POST /api/v1/dossiers/_search       {"dossierNos": [...]} → {"total": n, "data": [...]}
- *   GET  /api/v1/dossiers?agency=&from=&to=&page=&size=   received in a date range (yyyy-MM-dd)
+ *   GET  /api/v1/dossiers?agency=&from=&to=&page=&size=   received in a date range (yyyy-MM-dd),
+ *        at most 31 days: a longer one answers 200 {"error_code": "RANGE_TOO_LONG", "message": …}
  *   GET  /api/v1/dossiers/changes?since=dd/MM/yyyy HH:mm:ss&page=&size=   changed since then
  */
 export async function startProvincialRest(
@@ -90,6 +94,18 @@ export async function startProvincialRest(
           return sendJson(res, 400, {
             error: 'BAD_REQUEST',
             message: 'agency, from, to (yyyy-MM-dd) là bắt buộc',
+          });
+        // At most 31 days per call, both ends included; a longer range is refused inside HTTP 200
+        // with an error object and no data, as the vendor's platform does (listing.maxDays).
+        const days =
+          DateTime.fromISO(to, { zone: VIETNAM }).diff(
+            DateTime.fromISO(from, { zone: VIETNAM }),
+            'days',
+          ).days + 1;
+        if (days > MAX_LISTING_DAYS)
+          return sendJson(res, 200, {
+            error_code: 'RANGE_TOO_LONG',
+            message: `Khoảng thời gian tối đa ${MAX_LISTING_DAYS} ngày`,
           });
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
         const size = Math.min(500, Math.max(1, Number(url.searchParams.get('size') ?? 100)));
