@@ -120,6 +120,52 @@ describe('A report over a system whose listing answers at most 31 days per call'
     expect(cursors).toEqual(expect.arrayContaining(['w:1', 'w:2']));
   }, 60_000);
 
+  it('the runtime lists a quarter window by window, names the window of a failure, and refuses a cursor of no window', async () => {
+    const deps = await depsFor(bundled);
+    const runtime = deps.registry.runtime('thanh-hoa-motcua');
+    if (runtime === undefined) throw new Error('not registered');
+    expect(runtime.listingMaxDays).toBe(31);
+    const call = () => ({ signal: AbortSignal.timeout(10_000), requestId: 'windows-test' });
+    const query = { agencyCode: AGENCY, ...QUARTER };
+    const codes: string[] = [];
+    const cursors: Array<string | null> = [];
+    let cursor: string | null = null;
+    do {
+      const page = await runtime.listDossiers(query, cursor, call());
+      if ('error' in page) throw new Error(`${page.error.code}: ${page.error.message}`);
+      codes.push(...page.dossiers.map((d) => d.code));
+      cursor = page.next;
+      cursors.push(cursor);
+    } while (cursor !== null && cursors.length < 100);
+    expect(cursors).toEqual(['w:1', 'w:2', null]);
+    const { total, dossiers } = samples.provincial.dataset.listReceived(
+      AGENCY,
+      QUARTER.from,
+      QUARTER.to,
+      0,
+      1e9,
+    );
+    expect(total).toBeGreaterThan(0);
+    expect([...codes].sort()).toEqual(dossiers.map((d) => d.code).sort());
+
+    samples.provincial.faults.htmlInsteadOfJson = true;
+    try {
+      const failed = await runtime.listDossiers(query, 'w:1', call());
+      expect('error' in failed && failed.error.message).toMatch(
+        /thanh-hoa-motcua.* \(window 2026-08-01 → 2026-08-31, 2 of 3\)$/,
+      );
+    } finally {
+      samples.provincial.faults.htmlInsteadOfJson = false;
+    }
+    const stale = await runtime.listDossiers(query, 'p:2:200', call());
+    expect('error' in stale && stale.error).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining(
+        'listing cursor "p:2:200" is not one of the 3 windows of 2026-07-01 → 2026-09-30',
+      ),
+    });
+  }, 60_000);
+
   it('a report stopped after the first window resumes from its checkpoint without counting twice', async () => {
     const deps = await depsFor(bundled);
     const whole = jobOf('whole');

@@ -147,6 +147,22 @@ describe('Listing settings in a registration', () => {
     ).toMatchObject({ dateFormat: 'yyyy-MM-dd', toDate: 'inclusive', filtersByAgency: true });
   });
 
+  it('reads listing.maxDays as a whole number of days from 1 to 366, and refuses others', () => {
+    const provincial = parseRegistration(provincialFile, 'rest.yaml', {
+      kinds: BUILTIN_KINDS,
+      variables,
+    });
+    expect(
+      provincial.ok && (provincial.registration.config as { listing: unknown }).listing,
+    ).toMatchObject({ maxDays: 31 });
+    const withMaxDays = (value: string) =>
+      problemsOf(provincialFile.replace('maxDays: 31', `maxDays: ${value}`));
+    expect(withMaxDays('1')).toEqual([]);
+    expect(withMaxDays('366')).toEqual([]);
+    for (const bad of ['0', '367', '7.5', '"31"'])
+      expect(withMaxDays(bad)).toEqual([expect.stringMatching(/^config\.listing\.maxDays: /)]);
+  });
+
   it('refuses a bad date format, naming the field', () => {
     expect(
       problemsOf(landFile.replace('dateFormat: dd/MM/yyyy', 'dateFormat: DD/MM/YYYY')),
