@@ -45,6 +45,30 @@ describe('Indicator 1.4 from the sync bridge', () => {
     rmSync(outboxDir, { recursive: true, force: true });
   });
 
+  type Job = { state: string; problems: string[]; result: ReportResultView | null };
+
+  /** Starts a report of the period for one agency, as an auditor, and waits for its end. */
+  async function runReport(agency: string): Promise<Job> {
+    const started = await t.query<{ startReport: { id: string } }>(
+      `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
+      { i: { agencies: [agency], from: FROM, to: TO } },
+      'auditor',
+    );
+    const id = started.data?.startReport.id as string;
+    const until = Date.now() + 80_000;
+    for (;;) {
+      const job = (
+        await t.query<{ report: Job }>(
+          `query ($id: ID!) { report(id: $id) { state problems result ${REPORT_RESULT_FIELDS} } }`,
+          { id },
+          'auditor',
+        )
+      ).data?.report as Job;
+      if (!['QUEUED', 'RUNNING'].includes(job.state) || Date.now() > until) return job;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   it('of the dossiers received since the first delivery, those delivered are synced, the others not; the earlier ones have no data', async () => {
     const agency = '000.00.20.G09';
     const { dossiers } = samples.ministry.dataset.listReceived(agency, FROM, TO, 0, 1e9);
@@ -69,25 +93,7 @@ describe('Indicator 1.4 from the sync bridge', () => {
     expect(await t.gateway.sync?.firstSynced('bo-noi-vu-dvc')).toBe(new Date(BASE).toISOString());
     clock = Date.parse('2026-10-15T12:00:00+07:00');
 
-    const started = await t.query<{ startReport: { id: string } }>(
-      `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
-      { i: { agencies: [agency], from: FROM, to: TO } },
-      'auditor',
-    );
-    const id = started.data?.startReport.id as string;
-    let job: { state: string; problems: string[]; result: ReportResultView | null };
-    const until = Date.now() + 80_000;
-    for (;;) {
-      job = (
-        await t.query<{ report: typeof job }>(
-          `query ($id: ID!) { report(id: $id) { state problems result ${REPORT_RESULT_FIELDS} } }`,
-          { id },
-          'auditor',
-        )
-      ).data?.report as typeof job;
-      if (!['QUEUED', 'RUNNING'].includes(job.state) || Date.now() > until) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const job = await runReport(agency);
     expect([job.state, job.problems]).toEqual(['DONE', []]);
     const result = job.result as ReportResultView;
     expect(result.total.received).toBe(received.length);
@@ -108,25 +114,7 @@ describe('Indicator 1.4 from the sync bridge', () => {
     const synced = sync.synced;
     sync.synced = () => Promise.reject(new Error('the outbox cannot be read'));
     try {
-      const started = await t.query<{ startReport: { id: string } }>(
-        `mutation ($i: ReportInput!) { startReport(input: $i) { id } }`,
-        { i: { agencies: ['000.00.20.G09'], from: FROM, to: TO } },
-        'auditor',
-      );
-      const id = started.data?.startReport.id as string;
-      let job: { state: string; problems: string[]; result: ReportResultView | null };
-      const until = Date.now() + 80_000;
-      for (;;) {
-        job = (
-          await t.query<{ report: typeof job }>(
-            `query ($id: ID!) { report(id: $id) { state problems result ${REPORT_RESULT_FIELDS} } }`,
-            { id },
-            'auditor',
-          )
-        ).data?.report as typeof job;
-        if (!['QUEUED', 'RUNNING'].includes(job.state) || Date.now() > until) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const job = await runReport('000.00.20.G09');
       expect(job.state).toBe('DONE');
       expect(job.problems).toEqual([
         'bo-noi-vu-dvc: dossiers left without sync data (indicator 1.4): the sync bridge cannot say now which dossiers it delivered',
