@@ -7,6 +7,7 @@ import { settingsDigest, type Registration } from '../../registry/Registration';
 import { untilAborted } from '../../runtime/abortable';
 import type { UpstreamOutcome } from '../../runtime/ConnectorRuntime';
 import { vietnamIso } from '../../domain/vietnamTime';
+import { dossierKey } from '../../domain/dossierKey';
 import { foundEntry, notFoundEntry } from './cacheEntries';
 import { CrossRequestBatcher } from './CrossRequestBatcher';
 import { notFound, type FetchResult, type FoundEntry } from './fetchResult';
@@ -139,7 +140,7 @@ export class DossierFetcher {
   async store(registration: Registration, dossiers: readonly NationalDossier[]): Promise<void> {
     this.changed(
       registration.id,
-      dossiers.map((dossier) => dossier.code),
+      dossiers.map((dossier) => dossierKey(registration.coverage.codes, dossier.code)),
     );
     const now = this.deps.now();
     await this.deps.cache.setMany(

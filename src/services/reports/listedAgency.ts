@@ -1,6 +1,7 @@
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { canonicalAgencyCode } from '../../../connectors/shared/agencyCode';
 import { parseStandardDossierCode } from '../../domain/dossierCode';
+import { upperCaseCode } from '../../domain/dossierKey';
 
 /** Where a listed dossier is counted: in an agency's row, elsewhere, or nowhere it can be told. */
 export type ListedAgency =
@@ -16,13 +17,16 @@ const MAX_SUCCESSOR_DEPTH = 8;
 
 /**
  * The agency a listed dossier names: its own (`agencyCode`, as the registration maps it), else
- * the one its standard code names (`000.00.12.H56-260701-0001` is 000.00.12.H56's). Null when
+ * the one its standard code names (`000.00.12.H56-260701-0001` is 000.00.12.H56's, and so is
+ * `000.00.12.h56-260701-0001`). Null when
  * neither says.
  */
 export function namedAgency(dossier: { code: string; agencyCode: string | null }): string | null {
   const mapped = dossier.agencyCode?.trim() ?? '';
   if (mapped !== '') return canonicalAgencyCode(mapped);
-  return parseStandardDossierCode(dossier.code)?.agencyCode ?? null;
+  // A code stored in lower case (`000.00.08.h47-…`, a system whose codes are case-insensitive)
+  // names its agency upper-cased; an upper-case code reads as before.
+  return parseStandardDossierCode(upperCaseCode(dossier.code))?.agencyCode ?? null;
 }
 
 /**
