@@ -1,0 +1,232 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
+import { readConfig } from '../../src/config/readConfig';
+import { startGateway, type RunningGateway } from '../../src/startGateway';
+import { PROJECT_ROOT } from '../support/testGateway';
+import { createTestLogger } from '../support/testLogger';
+
+/**
+ * Issue 22 item 4: a merged province's platform stores the absorbed province's migrated dossiers
+ * with lower-case codes and finds them in any case. A real HTTP system (below) stores them so and
+ * counts its calls; a second system, registered without `coverage.codes`, matches letter for letter.
+ */
+const STORED = '000.00.08.h47-250312-0007';
+const UPPER = '000.00.08.H47-250312-0007';
+const MIGRATED = '000.00.08.h60-250310-0002';
+const STRICT = '000.00.01.H56-250312-0001';
+
+const DIRECTORY = `agencies:
+  - { code: 000.00.00.H47, name: UBND tỉnh Hưng Yên, level: 1 }
+  - { code: 000.00.08.H47, name: Sở Tư pháp tỉnh Hưng Yên, level: 2, parent: 000.00.00.H47 }
+  - code: 000.00.00.H60
+    name: UBND tỉnh Thái Bình
+    level: 1
+    validTo: 2025-06-30
+    successors: [{ code: 000.00.00.H47, from: 2025-07-01 }]
+  - code: 000.00.08.H60
+    name: Sở Tư pháp tỉnh Thái Bình
+    level: 2
+    parent: 000.00.00.H60
+    validTo: 2025-06-30
+    successors: [{ code: 000.00.08.H47, from: 2025-07-01 }]
+  - { code: 000.00.00.H56, name: UBND tỉnh Thanh Hóa, level: 1 }
+  - { code: 000.00.01.H56, name: Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa, level: 2, parent: 000.00.00.H56 }
+`;
+
+const registration = (id: string, base: string, units: string, codes: string) => `id: ${id}
+kind: rest-json
+name: Hệ thống ${id}
+coverage: { units: [${units}]${codes} }
+upstream: { baseUrl: '${base}' }
+config:
+  lookup:
+    bulk: { method: POST, path: /tracuu, body: '{"codes": $codes}', records: data, maxBatch: 20 }
+  mapping: { code: MaHoSo, status: TrangThai, receivedAt: NgayNhan }
+  statuses: { map: { DANG_XU_LY: 4 } }
+`;
+
+interface System {
+  /** The codes of each bulk call, as sent. */
+  calls: string[][];
+}
+
+describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
+  let folder: string;
+  let upstream: Server;
+  let gateway: RunningGateway;
+  const merged: System = { calls: [] };
+  const strict: System = { calls: [] };
+
+  const query = async <T>(text: string, variables: Record<string, unknown>): Promise<T> => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': gateway.demoKeys?.portal as string,
+      },
+      body: JSON.stringify({ query: text, variables }),
+    });
+    const body = (await response.json()) as T;
+    if ((body as { data?: unknown }).data === undefined) throw new Error(JSON.stringify(body));
+    return body;
+  };
+
+  beforeAll(async () => {
+    const records = {
+      // Stored in lower case by the migration; found in any case.
+      merged: [STORED, MIGRATED],
+      // Stored and matched letter for letter.
+      strict: [STRICT],
+    };
+    upstream = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const which =
+          req.url === '/merged/tracuu' ? 'merged' : req.url === '/strict/tracuu' ? 'strict' : null;
+        res.setHeader('Content-Type', 'application/json');
+        if (which === null || req.method !== 'POST') {
+          res.statusCode = 404;
+          return void res.end('{}');
+        }
+        const asked = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { codes: string[] })
+          .codes;
+        (which === 'merged' ? merged : strict).calls.push(asked);
+        const same = (a: string, b: string) =>
+          which === 'merged' ? a.toLowerCase() === b.toLowerCase() : a === b;
+        const data = records[which]
+          .filter((code) => asked.some((one) => same(one, code)))
+          .map((code) => ({
+            MaHoSo: code,
+            TrangThai: 'DANG_XU_LY',
+            NgayNhan: '2025-03-12 08:00:00',
+          }));
+        res.end(JSON.stringify({ data }));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    folder = await mkdtemp(join(tmpdir(), 'codecase-'));
+    await writeFile(join(folder, 'agencies.yaml'), DIRECTORY);
+    const regs = join(folder, 'registrations');
+    await mkdir(regs);
+    await writeFile(
+      join(regs, 'merged.yaml'),
+      registration(
+        'hung-yen-hop-nhat',
+        `${base}/merged`,
+        'H47',
+        ', codes: { caseInsensitive: true }',
+      ),
+    );
+    await writeFile(
+      join(regs, 'strict.yaml'),
+      registration('thanh-hoa-chinh-xac', `${base}/strict`, 'H56', ''),
+    );
+    const config = readConfig(
+      {
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        REGISTRATIONS_DIR: regs,
+        AGENCY_DIRECTORY: join(folder, 'agencies.yaml'),
+        AUDIT_DIR: join(folder, 'audit'),
+        REGISTRY_DIR: join(folder, 'registry'),
+        CATALOGUE_STARTUP_WAIT_MS: '0',
+        CHANGE_POLLS: 'false',
+      },
+      PROJECT_ROOT,
+    );
+    gateway = await startGateway(config, {
+      logger: createTestLogger(),
+      kinds: BUILTIN_KINDS,
+      variables: {},
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    if (upstream?.listening) await new Promise((resolve) => upstream.close(resolve));
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const LOOKUP = `query ($codes: [String!]!) { dossiers(codes: $codes) {
+    code dossier { code codeAsked codeCaseDiffers agency { code } status { value } source { connector cached routedVia } }
+    error { code message } } }`;
+
+  it('finds a dossier stored in lower case by any case of its code, with one upstream call and one cache entry', async () => {
+    merged.calls.length = 0;
+    const first = await query<{ data: { dossiers: unknown[] } }>(LOOKUP, {
+      codes: [STORED, UPPER],
+    });
+    const item = (code: string, differs: boolean) => ({
+      code,
+      dossier: {
+        code: STORED,
+        codeAsked: code,
+        codeCaseDiffers: differs,
+        agency: { code: '000.00.08.H47' },
+        status: { value: 'PROCESSING' },
+        source: { connector: 'hung-yen-hop-nhat', cached: false, routedVia: [] },
+      },
+      error: null,
+    });
+    expect(first.data.dossiers).toEqual([item(STORED, false), item(UPPER, true)]);
+    // One dossier, one code sent: the key (upper case), which the system finds in any case.
+    expect(merged.calls).toEqual([[UPPER]]);
+
+    // The cache holds one entry, under the key; another case of the code is answered from it.
+    const [byKey, byStored] = await gateway.cache.getMany([UPPER, STORED]);
+    expect(byKey).toMatchObject({ kind: 'found', code: UPPER, dossier: { code: STORED } });
+    expect(byStored).toBeUndefined();
+    const again = await query<{
+      data: { dossiers: Array<{ dossier: { source: { cached: boolean } } }> };
+    }>(LOOKUP, { codes: [UPPER] });
+    expect(again.data.dossiers[0]?.dossier.source.cached).toBe(true);
+    expect(merged.calls).toHaveLength(1);
+  });
+
+  it("routes a migrated dossier of the absorbed province's closed agency through its successor", async () => {
+    const answer = await query<{ data: { dossiers: unknown[] } }>(LOOKUP, { codes: [MIGRATED] });
+    expect(answer.data.dossiers).toEqual([
+      {
+        code: MIGRATED,
+        dossier: {
+          code: MIGRATED,
+          codeAsked: MIGRATED,
+          codeCaseDiffers: false,
+          agency: { code: '000.00.08.H60' },
+          status: { value: 'PROCESSING' },
+          source: { connector: 'hung-yen-hop-nhat', cached: false, routedVia: ['000.00.08.H47'] },
+        },
+        error: null,
+      },
+    ]);
+    expect(merged.calls.at(-1)).toEqual([MIGRATED.toUpperCase()]);
+  });
+
+  it('a registration without the flag still refuses a lower-case code, and matches letter for letter', async () => {
+    strict.calls.length = 0;
+    const lower = STRICT.replace('H56', 'h56');
+    const answer = await query<{
+      data: { dossiers: Array<{ code: string; dossier: unknown; error: unknown }> };
+    }>(LOOKUP, { codes: [lower, STRICT] });
+    expect(answer.data.dossiers[0]).toEqual({
+      code: lower,
+      dossier: null,
+      error: {
+        code: 'BAD_USER_INPUT',
+        message: `"${lower}" is not a dossier code (agency codes are upper case (H56, not h56)): expected {agency code}-{yyMMdd}-{NNNN}, e.g. 000.00.06.H56-231027-0361`,
+      },
+    });
+    expect(answer.data.dossiers[1]).toMatchObject({
+      code: STRICT,
+      dossier: { code: STRICT, codeAsked: STRICT, codeCaseDiffers: false },
+      error: null,
+    });
+    expect(strict.calls).toEqual([[STRICT]]);
+  });
+});
