@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,16 +38,19 @@ const DIRECTORY = `agencies:
   - { code: 000.00.01.H56, name: Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa, level: 2, parent: 000.00.00.H56 }
 `;
 
-const registration = (id: string, base: string, units: string, codes: string) => `id: ${id}
+const PUSH_SECRET = 'bi-mat-day-trang-thai-hung-yen';
+
+const registration = (id: string, base: string, units: string, extra: string) => `id: ${id}
 kind: rest-json
 name: Hệ thống ${id}
-coverage: { units: [${units}]${codes} }
+coverage: { units: [${units}]${extra === '' ? '' : ', codes: { caseInsensitive: true }'} }
 upstream: { baseUrl: '${base}' }
+${extra}
 config:
   lookup:
     bulk: { method: POST, path: /tracuu, body: '{"codes": $codes}', records: data, maxBatch: 20 }
   mapping: { code: MaHoSo, status: TrangThai, receivedAt: NgayNhan }
-  statuses: { map: { DANG_XU_LY: 4 } }
+  statuses: { map: { DANG_XU_LY: 4, CHO_BO_SUNG: 5 } }
 `;
 
 interface System {
@@ -120,7 +124,7 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
         'hung-yen-hop-nhat',
         `${base}/merged`,
         'H47',
-        ', codes: { caseInsensitive: true }',
+        `push: { secret: ${PUSH_SECRET}, records: dossiers }`,
       ),
     );
     await writeFile(
@@ -228,5 +232,41 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
       error: null,
     });
     expect(strict.calls).toEqual([[STRICT]]);
+  });
+
+  it('a push of the stored code updates the one entry and the one known state of the dossier', async () => {
+    const calls = merged.calls.length;
+    const body = JSON.stringify({
+      dossiers: [{ MaHoSo: STORED, TrangThai: 'CHO_BO_SUNG', NgayNhan: '2025-03-12 08:00:00' }],
+    });
+    const t = Math.floor(Date.now() / 1000);
+    const signature = `t=${t},v1=${createHmac('sha256', PUSH_SECRET).update(`${t}.${body}`).digest('hex')}`;
+    const pushed = await fetch(`${gateway.url}/hooks/hung-yen-hop-nhat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': signature },
+      body,
+    });
+    expect({ status: pushed.status, body: await pushed.json() }).toEqual({
+      status: 202,
+      body: { accepted: 1, ignored: 0 },
+    });
+    const [byKey, byStored] = await gateway.cache.getMany([UPPER, STORED]);
+    expect(byKey).toMatchObject({ code: UPPER, dossier: { code: STORED, status: { code: 5 } } });
+    expect(byStored).toBeUndefined();
+    const states = await gateway.changes.tracker.states.cores('hung-yen-hop-nhat', [UPPER, STORED]);
+    expect(states[0]).not.toBeNull();
+    expect(states[1]).toBeNull();
+    const answer = await query<{
+      data: {
+        dossiers: Array<{ dossier: { status: { value: string }; source: { cached: boolean } } }>;
+      };
+    }>(LOOKUP, { codes: [UPPER, STORED] });
+    expect(
+      answer.data.dossiers.map((item) => [item.dossier.status.value, item.dossier.source.cached]),
+    ).toEqual([
+      ['SUPPLEMENT_REQUESTED', true],
+      ['SUPPLEMENT_REQUESTED', true],
+    ]);
+    expect(merged.calls).toHaveLength(calls);
   });
 });
