@@ -68,7 +68,7 @@ export class DossierFetcher {
    */
   async fetch(
     connectorId: string,
-    codes: readonly string[],
+    asked: readonly string[],
     call: CallContext,
   ): Promise<FetchResult[]> {
     const runtime = this.deps.registry.runtime(connectorId);
@@ -78,9 +78,11 @@ export class DossierFetcher {
         `Connector ${connectorId} is no longer registered`,
         connectorId,
       );
-      return codes.map(() => ({ ok: false, error }));
+      return asked.map(() => ({ ok: false, error }));
     }
     const registration = runtime.registration;
+    // Everything below knows a dossier by its key (src/domain/dossierKey.ts).
+    const codes = asked.map((code) => dossierKey(registration.coverage.codes, code));
     const settings = settingsDigest(registration);
     const now = this.deps.now().getTime();
     const entries = await this.deps.cache.getMany(codes);
@@ -130,7 +132,7 @@ export class DossierFetcher {
     return results as FetchResult[];
   }
 
-  /** Drops cached answers (a status push said they changed). */
+  /** Drops cached answers (a status push said they changed), by the dossiers' keys. */
   async forget(connectorId: string, codes: readonly string[]): Promise<void> {
     this.changed(connectorId, codes);
     await this.deps.cache.deleteMany(codes);
