@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -234,10 +236,10 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     expect(strict.calls).toEqual([[STRICT]]);
   });
 
-  it('a push of the stored code updates the one entry and the one known state of the dossier', async () => {
-    const calls = merged.calls.length;
+  /** Pushes a status of the stored dossier, signed as the system would. */
+  const push = async (status: string) => {
     const body = JSON.stringify({
-      dossiers: [{ MaHoSo: STORED, TrangThai: 'CHO_BO_SUNG', NgayNhan: '2025-03-12 08:00:00' }],
+      dossiers: [{ MaHoSo: STORED, TrangThai: status, NgayNhan: '2025-03-12 08:00:00' }],
     });
     const t = Math.floor(Date.now() / 1000);
     const signature = `t=${t},v1=${createHmac('sha256', PUSH_SECRET).update(`${t}.${body}`).digest('hex')}`;
@@ -246,7 +248,12 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
       headers: { 'content-type': 'application/json', 'x-signature': signature },
       body,
     });
-    expect({ status: pushed.status, body: await pushed.json() }).toEqual({
+    return { status: pushed.status, body: (await pushed.json()) as unknown };
+  };
+
+  it('a push of the stored code updates the one entry and the one known state of the dossier', async () => {
+    const calls = merged.calls.length;
+    expect(await push('CHO_BO_SUNG')).toEqual({
       status: 202,
       body: { accepted: 1, ignored: 0 },
     });
@@ -268,5 +275,60 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
       ['SUPPLEMENT_REQUESTED', true],
     ]);
     expect(merged.calls).toHaveLength(calls);
+  });
+
+  it('a subscription to any case of the code hears the change, answered under the code it asked', async () => {
+    const client = createClient({
+      url: gateway.url.replace(/^http/, 'ws') + '/graphql',
+      connectionParams: { apiKey: gateway.demoKeys?.portal as string },
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+    });
+    const heard = new Map<string, Array<Record<string, unknown>>>([
+      [UPPER, []],
+      [STORED, []],
+    ]);
+    const failures: unknown[] = [];
+    try {
+      for (const code of heard.keys()) {
+        client.subscribe(
+          {
+            query: `subscription ($codes: [String!]!) { dossierStatusChanged(codes: $codes) {
+              code dossier { code codeAsked codeCaseDiffers status { value } } error { code } } }`,
+            variables: { codes: [code] },
+          },
+          {
+            next: (result) =>
+              heard.get(code)?.push(result.data?.dossierStatusChanged as Record<string, unknown>),
+            error: (error) => failures.push(error),
+            complete: () => undefined,
+          },
+        );
+      }
+      // The subscriptions are live some time after they are sent: push changes until both hear one.
+      const deadline = Date.now() + 15_000;
+      let status = 'DANG_XU_LY';
+      while ([...heard.values()].some((events) => events.length === 0) && Date.now() < deadline) {
+        expect((await push(status)).status).toBe(202);
+        status = status === 'DANG_XU_LY' ? 'CHO_BO_SUNG' : 'DANG_XU_LY';
+        const until = Date.now() + 500;
+        while ([...heard.values()].some((events) => events.length === 0) && Date.now() < until)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(failures).toEqual([]);
+      expect(heard.get(UPPER)?.[0]).toMatchObject({
+        code: UPPER,
+        dossier: { code: STORED, codeAsked: UPPER, codeCaseDiffers: true },
+        error: null,
+      });
+      expect(heard.get(STORED)?.[0]).toMatchObject({
+        code: STORED,
+        dossier: { code: STORED, codeAsked: STORED, codeCaseDiffers: false },
+        error: null,
+      });
+    } finally {
+      await client.dispose();
+    }
   });
 });
