@@ -67,12 +67,16 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
   const merged: System = { calls: [] };
   const strict: System = { calls: [] };
 
-  const query = async <T>(text: string, variables: Record<string, unknown>): Promise<T> => {
+  const query = async <T>(
+    text: string,
+    variables: Record<string, unknown>,
+    role: 'portal' | 'admin' = 'portal',
+  ): Promise<T> => {
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-api-key': gateway.demoKeys?.portal as string,
+        'x-api-key': gateway.demoKeys?.[role] as string,
       },
       body: JSON.stringify({ query: text, variables }),
     });
@@ -330,5 +334,19 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('the registry shows which registration reads its codes in any case', async () => {
+    const answer = await query<{ data: { connectors: unknown[] } }>(
+      '{ connectors { id coverage { units codesCaseInsensitive } } }',
+      {},
+      'admin',
+    );
+    expect(answer.data.connectors).toEqual(
+      expect.arrayContaining([
+        { id: 'hung-yen-hop-nhat', coverage: { units: ['H47'], codesCaseInsensitive: true } },
+        { id: 'thanh-hoa-chinh-xac', coverage: { units: ['H56'], codesCaseInsensitive: false } },
+      ]),
+    );
   });
 });
