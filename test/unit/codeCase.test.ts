@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { createAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 import type { Agency } from '../../src/domain/AgencyDirectory';
 import { CoverageIndex } from '../../src/domain/CoverageIndex';
@@ -166,5 +169,29 @@ describe('Routing codes in another case', () => {
       route: { connectorId: 'odd', key: 'HS12345' },
     });
     expect(route('hs12345')).toMatchObject({ ok: false, error: { code: 'BAD_USER_INPUT' } });
+  });
+});
+
+describe('The guides: codes in another case, the same worked example in English and Vietnamese', () => {
+  const example = (file: string, heading: string) => {
+    const text = readFileSync(join(__dirname, '..', '..', 'docs', file), 'utf8');
+    const section = text.slice(text.indexOf(heading), text.indexOf('\n## ', text.indexOf(heading)));
+    return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((match) => match[1] as string)
+      .filter((block) => block.startsWith('coverage:'));
+  };
+
+  it('is one coverage block in each guide, the same but for comments, that the schema takes', () => {
+    const english = example('provincial-it-guide.md', '### Codes in another case');
+    const vietnamese = example('huong-dan-dang-ky-ket-noi.md', '### Mã hồ sơ viết thường');
+    expect(english).toHaveLength(1);
+    const fields = (yaml: string) => yaml.replace(/ # .*$/gm, '');
+    expect(vietnamese.map(fields)).toEqual(english.map(fields));
+    const { coverage } = parse(english[0] as string) as { coverage: unknown };
+    expect(coverageSchema.parse(coverage)).toEqual({
+      units: ['H47', 'H60'],
+      agencies: [],
+      codes: { caseInsensitive: true },
+    });
   });
 });
