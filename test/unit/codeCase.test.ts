@@ -6,6 +6,7 @@ import type { Agency } from '../../src/domain/AgencyDirectory';
 import { CoverageIndex } from '../../src/domain/CoverageIndex';
 import { dossierKey, upperCaseCode } from '../../src/domain/dossierKey';
 import { routeDossierCode } from '../../src/domain/routeDossierCode';
+import { namedAgency } from '../../src/services/reports/listedAgency';
 import { coverageSchema } from '../../src/registry/registrationSchema';
 
 const agency = (code: string, extra: Partial<Agency> = {}): Agency => ({
@@ -60,6 +61,15 @@ describe('The dossier key: one form per dossier', () => {
     expect(dossierKey({ caseInsensitive: true }, '000.00.08.h47-250312-0007')).toBe(
       '000.00.08.H47-250312-0007',
     );
+  });
+});
+
+describe('Reports: the agency a listed code in another case names', () => {
+  it('is read upper-cased for a case-insensitive system, and not at all otherwise (as before)', () => {
+    const listed = { code: '000.00.08.h47-250312-0007', agencyCode: null };
+    expect(namedAgency(listed, { caseInsensitive: true })).toBe('000.00.08.H47');
+    expect(namedAgency(listed)).toBeNull();
+    expect(namedAgency(listed, { caseInsensitive: false })).toBeNull();
   });
 });
 
