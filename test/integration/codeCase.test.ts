@@ -17,30 +17,31 @@ import { createTestLogger } from '../support/testLogger';
  * with lower-case codes and finds them in any case. A real HTTP system (below) stores them so and
  * counts its calls; a second system, registered without `coverage.codes`, matches letter for letter.
  */
-const STORED = '000.00.08.h47-250312-0007';
-const UPPER = '000.00.08.H47-250312-0007';
-const MIGRATED = '000.00.08.h60-250310-0002';
+const STORED = '000.00.08.h60-250312-0007';
+const UPPER = '000.00.08.H60-250312-0007';
+const MIGRATED = '000.00.08.h47-250310-0002';
 const STRICT = '000.00.01.H56-250312-0001';
 
+/** As in data/agencies.sample.yaml (illustrative codes): Hà Giang (H47) closed into Tuyên Quang (H60). */
 const DIRECTORY = `agencies:
-  - { code: 000.00.00.H47, name: UBND tỉnh Hưng Yên, level: 1 }
-  - { code: 000.00.08.H47, name: Sở Tư pháp tỉnh Hưng Yên, level: 2, parent: 000.00.00.H47 }
-  - code: 000.00.00.H60
-    name: UBND tỉnh Thái Bình
+  - { code: 000.00.00.H60, name: UBND tỉnh Tuyên Quang, level: 1 }
+  - { code: 000.00.08.H60, name: Sở Tư pháp tỉnh Tuyên Quang, level: 2, parent: 000.00.00.H60 }
+  - code: 000.00.00.H47
+    name: UBND tỉnh Hà Giang
     level: 1
     validTo: 2025-06-30
-    successors: [{ code: 000.00.00.H47, from: 2025-07-01 }]
-  - code: 000.00.08.H60
-    name: Sở Tư pháp tỉnh Thái Bình
+    successors: [{ code: 000.00.00.H60, from: 2025-07-01 }]
+  - code: 000.00.08.H47
+    name: Sở Tư pháp tỉnh Hà Giang
     level: 2
-    parent: 000.00.00.H60
+    parent: 000.00.00.H47
     validTo: 2025-06-30
-    successors: [{ code: 000.00.08.H47, from: 2025-07-01 }]
+    successors: [{ code: 000.00.08.H60, from: 2025-07-01 }]
   - { code: 000.00.00.H56, name: UBND tỉnh Thanh Hóa, level: 1 }
   - { code: 000.00.01.H56, name: Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa, level: 2, parent: 000.00.00.H56 }
 `;
 
-const PUSH_SECRET = 'bi-mat-day-trang-thai-hung-yen';
+const PUSH_SECRET = 'bi-mat-day-trang-thai-tuyen-quang';
 
 const registration = (id: string, base: string, units: string, extra: string) => `id: ${id}
 kind: rest-json
@@ -127,9 +128,9 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     await writeFile(
       join(regs, 'merged.yaml'),
       registration(
-        'hung-yen-hop-nhat',
+        'tuyen-quang-hop-nhat',
         `${base}/merged`,
-        'H47',
+        'H60',
         `push: { secret: ${PUSH_SECRET}, records: dossiers }`,
       ),
     );
@@ -178,9 +179,9 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
         code: STORED,
         codeAsked: code,
         codeCaseDiffers: differs,
-        agency: { code: '000.00.08.H47' },
+        agency: { code: '000.00.08.H60' },
         status: { value: 'PROCESSING' },
-        source: { connector: 'hung-yen-hop-nhat', cached: false, routedVia: [] },
+        source: { connector: 'tuyen-quang-hop-nhat', cached: false, routedVia: [] },
       },
       error: null,
     });
@@ -208,9 +209,13 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
           code: MIGRATED,
           codeAsked: MIGRATED,
           codeCaseDiffers: false,
-          agency: { code: '000.00.08.H60' },
+          agency: { code: '000.00.08.H47' },
           status: { value: 'PROCESSING' },
-          source: { connector: 'hung-yen-hop-nhat', cached: false, routedVia: ['000.00.08.H47'] },
+          source: {
+            connector: 'tuyen-quang-hop-nhat',
+            cached: false,
+            routedVia: ['000.00.08.H60'],
+          },
         },
         error: null,
       },
@@ -247,7 +252,7 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     });
     const t = Math.floor(Date.now() / 1000);
     const signature = `t=${t},v1=${createHmac('sha256', PUSH_SECRET).update(`${t}.${body}`).digest('hex')}`;
-    const pushed = await fetch(`${gateway.url}/hooks/hung-yen-hop-nhat`, {
+    const pushed = await fetch(`${gateway.url}/hooks/tuyen-quang-hop-nhat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-signature': signature },
       body,
@@ -264,7 +269,10 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     const [byKey, byStored] = await gateway.cache.getMany([UPPER, STORED]);
     expect(byKey).toMatchObject({ code: UPPER, dossier: { code: STORED, status: { code: 5 } } });
     expect(byStored).toBeUndefined();
-    const states = await gateway.changes.tracker.states.cores('hung-yen-hop-nhat', [UPPER, STORED]);
+    const states = await gateway.changes.tracker.states.cores('tuyen-quang-hop-nhat', [
+      UPPER,
+      STORED,
+    ]);
     expect(states[0]).not.toBeNull();
     expect(states[1]).toBeNull();
     const answer = await query<{
@@ -344,7 +352,7 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     );
     expect(answer.data.connectors).toEqual(
       expect.arrayContaining([
-        { id: 'hung-yen-hop-nhat', coverage: { units: ['H47'], codesCaseInsensitive: true } },
+        { id: 'tuyen-quang-hop-nhat', coverage: { units: ['H60'], codesCaseInsensitive: true } },
         { id: 'thanh-hoa-chinh-xac', coverage: { units: ['H56'], codesCaseInsensitive: false } },
       ]),
     );

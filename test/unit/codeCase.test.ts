@@ -75,18 +75,18 @@ describe('Reports: the agency a listed code in another case names', () => {
 
 describe('Routing codes in another case', () => {
   const directory = createAgencyDirectory([
-    agency('000.00.00.H47', { level: 1 }),
-    agency('000.00.08.H47', { parent: '000.00.00.H47' }),
+    agency('000.00.00.H60', { level: 1 }),
+    agency('000.00.08.H60', { parent: '000.00.00.H60' }),
     // The absorbed province: closed by the merger, its work now the merged province's.
-    agency('000.00.00.H60', {
+    agency('000.00.00.H47', {
       level: 1,
       validTo: '2025-06-30',
-      successors: [{ code: '000.00.00.H47', from: '2025-07-01', scope: null }],
+      successors: [{ code: '000.00.00.H60', from: '2025-07-01', scope: null }],
     }),
-    agency('000.00.08.H60', {
-      parent: '000.00.00.H60',
+    agency('000.00.08.H47', {
+      parent: '000.00.00.H47',
       validTo: '2025-06-30',
-      successors: [{ code: '000.00.08.H47', from: '2025-07-01', scope: null }],
+      successors: [{ code: '000.00.08.H60', from: '2025-07-01', scope: null }],
     }),
     agency('000.00.00.H56', { level: 1 }),
     agency('000.00.01.H56', { parent: '000.00.00.H56' }),
@@ -95,7 +95,7 @@ describe('Routing codes in another case', () => {
   const coverage = new CoverageIndex([
     {
       id: 'merged',
-      coverage: coverageSchema.parse({ units: ['H47'], codes: { caseInsensitive: true } }),
+      coverage: coverageSchema.parse({ units: ['H60'], codes: { caseInsensitive: true } }),
     },
     { id: 'strict', coverage: coverageSchema.parse({ units: ['H56'] }) },
     {
@@ -111,31 +111,31 @@ describe('Routing codes in another case', () => {
   const route = (code: string) => routeDossierCode(code, directory, coverage, '2026-11-26');
 
   it('routes a lower- or mixed-case agency part upper-cased, keyed by the upper-case code', () => {
-    for (const code of ['000.00.08.h47-250312-0007', '000.00.08.H47-250312-0007']) {
+    for (const code of ['000.00.08.h60-250312-0007', '000.00.08.H60-250312-0007']) {
       expect(route(code)).toEqual({
         ok: true,
         route: {
           connectorId: 'merged',
-          agencyCode: '000.00.08.H47',
+          agencyCode: '000.00.08.H60',
           via: [],
-          key: '000.00.08.H47-250312-0007',
+          key: '000.00.08.H60-250312-0007',
         },
       });
     }
-    expect(route('h47.08-250312-0007')).toMatchObject({
+    expect(route('h60.08-250312-0007')).toMatchObject({
       ok: true,
-      route: { connectorId: 'merged', agencyCode: '000.00.08.H47', key: 'H47.08-250312-0007' },
+      route: { connectorId: 'merged', agencyCode: '000.00.08.H60', key: 'H60.08-250312-0007' },
     });
   });
 
   it('still follows the successors of a closed agency', () => {
-    expect(route('000.00.08.h60-250312-0007')).toEqual({
+    expect(route('000.00.08.h47-250312-0007')).toEqual({
       ok: true,
       route: {
         connectorId: 'merged',
-        agencyCode: '000.00.08.H60',
-        via: ['000.00.08.H47'],
-        key: '000.00.08.H60-250312-0007',
+        agencyCode: '000.00.08.H47',
+        via: ['000.00.08.H60'],
+        key: '000.00.08.H47-250312-0007',
       },
     });
   });
