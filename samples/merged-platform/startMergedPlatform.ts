@@ -126,7 +126,12 @@ export async function startMergedPlatform(
           ? sendJson(res, 404, { error: 'no such dossier in this system' })
           : sendJson(res, 200, { ...view, record: renderMerged(view) });
       }
-      if (await handleControl(req, res, body, url.pathname, control)) return;
+      // A status change (POST /__sample/dossiers/{code}/status) takes the code in any case too.
+      const controlPath = url.pathname.replace(
+        /^(\/__sample\/dossiers\/)([^/]+)(\/status)$/,
+        (_, before: string, code: string, after: string) => before + code.toUpperCase() + after,
+      );
+      if (await handleControl(req, res, body, controlPath, control)) return;
       if (
         url.searchParams.get('api_key') !== options.apiKey ||
         req.headers['x-client-id'] !== options.clientId

@@ -262,6 +262,8 @@ describe('6. VNI-Windows names exactly when FontChu says so', () => {
       .filter((view) => view.font === 'UNICODE' && view.dossier.agency.code.endsWith('.H47'))
       .map((view) => view.dossier.applicant.name);
     expect(unicodeNames.some((name) => /[ăđơưạ-ỹ]/iu.test(name))).toBe(true);
+    // Decoding them as VNI would garble some (CÔNG TY → CƠNG TY): only the flag tells them apart.
+    expect(unicodeNames.some((name) => decodeVni(name) !== name)).toBe(true);
   });
 });
 
@@ -377,8 +379,21 @@ describe('10. enterprises by tax code; a catalogue without channels', () => {
 });
 
 describe('the platform’s own truth', () => {
+  it('takes a status change by a lower-case code, and answers it in lookups', async () => {
+    const view = migrated().find((v) => v.dossier.status === 4) as MergedDossier;
+    const response = await fetch(`${platform.url}/__sample/dossiers/${view.storedCode}/status`, {
+      method: 'POST',
+      body: JSON.stringify({ status: 10 }),
+    });
+    expect(response.status).toBe(200);
+    const record = dataOf(await call(`/api/hoso/${view.storedCode}`));
+    expect(record.TrangThai).toBe('5');
+    expect(platform.truth(view.storedCode)?.dossier.status).toBe(10);
+  });
+
   it('answers the truth of a dossier by any case of its code, with the record it answers', async () => {
-    const view = migrated()[3] as MergedDossier;
+    // Not one whose status the test above changed.
+    const view = migrated().find((v) => v.dossier.status !== 4) as MergedDossier;
     const response = await fetch(`${platform.url}/__sample/truth/${view.storedCode.toUpperCase()}`);
     expect(response.status).toBe(200);
     const truth = (await response.json()) as any;
