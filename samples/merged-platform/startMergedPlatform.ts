@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
-import { SampleDataset, VIETNAM } from '../generator/SampleDataset';
+import { SampleDataset, VIETNAM, type SampleDossier } from '../generator/SampleDataset';
 import { catalogueEntries, type SampleCatalogueEntry } from '../generator/catalogue';
 import { MINISTRY_PROCEDURES, PROVINCIAL_PROCEDURES } from '../generator/vocabulary';
 import {
@@ -51,6 +51,63 @@ export interface RunningMergedPlatform extends RunningSample {
   dataset: SampleDataset;
   /** The platform's own truth for a code (any case), or undefined when it holds no such dossier. */
   truth(code: string): MergedDossier | undefined;
+  /**
+   * `count` codes, as stored, that together show every quirk (for a test comparing sampled
+   * dossiers with the gateway's answers): see `QUIRK_SAMPLES`.
+   */
+  sampleCodes(count: number): string[];
+}
+
+/**
+ * What a sample of the platform's dossiers should hold, a share each: migrated (lower-case) and
+ * not, VNI and Unicode names, status 3 and 9 under both procedure types, both tax-code lengths,
+ * a supplement's date-only deadlines.
+ */
+export const QUIRK_SAMPLES: ReadonlyArray<{
+  name: string;
+  holds: (view: MergedDossier) => boolean;
+}> = [
+  { name: 'migrated, VNI', holds: (v) => v.font === 'VNI' },
+  {
+    name: 'migrated, Unicode',
+    holds: (v) => v.font === 'UNICODE' && v.storedCode !== v.dossier.code,
+  },
+  { name: 'THUPHI, status 3', holds: (v) => v.procedureType === 'THUPHI' && v.statusCode === '3' },
+  { name: 'THUPHI, status 9', holds: (v) => v.procedureType === 'THUPHI' && v.statusCode === '9' },
+  { name: 'THUONG, status 3', holds: (v) => v.procedureType === 'THUONG' && v.statusCode === '3' },
+  { name: 'THUONG, status 9', holds: (v) => v.procedureType === 'THUONG' && v.statusCode === '9' },
+  {
+    name: '10-digit tax code',
+    holds: (v) => v.idKind === 'MST' && v.dossier.applicant.idNumber.length === 10,
+  },
+  {
+    name: '13-digit tax code',
+    holds: (v) => v.idKind === 'MST' && v.dossier.applicant.idNumber.length === 13,
+  },
+  { name: 'supplements', holds: (v) => v.dossier.supplements.length > 0 },
+  { name: 'merged province', holds: (v) => v.storedCode === v.dossier.code },
+];
+
+/** Codes showing every quirk, `count` in all (fewer when the platform holds fewer). */
+function sampleCodesOf(dataset: SampleDataset, count: number): string[] {
+  const quota = Math.ceil(count / QUIRK_SAMPLES.length);
+  const taken = QUIRK_SAMPLES.map(() => 0);
+  const codes: string[] = [];
+  const rest: string[] = [];
+  for (const code of dataset.codes()) {
+    if (codes.length >= count) break;
+    const view = mergedView(dataset.get(code) as SampleDossier);
+    const quirk = QUIRK_SAMPLES.findIndex(
+      (q, index) => (taken[index] as number) < quota && q.holds(view),
+    );
+    if (quirk === -1) {
+      if (rest.length < count) rest.push(view.storedCode);
+      continue;
+    }
+    taken[quirk] = (taken[quirk] as number) + 1;
+    codes.push(view.storedCode);
+  }
+  return [...codes, ...rest].slice(0, count);
 }
 
 /** Error codes the platform answers inside HTTP 200, with its own (Vietnamese) message. */
@@ -237,7 +294,12 @@ export async function startMergedPlatform(
     options.host,
   );
   base.url = running.url;
-  return { ...running, dataset, truth };
+  return {
+    ...running,
+    dataset,
+    truth,
+    sampleCodes: (count) => sampleCodesOf(dataset, count),
+  };
 }
 
 /** A whole number from the query, `fallback` when absent, null when it is not one. */

@@ -1,9 +1,10 @@
 import { decodeVni } from '../../connectors/shared/legacyText';
 import { encodeVni } from '../../samples/merged-platform/encodeVni';
-import type { MergedDossier } from '../../samples/merged-platform/renderMerged';
+import { renderMerged, type MergedDossier } from '../../samples/merged-platform/renderMerged';
 import {
   MERGED_MAX_BULK,
   MERGED_MAX_LISTING_DAYS,
+  QUIRK_SAMPLES,
   startMergedPlatform,
   type RunningMergedPlatform,
 } from '../../samples/merged-platform/startMergedPlatform';
@@ -379,6 +380,21 @@ describe('10. enterprises by tax code; a catalogue without channels', () => {
 });
 
 describe('the platform’s own truth', () => {
+  it('gives 50 codes to sample that show every quirk, each found as the truth says', async () => {
+    const codes = platform.sampleCodes(50);
+    expect(codes).toHaveLength(50);
+    expect(new Set(codes).size).toBe(50);
+    const views = codes.map((code) => platform.truth(code) as MergedDossier);
+    for (const quirk of QUIRK_SAMPLES)
+      expect([quirk.name, views.some(quirk.holds)]).toEqual([quirk.name, true]);
+    const records = [
+      ...dataOf(await bulk(codes.slice(0, 20))),
+      ...dataOf(await bulk(codes.slice(20, 40))),
+      ...dataOf(await bulk(codes.slice(40))),
+    ];
+    expect(records).toEqual(views.map((view) => renderMerged(view)));
+  });
+
   it('takes a status change by a lower-case code, and answers it in lookups', async () => {
     const view = migrated().find((v) => v.dossier.status === 4) as MergedDossier;
     const response = await fetch(`${platform.url}/__sample/dossiers/${view.storedCode}/status`, {
