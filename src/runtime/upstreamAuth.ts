@@ -90,7 +90,8 @@ const credentialListSchema = z
       }
       const target = written(credential);
       if (target === null) return;
-      const key = 'header' in target ? `header ${target.header}` : `query parameter ${target.param}`;
+      const key =
+        'header' in target ? `header ${target.header}` : `query parameter ${target.param}`;
       const first = writers.get(key);
       if (first !== undefined) {
         ctx.addIssue({

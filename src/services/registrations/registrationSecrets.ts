@@ -79,7 +79,9 @@ function movedOrigins(before: Record<string, unknown>, after: Record<string, unk
     return URL.canParse(value) ? new URL(value).origin : value;
   };
   return [['upstream', 'baseUrl'], ...tokenUrlPaths(before), ...tokenUrlPaths(after)]
-    .filter((path, index, all) => all.findIndex((p) => formatPath(p) === formatPath(path)) === index)
+    .filter(
+      (path, index, all) => all.findIndex((p) => formatPath(p) === formatPath(path)) === index,
+    )
     .flatMap((path) => {
       const [from, to] = [origin(before, path), origin(after, path)];
       return from === to ? [] : [`${formatPath(path)} moved from ${from} to ${to}`];
