@@ -81,7 +81,8 @@ describe.each(stores)('A list of credentials in the %s store', (_name, openStore
     store = await openStore(folder);
     audits = await FileAuditStore.open(join(folder, 'audit'), 'test');
     const kinds = new Map([['plain', plainKind]]);
-    const network = NetworkPolicy.unrestricted();
+    // Loopback allowed (the base URLs here), private networks not.
+    const network = NetworkPolicy.fromList(['127.0.0.0/8']);
     registry = new ConnectorRegistry(kinds, { logger, now: () => new Date(), network });
     service = new RegistrationService(
       {
@@ -179,5 +180,19 @@ describe.each(stores)('A list of credentials in the %s store', (_name, openStore
       'upstream.auth[2].token',
     ])
       expect(message).toContain(`${path}: give this secret again`);
+  });
+
+  it('checks the token URL of an OAuth 2.0 entry of the list against the network policy', async () => {
+    const refused = await service.register(
+      admin,
+      document().replace(
+        '    - { type: bearer, token: bearer-token-51d0 }',
+        '    - { type: oauth2ClientCredentials, tokenUrl: "http://192.168.0.1/token", clientId: g, clientSecret: s }',
+      ),
+    );
+    expect(refused.ok ? null : refused.error.message).toContain(
+      'upstream.auth[2].tokenUrl: 192.168.0.1 is a private-network address',
+    );
+    expect(await store.latest()).toEqual([]);
   });
 });
