@@ -127,6 +127,32 @@ export function credentialList(auth: UpstreamAuth): UpstreamCredential[] {
   return Array.isArray(auth) ? auth : [auth];
 }
 
+/**
+ * The secret values of `upstream.auth` as they are sent (keys, passwords and a basic pair's
+ * base64, bearer tokens, client secrets), for redaction; an OAuth 2.0 token in use is known to
+ * the authenticator only (`Authenticator.secrets`).
+ */
+export function credentialSecrets(auth: UpstreamAuth): string[] {
+  return credentialList(auth).flatMap((credential) => {
+    switch (credential.type) {
+      case 'none':
+        return [];
+      case 'apiKey':
+        return [credential.value];
+      case 'basic':
+        return [credential.password, basicToken(credential.username, credential.password)];
+      case 'bearer':
+        return [credential.token];
+      case 'oauth2ClientCredentials':
+        return [credential.clientSecret];
+    }
+  });
+}
+
+function basicToken(username: string, password: string): string {
+  return Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+}
+
 /** Applies credentials to outgoing requests and, for tokens, renews them. */
 export interface Authenticator {
   /** Headers and query parameters to add to one request. */
@@ -179,7 +205,7 @@ function createOne(
         ? staticCredentials({ [auth.header]: auth.value }, {}, [auth.value])
         : staticCredentials({}, { [auth.queryParam]: auth.value }, [auth.value]);
     case 'basic': {
-      const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
+      const token = basicToken(auth.username, auth.password);
       return staticCredentials({ Authorization: `Basic ${token}` }, {}, [auth.password, token]);
     }
     case 'bearer':

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
+import { ConnectorError } from '../../connectors/ConnectorError';
 import type { Connector, ConnectorKind } from '../../connectors/contract';
 import { FileAuditStore } from '../../src/audit/FileAuditStore';
 import type { Principal } from '../../src/auth/Principal';
@@ -20,12 +21,20 @@ import { RegistrationService } from '../../src/services/registrations/Registrati
 import { openSecrets } from '../../src/services/registrations/registrationSecrets';
 import { createTestLogger } from '../support/testLogger';
 
+/** A system that quotes back, in its own error, the key and client id it was sent. */
 const plainKind: ConnectorKind<unknown> = {
   kind: 'plain',
   configSchema: z.object({}),
   create: (): Connector => ({
     capabilities: { dossierLookup: { maxBatch: 1 }, procedures: false, listing: false },
-    getDossiers: async (codes) => codes.map(() => null),
+    getDossiers: async (codes) =>
+      codes.map(
+        () =>
+          new ConnectorError(
+            'UPSTREAM_AUTH_FAILED',
+            `the system says: KEY_EXPIRED (api_key=${KEY}, client ${CLIENT_ID})`,
+          ),
+      ),
   }),
 };
 
@@ -194,5 +203,23 @@ describe.each(stores)('A list of credentials in the %s store', (_name, openStore
       'upstream.auth[2].tokenUrl: 192.168.0.1 is a private-network address',
     );
     expect(await store.latest()).toEqual([]);
+  });
+
+  it("keeps the secrets out of a failure's message, even one quoting the system's own words", async () => {
+    const made = await service.register(admin, document());
+    if (!made.ok) throw new Error(JSON.stringify(made.error));
+    const runtime = registry.runtime('nen-tang-x');
+    const [outcome] =
+      (await runtime?.getDossiers(['000.00.01.H47-261126-0001'], {
+        signal: new AbortController().signal,
+        requestId: 'r1',
+      })) ?? [];
+    expect(outcome).toMatchObject({
+      kind: 'error',
+      error: {
+        code: 'UPSTREAM_AUTH_FAILED',
+        message: 'the system says: KEY_EXPIRED (api_key=********, client ********)',
+      },
+    });
   });
 });
