@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import type { NetworkPolicy } from './NetworkPolicy';
 import { RateLimiter } from './RateLimiter';
 import { requestScopes } from '../observability/requestScope';
+import { redactedError, redactSecrets } from './redactSecrets';
 import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
 
 export interface UpstreamHttpOptions {
@@ -93,10 +94,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
   });
   tokenHttp.interceptors.response.use(undefined, (error: unknown) =>
     Promise.reject(
-      transportError(error, `${options.connectorId} token endpoint`, options.timeoutMs),
+      redactedError(
+        transportError(error, `${options.connectorId} token endpoint`, options.timeoutMs),
+        authenticator.secrets(),
+      ),
     ),
   );
   const authenticator = createAuthenticator(options.auth, tokenHttp, options.now);
+  /** Secrets out of what leaves this client as text: captures and error messages. */
+  const redact = (text: string): string => redactSecrets(text, authenticator.secrets());
 
   const base = new URL(options.baseUrl);
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
@@ -147,11 +153,11 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     const sink = requestScopes.captureFor(config.callerSignal);
     if (sink === undefined) return;
     const data: unknown = response.data;
-    const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
+    const text = redact(typeof data === 'string' ? data : JSON.stringify(data ?? null));
     sink({
       connectorId: options.connectorId,
       method: (config.method ?? 'get').toUpperCase(),
-      path: config.url === undefined || config.url === '' ? '/' : config.url,
+      path: redact(config.url === undefined || config.url === '' ? '/' : config.url),
       status: response.status,
       contentType: String(response.headers['content-type'] ?? ''),
       body: text.length > MAX_CAPTURED_CHARS ? `${text.slice(0, MAX_CAPTURED_CHARS)}…` : text,
@@ -175,7 +181,9 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     },
     (error: unknown) => {
       if (axios.isAxiosError(error)) capture(error.response);
-      return Promise.reject(transportError(error, what, options.timeoutMs));
+      return Promise.reject(
+        redactedError(transportError(error, what, options.timeoutMs), authenticator.secrets()),
+      );
     },
   );
   return http;
