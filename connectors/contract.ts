@@ -147,6 +147,8 @@ export interface ConnectorDeps {
   http: AxiosInstance;
   logger: Logger;
   clock: Clock;
+  /** The largest answer the HTTP client accepts (registration `upstream.maxResponseBytes`). */
+  maxResponseBytes?: number;
   /**
    * Told of every evaluation of the registration's expressions (by source): `null` when it
    * completed, the error when a limit stopped it (time, depth, size;

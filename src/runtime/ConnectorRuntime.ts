@@ -106,6 +106,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       http,
       logger,
       clock: { now: deps.now },
+      maxResponseBytes: registration.upstream.maxResponseBytes,
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),
