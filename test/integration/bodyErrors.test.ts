@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BUILTIN_KINDS } from '../../connectors/builtinKinds';
+import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
 import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
 import { parseRegistrationDocument } from '../../src/registry/loadRegistrationFiles';
 import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
@@ -304,6 +305,31 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     };
     expect(first.dossier.status.code).toBe(2);
     expect(first.dossier.applicant.name).toBe('Nguyễn Minh An');
+  });
+
+  it('evaluation limits are per record: 70 records that each build 60,000 items (4,200,000 in all, past one evaluation budget of 4,000,000) are all mapped', async () => {
+    answer = ({ body }) => ({ data: JSON.stringify((body as { ma: string[] }).ma.map(record)) });
+    const runtime = await runtimeOf({
+      lookup: {
+        bulk: { path: '/tracuu', body: '{"ma": $codes}', jsonText: ['data'], records: 'data' },
+      },
+      mapping: {
+        code: 'MaHoSo',
+        status: 'TrangThai',
+        summary: '$string($count([1..60000]))',
+      },
+    });
+    const codes = Array.from({ length: 70 }, (_, i) => code(i + 1));
+    const outcomes = await runtime.getDossiers(codes, call());
+    expect(received).toHaveLength(1);
+    expect(outcomes.map((o) => (o.kind === 'found' ? o.dossier.summary : o))).toEqual(
+      codes.map(() => '60000'),
+    );
+    // The same work in one evaluation is stopped: the limits would refuse it if they were per call.
+    const whole = new ExpressionCompiler(5000).compile('$sum([1..70].$count([1..60000]))');
+    await expect(whole({})).rejects.toMatchObject({
+      message: expect.stringContaining('4,000,000'),
+    });
   });
 
   it('jsonText: a listing page, and a text under a list, are parsed too', async () => {
