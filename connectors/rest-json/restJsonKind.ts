@@ -56,7 +56,7 @@ type ReadAnswer = (
   response: AxiosResponse<string>,
   jsonText: readonly string[],
   what: string,
-) => Promise<{ body: unknown } | { refused: BodyError }>;
+) => Promise<{ body: unknown } | { refused: BodyError } | { failed: ConnectorError }>;
 
 function answerReader(
   config: RestJsonConfig,
@@ -66,12 +66,21 @@ function answerReader(
   const check: CheckBody = compileBodyErrors(config.errors, (source) =>
     expressions.compile(source),
   );
-  return async (response, jsonText, what) => {
+  const read: ReadAnswer = async (response, jsonText, what) => {
     const parsed = parseJsonBody(response, what);
     const refused = await check(parsed);
-    if (refused !== null) return { refused };
-    return { body: decodeJsonText(parsed, jsonText, what, deps.maxResponseBytes) };
+    if (refused === null)
+      return { body: decodeJsonText(parsed, jsonText, what, deps.maxResponseBytes) };
+    // Credentials refused inside HTTP 200: an OAuth 2.0 token is renewed and the request sent
+    // once more, as for a 401 (the HTTP client refuses a second renewal for the same request).
+    if (refused.means === 'authFailed' && deps.credentialsRefused?.(response) === true) {
+      const again = await deps.http.request<string>(response.config);
+      const failed = errorForStatus(again, what);
+      return failed === null ? read(again, jsonText, what) : { failed };
+    }
+    return { refused };
   };
+  return read;
 }
 
 /** A declared error that is not "not found", typed (tooManyCodes where no batch can be split). */
@@ -130,6 +139,7 @@ function pagedFetch(
     const failed = errorForStatus(response, what);
     if (failed !== null) return failed;
     const answer = await read(response, request.jsonText, what);
+    if ('failed' in answer) return answer.failed;
     if ('body' in answer) return answer.body;
     return answer.refused.means === 'notFound'
       ? NO_RECORDS
@@ -210,6 +220,7 @@ function restJsonTransport(
         const failed = errorForStatus(response, what);
         if (failed !== null) return failed;
         const answer = await read(response, bulk.jsonText, what);
+        if ('failed' in answer) return answer.failed;
         if ('refused' in answer) {
           const { refused } = answer;
           // "Not found" for the call: none of its codes is there.
@@ -253,6 +264,7 @@ function restJsonTransport(
         const failed = errorForStatus(response, what);
         if (failed !== null) return failed;
         const answer = await read(response, single.jsonText, what);
+        if ('failed' in answer) return answer.failed;
         if ('refused' in answer) {
           if (answer.refused.means === 'notFound') return null;
           return refusal(answer.refused, what, response);

@@ -107,6 +107,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       logger,
       clock: { now: deps.now },
       maxResponseBytes: registration.upstream.maxResponseBytes,
+      credentialsRefused: http.credentialsRefused,
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),

@@ -16,7 +16,12 @@ const AGENCY = '000.00.01.H99';
 const code = (n: number) => `${AGENCY}-250101-${String(n).padStart(4, '0')}`;
 const record = (c: string) => ({ MaHoSo: c, TrangThai: '1', HoTen: 'Nguyễn Minh An' });
 
-type Handler = (request: { path: string; query: URLSearchParams; body: unknown }) => unknown;
+type Handler = (request: {
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  authorization: string | undefined;
+}) => unknown;
 
 describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
   let server: Server;
@@ -24,6 +29,8 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
   /** What the platform answers now (HTTP 200, this JSON), and every request it received. */
   let answer: Handler;
   let received: Array<{ path: string; body: unknown }>;
+  /** Tokens the token endpoint issued. */
+  let tokens = 0;
   const registries: ConnectorRegistry[] = [];
 
   beforeAll(async () => {
@@ -33,9 +40,22 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const text = Buffer.concat(chunks).toString('utf8');
-        const body: unknown = text === '' ? undefined : JSON.parse(text);
+        const body: unknown =
+          text === '' || url.pathname === '/token' ? undefined : JSON.parse(text);
+        if (url.pathname === '/token') {
+          // An OAuth 2.0 token endpoint: a new token each time.
+          tokens += 1;
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ access_token: `tok-${tokens}`, expires_in: 3600 }));
+          return;
+        }
         received.push({ path: url.pathname, body });
-        const reply = answer({ path: url.pathname, query: url.searchParams, body });
+        const reply = answer({
+          path: url.pathname,
+          query: url.searchParams,
+          body,
+          authorization: req.headers.authorization,
+        });
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(typeof reply === 'string' ? reply : JSON.stringify(reply));
       });
@@ -45,6 +65,7 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
   });
   beforeEach(() => {
     received = [];
+    tokens = 0;
     answer = () => ({ error_code: 'UNEXPECTED' });
   });
   afterEach(async () => {
@@ -110,11 +131,19 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     },
   });
 
-  const runtimeOf = async (config: Record<string, unknown> = {}) => {
-    const parsed = parseRegistrationDocument(document(config), 'nen-tang.yaml', {
-      kinds: BUILTIN_KINDS,
-      variables: {},
-    });
+  const runtimeOf = async (
+    config: Record<string, unknown> = {},
+    upstream: Record<string, unknown> = {},
+  ) => {
+    const base = document(config);
+    const parsed = parseRegistrationDocument(
+      { ...base, upstream: { ...base.upstream, ...upstream } },
+      'nen-tang.yaml',
+      {
+        kinds: BUILTIN_KINDS,
+        variables: {},
+      },
+    );
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const registry = new ConnectorRegistry(BUILTIN_KINDS, {
       logger: createTestLogger(),
@@ -159,6 +188,35 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     // The catalogue is read through the same rules.
     const page = await runtime.listProcedures(null, call());
     expect(page).toEqual({ error: expect.objectContaining({ code: 'UPSTREAM_AUTH_FAILED' }) });
+  });
+
+  it('authFailed with an OAuth 2.0 token: renewed once, as for a 401, then answered or refused', async () => {
+    const oauth = {
+      auth: {
+        type: 'oauth2ClientCredentials',
+        tokenUrl: baseUrl.replace(/\/api$/, '/token'),
+        clientId: 'cong-ket-noi',
+        clientSecret: 'bi-mat',
+      },
+    };
+    // The platform refuses the first token (expired on its side) and takes the next.
+    answer = ({ body, authorization }) =>
+      authorization === 'Bearer tok-1'
+        ? { error_code: 'KEY_EXPIRED', error_message: 'Token hết hạn' }
+        : { data: JSON.stringify((body as { ma: string[] }).ma.map(record)) };
+    const runtime = await runtimeOf({}, oauth);
+    expect(await runtime.getDossiers([code(1)], call())).toEqual([
+      { kind: 'found', dossier: expect.objectContaining({ code: code(1) }) },
+    ]);
+    expect({ tokens, calls: received.length }).toEqual({ tokens: 2, calls: 2 });
+
+    // Refused with the token and with its renewal: typed, after one renewal only (not retried).
+    answer = () => ({ error_code: 'AUTH_INVALID', error_message: 'Sai khóa' });
+    received = [];
+    expect(await runtime.getDossiers([code(2)], call())).toEqual([
+      { kind: 'error', error: expect.objectContaining({ code: 'UPSTREAM_AUTH_FAILED' }) },
+    ]);
+    expect({ tokens, calls: received.length }).toEqual({ tokens: 3, calls: 2 });
   });
 
   it('notFound: a bulk call finds none of its codes, a single lookup its one, a changedSince page is empty', async () => {
