@@ -110,6 +110,8 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       http,
       logger,
       clock: { now: deps.now },
+      maxResponseBytes: registration.upstream.maxResponseBytes,
+      credentialsRefused: http.credentialsRefused,
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),

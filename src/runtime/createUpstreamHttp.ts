@@ -45,13 +45,23 @@ interface GuardedConfig extends InternalAxiosRequestConfig {
   startedAt?: number;
 }
 
+/** The upstream client, and what a connector tells it of credentials refused inside HTTP 200. */
+export type UpstreamHttp = AxiosInstance & {
+  /**
+   * An answer whose status is a success but whose body says the credentials were refused (a
+   * registration's `config.errors` rule `authFailed`): as for a 401, a token is dropped, once per
+   * request. True when the request (`response.config`) is worth sending once more.
+   */
+  credentialsRefused(response: AxiosResponse): boolean;
+};
+
 /**
  * The HTTP client a connector receives (connectors/contract.ts `ConnectorDeps.http`): bound to the
  * registration's base URL, authenticated, with a timeout, no redirects, no proxy, bodies as text,
  * and transport failures turned into `ConnectorError`s. A 401 on a token is retried once with a
  * fresh token.
  */
-export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance {
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const defaults: CreateAxiosDefaults = {
     timeout: options.timeoutMs,
     maxRedirects: 0,
@@ -186,7 +196,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
       );
     },
   );
-  return http;
+  return Object.assign(http, {
+    credentialsRefused: (response: AxiosResponse): boolean => {
+      const config = response.config as GuardedConfig;
+      if (config.authRetried === true || !authenticator.refused(config.authHeaders ?? {}))
+        return false;
+      config.authRetried = true;
+      return true;
+    },
+  });
 }
 
 /** Most characters of one answer kept for an inspection. */
