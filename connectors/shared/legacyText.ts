@@ -8,6 +8,8 @@
  * recovered from the bytes: they decode as lowercase.
  */
 
+import { isVietnameseSyllable } from './vietnameseSyllable';
+
 export type LegacyEncoding = 'tcvn3' | 'vni';
 
 /** TCVN 5712 byte (as a Latin-1 code point) → Vietnamese letter, for 0xA1–0xFF. */
@@ -272,15 +274,45 @@ function vniEvidence(chars: readonly string[]): boolean {
 
 /**
  * Whether a value looks like legacy bytes of the given encoding rather than Unicode Vietnamese.
- * Text with a letter only Unicode has, or with any character beyond Latin-1 (such as "–"), is
- * Unicode; otherwise the encoding's own evidence decides (see above). Registrations can say
- * `mode: always` for fields that are legacy throughout.
+ * Text with a letter only Unicode has, or with any character beyond Latin-1 (such as "–", or the
+ * combining marks of decomposed text), is Unicode. Otherwise it is legacy when decoding makes at
+ * least one of its words a Vietnamese syllable (vietnameseSyllable.ts) and there is evidence:
+ * the encoding's own (above), or a word that is no syllable as sent and one decoded ("Nguyeãn" →
+ * "Nguyễn"; "Hoà" is a syllable as sent, so it proves nothing). Registrations can say
+ * `mode: always`, or decide per record with `when`, for fields detection cannot settle.
  */
 export function looksLegacy(text: string, encoding: LegacyEncoding): boolean {
   if (UNICODE_VIETNAMESE.test(text)) return false;
   const chars = [...text];
   if (chars.some((char) => (char.codePointAt(0) as number) > 0xff)) return false;
-  return encoding === 'tcvn3' ? tcvn3Evidence(chars) : vniEvidence(chars);
+  const { decodesToSyllable, decisive } = wordEvidence(text, encoding);
+  if (!decodesToSyllable) return false;
+  return decisive || (encoding === 'tcvn3' ? tcvn3Evidence(chars) : vniEvidence(chars));
+}
+
+/** Words: what stands between spaces, digits and ASCII punctuation (legacy bytes stay inside). */
+const WORD_BREAKS = /[\s0-9!-/:-@[-`{-~]+/u;
+const ASCII_LETTER = /[A-Za-z]/;
+
+/**
+ * What the words of a text say: whether decoding makes any changed word a Vietnamese syllable,
+ * and whether one word with an ASCII letter is no syllable as sent but one decoded (a lone sign
+ * such as "×", which TCVN3 would read as "ì", proves nothing).
+ */
+function wordEvidence(
+  text: string,
+  encoding: LegacyEncoding,
+): { decodesToSyllable: boolean; decisive: boolean } {
+  let decodesToSyllable = false;
+  for (const word of text.split(WORD_BREAKS)) {
+    if (!/[\u0080-\u00ff]/u.test(word)) continue;
+    const decoded = decodeLegacy(word, encoding);
+    if (decoded === word || !isVietnameseSyllable(decoded)) continue;
+    decodesToSyllable = true;
+    if (ASCII_LETTER.test(word) && !isVietnameseSyllable(word))
+      return { decodesToSyllable, decisive: true };
+  }
+  return { decodesToSyllable, decisive: false };
 }
 
 export function decodeLegacy(text: string, encoding: LegacyEncoding): string {

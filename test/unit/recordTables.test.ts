@@ -194,18 +194,24 @@ describe('Legacy text by a record’s flag: rules decode, leave, or detect', () 
     expect(dossier.warnings).toEqual([]);
   });
 
-  it('falls back to detection without the flag, or when the predicate gives no boolean', async () => {
-    const detecting = { ...config, legacyText: [{ ...config.legacyText[0], when: 'FontChu' }] };
+  it('falls back to detection without a predicate, or when it gives no boolean', async () => {
+    const rule = config.legacyText[0] as object;
+    const withWhen = (when: string | undefined) => ({ ...config, legacyText: [{ ...rule, when }] });
+    const threeWay = withWhen('FontChu = "VNI" ? true : FontChu = "UNICODE" ? false : null');
     for (const [setup, extra] of [
-      [config, {}],
-      [config, { FontChu: null }],
-      [detecting, { FontChu: 'VNI' }],
+      [withWhen(undefined), { FontChu: 'UNICODE' }],
+      [threeWay, {}],
+      [threeWay, { FontChu: 'KHAC' }],
+      [withWhen('FontChu'), { FontChu: 'VNI' }],
     ] as const) {
       const legacy = await mapRecord(setup, record({ ...extra, ChuHoSo: 'Nguyeãn Minh An' }));
       expect(legacy.applicant.name).toBe('Nguyễn Minh An');
       const unicode = await mapRecord(setup, record({ ...extra, ChuHoSo: 'Hoà Bình' }));
       expect(unicode.applicant.name).toBe('Hoà Bình');
     }
+    // JSONata compares a missing field as false: `FontChu = "VNI"` leaves such records as sent.
+    const missing = await mapRecord(config, record({ ChuHoSo: 'Nguyeãn Minh An' }));
+    expect(missing.applicant.name).toBe('Nguyeãn Minh An');
   });
 
   it('applies each rule to its own fields with its own encoding', async () => {
