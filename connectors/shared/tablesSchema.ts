@@ -70,7 +70,9 @@ export const statusesSchema = z
         select: expression,
         tables: z
           .record(
-            z.string().refine((value) => value.trim() !== '', 'a value the select gives, not empty'),
+            z
+              .string()
+              .refine((value) => value.trim() !== '', 'a value the select gives, not empty'),
             z.strictObject({
               map: z.record(z.string(), statusCode).default({}),
               lossy: lossySchema.optional(),
