@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { z } from 'zod';
 import { compileMapping, dossierMappingSchema } from '../../connectors/shared/dossierMapping';
 import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
@@ -254,5 +257,42 @@ describe('Legacy text by a record’s flag: rules decode, leave, or detect', () 
       expect.objectContaining({ path: ['when'], params: { unsafeExpression: true } }),
     ]);
     expect(legacyTextSchema.safeParse([]).error?.issues[0]?.message).toMatch(/>=1 items/);
+  });
+});
+
+describe('The guides’ worked examples of tables chosen by the record', () => {
+  /** The YAML blocks of a guide that declare `byRecord` or a legacy rule's `when`, as data. */
+  const examples = (guide: string) =>
+    [
+      ...readFileSync(join(__dirname, '..', '..', 'docs', guide), 'utf8').matchAll(
+        /```yaml\n([\s\S]*?)```/g,
+      ),
+    ]
+      .map((match) => match[1] as string)
+      .filter((block) => /byRecord:|when:/.test(block))
+      // Blocks inside a numbered step are indented by three spaces.
+      .map(
+        (block) =>
+          parse(block.startsWith('   ') ? block.replace(/^ {3}/gm, '') : block) as Record<
+            string,
+            unknown
+          >,
+      );
+
+  it('load in both guides, and are the same example', async () => {
+    const english = examples('provincial-it-guide.md');
+    expect(english).toHaveLength(2);
+    expect(examples('huong-dan-dang-ky-ket-noi.md')).toEqual(english);
+    const [statuses, legacy] = english as [Record<string, unknown>, Record<string, unknown>];
+    const config = { mapping: MAPPING, ...statuses, ...legacy };
+    const dossier = await mapRecord(config, {
+      MaHoSo: 'H47.01-260101-0001',
+      TrangThai: '3',
+      LoaiThuTuc: 'THUPHI',
+      FontChu: 'VNI',
+      ChuHoSo: 'Hoà Thò Lan',
+    });
+    expect(dossier.status).toEqual({ code: 6, raw: '3', lossy: false, mayBe: [] });
+    expect(dossier.applicant.name).toBe('Hồ Thị Lan');
   });
 });
