@@ -246,30 +246,35 @@ const AFTER_U = new Set([...'àáâãêôÀÁÂÃÊÔýÝ']);
 /**
  * Evidence that text is VNI bytes read as Latin-1: mark bytes that are no Vietnamese letter
  * ("Ñöùc"), and a vowel followed by an accented vowel no Vietnamese word has ("Vaên", "Taùm",
- * "Nguyeãn"). Two pieces of evidence are needed, or one in a text of at most two words.
+ * "Nguyeãn") in a word that is no Vietnamese syllable ("Giáp" is one: "gi" is its initial). Two
+ * pieces of evidence are needed, or one in a text of at most two words.
  */
 function vniEvidence(chars: readonly string[]): boolean {
   let evidence = 0;
-  chars.forEach((char, index) => {
-    if (VNI_ONLY.has(char)) {
-      evidence += 1;
-      return;
-    }
-    const previous = chars[index - 1] ?? '';
-    if (!SHARED.has(char) || !VOWELS.has(previous)) return;
-    const lower = previous.toLowerCase();
-    const expected =
-      lower === 'o'
-        ? AFTER_O.has(char)
-        : lower === 'u'
-          ? AFTER_U.has(char)
-          : lower === 'i' || lower === 'y'
-            ? 'êÊ'.includes(char)
-            : false;
-    if (!expected) evidence += 1;
-  });
-  const words = chars.join('').trim().split(/\s+/).length;
-  return evidence >= 2 || (evidence === 1 && words <= 2);
+  const words = chars.join('').trim().split(/\s+/);
+  for (const word of words) {
+    const letters = [...word];
+    const syllable = isVietnameseSyllable(word);
+    letters.forEach((char, index) => {
+      if (VNI_ONLY.has(char)) {
+        evidence += 1;
+        return;
+      }
+      const previous = letters[index - 1] ?? '';
+      if (syllable || !SHARED.has(char) || !VOWELS.has(previous)) return;
+      const lower = previous.toLowerCase();
+      const expected =
+        lower === 'o'
+          ? AFTER_O.has(char)
+          : lower === 'u'
+            ? AFTER_U.has(char)
+            : lower === 'i' || lower === 'y'
+              ? 'êÊ'.includes(char)
+              : false;
+      if (!expected) evidence += 1;
+    });
+  }
+  return evidence >= 2 || (evidence === 1 && words.length <= 2);
 }
 
 /**

@@ -6,21 +6,47 @@
  * Case and normalisation form do not matter; tone placement (hoà, hòa) neither.
  */
 export function isVietnameseSyllable(word: string): boolean {
-  let tones = 0;
-  let tone = '';
+  // Each precomposed letter without its tone; where the tone was (one at most).
   let letters = '';
-  for (const char of word.toLowerCase().normalize('NFD')) {
-    if (TONES.has(char)) {
-      tones += 1;
-      tone = char;
-    } else letters += char;
+  let tone = '';
+  let toneAt = -1;
+  for (const char of word.toLowerCase().normalize('NFC')) {
+    let bare = '';
+    for (const part of char.normalize('NFD')) {
+      if (!TONES.has(part)) bare += part;
+      else if (tone !== '') return false;
+      else {
+        tone = part;
+        toneAt = [...letters].length;
+      }
+    }
+    letters += bare.normalize('NFC');
   }
-  if (tones > 1) return false;
-  const match = SYLLABLE.exec(letters.normalize('NFC'));
+  const match = SYLLABLE.exec(letters);
   if (match === null) return false;
+  const onset = match[1] ?? '';
+  const rhyme = [...(match[2] as string)];
+  // "qu" is already a consonant with its glide: no second one ("quoác" is no syllable).
+  if (onset === 'qu' && /^[ou]/.test(rhyme[0] as string)) return false;
+  if (tone === '') return !STOPPED.test(match[2] as string);
+  // The tone sits on the rhyme, never on a closing glide after a vowel ("mão", not "maõ"),
+  // except in "uy" ("thuý" is written so as well as "thúy").
+  const at = toneAt - [...onset].length;
+  if (at < 0) return false;
+  const last = rhyme.length - 1;
+  if (
+    at === last &&
+    GLIDES.has(rhyme[last] as string) &&
+    VOWELS.has(rhyme[last - 1] ?? '') &&
+    rhyme.join('') !== 'uy'
+  )
+    return false;
   // A rhyme closed by p, t, c or ch takes sắc or nặng only ("cấp", "một"; no "cầp", "môt").
   return !STOPPED.test(match[2] as string) || tone === ACUTE || tone === DOT;
 }
+
+const GLIDES = new Set(['i', 'y', 'o', 'u']);
+const VOWELS = new Set([...'aăâeêioôơuưy']);
 
 const ACUTE = '\u0301';
 const DOT = '\u0323';
@@ -46,6 +72,8 @@ const RHYMES = [
   'uân uâng uât uây uê uêch uênh uơ uy uya uych uyên uyêt uynh uyt uyu',
   'ư ưa ưi ưc ưm ưn ưng ưt ưu ươc ươi ươm ươn ương ươp ươt ươu',
   'y yêm yên yêt yêu',
+  // After "qu", whose u is the glide: quỳnh, quých, quýt.
+  'ynh ych yt',
 ]
   .join(' ')
   .split(' ')
