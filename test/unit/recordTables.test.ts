@@ -6,6 +6,8 @@ import { compileMapping, dossierMappingSchema } from '../../connectors/shared/do
 import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
 import { normaliseDossier, recordExpressions } from '../../connectors/shared/normaliseDossier';
 import { buildTables, legacyTextSchema, tablesSchema } from '../../connectors/shared/tablesSchema';
+import { statusCounts } from '../../src/services/registrations/sampleFindings';
+import { statusesVerdict } from '../../src/services/registrations/sampleVerdicts';
 
 /**
  * Tables chosen by the record itself (issue 22, items 5 and 6): a status table selected by a value
@@ -100,6 +102,35 @@ describe('Statuses by record: a value of the record picks the status table', () 
     expect(dossier.warnings).toEqual([
       { field: 'status', problem: 'status "7" is not in the registration\'s status table' },
     ]);
+  });
+
+  it('shows the conformance check each reading of a value, and one left unmapped', async () => {
+    const onlyPaying = {
+      mapping: MAPPING,
+      statuses: {
+        map: { '3': 5 },
+        byRecord: { select: 'LoaiThuTuc', tables: { THUPHI: { map: { '3': 6, '7': 7 } } } },
+      },
+    };
+    const found = [
+      await mapRecord(onlyPaying, record({ LoaiThuTuc: 'THUPHI', QuaTrinh: [] })),
+      await mapRecord(onlyPaying, record({ LoaiThuTuc: 'BOSUNG', QuaTrinh: [] })),
+      await mapRecord(onlyPaying, record({ LoaiThuTuc: 'THUPHI', TrangThai: '7', QuaTrinh: [] })),
+      await mapRecord(onlyPaying, record({ LoaiThuTuc: 'BOSUNG', TrangThai: '7', QuaTrinh: [] })),
+    ];
+    const counts = statusCounts(found);
+    expect(counts).toEqual(
+      expect.arrayContaining([
+        { field: 'status', raw: '3', count: 1, national: 6 },
+        { field: 'status', raw: '3', count: 1, national: 5 },
+        { field: 'status', raw: '7', count: 1, national: 7 },
+        { field: 'status', raw: '7', count: 1, national: null },
+      ]),
+    );
+    expect(statusesVerdict(found, counts)).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringContaining('1 of 2 raw statuses not in the status table: "7" ×1'),
+    });
   });
 
   it('puts the record’s table over the agency’s, which is over the registration’s', async () => {
