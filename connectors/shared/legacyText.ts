@@ -254,14 +254,17 @@ function vniEvidence(chars: readonly string[]): boolean {
   const words = chars.join('').trim().split(/\s+/);
   for (const word of words) {
     const letters = [...word];
-    const syllable = isVietnameseSyllable(word);
+    // Read only when a vowel pair asks (the syllable check is the costly part).
+    let syllable: boolean | undefined;
     letters.forEach((char, index) => {
       if (VNI_ONLY.has(char)) {
         evidence += 1;
         return;
       }
       const previous = letters[index - 1] ?? '';
-      if (syllable || !SHARED.has(char) || !VOWELS.has(previous)) return;
+      if (!SHARED.has(char) || !VOWELS.has(previous)) return;
+      syllable ??= isVietnameseSyllable(word);
+      if (syllable) return;
       const lower = previous.toLowerCase();
       const expected =
         lower === 'o'
@@ -287,7 +290,8 @@ function vniEvidence(chars: readonly string[]): boolean {
  * `mode: always`, or decide per record with `when`, for fields detection cannot settle.
  */
 export function looksLegacy(text: string, encoding: LegacyEncoding): boolean {
-  if (UNICODE_VIETNAMESE.test(text)) return false;
+  // Plain ASCII decodes to itself; a letter only Unicode has is Unicode.
+  if (!LATIN1_BYTE.test(text) || UNICODE_VIETNAMESE.test(text)) return false;
   const chars = [...text];
   if (chars.some((char) => (char.codePointAt(0) as number) > 0xff)) return false;
   const { decodesToSyllable, decisive } = wordEvidence(text, encoding);
@@ -295,6 +299,7 @@ export function looksLegacy(text: string, encoding: LegacyEncoding): boolean {
   return decisive || (encoding === 'tcvn3' ? tcvn3Evidence(chars) : vniEvidence(chars));
 }
 
+const LATIN1_BYTE = /[\u0080-\u00ff]/u;
 /** Words: what stands between spaces, digits and ASCII punctuation (legacy bytes stay inside). */
 const WORD_BREAKS = /[\s0-9!-/:-@[-`{-~]+/u;
 const ASCII_LETTER = /[A-Za-z]/;
@@ -310,7 +315,7 @@ function wordEvidence(
 ): { decodesToSyllable: boolean; decisive: boolean } {
   let decodesToSyllable = false;
   for (const word of text.split(WORD_BREAKS)) {
-    if (!/[\u0080-\u00ff]/u.test(word)) continue;
+    if (!LATIN1_BYTE.test(word)) continue;
     const decoded = decodeLegacy(word, encoding);
     if (decoded === word || !isVietnameseSyllable(decoded)) continue;
     decodesToSyllable = true;
