@@ -292,7 +292,7 @@ describe('Legacy text by a record’s flag: rules decode, leave, or detect', () 
 });
 
 describe('The guides’ worked examples of tables chosen by the record', () => {
-  /** The YAML blocks of a guide that declare `byRecord` or a legacy rule's `when`, as data. */
+  /** The YAML blocks of a guide that declare `statuses.byRecord` or `legacyText` rules, as data. */
   const examples = (guide: string) =>
     [
       ...readFileSync(join(__dirname, '..', '..', 'docs', guide), 'utf8').matchAll(
@@ -300,7 +300,7 @@ describe('The guides’ worked examples of tables chosen by the record', () => {
       ),
     ]
       .map((match) => match[1] as string)
-      .filter((block) => /byRecord:|when:/.test(block))
+      .filter((block) => /^ *(byRecord|legacyText):/m.test(block))
       // Blocks inside a numbered step are indented by three spaces.
       .map(
         (block) =>
@@ -308,7 +308,8 @@ describe('The guides’ worked examples of tables chosen by the record', () => {
             string,
             unknown
           >,
-      );
+      )
+      .filter((example) => 'statuses' in example || Array.isArray(example.legacyText));
 
   it('load in both guides, and are the same example', async () => {
     const english = examples('provincial-it-guide.md');
