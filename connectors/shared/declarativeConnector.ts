@@ -25,6 +25,7 @@ import type { ChangedSinceCommon, ListingCommon } from './listingSchema';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
   normaliseDossier,
+  recordExpressions,
   UnreadableRecordError,
   type NormalisationTables,
 } from './normaliseDossier';
@@ -152,8 +153,14 @@ export class DeclarativeConnector implements Connector {
     if (transport.bulk === undefined && transport.single === undefined) {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
     }
-    this.mapping = compileMapping(mapping, expressions);
-    this.listingMapping = compileMapping(listingMappingSpec(mapping), expressions);
+    // The tables' own expressions over the record (a status table's select, legacy rules' `when`)
+    // are evaluated with the mapping, once per record.
+    const overRecord = recordExpressions(tables);
+    this.mapping = compileMapping({ ...mapping, ...overRecord }, expressions);
+    this.listingMapping = compileMapping(
+      { ...listingMappingSpec(mapping), ...overRecord },
+      expressions,
+    );
     const concurrency = transport.single?.concurrency ?? 1;
     this.limit = createLimiter(concurrency);
     if (catalogue !== undefined) {
