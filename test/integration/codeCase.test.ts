@@ -245,10 +245,16 @@ describe('Codes in another case (coverage.codes.caseInsensitive)', () => {
     expect(strict.calls).toEqual([[STRICT]]);
   });
 
-  /** Pushes a status of the stored dossier, signed as the system would. */
+  /**
+   * Pushes a status of the stored dossier, signed as the system would; each push its own body (a
+   * sequence number), so that two pushes within one second are not taken for a replay.
+   */
+  let pushes = 0;
   const push = async (status: string) => {
+    pushes += 1;
     const body = JSON.stringify({
       dossiers: [{ MaHoSo: STORED, TrangThai: status, NgayNhan: '2025-03-12 08:00:00' }],
+      sequence: pushes,
     });
     const t = Math.floor(Date.now() / 1000);
     const signature = `t=${t},v1=${createHmac('sha256', PUSH_SECRET).update(`${t}.${body}`).digest('hex')}`;
