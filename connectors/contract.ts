@@ -163,6 +163,13 @@ export interface ConnectorDeps {
    * their ExpressionCompiler.
    */
   onExpression?: (stopped: ExpressionLimitError | null, source: string) => void;
+  /**
+   * The form under which two dossier codes are the same dossier, when that is not letter for
+   * letter: given for a registration whose codes are case-insensitive (`coverage.codes`), where it
+   * upper-cases the code. Records a system answers are matched to the codes asked by this form,
+   * and each dossier keeps its code as the system wrote it. Absent: codes are compared as they are.
+   */
+  codeKey?: (code: string) => string;
 }
 
 export interface ConnectorKind<C> {

@@ -407,7 +407,7 @@ export class DeclarativeConnector implements Connector {
             );
       }
       const dossier = await this.toDossier(Array.isArray(selected) ? selected[0] : selected);
-      if (dossier.code !== code) {
+      if (this.codeKey(dossier.code) !== this.codeKey(code)) {
         return new ConnectorError(
           'UPSTREAM_BAD_RESPONSE',
           `${what}: upstream answered dossier ${dossier.code} when asked for ${code}`,
@@ -447,7 +447,10 @@ export class DeclarativeConnector implements Connector {
       return codes.map(() => failed);
     }
 
-    const wanted = new Set(codes);
+    // Records are matched to the codes asked by their key: the code itself, or upper-cased for a
+    // registration whose codes are case-insensitive (the dossier keeps the system's own code).
+    const key = (code: string) => this.codeKey(code);
+    const wanted = new Set(codes.map(key));
     const found = new Map<string, NationalDossier | ConnectorError>();
     let unattributed = 0;
     // One record after another: JSONata evaluation is asynchronous but CPU-bound, and interleaving
@@ -456,14 +459,14 @@ export class DeclarativeConnector implements Connector {
       const result = await this.tryDossier(record, what);
       if (result.code === null) {
         unattributed += 1;
-      } else if (wanted.has(result.code)) {
+      } else if (wanted.has(key(result.code))) {
         // The first readable record for a code wins over an unreadable one.
-        const earlier = found.get(result.code);
+        const earlier = found.get(key(result.code));
         if (
           earlier === undefined ||
           (isConnectorError(earlier) && !isConnectorError(result.value))
         ) {
-          found.set(result.code, result.value);
+          found.set(key(result.code), result.value);
         }
       }
     }
@@ -482,7 +485,12 @@ export class DeclarativeConnector implements Connector {
             `${what}: the answer held ${unattributed} record(s) without a readable dossier code`,
           )
         : null;
-    return codes.map((code) => found.get(code) ?? missing);
+    return codes.map((code) => found.get(key(code)) ?? missing);
+  }
+
+  /** The form two codes of one dossier share (ConnectorDeps.codeKey); the code itself by default. */
+  private codeKey(code: string): string {
+    return this.deps.codeKey === undefined ? code : this.deps.codeKey(code);
   }
 
   /** Pushed records, mapped like lookup answers. */

@@ -29,9 +29,12 @@ export function dossierCodePatternProblem(source: string): string | null {
   return linearPatternProblem(regex);
 }
 
-/** Compiles a pattern `dossierCodePatternProblem` accepts (throws otherwise). */
-export function compileDossierCodePattern(source: string): DossierCodePattern {
-  const pattern = compileLinear(new RegExp(source, 'u'));
+/**
+ * Compiles a pattern `dossierCodePatternProblem` accepts (throws otherwise). `ignoreCase` (a
+ * registration whose codes are case-insensitive, `coverage.codes`) matches letters in either case.
+ */
+export function compileDossierCodePattern(source: string, ignoreCase = false): DossierCodePattern {
+  const pattern = compileLinear(new RegExp(source, ignoreCase ? 'iu' : 'u'));
   const namesAgency = 'agency' in pattern.namedGroups();
   return {
     source,

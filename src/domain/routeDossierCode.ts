@@ -8,6 +8,7 @@ import {
   parseStandardDossierCode,
   quoteInput,
 } from './dossierCode';
+import { dossierKey, upperCaseCode } from './dossierKey';
 
 /** Where a dossier code goes, and why. */
 export interface Route {
@@ -16,6 +17,11 @@ export interface Route {
   agencyCode: string | null;
   /** Successor codes followed from the code's own agency to the covered one, in order. */
   via: string[];
+  /**
+   * The form the gateway keeps the dossier under (src/domain/dossierKey.ts): the code as given, or
+   * upper-cased for a registration whose codes are case-insensitive.
+   */
+  key: string;
 }
 
 export type RouteResult = { ok: true; route: Route } | { ok: false; error: ErrorDetail };
@@ -26,7 +32,9 @@ const MAX_SUCCESSOR_DEPTH = 8;
 /**
  * Routes a dossier code to the registration whose system owns it (docs/decisions/0001-coverage-follows-the-agency-hierarchy.md): the
  * code's prefix names its agency; an exact coverage entry wins; a closed agency's work follows its
- * successors (the 2025 mergers); otherwise the most specific hierarchy coverage. Pure and
+ * successors (the 2025 mergers); otherwise the most specific hierarchy coverage. A code whose
+ * agency part is in lower or mixed case is routed by that part upper-cased, and only to a
+ * registration that declares its codes case-insensitive (`coverage.codes`). Pure and
  * synchronous, so a resolver can route before `DataLoader.load` without splitting the batch.
  */
 export function routeDossierCode(
@@ -44,23 +52,48 @@ export function routeDossierCode(
   const standard = parseStandardDossierCode(code);
   if (standard === null) {
     const matched = coverage.matchPattern(code);
-    if (matched === undefined) {
-      const problem = describeCodeProblem(code);
-      return fail(
-        'BAD_USER_INPUT',
-        `${quoteInput(code)} is not a dossier code${problem === null ? '' : ` (${problem})`}: expected ${DOSSIER_CODE_FORMAT}`,
-      );
+    if (matched !== undefined) {
+      return {
+        ok: true,
+        route: {
+          connectorId: matched.id,
+          agencyCode: matched.agencyCode ?? null,
+          via: [],
+          key: dossierKey(coverage.codeCase(matched.id), code),
+        },
+      };
     }
-    return {
-      ok: true,
-      route: { connectorId: matched.id, agencyCode: matched.agencyCode ?? null, via: [] },
-    };
+    // A code in another case (`000.00.08.h47-…`): routed by its agency part upper-cased, and
+    // accepted only when it reaches a registration that reads its codes in any case.
+    const upper = upperCaseCode(code);
+    const upperStandard = upper === code ? null : parseStandardDossierCode(upper);
+    if (upperStandard !== null) {
+      const routed = routeStandard(upper, upperStandard.agencyCode, directory, coverage, today);
+      if (routed.ok && coverage.codeCase(routed.route.connectorId)?.caseInsensitive === true)
+        return routed;
+    }
+    const problem = describeCodeProblem(code);
+    return fail(
+      'BAD_USER_INPUT',
+      `${quoteInput(code)} is not a dossier code${problem === null ? '' : ` (${problem})`}: expected ${DOSSIER_CODE_FORMAT}`,
+    );
   }
-  const agency = directory.get(standard.agencyCode);
+  return routeStandard(code, standard.agencyCode, directory, coverage, today);
+}
+
+/** Routes a standard code by its agency (an exact entry, successors, then the hierarchy). */
+function routeStandard(
+  code: string,
+  agencyCode: string,
+  directory: AgencyDirectory,
+  coverage: CoverageIndex,
+  today: string,
+): RouteResult {
+  const agency = directory.get(agencyCode);
   if (agency === undefined) {
     return fail(
       'UNKNOWN_AGENCY',
-      `Agency ${standard.agencyCode} of dossier ${quoteInput(code)} is not in the agency directory`,
+      `Agency ${agencyCode} of dossier ${quoteInput(code)} is not in the agency directory`,
     );
   }
   const found = resolveAgencyRoute(agency, directory, coverage, today);
@@ -72,7 +105,15 @@ export function routeDossierCode(
         (successors.length > 0 ? ` or its successors ${successors.join(', ')}` : ''),
     );
   }
-  return { ok: true, route: { connectorId: found.id, agencyCode: agency.code, via: found.via } };
+  return {
+    ok: true,
+    route: {
+      connectorId: found.id,
+      agencyCode: agency.code,
+      via: found.via,
+      key: dossierKey(coverage.codeCase(found.id), code),
+    },
+  };
 }
 
 /** The registration an agency's dossiers route to, with the successor codes followed. */

@@ -52,6 +52,9 @@ export function dossierView(answer: DossierAnswer) {
   let history: Array<HistoryView> | undefined;
   return {
     code: dossier.code,
+    codeAsked: answer.codeAsked,
+    // Found by a code in another case (a registration whose codes are case-insensitive).
+    codeCaseDiffers: dossier.code !== answer.codeAsked,
     procedureCode: dossier.procedureCode,
     procedureName: dossier.procedureName,
     fieldCode: dossier.fieldCode,

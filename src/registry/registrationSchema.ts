@@ -38,6 +38,13 @@ export const coverageSchema = z
      * or `units` declared, only codes naming one of them (or their units) come here.
      */
     dossierCodePattern: pattern.optional(),
+    /**
+     * How the system reads the case of its dossier codes. `caseInsensitive: true`: it stores some
+     * codes in lower or mixed case (`000.00.08.h47-…`) and finds them in any case; the gateway
+     * routes such codes by their agency part upper-cased and keeps one cache entry per dossier
+     * (src/domain/dossierKey.ts). Absent, or false: codes are matched letter for letter.
+     */
+    codes: z.strictObject({ caseInsensitive: z.boolean().default(false) }).optional(),
   })
   .refine(
     (c) => c.agencies.length + c.units.length > 0 || c.dossierCodePattern !== undefined,

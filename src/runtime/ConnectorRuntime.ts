@@ -19,6 +19,7 @@ import { credentialSecrets, type UpstreamAuth } from './upstreamAuth';
 import type { Tracer } from '@opentelemetry/api';
 import { createUpstreamHttp } from './createUpstreamHttp';
 import { listingWindows, nextWindowCursor, readWindowCursor } from './listingWindows';
+import { dossierKey, type CodeCase } from '../domain/dossierKey';
 
 /** One code's answer from a connector, in the gateway's terms. */
 export type UpstreamOutcome =
@@ -42,6 +43,8 @@ export interface RuntimeRegistration {
   };
   /** Output of the kind's config schema. */
   config: unknown;
+  /** How the system reads the case of its codes (the registration's `coverage.codes`). */
+  coverage?: { codes?: CodeCase | undefined };
 }
 
 export interface RuntimeDeps<R extends RuntimeRegistration = RuntimeRegistration> {
@@ -105,6 +108,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       now: () => deps.now().getTime(),
     });
     const observe = deps.onExpression;
+    const codes = registration.coverage?.codes;
     const connector = kind.create(registration.config, {
       connectorId: registration.id,
       http,
@@ -115,6 +119,9 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),
+      ...(codes?.caseInsensitive === true
+        ? { codeKey: (code: string) => dossierKey(codes, code) }
+        : {}),
     });
     const guard = new CallGuard(
       registration.id,
@@ -398,7 +405,8 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       if (result === null) return { kind: 'notFound' };
       if (isConnectorError(result) || result instanceof Error) return this.failure(result, call);
       const dossier = result as NationalDossier;
-      if (dossier.code !== codes[index]) {
+      const codeCase = this.registration.coverage?.codes;
+      if (dossierKey(codeCase, dossier.code) !== dossierKey(codeCase, codes[index] as string)) {
         return this.error(
           'UPSTREAM_BAD_RESPONSE',
           `the connector answered dossier ${String(dossier.code)} in the place of ${codes[index]}`,

@@ -599,14 +599,19 @@ describe('The agency directory at runtime: two replicas on one Redis', () => {
   });
 });
 
-/** The entries a guide tells provincial IT to send (its section on new agencies), as written. */
+/**
+ * The entries a guide tells provincial IT to send (its section on new agencies), as written: the
+ * blocks that are agency entries (the section also shows a registration's `coverage`).
+ */
 async function guideEntries(file: string, heading: string): Promise<string[]> {
   const text = await readFile(join(PROJECT_ROOT, 'docs', file), 'utf8');
   const section = text.slice(
     text.indexOf(heading),
     text.indexOf('\n## ', text.indexOf(heading) + 1),
   );
-  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((match) => match[1] as string)
+    .filter((block) => /^code:/.test(block));
 }
 
 describe('The agency directory at runtime: one machine, files', () => {

@@ -26,6 +26,7 @@ describe('DossierFetcher: one runtime per lookup', () => {
         id: 'tinh',
         name: 'Tỉnh',
         origin: { type: 'file', file: 'tinh.yaml' },
+        coverage: { units: ['H99'], agencies: [] },
         freshness: { notFoundTtlSeconds: 30, hardLifetimeFactor: 4, maxStaleSeconds: 86_400 },
       },
       getDossiers: async (codes: readonly string[]): Promise<UpstreamOutcome[]> => {

@@ -104,21 +104,31 @@ describe('Routing: codes go to the system that holds the dossier', () => {
   it('follows a closed district to its successor commune', () => {
     expect(route('000.00.22.H56-240101-0001')).toEqual({
       ok: true,
-      route: { connectorId: 'province', agencyCode: '000.00.22.H56', via: ['000.01.70.H56'] },
+      route: {
+        connectorId: 'province',
+        agencyCode: '000.00.22.H56',
+        via: ['000.01.70.H56'],
+        key: '000.00.22.H56-240101-0001',
+      },
     });
   });
 
   it('skips successors that no system covers', () => {
     expect(route('000.00.00.G07-240101-0001')).toEqual({
       ok: true,
-      route: { connectorId: 'ministry', agencyCode: '000.00.00.G07', via: ['000.00.00.G09'] },
+      route: {
+        connectorId: 'ministry',
+        agencyCode: '000.00.00.G07',
+        via: ['000.00.00.G09'],
+        key: '000.00.00.G07-240101-0001',
+      },
     });
   });
 
   it('routes non-standard codes by a registration pattern', () => {
     expect(route('03706/2026/07906')).toEqual({
       ok: true,
-      route: { connectorId: 'odd', agencyCode: null, via: [] },
+      route: { connectorId: 'odd', agencyCode: null, via: [], key: '03706/2026/07906' },
     });
   });
 

@@ -27,7 +27,10 @@ export const dossierResolvers = {
           );
         }
         // Codes that could never change (malformed, no system) are refused up front, as a query
-        // would answer them, instead of leaving a subscription that waits forever.
+        // would answer them, instead of leaving a subscription that waits forever. Changes are
+        // announced by the dossier's key (upper-cased for a system whose codes are
+        // case-insensitive), so each code is listened for by its key.
+        const wanted = new Set<string>();
         for (const code of args.codes) {
           const routed = ctx.dossiers.route(code);
           if (!routed.ok) {
@@ -35,6 +38,7 @@ export const dossierResolvers = {
               extensions: { code: routed.error.code },
             });
           }
+          wanted.add(routed.route.key);
         }
         // An auditor's subscription is a cross-agency read: on record before it starts.
         if (ctx.principal?.role === 'auditor') {
@@ -48,23 +52,28 @@ export const dossierResolvers = {
           });
           if (!written.ok) throw toGraphQLError(written.error);
         }
-        const wanted = new Set(args.codes);
         return withFilter(
           () => ctx.dossierChanges.asyncIterableIterator(DOSSIER_CHANGED),
           (payload?: DossierChangedPayload) => payload !== undefined && wanted.has(payload.code),
         )();
       },
-      resolve: (payload: DossierChangedPayload, _: unknown, ctx: GatewayContext) =>
-        ctx
-          .freshLookup()
-          .load(payload.code)
-          .then((result) => ({
-            code: payload.code,
-            connector: payload.connectorId,
-            changedAt: payload.changedAt,
-            dossier: result.ok ? dossierView(result.answer) : null,
-            error: result.ok ? null : result.error,
-          })),
+      resolve: (payload: DossierChangedPayload, args: { codes: string[] }, ctx: GatewayContext) => {
+        // Answered under the code the subscriber asked (its case may differ from the key's).
+        const lookup = ctx.freshLookup();
+        const asked = args.codes.includes(payload.code)
+          ? payload.code
+          : (args.codes.find((code) => {
+              const routed = lookup.route(code);
+              return routed.ok && routed.route.key === payload.code;
+            }) ?? payload.code);
+        return lookup.load(asked).then((result) => ({
+          code: asked,
+          connector: payload.connectorId,
+          changedAt: payload.changedAt,
+          dossier: result.ok ? dossierView(result.answer) : null,
+          error: result.ok ? null : result.error,
+        }));
+      },
     },
   },
   Query: {

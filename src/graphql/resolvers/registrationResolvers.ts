@@ -2,6 +2,7 @@ import { toGraphQLError } from '../../errors/GatewayError';
 import { vietnamIso } from '../../domain/vietnamTime';
 import { dossierView } from '../dossierView';
 import type { RegistryResult } from '../../services/registrations/RegistrationService';
+import { upperCaseCode } from '../../domain/dossierKey';
 import type { GatewayContext } from '../GatewayContext';
 
 function unwrap<T>(result: RegistryResult<T>): T {
@@ -60,6 +61,11 @@ export const registrationResolvers = {
           report.sample === null
             ? null
             : dossierView({
+                // The code asked that found it (its case may differ: `coverage.codes`).
+                codeAsked:
+                  args.codes.find(
+                    (code) => upperCaseCode(code) === upperCaseCode(report.sample?.code ?? ''),
+                  ) ?? report.sample.code,
                 dossier: report.sample,
                 masked: true,
                 source: {

@@ -4,6 +4,7 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { resolveAgencyRoute } from '../../domain/routeDossierCode';
 import { vietnamDate, vietnamIso } from '../../domain/vietnamTime';
+import { dossierKey } from '../../domain/dossierKey';
 import type { ConnectorRegistry, RegisteredRuntime } from '../../registry/ConnectorRegistry';
 import type { ChangeTracker } from './ChangeTracker';
 import { stateMark } from './stateMark';
@@ -236,17 +237,15 @@ export class ChangePoller {
     connectorId: string,
     listed: readonly NationalDossier[],
   ): Promise<string[]> {
-    const known = await this.deps.tracker.states.cores(
-      connectorId,
-      listed.map((dossier) => dossier.code),
-    );
-    return listed
-      .filter((dossier, index) => {
-        const before = known[index];
-        const mark = stateMark(dossier);
-        return before == null || before.core !== mark.core || mark.version > before.version;
-      })
-      .map((dossier) => dossier.code);
+    // By the dossiers' keys, as the states are known (upper-cased for case-insensitive codes).
+    const codes = this.deps.registry.runtime(connectorId)?.registration.coverage.codes;
+    const keys = listed.map((dossier) => dossierKey(codes, dossier.code));
+    const known = await this.deps.tracker.states.cores(connectorId, keys);
+    return keys.filter((_, index) => {
+      const before = known[index];
+      const mark = stateMark(listed[index] as NationalDossier);
+      return before == null || before.core !== mark.core || mark.version > before.version;
+    });
   }
 
   private async recheck(

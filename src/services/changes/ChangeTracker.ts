@@ -3,6 +3,7 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { DossierEvents } from '../../events/DossierEvents';
 import { followsChanges, type Registration } from '../../registry/Registration';
 import { vietnamIso } from '../../domain/vietnamTime';
+import { dossierKey } from '../../domain/dossierKey';
 import type { ChangeSink, ChangeSource, DossierChange } from './DossierChange';
 import type { KnownStates } from './KnownStates';
 import { stateMark, systemChangedAt } from './stateMark';
@@ -66,15 +67,18 @@ export class ChangeTracker {
     const detectedAt = vietnamIso(now);
     // Open dossiers join the recheck rotation only for a system that is rechecked.
     const rotates = registration.changes?.recheck !== undefined;
-    const marks = dossiers.map((dossier) => {
+    // Keyed by the dossier's key: a system whose codes are case-insensitive has one state per
+    // dossier, whatever case its code was read in.
+    const keys = dossiers.map((dossier) => dossierKey(registration.coverage.codes, dossier.code));
+    const marks = dossiers.map((dossier, index) => {
       const mark = stateMark(dossier);
-      return { code: dossier.code, ...mark, open: mark.open && rotates };
+      return { code: keys[index] as string, ...mark, open: mark.open && rotates };
     });
     const changeOf = (index: number, previous: string | null): DossierChange => {
       const dossier = dossiers[index] as NationalDossier;
       return {
         connectorId: registration.id,
-        code: dossier.code,
+        code: keys[index] as string,
         state: (marks[index] as (typeof marks)[number]).full,
         previousState: previous,
         source,

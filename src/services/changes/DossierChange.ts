@@ -10,6 +10,10 @@ export type ChangeSource = 'push' | 'poll' | 'lookup';
  */
 export interface DossierChange {
   connectorId: string;
+  /**
+   * The dossier's key (src/domain/dossierKey.ts): its code, upper-cased for a system whose codes
+   * are case-insensitive; `dossier.code` is the code as the system stores it.
+   */
   code: string;
   /** Digest of the synced state (`stateMark(dossier).full`): the same state, the same digest. */
   state: string;

@@ -7,6 +7,7 @@ import { settingsDigest, type Registration } from '../../registry/Registration';
 import { untilAborted } from '../../runtime/abortable';
 import type { UpstreamOutcome } from '../../runtime/ConnectorRuntime';
 import { vietnamIso } from '../../domain/vietnamTime';
+import { dossierKey } from '../../domain/dossierKey';
 import { foundEntry, notFoundEntry } from './cacheEntries';
 import { CrossRequestBatcher } from './CrossRequestBatcher';
 import { notFound, type FetchResult, type FoundEntry } from './fetchResult';
@@ -67,7 +68,7 @@ export class DossierFetcher {
    */
   async fetch(
     connectorId: string,
-    codes: readonly string[],
+    asked: readonly string[],
     call: CallContext,
   ): Promise<FetchResult[]> {
     const runtime = this.deps.registry.runtime(connectorId);
@@ -77,9 +78,11 @@ export class DossierFetcher {
         `Connector ${connectorId} is no longer registered`,
         connectorId,
       );
-      return codes.map(() => ({ ok: false, error }));
+      return asked.map(() => ({ ok: false, error }));
     }
     const registration = runtime.registration;
+    // Everything below knows a dossier by its key (src/domain/dossierKey.ts).
+    const codes = asked.map((code) => dossierKey(registration.coverage.codes, code));
     const settings = settingsDigest(registration);
     const now = this.deps.now().getTime();
     const entries = await this.deps.cache.getMany(codes);
@@ -129,7 +132,7 @@ export class DossierFetcher {
     return results as FetchResult[];
   }
 
-  /** Drops cached answers (a status push said they changed). */
+  /** Drops cached answers (a status push said they changed), by the dossiers' keys. */
   async forget(connectorId: string, codes: readonly string[]): Promise<void> {
     this.changed(connectorId, codes);
     await this.deps.cache.deleteMany(codes);
@@ -139,7 +142,7 @@ export class DossierFetcher {
   async store(registration: Registration, dossiers: readonly NationalDossier[]): Promise<void> {
     this.changed(
       registration.id,
-      dossiers.map((dossier) => dossier.code),
+      dossiers.map((dossier) => dossierKey(registration.coverage.codes, dossier.code)),
     );
     const now = this.deps.now();
     await this.deps.cache.setMany(

@@ -37,6 +37,11 @@ export interface DossierSource {
 }
 
 export interface DossierAnswer {
+  /**
+   * The code as the caller asked for it. `dossier.code` is the code as the system stores it: the
+   * two differ in case only, for a registration whose codes are case-insensitive.
+   */
+  codeAsked: string;
   dossier: NationalDossier;
   source: DossierSource;
   /** True when personal data in `dossier` is masked. */
@@ -165,15 +170,16 @@ export class DossierLookup {
     }
     const route = routed.route;
     const recorder = this.policy.recorder;
+    // By the dossier's key: `…h47-…` and `…H47-…` of a case-insensitive system are one load.
     return this.loaderFor(route.connectorId)
-      .load(code)
+      .load(route.key)
       .then((result) => {
         if (recorder !== undefined) {
           // Unmasked reads are audited one by one: never answered from kept bytes.
           if (!result.ok || unmask) recorder.refuse();
-          else recorder.dossier(code, result.entry, result.cached, result.stale !== null);
+          else recorder.dossier(route.key, result.entry, result.cached, result.stale !== null);
         }
-        return result.ok ? { ok: true, answer: this.answer(result, route, unmask) } : result;
+        return result.ok ? { ok: true, answer: this.answer(code, result, route, unmask) } : result;
       });
   }
 
@@ -182,6 +188,7 @@ export class DossierLookup {
   }
 
   private answer(
+    codeAsked: string,
     result: Extract<FetchResult, { ok: true }>,
     route: Route,
     unmask: boolean,
@@ -190,6 +197,7 @@ export class DossierLookup {
     // The agency's own status practice, by the directory (the cache holds what the system said).
     const dossier = withAgencyStatusMeaning(entry.dossier, this.deps.directory, route.agencyCode);
     return {
+      codeAsked,
       dossier: unmask ? dossier : maskDossier(dossier),
       masked: !unmask,
       source: {

@@ -2,6 +2,7 @@ import type { NationalDossier } from '../../../connectors/model';
 import type { CachedDossier } from '../../cache/DossierCache';
 import { ttlFor } from '../../domain/cachePolicy';
 import { vietnamIso } from '../../domain/vietnamTime';
+import { dossierKey } from '../../domain/dossierKey';
 import {
   registrationVersion,
   settingsDigest,
@@ -12,7 +13,9 @@ import type { FoundEntry } from './fetchResult';
 /**
  * A fetched (or pushed) dossier as a cache entry, with the lifetimes the registration's freshness
  * policy gives its status: fresh until the soft lifetime, served while refreshed until the hard
- * one, kept as a fallback as long as it may be served stale.
+ * one, kept as a fallback as long as it may be served stale. Keyed by the dossier's key (its code,
+ * upper-cased for a registration whose codes are case-insensitive: one entry per dossier); the
+ * dossier keeps its code as the system wrote it.
  */
 export function foundEntry(
   registration: Registration,
@@ -24,7 +27,7 @@ export function foundEntry(
   return {
     value: {
       kind: 'found',
-      code: dossier.code,
+      code: dossierKey(registration.coverage.codes, dossier.code),
       dossier,
       connectorId: registration.id,
       settings: settingsDigest(registration),

@@ -13,6 +13,7 @@ import type { ChangeTracker } from '../changes/ChangeTracker';
 import type { RegisteredRuntime } from '../../registry/ConnectorRegistry';
 import { routeDossierCode } from '../../domain/routeDossierCode';
 import { vietnamDate, vietnamIso } from '../../domain/vietnamTime';
+import { dossierKey } from '../../domain/dossierKey';
 import type { ReplayGuard } from './ReplayGuard';
 import { REPLAY_WINDOW_SECONDS, verifySignature } from './verifySignature';
 
@@ -124,14 +125,16 @@ export class PushService {
     }
     const registration = runtime.registration;
     const today = vietnamDate(this.deps.now());
-    const owns = (code: string) => {
+    // The dossier's key when this system owns the code (upper-cased for a system whose codes are
+    // case-insensitive: one dossier, one entry, one state), else null.
+    const owned = (code: string): string | null => {
       const routed = routeDossierCode(
         code,
         this.deps.directory,
         this.deps.registry.coverage,
         today,
       );
-      return routed.ok && routed.route.connectorId === connectorId;
+      return routed.ok && routed.route.connectorId === connectorId ? routed.route.key : null;
     };
     let ignored = 0;
     const named = new Set<string>();
@@ -141,7 +144,8 @@ export class PushService {
         const selected = await this.expression(push.codes)(parsed);
         const codes = selected === undefined || selected === null ? [] : [selected].flat();
         for (const code of codes) {
-          if (typeof code === 'string' && owns(code)) named.add(code);
+          const key = typeof code === 'string' ? owned(code) : null;
+          if (key !== null) named.add(key);
           else ignored += 1;
         }
         await this.deps.fetcher.forget(connectorId, [...named]);
@@ -151,7 +155,7 @@ export class PushService {
         const records = selected === undefined || selected === null ? [] : [selected].flat();
         const mapped = runtime.mapRecords === undefined ? [] : await runtime.mapRecords(records);
         for (const result of mapped) {
-          if (!isConnectorError(result) && owns(result.code)) dossiers.push(result);
+          if (!isConnectorError(result) && owned(result.code) !== null) dossiers.push(result);
           else ignored += 1;
         }
         await this.deps.fetcher.store(registration, dossiers);
@@ -168,7 +172,8 @@ export class PushService {
         },
       };
     }
-    for (const dossier of dossiers) named.delete(dossier.code);
+    for (const dossier of dossiers)
+      named.delete(dossierKey(registration.coverage.codes, dossier.code));
     try {
       // Recorded before the answer: a 202 means the change is in the outbox (or was known).
       await this.deps.tracker.observe(registration, dossiers, 'push');

@@ -2,6 +2,7 @@ import type { CallContext } from '../../../connectors/contract';
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { canonicalAgencyCode, hierarchyKeys } from '../../../connectors/shared/agencyCode';
 import { parseStandardDossierCode } from '../../domain/dossierCode';
+import { dossierKey } from '../../domain/dossierKey';
 import { vietnamDate } from '../../domain/vietnamTime';
 import type { ErrorDetail } from '../../errors/GatewayError';
 import type { Registration } from '../../registry/Registration';
@@ -52,7 +53,9 @@ export function agenciesToList(
   if (asked !== null) return [canonicalAgencyCode(asked)];
   const agencies = new Set<string>();
   for (const code of given) {
-    const agency = parseStandardDossierCode(code)?.agencyCode;
+    const agency = parseStandardDossierCode(
+      dossierKey(registration.coverage.codes, code),
+    )?.agencyCode;
     if (agency !== undefined && covers(registration, agency)) agencies.add(agency);
   }
   for (const agency of registration.coverage.agencies) agencies.add(canonicalAgencyCode(agency));

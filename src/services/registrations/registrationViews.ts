@@ -19,7 +19,13 @@ export interface ConnectorView {
   origin: 'FILE' | 'RUNTIME';
   version: number | null;
   enabled: boolean;
-  coverage: { units: string[]; agencies: string[]; dossierCodePattern: string | null };
+  coverage: {
+    units: string[];
+    agencies: string[];
+    dossierCodePattern: string | null;
+    /** `coverage.codes.caseInsensitive`. */
+    codesCaseInsensitive: boolean;
+  };
   /** The document as YAML, secrets shown as `********`. */
   document: string;
   updatedAt: string | null;
@@ -95,7 +101,11 @@ export class RegistrationViews {
 
 /** A stored version as the API shows it; its document may no longer validate, so read leniently. */
 export function runtimeView(stored: StoredRegistration): ConnectorView {
-  const document = stored.document as { name?: unknown; kind?: unknown };
+  const document = stored.document as {
+    name?: unknown;
+    kind?: unknown;
+    coverage?: { codes?: { caseInsensitive?: unknown } };
+  };
   return {
     id: stored.id,
     name: typeof document.name === 'string' ? document.name : stored.id,
@@ -103,7 +113,10 @@ export function runtimeView(stored: StoredRegistration): ConnectorView {
     origin: 'RUNTIME',
     version: stored.version,
     enabled: stored.enabled,
-    coverage: storedClaim(stored).coverage,
+    coverage: {
+      ...storedClaim(stored).coverage,
+      codesCaseInsensitive: document.coverage?.codes?.caseInsensitive === true,
+    },
     document: redactedYaml(stored.document),
     updatedAt: stored.updatedAt,
     updatedBy: stored.updatedBy,
@@ -124,6 +137,7 @@ function staticView(registration: Registration): ConnectorView {
       units: [...registration.coverage.units],
       agencies: [...registration.coverage.agencies],
       dossierCodePattern: registration.coverage.dossierCodePattern ?? null,
+      codesCaseInsensitive: registration.coverage.codes?.caseInsensitive === true,
     },
     document: `# ${registration.origin.type === 'file' ? registration.origin.file.split('/').pop() : registration.id}: a static registration, read-only at runtime\n`,
     updatedAt: null,

@@ -1,5 +1,6 @@
 import { NO_DIGITAL_FACTS, type NationalDossier } from '../../../connectors/model';
 import { followsChanges, type Registration } from '../../registry/Registration';
+import { dossierKey } from '../../domain/dossierKey';
 
 /**
  * Whether a change of each dossier was ever delivered by the gateway's sync bridge, and since when
@@ -32,7 +33,8 @@ export async function withGatewaySync(
   try {
     answer = await synced(
       registration.id,
-      unsaid.map((dossier) => dossier.code),
+      // The bridge knows a dossier by its key (upper-cased for codes that are case-insensitive).
+      unsaid.map((dossier) => dossierKey(registration.coverage.codes, dossier.code)),
     );
   } catch (error) {
     return {

@@ -1,6 +1,7 @@
 import type { AgencyDirectory } from '../../domain/AgencyDirectory';
 import { canonicalAgencyCode } from '../../../connectors/shared/agencyCode';
 import { parseStandardDossierCode } from '../../domain/dossierCode';
+import { dossierKey, type CodeCase } from '../../domain/dossierKey';
 
 /** Where a listed dossier is counted: in an agency's row, elsewhere, or nowhere it can be told. */
 export type ListedAgency =
@@ -16,13 +17,19 @@ const MAX_SUCCESSOR_DEPTH = 8;
 
 /**
  * The agency a listed dossier names: its own (`agencyCode`, as the registration maps it), else
- * the one its standard code names (`000.00.12.H56-260701-0001` is 000.00.12.H56's). Null when
+ * the one its standard code names (`000.00.12.H56-260701-0001` is 000.00.12.H56's, and so is
+ * `000.00.12.h56-260701-0001` of a system whose codes are case-insensitive). Null when
  * neither says.
  */
-export function namedAgency(dossier: { code: string; agencyCode: string | null }): string | null {
+export function namedAgency(
+  dossier: { code: string; agencyCode: string | null },
+  codes?: CodeCase,
+): string | null {
   const mapped = dossier.agencyCode?.trim() ?? '';
   if (mapped !== '') return canonicalAgencyCode(mapped);
-  return parseStandardDossierCode(dossier.code)?.agencyCode ?? null;
+  // A code stored in lower case (`000.00.08.h47-…`) by a system whose codes are case-insensitive
+  // (`codes`, the registration's coverage.codes) names its agency upper-cased.
+  return parseStandardDossierCode(dossierKey(codes, dossier.code))?.agencyCode ?? null;
 }
 
 /**

@@ -314,8 +314,9 @@ function gatewayRows(
   const readFor = new Set(state.readFor);
   const reported = new Set(state.agencies);
   const untold: string[] = [];
+  const codes = deps.registry.runtime(connector)?.registration.coverage.codes;
   const rows = dossiers.map((dossier): Row => {
-    const where = listedAgency(namedAgency(dossier), readFor, reported, deps.directory);
+    const where = listedAgency(namedAgency(dossier, codes), readFor, reported, deps.directory);
     if (where.kind === 'unknown') {
       untold.push(
         where.code === null
