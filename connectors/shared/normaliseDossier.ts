@@ -12,6 +12,7 @@ import type {
 } from '../model';
 import { DATE_ONLY_DUE_TIME, DATE_ONLY_EVENT_TIME, DUE_FIELDS } from '../model';
 import { feeAmountFields } from './feeAmount';
+import { idShapeProblem } from './idTypes';
 import { decodeLegacy, looksLegacy, type LegacyEncoding } from './legacyText';
 import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
 import { mapStatus, statusTableFor, tableKey, type StatusTable } from './statusTable';
@@ -97,10 +98,13 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
       name: reader.text(applicant, 'name', 'applicant.'),
       type: reader.applicantType(applicant, 'type', 'applicant.'),
       ids: reader.list(applicant, 'ids', 'applicant.').flatMap((item, index) => {
-        const number = reader.identifier(item, 'number', `applicant.ids[${index}].`);
-        return number === null
-          ? []
-          : [{ type: reader.identifier(item, 'type', `applicant.ids[${index}].`), number }];
+        const at = `applicant.ids[${index}].`;
+        const number = reader.identifier(item, 'number', at);
+        if (number === null) return [];
+        const type = reader.identifier(item, 'type', at);
+        const problem = idShapeProblem(type, number);
+        if (problem !== null) warnings.push({ field: `${at}number`, problem });
+        return [{ type, number }];
       }),
       phone: reader.identifier(applicant, 'phone', 'applicant.'),
       email: reader.identifier(applicant, 'email', 'applicant.'),

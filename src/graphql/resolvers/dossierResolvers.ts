@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import type { DateField, Fee } from '../../../connectors/model';
+import type { DateField, Fee, IdType } from '../../../connectors/model';
 import type { DossierLookupResult } from '../../services/dossiers/DossierService';
 import { withFilter } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
@@ -159,6 +159,12 @@ export const dossierResolvers = {
       return timelinessView(judged);
     },
   },
+  ApplicantId: {
+    kind: (id: { type: string | null }) =>
+      id.type !== null && Object.hasOwn(ID_KINDS, id.type)
+        ? ID_KINDS[id.type as keyof typeof ID_KINDS]
+        : null,
+  },
   HistoryStep: {
     dueAtTimeGiven: (step: MaybeDue) => timeGiven(step, 'dueAt', step.dueAt ?? null),
   },
@@ -177,6 +183,14 @@ export const dossierResolvers = {
       fee.charged !== undefined ? fee.charged : fee.amount === null ? null : fee.amount > 0,
     text: (fee: Fee) => fee.text ?? null,
   },
+};
+
+/** The GraphQL `IdKind` of each identity type (connectors/model.ts `ID_TYPES`). */
+const ID_KINDS: Readonly<Record<IdType, string>> = {
+  '1': 'PERSONAL_ID',
+  '2': 'OLD_ID_CARD',
+  MST: 'TAX_CODE',
+  HC: 'PASSPORT',
 };
 
 /** A history step or supplement round as the resolvers above pass it on. */
