@@ -17,7 +17,8 @@ export function shownDue(
   time: WorkingTime,
 ): string | null {
   if (value === null || holder.datesWithoutTime?.includes(field) !== true) return value;
-  return vietnamIso(dueInstant(holder, field, value, time) as Date);
+  // To the second, as the dates read from systems are.
+  return vietnamIso(dueInstant(holder, field, value, time) as Date).replace('.000+', '+');
 }
 
 /** Whether the system gave the field's time: null without a value, false for a bare date. */
