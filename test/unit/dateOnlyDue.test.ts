@@ -17,6 +17,8 @@ import { WorkingTimeService } from '../../src/services/calendar/WorkingTimeServi
 import { classifyDossier, reportPeriod } from '../../src/services/reports/classifyDossier';
 import { IndicatorAccumulator } from '../../src/services/reports/indicators';
 import { DEFAULT_REPORT_RULES } from '../../src/services/reports/reportRules';
+import { dateCoverage } from '../../src/services/registrations/sampleFindings';
+import { datesVerdict } from '../../src/services/registrations/sampleVerdicts';
 import { PROJECT_ROOT } from '../support/testGateway';
 
 /**
@@ -228,6 +230,27 @@ describe('Reports count a due date without a time by the same rule (hand counts)
       resolvedLate: 1,
       implausible: 0,
       dueOnDayOff: 0,
+    });
+  });
+});
+
+describe('The conformance check counts dates given without a time', () => {
+  it('per field, and says so in the dates verdict', async () => {
+    const dossiers = [
+      await resolved('1', '25/11/2026 16:30'),
+      await resolved('2', '26/11/2026'),
+      await resolved('3', '26/11/2026 08:00', '25/11/2026 17:00'),
+    ];
+    const dates = dateCoverage(dossiers);
+    expect(dates).toEqual([
+      { field: 'receivedAt', parsed: 3, failed: 0, withoutTime: 0, shapes: [] },
+      { field: 'dueAt', parsed: 3, failed: 0, withoutTime: 2, shapes: [] },
+      { field: 'finishedAt', parsed: 3, failed: 0, withoutTime: 1, shapes: [] },
+    ]);
+    expect(datesVerdict(dossiers, dates)).toEqual({
+      verdict: 'PASS',
+      reason:
+        'all 9 dates of 3 fields parsed (receivedAt, dueAt, finishedAt); given without a time: dueAt 2, finishedAt 1 (a due date is the end of that working day; docs/api.md)',
     });
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_TYPES } from '../../connectors/model';
+import { ID_TYPES, type ChannelCode } from '../../connectors/model';
 import { compileMapping, dossierMappingSchema } from '../../connectors/shared/dossierMapping';
 import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
 import { idShapeProblem } from '../../connectors/shared/idTypes';
@@ -107,9 +107,9 @@ describe('Every channel', () => {
       name: 'Thủ tục',
       channels: [{ ...(channel === undefined ? {} : { channel }), processingTime: '3 ngày' }],
     });
-    const table = new Map([
-      ['1', 1 as const],
-      ['tất cả', 'ALL' as const],
+    const table = new Map<string, ChannelCode>([
+      ['1', 1],
+      ['tất cả', 'ALL'],
     ]);
     const unmapped = procedureTables(undefined, undefined, table, true);
     expect(normaliseProcedure(record(), unmapped)?.channels[0]?.channel).toEqual({
