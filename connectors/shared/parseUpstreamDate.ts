@@ -92,11 +92,13 @@ const DATE_ONLY_ISO = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Whether a format reads a time of day: an hour token outside quoted literals (Luxon's `H`, `h`,
- * `HH`…), or a format that always carries one (`ISO` unless bare, `epochMillis`, `epochSeconds`).
+ * `HH`…), a localised time (`t`, `f`, `F`), a Unix time (`X`, `x`), or a format that always
+ * carries one (`ISO` unless bare, `epochMillis`, `epochSeconds`). An unquoted `T` is a separator
+ * here, as the fixed-width reading takes it.
  */
 export function readsTime(format: string): boolean {
   if (format === 'ISO' || format === 'epochMillis' || format === 'epochSeconds') return true;
-  return /[Hh]/.test(format.replace(/'[^']*'/g, ''));
+  return /[HhtfFXx]/.test(format.replace(/'[^']*'/g, ''));
 }
 
 /** Formats made only of fixed-width numeric fields and literal separators, read without Luxon. */

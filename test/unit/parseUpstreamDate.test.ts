@@ -58,6 +58,8 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
     expect(readsTime('dd/MM/yyyy HH:mm')).toBe(true);
     expect(readsTime('dd/MM/yyyy h:mm a')).toBe(true);
     expect(readsTime('ISO')).toBe(true);
+    expect(readsTime('dd/MM/yyyy t')).toBe(true);
+    expect(readsTime('X')).toBe(true);
     expect(readsTime('epochSeconds')).toBe(true);
   });
 
