@@ -39,10 +39,10 @@ export interface StatusValue {
 export interface ChannelValue {
   code: ChannelCode | null;
   /**
-   * The upstream's own value; null only for `'ALL'` chosen because the registration's catalogue
-   * maps no channel at all (`channels.fields.channel` absent).
+   * The upstream's own value; `'ALL'` (the gateway's word, nothing was sent) for the channel of a
+   * catalogue entry whose registration maps no channel at all (`channels.fields.channel` absent).
    */
-  raw: string | null;
+  raw: string;
 }
 
 /**

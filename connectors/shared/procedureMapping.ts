@@ -162,7 +162,7 @@ export function normaliseProcedure(mapped: unknown, tables: ProcedureTables): Pr
           raw !== null
             ? ({ code, raw } satisfies ChannelValue)
             : tables.everyChannel === true
-              ? ({ code: 'ALL', raw: null } satisfies ChannelValue)
+              ? ({ code: 'ALL', raw: 'ALL' } satisfies ChannelValue)
               : null,
         processingTime,
         processingTimeLimit: limit,

@@ -114,7 +114,7 @@ describe('Every channel', () => {
     const unmapped = procedureTables(undefined, undefined, table, true);
     expect(normaliseProcedure(record(), unmapped)?.channels[0]?.channel).toEqual({
       code: 'ALL',
-      raw: null,
+      raw: 'ALL',
     });
     const mapped = procedureTables(undefined, undefined, table, false);
     // Mapped, but the record has no value: unknown, not every channel.
