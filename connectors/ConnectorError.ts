@@ -10,13 +10,19 @@ export type ConnectorErrorCode =
   /** The upstream answered something the connector cannot read (garbage body, wrong shape). */
   | 'UPSTREAM_BAD_RESPONSE'
   /** The upstream rejected the gateway's credentials (bad key, token refused after one refetch). */
-  | 'UPSTREAM_AUTH_FAILED';
+  | 'UPSTREAM_AUTH_FAILED'
+  /**
+   * The upstream refused the request the gateway sent as malformed or unacceptable (a date range
+   * longer than it allows, too many codes even for one): a registration to correct, not retried.
+   */
+  | 'UPSTREAM_BAD_REQUEST';
 
 const RETRYABLE: Record<ConnectorErrorCode, boolean> = {
   UPSTREAM_TIMEOUT: true,
   UPSTREAM_UNAVAILABLE: true,
   UPSTREAM_BAD_RESPONSE: false,
   UPSTREAM_AUTH_FAILED: false,
+  UPSTREAM_BAD_REQUEST: false,
 };
 
 export interface ConnectorErrorOptions {

@@ -6,7 +6,7 @@
  * registration. Methods are batch-shaped like a DataLoader batch function: results come back in
  * the order and length of the keys, and a per-key failure is a value, never a thrown batch.
  */
-import type { AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import type { ConnectorError } from './ConnectorError';
 import type { ExpressionLimitError } from './shared/expression/ExpressionLimitError';
@@ -147,6 +147,14 @@ export interface ConnectorDeps {
   http: AxiosInstance;
   logger: Logger;
   clock: Clock;
+  /** The largest answer the HTTP client accepts (registration `upstream.maxResponseBytes`). */
+  maxResponseBytes?: number;
+  /**
+   * Told of a success answer that says the credentials were refused (an error inside HTTP 200):
+   * true when fresh credentials (a new OAuth 2.0 token) make sending `response.config` again once
+   * worth it, as the HTTP client does itself for a 401.
+   */
+  credentialsRefused?: (response: AxiosResponse) => boolean;
   /**
    * Told of every evaluation of the registration's expressions (by source): `null` when it
    * completed, the error when a limit stopped it (time, depth, size;

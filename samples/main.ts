@@ -1,9 +1,9 @@
 import { startSampleSystems } from './startSampleSystems';
 
 /**
- * `npm run samples`: the three sample systems as their own process, for benchmarks or for a
+ * `npm run samples`: the four sample systems (and the sync receiver) as their own process, for benchmarks or for a
  * gateway started separately. Settings: SAMPLE_REST_PORT, SAMPLE_MINISTRY_PORT, SAMPLE_LAND_PORT,
- * SAMPLE_SYNC_PORT (the sample sync receiver) (default 0: free ports), SAMPLE_HOST (default 127.0.0.1; 0.0.0.0 in a container), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
+ * SAMPLE_MERGED_PORT (the merged province's platform), SAMPLE_SYNC_PORT (the sample sync receiver) (default 0: free ports), SAMPLE_HOST (default 127.0.0.1; 0.0.0.0 in a container), SAMPLE_SIZE (dossiers per system, default 3000), SAMPLE_SEED (default
  * 2025), SAMPLE_GATEWAY_URL (where status changes are pushed; none by default).
  */
 async function main(): Promise<void> {
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     ministryPort: number('SAMPLE_MINISTRY_PORT', 0),
     landPort: number('SAMPLE_LAND_PORT', 0),
     syncPort: number('SAMPLE_SYNC_PORT', 0),
+    mergedPort: number('SAMPLE_MERGED_PORT', 0),
     size: number('SAMPLE_SIZE', 3000),
     seed: number('SAMPLE_SEED', 2025),
   });
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     `Sample provincial REST system  ${systems.provincial.url}`,
     `Sample ministry system         ${systems.ministry.url}`,
     `Sample land registration SOAP ${systems.land.url}`,
+    `Sample merged-province platform ${systems.merged.url}  (registration examples/registrations-pending/tuyen-quang-motcua.yaml)`,
     `Sample sync receiver          ${systems.receiver.syncUrl}  (GET ${systems.receiver.url}/__sample/received)`,
     gateway
       ? `Status changes are pushed to ${gateway}/hooks/…`
@@ -40,6 +42,11 @@ async function main(): Promise<void> {
     ...Object.entries(systems.syncVariables).map(([name, value]) => `  export ${name}=${value}`),
     '',
     `Example codes: ${[...systems.provincial.dataset.exampleCodes(1).slice(0, 2), ...systems.ministry.dataset.exampleCodes(1).slice(0, 2)].join('  ')}`,
+    // A migrated dossier of the absorbed province, stored (and answered) in lower case.
+    `Merged platform: ${systems.merged.dataset
+      .exampleCodes(1)
+      .map((code) => systems.merged.truth(code)?.storedCode ?? code)
+      .join('  ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const stop = () => {

@@ -8,6 +8,10 @@ import {
   startProvincialRest,
   type RunningProvincialRest,
 } from './provincial-rest/startProvincialRest';
+import {
+  startMergedPlatform,
+  type RunningMergedPlatform,
+} from './merged-platform/startMergedPlatform';
 import { startSyncReceiver, type RunningSyncReceiver } from './sync-receiver/startSyncReceiver';
 
 /** Credentials of the sample systems; the registration files read them from the environment. */
@@ -23,6 +27,9 @@ export const SAMPLE_CREDENTIALS = {
   /** What the sample sync receiver asks of the gateway's sync bridge (`SYNC_SINK_*`). */
   SAMPLE_SYNC_API_KEY: 'dvcqg-sync-demo-key',
   SAMPLE_SYNC_HMAC_SECRET: 'dvcqg-sync-demo-hmac-secret',
+  /** The merged province's platform (samples/merged-platform): a key in the query, a client id header. */
+  SAMPLE_MERGED_API_KEY: 'tuyenquang-demo-key',
+  SAMPLE_MERGED_CLIENT_ID: 'dvc-gateway-tq',
 } as const;
 
 export interface SampleSystemsOptions {
@@ -37,6 +44,8 @@ export interface SampleSystemsOptions {
   landPort?: number;
   /** The sample sync receiver's port. */
   syncPort?: number;
+  /** The merged province's platform's port. */
+  mergedPort?: number;
   directoryFile?: string;
   tokenTtlSeconds?: number;
 }
@@ -45,6 +54,12 @@ export interface SampleSystems {
   provincial: RunningProvincialRest;
   ministry: RunningMinistryNational;
   land: RunningLandSoap;
+  /**
+   * The one-stop platform of a province formed by the 2025 merger (Tuyên Quang absorbing Hà
+   * Giang; illustrative codes H60, H47), with every quirk of issue 22. Its registration waits in
+   * examples/registrations-pending until the gateway reads all of its syntax.
+   */
+  merged: RunningMergedPlatform;
   /** The sample receiver of the sync bridge (the portal's sync API). */
   receiver: RunningSyncReceiver;
   /**
@@ -64,7 +79,7 @@ export interface SampleSystems {
 
 export const DEFAULT_DIRECTORY_FILE = join(__dirname, '..', 'data', 'agencies.sample.yaml');
 
-/** Starts the three sample systems, and the sample sync receiver, on loopback. */
+/** Starts the four sample systems, and the sample sync receiver, on loopback. */
 export async function startSampleSystems(
   options: SampleSystemsOptions = {},
 ): Promise<SampleSystems> {
@@ -101,6 +116,15 @@ export async function startSampleSystems(
     directoryFile,
     maxBulk: 20,
   });
+  const merged = await startMergedPlatform({
+    port: options.mergedPort ?? 0,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    apiKey: SAMPLE_CREDENTIALS.SAMPLE_MERGED_API_KEY,
+    clientId: SAMPLE_CREDENTIALS.SAMPLE_MERGED_CLIENT_ID,
+    size,
+    seed,
+    directoryFile,
+  });
   const receiver = await startSyncReceiver({
     port: options.syncPort ?? 0,
     ...(options.host === undefined ? {} : { host: options.host }),
@@ -111,6 +135,7 @@ export async function startSampleSystems(
     provincial,
     ministry,
     land,
+    merged,
     receiver,
     syncVariables: {
       SYNC_SINK_URL: receiver.syncUrl,
@@ -123,6 +148,7 @@ export async function startSampleSystems(
       SAMPLE_REST_URL: provincial.url,
       SAMPLE_MINISTRY_URL: ministry.url,
       SAMPLE_LAND_URL: land.url,
+      SAMPLE_MERGED_URL: merged.url,
       SAMPLE_SYNC_URL: receiver.syncUrl,
     },
     connectGateway: (gatewayUrl) => {
@@ -137,7 +163,13 @@ export async function startSampleSystems(
       };
     },
     close: async () => {
-      await Promise.all([provincial.close(), ministry.close(), land.close(), receiver.close()]);
+      await Promise.all([
+        provincial.close(),
+        ministry.close(),
+        land.close(),
+        merged.close(),
+        receiver.close(),
+      ]);
     },
   };
 }

@@ -10,6 +10,8 @@ import {
   listingCommon,
 } from '../shared/listingSchema';
 import { tablesSchema } from '../shared/tablesSchema';
+import { bodyErrorsSchema } from '../shared/bodyErrors';
+import { jsonTextSchema } from '../shared/jsonText';
 
 const path = z
   .string()
@@ -29,6 +31,8 @@ const bulkSchema = z.strictObject({
   body: expression.default('{"codes": $codes}'),
   /** Query parameters: name → JSONata over `$codes` (for GET bulk endpoints). */
   query: z.record(z.string(), expression).default({}),
+  /** Paths in the body whose value is JSON written as text, parsed before `records` is read. */
+  jsonText: jsonTextSchema,
   /** JSONata selecting the list of records from the response body. Default `$` (the body). */
   records: expression.default('$'),
   /** Most codes per call. Default 100. */
@@ -43,6 +47,8 @@ const singleSchema = z.strictObject({
   path: path.refine((value) => value.includes('{code}'), 'the path must contain {code}'),
   /** JSONata building a JSON body from `$code` (POST only). */
   body: expression.optional(),
+  /** Paths in the body whose value is JSON written as text, parsed before `record` is read. */
+  jsonText: jsonTextSchema,
   /** JSONata selecting the record from the response body. Default `$`. Empty means not found. */
   record: expression.default('$'),
   /** HTTP statuses meaning "no such dossier". Default [404]. */
@@ -63,6 +69,11 @@ export const restJsonConfigSchema = z
       .refine((lookup) => lookup.bulk !== undefined || lookup.single !== undefined, {
         message: 'declare lookup.bulk, lookup.single, or both',
       }),
+    /**
+     * Errors answered inside HTTP 200: conditions on the body of every call (lookups, catalogue,
+     * listing, changedSince), first match wins, read before any record (bodyErrors.ts).
+     */
+    errors: bodyErrorsSchema,
     mapping: dossierMappingSchema,
     /** The procedure catalogue, when the system serves one. */
     catalogue: z
@@ -74,6 +85,8 @@ export const restJsonConfigSchema = z
         query: z.record(z.string(), expression).default({}),
         /** JSONata building a JSON body from `$page`, `$size`, `$cursor` (POST only). */
         body: expression.optional(),
+        /** Paths in the body whose value is JSON written as text, parsed before `records` is read. */
+        jsonText: jsonTextSchema,
         ...catalogueCommon,
       })
       .optional(),
@@ -89,6 +102,8 @@ export const restJsonConfigSchema = z
         query: z.record(z.string(), expression).default({}),
         /** JSONata building a JSON body from the same (POST only). */
         body: expression.optional(),
+        /** Paths in the body whose value is JSON written as text, parsed before `records` is read. */
+        jsonText: jsonTextSchema,
         ...listingCommon,
       })
       .optional(),
@@ -104,6 +119,8 @@ export const restJsonConfigSchema = z
         query: z.record(z.string(), expression).default({}),
         /** JSONata building a JSON body from the same (POST only). */
         body: expression.optional(),
+        /** Paths in the body whose value is JSON written as text, parsed before `records` is read. */
+        jsonText: jsonTextSchema,
         ...changedSinceCommon,
       })
       .optional(),

@@ -15,6 +15,7 @@ import {
   type CompiledMapping,
   type DossierMappingSpec,
 } from './dossierMapping';
+import { BatchTooLarge } from './bodyErrors';
 import type { CatalogueCommon } from './catalogueSchema';
 import { isExpressionLimitError } from './expression/ExpressionLimitError';
 import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
@@ -24,6 +25,7 @@ import type { ChangedSinceCommon, ListingCommon } from './listingSchema';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
 import {
   normaliseDossier,
+  recordExpressions,
   UnreadableRecordError,
   type NormalisationTables,
 } from './normaliseDossier';
@@ -36,11 +38,17 @@ import {
  * hands it lists already cut to its `maxBatch` (connectors/contract.ts).
  */
 export interface LookupTransport {
-  /** One call for many codes: the records found (any order), or why the call failed. */
+  /**
+   * One call for many codes: the records found (any order), or why the call failed; BatchTooLarge
+   * when the system refused that many codes at once (the engine then asks for halves).
+   */
   bulk?: {
     /** Most codes per call, declared as `capabilities.dossierLookup.maxBatch`. */
     maxBatch: number;
-    fetch(codes: readonly string[], call: CallContext): Promise<unknown[] | ConnectorError>;
+    fetch(
+      codes: readonly string[],
+      call: CallContext,
+    ): Promise<unknown[] | ConnectorError | BatchTooLarge>;
   };
   /** One call per code: the selected record(s), `null` for "no such dossier", or an error. */
   single?: {
@@ -56,7 +64,13 @@ export interface CataloguePosition {
   size: number;
 }
 
-/** How a kind asks for one catalogue page: the parsed answer, or why it failed. */
+/**
+ * What a paged source's fetch answers when the system said, in so many words, that there is
+ * nothing to list (a declared "not found" inside HTTP 200): an empty last page.
+ */
+export const NO_RECORDS: unique symbol = Symbol('no records');
+
+/** How a kind asks for one catalogue page: the parsed answer (or NO_RECORDS), or why it failed. */
 export interface CatalogueTransport {
   settings: CatalogueCommon;
   fetch(position: CataloguePosition, call: CallContext): Promise<unknown>;
@@ -139,8 +153,14 @@ export class DeclarativeConnector implements Connector {
     if (transport.bulk === undefined && transport.single === undefined) {
       throw new TypeError(`${deps.connectorId}: a lookup transport needs bulk, single or both`);
     }
-    this.mapping = compileMapping(mapping, expressions);
-    this.listingMapping = compileMapping(listingMappingSpec(mapping), expressions);
+    // The tables' own expressions over the record (a status table's select, legacy rules' `when`)
+    // are evaluated with the mapping, once per record.
+    const overRecord = recordExpressions(tables);
+    this.mapping = compileMapping({ ...mapping, ...overRecord }, expressions);
+    this.listingMapping = compileMapping(
+      { ...listingMappingSpec(mapping), ...overRecord },
+      expressions,
+    );
     const concurrency = transport.single?.concurrency ?? 1;
     this.limit = createLimiter(concurrency);
     if (catalogue !== undefined) {
@@ -287,6 +307,7 @@ export class DeclarativeConnector implements Connector {
     try {
       body = await fetch({ page, cursor: upstreamCursor, size: pagination.size });
       if (isConnectorError(body)) throw body;
+      if (body === NO_RECORDS) return { records: [], next: null };
       selected = await paged.records(body);
     } catch (error) {
       throw this.asConnectorError(error, what);
@@ -406,7 +427,7 @@ export class DeclarativeConnector implements Connector {
 
   private async bulkLookup(codes: readonly string[], call: CallContext): Promise<DossierResult[]> {
     const what = `${this.deps.connectorId} bulk lookup`;
-    let records: unknown[] | ConnectorError;
+    let records: unknown[] | ConnectorError | BatchTooLarge;
     try {
       records = await (this.transport.bulk as NonNullable<LookupTransport['bulk']>).fetch(
         codes,
@@ -414,6 +435,18 @@ export class DeclarativeConnector implements Connector {
       );
     } catch (error) {
       records = this.asConnectorError(error, what);
+    }
+    if (records instanceof BatchTooLarge) {
+      // Too many codes for the system at once (fewer than its declared maxBatch): halves, one
+      // after the other, down to a single code, which then fails with the typed error.
+      if (codes.length === 1) return [records.error];
+      this.deps.logger.warn(
+        { connector: this.deps.connectorId, codes: codes.length },
+        'upstream refused a bulk lookup as too many codes; asking for halves',
+      );
+      const half = Math.ceil(codes.length / 2);
+      const first = await this.bulkLookup(codes.slice(0, half), call);
+      return [...first, ...(await this.bulkLookup(codes.slice(half), call))];
     }
     if (isConnectorError(records)) {
       const failed = records;

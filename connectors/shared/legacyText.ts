@@ -8,6 +8,8 @@
  * recovered from the bytes: they decode as lowercase.
  */
 
+import { isVietnameseSyllable } from './vietnameseSyllable';
+
 export type LegacyEncoding = 'tcvn3' | 'vni';
 
 /** TCVN 5712 byte (as a Latin-1 code point) → Vietnamese letter, for 0xA1–0xFF. */
@@ -244,43 +246,83 @@ const AFTER_U = new Set([...'àáâãêôÀÁÂÃÊÔýÝ']);
 /**
  * Evidence that text is VNI bytes read as Latin-1: mark bytes that are no Vietnamese letter
  * ("Ñöùc"), and a vowel followed by an accented vowel no Vietnamese word has ("Vaên", "Taùm",
- * "Nguyeãn"). Two pieces of evidence are needed, or one in a text of at most two words.
+ * "Nguyeãn") in a word that is no Vietnamese syllable ("Giáp" is one: "gi" is its initial). Two
+ * pieces of evidence are needed, or one in a text of at most two words.
  */
 function vniEvidence(chars: readonly string[]): boolean {
   let evidence = 0;
-  chars.forEach((char, index) => {
-    if (VNI_ONLY.has(char)) {
-      evidence += 1;
-      return;
-    }
-    const previous = chars[index - 1] ?? '';
-    if (!SHARED.has(char) || !VOWELS.has(previous)) return;
-    const lower = previous.toLowerCase();
-    const expected =
-      lower === 'o'
-        ? AFTER_O.has(char)
-        : lower === 'u'
-          ? AFTER_U.has(char)
-          : lower === 'i' || lower === 'y'
-            ? 'êÊ'.includes(char)
-            : false;
-    if (!expected) evidence += 1;
-  });
-  const words = chars.join('').trim().split(/\s+/).length;
-  return evidence >= 2 || (evidence === 1 && words <= 2);
+  const words = chars.join('').trim().split(/\s+/);
+  for (const word of words) {
+    const letters = [...word];
+    // Read only when a vowel pair asks (the syllable check is the costly part).
+    let syllable: boolean | undefined;
+    letters.forEach((char, index) => {
+      if (VNI_ONLY.has(char)) {
+        evidence += 1;
+        return;
+      }
+      const previous = letters[index - 1] ?? '';
+      if (!SHARED.has(char) || !VOWELS.has(previous)) return;
+      syllable ??= isVietnameseSyllable(word);
+      if (syllable) return;
+      const lower = previous.toLowerCase();
+      const expected =
+        lower === 'o'
+          ? AFTER_O.has(char)
+          : lower === 'u'
+            ? AFTER_U.has(char)
+            : lower === 'i' || lower === 'y'
+              ? 'êÊ'.includes(char)
+              : false;
+      if (!expected) evidence += 1;
+    });
+  }
+  return evidence >= 2 || (evidence === 1 && words.length <= 2);
 }
 
 /**
  * Whether a value looks like legacy bytes of the given encoding rather than Unicode Vietnamese.
- * Text with a letter only Unicode has, or with any character beyond Latin-1 (such as "–"), is
- * Unicode; otherwise the encoding's own evidence decides (see above). Registrations can say
- * `mode: always` for fields that are legacy throughout.
+ * Text with a letter only Unicode has, or with any character beyond Latin-1 (such as "–", or the
+ * combining marks of decomposed text), is Unicode. Otherwise it is legacy when decoding makes at
+ * least one of its words a Vietnamese syllable (vietnameseSyllable.ts) and there is evidence:
+ * the encoding's own (above), or a word that is no syllable as sent and one decoded ("Nguyeãn" →
+ * "Nguyễn"; "Hoà" is a syllable as sent, so it proves nothing). Registrations can say
+ * `mode: always`, or decide per record with `when`, for fields detection cannot settle.
  */
 export function looksLegacy(text: string, encoding: LegacyEncoding): boolean {
-  if (UNICODE_VIETNAMESE.test(text)) return false;
+  // Plain ASCII decodes to itself; a letter only Unicode has is Unicode.
+  if (!LATIN1_BYTE.test(text) || UNICODE_VIETNAMESE.test(text)) return false;
   const chars = [...text];
   if (chars.some((char) => (char.codePointAt(0) as number) > 0xff)) return false;
-  return encoding === 'tcvn3' ? tcvn3Evidence(chars) : vniEvidence(chars);
+  const { decodesToSyllable, decisive } = wordEvidence(text, encoding);
+  if (!decodesToSyllable) return false;
+  return decisive || (encoding === 'tcvn3' ? tcvn3Evidence(chars) : vniEvidence(chars));
+}
+
+const LATIN1_BYTE = /[\u0080-\u00ff]/u;
+/** Words: what stands between spaces, digits and ASCII punctuation (legacy bytes stay inside). */
+const WORD_BREAKS = /[\s0-9!-/:-@[-`{-~]+/u;
+const ASCII_LETTER = /[A-Za-z]/;
+
+/**
+ * What the words of a text say: whether decoding makes any changed word a Vietnamese syllable,
+ * and whether one word with an ASCII letter is no syllable as sent but one decoded (a lone sign
+ * such as "×", which TCVN3 would read as "ì", proves nothing).
+ */
+function wordEvidence(
+  text: string,
+  encoding: LegacyEncoding,
+): { decodesToSyllable: boolean; decisive: boolean } {
+  let decodesToSyllable = false;
+  for (const word of text.split(WORD_BREAKS)) {
+    if (!LATIN1_BYTE.test(word)) continue;
+    const decoded = decodeLegacy(word, encoding);
+    if (decoded === word || !isVietnameseSyllable(decoded)) continue;
+    decodesToSyllable = true;
+    if (ASCII_LETTER.test(word) && !isVietnameseSyllable(word))
+      return { decodesToSyllable, decisive: true };
+  }
+  return { decodesToSyllable, decisive: false };
 }
 
 export function decodeLegacy(text: string, encoding: LegacyEncoding): string {

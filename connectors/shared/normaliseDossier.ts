@@ -24,23 +24,56 @@ export type HistoryOrder = 'oldestFirst' | 'newestFirst';
 
 export interface NormalisationTables {
   statuses: StatusTable;
+  /**
+   * `statuses.byRecord.select`: JSONata over the record whose value picks its status table, or
+   * null. It is evaluated with the mapping (`recordExpressions`), once per record.
+   */
+  statusSelect?: string | null;
   /** Upstream channel value → national channel. */
   channels: ReadonlyMap<string, ChannelCode>;
   /** Upstream applicant type → national type. */
   applicantTypes: ReadonlyMap<string, ApplicantTypeCode>;
   dates: DateParsing;
-  /** Free-text fields sent in a pre-Unicode encoding, and how to recognise them. */
-  legacyText: LegacyText | null;
+  /** Free-text fields sent in a pre-Unicode encoding, and how to recognise them (a field has one rule). */
+  legacyText: readonly LegacyTextRule[];
   /** The order the system sends its history in (`mapping.history.order`). */
   historyOrder: HistoryOrder;
 }
 
-export interface LegacyText {
+export interface LegacyTextRule {
   encoding: LegacyEncoding;
   /** National-model paths, lists written with `[]`: `summary`, `applicant.name`, `history[].content`. */
   fields: ReadonlySet<string>;
   /** `detect`: decode only text that looks legacy (see legacyText.ts); `always`: decode every value. */
   mode: 'detect' | 'always';
+  /**
+   * JSONata predicate over the record, or null: true decodes the fields always, false leaves them,
+   * anything else falls back to `mode`. Evaluated with the mapping (`recordExpressions`).
+   */
+  when: string | null;
+}
+
+/**
+ * Where the mapping's output carries the values of the registration's expressions over the
+ * record (not fields of the national model): the status table's select, each legacy rule's `when`.
+ */
+const STATUS_SELECT_KEY = '@statuses.byRecord.select';
+const legacyWhenKey = (index: number) => `@legacyText.${index}.when`;
+
+/**
+ * The expressions over the record that the tables need, keyed as `normaliseDossier` reads them
+ * back from the mapping's output: a declarative connector adds them to its mappings, so that they
+ * are evaluated with the mapping, once per record (plain paths and simple comparisons without
+ * JSONata, as the mapping's own fields are).
+ */
+export function recordExpressions(tables: NormalisationTables): Record<string, string> {
+  const expressions: Record<string, string> = {};
+  if (tables.statusSelect !== undefined && tables.statusSelect !== null)
+    expressions[STATUS_SELECT_KEY] = tables.statusSelect;
+  tables.legacyText.forEach((rule, index) => {
+    if (rule.when !== null) expressions[legacyWhenKey(index)] = rule.when;
+  });
+  return expressions;
 }
 
 export const NATIONAL_CHANNELS: ReadonlyMap<string, ChannelCode> = new Map([
@@ -79,8 +112,18 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
   const rawStatus = reader.identifier(mapped, 'status');
   if (rawStatus === null) throw new UnreadableRecordError(`the record for ${code} has no status`);
   const agencyCode = reader.identifier(mapped, 'agencyCode');
-  // The status table of the dossier's agency (`statuses.byAgency`), for it and its history.
-  reader.statuses = statusTableFor(tables.statuses, agencyCode ?? codeAgency(code));
+  // The status table of the dossier's agency (`statuses.byAgency`) and of the value its record
+  // selects (`statuses.byRecord`), for it and its history.
+  reader.statuses = statusTableFor(
+    tables.statuses,
+    agencyCode ?? codeAgency(code),
+    selectedValue(mapped[STATUS_SELECT_KEY], reader),
+  );
+  // Each legacy rule's `when` for this record: decode always, never, or as the rule's mode says.
+  reader.legacyModes = tables.legacyText.map((rule, index) => {
+    const when = rule.when === null ? undefined : mapped[legacyWhenKey(index)];
+    return when === true ? 'always' : when === false ? 'never' : rule.mode;
+  });
 
   const applicant = isRecord(mapped.applicant) ? mapped.applicant : {};
   // The dossier's own date fields given without a time (history steps etc. keep their own).
@@ -203,6 +246,22 @@ function digitalFacts(reader: FieldReader, raw: Raw): DigitalFacts {
   };
 }
 
+/**
+ * The value `statuses.byRecord.select` gave, as text, or null (no value: the table without the
+ * record's). Several values or an object cannot name a table: a warning says so.
+ */
+function selectedValue(value: unknown, reader: FieldReader): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    const text = String(value).trim();
+    return text === '' ? null : text;
+  }
+  reader.warnStatus(
+    `statuses.byRecord.select gave ${Array.isArray(value) ? 'several values' : 'an object'}, not one value: the status table without byRecord is used`,
+  );
+  return null;
+}
+
 const YES = new Set(['1', 'true', 'co', 'có', 'yes', 'y']);
 const NO = new Set(['0', 'false', 'khong', 'không', 'no', 'n']);
 
@@ -213,8 +272,10 @@ function codeAgency(code: string): string | null {
 }
 
 class FieldReader {
-  /** The status table that reads this record's statuses (its agency's, `statuses.byAgency`). */
+  /** The status table that reads this record's statuses (`statuses.byAgency`, `byRecord`). */
   statuses: StatusTable;
+  /** How this record's free text is read, rule by rule (`legacyText`, its `when`s applied). */
+  legacyModes: ReadonlyArray<'detect' | 'always' | 'never'> = [];
 
   constructor(
     private readonly warnings: MappingWarning[],
@@ -247,12 +308,18 @@ class FieldReader {
    */
   text(from: Raw, key: string, at = '', declaredAt = at): string | null {
     const value = this.identifier(from, key, at);
-    const legacy = this.tables.legacyText;
-    if (value !== null && legacy !== null && legacy.fields.has(declaredAt + key)) {
-      if (legacy.mode === 'always' || looksLegacy(value, legacy.encoding)) {
-        this.warn(`${at}${key}`, `decoded from ${legacy.encoding.toUpperCase()}`);
-        return normaliseText(decodeLegacy(value, legacy.encoding));
+    if (value === null) return null;
+    const field = declaredAt + key;
+    const rules = this.tables.legacyText;
+    for (let index = 0; index < rules.length; index += 1) {
+      const rule = rules[index] as LegacyTextRule;
+      if (!rule.fields.has(field)) continue;
+      const mode = this.legacyModes[index] ?? rule.mode;
+      if (mode === 'always' || (mode === 'detect' && looksLegacy(value, rule.encoding))) {
+        this.warn(`${at}${key}`, `decoded from ${rule.encoding.toUpperCase()}`);
+        return normaliseText(decodeLegacy(value, rule.encoding));
       }
+      break;
     }
     return normaliseText(value);
   }
@@ -331,6 +398,10 @@ class FieldReader {
       this.warn(`${at}${key}`, `${items.length - records.length} entries are not objects; ignored`);
     }
     return records;
+  }
+
+  warnStatus(problem: string): void {
+    this.warn('status', problem);
   }
 
   private warn(field: string, problem: string): void {

@@ -15,16 +15,28 @@ export interface StatusTable {
    * or, for codes outside the standard form, the code itself; chosen by `statusTableFor`.
    */
   byAgency?: ReadonlyMap<string, StatusTable>;
+  /**
+   * The tables chosen by a value of the record (`statuses.byRecord`), by that value as a table key
+   * (`tableKey`); chosen by `statusTableFor` after the agency's table, whose entries they extend.
+   */
+  byRecord?: ReadonlyMap<string, StatusTable>;
+}
+
+/**
+ * What differs from the table beneath it: entries added (or replacing those for the same value),
+ * and, when given, lossy declarations replacing its own (`{}`: nothing lossy there). A
+ * `statuses.byAgency` entry is one for some agencies, a `statuses.byRecord` table one for records
+ * whose selected value names it.
+ */
+export interface StatusVariant {
+  map: Record<string, number>;
+  lossy?: Record<string, readonly number[]> | undefined;
 }
 
 /** One `statuses.byAgency` entry: what differs from the registration's table for some agencies. */
-export interface AgencyStatuses {
+export interface AgencyStatuses extends StatusVariant {
   /** Agency codes or hierarchy keys; each covers its units. */
   agencies: readonly string[];
-  /** Entries added to the registration's table, or replacing its entries for the same value. */
-  map: Record<string, number>;
-  /** When given, replaces the registration's lossy declarations (`{}`: nothing lossy there). */
-  lossy?: Record<string, readonly number[]> | undefined;
 }
 
 export const NATIONAL_STATUS_CODES: readonly NationalStatusCode[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -36,12 +48,56 @@ export function nationalStatusTable(
   return { map: new Map(NATIONAL_STATUS_CODES.map((code) => [String(code), code])), lossy };
 }
 
+/**
+ * A registration's tables, built once when it is read. Variants are layers: `map` and `lossy`,
+ * then the agency's `byAgency` entry, then the record's `byRecord` table (so a record's table
+ * wins over its agency's, which wins over the registration's). Every combination is built here.
+ */
 export function createStatusTable(
   entries: Record<string, number>,
   lossy: Record<string, readonly number[]>,
   byAgency: readonly AgencyStatuses[] = [],
+  byRecord: Readonly<Record<string, StatusVariant>> = {},
 ): StatusTable {
-  const table: StatusTable = {
+  const table = withRecordTables(entries, lossy, byRecord);
+  if (byAgency.length === 0) return table;
+  const tables = new Map<string, StatusTable>();
+  for (const variant of byAgency) {
+    const [own, ownLossy] = applyVariant(entries, lossy, variant);
+    const agencyTable = withRecordTables(own, ownLossy, byRecord);
+    for (const agency of variant.agencies) tables.set(agencyKey(agency), agencyTable);
+  }
+  return { ...table, byAgency: tables };
+}
+
+/** A table and, when the registration declares `byRecord`, its record tables on top of it. */
+function withRecordTables(
+  entries: Record<string, number>,
+  lossy: Record<string, readonly number[]>,
+  byRecord: Readonly<Record<string, StatusVariant>>,
+): StatusTable {
+  const table = plainTable(entries, lossy);
+  const values = Object.entries(byRecord);
+  if (values.length === 0) return table;
+  const tables = new Map<string, StatusTable>();
+  for (const [value, variant] of values)
+    tables.set(tableKey(value), plainTable(...applyVariant(entries, lossy, variant)));
+  return { ...table, byRecord: tables };
+}
+
+function applyVariant(
+  entries: Record<string, number>,
+  lossy: Record<string, readonly number[]>,
+  variant: StatusVariant,
+): [Record<string, number>, Record<string, readonly number[]>] {
+  return [{ ...entries, ...variant.map }, variant.lossy ?? lossy];
+}
+
+function plainTable(
+  entries: Record<string, number>,
+  lossy: Record<string, readonly number[]>,
+): StatusTable {
+  return {
     map: new Map(
       Object.entries(entries).map(([raw, code]) => [tableKey(raw), code as NationalStatusCode]),
     ),
@@ -52,13 +108,6 @@ export function createStatusTable(
       ]),
     ),
   };
-  if (byAgency.length === 0) return table;
-  const tables = new Map<string, StatusTable>();
-  for (const variant of byAgency) {
-    const own = createStatusTable({ ...entries, ...variant.map }, variant.lossy ?? lossy);
-    for (const agency of variant.agencies) tables.set(agencyKey(agency), own);
-  }
-  return { ...table, byAgency: tables };
 }
 
 /** How an agency is named in `statuses.byAgency`: its most specific hierarchy key, else itself. */
@@ -67,10 +116,22 @@ export function agencyKey(agency: string): string {
 }
 
 /**
- * The table for a dossier of this agency: that of the most specific agency or unit above it
- * declared in `statuses.byAgency`, else the registration's own.
+ * The table for a dossier of this agency whose record selected this value (`statuses.byRecord`,
+ * null when the registration selects none or the record gave none): the agency's table is that of
+ * the most specific agency or unit above it declared in `statuses.byAgency`, else the
+ * registration's own; the value's table on top of it, when the value names one.
  */
-export function statusTableFor(table: StatusTable, agency: string | null): StatusTable {
+export function statusTableFor(
+  table: StatusTable,
+  agency: string | null,
+  recordValue: string | null = null,
+): StatusTable {
+  const chosen = agencyTable(table, agency);
+  if (recordValue === null || chosen.byRecord === undefined) return chosen;
+  return chosen.byRecord.get(tableKey(recordValue)) ?? chosen;
+}
+
+function agencyTable(table: StatusTable, agency: string | null): StatusTable {
   const tables = table.byAgency;
   if (tables === undefined || agency === null) return table;
   for (const key of hierarchyKeys(agency)) {

@@ -1,11 +1,12 @@
 import { Info } from 'luxon';
 import { z } from 'zod';
 import type { ApplicantTypeCode, ChannelCode } from '../model';
+import { expression } from './expression/expressionSchema';
 import {
   NATIONAL_APPLICANT_TYPES,
   NATIONAL_CHANNELS,
   type HistoryOrder,
-  type LegacyText,
+  type LegacyTextRule,
   type NormalisationTables,
 } from './normaliseDossier';
 import {
@@ -57,8 +58,43 @@ export const statusesSchema = z
         }),
       )
       .default([]),
+    /**
+     * Tables chosen by a value of the record: `select` (JSONata over the upstream record, evaluated
+     * once per record) gives a value; the table named by it (compared as statuses are: trimmed,
+     * any case) adds its entries to `map` (and to the agency's `byAgency` entries: the record's
+     * table wins) and, when it gives `lossy`, replaces the lossy declarations. A value naming no
+     * table, or no value, keeps the table without it.
+     */
+    byRecord: z
+      .strictObject({
+        select: expression,
+        tables: z
+          .record(
+            z
+              .string()
+              .refine((value) => value.trim() !== '', 'a value the select gives, not empty'),
+            z.strictObject({
+              map: z.record(z.string(), statusCode).default({}),
+              lossy: lossySchema.optional(),
+            }),
+          )
+          .refine((tables) => Object.keys(tables).length > 0, 'at least one table'),
+      })
+      .optional(),
   })
   .superRefine((statuses, ctx) => {
+    const names = new Map<string, string>();
+    for (const value of Object.keys(statuses.byRecord?.tables ?? {})) {
+      const key = tableKey(value);
+      const before = names.get(key);
+      if (before !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['byRecord', 'tables', value],
+          message: `${JSON.stringify(value)} names the same table as ${JSON.stringify(before)} (values compare trimmed, in any case)`,
+        });
+      else names.set(key, value);
+    }
     const seen = new Map<string, number>();
     statuses.byAgency.forEach((variant, index) =>
       variant.agencies.forEach((agency, at) => {
@@ -143,22 +179,73 @@ export const LEGACY_TEXT_FIELDS = [
   'supplements[].reason',
 ] as const;
 
-/** Text fields an old system sends in TCVN3 or VNI bytes (read as Latin-1). */
+const legacyTextRuleSchema = z.strictObject({
+  encoding: z.enum(['tcvn3', 'vni']),
+  /** National-model paths (`summary`, `applicant.name`, `history[].content`). */
+  fields: z
+    .array(
+      z.enum(LEGACY_TEXT_FIELDS, {
+        error: `one of the free-text fields: ${LEGACY_TEXT_FIELDS.join(', ')}`,
+      }),
+    )
+    .min(1),
+  /** Default `detect`: decode only values that look legacy; `always`: every value. */
+  mode: z.enum(['detect', 'always']).default('detect'),
+  /**
+   * JSONata predicate over the upstream record: true decodes the fields always, false leaves
+   * them as sent, anything else (absent, null, not a boolean) falls back to `mode`.
+   */
+  when: expression.optional(),
+});
+
+const legacyTextRulesSchema = z.array(legacyTextRuleSchema).min(1);
+
+/**
+ * Text fields an old system sends in TCVN3 or VNI bytes (read as Latin-1): one rule, or a list of
+ * rules naming different fields (a field belongs to one rule).
+ */
 export const legacyTextSchema = z
-  .strictObject({
-    encoding: z.enum(['tcvn3', 'vni']),
-    /** National-model paths (`summary`, `applicant.name`, `history[].content`). */
-    fields: z
-      .array(
-        z.enum(LEGACY_TEXT_FIELDS, {
-          error: `one of the free-text fields: ${LEGACY_TEXT_FIELDS.join(', ')}`,
-        }),
-      )
-      .min(1),
-    /** Default `detect`: decode only values that look legacy; `always`: every value. */
-    mode: z.enum(['detect', 'always']).default('detect'),
+  .unknown()
+  // One rule or a list, each read by its own schema, so that a problem names its field (a union
+  // would only say that neither form fits).
+  .transform((legacy, ctx) => {
+    const read = Array.isArray(legacy)
+      ? legacyTextRulesSchema.safeParse(legacy)
+      : legacyTextRuleSchema.transform((rule) => [rule]).safeParse(legacy);
+    if (read.success) return read.data;
+    for (const issue of read.error.issues)
+      ctx.addIssue({
+        code: 'custom',
+        message: issue.message,
+        path: issue.path,
+        // An unsafe expression stays marked so (a stored registration is then quarantined).
+        ...(issue.code === 'custom' && issue.params !== undefined ? { params: issue.params } : {}),
+      });
+    return z.NEVER;
   })
-  .transform((legacy): LegacyText => ({ ...legacy, fields: new Set(legacy.fields) }));
+  .superRefine((rules, ctx) => {
+    const owner = new Map<string, number>();
+    rules.forEach((rule, index) =>
+      rule.fields.forEach((field, at) => {
+        const before = owner.get(field);
+        if (before !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'fields', at],
+            message: `${field} is already decoded by legacyText[${before}]: a field has one rule`,
+          });
+        else owner.set(field, index);
+      }),
+    );
+  })
+  .transform((rules): LegacyTextRule[] =>
+    rules.map((rule) => ({
+      encoding: rule.encoding,
+      fields: new Set(rule.fields),
+      mode: rule.mode,
+      when: rule.when ?? null,
+    })),
+  );
 
 export const tablesSchema = {
   statuses: statusesSchema,
@@ -173,7 +260,7 @@ export function buildTables(config: {
   channels?: ReadonlyMap<string, ChannelCode> | undefined;
   applicantTypes?: ReadonlyMap<string, ApplicantTypeCode> | undefined;
   dates: DateParsing;
-  legacyText?: LegacyText | undefined;
+  legacyText?: readonly LegacyTextRule[] | undefined;
   mapping?: { history?: { order?: HistoryOrder | undefined } | undefined };
 }): NormalisationTables {
   return {
@@ -181,11 +268,13 @@ export function buildTables(config: {
       config.statuses.map,
       config.statuses.lossy,
       config.statuses.byAgency,
+      config.statuses.byRecord?.tables,
     ),
+    statusSelect: config.statuses.byRecord?.select ?? null,
     channels: config.channels ?? NATIONAL_CHANNELS,
     applicantTypes: config.applicantTypes ?? NATIONAL_APPLICANT_TYPES,
     dates: config.dates,
-    legacyText: config.legacyText ?? null,
+    legacyText: config.legacyText ?? [],
     historyOrder: config.mapping?.history?.order ?? 'oldestFirst',
   };
 }

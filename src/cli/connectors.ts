@@ -9,6 +9,7 @@ import { mapSecrets, SecretBox } from '../registry/secretBox';
 import { AuditService } from '../services/audit/AuditService';
 import { vietnamIso } from '../domain/vietnamTime';
 import { openCliAuditStore } from './auditEnv';
+import { readRegistrationFile } from './registrationFile';
 import { CHECK_SELECTION, formatCheck, type CheckAnswer } from './checkTable';
 import { gateway } from './gatewayClient';
 import { redisTargetFromEnv, type RedisTarget } from '../redis/connectRedis';
@@ -28,6 +29,10 @@ a province-it or admin key), and the key sealing their secrets.
   npm run connectors -- enable|disable <id> <version>
   npm run connectors -- delete <id> <version>
   npm run connectors -- rollback <id> <version> <to version>
+
+test, check, register and update send the same document: \${NAME} (or \${NAME:-default}) in the
+file is filled from your environment first, and a variable that is not set is refused, named.
+Secrets travel once to the gateway (use an https GATEWAY_URL), which seals them and shows ********.
 
   npm run connectors -- new-key [kid]     print a new key line (kid:base64) for SECRETS_KEY(_FILE)
   npm run connectors -- reencrypt         re-seal every current registration with the first key
@@ -175,7 +180,7 @@ const API_COMMANDS = {
             fieldsFilled { field filled of } unmappedStatuses warnings { field problem count }
             sample { code procedureName status { value raw } receivedAt dueAt applicant { name } }
             catalogue { entries codes warnings { field problem count } error { code message } } } }`,
-          { d: await readFile(need(file, 'file'), 'utf8'), c: codes },
+          { d: await readRegistrationFile(need(file, 'file'), process.env), c: codes },
         )
       ).testConnector,
     );
@@ -187,7 +192,7 @@ const API_COMMANDS = {
       await gateway<{ checkConnector: CheckAnswer }>(
         `mutation ($d: String!, $c: [String!]!, $a: String, $n: Int!) {
           checkConnector(document: $d, codes: $c, agency: $a, days: $n) { ${CHECK_SELECTION} } }`,
-        { d: await readFile(file, 'utf8'), c: codes, a: agency, n: days },
+        { d: await readRegistrationFile(file, process.env), c: codes, a: agency, n: days },
       )
     ).checkConnector;
     if (json) print(answer);
@@ -199,7 +204,7 @@ const API_COMMANDS = {
       (
         await gateway<{ registerConnector: unknown }>(
           `mutation ($d: String!) { registerConnector(document: $d) { ${CONNECTOR} } }`,
-          { d: await readFile(need(file, 'file'), 'utf8') },
+          { d: await readRegistrationFile(need(file, 'file'), process.env) },
         )
       ).registerConnector,
     );
@@ -213,7 +218,7 @@ const API_COMMANDS = {
           {
             id: need(id, 'id'),
             v: number(version, 'version'),
-            d: await readFile(need(file, 'file'), 'utf8'),
+            d: await readRegistrationFile(need(file, 'file'), process.env),
           },
         )
       ).updateConnector,

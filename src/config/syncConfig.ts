@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError, describeZodIssues } from '../errors/ConfigurationError';
 import type { RedisTarget } from '../redis/connectRedis';
-import type { UpstreamAuth } from '../runtime/upstreamAuth';
+import type { UpstreamCredential } from '../runtime/upstreamAuth';
 import type { SyncBridgeConfig } from '../services/sync/createSyncBridge';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -80,7 +80,7 @@ export function readSyncConfig(
       problems.push({ path: name, message: `required with SYNC_SINK_AUTH=${e.SYNC_SINK_AUTH}` });
     return value ?? '';
   };
-  const auth: UpstreamAuth =
+  const auth: UpstreamCredential =
     e.SYNC_SINK_AUTH === 'apiKey'
       ? {
           type: 'apiKey',

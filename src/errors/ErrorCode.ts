@@ -17,6 +17,8 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
   UPSTREAM_AUTH_FAILED: 'UPSTREAM_AUTH_FAILED',
+  /** The owning system refused the request the gateway sent (declared in its registration). */
+  UPSTREAM_BAD_REQUEST: 'UPSTREAM_BAD_REQUEST',
   /** The connector's circuit breaker is open; the system is not being called for now. */
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -60,6 +62,7 @@ export function isRetryable(code: ErrorCode): boolean {
     case 'DOSSIER_NOT_FOUND':
     case 'UPSTREAM_BAD_RESPONSE':
     case 'UPSTREAM_AUTH_FAILED':
+    case 'UPSTREAM_BAD_REQUEST':
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN':
     case 'BAD_REQUEST':

@@ -18,6 +18,8 @@ export interface LoadRegistrationOptions {
   kinds: ReadonlyMap<string, ConnectorKind<unknown>>;
   /** Values for `${NAME}` references in string fields (the environment, in main.ts). */
   variables: Readonly<Record<string, string | undefined>>;
+  /** Said after "refers to ${NAME}, which is not set" (where the values were to come from). */
+  unsetHint?: string;
 }
 
 /**
@@ -93,14 +95,13 @@ export function parseRegistrationDocument(
   options: LoadRegistrationOptions,
   origin: RegistrationOrigin = { type: 'file', file },
 ): Parsed {
-  const substitution: ConfigurationProblem[] = [];
-  const resolved = substitute(
-    document,
-    [],
-    (path, message) => substitution.push({ file, path: formatPath(path), message }),
-    options.variables,
-  );
-  if (substitution.length > 0) return { ok: false, problems: substitution };
+  const substituted = substituteVariables(document, options.variables, options.unsetHint);
+  if (substituted.problems.length > 0)
+    return {
+      ok: false,
+      problems: substituted.problems.map((problem) => ({ file, ...problem })),
+    };
+  const resolved = substituted.value;
 
   // The envelope and the kind's config are checked independently, so one run reports both.
   const envelope = registrationSchema.safeParse(resolved);
@@ -208,7 +209,27 @@ export function crossCheck(registrations: readonly Registration[]): Configuratio
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Replaces `${NAME}` and `${NAME:-default}` inside string values (never in keys). */
+/**
+ * A registration document with `${NAME}` and `${NAME:-default}` replaced inside string values
+ * (never in keys), and one problem per reference to a variable that is not set (as in the shell,
+ * an empty one counts as unset), at its field path. The one rule for registration files at start
+ * and for the connectors command line, which fills a runtime document from the caller's shell.
+ */
+export function substituteVariables(
+  document: unknown,
+  variables: Readonly<Record<string, string | undefined>>,
+  unsetHint = '',
+): { value: unknown; problems: Array<{ path: string; message: string }> } {
+  const problems: Array<{ path: string; message: string }> = [];
+  const value = substitute(
+    document,
+    [],
+    (path, message) => problems.push({ path: formatPath(path), message: `${message}${unsetHint}` }),
+    variables,
+  );
+  return { value, problems };
+}
+
 function substitute(
   value: unknown,
   path: PropertyKey[],

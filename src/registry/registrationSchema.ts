@@ -76,6 +76,7 @@ export const registrationSchema = z.strictObject({
           !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''),
         'no user or password in the URL; put credentials in upstream.auth',
       ),
+    /** One credential or a list of them, all sent on every call (src/runtime/upstreamAuth.ts). */
     auth: upstreamAuthSchema.default({ type: 'none' }),
     /** Per-call timeout. Default 3000 ms. */
     timeoutMs: z.number().int().min(50).max(60_000).default(3000),

@@ -75,14 +75,16 @@ export class SecretBox {
 }
 
 /**
- * Which fields of a registration document are secrets: upstream API key values, passwords, client
- * secrets, push secrets, wherever they sit (kinds written as code name theirs the same way).
+ * Which fields of a registration document are secrets: upstream API key values, passwords, bearer
+ * tokens, client secrets, push secrets, wherever they sit (kinds written as code name theirs the
+ * same way); `upstream.auth` may be one credential or a list (`upstream.auth[1].value`).
  */
 export function isSecretPath(path: readonly (string | number)[]): boolean {
   const last = path.at(-1);
   if (typeof last !== 'string') return false;
   if (/^(password|clientSecret|secret|apiKey|token|privateKey)$/i.test(last)) return true;
-  return path.length === 3 && path[0] === 'upstream' && path[1] === 'auth' && last === 'value';
+  if (path[0] !== 'upstream' || path[1] !== 'auth' || last !== 'value') return false;
+  return path.length === 3 || (path.length === 4 && typeof path[2] === 'number');
 }
 
 /** Applies `change` to every secret string in a document (a deep copy). */

@@ -14,7 +14,8 @@ import type { NationalDossier } from '../../connectors/model';
 import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import { CallGuard, type CallObserver, type CircuitStatus } from './CallGuard';
 import type { Resilience } from './resilience';
-import type { UpstreamAuth } from './upstreamAuth';
+import { redactSecrets } from './redactSecrets';
+import { credentialSecrets, type UpstreamAuth } from './upstreamAuth';
 import type { Tracer } from '@opentelemetry/api';
 import { createUpstreamHttp } from './createUpstreamHttp';
 import { listingWindows, nextWindowCursor, readWindowCursor } from './listingWindows';
@@ -68,6 +69,8 @@ export interface RuntimeDeps<R extends RuntimeRegistration = RuntimeRegistration
  */
 export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistration> {
   readonly id: string;
+  /** What the system's credentials send, kept out of every failure's message (redactSecrets.ts). */
+  private readonly secrets: string[];
 
   private constructor(
     readonly registration: R,
@@ -76,6 +79,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
     private readonly guard: CallGuard,
   ) {
     this.id = registration.id;
+    this.secrets = credentialSecrets(registration.upstream.auth);
   }
 
   /** The circuit's state, for readiness and the console. */
@@ -106,6 +110,8 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       http,
       logger,
       clock: { now: deps.now },
+      maxResponseBytes: registration.upstream.maxResponseBytes,
+      credentialsRefused: http.credentialsRefused,
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),
@@ -404,12 +410,15 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
 
   private failure(error: unknown, call: CallContext): UpstreamOutcome {
     if (isConnectorError(error)) {
-      const detail = errorDetail(error.code, error.message, this.id, error.retryable);
+      // A connector may quote the system's own words (an error object in a 200 answer), and a
+      // system may quote the key it was sent.
+      const message = redactSecrets(error.message, this.secrets);
+      const detail = errorDetail(error.code, message, this.id, error.retryable);
       if (error.retryAfterMs !== undefined) detail.retryAfterMs = error.retryAfterMs;
       return { kind: 'error', error: detail };
     }
     this.logger.error(
-      { connector: this.id, requestId: call.requestId, err: describe(error) },
+      { connector: this.id, requestId: call.requestId, err: describe(error, this.secrets) },
       'connector failed unexpectedly',
     );
     return this.error(
@@ -423,8 +432,12 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
   }
 }
 
-function describe(error: unknown): Record<string, unknown> {
+function describe(error: unknown, secrets: readonly string[]): Record<string, unknown> {
   return error instanceof Error
-    ? { type: error.name, message: error.message, stack: error.stack }
+    ? {
+        type: error.name,
+        message: redactSecrets(error.message, secrets),
+        stack: error.stack === undefined ? undefined : redactSecrets(error.stack, secrets),
+      }
     : { type: typeof error };
 }

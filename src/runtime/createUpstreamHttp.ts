@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import type { NetworkPolicy } from './NetworkPolicy';
 import { RateLimiter } from './RateLimiter';
 import { requestScopes } from '../observability/requestScope';
+import { redactedError, redactSecrets } from './redactSecrets';
 import { createAuthenticator, type UpstreamAuth } from './upstreamAuth';
 
 export interface UpstreamHttpOptions {
@@ -44,13 +45,23 @@ interface GuardedConfig extends InternalAxiosRequestConfig {
   startedAt?: number;
 }
 
+/** The upstream client, and what a connector tells it of credentials refused inside HTTP 200. */
+export type UpstreamHttp = AxiosInstance & {
+  /**
+   * An answer whose status is a success but whose body says the credentials were refused (a
+   * registration's `config.errors` rule `authFailed`): as for a 401, a token is dropped, once per
+   * request. True when the request (`response.config`) is worth sending once more.
+   */
+  credentialsRefused(response: AxiosResponse): boolean;
+};
+
 /**
  * The HTTP client a connector receives (connectors/contract.ts `ConnectorDeps.http`): bound to the
  * registration's base URL, authenticated, with a timeout, no redirects, no proxy, bodies as text,
  * and transport failures turned into `ConnectorError`s. A 401 on a token is retried once with a
  * fresh token.
  */
-export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance {
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const defaults: CreateAxiosDefaults = {
     timeout: options.timeoutMs,
     maxRedirects: 0,
@@ -93,10 +104,15 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
   });
   tokenHttp.interceptors.response.use(undefined, (error: unknown) =>
     Promise.reject(
-      transportError(error, `${options.connectorId} token endpoint`, options.timeoutMs),
+      redactedError(
+        transportError(error, `${options.connectorId} token endpoint`, options.timeoutMs),
+        authenticator.secrets(),
+      ),
     ),
   );
   const authenticator = createAuthenticator(options.auth, tokenHttp, options.now);
+  /** Secrets out of what leaves this client as text: captures and error messages. */
+  const redact = (text: string): string => redactSecrets(text, authenticator.secrets());
 
   const base = new URL(options.baseUrl);
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
@@ -147,11 +163,11 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     const sink = requestScopes.captureFor(config.callerSignal);
     if (sink === undefined) return;
     const data: unknown = response.data;
-    const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
+    const text = redact(typeof data === 'string' ? data : JSON.stringify(data ?? null));
     sink({
       connectorId: options.connectorId,
       method: (config.method ?? 'get').toUpperCase(),
-      path: config.url === undefined || config.url === '' ? '/' : config.url,
+      path: redact(config.url === undefined || config.url === '' ? '/' : config.url),
       status: response.status,
       contentType: String(response.headers['content-type'] ?? ''),
       body: text.length > MAX_CAPTURED_CHARS ? `${text.slice(0, MAX_CAPTURED_CHARS)}…` : text,
@@ -175,10 +191,20 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): AxiosInstance 
     },
     (error: unknown) => {
       if (axios.isAxiosError(error)) capture(error.response);
-      return Promise.reject(transportError(error, what, options.timeoutMs));
+      return Promise.reject(
+        redactedError(transportError(error, what, options.timeoutMs), authenticator.secrets()),
+      );
     },
   );
-  return http;
+  return Object.assign(http, {
+    credentialsRefused: (response: AxiosResponse): boolean => {
+      const config = response.config as GuardedConfig;
+      if (config.authRetried === true || !authenticator.refused(config.authHeaders ?? {}))
+        return false;
+      config.authRetried = true;
+      return true;
+    },
+  });
 }
 
 /** Most characters of one answer kept for an inspection. */

@@ -4,8 +4,8 @@ import { ConnectorError } from '../../connectors/ConnectorError';
 import { errorForStatus, parseJsonBody } from '../../connectors/shared/http';
 import { untilAborted } from './abortable';
 
-/** How the gateway authenticates to one upstream system (registration `upstream.auth`). */
-export const upstreamAuthSchema = z.discriminatedUnion('type', [
+/** One credential the gateway presents to an upstream system (an entry of `upstream.auth`). */
+export const upstreamCredentialSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({
     type: z.literal('apiKey'),
@@ -21,6 +21,11 @@ export const upstreamAuthSchema = z.discriminatedUnion('type', [
     password: z.string().min(1),
   }),
   z.strictObject({
+    type: z.literal('bearer'),
+    /** A static token, sent as `Authorization: Bearer <token>`. */
+    token: z.string().min(1),
+  }),
+  z.strictObject({
     type: z.literal('oauth2ClientCredentials'),
     /** Absolute token endpoint (often the provincial integration platform, LGSP). */
     tokenUrl: z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }),
@@ -34,8 +39,119 @@ export const upstreamAuthSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-export type UpstreamAuth = z.output<typeof upstreamAuthSchema>;
-type OAuth2 = Extract<UpstreamAuth, { type: 'oauth2ClientCredentials' }>;
+export type UpstreamCredential = z.output<typeof upstreamCredentialSchema>;
+type OAuth2 = Extract<UpstreamCredential, { type: 'oauth2ClientCredentials' }>;
+
+/** Credential types that write the `Authorization` header: at most one per system. */
+const AUTHORIZATION_TYPES = new Set(['basic', 'bearer', 'oauth2ClientCredentials']);
+
+/** The header (lower case) or query parameter one credential writes; null for `none`. */
+function written(credential: UpstreamCredential): { header: string } | { param: string } | null {
+  switch (credential.type) {
+    case 'none':
+      return null;
+    case 'apiKey':
+      return credential.queryParam === undefined
+        ? { header: credential.header.toLowerCase() }
+        : { param: credential.queryParam };
+    default:
+      return { header: 'authorization' };
+  }
+}
+
+/**
+ * Several credentials, all applied to every call: each writes its own header or query parameter
+ * (an API key in the query string and a client id header, say); at most one of basic, bearer and
+ * OAuth 2.0, since they all write `Authorization`.
+ */
+const credentialListSchema = z
+  .array(upstreamCredentialSchema)
+  .min(1, 'at least one credential (or leave upstream.auth out)')
+  .max(8, 'at most 8 credentials')
+  .superRefine((list, ctx) => {
+    const authorization = list.findIndex((c) => AUTHORIZATION_TYPES.has(c.type));
+    const writers = new Map<string, number>();
+    list.forEach((credential, index) => {
+      if (credential.type === 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'type'],
+          message: 'none means no credentials: leave it out of a list',
+        });
+        return;
+      }
+      if (AUTHORIZATION_TYPES.has(credential.type) && index !== authorization) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'type'],
+          message: `at most one of basic, bearer and oauth2ClientCredentials per system (they all write the Authorization header; [${authorization}] is ${list[authorization]?.type})`,
+        });
+        return;
+      }
+      const target = written(credential);
+      if (target === null) return;
+      const key =
+        'header' in target ? `header ${target.header}` : `query parameter ${target.param}`;
+      const first = writers.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `writes the ${key}, as [${first}] does: two credentials cannot write the same ${'header' in target ? 'header' : 'query parameter'}`,
+        });
+      } else writers.set(key, index);
+    });
+  });
+
+/**
+ * How the gateway authenticates to one upstream system (registration `upstream.auth`): one
+ * credential, or a list of them all applied to every call. Problems are reported at the field
+ * of the form given (`upstream.auth.value`, `upstream.auth[1].header`).
+ */
+export const upstreamAuthSchema = z
+  .unknown()
+  .transform((value, ctx): UpstreamCredential | UpstreamCredential[] => {
+    const parsed = Array.isArray(value)
+      ? credentialListSchema.safeParse(value)
+      : upstreamCredentialSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
+
+export type UpstreamAuth = UpstreamCredential | UpstreamCredential[];
+
+/** The credentials of `upstream.auth`, as a list (one credential is a list of one). */
+export function credentialList(auth: UpstreamAuth): UpstreamCredential[] {
+  return Array.isArray(auth) ? auth : [auth];
+}
+
+/**
+ * The secret values of `upstream.auth` as they are sent (keys, passwords and a basic pair's
+ * base64, bearer tokens, client secrets), for redaction; an OAuth 2.0 token in use is known to
+ * the authenticator only (`Authenticator.secrets`).
+ */
+export function credentialSecrets(auth: UpstreamAuth): string[] {
+  return credentialList(auth).flatMap((credential) => {
+    switch (credential.type) {
+      case 'none':
+        return [];
+      case 'apiKey':
+        return [credential.value];
+      case 'basic':
+        return [credential.password, basicToken(credential.username, credential.password)];
+      case 'bearer':
+        return [credential.token];
+      case 'oauth2ClientCredentials':
+        return [credential.clientSecret];
+    }
+  });
+}
+
+function basicToken(username: string, password: string): string {
+  return Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+}
 
 /** Applies credentials to outgoing requests and, for tokens, renews them. */
 export interface Authenticator {
@@ -48,6 +164,11 @@ export interface Authenticator {
    * true when fresh credentials exist and the request is worth one more try.
    */
   refused(headers: Record<string, string>): boolean;
+  /**
+   * The secret values these credentials send (keys, passwords, tokens, as sent), for redaction
+   * from messages and captures: a key in a query string or echoed by a system must not show.
+   */
+  secrets(): string[];
 }
 
 export function createAuthenticator(
@@ -55,17 +176,40 @@ export function createAuthenticator(
   tokenHttp: AxiosInstance,
   now: () => number,
 ): Authenticator {
+  if (!Array.isArray(auth)) return createOne(auth, tokenHttp, now);
+  const all = auth.map((credential) => createOne(credential, tokenHttp, now));
+  return {
+    async credentials(signal) {
+      const each = await Promise.all(all.map((one) => one.credentials(signal)));
+      return {
+        headers: Object.assign({}, ...each.map((one) => one.headers)) as Record<string, string>,
+        params: Object.assign({}, ...each.map((one) => one.params)) as Record<string, string>,
+      };
+    },
+    // Every credential hears of the refusal (a token drops itself); one fresh one is worth a try.
+    refused: (headers) => all.map((one) => one.refused(headers)).includes(true),
+    secrets: () => all.flatMap((one) => one.secrets()),
+  };
+}
+
+function createOne(
+  auth: UpstreamCredential,
+  tokenHttp: AxiosInstance,
+  now: () => number,
+): Authenticator {
   switch (auth.type) {
     case 'none':
-      return staticCredentials({}, {});
+      return staticCredentials({}, {}, []);
     case 'apiKey':
       return auth.queryParam === undefined
-        ? staticCredentials({ [auth.header]: auth.value }, {})
-        : staticCredentials({}, { [auth.queryParam]: auth.value });
+        ? staticCredentials({ [auth.header]: auth.value }, {}, [auth.value])
+        : staticCredentials({}, { [auth.queryParam]: auth.value }, [auth.value]);
     case 'basic': {
-      const token = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
-      return staticCredentials({ Authorization: `Basic ${token}` }, {});
+      const token = basicToken(auth.username, auth.password);
+      return staticCredentials({ Authorization: `Basic ${token}` }, {}, [auth.password, token]);
     }
+    case 'bearer':
+      return staticCredentials({ Authorization: `Bearer ${auth.token}` }, {}, [auth.token]);
     case 'oauth2ClientCredentials':
       return new ClientCredentials(auth, tokenHttp, now);
     default: {
@@ -78,8 +222,13 @@ export function createAuthenticator(
 function staticCredentials(
   headers: Record<string, string>,
   params: Record<string, string>,
+  secrets: string[],
 ): Authenticator {
-  return { credentials: async () => ({ headers, params }), refused: () => false };
+  return {
+    credentials: async () => ({ headers, params }),
+    refused: () => false,
+    secrets: () => secrets,
+  };
 }
 
 interface Token {
@@ -121,6 +270,12 @@ class ClientCredentials implements Authenticator {
     // Only the first 401 for a token drops it; later ones find a newer token already in place.
     if (this.token !== undefined && this.token.value === refusedValue) this.token = undefined;
     return true;
+  }
+
+  secrets(): string[] {
+    return this.token === undefined
+      ? [this.auth.clientSecret]
+      : [this.auth.clientSecret, this.token.value];
   }
 
   private current(): Promise<Token> {

@@ -530,6 +530,8 @@ describe('Agencies: the temporal directory', () => {
       '000.00.00.G18',
       '000.00.00.G22',
       '000.00.00.H56',
+      // Tuyên Quang after the merger; Hà Giang (000.00.00.H47) closed on 2025-06-30.
+      '000.00.00.H60',
     ]);
     const bad = await t.query(`{ agencies(after: "bm9wZQ") { totalCount } }`);
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -94,14 +94,14 @@ describe('A report over a system whose listing answers at most 31 days per call'
   const truth = (carriedOverSince: string) =>
     samples.provincial.dataset.listReceived(AGENCY, carriedOverSince, QUARTER.to, 0, 0).total;
 
-  it('without listing.maxDays the quarter fails with the typed error naming the listing; with it, every dossier is counted', async () => {
+  it('without listing.maxDays the quarter fails with the typed error the registration declares (config.errors) with the system message; with it, every dossier is counted', async () => {
     expect(bundled).toMatch(/\n {4}maxDays: 31\n/);
     const without = await depsFor(bundled.replace(/\n {4}maxDays: 31\n/, '\n'));
     const refused = jobOf('without');
     const failed = await run(refused, startingPoint(refused, without), without);
     expect(refused.problems).toEqual([
       expect.stringMatching(
-        /^000\.00\.07\.H56: UPSTREAM_BAD_RESPONSE: .*thanh-hoa-motcua listing.*records/,
+        /^000\.00\.07\.H56: UPSTREAM_BAD_REQUEST: thanh-hoa-motcua listing: upstream refused the request \(HTTP 200, config\.errors\[0\]\): "Khoảng thời gian tối đa 31 ngày"/,
       ),
     ]);
     expect(failed.result?.complete).toBe(false);

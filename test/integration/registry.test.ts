@@ -468,14 +468,37 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
   it('the connectors command line does the same through the API', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'cli-'));
     const file = join(folder, 'h5602.yaml');
-    await writeFile(file, districtDocument(samples.provincial.url, 'thanh-hoa-h5602'));
+    // The key comes from the caller's shell, for the dry run and the registration alike.
+    await writeFile(
+      file,
+      districtDocument(samples.provincial.url, 'thanh-hoa-h5602', '${H5602_API_KEY}'),
+    );
     const run = (...args: string[]) =>
-      runCli('connectors', { GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'] }, ...args);
+      runCli(
+        'connectors',
+        {
+          GATEWAY_URL: t.url,
+          GATEWAY_API_KEY: t.keys['province-it'],
+          H5602_API_KEY: SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY,
+        },
+        ...args,
+      );
     const [code] = findCodes(
       samples.provincial.dataset,
       1,
       (d) => d.agency.code === '000.00.01.H56',
     ) as [string];
+    const unset = await runCli(
+      'connectors',
+      { GATEWAY_URL: t.url, GATEWAY_API_KEY: t.keys['province-it'], H5602_API_KEY: '' },
+      'test',
+      file,
+      code,
+    );
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain(
+      `${file} upstream.auth.value: refers to \${H5602_API_KEY}, which is not set in your shell`,
+    );
     const tested = await run('test', file, code);
     expect(tested.code).toBe(0);
     expect(JSON.parse(tested.stdout).dossiers).toEqual([{ code, found: true, error: null }]);
@@ -492,7 +515,7 @@ describe('Runtime registrations: register, update, switch, delete, roll back —
     const shown = await run('show', 'thanh-hoa-h5602');
     expect(shown.stdout).toContain('"enabled": false');
     expect(shown.stdout).not.toContain(SAMPLE_CREDENTIALS.SAMPLE_REST_API_KEY);
-  });
+  }, 90_000);
 
   it("keeps province IT away from another agency's connector", async () => {
     const ministry = await t.query<{ registerConnector: { version: number } }>(

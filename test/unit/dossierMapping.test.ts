@@ -16,7 +16,7 @@ const tables = {
   channels: NATIONAL_CHANNELS,
   applicantTypes: NATIONAL_APPLICANT_TYPES,
   dates: { formats: ['dd/MM/yyyy HH:mm:ss'], zone: VIETNAM_ZONE },
-  legacyText: null,
+  legacyText: [],
   historyOrder: 'oldestFirst' as const,
 };
 
@@ -218,11 +218,14 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
   it('decodes declared legacy fields that look legacy, with a warning, and leaves Unicode alone', async () => {
     const legacy = {
       ...tables,
-      legacyText: {
-        encoding: 'tcvn3' as const,
-        fields: new Set(['summary', 'history[].content']),
-        mode: 'detect' as const,
-      },
+      legacyText: [
+        {
+          encoding: 'tcvn3' as const,
+          fields: new Set(['summary', 'history[].content']),
+          mode: 'detect' as const,
+          when: null,
+        },
+      ],
     };
     const spec2 = dossierMappingSchema.parse({
       code: 'ma',
@@ -265,7 +268,7 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
       else raw[list] = [{ [key as string]: 'TiÕp nhËn' }, { [key as string]: 'TiÕp nhËn' }];
       const dossier = normaliseDossier(raw, {
         ...tables,
-        legacyText: { encoding: 'tcvn3', fields: new Set([field]), mode: 'detect' },
+        legacyText: [{ encoding: 'tcvn3', fields: new Set([field]), mode: 'detect', when: null }],
       });
       expect(dossier.warnings).toEqual(
         list === null

@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/Principal';
 import type { Registration, RegistrationOrigin } from '../../registry/Registration';
 import type { SecretBox } from '../../registry/secretBox';
 import type { NetworkPolicy } from '../../runtime/NetworkPolicy';
+import { credentialList } from '../../runtime/upstreamAuth';
 import { scopeProblem } from './registrationAccess';
 import { validateRegistration } from './registrationDocument';
 import { forbidden, invalid, type RegistryResult } from './registrationResults';
@@ -53,8 +54,13 @@ async function networkProblems(
 ): Promise<string[]> {
   const targets: Array<[string, string]> = [['upstream.baseUrl', registration.upstream.baseUrl]];
   const auth = registration.upstream.auth;
-  if (auth.type === 'oauth2ClientCredentials')
-    targets.push(['upstream.auth.tokenUrl', auth.tokenUrl]);
+  credentialList(auth).forEach((credential, index) => {
+    if (credential.type === 'oauth2ClientCredentials')
+      targets.push([
+        Array.isArray(auth) ? `upstream.auth[${index}].tokenUrl` : 'upstream.auth.tokenUrl',
+        credential.tokenUrl,
+      ]);
+  });
   const problems: string[] = [];
   for (const [path, url] of targets) {
     const refused = await network.check(new URL(url).hostname);

@@ -38,17 +38,27 @@ export function isRegistrationId(id: string): boolean {
   return /^[a-z0-9][a-z0-9-]{0,63}$/.test(id);
 }
 
+/** Why a runtime document cannot refer to a variable, and how to send it. */
+const RUNTIME_UNSET_HINT =
+  ' here: a runtime registration carries its values (`npm run connectors -- test|check|register|update FILE` fills ${NAME} from your shell before sending)';
+
 /**
  * Validates a document like a registration file (envelope and kind config, every problem named by
  * field path) into the Registration it will be routed as, with `origin`. No `${NAME}` variables:
- * runtime documents carry their values.
+ * runtime documents carry their values (the connectors command line fills them from the caller's
+ * shell before it sends a document).
  */
 export function validateRegistration(
   kinds: ReadonlyMap<string, ConnectorKind<unknown>>,
   document: Record<string, unknown>,
   origin: RegistrationOrigin,
 ): RegistryResult<Registration> {
-  const parsed = parseRegistrationDocument(document, 'document', { kinds, variables: {} }, origin);
+  const parsed = parseRegistrationDocument(
+    document,
+    'document',
+    { kinds, variables: {}, unsetHint: RUNTIME_UNSET_HINT },
+    origin,
+  );
   if (!parsed.ok)
     return invalid(
       parsed.problems.map((problem) => `${problem.path || '(document)'}: ${problem.message}`),

@@ -70,16 +70,28 @@ function secretAt(
 
 /** How a document's upstream calls moved: one line per origin (base URL, token URL) that differs. */
 function movedOrigins(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const origin = (document: Record<string, unknown>, path: readonly string[]): string => {
+  const origin = (
+    document: Record<string, unknown>,
+    path: readonly (string | number)[],
+  ): string => {
     const value = valueAt(document, path);
     if (typeof value !== 'string') return '(none)';
     return URL.canParse(value) ? new URL(value).origin : value;
   };
-  return [
-    ['upstream', 'baseUrl'],
-    ['upstream', 'auth', 'tokenUrl'],
-  ].flatMap((path) => {
-    const [from, to] = [origin(before, path), origin(after, path)];
-    return from === to ? [] : [`${path.join('.')} moved from ${from} to ${to}`];
-  });
+  return [['upstream', 'baseUrl'], ...tokenUrlPaths(before), ...tokenUrlPaths(after)]
+    .filter(
+      (path, index, all) => all.findIndex((p) => formatPath(p) === formatPath(path)) === index,
+    )
+    .flatMap((path) => {
+      const [from, to] = [origin(before, path), origin(after, path)];
+      return from === to ? [] : [`${formatPath(path)} moved from ${from} to ${to}`];
+    });
+}
+
+/** Where a document's token URLs sit: `upstream.auth.tokenUrl`, or one per entry of a list. */
+function tokenUrlPaths(document: Record<string, unknown>): (string | number)[][] {
+  const auth = valueAt(document, ['upstream', 'auth']);
+  return Array.isArray(auth)
+    ? auth.map((_entry, index) => ['upstream', 'auth', index, 'tokenUrl'])
+    : [['upstream', 'auth', 'tokenUrl']];
 }

@@ -189,11 +189,15 @@ export function shapeOf(value: string): string {
   return shape.length > 40 ? `${shape.slice(0, 39)}…` : shape;
 }
 
-/** Every raw status in the sample (current and in the history), counted, most frequent first. */
+/**
+ * Every raw status in the sample (current and in the history), counted, most frequent first. A
+ * value read as different national statuses (by agency or by record: `statuses.byAgency`,
+ * `statuses.byRecord`) has one entry per reading, so one left unmapped somewhere is seen.
+ */
 export function statusCounts(found: readonly NationalDossier[]): StatusCount[] {
   const counts = new Map<string, StatusCount>();
   const add = (field: StatusCount['field'], raw: string, national: NationalStatusCode | null) => {
-    const key = `${field}\u0000${raw}`;
+    const key = `${field}\u0000${raw}\u0000${national ?? ''}`;
     const entry = counts.get(key) ?? { field, raw, count: 0, national };
     entry.count += 1;
     counts.set(key, entry);

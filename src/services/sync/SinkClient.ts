@@ -2,7 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import {
   createAuthenticator,
   type Authenticator,
-  type UpstreamAuth,
+  type UpstreamCredential,
 } from '../../runtime/upstreamAuth';
 import { idempotencyKey, type DossierChange } from '../changes/DossierChange';
 import { answerReason } from './answerReason';
@@ -14,7 +14,7 @@ export interface SinkSettings {
   url: string;
   timeoutMs: number;
   /** API key, basic or OAuth 2.0 client credentials (the upstream auth of registrations). */
-  auth: UpstreamAuth;
+  auth: UpstreamCredential;
   /** When set, every body is signed: `X-Signature: t=…,v1=…` (hmacSignature.ts). */
   hmacSecret: string | null;
 }

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { ConnectorError } from '../ConnectorError';
+import type { Evaluate } from './expression/ExpressionCompiler';
+import { expression } from './expression/expressionSchema';
+
+/** What an error answered inside HTTP 200 means, as a registration declares it. */
+export const BODY_ERROR_MEANINGS = [
+  'authFailed',
+  'notFound',
+  'tooManyCodes',
+  'badRequest',
+  'unavailable',
+] as const;
+export type BodyErrorMeaning = (typeof BODY_ERROR_MEANINGS)[number];
+
+/**
+ * `config.errors`: conditions on a 2xx answer's body that mean the system refused the call (an
+ * `error_code` inside HTTP 200), first match wins. Read on every call of the kind before any record.
+ */
+export const bodyErrorsSchema = z
+  .array(
+    z.strictObject({
+      /** JSONata predicate over the parsed body: `true` (exactly) when this rule applies. */
+      when: expression,
+      means: z.enum(BODY_ERROR_MEANINGS, {
+        error: `one of ${BODY_ERROR_MEANINGS.join(', ')}`,
+      }),
+      /** JSONata over the body giving the system's own words, kept (masked, shortened) in the error. */
+      message: expression.optional(),
+    }),
+  )
+  .max(20)
+  .default([]);
+
+export type BodyErrorRules = z.output<typeof bodyErrorsSchema>;
+
+/** A rule that matched an answer: what it means and the system's own words, made safe to show. */
+export interface BodyError {
+  means: BodyErrorMeaning;
+  /** Index of the rule in `config.errors`. */
+  rule: number;
+  words: string | null;
+}
+
+/** Reads an answer's body against the rules: the first that matches, or null. */
+export type CheckBody = (body: unknown) => Promise<BodyError | null>;
+
+export function compileBodyErrors(
+  rules: BodyErrorRules,
+  compile: (source: string) => Evaluate,
+): CheckBody {
+  const compiled = rules.map((rule) => ({
+    means: rule.means,
+    when: compile(rule.when),
+    message: rule.message === undefined ? undefined : compile(rule.message),
+  }));
+  return async (body) => {
+    for (const [index, rule] of compiled.entries()) {
+      if ((await rule.when(body)) !== true) continue;
+      // The words are a courtesy: an expression that cannot read them does not hide the error.
+      const words =
+        rule.message === undefined ? null : await rule.message(body).catch(() => undefined);
+      return { means: rule.means, rule: index, words: systemWords(words) };
+    }
+    return null;
+  };
+}
+
+/** Longest part of the system's own message kept in an error message. */
+export const MAX_SYSTEM_WORDS = 200;
+
+/**
+ * The system's own message as it may appear in an error message (which reaches logs and API
+ * clients, so carries no personal data): a string or number, NFC, on one line, at most
+ * MAX_SYSTEM_WORDS characters; e-mail addresses reduced to their domain and every digit of a run
+ * of six or more but the last three hidden, as docs/MASKING.md masks identity numbers and phones.
+ */
+export function systemWords(value: unknown): string | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  let text = String(value)
+    .normalize('NFC')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ')
+    .trim();
+  text = text
+    .replace(/[^\s@"'<>()[\]]+@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+)/gu, '***@$1')
+    .replace(/\d{6,}/g, (digits) => '*'.repeat(digits.length - 3) + digits.slice(-3));
+  if (text === '') return null;
+  const characters = [...text];
+  return characters.length > MAX_SYSTEM_WORDS
+    ? `${characters.slice(0, MAX_SYSTEM_WORDS).join('')}…`
+    : text;
+}
+
+const SAYS: Record<Exclude<BodyErrorMeaning, 'notFound'>, string> = {
+  authFailed: "refused the gateway's credentials",
+  tooManyCodes: 'refused the request: too many codes',
+  badRequest: 'refused the request',
+  unavailable: 'is unavailable for now',
+};
+
+/**
+ * The typed error for a matched rule: authFailed → UPSTREAM_AUTH_FAILED (not retried),
+ * unavailable → UPSTREAM_UNAVAILABLE (retried as an HTTP 503 is), badRequest and tooManyCodes
+ * (where the call cannot be split) → UPSTREAM_BAD_REQUEST (not retried). `notFound` is not an
+ * error: each call answers it its own way.
+ */
+export function bodyErrorAsConnectorError(
+  found: BodyError & { means: Exclude<BodyErrorMeaning, 'notFound'> },
+  what: string,
+  httpStatus: number,
+): ConnectorError {
+  const code =
+    found.means === 'authFailed'
+      ? 'UPSTREAM_AUTH_FAILED'
+      : found.means === 'unavailable'
+        ? 'UPSTREAM_UNAVAILABLE'
+        : 'UPSTREAM_BAD_REQUEST';
+  const words = found.words === null ? '' : `: "${found.words}"`;
+  return new ConnectorError(
+    code,
+    `${what}: upstream ${SAYS[found.means]} (HTTP ${httpStatus}, config.errors[${found.rule}])${words}`,
+    { httpStatus },
+  );
+}
+
+/**
+ * A bulk call the upstream refused as asking for too many codes at once: the engine splits the
+ * batch in halves and asks again, down to one code, which then fails with `error`.
+ */
+export class BatchTooLarge {
+  constructor(readonly error: ConnectorError) {}
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ConnectorError } from '../ConnectorError';
+
+/** One name of a path: a JSONata name (letters, digits, `_`, `$`) or any name in backquotes. */
+const SEGMENT = /(?:[\p{L}_$][\p{L}\p{N}_$]*|`[^`]+`)/u;
+const PATH = new RegExp(`^${SEGMENT.source}(?:\\.${SEGMENT.source})*$`, 'u');
+
+/** The names of a path, backquotes removed. */
+export function pathSegments(path: string): string[] {
+  return (path.match(new RegExp(SEGMENT.source, 'gu')) ?? []).map((name) =>
+    name.startsWith('`') ? name.slice(1, -1) : name,
+  );
+}
+
+/**
+ * `jsonText`: the places in an answer whose value is a JSON document written as text
+ * (`"data": "[{\"MaHoSo\": …}]"`), parsed before `records` or `record` is read. Each is a JSONata
+ * path of names (`data`, `result.payload`, `` `Dữ liệu` ``); through a list it applies to every item.
+ */
+export const jsonTextSchema = z
+  .array(
+    z
+      .string()
+      .regex(
+        PATH,
+        'a path of names separated by "." (such as data or result.payload; a name with other characters in backquotes), no filters or functions',
+      ),
+  )
+  .max(8)
+  .default([]);
+
+/** Longest JSON text read at one path: the most an answer may hold (upstream.maxResponseBytes' default). */
+export const DEFAULT_MAX_JSON_TEXT_CHARS = 10 * 1024 * 1024;
+
+/**
+ * Parses, in place, the JSON text at each path of a freshly parsed answer. Absent and `null`
+ * values stay; an empty text is read as `null` (no data). A text that is not JSON, or longer than
+ * `maxChars`, is UPSTREAM_BAD_RESPONSE naming the path (never the text: it may hold personal data).
+ * No JSONata runs here, so no evaluation limit depends on how many records the text holds.
+ */
+export function decodeJsonText(
+  body: unknown,
+  paths: readonly string[],
+  what: string,
+  maxChars: number = DEFAULT_MAX_JSON_TEXT_CHARS,
+): unknown {
+  for (const path of paths) decodeAt(body, pathSegments(path), path, what, maxChars);
+  return body;
+}
+
+function decodeAt(
+  value: unknown,
+  segments: readonly string[],
+  path: string,
+  what: string,
+  maxChars: number,
+): void {
+  if (Array.isArray(value)) {
+    for (const item of value) decodeAt(item, segments, path, what, maxChars);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const [name, ...rest] = segments as [string, ...string[]];
+  if (!Object.prototype.hasOwnProperty.call(value, name)) return;
+  const holder = value as Record<string, unknown>;
+  if (rest.length > 0) {
+    decodeAt(holder[name], rest, path, what, maxChars);
+    return;
+  }
+  const text = holder[name];
+  if (typeof text !== 'string') return;
+  if (text.length > maxChars) {
+    throw new ConnectorError(
+      'UPSTREAM_BAD_RESPONSE',
+      `${what}: the JSON text at jsonText path "${path}" is longer than ${maxChars} characters`,
+    );
+  }
+  if (text.trim() === '') {
+    holder[name] = null;
+    return;
+  }
+  try {
+    holder[name] = JSON.parse(text) as unknown;
+  } catch {
+    throw new ConnectorError(
+      'UPSTREAM_BAD_RESPONSE',
+      `${what}: the text at jsonText path "${path}" is not JSON (${text.length} characters)`,
+    );
+  }
+}
