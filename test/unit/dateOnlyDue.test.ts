@@ -34,7 +34,7 @@ const TABLES = {
   applicantTypes: NATIONAL_APPLICANT_TYPES,
   // The platform of issue 22: times where it has them, the due date as a day only.
   dates: { formats: ['dd/MM/yyyy HH:mm', 'dd/MM/yyyy'], zone: VIETNAM_ZONE },
-  legacyText: null,
+  legacyText: [],
   historyOrder: 'oldestFirst' as const,
 };
 const SPEC = dossierMappingSchema.parse({

@@ -62,7 +62,7 @@ describe('Identity kinds', () => {
       channels: NATIONAL_CHANNELS,
       applicantTypes: NATIONAL_APPLICANT_TYPES,
       dates: { formats: ['dd/MM/yyyy'], zone: VIETNAM_ZONE },
-      legacyText: null,
+      legacyText: [],
       historyOrder: 'oldestFirst' as const,
     };
     const read = async (loai: string, so: string) =>
