@@ -10,8 +10,12 @@
 /** Trạng thái hồ sơ — the ten national dossier statuses, by their numeric code. */
 export type NationalStatusCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
 
-/** Kênh thực hiện — 1 in person, 2 online, 3 public postal service. */
-export type ChannelCode = 1 | 2 | 3;
+/**
+ * Kênh thực hiện — 1 in person, 2 online, 3 public postal service; `'ALL'`: every channel, for a
+ * catalogue entry that gives one time limit and fee for all of them (no per-channel breakdown).
+ * `'ALL'` is the gateway's, not a national code: the national record leaves `KenhThucHien` out.
+ */
+export type ChannelCode = 1 | 2 | 3 | 'ALL';
 
 /** Loại đối tượng — 1 citizen, 2 enterprise, 3 state agency, 4 other organisation. */
 export type ApplicantTypeCode = 1 | 2 | 3 | 4;
@@ -34,12 +38,29 @@ export interface StatusValue {
 /** Kênh thực hiện with the upstream's raw value. */
 export interface ChannelValue {
   code: ChannelCode | null;
+  /**
+   * The upstream's own value; `'ALL'` (the gateway's word, nothing was sent) for the channel of a
+   * catalogue entry whose registration maps no channel at all (`channels.fields.channel` absent).
+   */
   raw: string;
 }
 
+/**
+ * Loại định danh — the kinds of identity number (docs/domain.md §3): `'1'` a 12-digit personal
+ * identification number (căn cước / CCCD), `'2'` a 9-digit old ID card (CMND), both as the national
+ * format sends them; `'MST'` a tax code (mã số thuế: 10 digits, or 13 written `0101234567-001`
+ * or as 13 digits, also an enterprise's code) and `'HC'` a passport number, which the national
+ * format's published lists do not give a code for (the gateway's own, say so when synced).
+ */
+export const ID_TYPES = ['1', '2', 'MST', 'HC'] as const;
+export type IdType = (typeof ID_TYPES)[number];
+
 /** Định danh chủ hồ sơ — an identity document number of the applicant. */
 export interface ApplicantId {
-  /** LoaiDinhDanh as sent (1 = 12-digit citizen ID, 2 = 9-digit old ID card), or null. */
+  /**
+   * LoaiDinhDanh as mapped: one of `ID_TYPES` when the registration maps it to one, or the
+   * system's own value; null when not given.
+   */
   type: string | null;
   number: string;
 }
@@ -78,6 +99,8 @@ export interface HistoryStep {
   startedAt: string | null;
   /** Ngày kết thúc theo quy định. */
   dueAt: string | null;
+  /** The fields of this step the system gave as a date without a time (see `NationalDossier`). */
+  datesWithoutTime?: DateField[];
 }
 
 /** Lệ phí — a fee or charge. */
@@ -104,6 +127,7 @@ export interface ResultDocument {
   number: string | null;
   issuedAt: string | null;
   url: string | null;
+  datesWithoutTime?: DateField[];
 }
 
 /** Hồ sơ bổ sung — one supplement round. */
@@ -114,7 +138,34 @@ export interface SupplementRound {
   /** Ngày hẹn trả mới — due date after the round. */
   dueAfter: string | null;
   reason: string | null;
+  /** The fields of this round the system gave as a date without a time (see `NationalDossier`). */
+  datesWithoutTime?: DateField[];
 }
+
+/** A date field of the national model, as `datesWithoutTime` names it. */
+export type DateField =
+  | 'receivedAt'
+  | 'dueAt'
+  | 'finishedAt'
+  | 'returnedAt'
+  | 'at'
+  | 'startedAt'
+  | 'issuedAt'
+  | 'requestedAt'
+  | 'dueBefore'
+  | 'dueAfter';
+
+/** Due dates: a date without a time is the end of that working day (`datesWithoutTime`). */
+export const DUE_FIELDS: ReadonlySet<DateField> = new Set(['dueAt', 'dueBefore', 'dueAfter']);
+
+/**
+ * Where a date without a time is placed until the agency's office hours are known: the end of the
+ * standard working day (07:00–11:30, 13:30–17:00; docs/domain.md §5) for a due date, the start of
+ * the day for any other. The gateway judges a due date at the end of the agency's own working day
+ * (src/services/calendar/dateOnlyDue.ts).
+ */
+export const DATE_ONLY_DUE_TIME = 'T17:00:00+07:00';
+export const DATE_ONLY_EVENT_TIME = 'T00:00:00+07:00';
 
 /** A value the mapping could not take as it came (a date that did not parse, an unmapped status). */
 export interface MappingWarning {
@@ -194,6 +245,13 @@ export interface NationalDossier {
   interAgency: InterAgencyLinks;
   /** The 2022 sync format's indicator fields (absent in dossiers cached before they existed). */
   digital?: DigitalFacts;
+  /**
+   * The dossier's own date fields the system gave as a date without a time of day (`dd/MM/yyyy`);
+   * absent or empty when every date had its time (and in dossiers cached before it existed).
+   * Such a due date (`dueAt`, and `dueAt`/`dueBefore`/`dueAfter` of history steps and supplement
+   * rounds, which carry their own list) holds `DATE_ONLY_DUE_TIME` of its day, any other date 00:00.
+   */
+  datesWithoutTime?: DateField[];
   warnings: MappingWarning[];
 }
 

@@ -50,7 +50,11 @@ function withNationalDefaults(input: unknown): unknown {
       map: Object.fromEntries(NATIONAL_STATUS_CODES.map((code) => [String(code), code])),
       ...statuses,
     },
-    dates: { formats: ['yyyyMMddHHmmss'], ...(isObject(input.dates) ? input.dates : {}) },
+    // `yyyyMMdd`: a date sent without a time (as the gateway's own sync record writes one).
+    dates: {
+      formats: ['yyyyMMddHHmmss', 'yyyyMMdd'],
+      ...(isObject(input.dates) ? input.dates : {}),
+    },
     // A catalogue in the national format, paged by cursor, unless the registration says otherwise.
     ...(isObject(input.catalogue)
       ? {

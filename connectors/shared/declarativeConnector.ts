@@ -175,7 +175,13 @@ export class DeclarativeConnector implements Connector {
             ? compile(settings.pagination.total)
             : undefined,
         next: settings.pagination.type === 'cursor' ? compile(settings.pagination.next) : undefined,
-        tables: procedureTables(settings.onlineLevels, settings.states, tables.channels),
+        tables: procedureTables(
+          settings.onlineLevels,
+          settings.states,
+          tables.channels,
+          settings.mapping.channels !== undefined &&
+            settings.mapping.channels.fields.channel === undefined,
+        ),
       };
     }
     const paged = <T extends ListingTransport | ChangedSinceTransport>(

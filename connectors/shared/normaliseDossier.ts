@@ -3,13 +3,16 @@ import type {
   ApplicantTypeCode,
   ChannelCode,
   ChannelValue,
+  DateField,
   Fee,
   HistoryStep,
   MappingWarning,
   NationalDossier,
   StatusValue,
 } from '../model';
+import { DATE_ONLY_DUE_TIME, DATE_ONLY_EVENT_TIME, DUE_FIELDS } from '../model';
 import { feeAmountFields } from './feeAmount';
+import { idShapeProblem } from './idTypes';
 import { decodeLegacy, looksLegacy, type LegacyEncoding } from './legacyText';
 import { parseUpstreamDate, type DateParsing } from './parseUpstreamDate';
 import { mapStatus, statusTableFor, tableKey, type StatusTable } from './statusTable';
@@ -123,6 +126,8 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
   });
 
   const applicant = isRecord(mapped.applicant) ? mapped.applicant : {};
+  // The dossier's own date fields given without a time (history steps etc. keep their own).
+  const own: DateField[] = [];
   return {
     code,
     procedureCode: reader.identifier(mapped, 'procedureCode'),
@@ -136,10 +141,13 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
       name: reader.text(applicant, 'name', 'applicant.'),
       type: reader.applicantType(applicant, 'type', 'applicant.'),
       ids: reader.list(applicant, 'ids', 'applicant.').flatMap((item, index) => {
-        const number = reader.identifier(item, 'number', `applicant.ids[${index}].`);
-        return number === null
-          ? []
-          : [{ type: reader.identifier(item, 'type', `applicant.ids[${index}].`), number }];
+        const at = `applicant.ids[${index}].`;
+        const number = reader.identifier(item, 'number', at);
+        if (number === null) return [];
+        const type = reader.identifier(item, 'type', at);
+        const problem = idShapeProblem(type, number);
+        if (problem !== null) warnings.push({ field: `${at}number`, problem });
+        return [{ type, number }];
       }),
       phone: reader.identifier(applicant, 'phone', 'applicant.'),
       email: reader.identifier(applicant, 'email', 'applicant.'),
@@ -153,26 +161,30 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
         url: reader.identifier(item, 'url', at),
       };
     }),
-    receivedAt: reader.date(mapped, 'receivedAt'),
-    dueAt: reader.date(mapped, 'dueAt'),
-    finishedAt: reader.date(mapped, 'finishedAt'),
-    returnedAt: reader.date(mapped, 'returnedAt'),
+    receivedAt: reader.date(mapped, 'receivedAt', '', own),
+    dueAt: reader.date(mapped, 'dueAt', '', own),
+    finishedAt: reader.date(mapped, 'finishedAt', '', own),
+    returnedAt: reader.date(mapped, 'returnedAt', '', own),
     status: reader.status(rawStatus, 'status'),
     history: oldestFirst(
       reader.list(mapped, 'history').map((item, index) => {
         const at = `history[${index}].`;
         const declared = 'history[].';
         const status = reader.identifier(item, 'status', at);
-        return {
-          at: reader.date(item, 'at', at),
-          actor: reader.text(item, 'actor', at, declared),
-          actorTitle: reader.text(item, 'actorTitle', at, declared),
-          department: reader.text(item, 'department', at, declared),
-          content: reader.text(item, 'content', at, declared),
-          status: status === null ? null : reader.status(status, 'status', at),
-          startedAt: reader.date(item, 'startedAt', at),
-          dueAt: reader.date(item, 'dueAt', at),
-        };
+        const untimed: DateField[] = [];
+        return withUntimed(
+          {
+            at: reader.date(item, 'at', at, untimed),
+            actor: reader.text(item, 'actor', at, declared),
+            actorTitle: reader.text(item, 'actorTitle', at, declared),
+            department: reader.text(item, 'department', at, declared),
+            content: reader.text(item, 'content', at, declared),
+            status: status === null ? null : reader.status(status, 'status', at),
+            startedAt: reader.date(item, 'startedAt', at, untimed),
+            dueAt: reader.date(item, 'dueAt', at, untimed),
+          },
+          untimed,
+        );
       }),
       tables.historyOrder,
     ),
@@ -182,26 +194,43 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
     })),
     results: reader.list(mapped, 'results').map((item, index) => {
       const at = `results[${index}].`;
-      return {
-        name: reader.text(item, 'name', at, 'results[].'),
-        number: reader.identifier(item, 'number', at),
-        issuedAt: reader.date(item, 'issuedAt', at),
-        url: reader.identifier(item, 'url', at),
-      };
+      const untimed: DateField[] = [];
+      return withUntimed(
+        {
+          name: reader.text(item, 'name', at, 'results[].'),
+          number: reader.identifier(item, 'number', at),
+          issuedAt: reader.date(item, 'issuedAt', at, untimed),
+          url: reader.identifier(item, 'url', at),
+        },
+        untimed,
+      );
     }),
     supplements: reader.list(mapped, 'supplements').map((item, index) => {
       const at = `supplements[${index}].`;
-      return {
-        requestedAt: reader.date(item, 'requestedAt', at),
-        dueBefore: reader.date(item, 'dueBefore', at),
-        dueAfter: reader.date(item, 'dueAfter', at),
-        reason: reader.text(item, 'reason', at, 'supplements[].'),
-      };
+      const untimed: DateField[] = [];
+      return withUntimed(
+        {
+          requestedAt: reader.date(item, 'requestedAt', at, untimed),
+          dueBefore: reader.date(item, 'dueBefore', at, untimed),
+          dueAfter: reader.date(item, 'dueAfter', at, untimed),
+          reason: reader.text(item, 'reason', at, 'supplements[].'),
+        },
+        untimed,
+      );
     }),
     interAgency: interAgency(reader, mapped.interAgency, code),
     digital: digitalFacts(reader, isRecord(mapped.digital) ? mapped.digital : {}),
+    ...(own.length > 0 ? { datesWithoutTime: own } : {}),
     warnings,
   };
+}
+
+/** `value` with its `datesWithoutTime` when any of its dates had no time (else without the key). */
+function withUntimed<T extends object>(
+  value: T,
+  untimed: DateField[],
+): T & { datesWithoutTime?: DateField[] } {
+  return untimed.length > 0 ? { ...value, datesWithoutTime: untimed } : value;
 }
 
 /** The 2022 sync format's indicator fields: the place of submission as sent, the rest flags. */
@@ -295,13 +324,23 @@ class FieldReader {
     return normaliseText(value);
   }
 
-  date(from: Raw, key: string, at = ''): string | null {
+  /**
+   * A date as ISO 8601 +07:00. One given without a time of day is named in `untimed` and placed at
+   * the end of the standard working day when it is a due date, else at the start of its day
+   * (model.ts `DATE_ONLY_DUE_TIME`; the gateway re-places a due date by the agency's hours).
+   */
+  date(from: Raw, key: DateField, at: string, untimed: DateField[]): string | null {
     const raw = this.identifier(from, key, at);
     if (raw === null) return null;
     const parsed = parseUpstreamDate(raw, this.tables.dates);
-    if (parsed.ok) return parsed.value;
-    this.warn(`${at}${key}`, parsed.problem);
-    return null;
+    if (!parsed.ok) {
+      this.warn(`${at}${key}`, parsed.problem);
+      return null;
+    }
+    if (parsed.timeGiven) return parsed.value;
+    untimed.push(key);
+    const day = parsed.value.slice(0, 10);
+    return day + (DUE_FIELDS.has(key) ? DATE_ONLY_DUE_TIME : DATE_ONLY_EVENT_TIME);
   }
 
   status(raw: string, key: string, at = ''): StatusValue {

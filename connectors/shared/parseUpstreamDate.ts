@@ -25,7 +25,13 @@ export interface DateParsing {
   readonly zone: Zone;
 }
 
-export type ParsedDate = { ok: true; value: string } | { ok: false; problem: string };
+/**
+ * `timeGiven` is false when the text was a date without a time of day (`14/03/2025`, `2025-03-14`):
+ * `value` is then 00:00 of that day in Vietnam time, and the caller decides what the day means
+ * (a due date is the end of that working day: normaliseDossier.ts, docs/domain.md §3).
+ */
+export type ParsedDate =
+  { ok: true; value: string; timeGiven: boolean } | { ok: false; problem: string };
 
 /**
  * Parses an upstream time into ISO 8601 with +07:00 (`2025-03-14T08:30:00+07:00`), trying each
@@ -34,17 +40,19 @@ export type ParsedDate = { ok: true; value: string } | { ok: false; problem: str
 export function parseUpstreamDate(raw: string, parsing: DateParsing): ParsedDate {
   const text = raw.trim();
   const { formats, offset } = compiledParsing(parsing);
-  for (const { format, fast } of formats) {
+  for (const { format, fast, timed } of formats) {
     // A zone without daylight saving (Vietnam's, or any fixed offset) needs no calendar library.
+    // A date without a time is a Vietnam day whatever the registration's zone: no shift.
     if (fast !== null && offset !== null) {
-      const value = fastIso(text, fast, offset);
+      const value = fastIso(text, fast, timed ? offset : 420);
       if (value === null) continue;
-      if (value !== undefined) return { ok: true, value };
+      if (value !== undefined) return { ok: true, value, timeGiven: timed };
     }
-    const parsed = parseWith(text, format, fast, parsing.zone);
+    const timeGiven = timed && !(format === 'ISO' && DATE_ONLY_ISO.test(text));
+    const parsed = parseWith(text, format, fast, timeGiven ? parsing.zone : VIETNAM_ZONE);
     if (parsed?.isValid) {
       const value = parsed.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true });
-      if (value !== null) return { ok: true, value };
+      if (value !== null) return { ok: true, value, timeGiven };
     }
   }
   return {
@@ -55,7 +63,8 @@ export function parseUpstreamDate(raw: string, parsing: DateParsing): ParsedDate
 
 /** A registration's formats, each with its fixed-width reading, and its zone's fixed offset. */
 interface CompiledParsing {
-  formats: Array<{ format: string; fast: FastFormat | null }>;
+  /** `timed`: the format reads a time of day (`ISO` does unless the text is a bare date). */
+  formats: Array<{ format: string; fast: FastFormat | null; timed: boolean }>;
   /** Minutes east of UTC, or null for a zone with daylight saving. */
   offset: number | null;
 }
@@ -66,12 +75,30 @@ function compiledParsing(parsing: DateParsing): CompiledParsing {
   let compiled = compiledParsings.get(parsing);
   if (compiled === undefined) {
     compiled = {
-      formats: parsing.formats.map((format) => ({ format, fast: fastFormat(format) })),
+      formats: parsing.formats.map((format) => ({
+        format,
+        fast: fastFormat(format),
+        timed: readsTime(format),
+      })),
       offset: parsing.zone.isUniversal ? parsing.zone.offset(0) : null,
     };
     compiledParsings.set(parsing, compiled);
   }
   return compiled;
+}
+
+/** `2025-03-14`: an ISO 8601 date without a time. */
+const DATE_ONLY_ISO = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Whether a format reads a time of day: an hour token outside quoted literals (Luxon's `H`, `h`,
+ * `HH`…), a localised time (`t`, `f`, `F`), a Unix time (`X`, `x`), or a format that always
+ * carries one (`ISO` unless bare, `epochMillis`, `epochSeconds`). An unquoted `T` is a separator
+ * here, as the fixed-width reading takes it.
+ */
+export function readsTime(format: string): boolean {
+  if (format === 'ISO' || format === 'epochMillis' || format === 'epochSeconds') return true;
+  return /[HhtfFXx]/.test(format.replace(/'[^']*'/g, ''));
 }
 
 /** Formats made only of fixed-width numeric fields and literal separators, read without Luxon. */

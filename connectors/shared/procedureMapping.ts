@@ -73,12 +73,18 @@ export interface ProcedureTables {
   onlineLevels: ReadonlyMap<string, OnlineLevel>;
   states: ReadonlyMap<string, PublicationState>;
   channels: NormalisationTables['channels'];
+  /**
+   * True when the catalogue mapping names no channel (`channels.fields.channel` absent): each entry
+   * is then for every channel (`'ALL'`), not of an unknown one.
+   */
+  everyChannel?: boolean;
 }
 
 export function procedureTables(
   onlineLevels: Record<string, OnlineLevel> | undefined,
   states: Record<string, PublicationState> | undefined,
   channels: NormalisationTables['channels'],
+  everyChannel = false,
 ): ProcedureTables {
   const folded = <T>(entries: Record<string, T>) =>
     new Map(Object.entries(entries).map(([raw, value]) => [foldText(raw), value]));
@@ -86,6 +92,7 @@ export function procedureTables(
     onlineLevels: folded({ ...DEFAULT_ONLINE_LEVELS, ...onlineLevels }),
     states: folded({ ...DEFAULT_PUBLICATION_STATES, ...states }),
     channels,
+    everyChannel,
   };
 }
 
@@ -151,7 +158,12 @@ export function normaliseProcedure(mapped: unknown, tables: ProcedureTables): Pr
           problem: `processingDays ${processingDays} does not agree with processingTime "${limit.text.slice(0, 120)}"`,
         });
       return {
-        channel: raw === null ? null : ({ code, raw } satisfies ChannelValue),
+        channel:
+          raw !== null
+            ? ({ code, raw } satisfies ChannelValue)
+            : tables.everyChannel === true
+              ? ({ code: 'ALL', raw: 'ALL' } satisfies ChannelValue)
+              : null,
         processingTime,
         processingTimeLimit: limit,
         processingDays,

@@ -119,6 +119,24 @@ const valueTable = <T extends number>(max: number) =>
         new Map(Object.entries(entries).map(([raw, code]) => [tableKey(raw), code as T])),
     );
 
+/** Upstream channel → 1, 2, 3, or `all` (every channel: a catalogue entry for all of them). */
+const channelTable = z
+  .record(
+    z.string(),
+    z.union([z.number().int().min(1).max(3), z.literal('all')], {
+      error: 'a national channel 1, 2 or 3, or all (every channel)',
+    }),
+  )
+  .transform(
+    (entries) =>
+      new Map(
+        Object.entries(entries).map(([raw, code]): [string, ChannelCode] => [
+          tableKey(raw),
+          code === 'all' ? 'ALL' : (code as ChannelCode),
+        ]),
+      ),
+  );
+
 export const datesSchema = z
   .strictObject({
     /** Accepted formats, tried in order. Default: every format in docs/domain.md §3. */
@@ -231,7 +249,7 @@ export const legacyTextSchema = z
 
 export const tablesSchema = {
   statuses: statusesSchema,
-  channels: valueTable<ChannelCode>(3).optional(),
+  channels: channelTable.optional(),
   applicantTypes: valueTable<ApplicantTypeCode>(4).optional(),
   dates: datesSchema,
   legacyText: legacyTextSchema.optional(),

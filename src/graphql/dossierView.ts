@@ -20,7 +20,7 @@ export function statusView(status: StatusValue) {
   };
 }
 
-const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' } as const;
+const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL', ALL: 'ALL' } as const;
 
 const APPLICANT_TYPES = {
   1: 'CITIZEN',
@@ -33,7 +33,8 @@ function channelView(channel: ChannelValue | null) {
   if (channel === null) return null;
   return {
     value: channel.code === null ? null : CHANNELS[channel.code],
-    code: channel.code,
+    // `ALL` has no national number.
+    code: typeof channel.code === 'number' ? channel.code : null,
     raw: channel.raw,
   };
 }
@@ -84,6 +85,8 @@ export function dossierView(answer: DossierAnswer) {
     results: dossier.results,
     supplements: dossier.supplements,
     digital: dossier.digital ?? NO_DIGITAL_FACTS,
+    /** The dossier's own dates given without a time (the resolver shows every path). */
+    datesWithoutTime: dossier.datesWithoutTime ?? [],
     interAgency: {
       reference: dossier.interAgency.reference,
       parts: dossier.interAgency.parts.map((part) => ({

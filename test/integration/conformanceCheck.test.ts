@@ -27,7 +27,13 @@ interface Report {
     found: number;
   };
   checks: Array<{ name: string; verdict: Verdict; reason: string; calls: number; ms: number }>;
-  dates: Array<{ field: string; parsed: number; failed: number; shapes: string[] }>;
+  dates: Array<{
+    field: string;
+    parsed: number;
+    failed: number;
+    withoutTime: number;
+    shapes: string[];
+  }>;
   statuses: Array<{ field: string; raw: string; count: number; national: number | null }>;
   fieldsFilled: Array<{ field: string; filled: number; of: number }>;
 }
@@ -37,7 +43,7 @@ const CHECK = `mutation ($d: String!, $c: [String!]!, $a: String, $n: Int!) {
     connector verdict
     sample { source agencies from to codes found }
     checks { name verdict reason calls ms }
-    dates { field parsed failed shapes }
+    dates { field parsed failed withoutTime shapes }
     statuses { field raw count national }
     fieldsFilled { field filled of }
   } }`;
@@ -141,7 +147,13 @@ describe('Conformance check: a verdict per check against the live system', () =>
       /^000\.00\.01\.H56-\d{6}-0000 \(cannot exist\) is DOSSIER_NOT_FOUND alone and beside 000\.00\.01\.H56-\d{6}-\d{4}, which is still found$/,
     );
     const received = report.dates.find((d) => d.field === 'receivedAt');
-    expect(received).toEqual({ field: 'receivedAt', parsed: 50, failed: 0, shapes: [] });
+    expect(received).toEqual({
+      field: 'receivedAt',
+      parsed: 50,
+      failed: 0,
+      withoutTime: 0,
+      shapes: [],
+    });
     expect(report.statuses.every((s) => s.national !== null)).toBe(true);
     expect(report.fieldsFilled.find((f) => f.field === 'procedureCode')).toEqual({
       field: 'procedureCode',
@@ -275,6 +287,7 @@ describe('Conformance check: a verdict per check against the live system', () =>
       field: 'receivedAt',
       parsed: 0,
       failed: 50,
+      withoutTime: 0,
       shapes: ['99/99/9999 99:99:99'],
     });
     expect(reason(report, 'DATES')).toContain(

@@ -179,3 +179,74 @@ describe('nationalSyncRecord: a dossier in the national sync format (DongBoHoSoM
     expect(record).not.toHaveProperty('TrangThaiHoSo');
   });
 });
+
+describe('nationalSyncRecord: dates given without a time', () => {
+  const DAY_ONLY: NationalDossier = {
+    ...FULL,
+    dueAt: '2025-11-18T17:00:00+07:00',
+    receivedAt: '2025-11-04T00:00:00+07:00',
+    datesWithoutTime: ['receivedAt', 'dueAt'],
+    history: [
+      {
+        ...(FULL.history[0] as NationalDossier['history'][number]),
+        dueAt: '2025-11-05T17:00:00+07:00',
+        datesWithoutTime: ['dueAt'],
+      },
+      FULL.history[1] as NationalDossier['history'][number],
+    ],
+    supplements: [
+      {
+        ...(FULL.supplements[0] as NationalDossier['supplements'][number]),
+        dueAfter: '2025-11-20T17:00:00+07:00',
+        datesWithoutTime: ['dueAfter'],
+      },
+    ],
+  };
+
+  it('writes the day alone (yyyyMMdd), never a time the system did not give', () => {
+    const record = nationalSyncRecord(DAY_ONLY);
+    expect(record).toMatchObject({ NgayHenTra: '20251118', NgayTiepNhan: '20251104' });
+    // Dates that had their time keep all 14 digits.
+    expect(record.NgayKetThucXuLy).toBe('20251110100000');
+    const history = record.QuaTrinhXuLy as Array<Record<string, unknown>>;
+    expect(history[0]?.NgayKetThucTheoQuyDinh).toBe('20251105');
+    expect(history[0]?.NgayBatDau).toBe('20251104081500');
+    const rounds = record.DanhSachHoSoBoSung as Array<Record<string, unknown>>;
+    expect(rounds[0]).toMatchObject({
+      NgayHenTraTruoc: '20251118170000',
+      NgayHenTraMoi: '20251120',
+    });
+  });
+
+  it('reads back, with the national-sync kind, as the same dossier, flags included', async () => {
+    const back = await readNational(nationalSyncRecord(DAY_ONLY), {
+      mapping: { agencyCode: 'MaDonVi' },
+    });
+    expect(back).toEqual(DAY_ONLY);
+  });
+});
+
+describe('nationalSyncRecord: identity kinds and channels', () => {
+  it('writes a tax code’s type as mapped and reads it back', async () => {
+    const withTaxCode: NationalDossier = {
+      ...FULL,
+      applicant: {
+        ...FULL.applicant,
+        type: 2,
+        ids: [{ type: 'MST', number: '0101234567-001' }],
+      },
+    };
+    const record = nationalSyncRecord(withTaxCode);
+    expect(record.DinhDanhCHS).toEqual([{ LoaiDinhDanh: 'MST', SoDinhDanh: '0101234567-001' }]);
+    expect(await readNational(record, { mapping: { agencyCode: 'MaDonVi' } })).toEqual(withTaxCode);
+  });
+
+  it('leaves KenhThucHien out for every channel (ALL), which has no national code', () => {
+    const record = nationalSyncRecord({ ...FULL, channel: { code: 'ALL', raw: 'tất cả' } });
+    expect(record).not.toHaveProperty('KenhThucHien');
+    // An unmapped channel is sent as the system sent it.
+    expect(nationalSyncRecord({ ...FULL, channel: { code: null, raw: '9' } }).KenhThucHien).toBe(
+      '9',
+    );
+  });
+});

@@ -4,6 +4,7 @@ import {
   VIETNAM_ZONE,
   checkDateFormat,
   parseUpstreamDate,
+  readsTime,
 } from '../../connectors/shared/parseUpstreamDate';
 import { seeded } from '../support/seeded';
 
@@ -15,17 +16,56 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
     ['2025-03-14 08:30:05', '2025-03-14T08:30:05+07:00'],
     ['14/03/2025 08:30:05', '2025-03-14T08:30:05+07:00'],
     ['14/03/2025 08:30', '2025-03-14T08:30:00+07:00'],
-    ['14/03/2025', '2025-03-14T00:00:00+07:00'],
     ['2025-03-14T08:30:05', '2025-03-14T08:30:05+07:00'],
     ['2025-03-14T01:30:05Z', '2025-03-14T08:30:05+07:00'],
     ['2025-03-14T08:30:05+07:00', '2025-03-14T08:30:05+07:00'],
   ])('reads %s as %s', (raw, expected) => {
-    expect(parseUpstreamDate(raw, parsing)).toEqual({ ok: true, value: expected });
+    expect(parseUpstreamDate(raw, parsing)).toEqual({ ok: true, value: expected, timeGiven: true });
+  });
+
+  it.each([
+    ['14/03/2025', DEFAULT_DATE_FORMATS],
+    ['2025-03-14', DEFAULT_DATE_FORMATS],
+    ['20250314', ['yyyyMMdd']],
+    ['14.03.2025', ['dd.MM.yyyy']],
+    ['14 Mar 2025', ['dd MMM yyyy']],
+  ])('reads %s as a day without a time: 00:00 of it, timeGiven false', (raw, formats) => {
+    expect(parseUpstreamDate(raw, { formats, zone: VIETNAM_ZONE })).toEqual({
+      ok: true,
+      value: '2025-03-14T00:00:00+07:00',
+      timeGiven: false,
+    });
+  });
+
+  it('keeps a day without a time on its Vietnam day whatever zone the registration declares', () => {
+    for (const zone of [FixedOffsetZone.utcInstance, FixedOffsetZone.instance(-180)]) {
+      expect(parseUpstreamDate('14/03/2025', { formats: ['dd/MM/yyyy'], zone })).toEqual({
+        ok: true,
+        value: '2025-03-14T00:00:00+07:00',
+        timeGiven: false,
+      });
+      // A time in that zone is still moved into Vietnam time.
+      expect(
+        parseUpstreamDate('14/03/2025 20:00', { formats: ['dd/MM/yyyy HH:mm'], zone }),
+      ).toEqual(expect.objectContaining({ timeGiven: true }));
+    }
+  });
+
+  it('tells formats that read a time of day from those that do not', () => {
+    expect(readsTime('dd/MM/yyyy')).toBe(false);
+    expect(readsTime("dd/MM/yyyy 'h'")).toBe(false);
+    expect(readsTime('yyyyMMdd')).toBe(false);
+    expect(readsTime('dd/MM/yyyy HH:mm')).toBe(true);
+    expect(readsTime('dd/MM/yyyy h:mm a')).toBe(true);
+    expect(readsTime('ISO')).toBe(true);
+    expect(readsTime('dd/MM/yyyy t')).toBe(true);
+    expect(readsTime('X')).toBe(true);
+    expect(readsTime('epochSeconds')).toBe(true);
   });
 
   it('never emits Z, even for a UTC midnight input', () => {
     const parsed = parseUpstreamDate('2025-12-31T17:00:00Z', parsing);
-    expect(parsed).toEqual({ ok: true, value: '2026-01-01T00:00:00+07:00' });
+    expect(parsed).toEqual({ ok: true, value: '2026-01-01T00:00:00+07:00', timeGiven: true });
   });
 
   it('refuses impossible dates and names the formats it tried', () => {
@@ -60,6 +100,7 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
     ).toEqual({
       ok: true,
       value: '2025-03-14T08:30:05+07:00',
+      timeGiven: true,
     });
   });
 
@@ -97,10 +138,16 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
         /yyyy|MM|dd|HH|mm|ss/g,
         (token) => fields[token as keyof typeof fields],
       );
-      const luxon = DateTime.fromFormat(text, format, { zone });
+      // A day without a time is a Vietnam day, whatever the zone.
+      const timed = format.includes('HH');
+      const luxon = DateTime.fromFormat(text, format, { zone: timed ? zone : VIETNAM_ZONE });
       const expected =
-        luxon.isValid && (!format.includes('HH') || Number(fields.HH) < 24)
-          ? { ok: true, value: luxon.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true }) }
+        luxon.isValid && (!timed || Number(fields.HH) < 24)
+          ? {
+              ok: true,
+              value: luxon.setZone(VIETNAM_ZONE).toISO({ suppressMilliseconds: true }),
+              timeGiven: timed,
+            }
           : { ok: false };
       const parsed = parseUpstreamDate(text, { formats: [format], zone });
       expect({ text, zone: zone.name, ...(parsed.ok ? parsed : { ok: false }) }).toEqual({
@@ -135,12 +182,15 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
       // Read as Vietnam time: the same wall clock. Read as UTC: seven hours later.
       expect([text, parseUpstreamDate(text, { formats: [format], zone: VIETNAM_ZONE })]).toEqual([
         text,
-        { ok: true, value: iso(at) },
+        { ok: true, value: iso(at), timeGiven: true },
       ]);
       expect([
         text,
         parseUpstreamDate(text, { formats: [format], zone: FixedOffsetZone.utcInstance }),
-      ]).toEqual([text, { ok: true, value: iso(new Date(at.getTime() + 7 * 3_600_000)) }]);
+      ]).toEqual([
+        text,
+        { ok: true, value: iso(new Date(at.getTime() + 7 * 3_600_000)), timeGiven: true },
+      ]);
     }
     expect(days.size).toBe(25_000);
     expect(times.size).toBe(25_000);
@@ -149,12 +199,25 @@ describe('Dates: every upstream format becomes ISO 8601 in Vietnam time', () => 
   it('reads fixed-width formats by position: digits only, the exact separators and width, real calendar days', () => {
     const read = (text: string, format = 'dd/MM/yyyy HH:mm:ss') =>
       parseUpstreamDate(text, { formats: [format], zone: VIETNAM_ZONE });
-    expect(read('29/02/2024 23:59:59')).toEqual({ ok: true, value: '2024-02-29T23:59:59+07:00' });
-    expect(read(' 01/01/0100 00:00:00 ')).toEqual({ ok: true, value: '0100-01-01T00:00:00+07:00' });
-    expect(read('31/12/9999 00:00:00')).toEqual({ ok: true, value: '9999-12-31T00:00:00+07:00' });
+    expect(read('29/02/2024 23:59:59')).toEqual({
+      ok: true,
+      value: '2024-02-29T23:59:59+07:00',
+      timeGiven: true,
+    });
+    expect(read(' 01/01/0100 00:00:00 ')).toEqual({
+      ok: true,
+      value: '0100-01-01T00:00:00+07:00',
+      timeGiven: true,
+    });
+    expect(read('31/12/9999 00:00:00')).toEqual({
+      ok: true,
+      value: '9999-12-31T00:00:00+07:00',
+      timeGiven: true,
+    });
     expect(read('15/08/2025', 'dd/MM/yyyy')).toEqual({
       ok: true,
       value: '2025-08-15T00:00:00+07:00',
+      timeGiven: false,
     });
     for (const text of [
       '29/02/2025 08:00:00', // not a leap year

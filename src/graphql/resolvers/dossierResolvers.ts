@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import type { Fee } from '../../../connectors/model';
+import type { DateField, Fee, IdType } from '../../../connectors/model';
 import type { DossierLookupResult } from '../../services/dossiers/DossierService';
 import { withFilter } from 'graphql-subscriptions';
 import { toGraphQLError } from '../../errors/GatewayError';
@@ -8,6 +8,7 @@ import { dossierView, type DossierView } from '../dossierView';
 import type { GatewayContext } from '../GatewayContext';
 import { DOSSIER_CHANGED, type DossierChangedPayload } from '../dossierChangeFeed';
 import { timelinessView } from '../timelinessView';
+import { shownDue, timeGiven, untimedPaths } from '../dateOnlyView';
 
 export const dossierResolvers = {
   Subscription: {
@@ -111,6 +112,31 @@ export const dossierResolvers = {
     },
   },
   Dossier: {
+    /** A due date given without a time: the end of that working day in the agency's hours. */
+    dueAt: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
+      shownDue(dossier, 'dueAt', dossier.dueAt, ctx.workingTime.forAgency(dossier.agencyCode)),
+    dueAtTimeGiven: (dossier: DossierView) => timeGiven(dossier, 'dueAt', dossier.dueAt),
+    datesWithoutTime: (dossier: DossierView) => untimedPaths(dossier),
+    history: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
+      const time = ctx.workingTime.forAgency(dossier.agencyCode);
+      return dossier.history.map((step) =>
+        step.datesWithoutTime === undefined
+          ? step
+          : { ...step, dueAt: shownDue(step, 'dueAt', step.dueAt, time) },
+      );
+    },
+    supplements: (dossier: DossierView, _: unknown, ctx: GatewayContext) => {
+      const time = ctx.workingTime.forAgency(dossier.agencyCode);
+      return dossier.supplements.map((round) =>
+        round.datesWithoutTime === undefined
+          ? round
+          : {
+              ...round,
+              dueBefore: shownDue(round, 'dueBefore', round.dueBefore, time),
+              dueAfter: shownDue(round, 'dueAfter', round.dueAfter, time),
+            },
+      );
+    },
     agency: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
       dossier.agencyCode === null ? null : (ctx.agencies.get(dossier.agencyCode) ?? null),
     heldBy: (dossier: DossierView, _: unknown, ctx: GatewayContext) =>
@@ -142,6 +168,19 @@ export const dossierResolvers = {
       return timelinessView(judged);
     },
   },
+  ApplicantId: {
+    kind: (id: { type: string | null }) =>
+      id.type !== null && Object.hasOwn(ID_KINDS, id.type)
+        ? ID_KINDS[id.type as keyof typeof ID_KINDS]
+        : null,
+  },
+  HistoryStep: {
+    dueAtTimeGiven: (step: MaybeDue) => timeGiven(step, 'dueAt', step.dueAt ?? null),
+  },
+  SupplementRound: {
+    dueBeforeTimeGiven: (round: MaybeDue) => timeGiven(round, 'dueBefore', round.dueBefore ?? null),
+    dueAfterTimeGiven: (round: MaybeDue) => timeGiven(round, 'dueAfter', round.dueAfter ?? null),
+  },
   DossierSource: {
     connectorName: (source: DossierView['source'], _: unknown, ctx: GatewayContext) =>
       ctx.connectorName(source.connector),
@@ -154,6 +193,22 @@ export const dossierResolvers = {
     text: (fee: Fee) => fee.text ?? null,
   },
 };
+
+/** The GraphQL `IdKind` of each identity type (connectors/model.ts `ID_TYPES`). */
+const ID_KINDS: Readonly<Record<IdType, string>> = {
+  '1': 'PERSONAL_ID',
+  '2': 'OLD_ID_CARD',
+  MST: 'TAX_CODE',
+  HC: 'PASSPORT',
+};
+
+/** A history step or supplement round as the resolvers above pass it on. */
+interface MaybeDue {
+  dueAt?: string | null;
+  dueBefore?: string | null;
+  dueAfter?: string | null;
+  datesWithoutTime?: readonly DateField[] | undefined;
+}
 
 /** How one read may see personal data, and what the audit log must say of it. */
 interface ReadAccess {

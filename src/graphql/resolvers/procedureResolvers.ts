@@ -21,7 +21,7 @@ interface ProceduresArgs {
   after?: string | null;
 }
 
-const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL' } as const;
+const CHANNELS = { 1: 'IN_PERSON', 2: 'ONLINE', 3: 'POSTAL', ALL: 'ALL' } as const;
 
 function sourceView(status: CatalogueSourceStatus, ctx: GatewayContext) {
   return {
@@ -110,7 +110,7 @@ export const procedureResolvers = {
             ? null
             : {
                 value: c.channel.code === null ? null : CHANNELS[c.channel.code],
-                code: c.channel.code,
+                code: typeof c.channel.code === 'number' ? c.channel.code : null,
                 raw: c.channel.raw,
               },
       })),

@@ -131,6 +131,22 @@ export class WorkingTime {
     throw new RangeError('a span of more than 100 years');
   }
 
+  /**
+   * The end of the working day `date` (`yyyy-MM-dd`, a Vietnam day): the close of its last office
+   * period; when state agencies do not work that day, the close of the next working day (a time
+   * limit whose last day is a day off ends at the end of the next working day: Civil Code 2015
+   * art. 148(5); docs/domain.md §3). What a due date given without a time means.
+   */
+  endOfWorkingDay(date: string): Date {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    if (match === null) throw new RangeError(`not yyyy-MM-dd: ${date}`);
+    let day = Math.round(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / DAY);
+    const close = (this.periods.at(-1) as [number, number])[1];
+    for (let guard = 0; guard < MAX_YEARS * 366; guard += 1, day += 1)
+      if (this.isWorking(day)) return new Date(dayStart(day) + close);
+    throw new RangeError('no working day within 100 years');
+  }
+
   /** `days` working days of office time after `from` (the usual due date of a procedure). */
   addWorkingDays(from: Date, days: number): Date {
     return this.add(from, days * this.dayMs);

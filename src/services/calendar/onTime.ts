@@ -1,4 +1,5 @@
 import type { NationalStatusCode } from '../../../connectors/model';
+import { dueInstant, type MaybeUntimed } from './dateOnlyDue';
 import type { WorkingTime } from './WorkingTime';
 
 /** Statuses that end processing (docs/domain.md §5): rejected, withdrawn, stopped, finished, returned. */
@@ -6,13 +7,13 @@ const ENDING: ReadonlySet<NationalStatusCode> = new Set([3, 7, 8, 9, 10] as Nati
 const SUPPLEMENT_REQUESTED = 5;
 
 /** What the rule reads of a dossier (a NationalDossier, or its GraphQL view, has all of it). */
-export interface TimelinessInput {
+export interface TimelinessInput extends MaybeUntimed {
   dueAt: string | null;
   finishedAt: string | null;
   returnedAt: string | null;
   status: { code: number | null };
   history: ReadonlyArray<{ at: string | null; status: { code: number | null } | null }>;
-  supplements: ReadonlyArray<{ dueAfter: string | null }>;
+  supplements: ReadonlyArray<{ dueAfter: string | null } & MaybeUntimed>;
 }
 
 /**
@@ -54,7 +55,9 @@ type Verdict =
  * - `lateFromSupplementRequests` supplement requests or more (default 2) count as late, whatever
  *   the dates (the report setting of the same name; docs/INDICATORS.md §2);
  * - an unfinished dossier is judged at the end of the period (`periodEnd`): overdue if that is past
- *   its due date.
+ *   its due date;
+ * - a due date given without a time is the end of that working day in the agency's office hours
+ *   (`dueInstant`).
  */
 export function judgeTimeliness(
   dossier: TimelinessInput,
@@ -73,7 +76,8 @@ export function calendarOf(
   time: WorkingTime,
   judgedAt: Date,
 ): 'OFFICIAL' | 'COMPUTED' {
-  const instants = [dossier.dueAt, ...dossier.history.map((step) => step.at)]
+  const due = dossier.dueAt === null ? null : dueInstant(dossier, 'dueAt', dossier.dueAt, time);
+  const instants = [due?.toISOString() ?? null, ...dossier.history.map((step) => step.at)]
     .filter((at): at is string => at !== null)
     .map((at) => Date.parse(at))
     .filter((ms) => !Number.isNaN(ms));
@@ -154,11 +158,10 @@ function isEnding(code: number | null): boolean {
  * lasts.
  */
 export function dueAfterSupplement(dossier: TimelinessInput, time: WorkingTime, until: Date): Date {
-  const due = new Date(dossier.dueAt as string);
+  const due = dueInstant(dossier, 'dueAt', dossier.dueAt, time) as Date;
   const moved = dossier.supplements
-    .map((round) => round.dueAfter)
-    .filter((date): date is string => date !== null)
-    .map((date) => new Date(date))
+    .map((round) => dueInstant(round, 'dueAfter', round.dueAfter, time))
+    .filter((date): date is Date => date !== null)
     .sort((a, b) => a.getTime() - b.getTime());
   const last = moved.at(-1);
   if (last !== undefined) return last.getTime() > due.getTime() ? last : due;

@@ -1,4 +1,5 @@
 import type {
+  DateField,
   MappingWarning,
   NationalDossier,
   NationalStatusCode,
@@ -31,6 +32,8 @@ export interface DateCoverage {
   parsed: number;
   /** Values that matched none of the registration's formats (they become null in answers). */
   failed: number;
+  /** Of the parsed, those given as a day without a time (`datesWithoutTime`). */
+  withoutTime: number;
   /** How the failed values look, digits as 9 and letters as a (at most three shapes). */
   shapes: string[];
 }
@@ -105,19 +108,31 @@ export function countWarnings(
   return [...warnings.values()];
 }
 
-/** The date fields of the national model, with how to read each one's values from a dossier. */
-const DATES: Array<[string, (dossier: NationalDossier) => Array<string | null>]> = [
-  ['receivedAt', (d) => [d.receivedAt]],
-  ['dueAt', (d) => [d.dueAt]],
-  ['finishedAt', (d) => [d.finishedAt]],
-  ['returnedAt', (d) => [d.returnedAt]],
-  ['history[].at', (d) => d.history.map((step) => step.at)],
-  ['history[].startedAt', (d) => d.history.map((step) => step.startedAt)],
-  ['history[].dueAt', (d) => d.history.map((step) => step.dueAt)],
-  ['results[].issuedAt', (d) => d.results.map((result) => result.issuedAt)],
-  ['supplements[].requestedAt', (d) => d.supplements.map((round) => round.requestedAt)],
-  ['supplements[].dueBefore', (d) => d.supplements.map((round) => round.dueBefore)],
-  ['supplements[].dueAfter', (d) => d.supplements.map((round) => round.dueAfter)],
+/**
+ * The date fields of the national model, with how to read each one's values from a dossier: the
+ * value, and whether it was given without a time.
+ */
+type Dated = [string | null, boolean];
+const untimed = (holder: { datesWithoutTime?: readonly DateField[] }, field: DateField) =>
+  holder.datesWithoutTime?.includes(field) === true;
+const DATES: Array<[string, (dossier: NationalDossier) => Dated[]]> = [
+  ['receivedAt', (d) => [[d.receivedAt, untimed(d, 'receivedAt')]]],
+  ['dueAt', (d) => [[d.dueAt, untimed(d, 'dueAt')]]],
+  ['finishedAt', (d) => [[d.finishedAt, untimed(d, 'finishedAt')]]],
+  ['returnedAt', (d) => [[d.returnedAt, untimed(d, 'returnedAt')]]],
+  ['history[].at', (d) => d.history.map((s) => [s.at, untimed(s, 'at')])],
+  ['history[].startedAt', (d) => d.history.map((s) => [s.startedAt, untimed(s, 'startedAt')])],
+  ['history[].dueAt', (d) => d.history.map((s) => [s.dueAt, untimed(s, 'dueAt')])],
+  ['results[].issuedAt', (d) => d.results.map((r) => [r.issuedAt, untimed(r, 'issuedAt')])],
+  [
+    'supplements[].requestedAt',
+    (d) => d.supplements.map((r) => [r.requestedAt, untimed(r, 'requestedAt')]),
+  ],
+  [
+    'supplements[].dueBefore',
+    (d) => d.supplements.map((r) => [r.dueBefore, untimed(r, 'dueBefore')]),
+  ],
+  ['supplements[].dueAfter', (d) => d.supplements.map((r) => [r.dueAfter, untimed(r, 'dueAfter')])],
 ];
 
 /** `history[3].at` → `history[].at`: a warning's field as the date fields are named. */
@@ -144,12 +159,16 @@ export function countedElsewhere(warning: Pick<CountedWarning, 'field' | 'proble
  */
 export function dateCoverage(found: readonly NationalDossier[]): DateCoverage[] {
   const coverage = new Map<string, DateCoverage>(
-    DATES.map(([field]) => [field, { field, parsed: 0, failed: 0, shapes: [] }]),
+    DATES.map(([field]) => [field, { field, parsed: 0, failed: 0, withoutTime: 0, shapes: [] }]),
   );
   for (const dossier of found) {
     for (const [field, read] of DATES) {
       const entry = coverage.get(field) as DateCoverage;
-      entry.parsed += read(dossier).filter((value) => value !== null).length;
+      for (const [value, dayOnly] of read(dossier)) {
+        if (value === null) continue;
+        entry.parsed += 1;
+        if (dayOnly) entry.withoutTime += 1;
+      }
     }
     for (const warning of dossier.warnings) {
       const entry = coverage.get(declared(warning.field));

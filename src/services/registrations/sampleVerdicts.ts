@@ -53,11 +53,18 @@ export function datesVerdict(found: readonly NationalDossier[], dates: DateCover
       reason: `no date in the ${found.length} dossiers read: map receivedAt and dueAt`,
     };
   const values = dates.reduce((sum, entry) => sum + entry.parsed, 0);
+  const dayOnly = dates.filter((entry) => entry.withoutTime > 0);
   return {
     verdict: 'PASS',
     reason: `all ${values} dates of ${dates.length} fields parsed (${dates
       .map((entry) => entry.field)
-      .join(', ')})`,
+      .join(', ')})${
+      dayOnly.length === 0
+        ? ''
+        : `; given without a time: ${dayOnly
+            .map((entry) => `${entry.field} ${entry.withoutTime}`)
+            .join(', ')} (a due date is the end of that working day; docs/api.md)`
+    }`,
   };
 }
 

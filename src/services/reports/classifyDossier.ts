@@ -275,6 +275,6 @@ function implausible(dossier: NationalDossier, received: Date): Implausible | nu
   return null;
 }
 
-function channelOf(code: number | null): Channel {
+function channelOf(code: number | string | null): Channel {
   return code === 2 ? 'ONLINE' : code === 1 ? 'IN_PERSON' : code === 3 ? 'POSTAL' : 'UNKNOWN';
 }

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { NationalDossier, StatusValue } from '../../../connectors/model';
+import type { DateField, NationalDossier, StatusValue } from '../../../connectors/model';
 import type { ListSpec } from '../../../connectors/shared/dossierMapping';
 import { NATIONAL_MAPPING } from '../../../connectors/national-sync/nationalMapping';
 
@@ -14,6 +14,13 @@ import { NATIONAL_MAPPING } from '../../../connectors/national-sync/nationalMapp
  * registration maps it) and `SoGiayToChuHoSo` (the first ID number, for receivers of the older
  * format; `DinhDanhCHS` wins when both are read). A value the dossier does not have is left out,
  * never sent as an empty string; an unmapped status (code null) leaves `TrangThaiHoSo` out.
+ *
+ * A date the system gave without a time (`datesWithoutTime`) is written as its day alone,
+ * `yyyyMMdd` (8 digits), not `yyyyMMddHHmmss`: the format has no way to say "no time", and any
+ * time written would be one the system never gave (the gateway's end-of-working-day reading
+ * depends on the agency's hours, which the receiver applies by its own rules). A receiver that
+ * reads only 14 digits refuses the value rather than taking an invented time; the `national-sync`
+ * kind reads it back as a date without a time (docs/domain.md §3).
  */
 export function nationalSyncRecord(dossier: NationalDossier): Record<string, unknown> {
   const m = NAMES;
@@ -26,16 +33,22 @@ export function nationalSyncRecord(dossier: NationalDossier): Record<string, unk
   put(record, m.fieldName, dossier.fieldName);
   put(record, 'MaDonVi', dossier.agencyCode);
   put(record, m.agencyName, dossier.agencyName);
+  // `ALL` (every channel) is no national code: left out rather than invented.
   put(
     record,
     m.channel,
-    dossier.channel === null ? null : String(dossier.channel.code ?? dossier.channel.raw),
+    dossier.channel === null || dossier.channel.code === 'ALL'
+      ? null
+      : dossier.channel.code === null
+        ? dossier.channel.raw
+        : String(dossier.channel.code),
   );
   put(record, m.summary, dossier.summary);
-  put(record, m.receivedAt, syncTime(dossier.receivedAt));
-  put(record, m.dueAt, syncTime(dossier.dueAt));
-  put(record, m.finishedAt, syncTime(dossier.finishedAt));
-  put(record, m.returnedAt, syncTime(dossier.returnedAt));
+  const date = (field: DateField, iso: string | null) => syncDate(dossier, field, iso);
+  put(record, m.receivedAt, date('receivedAt', dossier.receivedAt));
+  put(record, m.dueAt, date('dueAt', dossier.dueAt));
+  put(record, m.finishedAt, date('finishedAt', dossier.finishedAt));
+  put(record, m.returnedAt, date('returnedAt', dossier.returnedAt));
 
   const applicant = dossier.applicant;
   put(record, m.applicantName, applicant.name);
@@ -51,14 +64,14 @@ export function nationalSyncRecord(dossier: NationalDossier): Record<string, unk
   }
   list(record, m.files, dossier.files, (file) => ({ name: file.name, url: file.url }));
   list(record, m.history, dossier.history, (step) => ({
-    at: syncTime(step.at),
+    at: syncDate(step, 'at', step.at),
     actor: step.actor,
     actorTitle: step.actorTitle,
     department: step.department,
     content: step.content,
     status: step.status === null ? null : statusCode(step.status),
-    startedAt: syncTime(step.startedAt),
-    dueAt: syncTime(step.dueAt),
+    startedAt: syncDate(step, 'startedAt', step.startedAt),
+    dueAt: syncDate(step, 'dueAt', step.dueAt),
   }));
   // History steps carry the dossier's code too (CapNhatTienDoHoSoMC).
   const steps = record[m.history.each];
@@ -72,13 +85,13 @@ export function nationalSyncRecord(dossier: NationalDossier): Record<string, unk
   list(record, m.results, dossier.results, (result) => ({
     name: result.name,
     number: result.number,
-    issuedAt: syncTime(result.issuedAt),
+    issuedAt: syncDate(result, 'issuedAt', result.issuedAt),
     url: result.url,
   }));
   list(record, m.supplements, dossier.supplements, (round) => ({
-    requestedAt: syncTime(round.requestedAt),
-    dueBefore: syncTime(round.dueBefore),
-    dueAfter: syncTime(round.dueAfter),
+    requestedAt: syncDate(round, 'requestedAt', round.requestedAt),
+    dueBefore: syncDate(round, 'dueBefore', round.dueBefore),
+    dueAfter: syncDate(round, 'dueAfter', round.dueAfter),
     reason: round.reason,
   }));
   const digital = dossier.digital;
@@ -89,6 +102,18 @@ export function nationalSyncRecord(dossier: NationalDossier): Record<string, unk
     put(record, m.digital.paidOnline, flag(digital.paidOnline));
   }
   return record;
+}
+
+/** A date field as the national record writes it: `yyyyMMdd` when given without a time. */
+function syncDate(
+  holder: { datesWithoutTime?: readonly DateField[] | undefined },
+  field: DateField,
+  iso: string | null,
+): string | null {
+  const time = syncTime(iso);
+  return time !== null && holder.datesWithoutTime?.includes(field) === true
+    ? time.slice(0, 8)
+    : time;
 }
 
 /** An ISO 8601 time as `yyyyMMddHHmmss` in Vietnam time (null stays null). */
