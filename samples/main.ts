@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     `Sample provincial REST system  ${systems.provincial.url}`,
     `Sample ministry system         ${systems.ministry.url}`,
     `Sample land registration SOAP ${systems.land.url}`,
-    `Sample merged-province platform ${systems.merged.url}  (registration examples/registrations-pending/tuyen-quang-motcua.yaml)`,
+    `Sample merged-province platform ${systems.merged.url}  (registration examples/registrations/tuyen-quang-motcua.yaml)`,
     `Sample sync receiver          ${systems.receiver.syncUrl}  (GET ${systems.receiver.url}/__sample/received)`,
     gateway
       ? `Status changes are pushed to ${gateway}/hooks/…`

@@ -56,8 +56,8 @@ export interface SampleSystems {
   land: RunningLandSoap;
   /**
    * The one-stop platform of a province formed by the 2025 merger (Tuyên Quang absorbing Hà
-   * Giang; illustrative codes H60, H47), with every quirk of issue 22. Its registration waits in
-   * examples/registrations-pending until the gateway reads all of its syntax.
+   * Giang; illustrative codes H60, H47), with every quirk of issue 22 (registration
+   * examples/registrations/tuyen-quang-motcua.yaml).
    */
   merged: RunningMergedPlatform;
   /** The sample receiver of the sync bridge (the portal's sync API). */

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       `  Sample provincial REST system  ${samples.provincial.url}  (registration thanh-hoa-motcua)`,
       `  Sample ministry system         ${samples.ministry.url}  (registration bo-noi-vu-dvc)`,
       `  Sample land registration SOAP ${samples.land.url}  (registration thanh-hoa-datdai)`,
-      `  Sample merged platform        ${samples.merged.url}  (registration pending: examples/registrations-pending/tuyen-quang-motcua.yaml)`,
+      `  Sample merged platform        ${samples.merged.url}  (registration tuyen-quang-motcua)`,
       `  Sample sync receiver          ${samples.receiver.url}/__sample/received  (what the sync bridge delivered)`,
       `  Try: ${[exampleCodes[0], exampleCodes[2], exampleCodes[4]].join('  ')}`,
     );

@@ -18,6 +18,9 @@ const variables = {
   SAMPLE_MINISTRY_CLIENT_SECRET: 's',
   SAMPLE_REST_PUSH_SECRET: 'rest-push-secret-16+',
   SAMPLE_MINISTRY_PUSH_SECRET: 'ministry-push-secret-16+',
+  SAMPLE_MERGED_URL: 'http://127.0.0.1:4',
+  SAMPLE_MERGED_API_KEY: 'k',
+  SAMPLE_MERGED_CLIENT_ID: 'c',
 };
 
 const minimal = (id: string, units: string) => `
@@ -62,6 +65,7 @@ describe('Registration files: all valid or nothing registered', () => {
       ['bo-noi-vu-dvc', 'national-sync'],
       ['thanh-hoa-datdai', 'soap'],
       ['thanh-hoa-motcua', 'rest-json'],
+      ['tuyen-quang-motcua', 'rest-json'],
     ]);
     expect(registrations[0]?.upstream.baseUrl).toBe('http://127.0.0.1:2/api/dvcqg');
     expect(registrations[2]?.upstream.timeoutMs).toBe(3000);
