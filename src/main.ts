@@ -34,6 +34,8 @@ async function main(): Promise<void> {
           ...pickExamples(samples.provincial.dataset.exampleCodes(1), ['.01.H56-', '.22.H56-']),
           ...pickExamples(samples.ministry.dataset.exampleCodes(1), ['.20.G09-', '.G07-']),
           ...pickExamples(samples.land.dataset.exampleCodes(1), ['.01.12.H56-', '.21.12.H56-']),
+          // A migrated dossier, stored in lower case under a closed agency, and a current one.
+          ...pickExamples(samples.merged.sampleCodes(50), ['.h47-', '.H60-']),
         ];
   // The embedded default syncs to the sample receiver unless told where (SYNC_SINK_URL).
   const sync =
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       `  Sample land registration SOAP ${samples.land.url}  (registration thanh-hoa-datdai)`,
       `  Sample merged platform        ${samples.merged.url}  (registration tuyen-quang-motcua)`,
       `  Sample sync receiver          ${samples.receiver.url}/__sample/received  (what the sync bridge delivered)`,
-      `  Try: ${[exampleCodes[0], exampleCodes[2], exampleCodes[4]].join('  ')}`,
+      `  Try: ${[exampleCodes[0], exampleCodes[2], exampleCodes[4], exampleCodes[6]].join('  ')}`,
     );
   }
   if (gateway.demoKeys !== null) {

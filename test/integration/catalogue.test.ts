@@ -9,7 +9,7 @@ const PROCEDURE = `code name isLocalVariant nationalCode national { code } field
   documents { name formName formUrl } legalBases { number title }
   sources { connector syncedAt stale } warnings { field problem }`;
 
-describe('Catalogue: three systems merged into one index', () => {
+describe('Catalogue: four systems merged into one index', () => {
   let t: TestGateway;
   beforeAll(async () => {
     t = await startTestGateway();
@@ -48,12 +48,14 @@ describe('Catalogue: three systems merged into one index', () => {
       ['bo-noi-vu-dvc', 4, false, 0, null],
       ['thanh-hoa-datdai', 7, false, 0, null],
       ['thanh-hoa-motcua', 11, false, 0, null],
+      ['tuyen-quang-motcua', 9, false, 0, null],
     ]);
     expect(answer.data?.procedureCatalogueStatus[0].lastSyncedAt).toMatch(/\+07:00$/);
   });
 
   it('finds procedures without regard to diacritics, tone placement, đ or decomposed input', async () => {
     expect((await search('search: "dang ky kinh doanh"')).nodes.map((n) => n.name)).toEqual([
+      'Đăng ký thành lập hộ kinh doanh',
       'Đăng ký thành lập hộ kinh doanh',
       'Đăng ký thành lập hộ kinh doanh',
     ]);
@@ -83,6 +85,7 @@ describe('Catalogue: three systems merged into one index', () => {
     ]);
     expect(national.variants.map((v: { code: string }) => v.code)).toEqual([
       '1.004227.000.00.00.H56',
+      '1.004227.000.00.00.H60',
       '1.004227.000.00.12.H56',
     ]);
     expect(national.isLocalVariant).toBe(false);
@@ -90,6 +93,7 @@ describe('Catalogue: three systems merged into one index', () => {
     expect(all.nodes.map((n) => n.code)).toEqual([
       '1.004227',
       '1.004227.000.00.00.H56',
+      '1.004227.000.00.00.H60',
       '1.004227.000.00.12.H56',
     ]);
     expect(answer.data.local).toMatchObject({
@@ -232,8 +236,10 @@ describe('Catalogue: three systems merged into one index', () => {
   it('filters by field, agency, online level and state', async () => {
     expect((await search('field: "G15-HT"')).nodes.map((n) => n.code)).toEqual([
       '1.000656.000.00.00.H56',
+      '1.000656.000.00.00.H60',
       '1.000894',
       '1.000894.000.00.00.H56',
+      '1.000894.000.00.00.H60',
       '2.000998.000.00.00.H56',
     ]);
     expect((await search('agency: "000.00.00.G09"')).totalCount).toBe(4);

@@ -9,7 +9,7 @@ const CHROMIUM_INSTALL_HINT =
   'Chromium is not installed. Install it with: apt-get update && apt-get install -y chromium';
 
 /** The README's first command, as a newcomer runs it: no Redis, sample systems answering. */
-describe('Embedded default: one command, three sample systems, GraphiQL offline', () => {
+describe('Embedded default: one command, four sample systems, GraphiQL offline', () => {
   let main: MainProcess;
   beforeAll(async () => {
     main = await runMain({ SAMPLE_SIZE: '800' });
@@ -23,6 +23,7 @@ describe('Embedded default: one command, three sample systems, GraphiQL offline'
     expect(main.exampleCodes.some((code) => code.includes('.H56-'))).toBe(true);
     expect(main.exampleCodes.some((code) => code.includes('.G09-'))).toBe(true);
     expect(main.exampleCodes.some((code) => code.includes('.12.H56-'))).toBe(true);
+    expect(main.exampleCodes.some((code) => code.includes('.h47-'))).toBe(true);
   });
 
   it('prints one demo key per role, and refuses callers without one', async () => {
@@ -57,6 +58,7 @@ describe('Embedded default: one command, three sample systems, GraphiQL offline'
       'thanh-hoa-motcua',
       'bo-noi-vu-dvc',
       'thanh-hoa-datdai',
+      'tuyen-quang-motcua',
     ]);
     const ready = await fetch(`${main.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -64,7 +66,12 @@ describe('Embedded default: one command, three sample systems, GraphiQL offline'
       status: 'ready',
       degraded: false,
       cache: 'memory',
-      connectors: [{ id: 'bo-noi-vu-dvc' }, { id: 'thanh-hoa-datdai' }, { id: 'thanh-hoa-motcua' }],
+      connectors: [
+        { id: 'bo-noi-vu-dvc' },
+        { id: 'thanh-hoa-datdai' },
+        { id: 'thanh-hoa-motcua' },
+        { id: 'tuyen-quang-motcua' },
+      ],
     });
     expect((await fetch(`${main.url}/healthz`)).status).toBe(200);
   });
@@ -112,6 +119,8 @@ describe('Embedded default: one command, three sample systems, GraphiQL offline'
         'bo-noi-vu-dvc',
         'thanh-hoa-datdai',
         'thanh-hoa-datdai',
+        'tuyen-quang-motcua',
+        'tuyen-quang-motcua',
       ]);
       await page.locator('.result-window').getByText('"thanh-hoa-motcua"').first().waitFor();
       mkdirSync(join(PROJECT_ROOT, 'test', 'artifacts'), { recursive: true });
