@@ -70,14 +70,26 @@ export function compileBodyErrors(
 export const MAX_SYSTEM_WORDS = 200;
 
 /**
+ * The most of the system's message read at all (UTF-16 units), before any pattern runs: a
+ * megabyte-long message costs no more than a short one. Four times what is kept leaves room for
+ * the spaces and decomposed letters that normalising removes.
+ */
+export const MAX_SYSTEM_WORDS_READ = 4 * MAX_SYSTEM_WORDS;
+
+/** A character that separates words (collapsed to one space in the kept text). */
+const SEPARATOR = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]/u;
+
+/**
  * The system's own message as it may appear in an error message (which reaches logs and API
  * clients, so carries no personal data): a string or number, NFC, on one line, at most
  * MAX_SYSTEM_WORDS characters; e-mail addresses reduced to their domain and every digit of a run
  * of six or more but the last three hidden, as docs/MASKING.md masks identity numbers and phones.
+ * Only the first MAX_SYSTEM_WORDS_READ units are read, the word cut there left out whole (no
+ * part of a number escapes its mask), before any pattern runs.
  */
 export function systemWords(value: unknown): string | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
-  let text = String(value)
+  let text = firstWords(String(value))
     .normalize('NFC')
     .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ')
     .trim();
@@ -89,6 +101,19 @@ export function systemWords(value: unknown): string | null {
   return characters.length > MAX_SYSTEM_WORDS
     ? `${characters.slice(0, MAX_SYSTEM_WORDS).join('')}…`
     : text;
+}
+
+/**
+ * The first MAX_SYSTEM_WORDS_READ units of a message, without the word running past the cut
+ * (unless the whole head is one word, whose end lies far beyond what is kept).
+ */
+function firstWords(text: string): string {
+  if (text.length <= MAX_SYSTEM_WORDS_READ) return text;
+  if (SEPARATOR.test(text.charAt(MAX_SYSTEM_WORDS_READ)))
+    return text.slice(0, MAX_SYSTEM_WORDS_READ);
+  for (let end = MAX_SYSTEM_WORDS_READ - 1; end > 0; end -= 1)
+    if (SEPARATOR.test(text.charAt(end))) return text.slice(0, end);
+  return text.slice(0, MAX_SYSTEM_WORDS_READ);
 }
 
 const SAYS: Record<Exclude<BodyErrorMeaning, 'notFound'>, string> = {

@@ -25,6 +25,46 @@ describe("config.errors: the system's own words in an error message", () => {
     expect(systemWords('   ')).toBeNull();
     expect(systemWords(undefined)).toBeNull();
   });
+
+  it('reads only the head of a megabyte-long message before any pattern runs on it', () => {
+    const word = 'Lỗi hệ thống ';
+    const huge = word.repeat(Math.ceil((1024 * 1024) / word.length));
+    // Every pattern and normalisation the function runs is refused on more than the bounded head:
+    // reading the whole message (the e-mail pattern alone is quadratic) fails here at once.
+    const replace = String.prototype.replace;
+    const normalize = String.prototype.normalize;
+    const bounded = (name: string, length: number) => {
+      if (length > 4 * MAX_SYSTEM_WORDS) throw new Error(`${name} ran on ${length} characters`);
+    };
+    const replaceSpy = jest.spyOn(String.prototype, 'replace').mockImplementation(function (
+      this: string,
+      ...args: unknown[]
+    ) {
+      bounded('replace', this.length);
+      return (replace as (...a: unknown[]) => string).apply(this, args);
+    });
+    const normalizeSpy = jest.spyOn(String.prototype, 'normalize').mockImplementation(function (
+      this: string,
+      form?: string,
+    ) {
+      bounded('normalize', this.length);
+      return normalize.call(this, form);
+    });
+    let words: string | null;
+    try {
+      words = systemWords(huge);
+    } finally {
+      replaceSpy.mockRestore();
+      normalizeSpy.mockRestore();
+    }
+    expect(words).toBe(`${[...huge].slice(0, MAX_SYSTEM_WORDS).join('')}…`);
+  });
+
+  it('leaves out whole the word cut at the head, so no part of a number escapes its mask', () => {
+    // Spaces that collapse bring the cut word within what is kept.
+    const message = `Lỗi${' '.repeat(4 * MAX_SYSTEM_WORDS - 8)}0912345678 và thêm`;
+    expect(systemWords(message)).toBe('Lỗi');
+  });
 });
 
 describe('jsonText: JSON written as text', () => {
