@@ -63,8 +63,10 @@ function answerReader(
   deps: ConnectorDeps,
   expressions: ExpressionCompiler,
 ): ReadAnswer {
-  const check: CheckBody = compileBodyErrors(config.errors, (source) =>
-    expressions.compile(source),
+  const check: CheckBody = compileBodyErrors(
+    config.errors,
+    (source) => expressions.compile(source),
+    deps.redact,
   );
   const read: ReadAnswer = async (response, jsonText, what) => {
     const parsed = parseJsonBody(response, what);

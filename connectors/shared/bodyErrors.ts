@@ -45,9 +45,14 @@ export interface BodyError {
 /** Reads an answer's body against the rules: the first that matches, or null. */
 export type CheckBody = (body: unknown) => Promise<BodyError | null>;
 
+/**
+ * The rules compiled. `redact` takes the credentials' secrets out of the system's words first,
+ * before they are masked and shortened (a key cut in two or half masked would no longer be found).
+ */
 export function compileBodyErrors(
   rules: BodyErrorRules,
   compile: (source: string) => Evaluate,
+  redact: (text: string) => string = (text) => text,
 ): CheckBody {
   const compiled = rules.map((rule) => ({
     means: rule.means,
@@ -60,7 +65,9 @@ export function compileBodyErrors(
       // The words are a courtesy: an expression that cannot read them does not hide the error.
       const words =
         rule.message === undefined ? null : await rule.message(body).catch(() => undefined);
-      return { means: rule.means, rule: index, words: systemWords(words) };
+      const said =
+        typeof words === 'string' || typeof words === 'number' ? redact(String(words)) : words;
+      return { means: rule.means, rule: index, words: systemWords(said) };
     }
     return null;
   };

@@ -107,6 +107,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       network: deps.network,
       now: () => deps.now().getTime(),
     });
+    const secrets = credentialSecrets(registration.upstream.auth);
     const observe = deps.onExpression;
     const codes = registration.coverage?.codes;
     const connector = kind.create(registration.config, {
@@ -116,6 +117,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       clock: { now: deps.now },
       maxResponseBytes: registration.upstream.maxResponseBytes,
       credentialsRefused: http.credentialsRefused,
+      redact: (text: string) => redactSecrets(text, secrets),
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),

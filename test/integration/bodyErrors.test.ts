@@ -190,6 +190,29 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     expect(page).toEqual({ error: expect.objectContaining({ code: 'UPSTREAM_AUTH_FAILED' }) });
   });
 
+  it('a key the system quotes in its words never shows, not even in part or cut at the length limit', async () => {
+    const KEY = '123e4567-e89b-12d3-a456-426614174000';
+    const apiKey = { auth: { type: 'apiKey', value: KEY } };
+    const runtime = await runtimeOf({}, apiKey);
+    const messageOf = async () => {
+      const [outcome] = await runtime.getDossiers([code(1)], call());
+      return (outcome as { error: { message: string } }).error.message;
+    };
+    answer = () => ({ error_code: 'AUTH_INVALID', error_message: `Khóa ${KEY} không hợp lệ` });
+    const quoted = await messageOf();
+    expect(quoted).toContain('"Khóa ******** không hợp lệ"');
+    for (const part of ['123e4567', 'e89b', 'a456', '4000']) expect(quoted).not.toContain(part);
+
+    // Where the length limit cuts the key: what is kept of it is still none of its characters.
+    answer = () => ({
+      error_code: 'AUTH_INVALID',
+      error_message: `${'Lỗi '.repeat(49)}${KEY}`,
+    });
+    const cut = await messageOf();
+    expect(cut).toContain(`"${'Lỗi '.repeat(49)}****…"`);
+    expect(cut).not.toContain('123e');
+  });
+
   it('authFailed with an OAuth 2.0 token: renewed once, as for a 401, then answered or refused', async () => {
     const oauth = {
       auth: {
