@@ -46,7 +46,7 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
           // An OAuth 2.0 token endpoint: a new token each time.
           tokens += 1;
           res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify({ access_token: `tok-${tokens}`, expires_in: 3600 }));
+          res.end(JSON.stringify({ access_token: `access-token-${tokens}`, expires_in: 3600 }));
           return;
         }
         received.push({ path: url.pathname, body });
@@ -224,7 +224,7 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     };
     // The platform refuses the first token (expired on its side) and takes the next.
     answer = ({ body, authorization }) =>
-      authorization === 'Bearer tok-1'
+      authorization === 'Bearer access-token-1'
         ? { error_code: 'KEY_EXPIRED', error_message: 'Token hết hạn' }
         : { data: JSON.stringify((body as { ma: string[] }).ma.map(record)) };
     const runtime = await runtimeOf({}, oauth);
@@ -240,6 +240,35 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
       { kind: 'error', error: expect.objectContaining({ code: 'UPSTREAM_AUTH_FAILED' }) },
     ]);
     expect({ tokens, calls: received.length }).toEqual({ tokens: 3, calls: 2 });
+  });
+
+  it('an OAuth 2.0 token the system quotes in its words never shows: the one in use, nor the one it replaced', async () => {
+    const oauth = {
+      auth: {
+        type: 'oauth2ClientCredentials',
+        tokenUrl: baseUrl.replace(/\/api$/, '/token'),
+        clientId: 'cong-ket-noi',
+        clientSecret: 'bi-mat-cua-cong',
+      },
+    };
+    // Every token refused, and quoted: the renewal's too.
+    answer = ({ authorization }) => ({
+      error_code: 'AUTH_INVALID',
+      error_message: `Token ${String(authorization).replace('Bearer ', '')} không hợp lệ`,
+    });
+    const runtime = await runtimeOf({}, oauth);
+    const messageOf = async () => {
+      const [outcome] = await runtime.getDossiers([code(1)], call());
+      return (outcome as { error: { message: string } }).error.message;
+    };
+    const quoted = await messageOf();
+    expect(tokens).toBe(2);
+    expect(quoted).toContain('"Token ******** không hợp lệ"');
+    expect(quoted).not.toContain('access-token');
+
+    // A late answer quoting the token dropped before.
+    answer = () => ({ error_code: 'AUTH_INVALID', error_message: 'Token access-token-1 hết hạn' });
+    expect(await messageOf()).toContain('"Token ******** hết hạn"');
   });
 
   it('notFound: a bulk call finds none of its codes, a single lookup its one, a changedSince page is empty', async () => {
