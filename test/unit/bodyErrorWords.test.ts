@@ -88,6 +88,16 @@ describe('jsonText: JSON written as text', () => {
     });
   });
 
+  it('reads through lists nested 200,000 deep without exhausting the call stack', () => {
+    let nested: unknown = { data: '{"MaHoSo": "X"}' };
+    for (let depth = 0; depth < 200_000; depth += 1) nested = [nested];
+    const body = { items: nested };
+    expect(() => decodeJsonText(body, ['items.data'], 'w')).not.toThrow();
+    let inner: unknown = body.items;
+    while (Array.isArray(inner)) inner = inner[0] as unknown;
+    expect(inner).toEqual({ data: { MaHoSo: 'X' } });
+  });
+
   it('refuses a text longer than the limit, and one that is not JSON, naming the path only', () => {
     const tooLong = () => decodeJsonText({ data: '[1, 2, 3]' }, ['data'], 'w', 5);
     expect(tooLong).toThrow(ConnectorError);
