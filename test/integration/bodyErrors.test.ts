@@ -5,6 +5,11 @@ import { ExpressionCompiler } from '../../connectors/shared/expression/Expressio
 import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
 import { parseRegistrationDocument } from '../../src/registry/loadRegistrationFiles';
 import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
+import { CatalogueIndex } from '../../src/services/catalogue/CatalogueIndex';
+import {
+  CatalogueService,
+  DEFAULT_CATALOGUE_OPTIONS,
+} from '../../src/services/catalogue/CatalogueService';
 import { createTestLogger } from '../support/testLogger';
 
 /**
@@ -271,7 +276,7 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     expect(await messageOf()).toContain('"Token ******** hết hạn"');
   });
 
-  it('notFound: a bulk call finds none of its codes, a single lookup its one, a changedSince page is empty', async () => {
+  it('notFound: a bulk call finds none of its codes, a single lookup its one, a first changedSince page is empty', async () => {
     answer = () => ({ error_code: 'NOT_FOUND', data: '' });
     const runtime = await runtimeOf();
     expect(await runtime.getDossiers([code(1), code(2)], call())).toEqual([
@@ -290,6 +295,93 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
       dossiers: [],
       next: null,
       unreadable: 0,
+    });
+  });
+
+  it('notFound on a catalogue page is a failure: the catalogue read before is kept, marked stale', async () => {
+    const procedures = [1, 2, 3, 4, 5].map((n) => ({
+      MaTTHC: `1.00000${n}`,
+      TenTTHC: `Thủ tục ${n}`,
+    }));
+    /** The pages answered NOT_FOUND (the platform's catalogue broke there). */
+    let notFoundFrom = Number.POSITIVE_INFINITY;
+    answer = ({ path, query }) => {
+      if (path !== '/api/thutuc') return { error_code: 'UNEXPECTED' };
+      const page = Number(query.get('trang'));
+      if (page >= notFoundFrom) return { error_code: 'NOT_FOUND', data: '' };
+      return { data: JSON.stringify(procedures.slice((page - 1) * 2, page * 2)) };
+    };
+    await runtimeOf({
+      catalogue: {
+        path: '/thutuc',
+        query: { trang: '$page', so: '$size' },
+        jsonText: ['data'],
+        records: 'data',
+        pagination: { type: 'page', size: 2 },
+        mapping: { code: 'MaTTHC', name: 'TenTTHC' },
+      },
+    });
+    const catalogue = new CatalogueService(
+      registries.at(-1) as ConnectorRegistry,
+      new CatalogueIndex(),
+      { logger: createTestLogger(), now: () => new Date() },
+      { ...DEFAULT_CATALOGUE_OPTIONS, intervalMs: 0, minOnDemandIntervalMs: 0 },
+    );
+    const codes = () => catalogue.index.list({}, undefined);
+    expect(await catalogue.sync('nen-tang')).toMatchObject({ entries: 5, stale: false });
+    const synced = [...codes()].map((p) => p.code);
+    expect(synced).toHaveLength(5);
+
+    // The second page answers NOT_FOUND: not an end after two procedures.
+    notFoundFrom = 2;
+    const second = await catalogue.sync('nen-tang');
+    expect(second).toMatchObject({
+      entries: 5,
+      stale: true,
+      lastError: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE' }),
+    });
+    expect(second.lastError?.message).toContain(
+      'nen-tang catalogue: upstream answered "not found" (config.errors) for a catalogue page',
+    );
+    expect([...codes()].map((p) => p.code)).toEqual(synced);
+
+    // The first page answers NOT_FOUND: not an empty catalogue.
+    notFoundFrom = 1;
+    expect(await catalogue.sync('nen-tang')).toMatchObject({ entries: 5, stale: true });
+    expect([...codes()].map((p) => p.code)).toEqual(synced);
+  });
+
+  it('notFound after the first page of a listing or changedSince is a failure, not a shorter list', async () => {
+    const records = [1, 2, 3].map((n) => record(code(n)));
+    answer = ({ query }) => {
+      const page = Number(query.get('trang'));
+      return page >= 2
+        ? { error_code: 'NOT_FOUND', data: '' }
+        : { data: JSON.stringify(records.slice(0, 2)) };
+    };
+    const paged = { jsonText: ['data'], records: 'data', pagination: { type: 'page', size: 2 } };
+    const runtime = await runtimeOf({
+      listing: {
+        path: '/danhsach',
+        query: { donvi: '$agency', tu: '$from', den: '$to', trang: '$page' },
+        ...paged,
+      },
+      changedSince: { path: '/thaydoi', query: { tu: '$since', trang: '$page' }, ...paged },
+    });
+    const first = await runtime.listChangedSince('2026-12-01T00:00:00+07:00', null, call());
+    expect(first).toMatchObject({ next: expect.any(String) });
+    const next = (first as { next: string }).next;
+    expect(await runtime.listChangedSince('2026-12-01T00:00:00+07:00', next, call())).toEqual({
+      error: expect.objectContaining({
+        code: 'UPSTREAM_BAD_RESPONSE',
+        message: expect.stringContaining('for a page after the first, which cannot end a list'),
+      }),
+    });
+    const query = { agencyCode: AGENCY, from: '2026-12-01', to: '2026-12-02' };
+    const listed = await runtime.listDossiers(query, null, call());
+    expect(listed).toMatchObject({ next: expect.any(String) });
+    expect(await runtime.listDossiers(query, (listed as { next: string }).next, call())).toEqual({
+      error: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE' }),
     });
   });
 
