@@ -16,6 +16,28 @@ describe("config.errors: the system's own words in an error message", () => {
     expect(systemWords('CCCD 038012345678 không hợp lệ')).toBe('CCCD *********678 không hợp lệ');
   });
 
+  it('masks phones and identity numbers written in groups, keeps dates and agency codes', () => {
+    expect(systemWords('Liên hệ 0912 345 678, 0912.345.678 hoặc 0912-345-678')).toBe(
+      'Liên hệ **** *** 678, ****.***.678 hoặc ****-***-678',
+    );
+    expect(systemWords('CCCD 038 012 345 678 / 038.012.345.678 sai; SĐT +84 912 345 678')).toBe(
+      'CCCD *** *** *** 678 / ***.***.***.678 sai; SĐT +** *** *** 678',
+    );
+    // Fewer than six digits in all: a count, a short code.
+    expect(systemWords('Trang 2 cỡ 50, mã 12-345')).toBe('Trang 2 cỡ 50, mã 12-345');
+    // Dates, a date and time, an agency code and a dossier code stay readable (the dossier code's
+    // six-digit run is masked as any run of six digits is).
+    expect(
+      systemWords(
+        'Hạn 12/03/2025, 2025-03-12 10:00, 12.03.2025; đơn vị 000.00.08.H47, hồ sơ 000.00.08.H47-250312-0007',
+      ),
+    ).toBe(
+      'Hạn 12/03/2025, 2025-03-12 10:00, 12.03.2025; đơn vị 000.00.08.H47, hồ sơ 000.00.08.H47-***312-0007',
+    );
+    // Not a date (month 25): masked as a number.
+    expect(systemWords('Số 12.25.2025')).toBe('Số **.**.*025');
+  });
+
   it('shortens to MAX_SYSTEM_WORDS characters, and reads only text and numbers', () => {
     const long = 'ư'.repeat(500);
     expect(systemWords(long)).toBe(`${'ư'.repeat(MAX_SYSTEM_WORDS)}…`);
