@@ -156,6 +156,12 @@ export interface ConnectorDeps {
    */
   credentialsRefused?: (response: AxiosResponse) => boolean;
   /**
+   * `text` with the credentials' secrets (keys, passwords, tokens) replaced by `********`. A
+   * connector applies it to the system's own words BEFORE masking or shortening them, so that a
+   * key the system quotes never shows even in part. Absent: nothing to redact.
+   */
+  redact?: (text: string) => string;
+  /**
    * Told of every evaluation of the registration's expressions (by source): `null` when it
    * completed, the error when a limit stopped it (time, depth, size;
    * connectors/shared/expression/README.md). The gateway quarantines a registration whose

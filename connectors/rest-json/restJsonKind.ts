@@ -63,8 +63,10 @@ function answerReader(
   deps: ConnectorDeps,
   expressions: ExpressionCompiler,
 ): ReadAnswer {
-  const check: CheckBody = compileBodyErrors(config.errors, (source) =>
-    expressions.compile(source),
+  const check: CheckBody = compileBodyErrors(
+    config.errors,
+    (source) => expressions.compile(source),
+    deps.redact,
   );
   const read: ReadAnswer = async (response, jsonText, what) => {
     const parsed = parseJsonBody(response, what);
@@ -105,7 +107,8 @@ interface PagedRequest {
  * How rest-json asks for one page of a paged source (catalogue, listing, changed since): each
  * query parameter and the body are JSONata over the position's values (`$page`, `$size`,
  * `$cursor`, and the source's own: `$agency`, `$from`, `$to` or `$since`); absent values are
- * left out of the query. A declared "not found" is an empty last page (NO_RECORDS).
+ * left out of the query. A declared "not found" is NO_RECORDS (an empty first page of a listing
+ * or changedSince, a failure elsewhere: declarativeConnector.ts).
  */
 function pagedFetch(
   request: PagedRequest,

@@ -66,7 +66,10 @@ export interface CataloguePosition {
 
 /**
  * What a paged source's fetch answers when the system said, in so many words, that there is
- * nothing to list (a declared "not found" inside HTTP 200): an empty last page.
+ * nothing to list (a declared "not found" inside HTTP 200). On the first page of a listing or of
+ * changedSince it is an empty list (an agency with no dossiers); on the catalogue, and on any page
+ * after the first, it is UPSTREAM_BAD_RESPONSE: read as the end, it would replace a catalogue with
+ * nothing, or cut a list short.
  */
 export const NO_RECORDS: unique symbol = Symbol('no records');
 
@@ -240,6 +243,7 @@ export class DeclarativeConnector implements Connector {
         listing.transport.fetch({ ...position, agency: query.agencyCode, ...dates }, call),
       what,
       'dossiers',
+      true,
     );
     return this.listedPage(records, next);
   }
@@ -264,6 +268,7 @@ export class DeclarativeConnector implements Connector {
       (position) => changedSince.transport.fetch({ ...position, since: written }, call),
       `${this.deps.connectorId} changedSince`,
       'dossiers',
+      true,
     );
     return this.listedPage(records, next);
   }
@@ -282,13 +287,17 @@ export class DeclarativeConnector implements Connector {
     return { dossiers, next, unreadable };
   }
 
-  /** Reads one page of a paged source: its records and the cursor of the next page. */
+  /**
+   * Reads one page of a paged source: its records and the cursor of the next page.
+   * `mayBeEmpty`: a declared "not found" on the first page is an empty list (NO_RECORDS).
+   */
   private async readPage(
     paged: Paged,
     cursor: string | null,
     fetch: (position: CataloguePosition) => Promise<unknown>,
     what: string,
     noun: string,
+    mayBeEmpty: boolean,
   ): Promise<{ records: unknown[]; next: string | null }> {
     const pagination = paged.pagination;
     // Page cursors carry the page number and the records seen so far: `p:<page>:<seen>`.
@@ -307,7 +316,15 @@ export class DeclarativeConnector implements Connector {
     try {
       body = await fetch({ page, cursor: upstreamCursor, size: pagination.size });
       if (isConnectorError(body)) throw body;
-      if (body === NO_RECORDS) return { records: [], next: null };
+      if (body === NO_RECORDS) {
+        if (mayBeEmpty && cursor === null) return { records: [], next: null };
+        throw new ConnectorError(
+          'UPSTREAM_BAD_RESPONSE',
+          mayBeEmpty
+            ? `${what}: upstream answered "not found" (config.errors) for a page after the first, which cannot end a list`
+            : `${what}: upstream answered "not found" (config.errors) for a catalogue page, which cannot end or empty a catalogue`,
+        );
+      }
       selected = await paged.records(body);
     } catch (error) {
       throw this.asConnectorError(error, what);
@@ -362,6 +379,7 @@ export class DeclarativeConnector implements Connector {
       (position) => catalogue.transport.fetch(position, call),
       `${this.deps.connectorId} catalogue`,
       'procedures',
+      false,
     );
     const procedures: ProcedurePage['procedures'] = [];
     let unreadable = 0;

@@ -48,25 +48,43 @@ export function decodeJsonText(
   return body;
 }
 
+/**
+ * Walks the path from `body` with a list of places still to visit rather than by recursion: lists
+ * nested however deep (an answer may nest thousands) never exhaust the call stack.
+ */
 function decodeAt(
-  value: unknown,
+  body: unknown,
   segments: readonly string[],
   path: string,
   what: string,
   maxChars: number,
 ): void {
-  if (Array.isArray(value)) {
-    for (const item of value) decodeAt(item, segments, path, what, maxChars);
-    return;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value: body, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, depth } = next;
+    if (Array.isArray(value)) {
+      // Last item pushed first, so that items are read in order.
+      for (let index = value.length - 1; index >= 0; index -= 1)
+        pending.push({ value: value[index] as unknown, depth });
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    const name = segments[depth] as string;
+    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
+    const holder = value as Record<string, unknown>;
+    if (depth + 1 < segments.length) pending.push({ value: holder[name], depth: depth + 1 });
+    else decodeText(holder, name, path, what, maxChars);
   }
-  if (typeof value !== 'object' || value === null) return;
-  const [name, ...rest] = segments as [string, ...string[]];
-  if (!Object.prototype.hasOwnProperty.call(value, name)) return;
-  const holder = value as Record<string, unknown>;
-  if (rest.length > 0) {
-    decodeAt(holder[name], rest, path, what, maxChars);
-    return;
-  }
+}
+
+/** Parses the JSON text held at `holder[name]`, in place. */
+function decodeText(
+  holder: Record<string, unknown>,
+  name: string,
+  path: string,
+  what: string,
+  maxChars: number,
+): void {
   const text = holder[name];
   if (typeof text !== 'string') return;
   if (text.length > maxChars) {

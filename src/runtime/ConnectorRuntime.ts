@@ -15,7 +15,7 @@ import { errorDetail, type ErrorDetail } from '../errors/GatewayError';
 import { CallGuard, type CallObserver, type CircuitStatus } from './CallGuard';
 import type { Resilience } from './resilience';
 import { redactSecrets } from './redactSecrets';
-import { credentialSecrets, type UpstreamAuth } from './upstreamAuth';
+import type { UpstreamAuth } from './upstreamAuth';
 import type { Tracer } from '@opentelemetry/api';
 import { createUpstreamHttp } from './createUpstreamHttp';
 import { listingWindows, nextWindowCursor, readWindowCursor } from './listingWindows';
@@ -72,17 +72,18 @@ export interface RuntimeDeps<R extends RuntimeRegistration = RuntimeRegistration
  */
 export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistration> {
   readonly id: string;
-  /** What the system's credentials send, kept out of every failure's message (redactSecrets.ts). */
-  private readonly secrets: string[];
-
   private constructor(
     readonly registration: R,
     private readonly connector: Connector,
     private readonly logger: Logger,
     private readonly guard: CallGuard,
+    /**
+     * What the system's credentials send now, an OAuth 2.0 token in use included, kept out of
+     * every failure's message (redactSecrets.ts).
+     */
+    private readonly secrets: () => readonly string[],
   ) {
     this.id = registration.id;
-    this.secrets = credentialSecrets(registration.upstream.auth);
   }
 
   /** The circuit's state, for readiness and the console. */
@@ -116,6 +117,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       clock: { now: deps.now },
       maxResponseBytes: registration.upstream.maxResponseBytes,
       credentialsRefused: http.credentialsRefused,
+      redact: (text: string) => redactSecrets(text, http.secrets()),
       ...(observe === undefined
         ? {}
         : { onExpression: (stopped, source) => observe(registration, stopped, source) }),
@@ -130,7 +132,7 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
       deps.observer ?? null,
       deps.tracer ?? null,
     );
-    return new ConnectorRuntime(registration, connector, logger, guard);
+    return new ConnectorRuntime(registration, connector, logger, guard, () => http.secrets());
   }
 
   /** Most codes per upstream call. */
@@ -420,13 +422,13 @@ export class ConnectorRuntime<R extends RuntimeRegistration = RuntimeRegistratio
     if (isConnectorError(error)) {
       // A connector may quote the system's own words (an error object in a 200 answer), and a
       // system may quote the key it was sent.
-      const message = redactSecrets(error.message, this.secrets);
+      const message = redactSecrets(error.message, this.secrets());
       const detail = errorDetail(error.code, message, this.id, error.retryable);
       if (error.retryAfterMs !== undefined) detail.retryAfterMs = error.retryAfterMs;
       return { kind: 'error', error: detail };
     }
     this.logger.error(
-      { connector: this.id, requestId: call.requestId, err: describe(error, this.secrets) },
+      { connector: this.id, requestId: call.requestId, err: describe(error, this.secrets()) },
       'connector failed unexpectedly',
     );
     return this.error(

@@ -53,6 +53,11 @@ export type UpstreamHttp = AxiosInstance & {
    * request. True when the request (`response.config`) is worth sending once more.
    */
   credentialsRefused(response: AxiosResponse): boolean;
+  /**
+   * The credentials' secret values now (keys, passwords, the OAuth 2.0 token in use and the last
+   * few it replaced), for redaction of what leaves the gateway as text.
+   */
+  secrets(): string[];
 };
 
 /**
@@ -197,6 +202,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     },
   );
   return Object.assign(http, {
+    secrets: () => authenticator.secrets(),
     credentialsRefused: (response: AxiosResponse): boolean => {
       const config = response.config as GuardedConfig;
       if (config.authRetried === true || !authenticator.refused(config.authHeaders ?? {}))

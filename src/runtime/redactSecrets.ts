@@ -4,15 +4,23 @@ import { ConnectorError } from '../../connectors/ConnectorError';
 const SHOWN = '********';
 
 /**
+ * The shortest value treated as a secret for redaction. A shorter one (a client id `00`, a user
+ * name) would be replaced wherever its characters occur, in codes, dates and the system's words,
+ * and is not much of a secret anyway: the guides ask for long keys and passwords.
+ */
+export const MIN_REDACTED_CHARS = 8;
+
+/**
  * `text` with every secret replaced by `********`, as written and in the forms a URL carries it
  * (`encodeURIComponent`, and a form's `+` for spaces): a key sent in a query string, or echoed by
  * a system in its answer or its error page, never reaches a log line, an error message or a raw
- * capture. Longest secrets first, so that one containing another is replaced whole.
+ * capture. Longest secrets first, so that one containing another is replaced whole. Values
+ * shorter than MIN_REDACTED_CHARS are left alone.
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
   for (const secret of secrets) {
-    if (secret === '') continue;
+    if (secret.length < MIN_REDACTED_CHARS) continue;
     forms.add(secret);
     forms.add(encodeURIComponent(secret));
     forms.add(new URLSearchParams({ s: secret }).toString().slice(2));

@@ -127,28 +127,6 @@ export function credentialList(auth: UpstreamAuth): UpstreamCredential[] {
   return Array.isArray(auth) ? auth : [auth];
 }
 
-/**
- * The secret values of `upstream.auth` as they are sent (keys, passwords and a basic pair's
- * base64, bearer tokens, client secrets), for redaction; an OAuth 2.0 token in use is known to
- * the authenticator only (`Authenticator.secrets`).
- */
-export function credentialSecrets(auth: UpstreamAuth): string[] {
-  return credentialList(auth).flatMap((credential) => {
-    switch (credential.type) {
-      case 'none':
-        return [];
-      case 'apiKey':
-        return [credential.value];
-      case 'basic':
-        return [credential.password, basicToken(credential.username, credential.password)];
-      case 'bearer':
-        return [credential.token];
-      case 'oauth2ClientCredentials':
-        return [credential.clientSecret];
-    }
-  });
-}
-
 function basicToken(username: string, password: string): string {
   return Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
 }
@@ -167,6 +145,8 @@ export interface Authenticator {
   /**
    * The secret values these credentials send (keys, passwords, tokens, as sent), for redaction
    * from messages and captures: a key in a query string or echoed by a system must not show.
+   * Asked each time a text is redacted: an OAuth 2.0 token in use (and the last few it replaced,
+   * which a late answer may still quote) changes as tokens are renewed.
    */
   secrets(): string[];
 }
@@ -231,6 +211,9 @@ function staticCredentials(
   };
 }
 
+/** How many replaced tokens are still redacted. */
+const EARLIER_TOKENS = 4;
+
 interface Token {
   value: string;
   issuedAt: number;
@@ -245,6 +228,8 @@ interface Token {
 class ClientCredentials implements Authenticator {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
+  /** Tokens dropped or renewed, newest first: an answer still in flight may quote one. */
+  private readonly earlier: string[] = [];
 
   constructor(
     private readonly auth: OAuth2,
@@ -268,14 +253,22 @@ class ClientCredentials implements Authenticator {
   refused(headers: Record<string, string>): boolean {
     const refusedValue = headers.Authorization?.replace(/^Bearer /, '');
     // Only the first 401 for a token drops it; later ones find a newer token already in place.
-    if (this.token !== undefined && this.token.value === refusedValue) this.token = undefined;
+    if (this.token !== undefined && this.token.value === refusedValue) this.retire();
     return true;
   }
 
   secrets(): string[] {
     return this.token === undefined
-      ? [this.auth.clientSecret]
-      : [this.auth.clientSecret, this.token.value];
+      ? [this.auth.clientSecret, ...this.earlier]
+      : [this.auth.clientSecret, this.token.value, ...this.earlier];
+  }
+
+  /** Drops the token in use, remembered among the last EARLIER_TOKENS for redaction. */
+  private retire(): void {
+    if (this.token === undefined) return;
+    this.earlier.unshift(this.token.value);
+    this.earlier.splice(EARLIER_TOKENS);
+    this.token = undefined;
   }
 
   private current(): Promise<Token> {
@@ -330,6 +323,7 @@ class ClientCredentials implements Authenticator {
       issuedAt,
       expiresAt: issuedAt + (Number.isFinite(lifetime) && lifetime > 0 ? lifetime : 300) * 1000,
     };
+    this.retire();
     this.token = token;
     return token;
   }

@@ -5,6 +5,11 @@ import { ExpressionCompiler } from '../../connectors/shared/expression/Expressio
 import { ConnectorRegistry } from '../../src/registry/ConnectorRegistry';
 import { parseRegistrationDocument } from '../../src/registry/loadRegistrationFiles';
 import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
+import { CatalogueIndex } from '../../src/services/catalogue/CatalogueIndex';
+import {
+  CatalogueService,
+  DEFAULT_CATALOGUE_OPTIONS,
+} from '../../src/services/catalogue/CatalogueService';
 import { createTestLogger } from '../support/testLogger';
 
 /**
@@ -46,7 +51,7 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
           // An OAuth 2.0 token endpoint: a new token each time.
           tokens += 1;
           res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify({ access_token: `tok-${tokens}`, expires_in: 3600 }));
+          res.end(JSON.stringify({ access_token: `access-token-${tokens}`, expires_in: 3600 }));
           return;
         }
         received.push({ path: url.pathname, body });
@@ -190,6 +195,29 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     expect(page).toEqual({ error: expect.objectContaining({ code: 'UPSTREAM_AUTH_FAILED' }) });
   });
 
+  it('a key the system quotes in its words never shows, not even in part or cut at the length limit', async () => {
+    const KEY = '123e4567-e89b-12d3-a456-426614174000';
+    const apiKey = { auth: { type: 'apiKey', value: KEY } };
+    const runtime = await runtimeOf({}, apiKey);
+    const messageOf = async () => {
+      const [outcome] = await runtime.getDossiers([code(1)], call());
+      return (outcome as { error: { message: string } }).error.message;
+    };
+    answer = () => ({ error_code: 'AUTH_INVALID', error_message: `Khóa ${KEY} không hợp lệ` });
+    const quoted = await messageOf();
+    expect(quoted).toContain('"Khóa ******** không hợp lệ"');
+    for (const part of ['123e4567', 'e89b', 'a456', '4000']) expect(quoted).not.toContain(part);
+
+    // Where the length limit cuts the key: what is kept of it is still none of its characters.
+    answer = () => ({
+      error_code: 'AUTH_INVALID',
+      error_message: `${'Lỗi '.repeat(49)}${KEY}`,
+    });
+    const cut = await messageOf();
+    expect(cut).toContain(`"${'Lỗi '.repeat(49)}****…"`);
+    expect(cut).not.toContain('123e');
+  });
+
   it('authFailed with an OAuth 2.0 token: renewed once, as for a 401, then answered or refused', async () => {
     const oauth = {
       auth: {
@@ -201,7 +229,7 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     };
     // The platform refuses the first token (expired on its side) and takes the next.
     answer = ({ body, authorization }) =>
-      authorization === 'Bearer tok-1'
+      authorization === 'Bearer access-token-1'
         ? { error_code: 'KEY_EXPIRED', error_message: 'Token hết hạn' }
         : { data: JSON.stringify((body as { ma: string[] }).ma.map(record)) };
     const runtime = await runtimeOf({}, oauth);
@@ -219,7 +247,36 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
     expect({ tokens, calls: received.length }).toEqual({ tokens: 3, calls: 2 });
   });
 
-  it('notFound: a bulk call finds none of its codes, a single lookup its one, a changedSince page is empty', async () => {
+  it('an OAuth 2.0 token the system quotes in its words never shows: the one in use, nor the one it replaced', async () => {
+    const oauth = {
+      auth: {
+        type: 'oauth2ClientCredentials',
+        tokenUrl: baseUrl.replace(/\/api$/, '/token'),
+        clientId: 'cong-ket-noi',
+        clientSecret: 'bi-mat-cua-cong',
+      },
+    };
+    // Every token refused, and quoted: the renewal's too.
+    answer = ({ authorization }) => ({
+      error_code: 'AUTH_INVALID',
+      error_message: `Token ${String(authorization).replace('Bearer ', '')} không hợp lệ`,
+    });
+    const runtime = await runtimeOf({}, oauth);
+    const messageOf = async () => {
+      const [outcome] = await runtime.getDossiers([code(1)], call());
+      return (outcome as { error: { message: string } }).error.message;
+    };
+    const quoted = await messageOf();
+    expect(tokens).toBe(2);
+    expect(quoted).toContain('"Token ******** không hợp lệ"');
+    expect(quoted).not.toContain('access-token');
+
+    // A late answer quoting the token dropped before.
+    answer = () => ({ error_code: 'AUTH_INVALID', error_message: 'Token access-token-1 hết hạn' });
+    expect(await messageOf()).toContain('"Token ******** hết hạn"');
+  });
+
+  it('notFound: a bulk call finds none of its codes, a single lookup its one, a first changedSince page is empty', async () => {
     answer = () => ({ error_code: 'NOT_FOUND', data: '' });
     const runtime = await runtimeOf();
     expect(await runtime.getDossiers([code(1), code(2)], call())).toEqual([
@@ -238,6 +295,93 @@ describe('rest-json: errors inside HTTP 200 and data as JSON text', () => {
       dossiers: [],
       next: null,
       unreadable: 0,
+    });
+  });
+
+  it('notFound on a catalogue page is a failure: the catalogue read before is kept, marked stale', async () => {
+    const procedures = [1, 2, 3, 4, 5].map((n) => ({
+      MaTTHC: `1.00000${n}`,
+      TenTTHC: `Thủ tục ${n}`,
+    }));
+    /** The pages answered NOT_FOUND (the platform's catalogue broke there). */
+    let notFoundFrom = Number.POSITIVE_INFINITY;
+    answer = ({ path, query }) => {
+      if (path !== '/api/thutuc') return { error_code: 'UNEXPECTED' };
+      const page = Number(query.get('trang'));
+      if (page >= notFoundFrom) return { error_code: 'NOT_FOUND', data: '' };
+      return { data: JSON.stringify(procedures.slice((page - 1) * 2, page * 2)) };
+    };
+    await runtimeOf({
+      catalogue: {
+        path: '/thutuc',
+        query: { trang: '$page', so: '$size' },
+        jsonText: ['data'],
+        records: 'data',
+        pagination: { type: 'page', size: 2 },
+        mapping: { code: 'MaTTHC', name: 'TenTTHC' },
+      },
+    });
+    const catalogue = new CatalogueService(
+      registries.at(-1) as ConnectorRegistry,
+      new CatalogueIndex(),
+      { logger: createTestLogger(), now: () => new Date() },
+      { ...DEFAULT_CATALOGUE_OPTIONS, intervalMs: 0, minOnDemandIntervalMs: 0 },
+    );
+    const codes = () => catalogue.index.list({}, undefined);
+    expect(await catalogue.sync('nen-tang')).toMatchObject({ entries: 5, stale: false });
+    const synced = [...codes()].map((p) => p.code);
+    expect(synced).toHaveLength(5);
+
+    // The second page answers NOT_FOUND: not an end after two procedures.
+    notFoundFrom = 2;
+    const second = await catalogue.sync('nen-tang');
+    expect(second).toMatchObject({
+      entries: 5,
+      stale: true,
+      lastError: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE' }),
+    });
+    expect(second.lastError?.message).toContain(
+      'nen-tang catalogue: upstream answered "not found" (config.errors) for a catalogue page',
+    );
+    expect([...codes()].map((p) => p.code)).toEqual(synced);
+
+    // The first page answers NOT_FOUND: not an empty catalogue.
+    notFoundFrom = 1;
+    expect(await catalogue.sync('nen-tang')).toMatchObject({ entries: 5, stale: true });
+    expect([...codes()].map((p) => p.code)).toEqual(synced);
+  });
+
+  it('notFound after the first page of a listing or changedSince is a failure, not a shorter list', async () => {
+    const records = [1, 2, 3].map((n) => record(code(n)));
+    answer = ({ query }) => {
+      const page = Number(query.get('trang'));
+      return page >= 2
+        ? { error_code: 'NOT_FOUND', data: '' }
+        : { data: JSON.stringify(records.slice(0, 2)) };
+    };
+    const paged = { jsonText: ['data'], records: 'data', pagination: { type: 'page', size: 2 } };
+    const runtime = await runtimeOf({
+      listing: {
+        path: '/danhsach',
+        query: { donvi: '$agency', tu: '$from', den: '$to', trang: '$page' },
+        ...paged,
+      },
+      changedSince: { path: '/thaydoi', query: { tu: '$since', trang: '$page' }, ...paged },
+    });
+    const first = await runtime.listChangedSince('2026-12-01T00:00:00+07:00', null, call());
+    expect(first).toMatchObject({ next: expect.any(String) });
+    const next = (first as { next: string }).next;
+    expect(await runtime.listChangedSince('2026-12-01T00:00:00+07:00', next, call())).toEqual({
+      error: expect.objectContaining({
+        code: 'UPSTREAM_BAD_RESPONSE',
+        message: expect.stringContaining('for a page after the first, which cannot end a list'),
+      }),
+    });
+    const query = { agencyCode: AGENCY, from: '2026-12-01', to: '2026-12-02' };
+    const listed = await runtime.listDossiers(query, null, call());
+    expect(listed).toMatchObject({ next: expect.any(String) });
+    expect(await runtime.listDossiers(query, (listed as { next: string }).next, call())).toEqual({
+      error: expect.objectContaining({ code: 'UPSTREAM_BAD_RESPONSE' }),
     });
   });
 

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/platform/logger';
 import { requestScopes, type UpstreamExchange } from '../../src/observability/requestScope';
 import { createUpstreamHttp } from '../../src/runtime/createUpstreamHttp';
 import { NetworkPolicy } from '../../src/runtime/NetworkPolicy';
-import { redactSecrets } from '../../src/runtime/redactSecrets';
+import { MIN_REDACTED_CHARS, redactSecrets } from '../../src/runtime/redactSecrets';
 import { upstreamAuthSchema, type UpstreamAuth } from '../../src/runtime/upstreamAuth';
 
 const KEY = 'khoa+bi/mat 2026';
@@ -233,7 +233,16 @@ describe('Secrets never shown: a key in the query string included', () => {
     expect(redactSecrets('/x?api_key=khoa%2Bbi%2Fmat+2026&y=1', [KEY])).toBe(
       '/x?api_key=********&y=1',
     );
-    expect(redactSecrets('abcdef abc', ['abc', 'abcdef'])).toBe('******** ********');
+    expect(redactSecrets('abcdefghijkl abcdefgh', ['abcdefgh', 'abcdefghijkl'])).toBe(
+      '******** ********',
+    );
+  });
+
+  it('leaves values shorter than MIN_REDACTED_CHARS alone: a client id "00" does not wreck the text', () => {
+    const text = 'Hồ sơ 000.00.01.H99-250101-0001: lỗi 500 lúc 10:00';
+    expect(redactSecrets(text, ['00', 'H99', '1234567'])).toBe(text);
+    expect(MIN_REDACTED_CHARS).toBe(8);
+    expect(redactSecrets('khóa 12345678 sai', ['00', '12345678'])).toBe('khóa ******** sai');
   });
 
   it('keeps a key the system echoes (and its request URL) out of the raw capture', async () => {
