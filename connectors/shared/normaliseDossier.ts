@@ -117,7 +117,9 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
   reader.statuses = statusTableFor(
     tables.statuses,
     agencyCode ?? codeAgency(code),
-    tables.statusSelect === null ? null : selectedValue(mapped[STATUS_SELECT_KEY], reader),
+    (tables.statusSelect ?? null) === null
+      ? null
+      : selectedValue(mapped[STATUS_SELECT_KEY], reader),
   );
   // Each legacy rule's `when` for this record: decode always, never, or as the rule's mode says.
   reader.legacyModes = tables.legacyText.map((rule, index) => {
