@@ -117,7 +117,9 @@ export function normaliseDossier(mapped: unknown, tables: NormalisationTables): 
   reader.statuses = statusTableFor(
     tables.statuses,
     agencyCode ?? codeAgency(code),
-    selectedValue(mapped[STATUS_SELECT_KEY], reader),
+    (tables.statusSelect ?? null) === null
+      ? null
+      : selectedValue(mapped[STATUS_SELECT_KEY], reader),
   );
   // Each legacy rule's `when` for this record: decode always, never, or as the rule's mode says.
   reader.legacyModes = tables.legacyText.map((rule, index) => {
@@ -248,14 +250,21 @@ function digitalFacts(reader: FieldReader, raw: Raw): DigitalFacts {
 
 /**
  * The value `statuses.byRecord.select` gave, as text, or null (no value: the table without the
- * record's). Several values or an object cannot name a table: a warning says so.
+ * record's). No value (a listing's records lacking the field), several values or an object cannot
+ * name a table: a warning says so (never the value: warnings carry no personal data).
  */
 function selectedValue(value: unknown, reader: FieldReader): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-    const text = String(value).trim();
-    return text === '' ? null : text;
+  const text =
+    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+      ? String(value).trim()
+      : null;
+  if (value === undefined || value === null || text === '') {
+    reader.warnStatus(
+      'statuses.byRecord.select gave no value: the status table without byRecord is used',
+    );
+    return null;
   }
+  if (text !== null) return text;
   reader.warnStatus(
     `statuses.byRecord.select gave ${Array.isArray(value) ? 'several values' : 'an object'}, not one value: the status table without byRecord is used`,
   );

@@ -1,25 +1,42 @@
 import type { NationalStatusCode, StatusValue } from '../model';
 import { canonicalAgencyCode, hierarchyKeys } from './agencyCode';
 
-/** How a registration maps its own status vocabulary to the ten national statuses. */
-export interface StatusTable {
+/**
+ * One layer of a status table: its own entries and, when it declares them, its own lossy
+ * declarations (null: those of the layer beneath).
+ */
+export interface StatusLayer {
   /** Upstream value (compared as trimmed text, case-insensitively) → national code. */
   map: ReadonlyMap<string, NationalStatusCode>;
   /**
    * National codes this system reports lossily, with what else each may stand for
    * (connectors/rest-json/README.md, statuses: "9 may stand for 5, 6 or 8").
    */
-  lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]>;
+  lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]> | null;
+}
+
+/**
+ * How a registration maps its own status vocabulary to the ten national statuses. Kept as layers,
+ * resolved at lookup: a registration's tables are never copied into one another, so a document with
+ * many agencies and many record tables costs their sum, not their product.
+ */
+export interface StatusTable {
+  /**
+   * Most specific first: the record's table, the agency's, the registration's own (always last,
+   * its lossy always given). A value's code is that of the first layer that has it; its lossy
+   * declarations those of the first layer that declares any.
+   */
+  layers: readonly StatusLayer[];
   /**
    * The tables of some agencies and their units (`statuses.byAgency`), by hierarchy key (`H56.12.21`)
    * or, for codes outside the standard form, the code itself; chosen by `statusTableFor`.
    */
   byAgency?: ReadonlyMap<string, StatusTable>;
   /**
-   * The tables chosen by a value of the record (`statuses.byRecord`), by that value as a table key
-   * (`tableKey`); chosen by `statusTableFor` after the agency's table, whose entries they extend.
+   * The layers chosen by a value of the record (`statuses.byRecord`), by that value as a table key
+   * (`tableKey`); put by `statusTableFor` on top of the agency's table.
    */
-  byRecord?: ReadonlyMap<string, StatusTable>;
+  byRecord?: ReadonlyMap<string, StatusLayer>;
 }
 
 /**
@@ -45,13 +62,16 @@ export const NATIONAL_STATUS_CODES: readonly NationalStatusCode[] = [1, 2, 3, 4,
 export function nationalStatusTable(
   lossy: ReadonlyMap<NationalStatusCode, readonly NationalStatusCode[]> = new Map(),
 ): StatusTable {
-  return { map: new Map(NATIONAL_STATUS_CODES.map((code) => [String(code), code])), lossy };
+  return {
+    layers: [{ map: new Map(NATIONAL_STATUS_CODES.map((code) => [String(code), code])), lossy }],
+  };
 }
 
 /**
  * A registration's tables, built once when it is read. Variants are layers: `map` and `lossy`,
  * then the agency's `byAgency` entry, then the record's `byRecord` table (so a record's table
- * wins over its agency's, which wins over the registration's). Every combination is built here.
+ * wins over its agency's, which wins over the registration's). Each is built once, on its own;
+ * `statusTableFor` stacks them.
  */
 export function createStatusTable(
   entries: Record<string, number>,
@@ -59,54 +79,45 @@ export function createStatusTable(
   byAgency: readonly AgencyStatuses[] = [],
   byRecord: Readonly<Record<string, StatusVariant>> = {},
 ): StatusTable {
-  const table = withRecordTables(entries, lossy, byRecord);
-  if (byAgency.length === 0) return table;
-  const tables = new Map<string, StatusTable>();
-  for (const variant of byAgency) {
-    const [own, ownLossy] = applyVariant(entries, lossy, variant);
-    const agencyTable = withRecordTables(own, ownLossy, byRecord);
-    for (const agency of variant.agencies) tables.set(agencyKey(agency), agencyTable);
-  }
-  return { ...table, byAgency: tables };
-}
-
-/** A table and, when the registration declares `byRecord`, its record tables on top of it. */
-function withRecordTables(
-  entries: Record<string, number>,
-  lossy: Record<string, readonly number[]>,
-  byRecord: Readonly<Record<string, StatusVariant>>,
-): StatusTable {
-  const table = plainTable(entries, lossy);
+  const base = layer(entries, lossy);
+  const table: StatusTable = { layers: [base] };
   const values = Object.entries(byRecord);
-  if (values.length === 0) return table;
-  const tables = new Map<string, StatusTable>();
-  for (const [value, variant] of values)
-    tables.set(tableKey(value), plainTable(...applyVariant(entries, lossy, variant)));
-  return { ...table, byRecord: tables };
+  if (values.length > 0)
+    table.byRecord = new Map(
+      values.map(([value, variant]) => [tableKey(value), variantLayer(variant)]),
+    );
+  if (byAgency.length > 0) {
+    const tables = new Map<string, StatusTable>();
+    for (const variant of byAgency) {
+      const agencyTable: StatusTable = { layers: [variantLayer(variant), base] };
+      for (const agency of variant.agencies) tables.set(agencyKey(agency), agencyTable);
+    }
+    table.byAgency = tables;
+  }
+  return table;
 }
 
-function applyVariant(
-  entries: Record<string, number>,
-  lossy: Record<string, readonly number[]>,
-  variant: StatusVariant,
-): [Record<string, number>, Record<string, readonly number[]>] {
-  return [{ ...entries, ...variant.map }, variant.lossy ?? lossy];
+function variantLayer(variant: StatusVariant): StatusLayer {
+  return layer(variant.map, variant.lossy ?? null);
 }
 
-function plainTable(
+function layer(
   entries: Record<string, number>,
-  lossy: Record<string, readonly number[]>,
-): StatusTable {
+  lossy: Record<string, readonly number[]> | null,
+): StatusLayer {
   return {
     map: new Map(
       Object.entries(entries).map(([raw, code]) => [tableKey(raw), code as NationalStatusCode]),
     ),
-    lossy: new Map(
-      Object.entries(lossy).map(([code, mayBe]) => [
-        Number(code) as NationalStatusCode,
-        mayBe as NationalStatusCode[],
-      ]),
-    ),
+    lossy:
+      lossy === null
+        ? null
+        : new Map(
+            Object.entries(lossy).map(([code, mayBe]) => [
+              Number(code) as NationalStatusCode,
+              mayBe as NationalStatusCode[],
+            ]),
+          ),
   };
 }
 
@@ -127,9 +138,26 @@ export function statusTableFor(
   recordValue: string | null = null,
 ): StatusTable {
   const chosen = agencyTable(table, agency);
-  if (recordValue === null || chosen.byRecord === undefined) return chosen;
-  return chosen.byRecord.get(tableKey(recordValue)) ?? chosen;
+  if (recordValue === null || table.byRecord === undefined) return chosen;
+  const key = tableKey(recordValue);
+  const recordLayer = table.byRecord.get(key);
+  if (recordLayer === undefined) return chosen;
+  // The stack for this agency's table and this record table, made once and shared (so its
+  // statuses are built once, by `mapStatus`): only the pairs dossiers meet are ever made.
+  let stacks = recordStacks.get(chosen);
+  if (stacks === undefined) {
+    stacks = new Map();
+    recordStacks.set(chosen, stacks);
+  }
+  let stacked = stacks.get(key);
+  if (stacked === undefined) {
+    stacked = { layers: [recordLayer, ...chosen.layers] };
+    stacks.set(key, stacked);
+  }
+  return stacked;
 }
+
+const recordStacks = new WeakMap<StatusTable, Map<string, StatusTable>>();
 
 function agencyTable(table: StatusTable, agency: string | null): StatusTable {
   const tables = table.byAgency;
@@ -166,9 +194,17 @@ const NO_OTHERS: readonly NationalStatusCode[] = Object.freeze([]);
 const mappedStatuses = new WeakMap<StatusTable, Map<string, StatusValue>>();
 
 function buildStatus(raw: string, table: StatusTable): StatusValue {
-  const code = table.map.get(tableKey(raw)) ?? null;
+  const key = tableKey(raw);
+  let code: NationalStatusCode | null = null;
+  for (const layer of table.layers) {
+    const found = layer.map.get(key);
+    if (found !== undefined) {
+      code = found;
+      break;
+    }
+  }
   if (code === null) return { code: null, raw, lossy: true, mayBe: NO_OTHERS };
-  const others = table.lossy.get(code);
+  const others = table.layers.find((layer) => layer.lossy !== null)?.lossy?.get(code);
   if (others === undefined) return { code, raw, lossy: false, mayBe: NO_OTHERS };
   const mayBe = [...new Set([code, ...others])].sort((a, b) => a - b);
   return { code, raw, lossy: true, mayBe: Object.freeze(mayBe) };

@@ -159,7 +159,15 @@ describe('rest-json: status tables and legacy text chosen by the record', () => 
     expect(b?.warnings).toEqual([]);
     expect(c?.applicant.name).toBe('Nguyễn Minh An');
     expect(c?.summary).toBe('Hoà Bình');
-    expect(c?.warnings).toEqual([{ field: 'applicant.name', problem: 'decoded from VNI' }]);
+    // C gives no procedure type: the registration's table, said in a warning.
+    expect(c?.warnings).toEqual([
+      {
+        field: 'status',
+        problem:
+          'statuses.byRecord.select gave no value: the status table without byRecord is used',
+      },
+      { field: 'applicant.name', problem: 'decoded from VNI' },
+    ]);
   });
 
   it('lists with the same tables: reports count code 3 by the record’s meaning', async () => {

@@ -12,6 +12,7 @@ import { createStatusTable } from '../../connectors/shared/statusTable';
 import { loadAgencyDirectory } from '../../src/services/agencies/loadAgencyDirectory';
 import { HolidayCalendar } from '../../src/services/calendar/HolidayCalendar';
 import { judgeTimeliness } from '../../src/services/calendar/onTime';
+import { shownDue } from '../../src/graphql/dateOnlyView';
 import { WorkingTime } from '../../src/services/calendar/WorkingTime';
 import { WorkingTimeService } from '../../src/services/calendar/WorkingTimeService';
 import { classifyDossier, reportPeriod } from '../../src/services/reports/classifyDossier';
@@ -200,6 +201,38 @@ describe('Timeliness of a due date without a time (hand-computed)', () => {
       state: 'ON_TIME',
       dueAt: '2026-11-27T10:00:00.000Z',
     });
+  });
+});
+
+describe('A due day that is no real date (01/01/0001, .NET’s “no date”)', () => {
+  it('is read in its own year, not as 19xx', () => {
+    const standard = new WorkingTime(calendar);
+    // Monday 1 January 0001 (proleptic Gregorian), 17:00 in Vietnam.
+    expect(standard.endOfWorkingDay('0001-01-01').getUTCFullYear()).toBe(1);
+    expect(standard.endOfWorkingDay('0099-06-01').getUTCFullYear()).toBe(99);
+  });
+
+  it('is no verdict (UNKNOWN, saying why) in timeliness and reports, never a failure', async () => {
+    const time = new WorkingTime(calendar);
+    const periodEnd = new Date('2026-11-30T17:00:00Z');
+    const period = reportPeriod('2026-11-01', '2026-11-30', new Date('2026-12-07T00:00:00Z'));
+    for (const due of ['01/01/0001', '01/01/1901', '31/12/2999']) {
+      const finished = await resolved('5', '25/11/2026 16:30', due);
+      expect(finished.datesWithoutTime).toEqual(['dueAt']);
+      expect(judgeTimeliness(finished, time, periodEnd)).toMatchObject({
+        state: 'UNKNOWN',
+        reason: expect.stringContaining('is no real due date (not within 1990–2100)'),
+      });
+      expect(classifyDossier(finished, period, time, DEFAULT_REPORT_RULES)).toMatchObject({
+        outcome: 'UNKNOWN',
+        reason: expect.stringContaining('dueAt'),
+      });
+      const open = await read({ ma: 'X-9', tt: '4', nhan: '23/11/2026 08:00', hen: due });
+      expect(judgeTimeliness(open, time, periodEnd).state).toBe('UNKNOWN');
+      expect(classifyDossier(open, period, time, DEFAULT_REPORT_RULES).outcome).toBe('UNKNOWN');
+      // Shown as given: no calendar worked out for that year.
+      expect(shownDue(open, 'dueAt', open.dueAt, time)?.slice(0, 4)).toBe(open.dueAt?.slice(0, 4));
+    }
   });
 });
 

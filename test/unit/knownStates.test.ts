@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HistoryStep, NationalDossier, NationalStatusCode } from '../../connectors/model';
 import { MemoryKnownStates, type KnownStates } from '../../src/services/changes/KnownStates';
 import { RedisKnownStates } from '../../src/services/changes/RedisKnownStates';
@@ -53,6 +54,24 @@ describe('State marks: what tells a change', () => {
     // What a listing also carries (status, dates) is in the core; the history is not.
     expect(stateMark(variants[3] as NationalDossier).core).toBe(stateMark(base).core);
     expect(stateMark(variants[0] as NationalDossier).core).not.toBe(stateMark(base).core);
+  });
+
+  it('a due given as a day, then with its time, is a new state; other digests are as they were', () => {
+    const untimed = dossier(base.code, { datesWithoutTime: ['dueAt'] });
+    // `12/03/2026` read as 17:00, then `12/03/2026 17:00:00`: the same instant, now with its time.
+    expect(untimed.dueAt).toBe(base.dueAt);
+    expect(stateMark(untimed).core).not.toBe(stateMark(base).core);
+    expect(stateMark(untimed).full).not.toBe(stateMark(base).full);
+    expect(stateMark(dossier(base.code, { datesWithoutTime: [] })).core).toBe(stateMark(base).core);
+    // A dossier with every time given keeps the digest known before dates without a time were
+    // marked: the known states of every other dossier stay valid.
+    const hash = (text: string) =>
+      createHash('sha256').update(text).digest('base64url').slice(0, 16);
+    const core = ['4', '4', base.dueAt, '', ''].join('\u0001');
+    expect(stateMark(base).core).toBe(hash(core));
+    expect(stateMark(base).full).toBe(
+      hash([core, '2026-11-21T09:00:00+07:00', '4', 2, 0, 0].join('\u0001')),
+    );
   });
 
   it('rejected, withdrawn, stopped and returned dossiers are settled; finished ones are not', () => {

@@ -80,8 +80,25 @@ describe('Statuses by record: a value of the record picks the status table', () 
     for (const extra of [{}, { LoaiThuTuc: null }, { LoaiThuTuc: '' }, { LoaiThuTuc: 'KHAC' }]) {
       const dossier = await mapRecord(config, record(extra));
       expect(dossier.status).toEqual({ code: 5, raw: '3', lossy: false, mayBe: [] });
-      expect(dossier.warnings).toEqual([]);
+      // No value (a listing's records lacking the field) is said, once; a value without a table
+      // is the registration's choice.
+      expect(dossier.warnings).toEqual(
+        'LoaiThuTuc' in extra && extra.LoaiThuTuc === 'KHAC'
+          ? []
+          : [
+              {
+                field: 'status',
+                problem:
+                  'statuses.byRecord.select gave no value: the status table without byRecord is used',
+              },
+            ],
+      );
     }
+  });
+
+  it('warns of no selected value only when the registration selects one', async () => {
+    const plain = { ...config, statuses: { map: config.statuses.map } };
+    expect((await mapRecord(plain, record({}))).warnings).toEqual([]);
   });
 
   it('says so when the select gives several values, and keeps the registration’s table', async () => {

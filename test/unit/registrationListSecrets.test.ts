@@ -172,6 +172,65 @@ describe.each(stores)('A list of credentials in the %s store', (_name, openStore
     });
   });
 
+  it('keeps each secret with its credential, not its position, when entries move or are added', async () => {
+    const made = await service.register(admin, document());
+    if (!made.ok) throw new Error(JSON.stringify(made.error));
+    const shown = parseYaml(made.value.document) as {
+      upstream: { auth: Array<Record<string, string>> };
+    };
+    const [query, header, bearer] = shown.upstream.auth as [
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+    ];
+    // Reordered, with a new credential first: each ******** keeps its own credential's secret.
+    shown.upstream.auth = [
+      { type: 'apiKey', header: 'X-Tenant', value: 'tenant-key-2' },
+      bearer,
+      header,
+      query,
+    ];
+    const moved = await service.update(admin, 'nen-tang-x', 1, stringifyYaml(shown));
+    if (!moved.ok) throw new Error(JSON.stringify(moved.error));
+    expect(openSecrets(secrets, (await stored()).document)).toMatchObject({
+      upstream: {
+        auth: [
+          { header: 'X-Tenant', value: 'tenant-key-2' },
+          { type: 'bearer', token: TOKEN },
+          { header: 'X-Client-Id', value: CLIENT_ID },
+          { queryParam: 'api_key', value: KEY },
+        ],
+      },
+    });
+  });
+
+  it('refuses a ******** that keeps nothing, naming its field, and stores nothing', async () => {
+    const first = await service.register(admin, document('http://127.0.0.1:9', '"********"'));
+    expect(first.ok ? '' : first.error.message).toContain(
+      'upstream.auth[0].value: ******** keeps nothing: there is no earlier version to keep it from; write the secret out',
+    );
+    expect(await store.latest()).toEqual([]);
+    const made = await service.register(admin, document());
+    if (!made.ok) throw new Error(JSON.stringify(made.error));
+    // The key now sent in another query parameter, and a credential the version never had.
+    const shown = parseYaml(made.value.document) as {
+      upstream: { auth: Array<Record<string, string>> };
+    };
+    (shown.upstream.auth[0] as Record<string, string>).queryParam = 'key';
+    shown.upstream.auth[2] = { type: 'basic', username: 'u', password: '********' };
+    const refused = await service.update(admin, 'nen-tang-x', 1, stringifyYaml(shown));
+    const message = refused.ok ? '' : refused.error.message;
+    expect(message).toContain(
+      'upstream.auth[0].value: ******** keeps nothing: the earlier version has no apiKey, queryParam key credential; write the secret out',
+    );
+    expect(message).toContain(
+      'upstream.auth[2].password: ******** keeps nothing: the earlier version has no basic, username u credential',
+    );
+    expect(message).not.toContain('upstream.auth[1]');
+    expect((await stored()).version).toBe(1);
+    expect(JSON.stringify((await stored()).document)).not.toContain('"********"');
+  });
+
   it('asks for every kept secret of the list again when the base URL moves', async () => {
     const made = await service.register(admin, document());
     if (!made.ok) throw new Error(JSON.stringify(made.error));

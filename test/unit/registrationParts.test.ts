@@ -132,6 +132,37 @@ describe('Registration secrets: `********` keeps a stored secret only for the or
     expect(message).not.toContain('push.secret');
   });
 
+  it('one credential keeps its secret by place, as before; becoming a list, by identity', () => {
+    const single = keepSecrets(
+      secrets,
+      {
+        upstream: {
+          baseUrl: 'https://one.example.vn/api',
+          auth: { type: 'apiKey', header: 'X-Key', value: REDACTED },
+        },
+      },
+      previous,
+    );
+    expect(single).toMatchObject({ ok: true, value: { upstream: { auth: { value: 'the-key' } } } });
+    const listed = keepSecrets(
+      secrets,
+      {
+        upstream: {
+          baseUrl: 'https://one.example.vn/api',
+          auth: [
+            { type: 'apiKey', header: 'X-Key', value: REDACTED },
+            { type: 'apiKey', header: 'x-api-key', value: REDACTED },
+          ],
+        },
+      },
+      previous,
+    );
+    expect(listed.ok ? '' : listed.error.message).toContain(
+      'upstream.auth[0].value: ******** keeps nothing: the earlier version has no apiKey, header x-key credential',
+    );
+    expect(listed.ok ? '' : listed.error.message).not.toContain('upstream.auth[1]');
+  });
+
   it('seals every secret but a `********` that kept nothing, and opens them back', () => {
     const plain = { upstream: { auth: { password: 'p', clientSecret: REDACTED } }, name: 'n' };
     const sealed = sealSecrets(secrets, plain) as { upstream: { auth: Record<string, string> } };

@@ -104,7 +104,10 @@ export class HolidayCalendar {
     if (official !== undefined) return official;
     let computed = this.computed.get(year);
     if (computed === undefined) {
-      computed = { daysOff: computeDaysOff(year), workingSaturdays: new Set(), origin: 'computed' };
+      // Years without four digits (0001-01-01, .NET's "no date") have no holidays worked out: the
+      // computation reads dates as yyyy-MM-dd (it looped forever on year 1). Weekends still count.
+      const daysOff = year >= 1000 && year <= 9999 ? computeDaysOff(year) : new Set<string>();
+      computed = { daysOff, workingSaturdays: new Set(), origin: 'computed' };
       this.computed.set(year, computed);
     }
     return computed;

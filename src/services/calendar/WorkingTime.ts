@@ -140,7 +140,7 @@ export class WorkingTime {
   endOfWorkingDay(date: string): Date {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
     if (match === null) throw new RangeError(`not yyyy-MM-dd: ${date}`);
-    let day = Math.round(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / DAY);
+    let day = dayNumber(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
     const close = (this.periods.at(-1) as [number, number])[1];
     for (let guard = 0; guard < MAX_YEARS * 366; guard += 1, day += 1)
       if (this.isWorking(day)) return new Date(dayStart(day) + close);
@@ -201,8 +201,8 @@ export class WorkingTime {
   private table(year: number) {
     let table = this.years.get(year);
     if (table === undefined) {
-      const first = Math.round(Date.UTC(year, 0, 1) / DAY);
-      const length = Math.round(Date.UTC(year + 1, 0, 1) / DAY) - first;
+      const first = dayNumber(year, 0, 1);
+      const length = dayNumber(year + 1, 0, 1) - first;
       const working = new Uint8Array(length);
       const before = new Int32Array(length);
       let count = 0;
@@ -222,6 +222,16 @@ export class WorkingTime {
 /** The local (Vietnam) day number of an instant: days since 1970-01-01 in Vietnam. */
 function dayIndex(ms: number): number {
   return Math.floor((ms + OFFSET) / DAY);
+}
+
+/**
+ * The day number (days since 1970-01-01) of a calendar date. setUTCFullYear, not Date.UTC: that
+ * reads years 0–99 as 1900–1999 (0001-01-01, .NET's "no date", as 1901).
+ */
+function dayNumber(year: number, monthIndex: number, date: number): number {
+  const midnight = new Date(0);
+  midnight.setUTCFullYear(year, monthIndex, date);
+  return Math.round(midnight.getTime() / DAY);
 }
 
 /** The instant local day `day` begins. */

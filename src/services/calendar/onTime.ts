@@ -1,5 +1,5 @@
 import type { NationalStatusCode } from '../../../connectors/model';
-import { dueInstant, type MaybeUntimed } from './dateOnlyDue';
+import { dueInstant, implausibleDue, type MaybeUntimed } from './dateOnlyDue';
 import type { WorkingTime } from './WorkingTime';
 
 /** Statuses that end processing (docs/domain.md §5): rejected, withdrawn, stopped, finished, returned. */
@@ -98,6 +98,24 @@ function judge(
   lateFrom: number | null,
 ): Verdict {
   if (dossier.dueAt === null) return { state: 'UNKNOWN', reason: 'no due date' };
+  const implausible = implausibleDue(dossier);
+  if (implausible !== null) return { state: 'UNKNOWN', reason: implausible };
+  try {
+    return judgeDue(dossier, time, periodEnd, lateFrom);
+  } catch (error) {
+    // Other dates centuries away (a history step in year 1): no verdict rather than a failure.
+    if (error instanceof RangeError)
+      return { state: 'UNKNOWN', reason: `its dates cannot be judged: ${error.message}` };
+    throw error;
+  }
+}
+
+function judgeDue(
+  dossier: TimelinessInput,
+  time: WorkingTime,
+  periodEnd: Date,
+  lateFrom: number | null,
+): Verdict {
   const endedAt = processingEnd(dossier);
   const rounds = dossier.supplements.length;
   const tooManyRounds = lateFrom !== null && rounds >= lateFrom;

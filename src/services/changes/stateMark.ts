@@ -16,7 +16,8 @@ export interface StateMark {
    */
   full: string;
   /**
-   * Digest of what a listing also carries (the status and the due, finish and return times): a
+   * Digest of what a listing also carries (the status and the due, finish and return times, and
+   * which of them were given without a time): a
    * listed dossier whose `core` differs from the one known is looked up to read its full state.
    */
   core: string;
@@ -36,6 +37,11 @@ export function stateMark(dossier: NationalDossier): StateMark {
     dossier.dueAt ?? '',
     dossier.finishedAt ?? '',
     dossier.returnedAt ?? '',
+    // Which of them the system gave without a time: `12/03/2026` (read as 17:00) then
+    // `12/03/2026 17:00:00` is a change. Only when there are some, so other digests stay as they were.
+    ...(dossier.datesWithoutTime !== undefined && dossier.datesWithoutTime.length > 0
+      ? [`untimed:${[...dossier.datesWithoutTime].sort().join(',')}`]
+      : []),
   ].join('\u0001');
   const last = newestStep(dossier);
   const full = [

@@ -3,13 +3,18 @@ import { mapSecrets, REDACTED, SecretBox } from '../../registry/secretBox';
 import { invalid, type RegistryResult } from './registrationResults';
 
 /**
- * `********` keeps the secret stored at that path in `previous` (documents read back can be
- * edited and sent again), but a stored secret is only ever sent to the origin it was entered
- * for: when `upstream.baseUrl`'s or `upstream.auth.tokenUrl`'s origin differs from `previous`,
- * each kept secret must be given again (a token bought with a client secret goes to the base
- * URL, so either move counts for every secret). `push.secret` only checks pushes coming in and
- * is never sent, so it may stay. Returns the document with kept secrets opened, or the fields to
- * give again.
+ * `********` keeps the secret stored at that place in `previous` (documents read back can be
+ * edited and sent again). In a list of credentials (`upstream.auth: [...]`) the place is the
+ * credential, not its position: an entry keeps the secret of the earlier entry with the same
+ * identity (its type and what it writes: header or query parameter, user name, token URL and
+ * client id), so reordering or inserting entries never moves a key into another header. A
+ * `********` that keeps nothing is refused, naming its field (stored, it would be sent as the key).
+ *
+ * A stored secret is only ever sent to the origin it was entered for: when `upstream.baseUrl`'s or
+ * `upstream.auth.tokenUrl`'s origin differs from `previous`, each kept secret must be given again
+ * (a token bought with a client secret goes to the base URL, so either move counts for every
+ * secret). `push.secret` only checks pushes coming in and is never sent, so it may stay. Returns
+ * the document with kept secrets opened, or the fields to give again.
  */
 export function keepSecrets(
   secrets: SecretBox,
@@ -17,23 +22,92 @@ export function keepSecrets(
   previous: Record<string, unknown> | null,
 ): RegistryResult<Record<string, unknown>> {
   const moved = previous === null ? [] : movedOrigins(previous, plain);
-  const again: string[] = [];
+  const problems: string[] = [];
   const document = mapSecrets(plain, (value, path) => {
-    if (value !== REDACTED || previous === null) return value;
-    const kept = secretAt(previous, path);
-    if (kept === undefined) return value;
+    if (value !== REDACTED) return value;
+    const kept = keptSecret(plain, previous, path);
+    if (typeof kept !== 'string') {
+      problems.push(
+        `${formatPath(path)}: ${REDACTED} keeps nothing: ${kept.nothing}; write the secret out`,
+      );
+      return value;
+    }
     if (moved.length > 0 && path[0] !== 'push') {
-      again.push(
+      problems.push(
         `${formatPath(path)}: give this secret again: ${moved.join(', ')} (a stored secret is only sent to the origin it was entered for)`,
       );
       return value;
     }
     return secrets.open(kept);
   }) as Record<string, unknown>;
-  return again.length > 0 ? invalid(again) : { ok: true, value: document };
+  return problems.length > 0 ? invalid(problems) : { ok: true, value: document };
 }
 
-/** The document as stored: every secret sealed, except a `********` that kept nothing. */
+/**
+ * The sealed secret a `********` at `path` keeps, or why it keeps nothing. One credential
+ * (`upstream.auth: {...}`) keeping its own field, and every other secret, keep by place; a
+ * credential of a list, or becoming or leaving one, keeps by identity.
+ */
+function keptSecret(
+  plain: Record<string, unknown>,
+  previous: Record<string, unknown> | null,
+  path: readonly (string | number)[],
+): string | { nothing: string } {
+  if (previous === null) return { nothing: 'there is no earlier version to keep it from' };
+  const [auth, before] = [plain, previous].map((doc) => valueAt(doc, ['upstream', 'auth']));
+  const inAuth = path[0] === 'upstream' && path[1] === 'auth';
+  if (!inAuth || (!Array.isArray(auth) && !Array.isArray(before))) {
+    return secretAt(previous, path) ?? { nothing: 'the earlier version has no secret there' };
+  }
+  const entry = Array.isArray(auth) ? auth[path[2] as number] : auth;
+  const field = path.at(-1) as string;
+  const identity = credentialIdentity(entry);
+  const earlier = (Array.isArray(before) ? before : [before]).filter(
+    (candidate) => credentialIdentity(candidate) === identity,
+  );
+  if (earlier.length !== 1)
+    return {
+      nothing: `the earlier version has ${earlier.length === 0 ? 'no' : 'several'} ${identity} credential${earlier.length === 0 ? '' : 's'}`,
+    };
+  return (
+    secretAt({ entry: earlier[0] }, ['entry', field]) ?? {
+      nothing: `the earlier ${identity} credential has no ${field}`,
+    }
+  );
+}
+
+/**
+ * What names one credential whatever its position: its type and what it writes (the header or
+ * query parameter of a key, `X-API-Key` when neither is given), the user name, the token URL and
+ * client id; none of them secret.
+ */
+function credentialIdentity(credential: unknown): string {
+  if (credential === null || typeof credential !== 'object') return '(not a credential)';
+  const text = (key: string): string | undefined => {
+    const value = (credential as Record<string, unknown>)[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const type = text('type') ?? '(no type)';
+  const parts = [type];
+  if (type === 'apiKey') {
+    const param = text('queryParam');
+    parts.push(
+      param === undefined
+        ? `header ${(text('header') ?? 'X-API-Key').toLowerCase()}`
+        : `queryParam ${param}`,
+    );
+  }
+  for (const key of ['username', 'tokenUrl', 'clientId']) {
+    const value = text(key);
+    if (value !== undefined) parts.push(`${key} ${value}`);
+  }
+  return parts.join(', ');
+}
+
+/**
+ * The document as stored: every secret sealed, except a `********` (`keepSecrets` refuses one that
+ * keeps nothing; one stored by an earlier gateway stays as it was, and cannot be opened).
+ */
 export function sealSecrets(
   secrets: SecretBox,
   document: Record<string, unknown>,

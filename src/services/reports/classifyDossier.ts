@@ -1,6 +1,7 @@
 import type { DigitalFacts, NationalDossier } from '../../../connectors/model';
 import { calendarOf, dueAfterSupplement, supplementWaiting } from '../calendar/onTime';
 import type { WorkingTime } from '../calendar/WorkingTime';
+import { implausibleDue } from '../calendar/dateOnlyDue';
 import { vietnamDate } from '../../domain/vietnamTime';
 import type { ReportRules } from './reportRules';
 
@@ -182,11 +183,15 @@ function judge(
       endedAt: at.toISOString(),
       lateByMs: 0,
       endedByDue:
-        dossier.dueAt !== null && at.getTime() <= dueAfterSupplement(dossier, time, at).getTime(),
+        dossier.dueAt !== null &&
+        implausibleDue(dossier) === null &&
+        at.getTime() <= dueAfterSupplement(dossier, time, at).getTime(),
       officeMs: 0,
     };
   }
   if (dossier.dueAt === null) return unknown('no due date');
+  const implausible = implausibleDue(dossier);
+  if (implausible !== null) return unknown(implausible);
   const rounds = dossier.supplements.length;
   const tooManyRounds =
     rules.lateFromSupplementRequests !== null && rounds >= rules.lateFromSupplementRequests;
