@@ -76,7 +76,7 @@ describe('Audit log: unmasked and cross-agency reads, key changes, on record bef
     const [start] = await entries({ action: 'gateway.start' });
     expect(start).toMatchObject({ who: 'gateway', writer: 'gw-test-1', seq: 1 });
     expect(start?.scope).toMatch(
-      /^registrations bo-noi-vu-dvc, thanh-hoa-datdai, thanh-hoa-motcua; files [0-9a-f]{16}$/,
+      /^registrations bo-noi-vu-dvc, thanh-hoa-datdai, thanh-hoa-motcua, tuyen-quang-motcua; files [0-9a-f]{16}$/,
     );
   });
 
