@@ -17,10 +17,13 @@ export interface MainProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `src/main.ts` as `npm start` does, in its own process, and waits for its URLs. */
+/**
+ * Runs `src/main.ts` as `npm start` does, in its own process, and waits for its URLs (up to a minute:
+ * it compiles TypeScript as it loads, and a start took over 20 s on a loaded machine).
+ */
 export async function runMain(
   env: Record<string, string>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<MainProcess> {
   // Its own registry and audit folders: a developer's var/ does not leak into the test.
   const state = mkdtempSync(join(tmpdir(), 'main-'));
