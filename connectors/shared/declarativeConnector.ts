@@ -17,18 +17,14 @@ import {
 } from './dossierMapping';
 import { BatchTooLarge } from './bodyErrors';
 import type { CatalogueCommon } from './catalogueSchema';
-import { isExpressionLimitError } from './expression/ExpressionLimitError';
-import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
+import type { ExpressionCompiler } from './expression/ExpressionCompiler';
 import { createLimiter } from './http';
 import { renderListingDates, renderSince } from './listingDates';
 import type { ChangedSinceCommon, ListingCommon } from './listingSchema';
+import { asConnectorError } from './mappingFailure';
+import { compilePaged, readPage, type PagePosition, type Paged } from './pagedAnswer';
 import { normaliseProcedure, procedureTables, type ProcedureTables } from './procedureMapping';
-import {
-  normaliseDossier,
-  recordExpressions,
-  UnreadableRecordError,
-  type NormalisationTables,
-} from './normaliseDossier';
+import { normaliseDossier, recordExpressions, type NormalisationTables } from './normaliseDossier';
 
 /**
  * The engine shared by the declarative kinds (rest-json, national-sync, soap). A kind supplies a
@@ -58,20 +54,9 @@ export interface LookupTransport {
 }
 
 /** Where one catalogue page is asked from: page number or cursor, and the page size. */
-export interface CataloguePosition {
-  page: number | null;
-  cursor: string | null;
-  size: number;
-}
+export type CataloguePosition = PagePosition;
 
-/**
- * What a paged source's fetch answers when the system said, in so many words, that there is
- * nothing to list (a declared "not found" inside HTTP 200). On the first page of a listing or of
- * changedSince it is an empty list (an agency with no dossiers); on the catalogue, and on any page
- * after the first, it is UPSTREAM_BAD_RESPONSE: read as the end, it would replace a catalogue with
- * nothing, or cut a list short.
- */
-export const NO_RECORDS: unique symbol = Symbol('no records');
+export { NO_RECORDS } from './pagedAnswer';
 
 /** How a kind asks for one catalogue page: the parsed answer (or NO_RECORDS), or why it failed. */
 export interface CatalogueTransport {
@@ -116,13 +101,6 @@ export interface ChangedSinceTransport {
 }
 
 /** A paged source, compiled: records, total and next cursor read from an answer. */
-interface Paged {
-  pagination: CatalogueCommon['pagination'];
-  records: Evaluate;
-  total: Evaluate | undefined;
-  next: Evaluate | undefined;
-}
-
 export class DeclarativeConnector implements Connector {
   readonly capabilities: Connector['capabilities'];
   private readonly mapping: CompiledMapping;
@@ -131,14 +109,11 @@ export class DeclarativeConnector implements Connector {
   /** Single lookups in flight for this connector, across all gateway requests. */
   private readonly limit: ReturnType<typeof createLimiter>;
   private readonly catalogue:
-    | {
+    | (Paged & {
         transport: CatalogueTransport;
         mapping: CompiledMapping;
-        records: Evaluate;
-        total: Evaluate | undefined;
-        next: Evaluate | undefined;
         tables: ProcedureTables;
-      }
+      })
     | undefined;
   private readonly listing: (Paged & { transport: ListingTransport }) | undefined;
   private readonly changedSince: (Paged & { transport: ChangedSinceTransport }) | undefined;
@@ -168,16 +143,10 @@ export class DeclarativeConnector implements Connector {
     this.limit = createLimiter(concurrency);
     if (catalogue !== undefined) {
       const { settings } = catalogue;
-      const compile = (source: string) => expressions.compile(source);
       this.catalogue = {
+        ...compilePaged(settings, expressions),
         transport: catalogue,
         mapping: compileMapping(settings.mapping, expressions),
-        records: compile(settings.records),
-        total:
-          settings.pagination.type === 'page' && settings.pagination.total !== undefined
-            ? compile(settings.pagination.total)
-            : undefined,
-        next: settings.pagination.type === 'cursor' ? compile(settings.pagination.next) : undefined,
         tables: procedureTables(
           settings.onlineLevels,
           settings.states,
@@ -189,20 +158,10 @@ export class DeclarativeConnector implements Connector {
     }
     const paged = <T extends ListingTransport | ChangedSinceTransport>(
       source: T,
-    ): Paged & { transport: T } => {
-      const compile = (text: string) => expressions.compile(text);
-      const { pagination, records } = source.settings;
-      return {
-        transport: source,
-        pagination,
-        records: compile(records),
-        total:
-          pagination.type === 'page' && pagination.total !== undefined
-            ? compile(pagination.total)
-            : undefined,
-        next: pagination.type === 'cursor' ? compile(pagination.next) : undefined,
-      };
-    };
+    ): Paged & { transport: T } => ({
+      ...compilePaged(source.settings, expressions),
+      transport: source,
+    });
     if (listing !== undefined) this.listing = paged(listing);
     if (changedSince !== undefined) this.changedSince = paged(changedSince);
     this.capabilities = {
@@ -236,7 +195,7 @@ export class DeclarativeConnector implements Connector {
     const what = `${this.deps.connectorId} listing`;
     const { dateFormat, toDate } = listing.transport.settings;
     const dates = renderListingDates(query, dateFormat, toDate);
-    const { records, next } = await this.readPage(
+    const { records, next } = await readPage(
       listing,
       cursor,
       (position) =>
@@ -262,7 +221,7 @@ export class DeclarativeConnector implements Connector {
     if (changedSince === undefined)
       throw new TypeError(`${this.deps.connectorId} declares no changedSince request`);
     const written = renderSince(since, changedSince.transport.settings.sinceFormat);
-    const { records, next } = await this.readPage(
+    const { records, next } = await readPage(
       changedSince,
       cursor,
       (position) => changedSince.transport.fetch({ ...position, since: written }, call),
@@ -287,94 +246,13 @@ export class DeclarativeConnector implements Connector {
     return { dossiers, next, unreadable };
   }
 
-  /**
-   * Reads one page of a paged source: its records and the cursor of the next page.
-   * `mayBeEmpty`: a declared "not found" on the first page is an empty list (NO_RECORDS).
-   */
-  private async readPage(
-    paged: Paged,
-    cursor: string | null,
-    fetch: (position: CataloguePosition) => Promise<unknown>,
-    what: string,
-    noun: string,
-    mayBeEmpty: boolean,
-  ): Promise<{ records: unknown[]; next: string | null }> {
-    const pagination = paged.pagination;
-    // Page cursors carry the page number and the records seen so far: `p:<page>:<seen>`.
-    const [pageText, seenText] =
-      cursor?.startsWith('p:') === true ? cursor.slice(2).split(':') : [];
-    const page =
-      pagination.type === 'page'
-        ? pageText === undefined
-          ? pagination.firstPage
-          : Number(pageText)
-        : null;
-    const seenBefore = Number(seenText ?? 0);
-    const upstreamCursor = pagination.type === 'cursor' && cursor !== null ? cursor.slice(2) : null;
-    let body: unknown;
-    let selected: unknown;
-    try {
-      body = await fetch({ page, cursor: upstreamCursor, size: pagination.size });
-      if (isConnectorError(body)) throw body;
-      if (body === NO_RECORDS) {
-        if (mayBeEmpty && cursor === null) return { records: [], next: null };
-        throw new ConnectorError(
-          'UPSTREAM_BAD_RESPONSE',
-          mayBeEmpty
-            ? `${what}: upstream answered "not found" (config.errors) for a page after the first, which cannot end a list`
-            : `${what}: upstream answered "not found" (config.errors) for a catalogue page, which cannot end or empty a catalogue`,
-        );
-      }
-      selected = await paged.records(body);
-    } catch (error) {
-      throw this.asConnectorError(error, what);
-    }
-    // No list on the first page is an empty listing only when the answer's total says 0 (a SOAP
-    // result with no items); without a total to say so, the records path is wrong.
-    if (
-      (selected === undefined || selected === null) &&
-      cursor === null &&
-      !(await saysNone(paged, body))
-    ) {
-      throw new ConnectorError(
-        'UPSTREAM_BAD_RESPONSE',
-        `${what}: the answer has no list of ${noun} where records points`,
-      );
-    }
-    // After the first page, no list is an empty last page (a SOAP result element with no items).
-    const records = selected === undefined || selected === null ? [] : [selected].flat();
-    let next: string | null = null;
-    if (records.length === 0) {
-      next = null;
-    } else if (pagination.type === 'page' && page !== null) {
-      const seen = seenBefore + records.length;
-      const totalValue =
-        paged.total === undefined ? undefined : await paged.total(body).catch(() => undefined);
-      const total =
-        totalValue === undefined || totalValue === null || totalValue === ''
-          ? Number.NaN
-          : Number(totalValue);
-      // With a total, go on until it is reached (a system may cap pages below the size asked);
-      // without one, a short page is the last.
-      const more = Number.isNaN(total) ? records.length >= pagination.size : seen < total;
-      next = more ? `p:${page + 1}:${seen}` : null;
-    } else if (paged.next !== undefined) {
-      const value = await paged.next(body).catch(() => undefined);
-      const text =
-        typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
-      // A cursor that repeats is passed on: the caller refuses it as a loop rather than ending early.
-      next = text === '' ? null : `c:${text}`;
-    }
-    return { records, next };
-  }
-
   /** One catalogue page. The cursor is `p:<page>:<seen>` or `c:<upstream cursor>`, opaque to the gateway. */
   async listProcedures(cursor: string | null, call: CallContext): Promise<ProcedurePage> {
     const catalogue = this.catalogue;
     if (catalogue === undefined)
       throw new TypeError(`${this.deps.connectorId} declares no catalogue`);
-    const { records, next } = await this.readPage(
-      { ...catalogue, pagination: catalogue.transport.settings.pagination },
+    const { records, next } = await readPage(
+      catalogue,
       cursor,
       (position) => catalogue.transport.fetch(position, call),
       `${this.deps.connectorId} catalogue`,
@@ -439,7 +317,7 @@ export class DeclarativeConnector implements Connector {
       }
       return dossier;
     } catch (error) {
-      return this.asConnectorError(error, what);
+      return asConnectorError(error, what);
     }
   }
 
@@ -452,7 +330,7 @@ export class DeclarativeConnector implements Connector {
         call,
       );
     } catch (error) {
-      records = this.asConnectorError(error, what);
+      records = asConnectorError(error, what);
     }
     if (records instanceof BatchTooLarge) {
       // Too many codes for the system at once (fewer than its declared maxBatch): halves, one
@@ -540,7 +418,7 @@ export class DeclarativeConnector implements Connector {
         .catch(() => undefined);
       return {
         code: typeof code === 'string' && code.trim() !== '' ? code.trim() : null,
-        value: this.asConnectorError(error, what),
+        value: asConnectorError(error, what),
       };
     }
   }
@@ -548,45 +426,4 @@ export class DeclarativeConnector implements Connector {
   private async toDossier(record: unknown): Promise<NationalDossier> {
     return normaliseDossier(await this.mapping.evaluate(record), this.tables);
   }
-
-  private asConnectorError(error: unknown, what: string): ConnectorError {
-    if (isConnectorError(error)) return error;
-    if (error instanceof UnreadableRecordError) {
-      return new ConnectorError('UPSTREAM_BAD_RESPONSE', `${what}: ${error.message}`);
-    }
-    return jsonataFailure(error, what);
-  }
-}
-
-/**
- * A JSONata evaluation error as UPSTREAM_BAD_RESPONSE. An evaluation stopped by a limit says which
- * (its message names the limit, never a value). Other JSONata errors are plain objects with a code
- * like "T2001"; their messages can quote values from the record (personal data), so only the code
- * is kept. Anything else is a bug and is thrown on.
- */
-export function jsonataFailure(error: unknown, what: string): ConnectorError {
-  if (isExpressionLimitError(error)) {
-    return new ConnectorError(
-      'UPSTREAM_BAD_RESPONSE',
-      `${what}: mapping stopped: ${error.message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[A-Z]\d{4}$/.test(code)) {
-    return new ConnectorError(
-      'UPSTREAM_BAD_RESPONSE',
-      `${what}: mapping failed (JSONata ${code}: see the JSONata error codes)`,
-    );
-  }
-  throw error;
-}
-
-/** Whether a paged answer's total is there and is 0. */
-async function saysNone(paged: Paged, body: unknown): Promise<boolean> {
-  if (paged.total === undefined) return false;
-  const total = await paged.total(body).catch(() => undefined);
-  return total !== undefined && total !== null && total !== '' && Number(total) === 0;
 }
