@@ -7,7 +7,7 @@ import {
   isPlainObject,
   NOT_PLAIN,
   type PlainExpression,
-} from './plainExpression';
+} from './expression/plainExpression';
 
 /**
  * Declarative mapping from one upstream record to the national model: each value is a JSONata

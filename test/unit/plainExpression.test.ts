@@ -1,5 +1,8 @@
 import jsonata from 'jsonata';
-import { compilePlainExpression, NOT_PLAIN } from '../../connectors/shared/plainExpression';
+import {
+  compilePlainExpression,
+  NOT_PLAIN,
+} from '../../connectors/shared/expression/plainExpression';
 
 /**
  * Expressions evaluated without JSONata must give JSONata's value on every record they accept,

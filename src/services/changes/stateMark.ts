@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NationalDossier, NationalStatusCode } from '../../../connectors/model';
 
 /**
@@ -85,6 +85,7 @@ function newestStep(dossier: NationalDossier): NationalDossier['history'][number
   return undefined;
 }
 
+/** SHA-256, base64url, 16 characters; one-shot (no Hash object per dossier), the same digest. */
 function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+  return hash('sha256', text, 'base64url').slice(0, 16);
 }
