@@ -53,12 +53,13 @@ interface Server {
 }
 
 interface Run extends LoadResult {
-  /** CPU of the server under test during the run, µs. */
+  /** CPU of the server under test from the run's start until it was idle again, µs. */
   cpu: number;
-  /** CPU of the simple upstream during the run, µs. */
+  /** CPU of the simple upstream over the same time, µs. */
   upstreamCpu: number;
-  /** Upstream calls (bulk and single) during the run. */
+  /** Upstream calls (bulk and single) and codes asked over the same time. */
   calls: number;
+  codes: number;
 }
 
 interface Scenario {
@@ -101,12 +102,30 @@ async function post(url: string, body: string): Promise<string> {
   return text;
 }
 
-async function upstreamCalls(url: string): Promise<number> {
+async function upstreamStats(url: string): Promise<{ calls: number; codes: number }> {
   const stats = (await (await fetch(`${url}/__sample/stats`)).json()) as {
     bulkCalls: number;
     singleCalls: number;
+    codesRequested: number;
   };
-  return stats.bulkCalls + stats.singleCalls;
+  return { calls: stats.bulkCalls + stats.singleCalls, codes: stats.codesRequested };
+}
+
+/**
+ * Waits until these processes are idle (less than 2 % of a core each over 500 ms; at most 60 s):
+ * when the load generator stops, requests it sent are still being answered — with 50 connections
+ * and 50 dossiers a request, seconds of work — and that work belongs to the run, not to the next.
+ */
+async function settle(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = pids.map(cpuMicros);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = pids.map(cpuMicros);
+    if (now.every((value, i) => value - (last[i] as number) < 10_000) || Date.now() > deadline)
+      return;
+    last = now;
+  }
 }
 
 /** The first 50-code list answers exactly the codes asked, each a dossier of that code. */
@@ -262,7 +281,7 @@ async function main(): Promise<void> {
     const offset = scenario.distinct ? Math.ceil(scenario.server.cursor / per) : 0;
     const cpuBefore = cpuMicros(scenario.server.pid);
     const upstreamBefore = cpuMicros(upstreamPid);
-    const callsBefore = await upstreamCalls(upstream);
+    const statsBefore = await upstreamStats(upstream);
     const result = await runLoadJob({
       url: scenario.server.url,
       body: '',
@@ -273,11 +292,14 @@ async function main(): Promise<void> {
       headers: HEADERS,
       verify: scenario.verify,
     });
+    await settle([scenario.server.pid, upstreamPid]);
+    const statsAfter = await upstreamStats(upstream);
     const measured: Run = {
       ...result,
       cpu: cpuMicros(scenario.server.pid) - cpuBefore,
       upstreamCpu: cpuMicros(upstreamPid) - upstreamBefore,
-      calls: (await upstreamCalls(upstream)) - callsBefore,
+      calls: statsAfter.calls - statsBefore.calls,
+      codes: statsAfter.codes - statsBefore.codes,
     };
     if (scenario.distinct) scenario.server.cursor = (offset + result.sent) * per;
     return measured;
@@ -297,20 +319,20 @@ async function main(): Promise<void> {
       scenario.runs.push(result);
       if (bad(result)) failures.push(`${label(scenario)}: ${JSON.stringify(result)}`);
       process.stdout.write(
-        `round ${round}  ${label(scenario).padEnd(72)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${result.p99} ms  ${(result.cpu / Math.max(1, result.total)).toFixed(0)} µs CPU/req\n`,
+        `round ${round}  ${label(scenario).padEnd(60)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${result.p99} ms  ${(result.cpu / workedOn(scenario, result)).toFixed(0)} µs CPU/req\n`,
       );
     }
   }
 
   const report = [
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${CONNECTIONS} connections; ${ROUNDS} interleaved rounds of ${SECONDS} s after 2 s of warm-up each; medians.`,
-    `Upstream: bench/simpleUpstream.ts, ${POOL} provincial records (${distinct.length} in the distinct pool, ${warm.length} in the warm pool). CPU from /proc (utime + stime), per answered request.`,
+    `Upstream: bench/simpleUpstream.ts, ${POOL} provincial records (${distinct.length} in the distinct pool, ${warm.length} in the warm pool). CPU from /proc (utime + stime) from a run's start until the server and upstream are idle again, per request worked on (distinct codes: codes asked upstream ÷ dossiers per request; warm pool: requests sent); upstream calls likewise.`,
     '',
-    '| scenario | server | req/s | p99 ms | CPU µs/req | CPU µs/dossier | upstream CPU µs/req | upstream calls/query | answers checked |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | server | req/s | p99 ms | CPU µs/req | CPU µs/dossier | upstream CPU µs/req | upstream calls/query | codes asked upstream ÷ codes sent | answers checked |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...scenarios.map(
       (s) =>
-        `| ${s.shape} | ${s.server.name} | ${rps(s).toFixed(0)} | ${median(s.runs.map((r) => r.p99))} | ${cpuPerRequest(s).toFixed(0)} | ${(cpuPerRequest(s) / s.perRequest).toFixed(1)} | ${perRequest(s, (r) => r.upstreamCpu).toFixed(0)} | ${perRequest(s, (r) => r.calls).toFixed(2)} | ${s.runs.reduce((sum, r) => sum + r.total, 0)} |`,
+        `| ${s.shape} | ${s.server.name} | ${s.runs.some((r) => r.total === 0) ? `${rps(s).toFixed(0)} (a run answered nothing: raise BENCH_SECONDS)` : rps(s).toFixed(0)} | ${median(s.runs.map((r) => r.p99))} | ${cpuPerRequest(s).toFixed(0)} | ${(cpuPerRequest(s) / s.perRequest).toFixed(1)} | ${perRequest(s, (r) => r.upstreamCpu).toFixed(0)} | ${perRequest(s, (r) => r.calls).toFixed(2)} | ${(s.runs.reduce((sum, r) => sum + r.codes, 0) / s.runs.reduce((sum, r) => sum + r.sent * s.perRequest, 0)).toFixed(3)} | ${s.runs.reduce((sum, r) => sum + r.total, 0)} |`,
     ),
     '',
     `Distinct codes asked per server (warm-ups included; the pool is ${distinct.length} codes, walked in one order per server, so a code comes again only after all the others): ${servers
@@ -328,10 +350,21 @@ async function main(): Promise<void> {
   if (failures.length > 0) throw new Error(`wrong or failed answers:\n${failures.join('\n')}`);
 }
 
-/** Median over the runs of a per-request quantity (runs without answers left out). */
+/**
+ * Requests a run's CPU and calls are divided by. The CPU is read once the server is idle again, so
+ * it includes the requests still being answered when the load generator stopped (not in its count
+ * of answers). On distinct codes every dossier is a miss, asked of the upstream exactly once: the
+ * codes the upstream was asked, ÷ dossiers per request, are the requests the server worked on. On
+ * the warm pool (no upstream codes), the requests sent: each is answered in full.
+ */
+function workedOn(s: Scenario, r: Run): number {
+  return s.distinct ? r.codes / s.perRequest : r.sent;
+}
+
+/** Median over the runs of a quantity per request worked on (runs without any left out). */
 function perRequest(s: Scenario, value: (r: Run) => number): number {
-  const runs = s.runs.filter((r) => r.total > 0);
-  return runs.length === 0 ? Number.NaN : median(runs.map((r) => value(r) / r.total));
+  const runs = s.runs.filter((r) => workedOn(s, r) > 0);
+  return runs.length === 0 ? Number.NaN : median(runs.map((r) => value(r) / workedOn(s, r)));
 }
 const rps = (s: Scenario) => median(s.runs.map((r) => r.requestsPerSecond));
 const cpuPerRequest = (s: Scenario) => perRequest(s, (r) => r.cpu);
