@@ -1,34 +1,20 @@
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import type { LoadJob } from './loadJob';
 
 /**
  * The load generator, run as its own process so that it does not share an event loop with the
- * server under test. Reads one JSON job from argv[2] (or from the file `@<path>` names, for jobs
- * too long for a command line), prints one JSON result line.
+ * server under test. Reads one JSON job (`LoadJob`, bench/loadJob.ts) from argv[2] (or from the
+ * file `@<path>` names, for jobs too long for a command line), prints one JSON result line.
  */
-interface LoadJob {
-  url: string;
-  body: string;
-  /** Bodies sent in turn instead of `body` (distinct codes, so that no cache or coalescing helps). */
-  bodies?: string[];
-  connections: number;
-  durationSeconds: number;
-  /** Request headers (content type, API key). */
-  headers: Record<string, string>;
-  /** Exact bytes every answer must have; or `verify` names a check. */
-  expectBody?: string;
-  /**
-   * `lookup:<code>`: a JSON answer for that code without errors (uncached answers vary in
-   * fetchedAt); `items:<n>`: a `dossiers` answer of n items, none with an error; `source:cached`
-   * or `source:fetched`: a `dossier` answer without errors, from the cache or fetched now.
-   */
-  verify?: string;
-}
-
 const argument = process.argv[2] as string;
 const job = JSON.parse(
   argument.startsWith('@') ? readFileSync(argument.slice(1), 'utf8') : argument,
 ) as LoadJob;
+const bodies =
+  job.bodiesFile === undefined
+    ? job.bodies
+    : (JSON.parse(readFileSync(job.bodiesFile, 'utf8')) as string[]);
 
 function verifier(verify: string): (body: string | Buffer | undefined) => boolean {
   const [kind, argument] = verify.split(/:(.*)/s) as [string, string];
@@ -36,6 +22,7 @@ function verifier(verify: string): (body: string | Buffer | undefined) => boolea
     try {
       const parsed = JSON.parse(String(body)) as {
         data?: {
+          [alias: string]: unknown;
           dossier?: { code?: string; source?: { cached?: boolean } };
           dossiers?: Array<{ error: unknown; dossier: unknown }>;
         };
@@ -51,6 +38,18 @@ function verifier(verify: string): (body: string | Buffer | undefined) => boolea
         return argument === '*'
           ? typeof parsed.data?.dossier?.code === 'string'
           : parsed.data?.dossier?.code === argument;
+      if (kind === 'aliases') {
+        const answers = Object.values(parsed.data ?? {});
+        return (
+          answers.length === Number(argument) &&
+          answers.every(
+            (answer) =>
+              typeof answer === 'object' &&
+              answer !== null &&
+              typeof (answer as { code?: unknown }).code === 'string',
+          )
+        );
+      }
       const items = parsed.data?.dossiers ?? [];
       return (
         items.length === Number(argument) &&
@@ -62,7 +61,8 @@ function verifier(verify: string): (body: string | Buffer | undefined) => boolea
   };
 }
 
-let next = -1;
+let next = (job.offset ?? 0) - 1;
+let sent = 0;
 const verifyBody = job.verify === undefined ? undefined : verifier(job.verify);
 
 autocannon(
@@ -71,7 +71,7 @@ autocannon(
     method: 'POST',
     headers: job.headers,
     body: job.body,
-    ...(job.bodies === undefined
+    ...(bodies === undefined
       ? {}
       : {
           requests: [
@@ -79,8 +79,8 @@ autocannon(
               method: 'POST' as const,
               path: new URL(job.url).pathname,
               setupRequest: (request: autocannon.Request) => {
-                const bodies = job.bodies as string[];
                 next = (next + 1) % bodies.length;
+                sent += 1;
                 return { ...request, body: bodies[next] };
               },
             },
@@ -106,6 +106,7 @@ autocannon(
         timeouts: result.timeouts,
         non2xx: result.non2xx,
         mismatches: result.mismatches,
+        sent,
         statusCodes: Object.fromEntries(
           Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [
             status,

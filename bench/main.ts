@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { runLoadJob, type LoadResult } from './loadJob';
 import { productionGateway, start, startSampleProcess, stopAll } from './processes';
+import { LOOKUP_FIELDS, median } from './queries';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,17 +29,6 @@ const SEED = 2025;
 
 /** Sent with every request to the gateways (the bench's API key, set in main). */
 const REQUEST_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  total: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  mismatches: number;
-}
 
 interface Scenario {
   name: string;
@@ -99,7 +90,7 @@ async function runLoad(scenario: Scenario, seconds: number): Promise<LoadResult>
 }
 
 function runJob(scenario: Scenario, seconds: number): Promise<LoadResult> {
-  const job = JSON.stringify({
+  return runLoadJob({
     url: scenario.url,
     body: scenario.body,
     bodies: scenario.bodies,
@@ -108,19 +99,6 @@ function runJob(scenario: Scenario, seconds: number): Promise<LoadResult> {
     headers: REQUEST_HEADERS,
     expectBody: scenario.expectBody,
     verify: scenario.verify,
-  });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'load.ts'), job], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as LoadResult)
-        : reject(new Error(`load generator exited with ${code}`)),
-    );
   });
 }
 
@@ -153,12 +131,6 @@ function returnedCodes(dataset: SampleDataset, count: number): string[] {
   }
   return found;
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-
-const LOOKUP_FIELDS =
-  'code procedureName agency { code name } status { value code label raw lossy } receivedAt dueAt finishedAt returnedAt applicant { name phone } source { connector fetchedAt cached routedVia }';
 
 async function main(): Promise<void> {
   const startSamples = () => startSampleProcess(SIZE, SEED);

@@ -35,7 +35,8 @@ function gatewayArgs(args: string[]): string[] {
 
 /**
  * Starts `node --import tsx <args>` (the gateway compiled, see `gatewayArgs`) in the project with only `env` (and PATH, HOME), and resolves
- * once its output matches `ready`; rejects if it exits first or does not get there in 30 s.
+ * once its output matches `ready`; rejects if it exits first or does not get there in `timeoutMs`
+ * (30 s unless given).
  * BENCH_NODE_ARGS adds Node options to every process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  * to profile them).
  */
@@ -43,6 +44,7 @@ export function start(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
+  timeoutMs = 30_000,
 ): Promise<{ child: ChildProcess; output: () => string; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
     const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -55,7 +57,7 @@ export function start(
     let output = '';
     const timer = setTimeout(
       () => reject(new Error(`${args.join(' ')} did not start:\n${output}`)),
-      30_000,
+      timeoutMs,
     );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
