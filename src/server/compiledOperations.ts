@@ -1,5 +1,8 @@
 import {
   Kind,
+  Lexer,
+  Source,
+  TokenKind,
   TypeInfo,
   getLocation,
   getNamedType,
@@ -103,6 +106,20 @@ export class CompiledOperations {
     private readonly maxTokens: number,
   ) {}
 
+  /**
+   * Texts already prepared, by their tokens with the strings left out (`Tokens.skeleton`): a text
+   * of the same tokens but for the strings taken out as literals is the same document asking for
+   * other codes, so it is valid, has the same shape, and its literals and fields sit at the same
+   * tokens. Reading its tokens replaces parsing, validating (graphql-js's overlapping-fields rule
+   * is quadratic in aliases), printing and walking it: what a portal pays that writes other codes
+   * inline in every request.
+   */
+  private readonly templates = new LRUCache<string, Template>({
+    max: 2_000,
+    maxSize: 8 * 1024 * 1024,
+    sizeCalculation: (template, key) => key.length + 8 * template.fieldTokens.length + 64,
+  });
+
   /** The compiled query for this text, or undefined when Apollo answers it. */
   get(query: string, operationName: string | undefined): CompiledOperation | undefined {
     if (query.length > MAX_QUERY_LENGTH) return undefined;
@@ -110,11 +127,27 @@ export class CompiledOperations {
     const found = this.texts.get(key);
     if (found === false) return undefined;
     if (found !== undefined && this.shapes.get(found.shapeKey) === found.shape) return found;
-    const prepared = this.prepare(query, operationName);
+    const tokens = query.includes(LITERAL) ? null : readTokens(query, this.maxTokens);
+    const templateKey = tokens === null ? null : `${operationName ?? ''}\u0000${tokens.skeleton}`;
+    if (tokens !== null && templateKey !== null) {
+      const template = this.templates.get(templateKey);
+      const made =
+        template !== undefined &&
+        this.shapes.get(template.operation.shapeKey) === template.operation.shape
+          ? fromTemplate(template, tokens, query)
+          : undefined;
+      if (made !== undefined) {
+        this.texts.set(key, made);
+        return made;
+      }
+    }
+    const prepared = this.prepare(query, operationName, tokens);
     // First sighting of its shape: Apollo answers, and the text is read again next time.
     if (prepared === 'first sighting') return undefined;
-    this.texts.set(key, prepared ?? false);
-    return prepared ?? undefined;
+    this.texts.set(key, prepared?.operation ?? false);
+    if (prepared !== null && templateKey !== null && prepared.template !== null)
+      this.templates.set(templateKey, prepared.template);
+    return prepared?.operation ?? undefined;
   }
 
   /**
@@ -133,7 +166,8 @@ export class CompiledOperations {
   private prepare(
     query: string,
     operationName: string | undefined,
-  ): CompiledOperation | 'first sighting' | null {
+    tokens: Tokens | null,
+  ): { operation: CompiledOperation; template: Template | null } | 'first sighting' | null {
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: this.maxTokens });
@@ -157,7 +191,7 @@ export class CompiledOperations {
         (definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION,
       ),
     };
-    const { shaped, literals } = takeLiterals(this.schema, selected);
+    const { shaped, literals, literalStarts } = takeLiterals(this.schema, selected);
     const shapeKey = print(shaped);
     let shape = this.shapes.get(shapeKey);
     if (shape === undefined && !this.seenShapes.has(shapeKey)) {
@@ -175,7 +209,7 @@ export class CompiledOperations {
       shape = { query: compiled.query.bind(compiled), fieldIndex };
       this.shapes.set(shapeKey, shape);
     }
-    return {
+    const compiled: CompiledOperation = {
       variableDefinitions: operation.variableDefinitions ?? [],
       codes: codeCounter(document, operation),
       labels: labelsOf(operation),
@@ -184,7 +218,118 @@ export class CompiledOperations {
       shapeKey,
       shape,
     };
+    return {
+      operation: compiled,
+      template: tokens === null ? null : templateOf(compiled, tokens, literalStarts, selected),
+    };
   }
+}
+
+/** A query text's tokens (graphql-js's lexer; comments skipped), its strings set apart. */
+interface Tokens {
+  /** Every token, strings without their values, in order: alike for texts alike but for strings. */
+  skeleton: string;
+  /** Each string token's value, in order. */
+  strings: string[];
+  /** Where each token starts in the text. */
+  starts: number[];
+  /** The token index of each string. */
+  stringTokens: number[];
+}
+
+/** What a prepared text lends to the texts of the same tokens but for its literals' strings. */
+interface Template {
+  /** The prepared text's operation: all but its literals and field locations are shared. */
+  operation: CompiledOperation;
+  /** Each literal variable, and the string (or list of strings) it takes, by string index. */
+  literals: Array<[name: string, strings: number | number[]]>;
+  /** The strings that are not literals (a variable's default, a directive's argument): equal. */
+  fixed: Array<[index: number, value: string]>;
+  /** The token each field starts at, in document order. */
+  fieldTokens: Uint32Array;
+}
+
+/** The tokens of a text, or null when it does not lex or has more than `maxTokens` tokens. */
+function readTokens(query: string, maxTokens: number): Tokens | null {
+  const lexer = new Lexer(new Source(query));
+  const strings: string[] = [];
+  const starts: number[] = [];
+  const stringTokens: number[] = [];
+  let skeleton = '';
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (starts.length >= maxTokens) return null;
+      if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) {
+        stringTokens.push(starts.length);
+        strings.push(token.value);
+        skeleton += `${token.kind}\u0001`;
+      } else skeleton += `${token.kind}${token.value ?? ''}\u0001`;
+      starts.push(token.start);
+    }
+  } catch {
+    return null;
+  }
+  return { skeleton, strings, starts, stringTokens };
+}
+
+/** The template a prepared text gives (null if a literal or field is not where a token starts). */
+function templateOf(
+  operation: CompiledOperation,
+  tokens: Tokens,
+  literalStarts: ReadonlyMap<string, number | number[]>,
+  document: DocumentNode,
+): Template | null {
+  const stringAt = new Map<number, number>();
+  tokens.stringTokens.forEach((token, index) =>
+    stringAt.set(tokens.starts[token] as number, index),
+  );
+  const tokenAt = new Map<number, number>();
+  tokens.starts.forEach((start, index) => tokenAt.set(start, index));
+  const literals: Template['literals'] = [];
+  const taken = new Set<number>();
+  for (const [name, start] of literalStarts) {
+    const indexes = (Array.isArray(start) ? start : [start]).map((at) => stringAt.get(at));
+    if (indexes.some((index) => index === undefined)) return null;
+    for (const index of indexes) taken.add(index as number);
+    literals.push([name, Array.isArray(start) ? (indexes as number[]) : (indexes[0] as number)]);
+  }
+  const fixed: Template['fixed'] = [];
+  tokens.strings.forEach((value, index) => {
+    if (!taken.has(index)) fixed.push([index, value]);
+  });
+  const fieldStarts: number[] = [];
+  visit(document, {
+    Field(node) {
+      fieldStarts.push(node.loc?.start ?? -1);
+    },
+  });
+  const fieldTokens = new Uint32Array(fieldStarts.length);
+  for (let i = 0; i < fieldStarts.length; i += 1) {
+    const token = tokenAt.get(fieldStarts[i] as number);
+    if (token === undefined) return null;
+    fieldTokens[i] = token;
+  }
+  return { operation, literals, fixed, fieldTokens };
+}
+
+/** This text's operation from the template of its tokens; undefined when a fixed string differs. */
+function fromTemplate(
+  template: Template,
+  tokens: Tokens,
+  query: string,
+): CompiledOperation | undefined {
+  for (const [index, value] of template.fixed)
+    if (tokens.strings[index] !== value) return undefined;
+  const literals: Record<string, unknown> = {};
+  for (const [name, strings] of template.literals)
+    literals[name] =
+      typeof strings === 'number'
+        ? tokens.strings[strings]
+        : strings.map((index) => tokens.strings[index]);
+  const starts = Array.from(template.fieldTokens, (token) => tokens.starts[token] as number);
+  const fieldLocations = locationsOf(query, starts);
+  if (fieldLocations === null) return undefined;
+  return { ...template.operation, literals, fieldLocations };
 }
 
 /** Runs a compiled operation with the request's variables. */
@@ -220,9 +365,15 @@ export function relocate(
 function takeLiterals(
   schema: GraphQLSchema,
   document: DocumentNode,
-): { shaped: DocumentNode; literals: Record<string, unknown> } {
+): {
+  shaped: DocumentNode;
+  literals: Record<string, unknown>;
+  /** Where each literal's string (or each string of its list) starts in the text. */
+  literalStarts: Map<string, number | number[]>;
+} {
   const typeInfo = new TypeInfo(schema);
   const literals: Record<string, unknown> = {};
+  const literalStarts = new Map<string, number | number[]>();
   const definitions: VariableDefinitionNode[] = [];
   const replaced = visit(
     document,
@@ -235,6 +386,12 @@ function takeLiterals(
         if (value === undefined) return undefined;
         const name = `${LITERAL}${definitions.length}`;
         literals[name] = value;
+        literalStarts.set(
+          name,
+          node.value.kind === Kind.LIST
+            ? node.value.values.map((item) => item.loc?.start ?? -1)
+            : (node.value.loc?.start ?? -1),
+        );
         definitions.push({
           kind: Kind.VARIABLE_DEFINITION,
           variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
@@ -255,7 +412,7 @@ function takeLiterals(
         : definition,
     ),
   };
-  return { shaped, literals };
+  return { shaped, literals, literalStarts };
 }
 
 /** A String/ID literal (or a list of them) as its value; undefined for anything else. */
@@ -286,16 +443,23 @@ export function fieldLocations(document: DocumentNode): Uint32Array {
       starts.push(node.loc.start);
     },
   });
+  if (source === undefined) return new Uint32Array(0);
+  return locationsOf(source, starts) ?? slowFieldLocations(document);
+}
+
+/**
+ * Line and column of each offset, in turn, in one walk over the text; null when the offsets do not
+ * grow (a parsed document's fields always come in text order). Lines end as graphql-js ends
+ * them: \r\n, \n or \r.
+ */
+function locationsOf(source: string, starts: readonly number[]): Uint32Array | null {
   const found = new Uint32Array(2 * starts.length);
-  if (source === undefined) return found;
-  // Fields come in document order, so their offsets only grow: one walk, lines counted as
-  // graphql-js counts them (\r\n, \n or \r ends a line).
   let line = 1;
   let lineStart = 0;
   let at = 0;
   for (let i = 0; i < starts.length; i += 1) {
     const target = starts[i] as number;
-    if (target < at) return slowFieldLocations(document);
+    if (target < at || target > source.length) return null;
     for (; at < target; at += 1) {
       const unit = source.charCodeAt(at);
       if (unit === 0x0a || (unit === 0x0d && source.charCodeAt(at + 1) !== 0x0a)) {

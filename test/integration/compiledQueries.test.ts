@@ -258,6 +258,66 @@ describe('Compiled queries answer exactly what Apollo answers', () => {
     expect(answer).toEqual(expected);
   });
 
+  it('a text with the tokens of one prepared before runs compiled at first sight, as Apollo answers it', async () => {
+    // Codes inline (a list too, and a block string), spread over lines that differ per text, and a
+    // variable whose default is a string: only the strings taken out as codes may differ.
+    const text = (codes: string[], breakAt: string, fallback: string) =>
+      `query Few($c: String = "${fallback}") {${breakAt}a: dossier(code: "${codes[0]}") { code status { code } }` +
+      `${breakAt}b: dossiers(codes: ["${codes[1]}", "${codes[2]}"]) { code error { code } }` +
+      `${breakAt}c: dossier(code: """${codes[3]}""") { code }${breakAt}d: dossier(code: $c) { code } }`;
+    const first = text(
+      [provincial[0], provincial[1], 'not a code', ministry[0]] as string[],
+      ' ',
+      provincial[2] as string,
+    );
+    await same('portal', { query: first });
+    const cases = [
+      // Other codes, other line breaks: from the template.
+      {
+        query: text(
+          ['not a code', 'nope', provincial[2], provincial[0]] as string[],
+          '\r\n  ',
+          provincial[2] as string,
+        ),
+        fromTemplate: true,
+      },
+      // Another default for $c: not a code taken out, so another document: parsed and validated,
+      // a shape seen for the first time (Apollo answers).
+      {
+        query: text(
+          [provincial[0], provincial[1], 'not a code', ministry[0]] as string[],
+          ' ',
+          ministry[0] as string,
+        ),
+        fromTemplate: false,
+      },
+    ];
+    // `prepare` parses and validates a text; a text from a template is not prepared.
+    const prepare = jest.spyOn(
+      CompiledOperations.prototype as unknown as { prepare: () => unknown },
+      'prepare',
+    );
+    try {
+      for (const { query, fromTemplate } of cases) {
+        const expected = await post(apollo, 'portal', { query });
+        get.mockClear();
+        prepare.mockClear();
+        const answer = await post(compiled, 'portal', { query });
+        expect(answer).toEqual(expected);
+        expect(get.mock.results.some((result) => result.value !== undefined)).toBe(fromTemplate);
+        expect(prepare).toHaveBeenCalledTimes(fromTemplate ? 0 : 1);
+      }
+    } finally {
+      prepare.mockRestore();
+    }
+    // The first case's bad code: an error located in its own text (its second line).
+    const errors = JSON.parse((await post(compiled, 'portal', { query: cases[0]?.query })).body)
+      .errors as Array<{ path: string[]; locations: unknown }>;
+    expect(errors.find((error) => error.path[0] === 'a')?.locations).toEqual([
+      { line: 2, column: 3 },
+    ]);
+  });
+
   it('requests are counted in metrics as Apollo counts them', async () => {
     const counts = async (t: TestGateway) =>
       new Map(
