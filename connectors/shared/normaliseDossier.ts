@@ -475,11 +475,14 @@ function oldestFirst(steps: HistoryStep[], sent: HistoryOrder): HistoryStep[] {
 /** Whether every step has a time of one length ending in one UTC offset (so text order is time order). */
 function sameOffsetTimes(steps: readonly HistoryStep[]): boolean {
   const first = steps[0]?.at;
-  if (typeof first !== 'string' || !/[+-]\d\d:\d\d$/.test(first)) return false;
+  // `2026-03-12T08:00:00+07:00`: four-digit years only (a longer year is written `+020255-…`).
+  if (typeof first !== 'string' || !/^\d{4}-\d\d-\d\dT.*[+-]\d\d:\d\d$/.test(first)) return false;
   const offset = first.slice(-6);
   for (const step of steps) {
     const at = step.at;
     if (typeof at !== 'string' || at.length !== first.length || !at.endsWith(offset)) return false;
+    if (at.charCodeAt(10) !== 0x54 || at.charCodeAt(0) < 0x30 || at.charCodeAt(0) > 0x39)
+      return false;
   }
   return true;
 }

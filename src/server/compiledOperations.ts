@@ -117,18 +117,18 @@ export class CompiledOperations {
   private readonly templates = new LRUCache<string, Template>({
     max: 2_000,
     maxSize: 8 * 1024 * 1024,
-    sizeCalculation: (template, key) => key.length + 8 * template.fieldTokens.length + 64,
+    sizeCalculation: (template, key) => key.length + template.size,
   });
 
   /** The compiled query for this text, or undefined when Apollo answers it. */
   get(query: string, operationName: string | undefined): CompiledOperation | undefined {
     if (query.length > MAX_QUERY_LENGTH) return undefined;
-    const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
+    const key = cacheKey(operationName, query);
     const found = this.texts.get(key);
     if (found === false) return undefined;
     if (found !== undefined && this.shapes.get(found.shapeKey) === found.shape) return found;
     const tokens = query.includes(LITERAL) ? null : readTokens(query, this.maxTokens);
-    const templateKey = tokens === null ? null : `${operationName ?? ''}\u0000${tokens.skeleton}`;
+    const templateKey = tokens === null ? null : cacheKey(operationName, tokens.skeleton);
     if (tokens !== null && templateKey !== null) {
       const template = this.templates.get(templateKey);
       const made =
@@ -210,7 +210,8 @@ export class CompiledOperations {
       this.shapes.set(shapeKey, shape);
     }
     const compiled: CompiledOperation = {
-      variableDefinitions: operation.variableDefinitions ?? [],
+      // Without their locations: a node's `loc` holds the whole text's tokens and source.
+      variableDefinitions: withoutLocations(operation.variableDefinitions ?? []),
       codes: codeCounter(document, operation),
       labels: labelsOf(operation),
       literals,
@@ -220,7 +221,8 @@ export class CompiledOperations {
     };
     return {
       operation: compiled,
-      template: tokens === null ? null : templateOf(compiled, tokens, literalStarts, selected),
+      template:
+        tokens === null ? null : templateOf(compiled, tokens, literalStarts, selected, query),
     };
   }
 }
@@ -247,6 +249,28 @@ interface Template {
   fixed: Array<[index: number, value: string]>;
   /** The token each field starts at, in document order. */
   fieldTokens: Uint32Array;
+  /** What it holds, in characters (its bound in the cache). */
+  size: number;
+}
+
+/**
+ * The cache key of a text (or token pattern) asked with an operation name, or without one: the
+ * two never meet (`""` is a name, and a text may hold the separator).
+ */
+function cacheKey(operationName: string | undefined, text: string): string {
+  return operationName === undefined ? `\u0001${text}` : `\u0002${operationName}\u0000${text}`;
+}
+
+/** A copy of parsed nodes without `loc` (which keeps the text's token list and source alive). */
+function withoutLocations<T>(nodes: readonly T[]): T[] {
+  const copy = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(copy);
+    if (typeof value !== 'object' || value === null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) if (key !== 'loc') out[key] = copy(inner);
+    return out;
+  };
+  return nodes.map((node) => copy(node) as T);
 }
 
 /** The tokens of a text, or null when it does not lex or has more than `maxTokens` tokens. */
@@ -278,6 +302,7 @@ function templateOf(
   tokens: Tokens,
   literalStarts: ReadonlyMap<string, number | number[]>,
   document: DocumentNode,
+  query: string,
 ): Template | null {
   const stringAt = new Map<number, number>();
   tokens.stringTokens.forEach((token, index) =>
@@ -297,19 +322,48 @@ function templateOf(
   tokens.strings.forEach((value, index) => {
     if (!taken.has(index)) fixed.push([index, value]);
   });
+  // Fields of one response name are valid together only with equal arguments (graphql-js's
+  // OverlappingFieldsCanBeMergedRule compares their values): when two fields asking for codes
+  // share a name, their codes decide validity, and the text is prepared on its own.
+  const literalAt = new Set<number>();
+  for (const start of literalStarts.values())
+    for (const at of Array.isArray(start) ? start : [start]) literalAt.add(at);
+  const asking = new Set<string>();
+  let shared = false;
   const fieldStarts: number[] = [];
   visit(document, {
     Field(node) {
       fieldStarts.push(node.loc?.start ?? -1);
+      const asks = (node.arguments ?? []).some((argument) => {
+        const value = argument.value;
+        const starts =
+          value.kind === Kind.LIST
+            ? value.values.map((item) => item.loc?.start ?? -1)
+            : [value.loc?.start ?? -1];
+        return starts.some((at) => literalAt.has(at));
+      });
+      if (!asks) return;
+      const name = node.alias?.value ?? node.name.value;
+      if (asking.has(name)) shared = true;
+      asking.add(name);
     },
   });
+  if (shared) return null;
   const fieldTokens = new Uint32Array(fieldStarts.length);
   for (let i = 0; i < fieldStarts.length; i += 1) {
     const token = tokenAt.get(fieldStarts[i] as number);
     if (token === undefined) return null;
     fieldTokens[i] = token;
   }
-  return { operation, literals, fixed, fieldTokens };
+  // A fixed string may be a slice of the text, which it keeps whole.
+  const fixedLength = fixed.reduce((sum, [, value]) => sum + value.length, 0);
+  const size =
+    8 * fieldTokens.length +
+    16 * literals.length +
+    fixedLength +
+    (fixed.length > 0 ? query.length : 0) +
+    256;
+  return { operation, literals, fixed, fieldTokens, size };
 }
 
 /** This text's operation from the template of its tokens; undefined when a fixed string differs. */

@@ -318,6 +318,26 @@ describe('Compiled queries answer exactly what Apollo answers', () => {
     ]);
   });
 
+  it('texts whose codes decide their validity, or asked with an empty operation name, are answered as Apollo answers them', async () => {
+    // One response name, two fields: valid only while both ask for the same code.
+    const twice = (a: string, b: string) =>
+      `{ a: dossier(code: "${a}") { code } a: dossier(code: "${b}") { status { code } } }`;
+    const code = provincial[0] as string;
+    await same('portal', { query: twice(code, code) });
+    const other = twice(code, provincial[1] as string);
+    const expected = await post(apollo, 'portal', { query: other });
+    expect(expected.status).toBe(400);
+    expect(await post(compiled, 'portal', { query: other })).toEqual(expected);
+    // "" names no operation of the text: Apollo's error, though a text of these tokens without a
+    // name runs compiled.
+    const lookup = (c: string) => `{ dossier(code: "${c}") { code } }`;
+    await same('portal', { query: lookup(code) });
+    const named = { query: lookup(provincial[1] as string), operationName: '' };
+    const expectedNamed = await post(apollo, 'portal', named);
+    expect(expectedNamed.status).toBe(400);
+    expect(await post(compiled, 'portal', named)).toEqual(expectedNamed);
+  });
+
   it('requests are counted in metrics as Apollo counts them', async () => {
     const counts = async (t: TestGateway) =>
       new Map(

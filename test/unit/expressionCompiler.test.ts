@@ -53,6 +53,24 @@ describe('Expression compiler: plain expressions without JSONata, JSONata values
     expect(await evaluate({}, { codes: ['A-1', 'A-2'] })).toEqual({ dossierNos: ['A-1', 'A-2'] });
   });
 
+  it('refuses a list longer than JSONata allows (a flood of records), and reports it', async () => {
+    const heard: Array<ExpressionLimitError | null> = [];
+    const compiler = new ExpressionCompiler(1000, (stopped) => heard.push(stopped));
+    const flood = { data: Array.from({ length: compiler.limits.maxItems + 1 }, () => ({})) };
+    await expect(compiler.compile('data')(flood)).rejects.toMatchObject({ limit: 'items' });
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toMatchObject({ limit: 'items' });
+    // At the limit, read as it stands.
+    flood.data.pop();
+    expect(await compiler.compile('data')(flood)).toBe(flood.data);
+  });
+
+  it('lets a binding named like a function replace it, as JSONata does', async () => {
+    const evaluate = new ExpressionCompiler(1000).compile('$length(name) = 3');
+    expect(await evaluate({ name: 'abc' })).toBe(true);
+    expect(await evaluate({ name: 'abc' }, { length: () => 5 })).toBe(false);
+  });
+
   it('keeps the limits for what is not plain', async () => {
     const evaluate = new ExpressionCompiler(1000).compile('$pad("", 2000000, data)');
     await expect(evaluate({ data: 'x' })).rejects.toMatchObject({ limit: 'string' });

@@ -32,10 +32,18 @@ export class ExpressionCompiler {
     const expression = compileBoundedExpression(source, this.limits, this.observer);
     const plain = compilePlainExpression(source, this.limits.maxDepth, this.limits.maxStringLength);
     if (plain === null) return (input, bindings) => expression.evaluate(input, bindings);
-    // A plain expression reads no variable but `$` (the input): the bindings are JSONata's only.
+    const { maxItems } = this.limits;
     return (input, bindings) => {
+      // A plain expression reads no variable but `$` (the input); a binding named like a function
+      // it calls (`$length`) would replace that function in JSONata: JSONata's, then.
+      if (bindings !== undefined)
+        for (const name in bindings)
+          if (source.includes(`$${name}`)) return expression.evaluate(input, bindings);
       const value = plain(input);
-      if (value === NOT_PLAIN) return expression.evaluate(input, bindings);
+      // A list longer than JSONata lets one be (`records` over a flood of records) is refused by
+      // it, and counted towards quarantine.
+      if (value === NOT_PLAIN || (Array.isArray(value) && value.length > maxItems))
+        return expression.evaluate(input, bindings);
       this.observer?.(null, source);
       return Promise.resolve(value);
     };
