@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
 import { expression } from './expression/expressionSchema';
-import type { HistoryOrder } from './normaliseDossier';
+import type { HistoryOrder } from './historyOrder';
 import {
   compilePlainExpression,
   isPlainObject,

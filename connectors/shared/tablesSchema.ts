@@ -5,10 +5,10 @@ import { expression } from './expression/expressionSchema';
 import {
   NATIONAL_APPLICANT_TYPES,
   NATIONAL_CHANNELS,
-  type HistoryOrder,
   type LegacyTextRule,
   type NormalisationTables,
 } from './normaliseDossier';
+import type { HistoryOrder } from './historyOrder';
 import {
   DEFAULT_DATE_FORMATS,
   VIETNAM_ZONE,

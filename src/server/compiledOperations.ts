@@ -1,10 +1,6 @@
 import {
   Kind,
-  Lexer,
-  Source,
-  TokenKind,
   TypeInfo,
-  getLocation,
   getNamedType,
   getOperationAST,
   getVariableValues,
@@ -33,6 +29,8 @@ import Negotiator from 'negotiator';
 import { labelsOf, type OperationLabels } from './operationLabels';
 
 import { codeCounter } from './codeLimit';
+import { fieldLocations } from './fieldLocations';
+import { fromTemplate, readTokens, templateOf, type Template, type Tokens } from './queryTemplates';
 
 /**
  * A query shape compiled to a function (graphql-jit): the document with its string arguments
@@ -114,7 +112,7 @@ export class CompiledOperations {
    * is quadratic in aliases), printing and walking it: what a portal pays that writes other codes
    * inline in every request.
    */
-  private readonly templates = new LRUCache<string, Template>({
+  private readonly templates = new LRUCache<string, Template<CompiledOperation>>({
     max: 2_000,
     maxSize: 8 * 1024 * 1024,
     sizeCalculation: (template, key) => key.length + template.size,
@@ -167,7 +165,10 @@ export class CompiledOperations {
     query: string,
     operationName: string | undefined,
     tokens: Tokens | null,
-  ): { operation: CompiledOperation; template: Template | null } | 'first sighting' | null {
+  ):
+    | { operation: CompiledOperation; template: Template<CompiledOperation> | null }
+    | 'first sighting'
+    | null {
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: this.maxTokens });
@@ -227,32 +228,6 @@ export class CompiledOperations {
   }
 }
 
-/** A query text's tokens (graphql-js's lexer; comments skipped), its strings set apart. */
-interface Tokens {
-  /** Every token, strings without their values, in order: alike for texts alike but for strings. */
-  skeleton: string;
-  /** Each string token's value, in order. */
-  strings: string[];
-  /** Where each token starts in the text. */
-  starts: number[];
-  /** The token index of each string. */
-  stringTokens: number[];
-}
-
-/** What a prepared text lends to the texts of the same tokens but for its literals' strings. */
-interface Template {
-  /** The prepared text's operation: all but its literals and field locations are shared. */
-  operation: CompiledOperation;
-  /** Each literal variable, and the string (or list of strings) it takes, by string index. */
-  literals: Array<[name: string, strings: number | number[]]>;
-  /** The strings that are not literals (a variable's default, a directive's argument): equal. */
-  fixed: Array<[index: number, value: string]>;
-  /** The token each field starts at, in document order. */
-  fieldTokens: Uint32Array;
-  /** What it holds, in characters (its bound in the cache). */
-  size: number;
-}
-
 /**
  * The cache key of a text (or token pattern) asked with an operation name, or without one: the
  * two never meet (`""` is a name, and a text may hold the separator).
@@ -271,119 +246,6 @@ function withoutLocations<T>(nodes: readonly T[]): T[] {
     return out;
   };
   return nodes.map((node) => copy(node) as T);
-}
-
-/** The tokens of a text, or null when it does not lex or has more than `maxTokens` tokens. */
-function readTokens(query: string, maxTokens: number): Tokens | null {
-  const lexer = new Lexer(new Source(query));
-  const strings: string[] = [];
-  const starts: number[] = [];
-  const stringTokens: number[] = [];
-  let skeleton = '';
-  try {
-    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
-      if (starts.length >= maxTokens) return null;
-      if (token.kind === TokenKind.STRING || token.kind === TokenKind.BLOCK_STRING) {
-        stringTokens.push(starts.length);
-        strings.push(token.value);
-        skeleton += `${token.kind}\u0001`;
-      } else skeleton += `${token.kind}${token.value ?? ''}\u0001`;
-      starts.push(token.start);
-    }
-  } catch {
-    return null;
-  }
-  return { skeleton, strings, starts, stringTokens };
-}
-
-/** The template a prepared text gives (null if a literal or field is not where a token starts). */
-function templateOf(
-  operation: CompiledOperation,
-  tokens: Tokens,
-  literalStarts: ReadonlyMap<string, number | number[]>,
-  document: DocumentNode,
-  query: string,
-): Template | null {
-  const stringAt = new Map<number, number>();
-  tokens.stringTokens.forEach((token, index) =>
-    stringAt.set(tokens.starts[token] as number, index),
-  );
-  const tokenAt = new Map<number, number>();
-  tokens.starts.forEach((start, index) => tokenAt.set(start, index));
-  const literals: Template['literals'] = [];
-  const taken = new Set<number>();
-  for (const [name, start] of literalStarts) {
-    const indexes = (Array.isArray(start) ? start : [start]).map((at) => stringAt.get(at));
-    if (indexes.some((index) => index === undefined)) return null;
-    for (const index of indexes) taken.add(index as number);
-    literals.push([name, Array.isArray(start) ? (indexes as number[]) : (indexes[0] as number)]);
-  }
-  const fixed: Template['fixed'] = [];
-  tokens.strings.forEach((value, index) => {
-    if (!taken.has(index)) fixed.push([index, value]);
-  });
-  // Fields of one response name are valid together only with equal arguments (graphql-js's
-  // OverlappingFieldsCanBeMergedRule compares their values): when two fields asking for codes
-  // share a name, their codes decide validity, and the text is prepared on its own.
-  const literalAt = new Set<number>();
-  for (const start of literalStarts.values())
-    for (const at of Array.isArray(start) ? start : [start]) literalAt.add(at);
-  const asking = new Set<string>();
-  let shared = false;
-  const fieldStarts: number[] = [];
-  visit(document, {
-    Field(node) {
-      fieldStarts.push(node.loc?.start ?? -1);
-      const asks = (node.arguments ?? []).some((argument) => {
-        const value = argument.value;
-        const starts =
-          value.kind === Kind.LIST
-            ? value.values.map((item) => item.loc?.start ?? -1)
-            : [value.loc?.start ?? -1];
-        return starts.some((at) => literalAt.has(at));
-      });
-      if (!asks) return;
-      const name = node.alias?.value ?? node.name.value;
-      if (asking.has(name)) shared = true;
-      asking.add(name);
-    },
-  });
-  if (shared) return null;
-  const fieldTokens = new Uint32Array(fieldStarts.length);
-  for (let i = 0; i < fieldStarts.length; i += 1) {
-    const token = tokenAt.get(fieldStarts[i] as number);
-    if (token === undefined) return null;
-    fieldTokens[i] = token;
-  }
-  // A fixed string may be a slice of the text, which it keeps whole.
-  const fixedLength = fixed.reduce((sum, [, value]) => sum + value.length, 0);
-  const size =
-    8 * fieldTokens.length +
-    16 * literals.length +
-    fixedLength +
-    (fixed.length > 0 ? query.length : 0) +
-    256;
-  return { operation, literals, fixed, fieldTokens, size };
-}
-
-/** This text's operation from the template of its tokens; undefined when a fixed string differs. */
-function fromTemplate(
-  template: Template,
-  tokens: Tokens,
-  query: string,
-): CompiledOperation | undefined {
-  for (const [index, value] of template.fixed)
-    if (tokens.strings[index] !== value) return undefined;
-  const literals: Record<string, unknown> = {};
-  for (const [name, strings] of template.literals)
-    literals[name] =
-      typeof strings === 'number'
-        ? tokens.strings[strings]
-        : strings.map((index) => tokens.strings[index]);
-  const starts = Array.from(template.fieldTokens, (token) => tokens.starts[token] as number);
-  const fieldLocations = locationsOf(query, starts);
-  if (fieldLocations === null) return undefined;
-  return { ...template.operation, literals, fieldLocations };
 }
 
 /** Runs a compiled operation with the request's variables. */
@@ -480,64 +342,6 @@ function inlineStrings(value: ValueNode, type: GraphQLInputType): unknown {
     return items.includes(undefined) ? undefined : items;
   }
   return undefined;
-}
-
-/**
- * Every field's location in document order: line and column in turn, as graphql-js's
- * `getLocation` gives them. One pass over the text: `getLocation` reads the text from its start
- * for each field, which for 50 aliased lookups (a thousand fields in 15 KB) cost 4 ms a request.
- */
-export function fieldLocations(document: DocumentNode): Uint32Array {
-  const starts: number[] = [];
-  let source: string | undefined;
-  visit(document, {
-    Field(node) {
-      if (node.loc === undefined) return;
-      source ??= node.loc.source.body;
-      starts.push(node.loc.start);
-    },
-  });
-  if (source === undefined) return new Uint32Array(0);
-  return locationsOf(source, starts) ?? slowFieldLocations(document);
-}
-
-/**
- * Line and column of each offset, in turn, in one walk over the text; null when the offsets do not
- * grow (a parsed document's fields always come in text order). Lines end as graphql-js ends
- * them: \r\n, \n or \r.
- */
-function locationsOf(source: string, starts: readonly number[]): Uint32Array | null {
-  const found = new Uint32Array(2 * starts.length);
-  let line = 1;
-  let lineStart = 0;
-  let at = 0;
-  for (let i = 0; i < starts.length; i += 1) {
-    const target = starts[i] as number;
-    if (target < at || target > source.length) return null;
-    for (; at < target; at += 1) {
-      const unit = source.charCodeAt(at);
-      if (unit === 0x0a || (unit === 0x0d && source.charCodeAt(at + 1) !== 0x0a)) {
-        line += 1;
-        lineStart = at + 1;
-      }
-    }
-    found[2 * i] = line;
-    found[2 * i + 1] = target - lineStart + 1;
-  }
-  return found;
-}
-
-/** The same, field by field (fields out of document order: never in a parsed document). */
-function slowFieldLocations(document: DocumentNode): Uint32Array {
-  const found: number[] = [];
-  visit(document, {
-    Field(node) {
-      if (node.loc === undefined) return;
-      const at = getLocation(node.loc.source, node.loc.start);
-      found.push(at.line, at.column);
-    },
-  });
-  return Uint32Array.from(found);
 }
 
 /** Whether a query reads the schema (`__schema`, `__type`): GraphiQL's, left to Apollo. */

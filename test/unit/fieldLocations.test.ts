@@ -1,5 +1,5 @@
 import { getLocation, parse, visit } from 'graphql';
-import { fieldLocations } from '../../src/server/compiledOperations';
+import { fieldLocations } from '../../src/server/fieldLocations';
 
 /** Errors of a compiled query point where graphql-js would: each field's line and column. */
 describe('Field locations of a query text, in one pass', () => {
