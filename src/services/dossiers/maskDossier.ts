@@ -51,15 +51,23 @@ export function maskName(name: string): string {
 /** Every digit but the first `head` and last `tail` digits becomes `*`: `0912345612` → `09******12`. */
 export function keepDigits(value: string, head: number, tail: number): string {
   let total = 0;
-  for (let i = 0; i < value.length; i += 1) {
-    const unit = value.charCodeAt(i);
-    if (unit >= 0x30 && unit <= 0x39) total += 1;
-  }
+  for (let i = 0; i < value.length; i += 1) if (isDigit(value.charCodeAt(i))) total += 1;
+  // The text between masked digits is copied in slices: no callback or array per value.
+  let masked = '';
+  let from = 0;
   let seen = 0;
-  return value.replace(/[0-9]/g, (digit) => {
+  for (let i = 0; i < value.length; i += 1) {
+    if (!isDigit(value.charCodeAt(i))) continue;
     seen += 1;
-    return seen <= head || seen > total - tail ? digit : '*';
-  });
+    if (seen <= head || seen > total - tail) continue;
+    masked += value.slice(from, i) + '*';
+    from = i + 1;
+  }
+  return from === 0 ? value : masked + value.slice(from);
+}
+
+function isDigit(unit: number): boolean {
+  return unit >= 0x30 && unit <= 0x39;
 }
 
 /** First character of the mailbox, then `***`, domain kept: `n***@gmail.com`. */
@@ -86,10 +94,17 @@ function codePoints(text: string): number {
 
 /** Only the last two comma-separated parts (commune or ward, province) are kept: `***, phường X, tỉnh Y`. */
 export function maskAddress(address: string): string {
-  const parts = address
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-  if (parts.length <= 2) return '***';
-  return ['***', ...parts.slice(-2)].join(', ');
+  // The last two non-empty parts, read from the end (no list of every part).
+  const kept: string[] = [];
+  let end = address.length;
+  for (;;) {
+    const comma = end === 0 ? -1 : address.lastIndexOf(',', end - 1);
+    const part = address.slice(comma + 1, end).trim();
+    if (part !== '') {
+      if (kept.length === 2) return `***, ${kept[1] as string}, ${kept[0] as string}`;
+      kept.push(part);
+    }
+    if (comma < 0) return '***';
+    end = comma;
+  }
 }
