@@ -72,6 +72,14 @@ describe('State marks: what tells a change', () => {
     expect(stateMark(base).full).toBe(
       hash([core, '2026-11-21T09:00:00+07:00', '4', 2, 0, 0].join('\u0001')),
     );
+    // Dates given without a time, sorted, after the five fields; known states written with them
+    // stay valid too.
+    const both = dossier(base.code, { datesWithoutTime: ['returnedAt', 'dueAt'] });
+    const untimedCore = [...core.split('\u0001'), 'untimed:dueAt,returnedAt'].join('\u0001');
+    expect(stateMark(both).core).toBe(hash(untimedCore));
+    expect(stateMark(both).full).toBe(
+      hash([untimedCore, '2026-11-21T09:00:00+07:00', '4', 2, 0, 0].join('\u0001')),
+    );
   });
 
   it('rejected, withdrawn, stopped and returned dossiers are settled; finished ones are not', () => {

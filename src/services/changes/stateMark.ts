@@ -31,27 +31,20 @@ export interface StateMark {
 }
 
 export function stateMark(dossier: NationalDossier): StateMark {
-  const core = [
-    dossier.status.code ?? '',
-    dossier.status.raw,
-    dossier.dueAt ?? '',
-    dossier.finishedAt ?? '',
-    dossier.returnedAt ?? '',
+  // Fields joined by U+0001, as a list's join would, without the list (one per dossier read).
+  const untimed = dossier.datesWithoutTime;
+  const core =
+    `${dossier.status.code ?? ''}\u0001${dossier.status.raw}\u0001${dossier.dueAt ?? ''}` +
+    `\u0001${dossier.finishedAt ?? ''}\u0001${dossier.returnedAt ?? ''}` +
     // Which of them the system gave without a time: `12/03/2026` (read as 17:00) then
     // `12/03/2026 17:00:00` is a change. Only when there are some, so other digests stay as they were.
-    ...(dossier.datesWithoutTime !== undefined && dossier.datesWithoutTime.length > 0
-      ? [`untimed:${[...dossier.datesWithoutTime].sort().join(',')}`]
-      : []),
-  ].join('\u0001');
+    (untimed !== undefined && untimed.length > 0
+      ? `\u0001untimed:${[...untimed].sort().join(',')}`
+      : '');
   const last = newestStep(dossier);
-  const full = [
-    core,
-    last?.at ?? '',
-    last?.status?.raw ?? '',
-    dossier.history.length,
-    dossier.supplements.length,
-    dossier.results.length,
-  ].join('\u0001');
+  const full =
+    `${core}\u0001${last?.at ?? ''}\u0001${last?.status?.raw ?? ''}\u0001${dossier.history.length}` +
+    `\u0001${dossier.supplements.length}\u0001${dossier.results.length}`;
   const changedAt = systemChangedAt(dossier);
   const version = changedAt === null ? 0 : Date.parse(changedAt);
   return {
