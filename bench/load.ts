@@ -4,13 +4,10 @@ import type { LoadJob } from './loadJob';
 
 /**
  * The load generator, run as its own process so that it does not share an event loop with the
- * server under test. Reads one JSON job (`LoadJob`, bench/loadJob.ts) from argv[2] (or from the
- * file `@<path>` names, for jobs too long for a command line), prints one JSON result line.
+ * server under test. Reads one JSON job (`LoadJob`, bench/loadJob.ts) from argv[2] (long lists of
+ * bodies come in the file `bodiesFile` names), prints one JSON result line.
  */
-const argument = process.argv[2] as string;
-const job = JSON.parse(
-  argument.startsWith('@') ? readFileSync(argument.slice(1), 'utf8') : argument,
-) as LoadJob;
+const job = JSON.parse(process.argv[2] as string) as LoadJob;
 const bodies =
   job.bodiesFile === undefined
     ? job.bodies

@@ -37,6 +37,8 @@ export interface LoadResult {
   mismatches: number;
   /** Bodies taken from `bodies` (requests started, answered or not); 0 without `bodies`. */
   sent: number;
+  /** Answers by HTTP status. */
+  statusCodes: Record<string, number>;
 }
 
 const ROOT = join(__dirname, '..');

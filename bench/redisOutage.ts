@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,9 @@ import { provincialDataset } from '../samples/provincial-rest/startProvincialRes
 import { DEFAULT_DIRECTORY_FILE } from '../samples/startSampleSystems';
 import type { SampleDataset } from '../samples/generator/SampleDataset';
 import { startRedisServer, type RedisServer } from '../test/support/redisServer';
+import { runLoadJob, type LoadResult } from './loadJob';
 import { start, startSampleProcess, stopAll } from './processes';
+import { LOOKUP_FIELDS } from './queries';
 
 /**
  * `npm run bench:redis` (issue 17 §2): two production-mode gateways sharing one Redis (API keys,
@@ -32,20 +34,6 @@ const SIZE = 30_000;
 const SEED = 2026;
 const PREFIX = 'bench-outage:';
 const PHASES = ['before', 'during', 'after'] as const;
-const LOOKUP_FIELDS =
-  'code procedureName agency { code name } status { value code label raw lossy } receivedAt dueAt finishedAt returnedAt applicant { name phone } source { connector fetchedAt cached routedVia }';
-
-interface LoadResult {
-  p50: number;
-  p99: number;
-  total: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  mismatches: number;
-  statusCodes: Record<string, number>;
-}
-
 interface Stream {
   replica: 'A' | 'B';
   lookup: 'cached' | 'uncached';
@@ -103,37 +91,24 @@ function createKey(redisUrl: string, name: string): string {
   return key;
 }
 
-function runJob(stream: Stream, bodies: string[], seconds: number): Promise<LoadResult> {
-  const file = join(mkdtempSync(join(tmpdir(), 'outage-job-')), 'job.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
+async function runJob(stream: Stream, bodies: string[], seconds: number): Promise<LoadResult> {
+  // The bodies go in a file: an uncached stream's list is too long for a command line.
+  const folder = mkdtempSync(join(tmpdir(), 'outage-job-'));
+  const bodiesFile = join(folder, 'bodies.json');
+  writeFileSync(bodiesFile, JSON.stringify(bodies));
+  try {
+    return await runLoadJob({
       url: stream.url,
-      body: bodies[0],
-      bodies,
+      body: bodies[0] as string,
+      bodiesFile,
       connections: CONNECTIONS,
       durationSeconds: seconds,
       headers: { 'content-type': 'application/json', 'x-api-key': stream.key },
       verify: stream.lookup === 'cached' ? 'source:cached' : 'source:fetched',
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join('bench', 'load.ts'), `@${file}`],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => {
-      rmSync(join(file, '..'), { recursive: true, force: true });
-      if (code === 0) resolve(JSON.parse(out) as LoadResult);
-      else reject(new Error(`load generator exited with ${code}`));
     });
-  });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 async function degraded(url: string): Promise<boolean> {
