@@ -396,14 +396,14 @@ class FieldReader {
     return fields;
   }
 
-  list(from: Raw, key: string, at = ''): Raw[] {
+  list(from: Raw, key: string, at = ''): readonly Raw[] {
     const value = from[key];
-    if (value === undefined || value === null) return [];
-    const items = Array.isArray(value) ? value : [value];
+    if (value === undefined || value === null) return NO_ITEMS;
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    // Mapped lists are nearly always lists of objects: read as they are, not copied.
+    if (items.every(isRecord)) return items as readonly Raw[];
     const records = items.filter(isRecord);
-    if (records.length !== items.length) {
-      this.warn(`${at}${key}`, `${items.length - records.length} entries are not objects; ignored`);
-    }
+    this.warn(`${at}${key}`, `${items.length - records.length} entries are not objects; ignored`);
     return records;
   }
 
@@ -415,6 +415,9 @@ class FieldReader {
     this.warnings.push({ field, problem });
   }
 }
+
+/** An empty list, shared (`list` results are only read). */
+const NO_ITEMS: readonly Raw[] = Object.freeze([]);
 
 function isRecord(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -115,6 +115,29 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
     ]);
   });
 
+  it('keeps the object entries of a list, warns of the others, and leaves the mapped lists as they were', () => {
+    const history = [
+      { at: '01/10/2026 08:00:00', status: 'dang_xu_ly', content: 'Tiếp nhận' },
+      'a step as text',
+      { at: '02/10/2026 08:00:00', status: 'da_tra', content: 'Trả kết quả' },
+    ];
+    const files = [{ name: 'Đơn', url: 'https://example.test/1' }];
+    const mapped = { code: 'X-1', status: 'da_tra', history, files };
+    const dossier = normaliseDossier(mapped, tables);
+    expect(dossier.history.map((step) => step.content)).toEqual(['Tiếp nhận', 'Trả kết quả']);
+    expect(dossier.files).toEqual([{ name: 'Đơn', url: 'https://example.test/1' }]);
+    expect(dossier.warnings).toEqual([
+      { field: 'history', problem: '1 entries are not objects; ignored' },
+    ]);
+    expect(history).toHaveLength(3);
+    expect(mapped.files).toBe(files);
+    expect(files).toEqual([{ name: 'Đơn', url: 'https://example.test/1' }]);
+    // Lists absent from the record are empty in every dossier, each its own.
+    const bare = normaliseDossier({ code: 'X-2', status: 'da_tra' }, tables);
+    expect(bare.fees).toEqual([]);
+    expect(bare.fees).not.toBe(bare.results);
+  });
+
   it('reports a date it cannot read as a warning on that field, and keeps the rest', async () => {
     const record = {
       ma: 'X-1',
