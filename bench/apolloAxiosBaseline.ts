@@ -52,7 +52,7 @@ interface ProvincialRecord {
 }
 
 /** A record as the fields the bench asks (the same for `dossier` and `dossiers`). */
-function toDossier(data: ProvincialRecord) {
+export function baselineDossier(data: ProvincialRecord) {
   return {
     code: data.dossierNo,
     procedureName: data.serviceName,
@@ -81,7 +81,7 @@ const resolvers = {
       const { data } = await upstream.get<ProvincialRecord>(
         `/api/v1/dossiers/${encodeURIComponent(code)}`,
       );
-      return toDossier(data);
+      return baselineDossier(data);
     },
     dossiers: async (_: unknown, { codes }: { codes: string[] }) => {
       const chunks: string[][] = [];
@@ -98,7 +98,7 @@ const resolvers = {
         const record = found.get(code);
         return record === undefined
           ? { code, dossier: null, error: { code: 'NOT_FOUND' } }
-          : { code, dossier: toDossier(record), error: null };
+          : { code, dossier: baselineDossier(record), error: null };
       });
     },
   },
@@ -110,4 +110,5 @@ async function main(): Promise<void> {
   process.stdout.write(`BASELINE ${url.replace(/\/$/, '')}\n`);
 }
 
-void main();
+// Run as a server; imported (bench/dossierStages.ts), only its mapping is used.
+if (require.main === module) void main();
