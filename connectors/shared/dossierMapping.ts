@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Evaluate, ExpressionCompiler } from './expression/ExpressionCompiler';
 import { expression } from './expression/expressionSchema';
 import type { HistoryOrder } from './historyOrder';
+import { markPath, objectMapper, type Mapper } from './objectMapper';
 import {
   compilePlainExpression,
   isPlainObject,
@@ -236,8 +237,6 @@ export function compileMapping(
   };
 }
 
-/** Maps a record (or list item); a promise when a JSONata expression is part of it. */
-type Mapper = (record: unknown) => unknown;
 /** How expressions are compiled: by JSONata (with the registration's limits), or without it. */
 interface Compilers {
   jsonata: (source: string) => Evaluate;
@@ -278,42 +277,6 @@ function fieldMappers(
   );
 }
 
-/** An object of the fields' values, as JSONata's object constructor makes it; NOT_PLAIN if any is. */
-function objectMapper(fields: ReadonlyArray<readonly [string, Mapper]>): Mapper {
-  // From the first field whose value is a promise on, the rest are awaited together.
-  const settle = (
-    record: unknown,
-    from: number,
-    first: Promise<unknown>,
-    out: Record<string, unknown>,
-  ) => {
-    const rest: unknown[] = [first];
-    for (let i = from + 1; i < fields.length; i += 1)
-      rest.push((fields[i] as readonly [string, Mapper])[1](record));
-    return Promise.all(rest).then((values) => {
-      for (let i = 0; i < values.length; i += 1) {
-        const value = values[i];
-        if (value === NOT_PLAIN) return NOT_PLAIN;
-        // JSONata's object constructor leaves out keys whose value is undefined.
-        if (value !== undefined) out[(fields[from + i] as readonly [string, Mapper])[0]] = value;
-      }
-      return out;
-    });
-  };
-  // Values go straight into the object: no array of them per record (garbage on every dossier).
-  return (record) => {
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < fields.length; i += 1) {
-      const [key, mapper] = fields[i] as readonly [string, Mapper];
-      const value = mapper(record);
-      if (value instanceof Promise) return settle(record, i, value, out);
-      if (value === NOT_PLAIN) return NOT_PLAIN;
-      if (value !== undefined) out[key] = value;
-    }
-    return out;
-  };
-}
-
 function compileValue(value: string | SpecNode, compilers: Compilers): Mapper | null {
   if (typeof value === 'string') {
     const read = reader(value, compilers);
@@ -322,11 +285,13 @@ function compileValue(value: string | SpecNode, compilers: Compilers): Mapper | 
       const expression = compilers.jsonata(`(${value})`);
       return (record) => expression(record);
     }
-    return (record) => {
+    const mapper: Mapper = (record) => {
       const found = read(record);
       // A sequence (array) read as one value: JSONata collapses and flattens it; leave that to it.
       return Array.isArray(found) ? NOT_PLAIN : found;
     };
+    const steps = pathSteps(value);
+    return steps === null ? mapper : markPath(mapper, steps);
   }
   if (typeof value.each === 'string' && typeof value.fields === 'object') {
     const each = value.each.trim();

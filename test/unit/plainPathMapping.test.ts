@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsonata from 'jsonata';
@@ -174,4 +175,33 @@ describe('Plain-path mapping equals JSONata', () => {
       process.off('unhandledRejection', unhandled);
     }
   });
+});
+
+describe('Plain-path mapping: generated code', () => {
+  it('writes keys and steps into the code as string literals only: a key written as code stays a key', async () => {
+    const key = 'x"]; globalThis.injected = true; out["y';
+    const spec = { code: 'a', status: 's', [key]: 'b.c', 'd\u2028e': 'b' };
+    const compiled = compileMapping(spec, EXPRESSIONS);
+    const mapped = await compiled.evaluate({ a: '1', s: '2', b: { c: 'kept' } });
+    expect(mapped).toEqual({ code: '1', status: '2', [key]: 'kept', 'd\u2028e': { c: 'kept' } });
+    expect((globalThis as { injected?: boolean }).injected).toBeUndefined();
+  });
+
+  it('maps the same in a process that refuses code from strings (the closures run there)', () => {
+    const run = (flags: string[]) => {
+      const child = spawnSync(
+        process.execPath,
+        [...flags, '--import', 'tsx', join(__dirname, '..', 'support', 'mapInChild.ts'), '150'],
+        { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 },
+      );
+      if (child.status !== 0) throw new Error(`mapInChild failed: ${child.stderr}`);
+      return JSON.parse(child.stdout) as { codeFromStrings: boolean; mapped: unknown[] };
+    };
+    const generated = run([]);
+    const closures = run(['--disallow-code-generation-from-strings']);
+    expect(generated.codeFromStrings).toBe(true);
+    expect(closures.codeFromStrings).toBe(false);
+    expect(closures.mapped).toHaveLength(150);
+    expect(closures.mapped).toEqual(generated.mapped);
+  }, 90_000);
 });
