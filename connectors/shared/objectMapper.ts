@@ -41,6 +41,15 @@ function settler(fields: ReadonlyArray<readonly [string, Mapper]>): Settle {
   };
 }
 
+/** Longest path read inline by generated code (the bundled registrations' paths have a few steps). */
+const MAX_INLINE_STEPS = 8;
+/**
+ * Largest generated function, in characters: an object of many fields (a few hundred at ~250
+ * characters each) is left to the closures, so that no registration's code outgrows its text by
+ * much.
+ */
+const MAX_GENERATED_CHARS = 64 * 1024;
+
 /** `objectMapper` as closures, where code cannot be generated (`generatedObjectMapper`). */
 function closureObjectMapper(
   fields: ReadonlyArray<readonly [string, Mapper]>,
@@ -67,7 +76,7 @@ function closureObjectMapper(
  * property names go into the code, each as a string literal (`JSON.stringify`); the mapping's
  * steps are identifiers (STEP), its keys the model's fields. The same results as the closures
  * (`closureObjectMapper`), which run where a process refuses code from strings
- * (`--disallow-code-generation-from-strings`): null then.
+ * (`--disallow-code-generation-from-strings`) or where the code would be too large: null then.
  */
 function generatedObjectMapper(
   fields: ReadonlyArray<readonly [string, Mapper]>,
@@ -77,7 +86,9 @@ function generatedObjectMapper(
   fields.forEach(([key, mapper], index) => {
     const out = `out[${JSON.stringify(key)}]`;
     const steps = pathOf(mapper);
-    if (steps === undefined) {
+    // A long path (a registration may write thousands of steps) is read by its closure: its code
+    // would be ~200 characters a step, kept as long as the registration.
+    if (steps === undefined || steps.length > MAX_INLINE_STEPS) {
       lines.push(
         `c = m[${index}](r);`,
         `if (c instanceof Promise) return settle(r, ${index}, c, out);`,
@@ -99,6 +110,7 @@ function generatedObjectMapper(
     lines.push('if (c === NP || isArray(c)) return NP;', `if (c !== undefined) ${out} = c;`);
   });
   const body = `return function mapObject(r) {\nconst out = {};\nlet c;\n${lines.join('\n')}\nreturn out;\n};`;
+  if (body.length > MAX_GENERATED_CHARS) return null;
   try {
     // Property names only, as literals (above).
     const make = new Function('m', 'settle', 'NP', 'hasOwn', 'isArray', body) as (

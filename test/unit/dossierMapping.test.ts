@@ -136,6 +136,17 @@ describe('Mapping: JSONata picks values out, tables normalise them', () => {
     const bare = normaliseDossier({ code: 'X-2', status: 'da_tra' }, tables);
     expect(bare.fees).toEqual([]);
     expect(bare.fees).not.toBe(bare.results);
+    // A history of objects only, sent newest first: answered oldest first, the mapped list untouched.
+    const steps = [
+      { at: '02/10/2026 08:00:00', status: 'da_tra', content: 'Trả kết quả' },
+      { at: '01/10/2026 08:00:00', status: 'dang_xu_ly', content: 'Tiếp nhận' },
+    ];
+    const newest = normaliseDossier(
+      { code: 'X-3', status: 'da_tra', history: steps },
+      { ...tables, historyOrder: 'newestFirst' },
+    );
+    expect(newest.history.map((step) => step.content)).toEqual(['Tiếp nhận', 'Trả kết quả']);
+    expect(steps.map((step) => step.content)).toEqual(['Trả kết quả', 'Tiếp nhận']);
   });
 
   it('reports a date it cannot read as a warning on that field, and keeps the rest', async () => {

@@ -9,6 +9,7 @@ import {
   mappingSource,
   type DossierMappingSpec,
 } from '../../connectors/shared/dossierMapping';
+import { markPath, objectMapper, type Mapper } from '../../connectors/shared/objectMapper';
 import { NATIONAL_MAPPING } from '../../connectors/national-sync/nationalMapping';
 import { nationalSyncKind } from '../../connectors/national-sync/nationalSyncKind';
 import { parseSoapResponse } from '../../connectors/soap/parseSoapResponse';
@@ -187,14 +188,54 @@ describe('Plain-path mapping: generated code', () => {
     expect((globalThis as { injected?: boolean }).injected).toBeUndefined();
   });
 
+  it('writes short paths into the code, and leaves long paths and very large objects to closures', () => {
+    // A path the way dossierMapping.ts compiles one: its own reader, marked with its steps.
+    const path = (steps: string[]): Mapper =>
+      markPath((record) => {
+        let value: unknown = record;
+        for (const step of steps)
+          value = (value as Record<string, unknown> | undefined)?.[step] ?? undefined;
+        return value;
+      }, steps);
+    const short = objectMapper([['name', path(['applicant', 'name'])]]);
+    expect(short.toString()).toContain('hasOwn(c, "applicant")');
+    expect(short({ applicant: { name: 'Nguyễn Văn An' } })).toEqual({ name: 'Nguyễn Văn An' });
+
+    // 50 fields of 2 000 steps each, as a hostile registration may write them (each path passes
+    // the expression check): ~20 MB of code if written out; the closures read them.
+    const deep = Array.from({ length: 2_000 }, () => 'a');
+    let record: unknown = 'end';
+    for (let i = 0; i < deep.length; i += 1) record = { a: record };
+    const long = objectMapper(
+      Array.from({ length: 50 }, (_, i): [string, Mapper] => [`f${i}`, path(deep)]),
+    );
+    expect(long.toString().length).toBeLessThan(64 * 1024);
+    // One path of 300 steps would still fit the size cap: it is a closure's all the same.
+    const one = objectMapper([['f', path(deep.slice(0, 300))]]);
+    expect(one.toString().length).toBeLessThan(2_000);
+    expect(long(record)).toEqual(
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 'end'])),
+    );
+
+    // 400 short fields: past the size where generated code is kept; closures, the same answer.
+    const many = objectMapper(
+      Array.from({ length: 400 }, (_, i): [string, Mapper] => [`f${i}`, path([`k${i}`])]),
+    );
+    expect(many.toString()).not.toContain('hasOwn');
+    expect(many({ k7: 'x', k399: 'y' })).toEqual({ f7: 'x', f399: 'y' });
+  });
+
   it('maps the same in a process that refuses code from strings (the closures run there)', () => {
     const run = (flags: string[]) => {
       const child = spawnSync(
         process.execPath,
         [...flags, '--import', 'tsx', join(__dirname, '..', 'support', 'mapInChild.ts'), '150'],
-        { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 },
+        { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
       );
-      if (child.status !== 0) throw new Error(`mapInChild failed: ${child.stderr}`);
+      if (child.status !== 0)
+        throw new Error(
+          `mapInChild failed (${child.error?.message ?? child.signal ?? `exit ${child.status}`}): ${child.stderr}`,
+        );
       return JSON.parse(child.stdout) as { codeFromStrings: boolean; mapped: unknown[] };
     };
     const generated = run([]);
