@@ -20,12 +20,14 @@ const reference = {
       })
       .join(' ');
   },
+  // Digits of any script (since full-width and Arabic-Indic digits were found shown unmasked).
   keepDigits(value: string, head: number, tail: number): string {
-    const total = [...value].filter((c) => c >= '0' && c <= '9').length;
+    const digit = (c: string) => /^\p{Nd}$/u.test(c);
+    const total = [...value].filter(digit).length;
     let seen = 0;
     return [...value]
       .map((c) => {
-        if (c < '0' || c > '9') return c;
+        if (!digit(c)) return c;
         seen += 1;
         return seen <= head || seen > total - tail ? c : '*';
       })
@@ -63,6 +65,13 @@ describe('Masking: personal data is masked by default (docs/MASKING.md)', () => 
   it('keeps the first two and last two digits of a phone number', () => {
     expect(keepDigits('0912345612', 2, 2)).toBe('09******12');
     expect(keepDigits('+84 912 345 612', 2, 2)).toBe('+84 *** *** *12');
+  });
+
+  it('masks digits of any script: full-width, Arabic-Indic, beyond the BMP', () => {
+    expect(keepDigits('０９１２３４５６１２', 2, 2)).toBe('０９******１２');
+    expect(keepDigits('٠٩١٢٣٤٥٦١٢', 2, 2)).toBe('٠٩******١٢');
+    expect(keepDigits('09１２３4５6１2', 2, 2)).toBe('09******12'.replace('12', '１2'));
+    expect(keepDigits('𝟎𝟗𝟏𝟐𝟑𝟒', 0, 3)).toBe('***𝟐𝟑𝟒');
   });
 
   it('keeps the last three digits of an ID number', () => {
@@ -175,6 +184,9 @@ describe('Masking: a whole dossier', () => {
       '@',
       'gmail.com',
       '\ud83d\ude00',
+      '𝟗',
+      '٩',
+      '９',
       '\ud83d',
       '\ude00',
       '𝔸',

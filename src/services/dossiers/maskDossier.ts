@@ -48,26 +48,46 @@ export function maskName(name: string): string {
   return masked;
 }
 
-/** Every digit but the first `head` and last `tail` digits becomes `*`: `0912345612` → `09******12`. */
+/**
+ * Every digit (of any script) but the first `head` and last `tail` becomes `*`: `0912345612` →
+ * `09******12`, full-width `０９１２３４５６１２` → `０９******１２`.
+ */
 export function keepDigits(value: string, head: number, tail: number): string {
   let total = 0;
-  for (let i = 0; i < value.length; i += 1) if (isDigit(value.charCodeAt(i))) total += 1;
+  for (let i = 0; i < value.length;) {
+    const width = digitAt(value, i);
+    if (width > 0) total += 1;
+    i += width > 0 ? width : 1;
+  }
   // The text between masked digits is copied in slices: no callback or array per value.
   let masked = '';
   let from = 0;
   let seen = 0;
-  for (let i = 0; i < value.length; i += 1) {
-    if (!isDigit(value.charCodeAt(i))) continue;
+  for (let i = 0; i < value.length;) {
+    const width = digitAt(value, i);
+    if (width === 0) {
+      i += 1;
+      continue;
+    }
     seen += 1;
-    if (seen <= head || seen > total - tail) continue;
-    masked += value.slice(from, i) + '*';
-    from = i + 1;
+    if (seen > head && seen <= total - tail) {
+      masked += value.slice(from, i) + '*';
+      from = i + width;
+    }
+    i += width;
   }
   return from === 0 ? value : masked + value.slice(from);
 }
 
-function isDigit(unit: number): boolean {
-  return unit >= 0x30 && unit <= 0x39;
+/** A decimal digit of any script: `0`–`9`, full-width `０`–`９`, Arabic-Indic `٠`–`٩`… */
+const DECIMAL_DIGIT = /^\p{Nd}$/u;
+
+/** How many code units the decimal digit at `i` takes (1, or 2 beyond the BMP), or 0. */
+function digitAt(value: string, i: number): number {
+  const unit = value.charCodeAt(i);
+  if (unit < 0x80) return unit >= 0x30 && unit <= 0x39 ? 1 : 0;
+  const point = value.codePointAt(i) as number;
+  return DECIMAL_DIGIT.test(String.fromCodePoint(point)) ? (point > 0xffff ? 2 : 1) : 0;
 }
 
 /** First character of the mailbox, then `***`, domain kept: `n***@gmail.com`. */
