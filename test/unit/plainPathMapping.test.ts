@@ -21,6 +21,7 @@ import { provincialDataset } from '../../samples/provincial-rest/startProvincial
 import { renderProvincial } from '../../samples/provincial-rest/renderProvincial';
 import { DEFAULT_DIRECTORY_FILE } from '../../samples/startSampleSystems';
 import type { SampleDataset } from '../../samples/generator/SampleDataset';
+import { ODD_RECORDS, ODD_SPEC } from '../support/oddMappingRecords';
 import { PROJECT_ROOT } from '../support/testGateway';
 import { ExpressionCompiler } from '../../connectors/shared/expression/ExpressionCompiler';
 
@@ -109,40 +110,13 @@ describe('Plain-path mapping equals JSONata', () => {
   });
 
   it('leaves to JSONata what its sequence rules read differently', async () => {
-    const spec = {
-      code: 'a.b',
-      status: 's',
-      history: { each: 'steps.step', fields: { at: 'at', status: 'st' } },
-      summary: '$string(s)',
-      // Words JSONata reads as values, not field names: left to it.
-      flag: 'true',
-      none: { each: 'null', fields: { at: 'at' } },
-      // Reaching outside the list item (the root, a parent, a variable): the field stays whole.
-      rooted: { each: 'steps.step', fields: { at: '$$.s' } },
-      parent: { each: 'steps.step', fields: { at: '%.s' } },
-      bound: { each: 'steps.step', fields: { at: '$x' } },
-      // Computed inside the item: only that value is JSONata's.
-      computed: { each: 'steps.step', fields: { at: '$string(at)', st: 'st' } },
-    };
+    const spec = ODD_SPEC;
     const compiled = compileMapping(spec, EXPRESSIONS);
     // code, status, history, summary, flag, none (the constant null: each record then goes to
     // JSONata whole) and computed; rooted, parent and bound whole.
     expect(compiled.plainFields).toBe(7);
     const reference = jsonata(mappingSource(spec));
-    const odd = [
-      { a: [{ b: 1 }, { b: 2 }], s: 'x' },
-      { a: [{ b: 1 }], s: ['only'] },
-      { a: { b: null }, s: null, steps: { step: { at: 1, st: 2 } } },
-      { a: 'text', steps: [{ step: [{ at: 1 }] }, { step: { at: 2 } }] },
-      { a: { b: { c: 1 } }, steps: { step: ['x', { at: 3 }] } },
-      { a: { b: 1 }, true: 'field named true', null: [{ at: 1 }] },
-      { a: { b: [] }, steps: { step: [] } },
-      { a: { b: 1 }, s: 'root', steps: [{ step: { at: 5, st: 'p' } }, { step: { at: 6 } }] },
-      { steps: null },
-      {},
-      'a string',
-      null,
-    ];
+    const odd = ODD_RECORDS;
     for (const record of odd)
       expect([record, same(await compiled.evaluate(record))]).toEqual([
         record,
@@ -225,7 +199,7 @@ describe('Plain-path mapping: generated code', () => {
     expect(many({ k7: 'x', k399: 'y' })).toEqual({ f7: 'x', f399: 'y' });
   });
 
-  it('maps the same in a process that refuses code from strings (the closures run there)', () => {
+  it('maps the same in a process that refuses code from strings (the closures run there), odd records too', () => {
     const run = (flags: string[]) => {
       const child = spawnSync(
         process.execPath,
@@ -236,7 +210,11 @@ describe('Plain-path mapping: generated code', () => {
         throw new Error(
           `mapInChild failed (${child.error?.message ?? child.signal ?? `exit ${child.status}`}): ${child.stderr}`,
         );
-      return JSON.parse(child.stdout) as { codeFromStrings: boolean; mapped: unknown[] };
+      return JSON.parse(child.stdout) as {
+        codeFromStrings: boolean;
+        mapped: unknown[];
+        odd: unknown[];
+      };
     };
     const generated = run([]);
     const closures = run(['--disallow-code-generation-from-strings']);
@@ -244,5 +222,8 @@ describe('Plain-path mapping: generated code', () => {
     expect(closures.codeFromStrings).toBe(false);
     expect(closures.mapped).toHaveLength(150);
     expect(closures.mapped).toEqual(generated.mapped);
+    // Arrays mid-path, lists of non-objects, null and non-object records, keys left undefined.
+    expect(closures.odd).toHaveLength(2 * ODD_RECORDS.length);
+    expect(closures.odd).toEqual(generated.odd);
   }, 90_000);
 });
